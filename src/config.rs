@@ -1,0 +1,271 @@
+//! config: how is this dossier set up?
+//!
+//! All settings live in one `Config`, built once at start-up from, in increasing precedence, a
+//! TOML file (`--config`, `DOSSIER_CONFIG`, or `<data-dir>/config.toml`), environment
+//! variables (`DOSSIER_*`), and command-line flags. The binary hands this module the
+//! environment and the flags; nothing else in dossier reads the environment.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// Everything configurable. Field docs name the environment variable that overrides each one.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the database and index live. `DOSSIER_DATA_DIR`, `--data-dir`.
+    pub data_dir: PathBuf,
+    pub ingest: IngestConfig,
+    pub llm: LlmSettings,
+    pub serve: ServeConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IngestConfig {
+    /// Largest accepted document (title + paragraphs), bytes. `DOSSIER_MAX_DOC_BYTES`.
+    pub max_doc_bytes: usize,
+    /// Indexing threads. `DOSSIER_INDEX_THREADS`.
+    pub index_threads: usize,
+    /// Index writer memory budget, MiB (shared by the threads). `DOSSIER_INDEX_HEAP_MB`.
+    pub index_heap_mb: usize,
+    /// Documents per database transaction.
+    pub batch_docs: usize,
+    /// Make the index durable (a tantivy commit) at least this often, seconds.
+    pub index_commit_secs: u64,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        IngestConfig {
+            max_doc_bytes: 8 * 1024 * 1024,
+            index_threads: 2,
+            index_heap_mb: 256,
+            batch_docs: 2000,
+            index_commit_secs: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LlmSettings {
+    /// OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1. `DOSSIER_LLM_URL`.
+    pub base_url: Option<String>,
+    /// Model name sent to the endpoint. `DOSSIER_LLM_MODEL`.
+    pub model: Option<String>,
+    /// Bearer token; from the environment only (`DOSSIER_LLM_API_KEY`), never from a file.
+    #[serde(skip)]
+    pub api_key: Option<String>,
+    pub timeout_secs: u64,
+    pub max_retries: u32,
+    pub concurrency: usize,
+    pub max_tokens: u32,
+    /// "en" (default, as in the seeds) or "source". `DOSSIER_LLM_LANG`.
+    pub output_lang: String,
+}
+
+impl Default for LlmSettings {
+    fn default() -> Self {
+        LlmSettings {
+            base_url: None,
+            model: None,
+            api_key: None,
+            timeout_secs: 120,
+            max_retries: 4,
+            concurrency: 4,
+            max_tokens: 1024,
+            output_lang: "en".into(),
+        }
+    }
+}
+
+impl LlmSettings {
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_secs)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServeConfig {
+    /// Listen address. `DOSSIER_ADDR`, `--addr`.
+    pub addr: String,
+    /// Bearer token for write endpoints. `DOSSIER_TOKEN`.
+    pub token: Option<String>,
+    /// Largest accepted request body, bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig { addr: "127.0.0.1:7700".into(), token: None, max_body_bytes: 16 * 1024 * 1024 }
+    }
+}
+
+/// The shape of the TOML file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileConfig {
+    data_dir: Option<PathBuf>,
+    ingest: IngestConfig,
+    llm: LlmSettings,
+    serve: ServeConfig,
+}
+
+/// Settings given as command-line flags (highest precedence).
+#[derive(Debug, Clone, Default)]
+pub struct Flags {
+    pub config_file: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub addr: Option<String>,
+}
+
+impl Config {
+    /// Builds the configuration: file < environment < flags. `env` is the process environment
+    /// (passed in so tests can give their own).
+    pub fn load(flags: &Flags, env: &HashMap<String, String>) -> Result<Config> {
+        let explicit_file = flags.config_file.clone().or_else(|| env.get("DOSSIER_CONFIG").map(PathBuf::from));
+        let data_dir_early = flags
+            .data_dir
+            .clone()
+            .or_else(|| env.get("DOSSIER_DATA_DIR").map(PathBuf::from));
+        let file = match &explicit_file {
+            Some(path) => Some((path.clone(), read_file(path)?)),
+            None => {
+                let dir = data_dir_early.clone().unwrap_or_else(default_data_dir);
+                let path = dir.join("config.toml");
+                if path.exists() { Some((path.clone(), read_file(&path)?)) } else { None }
+            }
+        };
+        let file_cfg = file.map(|(_, c)| c).unwrap_or_default();
+        let mut cfg = Config {
+            data_dir: file_cfg.data_dir.unwrap_or_else(default_data_dir),
+            ingest: file_cfg.ingest,
+            llm: file_cfg.llm,
+            serve: file_cfg.serve,
+        };
+        // Environment.
+        if let Some(v) = env.get("DOSSIER_DATA_DIR") {
+            cfg.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = env.get("DOSSIER_MAX_DOC_BYTES") {
+            cfg.ingest.max_doc_bytes = parse_env("DOSSIER_MAX_DOC_BYTES", v)?;
+        }
+        if let Some(v) = env.get("DOSSIER_INDEX_THREADS") {
+            cfg.ingest.index_threads = parse_env("DOSSIER_INDEX_THREADS", v)?;
+        }
+        if let Some(v) = env.get("DOSSIER_INDEX_HEAP_MB") {
+            cfg.ingest.index_heap_mb = parse_env("DOSSIER_INDEX_HEAP_MB", v)?;
+        }
+        if let Some(v) = env.get("DOSSIER_LLM_URL") {
+            cfg.llm.base_url = Some(v.clone());
+        }
+        if let Some(v) = env.get("DOSSIER_LLM_MODEL") {
+            cfg.llm.model = Some(v.clone());
+        }
+        if let Some(v) = env.get("DOSSIER_LLM_LANG") {
+            cfg.llm.output_lang = v.clone();
+        }
+        cfg.llm.api_key = env.get("DOSSIER_LLM_API_KEY").filter(|v| !v.is_empty()).cloned();
+        if let Some(v) = env.get("DOSSIER_ADDR") {
+            cfg.serve.addr = v.clone();
+        }
+        if let Some(v) = env.get("DOSSIER_TOKEN") {
+            cfg.serve.token = Some(v.clone()).filter(|t| !t.is_empty());
+        }
+        // Flags.
+        if let Some(d) = &flags.data_dir {
+            cfg.data_dir = d.clone();
+        }
+        if let Some(a) = &flags.addr {
+            cfg.serve.addr = a.clone();
+        }
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.ingest.index_heap_mb < 16 {
+            return Err(Error::Config(format!(
+                "ingest.index_heap_mb is {} MiB; the index writer needs at least 16 MiB per thread",
+                self.ingest.index_heap_mb
+            )));
+        }
+        if !matches!(self.llm.output_lang.as_str(), "en" | "source" | "zh") {
+            return Err(Error::Config(format!(
+                "llm.output_lang is {:?}; use \"en\" or \"source\"",
+                self.llm.output_lang
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("dossier.db")
+    }
+
+    pub fn index_dir(&self) -> PathBuf {
+        self.data_dir.join("index")
+    }
+}
+
+/// The platform's per-user data directory (e.g. ~/.local/share/dossier).
+pub fn default_data_dir() -> PathBuf {
+    directories::ProjectDirs::from("", "", "dossier")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".dossier"))
+}
+
+fn read_file(path: &Path) -> Result<FileConfig> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    toml::from_str(&text).map_err(|e| {
+        Error::Config(format!("{}: {}", path.display(), e.to_string().trim_end()))
+    })
+}
+
+fn parse_env<T: std::str::FromStr>(name: &str, value: &str) -> Result<T> {
+    value.trim().parse().map_err(|_| {
+        Error::Config(format!("environment variable {name}={value:?} is not a valid number"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_env_then_flags() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "data_dir = \"/from/file\"\n[serve]\naddr = \"127.0.0.1:1\"\n[ingest]\nindex_threads = 1\n")
+            .map_err(|e| Error::io(&file, e))?;
+        let mut env = HashMap::new();
+        env.insert("DOSSIER_CONFIG".to_string(), file.display().to_string());
+        let c = Config::load(&Flags::default(), &env)?;
+        assert_eq!(c.data_dir, PathBuf::from("/from/file"));
+        assert_eq!(c.ingest.index_threads, 1);
+        env.insert("DOSSIER_DATA_DIR".into(), "/from/env".into());
+        env.insert("DOSSIER_ADDR".into(), "127.0.0.1:2".into());
+        let c = Config::load(&Flags::default(), &env)?;
+        assert_eq!(c.data_dir, PathBuf::from("/from/env"));
+        assert_eq!(c.serve.addr, "127.0.0.1:2");
+        let flags = Flags { data_dir: Some("/from/flag".into()), ..Flags::default() };
+        assert_eq!(Config::load(&flags, &env)?.data_dir, PathBuf::from("/from/flag"));
+        Ok(())
+    }
+
+    #[test]
+    fn bad_file_names_the_file_and_key() {
+        let dir = tempfile::tempdir().ok();
+        let Some(dir) = dir else { return };
+        let file = dir.path().join("c.toml");
+        let _ = std::fs::write(&file, "[ingest]\nindex_thread = 2\n");
+        let flags = Flags { config_file: Some(file), ..Flags::default() };
+        let err = Config::load(&flags, &HashMap::new()).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("c.toml") && err.contains("index_thread"), "{err}");
+    }
+}

@@ -1,0 +1,151 @@
+//! The document model: one article or research note as dossier stores it, in the canonical
+//! JSONL schema of the shared corpora (id, title, source, published_at, url, lang, paragraphs,
+//! meta). Paragraphs are numbered from 1 and those numbers are what digests cite, so nothing
+//! here may reorder or renumber them. This module knows no storage or index details.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Language of a document. Only the two the product serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "zh" | "zh-cn" | "zh-hans" | "zh-tw" | "zh-hant" | "cn" | "chinese" => Some(Lang::Zh),
+            "en" | "en-us" | "en-gb" | "english" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// Detects the language of a text: Chinese when CJK ideographs make up a meaningful share
+    /// of the letters, English otherwise. Good enough for a zh/en corpus; it is not a general
+    /// language identifier.
+    pub fn detect(text: &str) -> Lang {
+        let (mut cjk, mut latin) = (0usize, 0usize);
+        for c in text.chars().take(4000) {
+            if is_cjk(c) {
+                cjk += 1;
+            } else if c.is_ascii_alphabetic() {
+                latin += 1;
+            }
+        }
+        // A Chinese character carries about as much as a 3-4 letter English word.
+        if cjk * 4 >= latin && cjk > 0 { Lang::Zh } else { Lang::En }
+    }
+}
+
+impl std::fmt::Display for Lang {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// True for CJK unified ideographs (the ranges Chinese text uses).
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0x2A700..=0x2EBEF | 0xF900..=0xFAFF)
+}
+
+/// A document ready to be stored and indexed. Every field is already validated:
+/// `paragraphs` is non-empty, `title` is non-empty (the first sentence stands in for a
+/// missing title), `published_at` is `None` when the source had no date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    pub id: String,
+    pub title: String,
+    pub source: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub url: Option<String>,
+    pub lang: Lang,
+    pub paragraphs: Vec<String>,
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub meta: serde_json::Value,
+}
+
+impl Document {
+    /// The body text, paragraphs joined by newlines (what the index sees as the body).
+    pub fn body(&self) -> String {
+        self.paragraphs.join("\n")
+    }
+
+    /// Total size of title and paragraphs in bytes.
+    pub fn text_len(&self) -> usize {
+        self.title.len() + self.paragraphs.iter().map(|p| p.len() + 1).sum::<usize>()
+    }
+
+    /// Hash of the text content (title + paragraphs) — the same story under two ids has the
+    /// same hash; used for exact-duplicate detection and digest caching.
+    pub fn content_hash(&self) -> String {
+        let mut h = blake3::Hasher::new();
+        h.update(self.title.trim().as_bytes());
+        for p in &self.paragraphs {
+            h.update(b"\n");
+            h.update(p.trim().as_bytes());
+        }
+        h.finalize().to_hex()[..32].to_string()
+    }
+
+    /// Hash of everything stored for the document, id included; a changed record under the
+    /// same id has a different one, an identical re-ingest the same.
+    pub fn record_hash(&self) -> String {
+        let mut h = blake3::Hasher::new();
+        // serde_json of a struct is deterministic in field order.
+        h.update(serde_json::to_string(self).unwrap_or_default().as_bytes());
+        h.finalize().to_hex()[..32].to_string()
+    }
+
+    /// The paragraph cited as `[n]` (1-based), if it exists.
+    pub fn paragraph(&self, n: usize) -> Option<&str> {
+        n.checked_sub(1).and_then(|i| self.paragraphs.get(i)).map(String::as_str)
+    }
+
+    /// The first sentence of the text, at most ~80 characters, to stand in for a missing title.
+    pub fn first_sentence(paragraphs: &[String]) -> String {
+        let text = paragraphs.iter().map(|p| p.trim()).find(|p| !p.is_empty()).unwrap_or("");
+        let mut out = String::new();
+        for (i, c) in text.chars().enumerate() {
+            if matches!(c, '。' | '！' | '？' | '!' | '?' | '\n') || (c == '.' && i > 20) {
+                break;
+            }
+            if i >= 80 {
+                out.push('…');
+                break;
+            }
+            out.push(c);
+        }
+        out.trim().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_language() {
+        assert_eq!(Lang::detect("中国稀土集团发布2024年年报，营收增长20.3亿元"), Lang::Zh);
+        assert_eq!(Lang::detect("MP Materials said rare earth output rose 5% in 2024"), Lang::En);
+        assert_eq!(Lang::detect("NdFeB磁材出口"), Lang::Zh);
+    }
+
+    #[test]
+    fn first_sentence_stands_in_for_title() {
+        let p = vec!["".into(), "央行宣布降准0.5个百分点。释放长期资金约1万亿元。".into()];
+        assert_eq!(Document::first_sentence(&p), "央行宣布降准0.5个百分点");
+        let p = vec!["U.S. exports rose 3.1% in May. Imports fell.".into()];
+        assert_eq!(Document::first_sentence(&p), "U.S. exports rose 3.1% in May");
+    }
+}

@@ -1,0 +1,247 @@
+//! index: how are documents found fast?
+//!
+//! A tantivy index in `<data-dir>/index`, derived entirely from the store: title and body are
+//! segmented by the Chinese-aware tokenizer (crate::segment), `published_at` is a fast field for
+//! date filters and newest-first order, `source` and `lang` are filterable. Each commit records
+//! the index format version and the last store `seq` it contains, so a crashed ingest is repaired
+//! by catching up from the store, and an index written by another dossier asks for `reindex`
+//! instead of crashing. This module builds no queries from user text (crate::search does).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::{LowerCaser, RawTokenizer, TextAnalyzer};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use crate::document::Document;
+use crate::error::{Error, Result};
+use crate::segment;
+
+/// Version of the index layout (fields, tokenizers). Bump it when either changes.
+pub const INDEX_VERSION: u32 = 1;
+
+/// Tokenizer for exact, case-insensitive keyword fields (source).
+pub const KEYWORD_TOKENIZER: &str = "dossier_keyword";
+
+/// Stands in for a missing date: sorts after every real date in newest-first order and falls
+/// outside every date range.
+pub const NO_DATE: i64 = i64::MIN;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub id: Field,
+    pub title: Field,
+    pub body: Field,
+    pub published_at: Field,
+    pub source: Field,
+    pub lang: Field,
+}
+
+/// What each commit records about itself.
+#[derive(Debug, Serialize, Deserialize)]
+struct CommitPayload {
+    version: u32,
+    seq: i64,
+}
+
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    path: PathBuf,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = |tokenizer: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+    };
+    let keyword = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(KEYWORD_TOKENIZER)
+            .set_index_option(IndexRecordOption::Basic),
+    );
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        title: b.add_text_field("title", text(segment::INDEX_TOKENIZER)),
+        body: b.add_text_field("body", text(segment::INDEX_TOKENIZER)),
+        published_at: b.add_i64_field("published_at", FAST | INDEXED),
+        source: b.add_text_field("source", keyword),
+        lang: b.add_text_field("lang", STRING),
+    };
+    (b.build(), fields)
+}
+
+fn register_tokenizers(index: &Index) {
+    segment::register(index.tokenizers());
+    index.tokenizers().register(
+        KEYWORD_TOKENIZER,
+        TextAnalyzer::builder(RawTokenizer::default()).filter(LowerCaser).build(),
+    );
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating an empty one when the directory is absent or empty.
+    pub fn open(dir: &Path) -> Result<SearchIndex> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let (schema, fields) = schema();
+        let has_meta = dir.join("meta.json").exists();
+        let index = if has_meta {
+            let index = Index::open_in_dir(dir)?;
+            let found = payload_of(&index)?;
+            // A created but never committed index has no payload and no segments: it is ours.
+            let version_ok = match &found {
+                Some(p) => p.version == INDEX_VERSION,
+                None => index.searchable_segment_ids()?.is_empty(),
+            };
+            if !version_ok || index.schema() != schema {
+                return Err(Error::FormatVersion {
+                    what: "search index",
+                    path: dir.to_path_buf(),
+                    found: found
+                        .map(|p| p.version.to_string())
+                        .unwrap_or_else(|| "unknown".into()),
+                    expected: INDEX_VERSION.to_string(),
+                    remedy: "run `dossier reindex` to rebuild it from the database",
+                });
+            }
+            index
+        } else {
+            Index::create_in_dir(dir, schema)?
+        };
+        register_tokenizers(&index);
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(SearchIndex { index, reader, fields, path: dir.to_path_buf() })
+    }
+
+    /// Deletes the index directory and creates an empty index in its place.
+    pub fn recreate(dir: &Path) -> Result<SearchIndex> {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        SearchIndex::open(dir)
+    }
+
+    pub fn fields(&self) -> Fields {
+        self.fields
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    pub fn searcher(&self) -> tantivy::Searcher {
+        self.reader.searcher()
+    }
+
+    /// Makes the latest commit visible to searchers.
+    pub fn reload(&self) -> Result<()> {
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// The last store seq this index contains (0 for an empty index).
+    pub fn indexed_seq(&self) -> Result<i64> {
+        Ok(payload_of(&self.index)?.map(|p| p.seq).unwrap_or(0))
+    }
+
+    /// Number of live documents in the index.
+    pub fn num_docs(&self) -> u64 {
+        self.searcher().num_docs()
+    }
+
+    /// Size of the index files on disk, in bytes.
+    pub fn size_bytes(&self) -> u64 {
+        dir_size(&self.path)
+    }
+
+    /// A writer with `threads` indexing threads sharing `heap_bytes` of memory.
+    pub fn writer(&self, threads: usize, heap_bytes: usize) -> Result<IndexBatch> {
+        let writer = self.index.writer_with_num_threads(threads.max(1), heap_bytes).map_err(|e| {
+            match e {
+                tantivy::TantivyError::LockFailure(..) => Error::Config(format!(
+                    "the index at {} is locked by another dossier process (ingest, reindex or serve with \
+                     writes); wait for it to finish",
+                    self.path.display()
+                )),
+                e => Error::Index(e),
+            }
+        })?;
+        Ok(IndexBatch { writer, fields: self.fields })
+    }
+}
+
+/// Pending index changes; they become visible and durable at `commit`.
+pub struct IndexBatch {
+    writer: IndexWriter,
+    fields: Fields,
+}
+
+impl IndexBatch {
+    /// Adds a document, replacing any earlier version with the same id.
+    pub fn put(&mut self, doc: &Document, replace: bool) -> Result<()> {
+        let f = self.fields;
+        if replace {
+            self.writer.delete_term(Term::from_field_text(f.id, &doc.id));
+        }
+        let mut d = TantivyDocument::new();
+        d.add_text(f.id, &doc.id);
+        d.add_text(f.title, &doc.title);
+        for p in &doc.paragraphs {
+            d.add_text(f.body, p);
+        }
+        d.add_i64(f.published_at, doc.published_at.map(|t| t.timestamp()).unwrap_or(NO_DATE));
+        d.add_text(f.source, &doc.source);
+        d.add_text(f.lang, doc.lang.as_str());
+        self.writer.add_document(d)?;
+        Ok(())
+    }
+
+    /// Removes a document by id.
+    pub fn delete(&mut self, id: &str) {
+        self.writer.delete_term(Term::from_field_text(self.fields.id, id));
+    }
+
+    /// Commits everything added so far, recording that the index now holds the store up to `seq`.
+    pub fn commit(&mut self, seq: i64) -> Result<()> {
+        let payload = serde_json::to_string(&CommitPayload { version: INDEX_VERSION, seq })?;
+        let mut prepared = self.writer.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        Ok(())
+    }
+
+    /// Waits for background merges so the process can exit with a compact index.
+    pub fn finish(self) -> Result<()> {
+        self.writer.wait_merging_threads()?;
+        Ok(())
+    }
+}
+
+fn payload_of(index: &Index) -> Result<Option<CommitPayload>> {
+    let metas = index.load_metas()?;
+    Ok(metas.payload.as_deref().and_then(|p| serde_json::from_str(p).ok()))
+}
+
+fn dir_size(path: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(path) else { return 0 };
+    entries
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_size(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}

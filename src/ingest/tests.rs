@@ -1,0 +1,1 @@
+//! Tests of the ingest readers against the fixtures in tests/fixtures/ingest.

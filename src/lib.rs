@@ -1,0 +1,20 @@
+//! dossier: a self-hosted search-and-digest engine for financial and business news and broker
+//! research, Chinese and English. See ARCHITECTURE.md for the map of modules.
+
+pub mod dates;
+pub mod digest;
+pub mod document;
+pub mod error;
+pub mod ingest;
+pub mod segment;
+
+pub use document::{Document, Lang};
+pub use error::{Error, Location, Result};
+pub mod config;
+pub mod progress;
+pub mod store;
+pub mod demo;
+pub mod engine;
+pub mod index;
+pub mod report;
+pub mod search;

@@ -1,0 +1,220 @@
+//! The `dossier` command: parses arguments, sets up logging, and calls into the library.
+
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use dossier::config::{Config, Flags};
+use dossier::engine::{Engine, IngestOptions};
+use dossier::report::{self, Highlight};
+use dossier::search::{SearchRequest, SortOrder};
+use dossier::{Error, Lang, dates};
+
+#[derive(Parser)]
+#[command(name = "dossier", version, about = "Search and digest financial news and research, Chinese and English")]
+struct Cli {
+    /// Data directory (database and index). Also DOSSIER_DATA_DIR.
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Configuration file (TOML). Also DOSSIER_CONFIG; default <data-dir>/config.toml.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// More logging (-v: debug, -vv: trace). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Only warnings and errors.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Ingest JSONL (plain or .gz), directories of .txt/.md/.html, and RSS/Atom files.
+    Ingest {
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Stop at the first bad record instead of skipping it.
+        #[arg(long)]
+        strict: bool,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild the search index from the database.
+    Reindex,
+    /// Search documents, newest first by default.
+    Search(SearchArgs),
+    /// Document counts, date range, and sizes.
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ingest the bundled sample into a temporary directory and show the 稀土供应链 workflow.
+    Demo {
+        /// The workflow query to run.
+        #[arg(long, default_value = "稀土供应链")]
+        query: String,
+        /// Keep the demo's data directory here instead of a temporary one.
+        #[arg(long, value_name = "DIR")]
+        keep: Option<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+struct SearchArgs {
+    /// Words (all must match), "quoted phrases", OR between alternatives, -word to exclude.
+    query: String,
+    #[arg(long, value_enum, default_value_t = SortOrder::Newest)]
+    sort: SortOrder,
+    /// Only documents published on or after this date (2024-05-01, 2024年5月1日, RFC 3339…).
+    #[arg(long, value_name = "DATE")]
+    since: Option<String>,
+    /// Only documents published on or before this date (a bare date includes the whole day).
+    #[arg(long, value_name = "DATE")]
+    until: Option<String>,
+    /// Only this source (repeat for several).
+    #[arg(long, value_name = "S")]
+    source: Vec<String>,
+    /// Only this language: zh or en.
+    #[arg(long)]
+    lang: Option<String>,
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
+    #[arg(long, default_value_t = 0)]
+    offset: usize,
+    /// Output JSON (shape documented in README.md).
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose, cli.quiet);
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            let user = err.downcast_ref::<Error>().is_some_and(Error::is_user_error);
+            eprintln!("error: {err:#}");
+            ExitCode::from(if user { 2 } else { 3 })
+        }
+    }
+}
+
+fn init_logging(verbose: u8, quiet: bool) {
+    let default = match (quiet, verbose) {
+        (true, _) => "warn",
+        (false, 0) => "info,tantivy=warn",
+        (false, 1) => "debug,tantivy=info",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let flags = Flags { config_file: cli.config.clone(), data_dir: cli.data_dir.clone(), addr: None };
+    Ok(Config::load(&flags, &env)?)
+}
+
+/// Ctrl-C sets the flag; long runs stop at the next record, commit, and report.
+fn cancel_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let f = flag.clone();
+    let _ = ctrlc::set_handler(move || {
+        if f.swap(true, Ordering::SeqCst) {
+            // Second Ctrl-C: the user means it. Committed work is safe either way.
+            std::process::exit(130);
+        }
+    });
+    flag
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = load_config(&cli)?;
+    let interactive = std::io::stderr().is_terminal();
+    let mut stdout = std::io::stdout().lock();
+    match cli.command {
+        Command::Ingest { paths, strict, json } => {
+            let mut engine = Engine::open(config)?;
+            let cancel = cancel_flag();
+            let opts = IngestOptions { strict, interactive };
+            let summary = engine.ingest(&paths, &opts, cancel, &mut |f| {
+                eprintln!("error: {}: {}", f.location, f.message);
+            })?;
+            if json {
+                writeln!(stdout, "{}", serde_json::to_string_pretty(&summary)?)?;
+            } else {
+                write!(stdout, "{}", report::ingest_text(&summary))?;
+            }
+            Ok(if summary.interrupted {
+                ExitCode::from(130)
+            } else if summary.failed > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Reindex => {
+            let mut engine = Engine::open_with_new_index(config)?;
+            let summary = engine.reindex(interactive, cancel_flag())?;
+            write!(stdout, "{}", report::reindex_text(&summary))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Search(args) => {
+            let request = search_request(&args)?;
+            let mut engine = Engine::open(config)?;
+            let results = engine.search(&request)?;
+            if args.json {
+                writeln!(stdout, "{}", serde_json::to_string_pretty(&results)?)?;
+            } else {
+                let style = if std::io::stdout().is_terminal() { Highlight::Ansi } else { Highlight::Markdown };
+                write!(stdout, "{}", report::search_text(&results, style, None))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Stats { json } => {
+            let engine = Engine::open(config)?;
+            let stats = engine.stats()?;
+            if json {
+                writeln!(stdout, "{}", serde_json::to_string_pretty(&stats)?)?;
+            } else {
+                write!(stdout, "{}", report::stats_text(&stats))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { query, keep } => {
+            let text = dossier::demo::run(&config, &query, keep.as_deref())
+                .context("the demo failed")?;
+            write!(stdout, "{text}")?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn search_request(a: &SearchArgs) -> anyhow::Result<SearchRequest> {
+    let lang = match &a.lang {
+        Some(l) => Some(Lang::parse(l).ok_or_else(|| {
+            Error::Config(format!("--lang {l:?} is not a language dossier knows; use zh or en"))
+        })?),
+        None => None,
+    };
+    Ok(SearchRequest {
+        query: a.query.clone(),
+        sort: a.sort,
+        since: a.since.as_deref().map(|s| dates::parse_bound(s, false)).transpose()?,
+        until: a.until.as_deref().map(|s| dates::parse_bound(s, true)).transpose()?,
+        sources: a.source.clone(),
+        lang,
+        limit: a.limit,
+        offset: a.offset,
+    })
+}

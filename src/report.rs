@@ -1,0 +1,171 @@
+//! report: how do results read in a terminal?
+//!
+//! Turns search results, ingest and reindex summaries and stats into the text the CLI prints:
+//! each hit as on the seed pages — title, then `source · YYYY-MM-DD HH:MM` — with a snippet
+//! whose matched words are highlighted (ANSI colour on a terminal, `**bold**` markers
+//! otherwise). JSON output is plain serde of the same structs. It computes nothing.
+
+use std::fmt::Write as _;
+
+use crate::engine::{IngestSummary, ReindexSummary, Stats, format_when};
+use crate::search::{SearchResults, Snippet};
+
+/// How highlighted words are marked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Highlight {
+    Ansi,
+    Markdown,
+}
+
+/// The snippet with its highlights marked.
+pub fn mark_snippet(s: &Snippet, style: Highlight) -> String {
+    let (open, close) = match style {
+        Highlight::Ansi => ("\x1b[1;33m", "\x1b[0m"),
+        Highlight::Markdown => ("**", "**"),
+    };
+    let chars: Vec<char> = s.text.chars().collect();
+    let mut out = String::with_capacity(s.text.len() + 8 * s.highlights.len());
+    let mut pos = 0;
+    for [start, end] in &s.highlights {
+        let (start, end) = ((*start).min(chars.len()), (*end).min(chars.len()));
+        if start < pos {
+            continue;
+        }
+        out.extend(&chars[pos..start]);
+        out.push_str(open);
+        out.extend(&chars[start..end]);
+        out.push_str(close);
+        pos = end;
+    }
+    out.extend(&chars[pos..]);
+    out
+}
+
+/// Search results as the terminal shows them. `digests`, when given, holds for each hit the
+/// rendered digest text to print under it.
+pub fn search_text(r: &SearchResults, style: Highlight, digests: Option<&[Option<String>]>) -> String {
+    let mut out = String::new();
+    if r.hits.is_empty() {
+        let _ = writeln!(out, "No documents match {:?}.", r.query);
+        return out;
+    }
+    for (i, hit) in r.hits.iter().enumerate() {
+        let _ = writeln!(out, "{}", hit.title);
+        let _ = writeln!(out, "{} · {}", hit.source, format_when(hit.published_at));
+        match digests.and_then(|d| d.get(i)).and_then(|d| d.as_deref()) {
+            Some(digest) => {
+                let _ = writeln!(out, "{}", digest.trim_end());
+            }
+            None => {
+                let _ = writeln!(out, "  {}", mark_snippet(&hit.snippet, style));
+            }
+        }
+        if let Some(of) = &hit.duplicate_of {
+            let _ = writeln!(out, "  (same text as {of})");
+        }
+        let _ = writeln!(out, "  [{}]", hit.id);
+        out.push('\n');
+    }
+    let shown_to = r.offset + r.hits.len();
+    let _ = writeln!(
+        out,
+        "{}–{} of {} documents matching {:?}, {}",
+        r.offset + 1,
+        shown_to,
+        r.total,
+        r.query,
+        match r.sort {
+            crate::search::SortOrder::Newest => "newest first",
+            crate::search::SortOrder::Relevance => "by relevance",
+        }
+    );
+    out
+}
+
+pub fn ingest_text(s: &IngestSummary) -> String {
+    let mut out = String::new();
+    let mb = s.bytes_read as f64 / 1e6;
+    let secs = s.seconds.max(1e-9);
+    let _ = writeln!(
+        out,
+        "{}ingested {}, updated {}, unchanged {}, failed {} — {:.1} MB in {:.1} s ({:.1} MB/s, {:.0} docs/s)",
+        if s.interrupted { "interrupted: " } else { "" },
+        s.ingested,
+        s.updated,
+        s.unchanged,
+        s.failed,
+        mb,
+        s.seconds,
+        mb / secs,
+        (s.ingested + s.updated + s.unchanged) as f64 / secs,
+    );
+    if s.caught_up > 0 {
+        let _ = writeln!(out, "recovered {} documents into the index from an interrupted run", s.caught_up);
+    }
+    if !s.duplicates.is_empty() {
+        let _ = writeln!(out, "{} documents have the same text as an earlier one:", s.duplicates.len());
+        for d in s.duplicates.iter().take(10) {
+            let _ = writeln!(out, "  {} = {}", d.id, d.duplicate_of);
+        }
+        if s.duplicates.len() > 10 {
+            let _ = writeln!(out, "  … and {} more (see --json)", s.duplicates.len() - 10);
+        }
+    }
+    if s.interrupted {
+        let _ = writeln!(out, "everything counted above is saved; run the same command again to finish");
+    }
+    out
+}
+
+pub fn reindex_text(s: &ReindexSummary) -> String {
+    let mb = s.text_bytes as f64 / 1e6;
+    format!(
+        "reindexed {} documents — {:.1} MB of text in {:.1} s ({:.1} MB/s); index is {:.1} MB\n",
+        s.documents,
+        mb,
+        s.seconds,
+        mb / s.seconds.max(1e-9),
+        s.index_bytes as f64 / 1e6
+    )
+}
+
+pub fn stats_text(s: &Stats) -> String {
+    let mut out = String::new();
+    let st = &s.store;
+    let _ = writeln!(out, "data directory: {}", s.data_dir.display());
+    let _ = writeln!(out, "documents: {} ({} exact duplicates, {} with digests)", st.documents, st.duplicates, st.digests);
+    let _ = writeln!(
+        out,
+        "dates: {} .. {} ({} undated)",
+        format_when(st.earliest),
+        format_when(st.latest),
+        st.undated
+    );
+    let _ = writeln!(out, "text: {:.1} MB", st.text_bytes as f64 / 1e6);
+    let _ = writeln!(out, "database: {:.1} MB", s.database_bytes as f64 / 1e6);
+    let _ = writeln!(out, "index: {:.1} MB, {} documents", s.index_bytes as f64 / 1e6, s.index_documents);
+    if s.index_lag > 0 {
+        let _ = writeln!(out, "index lags the database by {} documents (the next command catches up)", s.index_lag);
+    }
+    let _ = writeln!(out, "last ingest: {}", format_when(st.last_ingest));
+    let _ = writeln!(out, "by language:");
+    for (lang, n) in &st.by_lang {
+        let _ = writeln!(out, "  {lang:<6} {n:>8}");
+    }
+    let _ = writeln!(out, "by source:");
+    for (src, n) in &st.by_source {
+        let _ = writeln!(out, "  {n:>8}  {src}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_highlights_on_character_offsets() {
+        let s = Snippet { text: "中国稀土集团发布公告".into(), highlights: vec![[2, 4], [6, 8]] };
+        assert_eq!(mark_snippet(&s, Highlight::Markdown), "中国**稀土**集团**发布**公告");
+    }
+}

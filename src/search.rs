@@ -1,0 +1,474 @@
+//! search: which documents match a topic, and in what order?
+//!
+//! Parses the user's query language (words, `"quoted phrases"`, `OR`, `-exclusion`; Chinese
+//! written without spaces is segmented into words that must all match), turns it into a tantivy
+//! query over title (boosted) and body, applies date / source / language filters, ranks newest
+//! first (ties by relevance) or by relevance, and hydrates hits from the store with a snippet
+//! whose highlights fall on the matched words. It must not modify the store or the index.
+
+use std::ops::Bound;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
+};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Score, TantivyDocument, Term};
+
+use crate::document::{Lang, is_cjk};
+use crate::error::{Error, Result};
+use crate::index::{Fields, NO_DATE, SearchIndex};
+use crate::segment;
+use crate::store::Store;
+
+/// How much a match in the title counts over one in the body.
+const TITLE_BOOST: Score = 2.5;
+/// Snippet length budget in bytes of source text (about 80 Chinese characters).
+const SNIPPET_BYTES: usize = 240;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SortOrder {
+    /// Newest first; documents of the same moment by relevance; undated last.
+    #[default]
+    Newest,
+    /// Most relevant first (BM25, title boosted).
+    Relevance,
+}
+
+/// A search as the CLI, the API and workflows ask for it.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub query: String,
+    pub sort: SortOrder,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub sources: Vec<String>,
+    pub lang: Option<Lang>,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// A snippet of the body around the matched words. `highlights` are `[start, end)` offsets in
+/// characters (Unicode scalar values) into `text`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Snippet {
+    pub text: String,
+    pub highlights: Vec<[usize; 2]>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub title: String,
+    pub source: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub url: Option<String>,
+    pub lang: Lang,
+    pub score: f32,
+    pub snippet: Snippet,
+    /// Set when this document's text is identical to an earlier one's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResults {
+    pub query: String,
+    pub sort: SortOrder,
+    /// Number of matching documents (not only those returned).
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+    pub hits: Vec<Hit>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// The query language.
+
+/// One searchable unit of a query.
+#[derive(Debug, Clone, PartialEq)]
+enum Atom {
+    /// Unquoted text: segmented into words that must all appear (in any order).
+    Words(String),
+    /// Quoted text: its words must appear next to each other, in order.
+    Phrase(String),
+}
+
+/// A clause: one atom, or several joined by OR; excluded clauses must not match.
+#[derive(Debug, Clone, PartialEq)]
+struct Clause {
+    alternatives: Vec<Atom>,
+    excluded: bool,
+}
+
+fn bad_query(query: &str, message: impl Into<String>) -> Error {
+    Error::BadQuery { query: query.to_string(), message: message.into() }
+}
+
+/// Splits a query into clauses. Whitespace separates clauses (all must match); `OR` (upper
+/// case) between two clauses makes them alternatives; `-` before a clause excludes it.
+fn parse_clauses(query: &str) -> Result<Vec<Clause>> {
+    #[derive(Debug)]
+    enum Tok {
+        Atom(Atom, bool),
+        Or,
+    }
+    let mut toks = Vec::new();
+    let chars: Vec<char> = query.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        let excluded = c == '-' && i + 1 < chars.len() && !chars[i + 1].is_whitespace();
+        if excluded {
+            i += 1;
+        }
+        if matches!(chars[i], '"' | '“' | '”') {
+            let start = i;
+            i += 1;
+            let mut text = String::new();
+            while i < chars.len() && !matches!(chars[i], '"' | '“' | '”') {
+                text.push(chars[i]);
+                i += 1;
+            }
+            if i >= chars.len() {
+                return Err(bad_query(
+                    query,
+                    format!(
+                        "the quote opened at character {} is never closed; close it or remove it",
+                        start + 1
+                    ),
+                ));
+            }
+            i += 1;
+            toks.push(Tok::Atom(Atom::Phrase(text), excluded));
+        } else {
+            let mut text = String::new();
+            while i < chars.len() && !chars[i].is_whitespace() && !matches!(chars[i], '"' | '“' | '”')
+            {
+                text.push(chars[i]);
+                i += 1;
+            }
+            if text == "OR" && !excluded {
+                toks.push(Tok::Or);
+            } else {
+                toks.push(Tok::Atom(Atom::Words(text), excluded));
+            }
+        }
+    }
+    let mut clauses: Vec<Clause> = Vec::new();
+    let mut pending_or = false;
+    for tok in toks {
+        match tok {
+            Tok::Or => {
+                if clauses.is_empty() || pending_or {
+                    return Err(bad_query(query, "OR needs a term on each side, as in `稀土 OR 锂`"));
+                }
+                pending_or = true;
+            }
+            Tok::Atom(atom, excluded) => {
+                if pending_or {
+                    let last = clauses.last_mut().ok_or_else(|| bad_query(query, "dangling OR"))?;
+                    if excluded || last.excluded {
+                        return Err(bad_query(
+                            query,
+                            "an excluded term (-term) cannot be part of an OR; write the exclusion separately",
+                        ));
+                    }
+                    last.alternatives.push(atom);
+                    pending_or = false;
+                } else {
+                    clauses.push(Clause { alternatives: vec![atom], excluded });
+                }
+            }
+        }
+    }
+    if pending_or {
+        return Err(bad_query(query, "OR needs a term on each side, as in `稀土 OR 锂`"));
+    }
+    if clauses.is_empty() {
+        return Err(bad_query(query, "the query is empty; give at least one word"));
+    }
+    if clauses.iter().all(|c| c.excluded) {
+        return Err(bad_query(
+            query,
+            "every term is excluded; add at least one term to search for, as in `稀土 -镓`",
+        ));
+    }
+    Ok(clauses)
+}
+
+/// Groups query words into what must match: a run of single CJK characters (words the
+/// dictionary does not know, split into characters) must stand together, so it becomes a
+/// phrase; every other word stands alone.
+fn word_groups(words: Vec<String>) -> Vec<Vec<String>> {
+    let single_cjk = |w: &str| {
+        let mut cs = w.chars();
+        matches!((cs.next(), cs.next()), (Some(c), None) if is_cjk(c))
+    };
+    let mut groups: Vec<Vec<String>> = Vec::new();
+    let mut run: Vec<String> = Vec::new();
+    for w in words {
+        if single_cjk(&w) {
+            run.push(w);
+        } else {
+            if !run.is_empty() {
+                groups.push(std::mem::take(&mut run));
+            }
+            groups.push(vec![w]);
+        }
+    }
+    if !run.is_empty() {
+        groups.push(run);
+    }
+    groups
+}
+
+/// The compiled form of a query: the tantivy query, plus the words to look for when choosing
+/// snippet paragraphs.
+pub struct CompiledQuery {
+    pub query: Box<dyn Query>,
+    pub words: Vec<String>,
+}
+
+/// Parses `request.query` and builds the full tantivy query including filters.
+pub fn compile(request: &SearchRequest, fields: Fields) -> Result<CompiledQuery> {
+    let q = request.query.trim();
+    let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut words_seen = Vec::new();
+    if q.is_empty() || q == "*" {
+        must.push((Occur::Must, Box::new(AllQuery)));
+    } else {
+        for clause in parse_clauses(q)? {
+            let mut alts: Vec<Box<dyn Query>> = Vec::new();
+            for atom in &clause.alternatives {
+                let (text, phrase) = match atom {
+                    Atom::Words(t) => (t, false),
+                    Atom::Phrase(t) => (t, true),
+                };
+                let words = segment::query_words(text);
+                if words.is_empty() {
+                    continue;
+                }
+                if !clause.excluded {
+                    words_seen.extend(words.iter().cloned());
+                }
+                let groups = if phrase { vec![words] } else { word_groups(words) };
+                let parts: Vec<Box<dyn Query>> =
+                    groups.iter().map(|g| group_query(g, fields)).collect();
+                alts.push(all_of(parts));
+            }
+            if alts.is_empty() {
+                if clause.excluded {
+                    continue;
+                }
+                return Err(bad_query(
+                    q,
+                    "a term has no searchable words (only punctuation?); remove it",
+                ));
+            }
+            let clause_query: Box<dyn Query> = if alts.len() == 1 {
+                alts.remove(0)
+            } else {
+                Box::new(BooleanQuery::new(alts.into_iter().map(|a| (Occur::Should, a)).collect()))
+            };
+            let occur = if clause.excluded { Occur::MustNot } else { Occur::Must };
+            must.push((occur, clause_query));
+        }
+        if !must.iter().any(|(o, _)| *o == Occur::Must) {
+            return Err(bad_query(q, "no term left to search for"));
+        }
+    }
+    if request.since.is_some() || request.until.is_some() {
+        let term = |t: DateTime<Utc>| Term::from_field_i64(fields.published_at, t.timestamp());
+        let lower = request.since.map(|t| Bound::Included(term(t))).unwrap_or(Bound::Included(
+            Term::from_field_i64(fields.published_at, NO_DATE + 1),
+        ));
+        let upper = request.until.map(|t| Bound::Included(term(t))).unwrap_or(Bound::Unbounded);
+        must.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
+    }
+    if !request.sources.is_empty() {
+        let alts = request
+            .sources
+            .iter()
+            .map(|s| {
+                let t = Term::from_field_text(fields.source, &s.to_lowercase());
+                (Occur::Should, Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as Box<dyn Query>)
+            })
+            .collect();
+        must.push((Occur::Must, Box::new(BooleanQuery::new(alts))));
+    }
+    if let Some(lang) = request.lang {
+        let t = Term::from_field_text(fields.lang, lang.as_str());
+        must.push((Occur::Must, Box::new(TermQuery::new(t, IndexRecordOption::Basic))));
+    }
+    Ok(CompiledQuery { query: Box::new(BooleanQuery::new(must)), words: words_seen })
+}
+
+/// Words that must appear together (one word, or a phrase), in the title (boosted) or body.
+fn group_query(words: &[String], fields: Fields) -> Box<dyn Query> {
+    let in_field = |field| -> Box<dyn Query> {
+        if words.len() == 1 {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, &words[0]),
+                IndexRecordOption::WithFreqs,
+            ))
+        } else {
+            Box::new(PhraseQuery::new(
+                words.iter().map(|w| Term::from_field_text(field, w)).collect(),
+            ))
+        }
+    };
+    Box::new(BooleanQuery::new(vec![
+        (Occur::Should, Box::new(BoostQuery::new(in_field(fields.title), TITLE_BOOST))),
+        (Occur::Should, in_field(fields.body)),
+    ]))
+}
+
+fn all_of(mut parts: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    if parts.len() == 1 {
+        return parts.remove(0);
+    }
+    Box::new(BooleanQuery::new(parts.into_iter().map(|p| (Occur::Must, p)).collect()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running a search.
+
+/// Runs a search and hydrates the hits from the store.
+pub fn search(index: &SearchIndex, store: &Store, request: &SearchRequest) -> Result<SearchResults> {
+    let fields = index.fields();
+    let compiled = compile(request, fields)?;
+    let searcher = index.searcher();
+    let limit = request.limit.max(1);
+    let top = TopDocs::with_limit(limit).and_offset(request.offset);
+    let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match request.sort {
+        SortOrder::Relevance => searcher.search(&*compiled.query, &(top.order_by_score(), Count))?,
+        SortOrder::Newest => {
+            let collector = top.tweak_score(move |segment: &tantivy::SegmentReader| {
+                let dates = segment
+                    .fast_fields()
+                    .i64("published_at")
+                    .ok()
+                    .map(|c| c.first_or_default_col(NO_DATE));
+                move |doc: tantivy::DocId, score: Score| {
+                    let date = dates.as_ref().map(|c| c.get_val(doc)).unwrap_or(NO_DATE);
+                    (date, score)
+                }
+            });
+            let (hits, total) = searcher.search(&*compiled.query, &(collector, Count))?;
+            (hits.into_iter().map(|((_, score), addr)| (score, addr)).collect(), total)
+        }
+    };
+    let mut snippets = SnippetGenerator::create(&searcher, &*compiled.query, fields.body)?;
+    snippets.set_max_num_chars(SNIPPET_BYTES);
+    let mut hits = Vec::with_capacity(addresses.len());
+    for (score, addr) in addresses {
+        let stored: TantivyDocument = searcher.doc(addr)?;
+        let Some(id) = stored.get_first(fields.id).and_then(|v| v.as_str()) else { continue };
+        // The index may briefly hold a document the store no longer has (never the reverse
+        // after catch-up); skip rather than fail the whole search.
+        let Some(doc) = store.get(id)? else { continue };
+        let snippet = make_snippet(&snippets, &doc.doc.paragraphs, &compiled.words);
+        hits.push(Hit {
+            id: doc.doc.id,
+            title: doc.doc.title,
+            source: doc.doc.source,
+            published_at: doc.doc.published_at,
+            url: doc.doc.url,
+            lang: doc.doc.lang,
+            score,
+            snippet,
+            duplicate_of: doc.duplicate_of,
+        });
+    }
+    Ok(SearchResults {
+        query: request.query.clone(),
+        sort: request.sort,
+        total,
+        offset: request.offset,
+        limit,
+        hits,
+    })
+}
+
+/// Builds the snippet from the paragraphs that contain a query word (at most three), so a long
+/// article is not segmented whole for ten characters of context.
+fn make_snippet(generator: &SnippetGenerator, paragraphs: &[String], words: &[String]) -> Snippet {
+    let mut chosen: Vec<&str> = paragraphs
+        .iter()
+        .filter(|p| {
+            let lower = p.to_lowercase();
+            words.iter().any(|w| lower.contains(w.as_str()))
+        })
+        .take(3)
+        .map(String::as_str)
+        .collect();
+    if chosen.is_empty() {
+        chosen = paragraphs.iter().take(1).map(String::as_str).collect();
+    }
+    let text = chosen.join("\n");
+    let snippet = generator.snippet(&text);
+    let fragment = snippet.fragment();
+    if fragment.is_empty() {
+        // No match in the body (a title-only match): the opening of the text.
+        let opening: String = text.chars().take(SNIPPET_BYTES / 3).collect();
+        return Snippet { text: opening.replace('\n', " "), highlights: vec![] };
+    }
+    let char_at = |byte: usize| fragment[..byte].chars().count();
+    Snippet {
+        text: fragment.replace('\n', " "),
+        highlights: snippet
+            .highlighted()
+            .iter()
+            .filter(|r| fragment.is_char_boundary(r.start) && fragment.is_char_boundary(r.end))
+            .map(|r| [char_at(r.start), char_at(r.end)])
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Atom {
+        Atom::Words(s.into())
+    }
+
+    #[test]
+    fn parses_and_or_phrase_and_exclusion() -> Result<()> {
+        let c = parse_clauses(r#"稀土 OR 锂 "export controls" -镓"#)?;
+        assert_eq!(c.len(), 3);
+        assert_eq!(c[0].alternatives, vec![words("稀土"), words("锂")]);
+        assert_eq!(c[1].alternatives, vec![Atom::Phrase("export controls".into())]);
+        assert!(c[2].excluded);
+        Ok(())
+    }
+
+    #[test]
+    fn rejects_bad_queries_with_reasons() {
+        for (q, expect) in [
+            ("\"稀土", "never closed"),
+            ("OR 稀土", "OR needs"),
+            ("稀土 OR", "OR needs"),
+            ("-稀土", "every term is excluded"),
+            ("稀土 OR -镓", "cannot be part of an OR"),
+        ] {
+            let err = parse_clauses(q).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains(expect), "{q}: {err}");
+        }
+    }
+
+    #[test]
+    fn single_characters_of_unknown_words_stay_together() {
+        let g = word_groups(vec!["川".into(), "普".into(), "关税".into(), "a".into()]);
+        assert_eq!(g, vec![vec!["川".to_string(), "普".into()], vec!["关税".into()], vec!["a".into()]]);
+    }
+}

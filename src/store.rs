@@ -1,0 +1,516 @@
+//! store: where is the system of record, and what does it hold?
+//!
+//! An embedded SQLite database (`dossier.db` in the data directory) holds every accepted
+//! document with its numbered paragraphs, its digest, and workflow state. Every insert or update
+//! of a document takes a new, increasing `seq`; the search index records the last `seq` it has
+//! committed, so after a crash the index catches up from the store (the store is the truth, the
+//! index is derived). This module must not know about tantivy or about how input is parsed.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::document::{Document, Lang};
+use crate::error::{Error, Result};
+
+/// Version of the database schema this build reads and writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id            TEXT PRIMARY KEY,
+    seq           INTEGER NOT NULL,
+    title         TEXT NOT NULL,
+    source        TEXT NOT NULL,
+    published_at  INTEGER,
+    url           TEXT,
+    lang          TEXT NOT NULL,
+    paragraphs    TEXT NOT NULL,
+    meta          TEXT,
+    content_hash  TEXT NOT NULL,
+    record_hash   TEXT NOT NULL,
+    text_bytes    INTEGER NOT NULL,
+    duplicate_of  TEXT,
+    kind          TEXT,
+    ingested_at   INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS documents_seq ON documents(seq);
+CREATE INDEX IF NOT EXISTS documents_content_hash ON documents(content_hash);
+CREATE TABLE IF NOT EXISTS digests (
+    doc_id      TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+    cache_key   TEXT NOT NULL,
+    summarizer  TEXT NOT NULL,
+    digest      TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS digest_cache (
+    cache_key          TEXT PRIMARY KEY,
+    digest             TEXT NOT NULL,
+    prompt_tokens      INTEGER NOT NULL DEFAULT 0,
+    completion_tokens  INTEGER NOT NULL DEFAULT 0,
+    created_at         INTEGER NOT NULL
+);
+"#;
+
+/// What storing one document did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Upsert {
+    /// A new id. `duplicate_of` names an existing document with exactly the same text.
+    Inserted { seq: i64, duplicate_of: Option<String> },
+    /// A known id whose content changed: the index must replace it.
+    Updated { seq: i64, duplicate_of: Option<String> },
+    /// A known id with identical content: nothing to do.
+    Unchanged,
+}
+
+/// A stored document with its bookkeeping.
+#[derive(Debug, Clone)]
+pub struct StoredDocument {
+    pub seq: i64,
+    pub doc: Document,
+    pub content_hash: String,
+    pub duplicate_of: Option<String>,
+    /// Per-document kind override for digests ("news", "research", …).
+    pub kind: Option<String>,
+}
+
+/// Counts for `dossier stats`.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct StoreStats {
+    pub documents: u64,
+    pub duplicates: u64,
+    pub digests: u64,
+    pub by_source: Vec<(String, u64)>,
+    pub by_lang: Vec<(String, u64)>,
+    pub earliest: Option<DateTime<Utc>>,
+    pub latest: Option<DateTime<Utc>>,
+    pub undated: u64,
+    pub text_bytes: u64,
+    pub last_ingest: Option<DateTime<Utc>>,
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    next_seq: i64,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, checking its schema version.
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path)?;
+        // WAL + NORMAL: a crash can lose the last uncommitted transaction, never a committed one
+        // or the file's integrity — what "reported as ingested" relies on.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let found: Option<String> = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .or_else(|e| match e {
+                // A fresh file has no meta table yet.
+                rusqlite::Error::SqliteFailure(_, Some(ref m)) if m.contains("no such table") => Ok(None),
+                e => Err(e),
+            })?;
+        match found {
+            Some(v) if v != SCHEMA_VERSION.to_string() => {
+                return Err(Error::FormatVersion {
+                    what: "database",
+                    path: path.to_path_buf(),
+                    found: v,
+                    expected: SCHEMA_VERSION.to_string(),
+                    remedy: "use the dossier version that wrote it, or move the data directory aside and re-ingest",
+                });
+            }
+            Some(_) => {}
+            None => {
+                conn.execute_batch(SCHEMA)?;
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?1)",
+                    [SCHEMA_VERSION.to_string()],
+                )?;
+            }
+        }
+        let next_seq: i64 =
+            conn.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM documents", [], |r| r.get(0))?;
+        Ok(Store { conn, path: path.to_path_buf(), next_seq })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Starts a write transaction; documents become durable at `commit`.
+    pub fn begin(&mut self) -> Result<()> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(())
+    }
+
+    pub fn commit(&mut self) -> Result<()> {
+        self.conn.execute_batch("COMMIT")?;
+        Ok(())
+    }
+
+    pub fn rollback(&mut self) -> Result<()> {
+        self.conn.execute_batch("ROLLBACK")?;
+        // seqs handed out in the rolled-back transaction are simply skipped.
+        Ok(())
+    }
+
+    /// Inserts or updates one document (inside the caller's transaction).
+    pub fn upsert(&mut self, doc: &Document) -> Result<Upsert> {
+        let record_hash = doc.record_hash();
+        let existing: Option<String> = self
+            .conn
+            .prepare_cached("SELECT record_hash FROM documents WHERE id = ?1")?
+            .query_row([&doc.id], |r| r.get(0))
+            .optional()?;
+        if existing.as_deref() == Some(record_hash.as_str()) {
+            return Ok(Upsert::Unchanged);
+        }
+        let content_hash = doc.content_hash();
+        let duplicate_of: Option<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM documents WHERE content_hash = ?1 AND id <> ?2 ORDER BY seq LIMIT 1",
+            )?
+            .query_row(params![content_hash, doc.id], |r| r.get(0))
+            .optional()?;
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let paragraphs = serde_json::to_string(&doc.paragraphs)?;
+        let meta = if doc.meta.is_null() { None } else { Some(serde_json::to_string(&doc.meta)?) };
+        let now = Utc::now().timestamp();
+        self.conn
+            .prepare_cached(
+                "INSERT INTO documents (id, seq, title, source, published_at, url, lang, paragraphs, meta,
+                    content_hash, record_hash, text_bytes, duplicate_of, ingested_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, title = excluded.title,
+                    source = excluded.source, published_at = excluded.published_at, url = excluded.url,
+                    lang = excluded.lang, paragraphs = excluded.paragraphs, meta = excluded.meta,
+                    content_hash = excluded.content_hash, record_hash = excluded.record_hash,
+                    text_bytes = excluded.text_bytes, duplicate_of = excluded.duplicate_of,
+                    ingested_at = excluded.ingested_at",
+            )?
+            .execute(params![
+                doc.id,
+                seq,
+                doc.title,
+                doc.source,
+                doc.published_at.map(|t| t.timestamp()),
+                doc.url,
+                doc.lang.as_str(),
+                paragraphs,
+                meta,
+                content_hash,
+                record_hash,
+                doc.text_len() as i64,
+                duplicate_of,
+                now,
+            ])?;
+        if existing.is_some() {
+            // The text changed, so any digest of the old text no longer describes it.
+            self.conn.prepare_cached("DELETE FROM digests WHERE doc_id = ?1")?.execute([&doc.id])?;
+            Ok(Upsert::Updated { seq, duplicate_of })
+        } else {
+            Ok(Upsert::Inserted { seq, duplicate_of })
+        }
+    }
+
+    /// One document by id.
+    pub fn get(&self, id: &str) -> Result<Option<StoredDocument>> {
+        let mut stmt = self.conn.prepare_cached(&format!("{SELECT_DOC} WHERE id = ?1"))?;
+        Ok(stmt.query_row([id], row_to_stored).optional()?)
+    }
+
+    /// Several documents by id, in the order asked (missing ids are skipped).
+    pub fn get_many(&self, ids: &[String]) -> Result<Vec<StoredDocument>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(d) = self.get(id)? {
+                out.push(d);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Calls `f` for every document with `seq > after`, in seq order — the index's catch-up
+    /// and rebuild feed.
+    pub fn for_each_since(
+        &self,
+        after: i64,
+        f: &mut dyn FnMut(StoredDocument) -> Result<std::ops::ControlFlow<()>>,
+    ) -> Result<()> {
+        let mut stmt =
+            self.conn.prepare(&format!("{SELECT_DOC} WHERE seq > ?1 ORDER BY seq"))?;
+        let mut rows = stmt.query([after])?;
+        while let Some(row) = rows.next()? {
+            let doc = row_to_stored(row)?;
+            if f(doc)?.is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The highest seq stored (0 when empty).
+    pub fn max_seq(&self) -> i64 {
+        self.next_seq - 1
+    }
+
+    /// Number of documents with seq > `after`.
+    pub fn count_since(&self, after: i64) -> Result<u64> {
+        Ok(self.conn.query_row("SELECT COUNT(*) FROM documents WHERE seq > ?1", [after], |r| {
+            r.get::<_, i64>(0)
+        })? as u64)
+    }
+
+    /// Total text bytes of documents with seq > `after` (for progress in MB/s).
+    pub fn text_bytes_since(&self, after: i64) -> Result<u64> {
+        Ok(self.conn.query_row(
+            "SELECT COALESCE(SUM(text_bytes), 0) FROM documents WHERE seq > ?1",
+            [after],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+
+    /// Sets or clears a document's digest-kind override.
+    pub fn set_kind(&mut self, id: &str, kind: Option<&str>) -> Result<()> {
+        let n = self.conn.execute("UPDATE documents SET kind = ?2 WHERE id = ?1", params![id, kind])?;
+        if n == 0 {
+            return Err(Error::NotFound { what: "document", name: id.to_string() });
+        }
+        Ok(())
+    }
+
+    /// The stored digest of a document, as JSON, with its cache key.
+    pub fn digest_json(&self, doc_id: &str) -> Result<Option<(String, String)>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT cache_key, digest FROM digests WHERE doc_id = ?1")?
+            .query_row([doc_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    /// Stores a document's digest (JSON), replacing any earlier one.
+    pub fn put_digest_json(
+        &mut self,
+        doc_id: &str,
+        cache_key: &str,
+        summarizer: &str,
+        json: &str,
+    ) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO digests (doc_id, cache_key, summarizer, digest, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(doc_id) DO UPDATE SET cache_key = excluded.cache_key,
+                   summarizer = excluded.summarizer, digest = excluded.digest,
+                   created_at = excluded.created_at",
+            )?
+            .execute(params![doc_id, cache_key, summarizer, json, Utc::now().timestamp()])?;
+        Ok(())
+    }
+
+    /// A cached digest (any document with the same content, template, model and prompt).
+    pub fn cached_digest_json(&self, cache_key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT digest FROM digest_cache WHERE cache_key = ?1")?
+            .query_row([cache_key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn put_cached_digest_json(
+        &mut self,
+        cache_key: &str,
+        json: &str,
+        prompt_tokens: u64,
+        completion_tokens: u64,
+    ) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO digest_cache (cache_key, digest, prompt_tokens, completion_tokens, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                cache_key,
+                json,
+                prompt_tokens as i64,
+                completion_tokens as i64,
+                Utc::now().timestamp()
+            ])?;
+        Ok(())
+    }
+
+    /// Ids of documents (optionally published since `since`) that have no stored digest.
+    pub fn ids_without_digest(&self, since: Option<DateTime<Utc>>) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT d.id FROM documents d LEFT JOIN digests g ON g.doc_id = d.id
+             WHERE g.doc_id IS NULL AND (?1 IS NULL OR d.published_at >= ?1)
+             ORDER BY d.published_at DESC, d.seq",
+        )?;
+        let ids = stmt
+            .query_map([since.map(|t| t.timestamp())], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(ids)
+    }
+
+    pub fn stats(&self) -> Result<StoreStats> {
+        let c = &self.conn;
+        let mut s = StoreStats::default();
+        let (docs, dups, bytes, earliest, latest, undated, last): (
+            i64,
+            i64,
+            i64,
+            Option<i64>,
+            Option<i64>,
+            i64,
+            Option<i64>,
+        ) = c.query_row(
+            "SELECT COUNT(*), COUNT(duplicate_of), COALESCE(SUM(text_bytes),0), MIN(published_at),
+                    MAX(published_at), SUM(published_at IS NULL), MAX(ingested_at) FROM documents",
+            [],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get::<_, Option<i64>>(5)?.unwrap_or(0),
+                    r.get(6)?,
+                ))
+            },
+        )?;
+        s.documents = docs as u64;
+        s.duplicates = dups as u64;
+        s.text_bytes = bytes as u64;
+        s.earliest = earliest.and_then(from_unix);
+        s.latest = latest.and_then(from_unix);
+        s.undated = undated as u64;
+        s.last_ingest = last.and_then(from_unix);
+        s.digests = c.query_row("SELECT COUNT(*) FROM digests", [], |r| r.get::<_, i64>(0))? as u64;
+        let group = |col: &str| -> Result<Vec<(String, u64)>> {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {col}, COUNT(*) FROM documents GROUP BY {col} ORDER BY COUNT(*) DESC, {col}"
+            ))?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        };
+        s.by_source = group("source")?;
+        s.by_lang = group("lang")?;
+        Ok(s)
+    }
+
+    /// Raw connection for modules that own their own tables (workflows).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+const SELECT_DOC: &str = "SELECT seq, id, title, source, published_at, url, lang, paragraphs, meta,
+    content_hash, duplicate_of, kind FROM documents";
+
+fn row_to_stored(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredDocument> {
+    let paragraphs: String = r.get(7)?;
+    let meta: Option<String> = r.get(8)?;
+    let lang: String = r.get(6)?;
+    let bad = |i: usize, e: serde_json::Error| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    };
+    Ok(StoredDocument {
+        seq: r.get(0)?,
+        doc: Document {
+            id: r.get(1)?,
+            title: r.get(2)?,
+            source: r.get(3)?,
+            published_at: r.get::<_, Option<i64>>(4)?.and_then(from_unix),
+            url: r.get(5)?,
+            lang: Lang::parse(&lang).unwrap_or(Lang::Zh),
+            paragraphs: serde_json::from_str(&paragraphs).map_err(|e| bad(7, e))?,
+            meta: match meta {
+                Some(m) => serde_json::from_str(&m).map_err(|e| bad(8, e))?,
+                None => serde_json::Value::Null,
+            },
+        },
+        content_hash: r.get(9)?,
+        duplicate_of: r.get(10)?,
+        kind: r.get(11)?,
+    })
+}
+
+fn from_unix(t: i64) -> Option<DateTime<Utc>> {
+    Utc.timestamp_opt(t, 0).single()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(id: &str, text: &str) -> Document {
+        Document {
+            id: id.into(),
+            title: format!("title {text}"),
+            source: "test".into(),
+            published_at: Utc.with_ymd_and_hms(2024, 5, 1, 10, 30, 0).single(),
+            url: None,
+            lang: Lang::Zh,
+            paragraphs: vec![text.into(), "第二段".into()],
+            meta: serde_json::Value::Null,
+        }
+    }
+
+    #[test]
+    fn upsert_reports_insert_update_unchanged_and_duplicates() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let mut s = Store::open(&dir.path().join("d.db"))?;
+        s.begin()?;
+        assert!(matches!(s.upsert(&doc("a", "稀土"))?, Upsert::Inserted { seq: 1, duplicate_of: None }));
+        assert_eq!(s.upsert(&doc("a", "稀土"))?, Upsert::Unchanged);
+        assert!(matches!(s.upsert(&doc("a", "稀土永磁"))?, Upsert::Updated { seq: 2, .. }));
+        assert_eq!(
+            s.upsert(&doc("b", "稀土永磁"))?,
+            Upsert::Inserted { seq: 3, duplicate_of: Some("a".into()) }
+        );
+        s.commit()?;
+        let got = s.get("a")?.map(|d| d.doc.paragraphs);
+        assert_eq!(got, Some(vec!["稀土永磁".to_string(), "第二段".to_string()]));
+        let mut seen = vec![];
+        s.for_each_since(2, &mut |d| {
+            seen.push(d.doc.id);
+            Ok(std::ops::ControlFlow::Continue(()))
+        })?;
+        assert_eq!(seen, vec!["b"]);
+        Ok(())
+    }
+
+    #[test]
+    fn reopening_keeps_seq_and_rejects_other_schema_versions() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let path = dir.path().join("d.db");
+        {
+            let mut s = Store::open(&path)?;
+            s.begin()?;
+            s.upsert(&doc("a", "x"))?;
+            s.commit()?;
+        }
+        let s = Store::open(&path)?;
+        assert_eq!(s.max_seq(), 1);
+        s.connection().execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'", [])?;
+        drop(s);
+        let err = Store::open(&path).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("format version 999"), "{err}");
+        Ok(())
+    }
+}
