@@ -333,6 +333,14 @@ impl Engine {
         search::search(&self.index, &self.store, request)
     }
 
+    /// One stored document, or a NotFound error naming the id.
+    pub fn document(&self, id: &str) -> Result<crate::Document> {
+        self.store
+            .get(id)?
+            .map(|d| d.doc)
+            .ok_or_else(|| Error::NotFound { what: "document", name: id.to_string() })
+    }
+
     pub fn stats(&self) -> Result<Stats> {
         let db = self.config.db_path();
         let file_len = |p: PathBuf| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);

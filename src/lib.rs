@@ -6,6 +6,7 @@ pub mod digest;
 pub mod document;
 pub mod error;
 pub mod ingest;
+pub mod seed;
 pub mod segment;
 
 pub use document::{Document, Lang};
@@ -15,6 +16,7 @@ pub mod progress;
 pub mod store;
 pub mod demo;
 pub mod engine;
+pub mod eval;
 pub mod index;
 pub mod report;
 pub mod search;

@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use dossier::config::{Config, Flags};
 use dossier::engine::{Engine, IngestOptions};
 use dossier::report::{self, Highlight};
-use dossier::search::{SearchRequest, SortOrder};
+use dossier::search::{MatchMode, SearchRequest, SortOrder};
 use dossier::{Error, Lang, dates};
 
 #[derive(Parser)]
@@ -51,8 +51,24 @@ enum Command {
     Reindex,
     /// Search documents, newest first by default.
     Search(SearchArgs),
+    /// Show one document with its numbered paragraphs.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Document counts, date range, and sizes.
     Stats {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure search quality on a BEIR-layout relevance set (e.g. ../shared/eval/cmrc2018).
+    Eval {
+        dir: PathBuf,
+        #[arg(long, default_value_t = 10)]
+        k: usize,
+        #[arg(long = "match", value_enum, default_value_t = MatchMode::Any)]
+        match_mode: MatchMode,
         #[arg(long)]
         json: bool,
     },
@@ -73,6 +89,9 @@ struct SearchArgs {
     query: String,
     #[arg(long, value_enum, default_value_t = SortOrder::Newest)]
     sort: SortOrder,
+    /// all: every word must appear (default); any: any word may (for question-like queries).
+    #[arg(long = "match", value_enum, default_value_t = MatchMode::All)]
+    match_mode: MatchMode,
     /// Only documents published on or after this date (2024-05-01, 2024年5月1日, RFC 3339…).
     #[arg(long, value_name = "DATE")]
     since: Option<String>,
@@ -181,6 +200,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Show { id, json } => {
+            let engine = Engine::open(config)?;
+            let doc = engine.document(&id)?;
+            if json {
+                writeln!(stdout, "{}", serde_json::to_string_pretty(&doc)?)?;
+            } else {
+                write!(stdout, "{}", report::document_text(&doc))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Stats { json } => {
             let engine = Engine::open(config)?;
             let stats = engine.stats()?;
@@ -188,6 +217,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 writeln!(stdout, "{}", serde_json::to_string_pretty(&stats)?)?;
             } else {
                 write!(stdout, "{}", report::stats_text(&stats))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval { dir, k, match_mode, json } => {
+            let work = tempfile::tempdir().context("creating a temporary directory")?;
+            let r = dossier::eval::run(&config, &dir, work.path(), k, match_mode)?;
+            if json {
+                writeln!(stdout, "{}", serde_json::to_string_pretty(&r)?)?;
+            } else {
+                writeln!(
+                    stdout,
+                    "{}: {} documents, {} queries, match {:?}: recall@{k} {:.4}, nDCG@{k} {:.4}, MRR {:.4} ({:.1} s)",
+                    r.dataset, r.documents, r.queries, r.match_mode, r.recall_at_k, r.ndcg_at_k, r.mrr, r.seconds
+                )?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -210,6 +253,7 @@ fn search_request(a: &SearchArgs) -> anyhow::Result<SearchRequest> {
     Ok(SearchRequest {
         query: a.query.clone(),
         sort: a.sort,
+        match_mode: a.match_mode,
         since: a.since.as_deref().map(|s| dates::parse_bound(s, false)).transpose()?,
         until: a.until.as_deref().map(|s| dates::parse_bound(s, true)).transpose()?,
         sources: a.source.clone(),

@@ -129,6 +129,21 @@ pub fn reindex_text(s: &ReindexSummary) -> String {
     )
 }
 
+/// A document with its paragraphs numbered as digests cite them.
+pub fn document_text(d: &crate::Document) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", d.title);
+    let _ = writeln!(out, "{} · {}", d.source, format_when(d.published_at));
+    if let Some(url) = &d.url {
+        let _ = writeln!(out, "{url}");
+    }
+    out.push('\n');
+    for (i, p) in d.paragraphs.iter().enumerate() {
+        let _ = writeln!(out, "[{}] {}", i + 1, p);
+    }
+    out
+}
+
 pub fn stats_text(s: &Stats) -> String {
     let mut out = String::new();
     let st = &s.store;

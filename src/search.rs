@@ -39,11 +39,23 @@ pub enum SortOrder {
     Relevance,
 }
 
+/// Whether every query word must match, or any (ranked by how many and how well).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchMode {
+    /// Every word (or alternative) must appear: topic search, the default.
+    #[default]
+    All,
+    /// Any word may appear: question-style queries, best with relevance order.
+    Any,
+}
+
 /// A search as the CLI, the API and workflows ask for it.
 #[derive(Debug, Clone, Default)]
 pub struct SearchRequest {
     pub query: String,
     pub sort: SortOrder,
+    pub match_mode: MatchMode,
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
     pub sources: Vec<String>,
@@ -243,6 +255,10 @@ pub fn compile(request: &SearchRequest, fields: Fields) -> Result<CompiledQuery>
     let q = request.query.trim();
     let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut words_seen = Vec::new();
+    let required = match request.match_mode {
+        MatchMode::All => Occur::Must,
+        MatchMode::Any => Occur::Should,
+    };
     if q.is_empty() || q == "*" {
         must.push((Occur::Must, Box::new(AllQuery)));
     } else {
@@ -263,7 +279,7 @@ pub fn compile(request: &SearchRequest, fields: Fields) -> Result<CompiledQuery>
                 let groups = if phrase { vec![words] } else { word_groups(words) };
                 let parts: Vec<Box<dyn Query>> =
                     groups.iter().map(|g| group_query(g, fields)).collect();
-                alts.push(all_of(parts));
+                alts.push(combine(parts, required));
             }
             if alts.is_empty() {
                 if clause.excluded {
@@ -279,12 +295,15 @@ pub fn compile(request: &SearchRequest, fields: Fields) -> Result<CompiledQuery>
             } else {
                 Box::new(BooleanQuery::new(alts.into_iter().map(|a| (Occur::Should, a)).collect()))
             };
-            let occur = if clause.excluded { Occur::MustNot } else { Occur::Must };
+            let occur = if clause.excluded { Occur::MustNot } else { required };
             must.push((occur, clause_query));
         }
-        if !must.iter().any(|(o, _)| *o == Occur::Must) {
+        if !must.iter().any(|(o, _)| *o != Occur::MustNot) {
             return Err(bad_query(q, "no term left to search for"));
         }
+        // The text part of the query, whatever its mode, is one required block: filters below
+        // must not turn "any word" into "any word or any filter".
+        must = vec![(Occur::Must, Box::new(BooleanQuery::new(must)) as Box<dyn Query>)];
     }
     if request.since.is_some() || request.until.is_some() {
         let term = |t: DateTime<Utc>| Term::from_field_i64(fields.published_at, t.timestamp());
@@ -332,11 +351,11 @@ fn group_query(words: &[String], fields: Fields) -> Box<dyn Query> {
     ]))
 }
 
-fn all_of(mut parts: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+fn combine(mut parts: Vec<Box<dyn Query>>, occur: Occur) -> Box<dyn Query> {
     if parts.len() == 1 {
         return parts.remove(0);
     }
-    Box::new(BooleanQuery::new(parts.into_iter().map(|p| (Occur::Must, p)).collect()))
+    Box::new(BooleanQuery::new(parts.into_iter().map(|p| (occur, p)).collect()))
 }
 
 // ---------------------------------------------------------------------------------------------

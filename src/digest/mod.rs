@@ -10,13 +10,27 @@
 pub mod numbers;
 pub mod llm;
 
+pub mod extractive;
 pub mod kind;
+pub mod layout;
+pub mod render;
 pub mod sentences;
 pub mod terms;
+pub mod themes;
+pub mod verify;
+
+#[cfg(test)]
+mod snapshot_tests;
 
 use serde::{Deserialize, Serialize};
 
-use crate::document::Lang;
+use crate::document::{Document, Lang};
+
+pub use extractive::ExtractiveSummarizer;
+pub use kind::detect_kind;
+pub use llm::OutputLang;
+pub use render::{render_markdown, render_terminal};
+pub use verify::{VerifyPolicy, verify};
 
 /// What kind of document a digest summarizes; it chooses the template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -112,4 +126,54 @@ pub struct Digest {
     pub excerpt: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification: Option<VerificationReport>,
+}
+
+/// What a caller wants of one digest.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DigestRequest {
+    /// The template to use; `None` detects it from the document (`detect_kind`).
+    pub kind: Option<DocKind>,
+    /// The workflow's search, to favour what answers it.
+    pub query: Option<String>,
+    /// The language to write in; `None` leaves it to the summarizer. The extractive
+    /// summarizer quotes the source and so always writes in the source's language (the
+    /// digest's `lang` says which).
+    pub lang: Option<OutputLang>,
+}
+
+/// The summarizers dossier has: a closed set.
+#[derive(Debug, Clone)]
+pub enum Summarizer {
+    /// Offline, deterministic sentence extraction.
+    Extractive(ExtractiveSummarizer),
+}
+
+impl Summarizer {
+    /// Digests one document and verifies the digest before returning it (extractive bullets
+    /// that fail are dropped; they can only fail on a bug, since they quote their paragraph).
+    pub fn summarize(&self, doc: &Document, req: &DigestRequest) -> crate::Result<Digest> {
+        let kind = req.kind.unwrap_or_else(|| detect_kind(doc));
+        match self {
+            Summarizer::Extractive(s) => {
+                if req.lang == Some(OutputLang::English) && doc.lang != Lang::En {
+                    tracing::debug!(doc = %doc.id, "extractive digest stays in the source language");
+                }
+                let mut digest = s.summarize(doc, kind, req.query.as_deref());
+                verify(&mut digest, doc, VerifyPolicy::Drop);
+                if let Some(v) = &digest.verification {
+                    if v.bullets_dropped > 0 {
+                        tracing::warn!(doc = %doc.id, dropped = v.bullets_dropped, "extractive bullets failed verification");
+                    }
+                }
+                Ok(digest)
+            }
+        }
+    }
+
+    /// The name digests made by this summarizer carry in `Digest::summarizer`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Summarizer::Extractive(_) => extractive::SUMMARIZER_NAME,
+        }
+    }
 }

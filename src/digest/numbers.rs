@@ -72,7 +72,11 @@ pub enum Unit {
     /// A calendar year: "2025年", "in 2025", "二〇二五年".
     Year,
     /// A calendar date or month: "2025年7月1日", "July 1, 2025", "7月" (`y`/`d` absent).
-    Date { y: Option<i32>, m: Option<u32>, d: Option<u32> },
+    Date {
+        y: Option<i32>,
+        m: Option<u32>,
+        d: Option<u32>,
+    },
     /// A length of time: "29 years", "30天", "90-minute".
     Duration { of: TimeUnit },
 }
@@ -131,9 +135,18 @@ impl Quantity {
     pub fn matches(&self, other: &Quantity) -> bool {
         use Unit::*;
         match (&self.unit, &other.unit) {
-            (Date { y: y1, m: m1, d: d1 }, Date { y: y2, m: m2, d: d2 }) => {
-                dates_agree((*y1, *m1, *d1), (*y2, *m2, *d2))
-            }
+            (
+                Date {
+                    y: y1,
+                    m: m1,
+                    d: d1,
+                },
+                Date {
+                    y: y2,
+                    m: m2,
+                    d: d2,
+                },
+            ) => dates_agree((*y1, *m1, *d1), (*y2, *m2, *d2)),
             (Year, Year) => self.value == other.value,
             (Year, Date { y: Some(y), .. }) => self.value == f64::from(*y),
             (Date { y: Some(y), .. }, Year) => other.value == f64::from(*y),
@@ -156,8 +169,9 @@ impl Quantity {
     /// multiplying with `factor`.
     fn overlaps(&self, other: &Quantity, factor: f64) -> bool {
         let (olo, ohi) = (other.lo * factor, other.hi * factor);
+        // Rounding ranges are half-open: 19% (18.5..19.5) and 20% (19.5..20.5) only touch.
         let eps = 1e-9 * self.hi.abs().max(ohi.abs()).max(1.0);
-        self.lo <= ohi + eps && olo <= self.hi + eps
+        self.lo < ohi - eps && olo < self.hi - eps
     }
 }
 
@@ -165,7 +179,10 @@ fn plain_is_year(plain: &Quantity, year: &Quantity) -> bool {
     plain.value == year.value && !plain.raw.contains([',', '，'])
 }
 
-fn dates_agree(a: (Option<i32>, Option<u32>, Option<u32>), b: (Option<i32>, Option<u32>, Option<u32>)) -> bool {
+fn dates_agree(
+    a: (Option<i32>, Option<u32>, Option<u32>),
+    b: (Option<i32>, Option<u32>, Option<u32>),
+) -> bool {
     let same = |x: Option<u32>, y: Option<u32>| x.is_none() || y.is_none() || x == y;
     let years = a.0.is_none() || b.0.is_none() || a.0 == b.0;
     // A day alone names no date unless both know the month.
@@ -266,24 +283,24 @@ fn fold(c: char) -> char {
 fn cn_digit(c: char) -> Option<u32> {
     Some(match c {
         '零' | '〇' => 0,
-        '一' | '壹' => 1,
-        '二' | '贰' | '两' => 2,
-        '三' | '叁' => 3,
-        '四' | '肆' => 4,
-        '五' | '伍' => 5,
-        '六' | '陆' => 6,
-        '七' | '柒' => 7,
-        '八' | '捌' => 8,
-        '九' | '玖' => 9,
+        '一' => 1,
+        '二' | '两' => 2,
+        '三' => 3,
+        '四' => 4,
+        '五' => 5,
+        '六' => 6,
+        '七' => 7,
+        '八' => 8,
+        '九' => 9,
         _ => return None,
     })
 }
 
 fn cn_unit(c: char) -> Option<f64> {
     Some(match c {
-        '十' | '拾' => 10.0,
-        '百' | '佰' => 100.0,
-        '千' | '仟' => 1000.0,
+        '十' => 10.0,
+        '百' => 100.0,
+        '千' => 1000.0,
         '万' => 1e4,
         '亿' => 1e8,
         _ => return None,
@@ -295,33 +312,80 @@ fn is_cn_numeral(c: char) -> bool {
 }
 
 /// Counting words: a number before them is a count.
-const MEASURE_WORDS: &str = "个家国名人位辆台项座次只架艘条批款种类所户件股套部场轮期届城省市岁张册本篇份颗枚座株";
+const MEASURE_WORDS: &str =
+    "个家国名人位辆台项座次只架艘条批款种类所户件股套部场轮期届城省市岁张册本篇份颗枚株";
 
 /// Words that put an Arabic or Chinese number in a label, not a quantity ("Group 1").
-const LABEL_WORDS: [&str; 33] = [
-    "group", "no.", "number", "nr.", "phase", "section", "chapter", "article", "part", "item",
-    "step", "tier", "level", "round", "stage", "figure", "fig.", "table", "page", "p.", "rule",
-    "class", "type", "category", "model", "line", "gate", "block", "batch", "lot", "zone",
-    "grade", "paragraph",
+const LABEL_WORDS: [&str; 26] = [
+    "group",
+    "no.",
+    "number",
+    "nr.",
+    "phase",
+    "section",
+    "chapter",
+    "article",
+    "part",
+    "item",
+    "step",
+    "tier",
+    "level",
+    "round",
+    "stage",
+    "figure",
+    "fig.",
+    "table",
+    "page",
+    "p.",
+    "rule",
+    "class",
+    "type",
+    "category",
+    "model",
+    "paragraph",
 ];
 
-const MONTHS: [(&str, u32); 23] = [
-    ("january", 1), ("february", 2), ("march", 3), ("april", 4), ("may", 5), ("june", 6),
-    ("july", 7), ("august", 8), ("september", 9), ("october", 10), ("november", 11),
-    ("december", 12), ("jan", 1), ("feb", 2), ("mar", 3), ("apr", 4), ("jun", 6), ("jul", 7),
-    ("aug", 8), ("sep", 9), ("sept", 9), ("oct", 10), ("nov", 11),
+const MONTHS: [(&str, u32); 24] = [
+    ("january", 1),
+    ("february", 2),
+    ("march", 3),
+    ("april", 4),
+    ("may", 5),
+    ("june", 6),
+    ("july", 7),
+    ("august", 8),
+    ("september", 9),
+    ("october", 10),
+    ("november", 11),
+    ("december", 12),
+    ("jan", 1),
+    ("feb", 2),
+    ("mar", 3),
+    ("apr", 4),
+    ("jun", 6),
+    ("jul", 7),
+    ("aug", 8),
+    ("sep", 9),
+    ("sept", 9),
+    ("oct", 10),
+    ("nov", 11),
+    ("dec", 12),
 ];
 
 /// Words before a bare month name that make it a date ("in June", "since March").
 const MONTH_LEADS: [&str; 18] = [
-    "in", "since", "by", "until", "till", "from", "through", "of", "early", "late", "mid",
-    "end", "last", "this", "next", "during", "before", "after",
+    "in", "since", "by", "until", "till", "from", "through", "of", "early", "late", "mid", "end",
+    "last", "this", "next", "during", "before", "after",
 ];
 
 impl<'a> Scanner<'a> {
     fn new(text: &'a str) -> Self {
         let chars = text.char_indices().map(|(b, c)| (b, fold(c))).collect();
-        Scanner { text, chars, out: Vec::new() }
+        Scanner {
+            text,
+            chars,
+            out: Vec::new(),
+        }
     }
 
     fn n(&self) -> usize {
@@ -346,14 +410,7 @@ impl<'a> Scanner<'a> {
 
     /// Whether the chars at `i` spell `s` (after folding).
     fn at(&self, i: usize, s: &str) -> bool {
-        let mut k = i;
-        for c in s.chars() {
-            if self.ch(k) != Some(c) {
-                return false;
-            }
-            k += 1;
-        }
-        true
+        (i..).zip(s.chars()).all(|(k, c)| self.ch(k) == Some(c))
     }
 
     /// Whether an ASCII word `w` (case-insensitive) starts at `i` and ends at a word boundary;
@@ -375,13 +432,20 @@ impl<'a> Scanner<'a> {
     }
 
     fn skip_space(&self, i: usize) -> usize {
-        if self.ch(i).is_some_and(|c| SPACES.contains(&c)) { i + 1 } else { i }
+        if self.ch(i).is_some_and(|c| SPACES.contains(&c)) {
+            i + 1
+        } else {
+            i
+        }
     }
 
     /// The text before char `i`, up to `max` chars, lowercased, trailing spaces removed.
     fn before(&self, i: usize, max: usize) -> String {
         let from = i.saturating_sub(max);
-        let s: String = self.chars[from..i].iter().map(|&(_, c)| c.to_ascii_lowercase()).collect();
+        let s: String = self.chars[from..i]
+            .iter()
+            .map(|&(_, c)| c.to_ascii_lowercase())
+            .collect();
         s.trim_end_matches(SPACES).to_string()
     }
 
@@ -403,7 +467,7 @@ impl<'a> Scanner<'a> {
                 Some(self.arabic(i))
             } else if self.at(i, "百分之") {
                 Some(self.chinese_percent(i))
-            } else if cn_digit(c).is_some() || c == '十' || c == '拾' || c == '半' {
+            } else if cn_digit(c).is_some() || c == '十' || c == '半' {
                 Some(self.chinese(i))
             } else if c.is_ascii_alphabetic() && !(i > 0 && self.is_alpha(i - 1)) {
                 Some(self.english(i))
@@ -467,7 +531,10 @@ impl<'a> Scanner<'a> {
     }
 
     fn skip_token(&self, mut k: usize) -> usize {
-        while self.ch(k).is_some_and(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_') {
+        while self
+            .ch(k)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_')
+        {
             k += 1;
         }
         k
@@ -516,9 +583,15 @@ impl<'a> Scanner<'a> {
             }
             k = j;
         }
-        let value: f64 = format!("{int}.{}", if frac.is_empty() { "0" } else { &frac }).parse().ok()?;
+        let value: f64 = format!("{int}.{}", if frac.is_empty() { "0" } else { &frac })
+            .parse()
+            .ok()?;
         let ulp = 10f64.powi(-(frac.len() as i32));
-        let digits: Vec<u32> = int.chars().chain(frac.chars()).filter_map(|c| c.to_digit(10)).collect();
+        let digits: Vec<u32> = int
+            .chars()
+            .chain(frac.chars())
+            .filter_map(|c| c.to_digit(10))
+            .collect();
         let last_nz = digits.iter().rposition(|&d| d != 0);
         let ulp_nz = match last_nz {
             Some(p) => 10f64.powi(int.len() as i32 - 1 - p as i32),
@@ -555,9 +628,19 @@ impl<'a> Scanner<'a> {
             return true;
         }
         if line_start && num.value < 100.0 && !num.grouped {
-            let k = if after == Some('.') { num.end + 1 } else { num.end };
+            let k = if after == Some('.') {
+                num.end + 1
+            } else {
+                num.end
+            };
+            if MONTHS.iter().any(|(m, _)| self.word_at(k + 1, m).is_some()) {
+                return false; // "1 July 2025"
+            }
             if self.ch(k) == Some(' ')
-                && self.ch(k + 1).is_some_and(|c| c.is_ascii_uppercase() || (crate::document::is_cjk(c) && !self.unit_start(k + 1)))
+                && self.ch(k + 1).is_some_and(|c| {
+                    c.is_ascii_uppercase()
+                        || (crate::document::is_cjk(c) && !self.unit_start(k + 1))
+                })
             {
                 return true;
             }
@@ -567,7 +650,8 @@ impl<'a> Scanner<'a> {
 
     /// Whether a unit or scale word (Chinese) starts at `k`.
     fn unit_start(&self, k: usize) -> bool {
-        self.ch(k).is_some_and(|c| cn_unit(c).is_some() || "%倍成吨元年月日天个".contains(c))
+        self.ch(k)
+            .is_some_and(|c| cn_unit(c).is_some() || "%倍成吨元年月日天个".contains(c))
     }
 
     fn attached_unit(&self, k: usize) -> bool {
@@ -613,14 +697,22 @@ impl<'a> Scanner<'a> {
     /// "一万二"); `None` when the run is not a number ("十四五", "七八").
     fn chinese_number(&self, i: usize) -> Option<Num> {
         let mut k = i;
-        while self.ch(k).is_some_and(|c| is_cn_numeral(c) || (c == '点' && self.ch(k + 1).and_then(cn_digit).is_some())) {
+        while self.ch(k).is_some_and(|c| {
+            is_cn_numeral(c) || (c == '点' && self.ch(k + 1).and_then(cn_digit).is_some())
+        }) {
             k += 1;
         }
         let run: Vec<char> = self.chars[i..k].iter().map(|&(_, c)| c).collect();
         // Scale words that begin a unit word stay out of the number: 万千瓦, 百分点.
         let mut end = run.len();
         for (p, w) in run.iter().enumerate() {
-            if p > 0 && (*w == '千' || *w == '百') && (self.at(i + p, "千瓦") || self.at(i + p, "千克") || self.at(i + p, "千米") || self.at(i + p, "百分")) {
+            if p > 0
+                && (*w == '千' || *w == '百')
+                && (self.at(i + p, "千瓦")
+                    || self.at(i + p, "千克")
+                    || self.at(i + p, "千米")
+                    || self.at(i + p, "百分"))
+            {
                 end = p;
                 break;
             }
@@ -646,7 +738,11 @@ impl<'a> Scanner<'a> {
             return self.half_cn(i);
         }
         let before = self.before(i, 3);
-        let vague = ["数", "几", "上", "成", "好", "第", "星期", "周", "礼拜", "初", "之", "这", "那", "每", "其", "唯", "统", "同", "万", "逐", "单", "某", "哪", "任", "专", "均", "不", "划", "整", "归", "合"];
+        let vague = [
+            "数", "几", "上", "成", "好", "第", "星期", "周", "礼拜", "初", "之", "这", "那", "每",
+            "其", "唯", "统", "同", "万", "逐", "单", "某", "哪", "任", "专", "均", "不", "划",
+            "整", "归", "合",
+        ];
         let Some(num) = self.chinese_number(i) else {
             return self.skip_cn_run(i);
         };
@@ -655,27 +751,30 @@ impl<'a> Scanner<'a> {
         }
         // X分之Y: fractions, as percent.
         if self.at(num.end, "分之") {
-            if let Some(den) = self.chinese_number(num.end + 2).or_else(|| self.arabic_number(num.end + 2)) {
-                if num.value > 0.0 {
-                    let pct = den.value / num.value * 100.0;
-                    let hedge = self.hedge_before(i);
-                    let end = den.end;
-                    let mut tail = Tail { end, scale: 1.0, unit: TailUnit::Percent, hedge: None };
-                    tail.hedge = self.hedge_after(&mut tail.end).or(hedge);
-                    let q = self.quantity(i, tail.end, pct, 1.0, 1.0, Unit::Percent, tail.hedge);
-                    self.out.push(q);
-                    return tail.end;
-                }
+            if let Some(den) = self
+                .chinese_number(num.end + 2)
+                .or_else(|| self.arabic_number(num.end + 2))
+                && num.value > 0.0
+            {
+                let pct = den.value / num.value * 100.0;
+                let mut end = den.end;
+                let hedge = self.hedge_after(&mut end).or_else(|| self.hedge_before(i));
+                // Written as a fraction, the share is taken to the nearest percent.
+                let q = self.quantity(i, end, pct, 1.0, 1.0, Unit::Percent, hedge);
+                self.out.push(q);
+                return end;
             }
             return num.end + 2;
         }
         let tail = self.tail(&num);
         let single = num.end - num.start == 1;
-        // A lone numeral is part of a word (一些, 三大) unless a unit follows; 一 before a
-        // counting word is the article "a" (一个, 一家).
+        // A lone numeral is part of a word (一些, 三大, 零售) unless a unit follows; before a
+        // counting word 一 is the article "a" (一个, 一家) and 二 an ordinal prefix (二次);
+        // a day of the month in Chinese numerals only counts after its month (七月十五日).
         let ok = match tail.unit {
-            TailUnit::None => !single,
-            TailUnit::Measure => !(single && c == '一'),
+            _ if single && matches!(c, '零' | '〇') => false,
+            TailUnit::None | TailUnit::DayCn => !single && tail.unit == TailUnit::None,
+            TailUnit::Measure => !(single && matches!(c, '一' | '二')),
             _ => true,
         };
         if !ok {
@@ -698,18 +797,40 @@ impl<'a> Scanner<'a> {
         if before.ends_with('一') || before.ends_with('过') || after_shu {
             let start = if before.ends_with('一') { i - 1 } else { i };
             let end = if after_shu { i + 2 } else { i + 1 };
-            let hedge = if before.ends_with('过') { Some(Hedge::Up) } else { self.hedge_before(start) };
+            let hedge = if before.ends_with('过') {
+                Some(Hedge::Up)
+            } else {
+                self.hedge_before(start)
+            };
             let q = self.quantity(start, end, 50.0, 10.0, 10.0, Unit::Percent, hedge);
             self.out.push(q);
             return end;
         }
         if self.at(i + 1, "年") {
-            let q = self.quantity(i, i + 2, 0.5, 0.5, 0.5, Unit::Duration { of: TimeUnit::Year }, None);
+            let q = self.quantity(
+                i,
+                i + 2,
+                0.5,
+                0.5,
+                0.5,
+                Unit::Duration { of: TimeUnit::Year },
+                None,
+            );
             self.out.push(q);
             return i + 2;
         }
         if self.at(i + 1, "个月") {
-            let q = self.quantity(i, i + 3, 0.5, 0.5, 0.5, Unit::Duration { of: TimeUnit::Month }, None);
+            let q = self.quantity(
+                i,
+                i + 3,
+                0.5,
+                0.5,
+                0.5,
+                Unit::Duration {
+                    of: TimeUnit::Month,
+                },
+                None,
+            );
             self.out.push(q);
             return i + 3;
         }
@@ -719,10 +840,30 @@ impl<'a> Scanner<'a> {
     /// 百分之八十三点七, 百分之30.
     fn chinese_percent(&mut self, i: usize) -> usize {
         let k = i + 3;
+        if self.at(k, "百") && !self.ch(k + 1).is_some_and(is_cn_numeral) {
+            let q = self.quantity(
+                i,
+                k + 1,
+                100.0,
+                1.0,
+                1.0,
+                Unit::Percent,
+                self.hedge_before(i),
+            );
+            self.out.push(q);
+            return k + 1;
+        }
         let num = self.chinese_number(k).or_else(|| {
-            self.ch(k).is_some_and(|c| c.is_ascii_digit()).then(|| self.arabic_number(k)).flatten()
+            self.ch(k)
+                .is_some_and(|c| c.is_ascii_digit())
+                .then(|| self.arabic_number(k))
+                .flatten()
         });
         let Some(num) = num else { return k };
+        // 百分之十几, 百分之七八十: vague.
+        if self.ch(num.end) == Some('几') {
+            return num.end + 1;
+        }
         let mut end = num.end;
         let hedge = self.hedge_after(&mut end).or_else(|| self.hedge_before(i));
         let q = self.quantity(i, end, num.value, num.ulp, num.ulp_nz, Unit::Percent, hedge);
@@ -737,7 +878,10 @@ impl<'a> Scanner<'a> {
         while self.is_alpha(k) {
             k += 1;
         }
-        let word: String = self.chars[i..k].iter().map(|&(_, c)| c.to_ascii_lowercase()).collect();
+        let word: String = self.chars[i..k]
+            .iter()
+            .map(|&(_, c)| c.to_ascii_lowercase())
+            .collect();
         let capital = self.chars[i].1.is_ascii_uppercase();
         if let Some(&(_, m)) = MONTHS.iter().find(|(name, _)| *name == word) {
             if capital {
@@ -768,31 +912,34 @@ impl<'a> Scanner<'a> {
         let mut d = None;
         let mut y = None;
         let j = self.skip_space(end);
-        if j > end {
-            if let Some((v, j2)) = self.small_int(j, 4) {
-                if (1..=31).contains(&v) && !self.is_alpha(j2) {
-                    d = Some(v);
-                    end = j2;
-                    let mut j3 = end;
-                    if self.ch(j3) == Some(',') {
-                        j3 += 1;
-                    }
-                    let j4 = self.skip_space(j3);
-                    if let Some((yv, j5)) = self.small_int(j4, 4) {
-                        if (1000..3000).contains(&yv) && j5 - j4 == 4 {
-                            y = Some(yv as i32);
-                            end = j5;
-                        }
-                    }
-                } else if (1000..3000).contains(&v) && j2 - j == 4 {
-                    y = Some(v as i32);
-                    end = j2;
+        if j > end
+            && let Some((v, j2)) = self.small_int(j, 4)
+        {
+            if (1..=31).contains(&v) && !self.is_alpha(j2) {
+                d = Some(v);
+                end = j2;
+                let mut j3 = end;
+                if self.ch(j3) == Some(',') {
+                    j3 += 1;
                 }
+                let j4 = self.skip_space(j3);
+                if let Some((yv, j5)) = self.small_int(j4, 4)
+                    && (1000..3000).contains(&yv)
+                    && j5 - j4 == 4
+                {
+                    y = Some(yv as i32);
+                    end = j5;
+                }
+            } else if (1000..3000).contains(&v) && j2 - j == 4 {
+                y = Some(v as i32);
+                end = j2;
             }
         }
         if d.is_none() && y.is_none() {
             let before = self.before(i, 8);
-            let led = MONTH_LEADS.iter().any(|w| Self::ends_with_word(&before, w) || before.ends_with(&format!("{w}-")));
+            let led = MONTH_LEADS
+                .iter()
+                .any(|w| Self::ends_with_word(&before, w) || before.ends_with(&format!("{w}-")));
             if !led || (m == 5 && !before.ends_with("in")) {
                 return k;
             }
@@ -819,11 +966,22 @@ impl<'a> Scanner<'a> {
             "three" => 3.0,
             _ => return None,
         };
-        let j = if self.ch(k) == Some('-') { k + 1 } else { self.skip_space(k) };
+        let j = if self.ch(k) == Some('-') {
+            k + 1
+        } else {
+            self.skip_space(k)
+        };
         let den_words: [(&str, f64); 6] = [
-            ("thirds", 3.0), ("third", 3.0), ("quarters", 4.0), ("quarter", 4.0), ("fifths", 5.0), ("fifth", 5.0),
+            ("thirds", 3.0),
+            ("third", 3.0),
+            ("quarters", 4.0),
+            ("quarter", 4.0),
+            ("fifths", 5.0),
+            ("fifth", 5.0),
         ];
-        let (end, den) = den_words.iter().find_map(|(w, d)| self.word_at(j, w).map(|e| (e, *d)))?;
+        let (end, den) = den_words
+            .iter()
+            .find_map(|(w, d)| self.word_at(j, w).map(|e| (e, *d)))?;
         // "a quarter" is also a period of three months: only "a quarter of" is a share.
         if word == "a" && self.word_at(self.skip_space(end), "of").is_none() {
             return None;
@@ -831,7 +989,15 @@ impl<'a> Scanner<'a> {
         if num >= den {
             return None;
         }
-        let q = self.quantity(i, end, num / den * 100.0, 1.0, 1.0, Unit::Percent, self.hedge_before(i));
+        let q = self.quantity(
+            i,
+            end,
+            num / den * 100.0,
+            1.0,
+            1.0,
+            Unit::Percent,
+            self.hedge_before(i),
+        );
         self.out.push(q);
         Some(end)
     }
@@ -847,7 +1013,10 @@ impl<'a> Scanner<'a> {
             j
         };
         let lower = |a: usize, b: usize| -> String {
-            self.chars[a..b].iter().map(|&(_, c)| c.to_ascii_lowercase()).collect()
+            self.chars[a..b]
+                .iter()
+                .map(|&(_, c)| c.to_ascii_lowercase())
+                .collect()
         };
         let mut k = i;
         let mut value = 0.0;
@@ -883,11 +1052,25 @@ impl<'a> Scanner<'a> {
         if end == i {
             return i + 1;
         }
-        let num = Num { value, ulp: 1.0, ulp_nz: 1.0, start: i, end, grouped: false, year_like: false, chinese: false };
+        let num = Num {
+            value,
+            ulp: 1.0,
+            ulp_nz: 1.0,
+            start: i,
+            end,
+            grouped: false,
+            year_like: false,
+            chinese: false,
+        };
         let tail = self.tail(&num);
         let unit_less = matches!(
             tail.unit,
-            TailUnit::None | TailUnit::Measure | TailUnit::YearCn | TailUnit::MonthCn | TailUnit::DayCn | TailUnit::MonthName(_)
+            TailUnit::None
+                | TailUnit::Measure
+                | TailUnit::YearCn
+                | TailUnit::MonthCn
+                | TailUnit::DayCn
+                | TailUnit::MonthName(_)
         );
         if unit_less && tail.scale == 1.0 {
             return end;
@@ -907,9 +1090,7 @@ impl<'a> Scanner<'a> {
         }
         let mut scale = 1.0;
         // Chinese scale chain: 万, 亿, 万亿, 千万, 百万.
-        loop {
-            let Some(c) = self.ch(k) else { break };
-            let Some(u) = cn_unit(c) else { break };
+        while let Some((c, u)) = self.ch(k).and_then(|c| cn_unit(c).map(|u| (c, u))) {
             if (c == '千' && (self.at(k, "千瓦") || self.at(k, "千克") || self.at(k, "千米")))
                 || (c == '百' && self.at(k, "百分"))
                 || (c == '十' && num.chinese)
@@ -928,10 +1109,21 @@ impl<'a> Scanner<'a> {
             let j = self.skip_space(k);
             let attached = j == k;
             let words: [(&str, f64); 10] = [
-                ("thousand", 1e3), ("million", 1e6), ("billion", 1e9), ("trillion", 1e12),
-                ("hundred", 1e2), ("mln", 1e6), ("bln", 1e9), ("bn", 1e9), ("mn", 1e6), ("tn", 1e12),
+                ("thousand", 1e3),
+                ("million", 1e6),
+                ("billion", 1e9),
+                ("trillion", 1e12),
+                ("hundred", 1e2),
+                ("mln", 1e6),
+                ("bln", 1e9),
+                ("bn", 1e9),
+                ("mn", 1e6),
+                ("tn", 1e12),
             ];
-            if let Some((e, s)) = words.iter().find_map(|(w, s)| self.word_at(j, w).map(|e| (e, *s))) {
+            if let Some((e, s)) = words
+                .iter()
+                .find_map(|(w, s)| self.word_at(j, w).map(|e| (e, *s)))
+            {
                 scale = s;
                 k = e;
             } else if attached && self.has_currency_prefix(num.start) {
@@ -946,7 +1138,12 @@ impl<'a> Scanner<'a> {
             }
         } else if scale == 1.0 {
             let j = self.skip_space(k);
-            for (w, s) in [("thousand", 1e3), ("million", 1e6), ("billion", 1e9), ("trillion", 1e12)] {
+            for (w, s) in [
+                ("thousand", 1e3),
+                ("million", 1e6),
+                ("billion", 1e9),
+                ("trillion", 1e12),
+            ] {
                 if let Some(e) = self.word_at(j, w) {
                     scale = s;
                     k = e;
@@ -956,8 +1153,22 @@ impl<'a> Scanner<'a> {
         }
         let (unit, end) = self.unit_after(k, num);
         let mut end = end;
-        let after = self.hedge_after(&mut end);
-        Tail { end, scale, unit, hedge: hedge.or(after) }
+        // Dates take no hedge: "比11月多" compares with November.
+        let dated = matches!(
+            unit,
+            TailUnit::MonthCn | TailUnit::DayCn | TailUnit::MonthName(_)
+        );
+        let after = if dated {
+            None
+        } else {
+            self.hedge_after(&mut end)
+        };
+        Tail {
+            end,
+            scale,
+            unit,
+            hedge: hedge.or(after),
+        }
     }
 
     /// The unit written at `k` (after the number and its scale) and where it ends.
@@ -1019,7 +1230,13 @@ impl<'a> Scanner<'a> {
                 if u == T::Cheng && !self.cheng_is_share(end, num) {
                     return (T::None, k);
                 }
-                if u == T::DayCn && !(num.value >= 1.0 && num.value <= 31.0 && num.value.fract() == 0.0) {
+                if u == T::DayCn
+                    && !(num.value >= 1.0 && num.value <= 31.0 && num.value.fract() == 0.0)
+                {
+                    return (T::None, k);
+                }
+                // 二年级 is a school grade, 3年期 a bond tenor (still years), 年级 is not.
+                if u == T::YearCn && self.ch(end) == Some('级') {
                     return (T::None, k);
                 }
                 return (u, end);
@@ -1032,20 +1249,68 @@ impl<'a> Scanner<'a> {
             return (T::None, k);
         }
         // English units after an optional space or hyphen ("90-minute", "10-fold").
-        let j = if self.ch(k) == Some('-') && self.is_alpha(k + 1) { k + 1 } else { self.skip_space(k) };
+        let j = if self.ch(k) == Some('-') && self.is_alpha(k + 1) {
+            k + 1
+        } else {
+            self.skip_space(k)
+        };
         let en: [(&[&str], TailUnit); 20] = [
-            (&["percentage points", "percentage point", "percent points", "pct points", "pp", "ppt", "ppts"], T::PercentagePoints(1.0)),
-            (&["basis points", "basis point", "bps", "bp"], T::PercentagePoints(0.01)),
+            (
+                &[
+                    "percentage points",
+                    "percentage point",
+                    "percent points",
+                    "pct points",
+                    "pp",
+                    "ppt",
+                    "ppts",
+                ],
+                T::PercentagePoints(1.0),
+            ),
+            (
+                &["basis points", "basis point", "bps", "bp"],
+                T::PercentagePoints(0.01),
+            ),
             (&["percent", "per cent", "pct"], T::Percent),
-            (&["US dollars", "U.S. dollars", "US dollar", "dollars", "dollar", "dlrs", "USD"], T::Money(Some(Currency::Usd))),
-            (&["yuan", "RMB", "renminbi", "CNY"], T::Money(Some(Currency::Cny))),
+            (
+                &[
+                    "US dollars",
+                    "U.S. dollars",
+                    "US dollar",
+                    "dollars",
+                    "dollar",
+                    "dlrs",
+                    "USD",
+                ],
+                T::Money(Some(Currency::Usd)),
+            ),
+            (
+                &["yuan", "RMB", "renminbi", "CNY"],
+                T::Money(Some(Currency::Cny)),
+            ),
             (&["euros", "euro", "EUR"], T::Money(Some(Currency::Eur))),
             (&["yen", "JPY"], T::Money(Some(Currency::Jpy))),
-            (&["Hong Kong dollars", "HK dollars", "HKD"], T::Money(Some(Currency::Hkd))),
-            (&["Australian dollars", "AUD"], T::Money(Some(Currency::Aud))),
+            (
+                &["Hong Kong dollars", "HK dollars", "HKD"],
+                T::Money(Some(Currency::Hkd)),
+            ),
+            (
+                &["Australian dollars", "AUD"],
+                T::Money(Some(Currency::Aud)),
+            ),
             (&["Canadian dollars", "CAD"], T::Money(Some(Currency::Cad))),
             (&["rupees", "INR"], T::Money(Some(Currency::Inr))),
-            (&["metric tons", "metric tonnes", "tonnes", "tonne", "tons", "ton"], T::Mass(1.0)),
+            (
+                &[
+                    "metric tons",
+                    "metric tonnes",
+                    "tonnes",
+                    "tonne",
+                    "tons",
+                    "ton",
+                ],
+                T::Mass(1.0),
+            ),
             (&["kilograms", "kilogram", "kg"], T::Mass(1e-3)),
             (&["times", "fold", "x"], T::Multiple),
             (&["years", "year"], T::Duration(TimeUnit::Year)),
@@ -1070,14 +1335,20 @@ impl<'a> Scanner<'a> {
                 return (T::Money(Some(Currency::Krw)), e);
             }
         }
-        if let Some(&(_, m)) = MONTHS.iter().find(|(name, _)| self.word_at(j, name).is_some() && self.ch(j).is_some_and(|c| c.is_ascii_uppercase())) {
-            if j > k && num.year_like && (1.0..=31.0).contains(&num.value) {
-                let mut e = j;
-                while self.is_alpha(e) {
-                    e += 1;
-                }
-                return (T::MonthName(m), e);
+        // "1 July": a day before a capitalized month name.
+        if j > k
+            && num.year_like
+            && (1.0..=31.0).contains(&num.value)
+            && self.ch(j).is_some_and(|c| c.is_ascii_uppercase())
+            && let Some(&(_, m)) = MONTHS
+                .iter()
+                .find(|(name, _)| self.word_at(j, name).is_some())
+        {
+            let mut e = j;
+            while self.is_alpha(e) {
+                e += 1;
             }
+            return (T::MonthName(m), e);
         }
         (T::None, k)
     }
@@ -1087,14 +1358,28 @@ impl<'a> Scanner<'a> {
         if !(num.value >= 1.0 && num.value <= 10.0) {
             return false;
         }
-        !self.ch(end).is_some_and(|c| "为立本功员交果绩长都熟型品就年人效分不功".contains(c))
+        !self
+            .ch(end)
+            .is_some_and(|c| "为立本功员交果绩长都熟型品就年人效分不功".contains(c))
     }
 
     /// Hedges written before the number at char `i` ("over", "超过", "近"…).
     fn hedge_before(&self, i: usize) -> Option<Hedge> {
         let mut k = i;
         // Skip a currency prefix: "over $550 billion".
-        for p in ["US$", "HK$", "A$", "C$", "$", "¥", "￥", "€", "£", "RMB", "人民币"] {
+        for p in [
+            "US$",
+            "HK$",
+            "A$",
+            "C$",
+            "$",
+            "¥",
+            "￥",
+            "€",
+            "£",
+            "RMB",
+            "人民币",
+        ] {
             let len = p.chars().count();
             if k >= len && self.at(k - len, p) {
                 k -= len;
@@ -1103,15 +1388,54 @@ impl<'a> Scanner<'a> {
         }
         let before = self.before(k, 16);
         const UP: [&str; 18] = [
-            "over", "more than", "above", "exceeding", "exceeded", "exceeds", "at least",
-            "upwards of", "in excess of", "超过", "超", "逾", "多于", "高于", "至少", "不低于",
-            "突破", "大于",
+            "over",
+            "more than",
+            "above",
+            "exceeding",
+            "exceeded",
+            "exceeds",
+            "at least",
+            "upwards of",
+            "in excess of",
+            "超过",
+            "超",
+            "逾",
+            "多于",
+            "高于",
+            "至少",
+            "不低于",
+            "突破",
+            "大于",
         ];
         const DOWN: [&str; 16] = [
-            "nearly", "almost", "close to", "under", "less than", "below", "up to", "just under",
-            "近", "将近", "接近", "不到", "不足", "低于", "少于", "小于",
+            "nearly",
+            "almost",
+            "close to",
+            "under",
+            "less than",
+            "below",
+            "up to",
+            "just under",
+            "近",
+            "将近",
+            "接近",
+            "不到",
+            "不足",
+            "低于",
+            "少于",
+            "小于",
         ];
-        const ABOUT: [&str; 9] = ["about", "around", "approximately", "roughly", "some", "约", "大约", "大概", "左右"];
+        const ABOUT: [&str; 9] = [
+            "about",
+            "around",
+            "approximately",
+            "roughly",
+            "some",
+            "约",
+            "大约",
+            "大概",
+            "左右",
+        ];
         let hit = |ws: &[&str]| ws.iter().any(|w| Self::ends_with_word(&before, w));
         if hit(&DOWN) {
             Some(Hedge::Down)
@@ -1127,12 +1451,19 @@ impl<'a> Scanner<'a> {
     /// Hedges written right after a quantity (以上, 左右…); moves `end` past them.
     fn hedge_after(&self, end: &mut usize) -> Option<Hedge> {
         for (w, h) in [
-            ("以上", Hedge::Up), ("多", Hedge::Up), ("余", Hedge::Up), ("左右", Hedge::About),
-            ("上下", Hedge::About), ("以下", Hedge::Down), ("以内", Hedge::Down),
+            ("以上", Hedge::Up),
+            ("多", Hedge::Up),
+            ("余", Hedge::Up),
+            ("左右", Hedge::About),
+            ("上下", Hedge::About),
+            ("以下", Hedge::Down),
+            ("以内", Hedge::Down),
         ] {
             if self.at(*end, w) {
                 // 多/余 after a unit only hedge when nothing follows that makes them a word.
-                if (w == "多" || w == "余") && self.ch(*end + 1).is_some_and(crate::document::is_cjk) {
+                if (w == "多" || w == "余")
+                    && self.ch(*end + 1).is_some_and(crate::document::is_cjk)
+                {
                     continue;
                 }
                 *end += w.chars().count();
@@ -1145,23 +1476,39 @@ impl<'a> Scanner<'a> {
     /// The currency written before the number at char `start`, with where the prefix starts.
     fn currency_prefix(&self, start: usize) -> Option<(Option<Currency>, usize)> {
         const PREFIXES: [(&str, Option<Currency>); 18] = [
-            ("US$", Some(Currency::Usd)), ("HK$", Some(Currency::Hkd)), ("A$", Some(Currency::Aud)),
-            ("C$", Some(Currency::Cad)), ("S$", None), ("NT$", None), ("$", Some(Currency::Usd)),
-            ("¥", None), ("￥", None), ("€", Some(Currency::Eur)), ("£", Some(Currency::Gbp)),
-            ("₹", Some(Currency::Inr)), ("₩", Some(Currency::Krw)), ("人民币", Some(Currency::Cny)),
-            ("RMB", Some(Currency::Cny)), ("USD", Some(Currency::Usd)), ("CNY", Some(Currency::Cny)),
+            ("US$", Some(Currency::Usd)),
+            ("HK$", Some(Currency::Hkd)),
+            ("A$", Some(Currency::Aud)),
+            ("C$", Some(Currency::Cad)),
+            ("S$", None),
+            ("NT$", None),
+            ("$", Some(Currency::Usd)),
+            ("¥", None),
+            ("￥", None),
+            ("€", Some(Currency::Eur)),
+            ("£", Some(Currency::Gbp)),
+            ("₹", Some(Currency::Inr)),
+            ("₩", Some(Currency::Krw)),
+            ("人民币", Some(Currency::Cny)),
+            ("RMB", Some(Currency::Cny)),
+            ("USD", Some(Currency::Usd)),
+            ("CNY", Some(Currency::Cny)),
             ("EUR", Some(Currency::Eur)),
         ];
         let spaced = start >= 1 && SPACES.contains(&self.chars[start - 1].1);
         for (p, cur) in PREFIXES {
             let len = p.chars().count();
             // Words may stand a space apart from the number ("RMB 5 billion"), signs may not.
-            let wordy = p.chars().all(|c| c.is_ascii_alphabetic() || crate::document::is_cjk(c));
+            let wordy = p
+                .chars()
+                .all(|c| c.is_ascii_alphabetic() || crate::document::is_cjk(c));
             for gap in [0, 1] {
                 if gap == 1 && !(wordy && spaced) {
                     continue;
                 }
-                let Some(s) = start.checked_sub(len + gap) else { continue };
+                let Some(s) = start.checked_sub(len + gap) else {
+                    continue;
+                };
                 if !self.at(s, p) {
                     continue;
                 }
@@ -1189,7 +1536,10 @@ impl<'a> Scanner<'a> {
         // scale and unit of the second.
         if tail.unit == TailUnit::None && tail.scale == 1.0 && tail.hedge.is_none() {
             let mut j = tail.end;
-            let conn = if matches!(self.ch(j), Some('-') | Some('~') | Some('～') | Some('至') | Some('到')) {
+            let conn = if matches!(
+                self.ch(j),
+                Some('-') | Some('~') | Some('～') | Some('至') | Some('到')
+            ) {
                 j += 1;
                 true
             } else if let Some(e) = self.word_at(self.skip_space(j), "to") {
@@ -1201,7 +1551,7 @@ impl<'a> Scanner<'a> {
             let second = if conn {
                 if self.is_digit(j) && !num.chinese {
                     self.arabic_number(j)
-                } else if self.ch(j).is_some_and(|c| is_cn_numeral(c)) && num.chinese {
+                } else if self.ch(j).is_some_and(is_cn_numeral) && num.chinese {
                     self.chinese_number(j)
                 } else {
                     None
@@ -1212,21 +1562,28 @@ impl<'a> Scanner<'a> {
             if let Some(second) = second {
                 let t2 = self.tail(&second);
                 if t2.unit != TailUnit::None || t2.scale != 1.0 {
-                    let first_tail = Tail { end: num.end, scale: t2.scale, unit: t2.unit, hedge: None };
+                    let first_tail = Tail {
+                        end: num.end,
+                        scale: t2.scale,
+                        unit: t2.unit,
+                        hedge: None,
+                    };
                     self.build(num, first_tail, true);
-                    self.build(second, t2, false);
-                    return t2.end;
+                    return self.build(second, t2, false);
                 }
             }
         }
-        self.build(num, tail, false);
-        tail.end
+        self.build(num, tail, false)
     }
 
-    fn build(&mut self, num: Num, tail: Tail, range_first: bool) {
+    fn build(&mut self, num: Num, tail: Tail, range_first: bool) -> usize {
         use TailUnit as T;
         let hedge = tail.hedge.or_else(|| self.hedge_before(num.start));
-        let (v, u, unz) = (num.value * tail.scale, num.ulp * tail.scale, num.ulp_nz * tail.scale);
+        let (v, u, unz) = (
+            num.value * tail.scale,
+            num.ulp * tail.scale,
+            num.ulp_nz * tail.scale,
+        );
         let mut start = num.start;
         let end = tail.end;
         let unit = match tail.unit {
@@ -1247,9 +1604,17 @@ impl<'a> Scanner<'a> {
             }
             T::Percent => Unit::Percent,
             T::PercentagePoints(f) => {
-                let q = self.quantity(start, end, v * f, u * f, unz * f, Unit::PercentagePoints, hedge);
+                let q = self.quantity(
+                    start,
+                    end,
+                    v * f,
+                    u * f,
+                    unz * f,
+                    Unit::PercentagePoints,
+                    hedge,
+                );
                 self.out.push(q);
-                return;
+                return end;
             }
             T::Money(cur) => {
                 let mut cur = cur;
@@ -1262,7 +1627,7 @@ impl<'a> Scanner<'a> {
             T::Mass(f) => {
                 let q = self.quantity(start, end, v * f, u * f, unz * f, Unit::Mass, hedge);
                 self.out.push(q);
-                return;
+                return end;
             }
             T::Multiple => Unit::Multiple,
             T::Cheng => {
@@ -1270,26 +1635,28 @@ impl<'a> Scanner<'a> {
                 let mut end = end;
                 let mut value = v * 10.0;
                 let mut ulp = 10.0;
-                if let Some(d) = self.ch(end).and_then(cn_digit).or_else(|| self.ch(end).and_then(|c| c.to_digit(10))) {
-                    if !self.ch(end + 1).is_some_and(|c| is_cn_numeral(c) || c.is_ascii_digit()) {
-                        value += f64::from(d);
-                        ulp = 5.0;
-                        end += 1;
-                    }
+                if let Some(d) = self
+                    .ch(end)
+                    .and_then(cn_digit)
+                    .or_else(|| self.ch(end).and_then(|c| c.to_digit(10)))
+                    && !self
+                        .ch(end + 1)
+                        .is_some_and(|c| is_cn_numeral(c) || c.is_ascii_digit())
+                {
+                    value += f64::from(d);
+                    ulp = 5.0;
+                    end += 1;
                 }
                 let q = self.quantity(start, end, value, ulp, 10.0, Unit::Percent, hedge);
                 self.out.push(q);
-                return;
+                return end;
             }
             T::Duration(tu) => Unit::Duration { of: tu },
             T::YearCn => {
                 if num.year_like && tail.scale == 1.0 && (1000.0..3000.0).contains(&v) {
-                    if !range_first {
-                        if let Some(next) = self.month_day_after(end) {
-                            let (m, d, e) = next;
-                            self.push_date(start, e, Some(v as i32), Some(m), d);
-                            return;
-                        }
+                    if !range_first && let Some((m, d, e)) = self.month_day_after(end) {
+                        self.push_date(start, e, Some(v as i32), Some(m), d);
+                        return e;
                     }
                     Unit::Year
                 } else {
@@ -1299,50 +1666,65 @@ impl<'a> Scanner<'a> {
             }
             T::MonthCn => {
                 let before = self.before(num.start, 1);
-                if (1.0..=12.0).contains(&v) && v.fract() == 0.0 && tail.scale == 1.0 && !before.ends_with('个') {
+                if (1.0..=12.0).contains(&v)
+                    && v.fract() == 0.0
+                    && tail.scale == 1.0
+                    && !before.ends_with('个')
+                {
                     let mut e = end;
                     let mut d = None;
-                    if !range_first {
-                        if let Some((dv, de)) = self.day_after(end) {
-                            d = Some(dv);
-                            e = de;
-                        }
+                    if !range_first && let Some((dv, de)) = self.day_after(end) {
+                        d = Some(dv);
+                        e = de;
                     }
                     self.push_date(start, e, None, Some(v as u32), d);
-                    return;
+                    return e;
                 }
                 Unit::Plain
             }
             T::DayCn => {
                 self.push_date(start, end, None, None, Some(v as u32));
-                return;
+                return end;
             }
             T::MonthName(m) => {
                 // "1 July 2025"
                 let mut e = end;
                 let mut y = None;
                 let j = self.skip_space(end);
-                if let Some((yv, j2)) = self.small_int(j, 4) {
-                    if j > end && (1000..3000).contains(&yv) && j2 - j == 4 {
-                        y = Some(yv as i32);
-                        e = j2;
-                    }
+                if let Some((yv, j2)) = self.small_int(j, 4)
+                    && j > end
+                    && (1000..3000).contains(&yv)
+                    && j2 - j == 4
+                {
+                    y = Some(yv as i32);
+                    e = j2;
                 }
                 self.push_date(start, e, y, Some(m), Some(v as u32));
-                return;
+                return e;
             }
         };
         let q = self.quantity(start, end, v, u, unz, unit, hedge);
         self.out.push(q);
+        end
     }
 
     /// "7月1日" right after a year.
     fn month_day_after(&self, k: usize) -> Option<(u32, Option<u32>, usize)> {
-        let num = if self.is_digit(k) { self.arabic_number(k) } else { self.chinese_number(k) }?;
+        let num = if self.is_digit(k) {
+            self.arabic_number(k)
+        } else {
+            self.chinese_number(k)
+        }?;
         if !(1.0..=12.0).contains(&num.value) || num.value.fract() != 0.0 {
             return None;
         }
-        let after = if self.at(num.end, "月份") { num.end + 2 } else if self.at(num.end, "月") { num.end + 1 } else { return None };
+        let after = if self.at(num.end, "月份") {
+            num.end + 2
+        } else if self.at(num.end, "月") {
+            num.end + 1
+        } else {
+            return None;
+        };
         match self.day_after(after) {
             Some((d, e)) => Some((num.value as u32, Some(d), e)),
             None => Some((num.value as u32, None, after)),
@@ -1350,15 +1732,29 @@ impl<'a> Scanner<'a> {
     }
 
     fn day_after(&self, k: usize) -> Option<(u32, usize)> {
-        let num = if self.is_digit(k) { self.arabic_number(k) } else { self.chinese_number(k) }?;
+        let num = if self.is_digit(k) {
+            self.arabic_number(k)
+        } else {
+            self.chinese_number(k)
+        }?;
         if !(1.0..=31.0).contains(&num.value) || num.value.fract() != 0.0 {
             return None;
         }
-        (self.at(num.end, "日") || self.at(num.end, "号")).then_some((num.value as u32, num.end + 1))
+        (self.at(num.end, "日") || self.at(num.end, "号"))
+            .then_some((num.value as u32, num.end + 1))
     }
 
-    fn push_date(&mut self, start: usize, end: usize, y: Option<i32>, m: Option<u32>, d: Option<u32>) {
-        let value = f64::from(y.unwrap_or(0)) * 10_000.0 + f64::from(m.unwrap_or(0)) * 100.0 + f64::from(d.unwrap_or(0));
+    fn push_date(
+        &mut self,
+        start: usize,
+        end: usize,
+        y: Option<i32>,
+        m: Option<u32>,
+        d: Option<u32>,
+    ) {
+        let value = f64::from(y.unwrap_or(0)) * 10_000.0
+            + f64::from(m.unwrap_or(0)) * 100.0
+            + f64::from(d.unwrap_or(0));
         let q = Quantity {
             value,
             unit: Unit::Date { y, m, d },
@@ -1372,17 +1768,40 @@ impl<'a> Scanner<'a> {
 
     /// A quantity from char range `start..end` with its rounding range widened by `hedge`.
     #[allow(clippy::too_many_arguments)]
-    fn quantity(&self, start: usize, end: usize, value: f64, ulp: f64, ulp_nz: f64, unit: Unit, hedge: Option<Hedge>) -> Quantity {
+    fn quantity(
+        &self,
+        start: usize,
+        end: usize,
+        value: f64,
+        ulp: f64,
+        ulp_nz: f64,
+        unit: Unit,
+        hedge: Option<Hedge>,
+    ) -> Quantity {
         let half = ulp / 2.0;
         let (lo, hi) = match hedge {
             None => (value - half, value + half),
             Some(Hedge::Up) => (value - half, value + ulp_nz.max(ulp)),
             Some(Hedge::Down) => (value - ulp_nz.max(ulp), value + half),
-            Some(Hedge::About) => (value - (ulp_nz / 2.0).max(half), value + (ulp_nz / 2.0).max(half)),
+            Some(Hedge::About) => (
+                value - (ulp_nz / 2.0).max(half),
+                value + (ulp_nz / 2.0).max(half),
+            ),
         };
         let (b0, b1) = (self.byte(start), self.byte(end));
-        let (lo, hi) = if unit == Unit::Year { (value, value) } else { (lo, hi) };
-        Quantity { value, unit, raw: self.text[b0..b1].to_string(), span: b0..b1, lo, hi }
+        let (lo, hi) = if unit == Unit::Year {
+            (value, value)
+        } else {
+            (lo, hi)
+        };
+        Quantity {
+            value,
+            unit,
+            raw: self.text[b0..b1].to_string(),
+            span: b0..b1,
+            lo,
+            hi,
+        }
     }
 
     fn finish(&mut self, num: Num) -> usize {
@@ -1405,7 +1824,10 @@ fn parse_cn(run: &[char]) -> Option<(f64, f64, f64)> {
     };
     if frac.iter().any(|&c| cn_digit(c).is_none()) {
         // 一点五亿: a scale after the decimals.
-        let digits_end = frac.iter().position(|&c| cn_digit(c).is_none()).unwrap_or(frac.len());
+        let digits_end = frac
+            .iter()
+            .position(|&c| cn_digit(c).is_none())
+            .unwrap_or(frac.len());
         let (fd, scale) = frac.split_at(digits_end);
         let mut mult = 1.0;
         for &c in scale {
@@ -1547,11 +1969,30 @@ fn cn_section(s: &[char], at_start: bool) -> Option<(f64, f64)> {
 /// English number words below a hundred.
 fn word_value(w: &str) -> Option<f64> {
     const W: [&str; 20] = [
-        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-        "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
         "nineteen",
     ];
-    const T: [&str; 8] = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
+    const T: [&str; 8] = [
+        "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+    ];
     if let Some(p) = W.iter().position(|x| *x == w) {
         return Some(p as f64);
     }
@@ -1565,4 +2006,447 @@ fn word_value(w: &str) -> Option<f64> {
 fn fold_word(w: &str) -> Option<f64> {
     let stem = w.strip_suffix("fold")?;
     word_value(stem).filter(|v| *v >= 2.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pairs `bullet | paragraph | y/n`: does every quantity of the bullet phrase appear in the
+    /// paragraph phrase? Bullets come from the seed pages (../shared/seeds) and from English
+    /// renderings of corpus sentences; paragraphs are phrases of qqnews, Reuters-21578 and the
+    /// Chinese articles the seed digests summarize.
+    const PAIRS: &str = "
+3,834 tons of Chinese rare earth oxides | 五个月内3834吨中国稀土氧化物经泰国和墨西哥进入美国 | y
+3,834 tons | 近四千吨稀土运往美 | y
+3,834 tons | 3843吨 | n
+$550 billion | 日本承诺投资5500亿美元 | y
+$550 billion | 日本承诺投资550亿美元 | n
+$550 billion | 5500亿元人民币 | n
+South Korea's commitment of $350 billion | 韩国承诺3500亿美元 | y
+a 40% punitive tariff | 对经中国转运的商品征收40%的惩罚性关税 | y
+a 19% tariff | 菲律宾同意19%的关税 | y
+a 19% tariff | 菲律宾同意20%的关税 | n
+over 70% of global rare earth mining capacity | 中国掌握全球七成以上的稀土开采产能 | y
+nearly 90% of refining capabilities | 近九成的冶炼能力 | y
+85% of separation patents | 85%的分离专利 | y
+70% | 七成 | y
+72% | 七成 | y
+80% | 七成 | n
+for the first time in 29 years | 29年来首次大修 | y
+29 years | 二十九年 | y
+29 years | 2029年 | n
+July 1, 2025 | 2025年7月1日 | y
+July 1, 2025 | 7月1日起正式施行 | y
+July 1, 2025 | 2025年6月1日 | n
+July 1, 2025 | 2024年7月1日 | n
+surged by 660% in June | 6月份对美出口同比增长660% | y
+660% | 暴增6倍 | n
+a $400 million investment | 4亿美元投资 | y
+$400 million | 4000万美元 | n
+over 1,000 tons annually | 每年超过1000吨稀土 | y
+over 1,000 tons | 1000多吨 | y
+1,000 tons | 1400吨 | n
+approximately 13% of its rare earth imports | 约13%的稀土进口 | y
+13% | 13个百分点 | n
+1.7 million tons of rare earth oxides | 170万吨稀土氧化物 | y
+1.7 million tons | 1.7万吨 | n
+a 15% stake | 15%的股份 | y
+approximately 80-85% of its rare earth needs | 80%至85%的稀土需求 | y
+a staggering 83.7% dependence on China | 对中国的依赖度高达百分之八十三点七 | y
+83.7% | 83.7个百分点 | n
+97% of its heavy rare earth supply | 97%的重稀土供应 | y
+92% of refining capacity | 百分之九十二的精炼产能 | y
+daily losses of up to $22 million | 每天损失高达2200万美元 | y
+$22 million | 2.2亿美元 | n
+exceeding 980,000 yuan per ton | 价格突破98万元/吨 | y
+a 35% increase in Tesla's battery costs | 电池成本上涨35% | y
+purity levels of 99.9999% | 纯度达到99.9999% | y
+99.9999% | 99.99% | n
+a 150% export guarantee deposit | 150%的出口保证金 | y
+a 2,700% increase | 增长2700% | y
+468 tons of rare earth oxides | 468吨稀土氧化物 | y
+25.17 tons of antimony ingots | 25.17吨锑锭 | y
+25.17 tons | 25吨 | y
+25.17 tons | 26吨 | n
+rare earth reserves of 21 million tons | 稀土储量达2100万吨 | y
+21 million tons | 21万吨 | n
+the 90-minute phone call | 长达90分钟的通话 | y
+90-minute | 60分钟 | n
+tariffs to a high of 145% | 关税一度高达145% | y
+8.5% in April | 4月CPI飙升至8.5% | y
+losses estimated at over $120 billion | 损失超过1200亿美元 | y
+approximately 21,000 rare earth patents | 约2.1万件稀土专利 | y
+six times its annual military budget | 相当于其年度军费的6倍 | y
+six times | 3倍 | n
+a 50% tariff on Brazilian goods | 对巴西商品征收50%的关税 | y
+30 days | 30天投降潮 | y
+within five months | 五个月内 | y
+five months | 5年 | n
+over 20 years | 二十年来 | y
+the first in over 70 years | 70年来首次启动新稀土矿 | y
+10,000 tons | 1万吨 | y
+10,000 tons | 10万吨 | n
+1,500 tons | 1500吨 | y
+$15 | 15美元 | y
+$4 per kilogram | 每公斤4美元 | y
+by 2050 | 到2050年 | y
+in 2025 | 2025年 | y
+2025 | 2,025吨 | n
+since 1957 | 自1957年以来 | y
+88% | 约88% | y
+90% | 九成 | y
+60% | 六成以上 | y
+$800 billion | 8000亿美元 | y
+a target price of $34 | 目标价34美元 | y
+100% | 百分之百 | y
+over half of its foreign exchange reserves | 超过一半的外汇储备 | y
+40% | 四成 | y
+4.7亿元 | 获加仓4.7亿元 | y
+4.7亿元 | 4.7亿美元 | n
+470 million yuan | 获加仓4.7亿元 | y
+revenue of 2.286 billion yuan | 呷哺呷哺业务收入22.86亿元 | y
+2.29 billion yuan | 22.86亿元 | y
+2.3 billion yuan | 22.86亿元 | y
+2.2 billion yuan | 22.86亿元 | n
+296万吨 | 煤炭日均产量达到296万吨 | y
+2.96 million tons | 296万吨 | y
+2.96 million tons | 296吨 | n
+40.159 million tons | 煤炭总储量4015.9万吨 | y
+72 million tons of nickel reserves | 印尼的镍储量为7200万吨 | y
+0.03 percentage points | 影响CPI上涨约0.03个百分点 | y
+1.3 percentage points | 涨幅比上月扩大1.3个百分点 | y
+1.3% | 涨幅比上月扩大1.3个百分点 | n
+2.3 percentage points | 服务业PMI则下降2.3个百分点至51 | y
+53.5% | 建筑业新订单指数为53.5% | y
+49.9% | EBITDA同比增长49.9% | y
+61.9% | 居民部门负债率为61.9% | y
+62% | 居民部门负债率为61.9% | y
+61% | 居民部门负债率为61.9% | n
+$44 billion | 斥资440亿美元收购推特 | y
+$40 billion | 达400亿美元 | y
+$1.12 billion | 从2021年的11.2亿美元下降 | y
+$2.81 billion | 同期亏损28.06亿美元 | y
+$2.9 billion | 同期亏损28.06亿美元 | n
+$116 billion | 全年净利润1160亿美元 | y
+about $3 billion | 提供约30亿美元的紧急贷款 | y
+$31.4 trillion | 提高联邦政府31.4万亿美元的债务上限 | y
+11.32 trillion yuan | 委托贷款余额为11.32万亿元 | y
+17.24 trillion yuan | 中长期贷款余额17.24万亿元 | y
+17.24 trillion yuan | 17.24亿元 | n
+80% | 韩国免税店八成以上的 | y
+60% | 六成受访养老机构 | y
+nearly 40% | 近四成美军 | y
+70% | 物业费总额百分之七十的费用 | y
+50% | 百分之五十以上 | y
+more than 9 times | 搜索量同比增长超9倍 | y
+2 times | 费用是研发费用的2倍左右 | y
+at least 5 times | 国内最大项目的至少5倍 | y
+12.7 times | 平均市盈率分别为12.70倍 | y
+12 times | 平均市盈率分别为12.70倍 | n
+June 30, 2022 | 招股书显示，截至2022年6月30日 | y
+April 8, 2023 | 2023年4月8日，该楼 | y
+March 16, 2023 | 当地时间2023年3月16日，法国 | y
+March 16 | 3月16日 | y
+March 16, 2023 | 2023年3月6日 | n
+2 million yuan | 每次付200万元 | y
+2.913 million yuan | 行业人均利润为291.3万元 | y
+12 million yuan | 获得1200万元投资 | y
+35.2 million yuan | 医院以3520万元买入 | y
+over 150 million tons | 年度碳减排量超过1.5亿吨二氧化碳 | y
+1.5 million tons | 年度碳减排量超过1.5亿吨 | n
+1.5亿 | 1.5 million | n
+230 million tons | 港口货物吞吐量达2.3亿吨 | y
+$2.5 million each | 每枚价值250万美元 | y
+$154,000 | 一年寄宿学费为15.4万美元 | y
+about $20 million | 获利约2000万美元 | y
+$75,000 | 年收入7.5万美元以下的家庭 | y
+$12.4 million | 捐赠了1240万美元 | y
+100 basis points | 分别回落155和100个基点 | y
+15 basis points | 一年期存款产品均降15个基点 | y
+0.15 percentage points | 一年期存款产品均降15个基点 | y
+0.15% | 一年期存款产品均降15个基点 | n
+$640 million | Goodyear Aerospace Corp for 640 mln dlrs | y
+$171.03 million | Net is after tax 171.03 mln dlrs vs 188.52 mln | y
+2.15 billion dollars | talks with Argentina over 2.15 billion dlrs of new loans | y
+3.44 million tonnes | was estimated at 3.44 mln tonnes in France | y
+250,000 tons | recent purchases of probably 250,000 tonnes | y
+a 37% drop | citruspulp fell 37 pct to 516,000 tonnes | y
+516,000 tonnes | citruspulp fell 37 pct to 516,000 tonnes | y
+6.73 percentage points | load factor rose 6.73 percentage points to 64.91 pct | y
+6.73% | load factor rose 6.73 percentage points | n
+0.5 percentage points | cut its base lending rate 0.5 percentage points to 10.5 pct | y
+49 basis points | the issue yields 49 basis points over | y
+0.49 percentage points | the issue yields 49 basis points over | y
+5.81% | mortgages fell to 5.81 percent last week | y
+5.8% | mortgages fell to 5.81 percent last week | y
+5.9% | mortgages fell to 5.81 percent last week | n
+Group 1 - a 40% tariff [3] | 40%的关税 | y
+3834 | 3834吨 | y
+550 billion | 5500亿美元 | y
+1.5 billion | 15亿元 | y
+1.5 million | 1.5亿 | n
+三千八百三十四吨 | 3,834 tons | y
+两万 | 20000 | y
+一万二千 | 12,000 | y
+三分之一 | one-third | y
+三分之一 | 33% | y
+三分之一 | 25% | n
+百分之五 | 5% | y
+20个基点 | 0.2个百分点 | y
+三年 | 3 years | y
+三年 | 36个月 | y
+半年 | six months | y
+两周 | 14 days | y
+24小时 | one day | y
+7月 | in July | y
+7月 | in June | n
+1.2万亿元 | 1.2 trillion yuan | y
+1.2万亿元 | 1.2 billion yuan | n
+11.29亿元 | 1.13 billion yuan | y
+11.29亿元 | 1.2 billion yuan | n
+";
+
+    fn summary(text: &str) -> String {
+        extract(text)
+            .iter()
+            .map(|q| {
+                format!(
+                    "{} = {:?} {} [{}, {}] @{:?}",
+                    q.raw, q.unit, q.value, q.lo, q.hi, q.span
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    #[test]
+    fn spans_are_byte_ranges_of_the_raw_text() {
+        let text = "Japan has pledged $550 billion, 日本承诺5500亿美元（约合3.9万亿元人民币），占比超过七成。";
+        let qs = extract(text);
+        assert_eq!(qs.len(), 4, "{qs:?}");
+        for q in &qs {
+            assert_eq!(&text[q.span.clone()], q.raw);
+        }
+        assert_eq!(qs[0].raw, "$550 billion");
+        assert_eq!(
+            qs[0].unit,
+            Unit::Money {
+                currency: Some(Currency::Usd)
+            }
+        );
+        assert_eq!(qs[0].value, 550e9);
+        assert_eq!(qs[1].raw, "5500亿美元");
+        assert_eq!(qs[2].raw, "3.9万亿元人民币");
+        assert_eq!(qs[2].value, 3.9e12);
+        assert_eq!(qs[3].raw, "七成");
+        assert_eq!((qs[3].lo, qs[3].hi), (65.0, 80.0)); // 七成 is 65..75; "超过" widens up by one ten
+    }
+
+    #[test]
+    fn extracts_values_units_and_ranges() {
+        let cases = [
+            "3,834吨",
+            "3,834 tons",
+            "11.29亿元",
+            "1.129 billion yuan",
+            "1.13 billion",
+            "百分之八十三点七",
+            "$550 billion",
+            "5500亿美元",
+            "1.2万亿元",
+            "1.2 trillion yuan",
+            "七成",
+            "七成五",
+            "over 70%",
+            "2025年7月1日",
+            "July 1, 2025",
+            "1 July 2025",
+            "2025-08-02 07:02",
+            "29年",
+            "29 years",
+            "近四千吨",
+            "nearly 4,000 tons",
+            "三千八百三十四",
+            "一万二",
+            "三亿五千万",
+            "二〇二五年",
+            "1-5月",
+            "10-20%",
+            "1-2亿元",
+            "3至5年",
+            "3000多吨",
+            "100多亿元",
+            "三分之一",
+            "two-thirds",
+            "a quarter of",
+            "over half of",
+            "一半以上",
+            "in June",
+            "mid-July",
+            "0.5个百分点",
+            "50 basis points",
+            "25bp",
+            "6倍",
+            "six times",
+            "tenfold",
+            "twenty-five percent",
+            "two million tons",
+            "US$5bn",
+            "HK$3 billion",
+            "¥1.2 trillion",
+            "RMB 5 billion",
+            "人民币100亿元",
+            "€40 million",
+            "640 mln dlrs",
+            "37 pct",
+            "10kg",
+            "90-minute",
+            "36个月",
+            "两周",
+            "半年",
+            "75周年",
+            "98万元/吨",
+            "2000家企业",
+            "in 2025",
+            "2,025 tons",
+            "近9成",
+            "约77.5％",
+            "１２％",
+            "百分之百",
+            "12倍多",
+            "120万千瓦",
+        ];
+        let out = cases
+            .iter()
+            .map(|c| format!("{c}  =>  {}", summary(c)))
+            .collect::<Vec<_>>()
+            .join("\n");
+        insta::assert_snapshot!(out);
+    }
+
+    #[test]
+    fn labels_markers_and_words_are_not_quantities() {
+        for text in [
+            "Group 1 - The alliance",
+            "[3][5]",
+            "[10, 12]",
+            "2.1 Copper - prices",
+            "1. Overview",
+            "(2) 供需",
+            "1、加强监管",
+            "第三季度",
+            "第3季度",
+            "No. 5",
+            "the 3rd round",
+            "F-35 jets",
+            "COVID-19",
+            "C919客机",
+            "5G网络",
+            "the 1990s",
+            "07:02",
+            "十四五规划",
+            "一些企业",
+            "统一大市场",
+            "十分重要",
+            "数十亿元",
+            "十几年",
+            "七八个",
+            "零部件",
+            "二次感染",
+            "这一成绩",
+            "成为",
+            "两岸",
+            "one of the largest",
+            "two countries",
+            "hundreds of millions",
+            "version 1.2.3",
+            "百分之十几",
+            "May be",
+            "march on",
+        ] {
+            assert_eq!(summary(text), "", "{text:?} should have no quantity");
+        }
+    }
+
+    #[test]
+    fn percent_and_percentage_points_differ() {
+        let pct = &extract("上涨1.3%")[0];
+        let pp = &extract("上升1.3个百分点")[0];
+        assert!(!pct.matches(pp) && !pp.matches(pct));
+        assert!(pp.matches(&extract("130 basis points")[0]));
+    }
+
+    #[test]
+    fn matching_is_symmetric_and_years_need_year_shapes() {
+        let year = &extract("2025年")[0];
+        let plain = &extract("2025")[0];
+        let tons = &extract("2,025 tons")[0];
+        let grouped = &extract("2,025")[0];
+        assert_eq!(year.unit, Unit::Year);
+        assert!(year.matches(plain) && plain.matches(year));
+        assert!(!year.matches(tons) && !tons.matches(year));
+        assert!(!year.matches(grouped));
+        let date = &extract("2025年7月1日")[0];
+        assert!(year.matches(date) && date.matches(year));
+        assert!(!extract("2024年")[0].matches(date));
+        for (a, b) in [
+            ("11.29亿元", "1.13 billion yuan"),
+            ("七成", "70%"),
+            ("$550 billion", "5500亿美元"),
+        ] {
+            let (a, b) = (&extract(a)[0], &extract(b)[0]);
+            assert!(a.matches(b) && b.matches(a));
+        }
+    }
+
+    #[test]
+    fn durations_convert_only_by_exact_factors() {
+        let y = &extract("3 years")[0];
+        assert!(y.matches(&extract("36个月")[0]));
+        assert!(!y.matches(&extract("1095天")[0]));
+        assert!(extract("两周")[0].matches(&extract("14 days")[0]));
+    }
+
+    #[test]
+    fn currencies_must_agree_when_both_are_named() {
+        let cny = &extract("4.7亿元")[0];
+        assert!(!cny.matches(&extract("4.7亿美元")[0]));
+        assert!(
+            cny.matches(&extract("¥470 million")[0]),
+            "¥ names no single currency"
+        );
+        assert!(
+            cny.matches(&extract("4.7亿")[0]),
+            "a bare number matches any unit"
+        );
+    }
+
+    #[test]
+    fn real_pairs_match_as_expected() {
+        let mut rows = 0;
+        let mut failures = Vec::new();
+        for line in PAIRS.lines().filter(|l| !l.trim().is_empty()) {
+            let parts: Vec<&str> = line.split(" | ").collect();
+            assert_eq!(parts.len(), 3, "bad table row {line:?}");
+            let (bullet, paragraph, expected) = (parts[0], parts[1], parts[2] == "y");
+            let qs = extract(bullet);
+            assert!(!qs.is_empty(), "no quantity in bullet phrase {bullet:?}");
+            let got = qs.iter().all(|q| appears_in(q, paragraph));
+            if got != expected {
+                failures.push(format!(
+                    "{line}\n    bullet: {qs:?}\n    paragraph: {:?}",
+                    extract(paragraph)
+                ));
+            }
+            rows += 1;
+        }
+        assert!(rows >= 120, "the table shrank to {rows} rows");
+        assert!(
+            failures.is_empty(),
+            "{} of {rows} rows wrong:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
 }

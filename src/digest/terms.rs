@@ -10,6 +10,7 @@
 //! score sentences or know about digests.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 use crate::document::is_cjk;
@@ -17,6 +18,29 @@ use crate::document::is_cjk;
 /// A term, encoded so that equal terms have equal ids: two CJK characters packed exactly, or a
 /// 63-bit hash of a normalized English word with the top bit set.
 pub type TermId = u64;
+
+/// A map keyed by term ids. The ids are already well mixed (packed characters or FNV), so a
+/// multiply is hash enough; SipHash would cost more than the rest of the term lookup.
+pub type TermMap<V> = HashMap<TermId, V, BuildHasherDefault<TermHasher>>;
+
+#[derive(Default)]
+pub struct TermHasher(u64);
+
+impl Hasher for TermHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x51_7cc1_b727_220a_95);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (n ^ (n >> 29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
 
 /// The background table: document frequencies of common terms, per language.
 const BACKGROUND_TABLE: &str = include_str!("term_df.tsv");
@@ -100,7 +124,7 @@ pub fn is_word(id: TermId) -> bool {
 }
 
 struct Background {
-    idf: HashMap<TermId, f32>,
+    idf: TermMap<f32>,
     /// Weight of a term too rare to be listed, per language (zh, en).
     rare_zh: f32,
     rare_en: f32,
@@ -114,7 +138,8 @@ fn background() -> &'static Background {
 /// Parses the table: `#zh <docs> <min_df>` and `#en <docs> <min_df>` headers, then
 /// `term<TAB>df` lines.
 fn parse_background(table: &str) -> Background {
-    let mut idf = HashMap::with_capacity(8192);
+    let mut idf = TermMap::default();
+    idf.reserve(8192);
     let mut docs = 1.0f32;
     let (mut rare_zh, mut rare_en) = (8.0f32, 8.0f32);
     for line in table.lines() {

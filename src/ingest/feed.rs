@@ -5,11 +5,12 @@
 //! re-reading a feed yields the same ids. Text comes from the full content when present, else
 //! the summary/description, reduced from HTML like a page; an item with no text but a title
 //! is the title alone, one with neither is an error. Dates feed-rs cannot read are left absent.
+//! The language is the item's declared one (Atom xml:lang on its content), else detected.
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 
-use feed_rs::model::{Entry, Feed, Link, Text};
+use feed_rs::model::{Entry, Link, Text};
 
 use super::{Draft, Fields, Input, ReadOptions, Record, file_stem, finish, html, read_limited};
 use crate::document::{Document, Lang};
@@ -48,14 +49,14 @@ pub(super) fn read(
     let source = feed
         .title
         .as_ref()
-        .map(text_of)
+        .and_then(|t| text_of(t).ok())
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| file_stem(&input.path));
     let mut first_item_of_id: HashMap<String, usize> = HashMap::new();
     for (index, entry) in feed.entries.iter().enumerate() {
         let n = index + 1;
         let location = Location { file: input.path.clone(), line: Some(n as u64) };
-        let result = item(entry, &feed, &source, opts).and_then(|doc| match first_item_of_id.get(&doc.id) {
+        let result = item(entry, &source, opts).and_then(|doc| match first_item_of_id.get(&doc.id) {
             Some(first) => Err(format!("id {:?} already appeared at item {first} of this feed", doc.id)),
             None => {
                 first_item_of_id.insert(doc.id.clone(), n);
@@ -73,15 +74,19 @@ pub(super) fn read(
     Ok(())
 }
 
-fn item(entry: &Entry, feed: &Feed, source: &str, opts: &ReadOptions) -> Result<Document, String> {
-    let title = entry.title.as_ref().map(text_of).filter(|t| !t.is_empty());
-    let mut paragraphs = entry
-        .content
-        .as_ref()
-        .and_then(|c| c.body.as_deref().map(|body| paragraphs_of(body, c.content_type.as_str())))
-        .filter(|p| !p.is_empty())
-        .or_else(|| entry.summary.as_ref().map(|s| paragraphs_of(&s.content, s.content_type.as_str())))
-        .unwrap_or_default();
+fn item(entry: &Entry, source: &str, opts: &ReadOptions) -> Result<Document, String> {
+    let title = entry.title.as_ref().map(text_of).transpose()?.filter(|t| !t.is_empty());
+    let content = match &entry.content {
+        Some(c) => match c.body.as_deref() {
+            Some(body) => paragraphs_of(body, c.content_type.as_str())?,
+            None => Vec::new(),
+        },
+        None => Vec::new(),
+    };
+    let mut paragraphs = match (&entry.summary, content.is_empty()) {
+        (Some(summary), true) => paragraphs_of(&summary.content, summary.content_type.as_str())?,
+        _ => content,
+    };
     if paragraphs.is_empty() {
         match &title {
             Some(title) => paragraphs.push(title.clone()),
@@ -102,7 +107,9 @@ fn item(entry: &Entry, feed: &Feed, source: &str, opts: &ReadOptions) -> Result<
         }
         format!("feed:{}", &hasher.finalize().to_hex()[..32])
     };
-    let lang = entry.language.as_deref().or(feed.language.as_deref()).and_then(lang_of);
+    // The feed's own language is not used: aggregating feeds mix languages under one channel
+    // tag, while zh/en detection from the text is reliable even for a headline.
+    let lang = entry.language.as_deref().and_then(lang_of);
     let mut meta = serde_json::Map::new();
     let authors: Vec<&str> = entry.authors.iter().filter_map(|a| a.name.as_deref().or(a.email.as_deref())).collect();
     if !authors.is_empty() {
@@ -128,22 +135,22 @@ fn item(entry: &Entry, feed: &Feed, source: &str, opts: &ReadOptions) -> Result<
 }
 
 /// A feed text field as plain text (titles may be HTML in Atom).
-fn text_of(text: &Text) -> String {
+fn text_of(text: &Text) -> Result<String, String> {
     if is_html(text.content_type.as_str()) {
         html::fragment_text(&text.content)
     } else {
-        text.content.split_whitespace().collect::<Vec<_>>().join(" ")
+        Ok(text.content.split_whitespace().collect::<Vec<_>>().join(" "))
     }
 }
 
-fn paragraphs_of(body: &str, content_type: &str) -> Vec<String> {
+fn paragraphs_of(body: &str, content_type: &str) -> Result<Vec<String>, String> {
     if is_html(content_type) {
         html::fragment_paragraphs(body)
     } else if content_type.starts_with("text/") {
-        body.split("\n\n").map(|p| p.split_whitespace().collect::<Vec<_>>().join(" ")).collect()
+        Ok(body.split("\n\n").map(|p| p.split_whitespace().collect::<Vec<_>>().join(" ")).collect())
     } else {
         // Base64 media and the like are not text.
-        Vec::new()
+        Ok(Vec::new())
     }
 }
 

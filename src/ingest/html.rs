@@ -3,12 +3,13 @@
 //! The page is parsed with `scraper` (html5ever, the browsers' parsing algorithm, so hostile
 //! or broken markup parses the way a browser would) and walked without recursion, so no
 //! nesting depth can overflow the stack. Paragraphs are the text of p, h1–h6, li, blockquote,
-//! td, th, pre, dd, dt, figcaption and caption; a block nested in another ends the outer one's
-//! paragraph instead of repeating it. Scripts, styles, noscript, templates, iframes, svg,
-//! forms and nav are dropped whole; entities are decoded by the parser; whitespace is collapsed
-//! (a line break between two Chinese characters is removed, not made a space). When those
-//! elements hold less than a third of the page's text (text laid out in bare divs with <br>),
-//! the other block text is kept too. Nothing here fetches, follows or executes anything.
+//! pre, dd, dt, figcaption, caption and table rows (cells joined by " | "); a block nested in
+//! another ends the outer one's paragraph instead of repeating it. Scripts, styles, noscript,
+//! templates, iframes, svg, forms, nav and footers are dropped whole; entities are decoded by
+//! the parser; whitespace is collapsed (a line break between two Chinese characters is
+//! removed, not made a space). When those elements hold less than a third of the page's text
+//! (text laid out in bare divs with <br>), the other block text is kept too. Nothing here
+//! fetches, follows or executes anything.
 
 use std::borrow::Cow;
 
@@ -25,6 +26,7 @@ use crate::error::Error;
 /// first <time datetime>; present but not a date is an error, not a guess.
 pub(super) fn page(bytes: &[u8]) -> Result<Draft, String> {
     let text = decode(bytes)?;
+    check_depth(&text)?;
     let html = Html::parse_document(&text);
     let reduced = reduce(&html);
     let title = match (reduced.title, reduced.h1) {
@@ -42,14 +44,80 @@ pub(super) fn page(bytes: &[u8]) -> Result<Draft, String> {
     Ok(Draft { title, published_at, lang: None, paragraphs: reduced.paragraphs })
 }
 
+/// Deepest element nesting accepted. html5ever's scope checks cost time in proportion to the
+/// depth for every tag, so a page of 100,000 nested divs takes minutes; browsers themselves stop
+/// nesting at a few hundred levels (Blink: 512), so no real page comes near this.
+const MAX_DEPTH: usize = 1024;
+
+/// Rejects markup nested deeper than [`MAX_DEPTH`], estimated by one linear scan that counts
+/// start and end tags, skipping void elements, elements that close themselves implicitly (p,
+/// li, td…), comments and the raw text of scripts and styles.
+fn check_depth(html: &str) -> Result<(), String> {
+    const NOT_NESTING: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+        "track", "wbr", "p", "li", "dt", "dd", "td", "th", "tr", "option", "optgroup", "rt", "rp",
+        "tbody", "thead", "tfoot", "colgroup", "caption", "html", "head", "body",
+    ];
+    const RAW_TEXT: &[&str] = &["script", "style", "textarea", "title", "xmp", "noscript", "iframe", "plaintext"];
+    let bytes = html.as_bytes();
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut i = 0;
+    while let Some(offset) = bytes[i..].iter().position(|&b| b == b'<') {
+        i += offset + 1;
+        if bytes[i..].starts_with(b"!--") {
+            i += html[i..].find("-->").map_or(bytes.len() - i, |e| e + 3);
+            continue;
+        }
+        let closing = bytes.get(i) == Some(&b'/');
+        let start = if closing { i + 1 } else { i };
+        let name_len = bytes[start..].iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+        if name_len == 0 || !bytes[start].is_ascii_alphabetic() {
+            continue;
+        }
+        let name = html[start..start + name_len].to_ascii_lowercase();
+        let tag_end = bytes[start..].iter().position(|&b| b == b'>').map(|e| start + e);
+        if closing {
+            if !NOT_NESTING.contains(&name.as_str()) {
+                depth = depth.saturating_sub(1);
+            }
+            continue;
+        }
+        let self_closing = tag_end.is_some_and(|e| e > 0 && bytes[e - 1] == b'/');
+        if RAW_TEXT.contains(&name.as_str()) {
+            let close = format!("</{name}");
+            let from = tag_end.unwrap_or(i);
+            let lower = &html[from..];
+            i = from + find_ignore_case(lower, &close).unwrap_or(lower.len());
+            continue;
+        }
+        if !self_closing && !NOT_NESTING.contains(&name.as_str()) {
+            depth += 1;
+            deepest = deepest.max(depth);
+            if deepest > MAX_DEPTH {
+                return Err(format!(
+                    "the page nests elements more than {MAX_DEPTH} deep; no real page does, and \
+                     parsing it would take minutes — it is not read"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
+    let needle = needle.as_bytes();
+    haystack.as_bytes().windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle))
+}
+
 /// The paragraphs of an HTML fragment (a feed item's content or description).
-pub(super) fn fragment_paragraphs(fragment: &str) -> Vec<String> {
-    reduce(&Html::parse_fragment(fragment)).paragraphs
+pub(super) fn fragment_paragraphs(fragment: &str) -> Result<Vec<String>, String> {
+    check_depth(fragment)?;
+    Ok(reduce(&Html::parse_fragment(fragment)).paragraphs)
 }
 
 /// An HTML fragment's text on one line (a feed title given as HTML).
-pub(super) fn fragment_text(fragment: &str) -> String {
-    fragment_paragraphs(fragment).join(" ")
+pub(super) fn fragment_text(fragment: &str) -> Result<String, String> {
+    Ok(fragment_paragraphs(fragment)?.join(" "))
 }
 
 /// The page as text: UTF-8, or the charset its <meta> declares (GBK, GB18030, Big5, …) when
@@ -112,13 +180,17 @@ struct Reduced {
 
 const DROPPED: &[&str] = &[
     "script", "style", "noscript", "template", "iframe", "svg", "math", "object", "embed", "canvas",
-    "nav", "form", "button", "select", "textarea", "frameset", "frame",
+    "nav", "form", "button", "select", "textarea", "frameset", "frame", "footer",
 ];
 
 const PARAGRAPHS: &[&str] = &[
-    "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "td", "th", "pre", "dd", "dt",
-    "figcaption", "caption",
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dd", "dt", "figcaption",
+    "caption",
 ];
+
+/// Table cells: paragraph text, but a row's cells make one paragraph ("Li2CO3 | 105,000"),
+/// which keeps a figure next to its label.
+const CELLS: &[&str] = &["td", "th"];
 
 const OTHER_BLOCKS: &[&str] = &[
     "html", "body", "div", "section", "article", "main", "header", "footer", "aside", "ul", "ol",
@@ -187,6 +259,8 @@ struct Reducer {
     meta_date: Option<(&'static str, String)>,
     time_date: Option<String>,
     current: String,
+    /// Some of `current` was read inside a paragraph element or table cell.
+    current_in_paragraph: bool,
     /// Paragraphs in order, each marked true when it came from a paragraph element.
     blocks: Vec<(String, bool)>,
 }
@@ -211,6 +285,13 @@ impl Reducer {
         if PARAGRAPHS.contains(&name) {
             self.end_block();
             self.paragraph_depth += 1;
+        } else if CELLS.contains(&name) {
+            if !self.current.trim().is_empty() {
+                let kept = self.current.trim_end().len();
+                self.current.truncate(kept);
+                self.current.push_str(" | ");
+            }
+            self.paragraph_depth += 1;
         } else if OTHER_BLOCKS.contains(&name) {
             self.end_block();
         }
@@ -230,6 +311,8 @@ impl Reducer {
         }
         if PARAGRAPHS.contains(&name) {
             self.end_block();
+            self.paragraph_depth = self.paragraph_depth.saturating_sub(1);
+        } else if CELLS.contains(&name) {
             self.paragraph_depth = self.paragraph_depth.saturating_sub(1);
         } else if OTHER_BLOCKS.contains(&name) {
             self.end_block();
@@ -267,14 +350,16 @@ impl Reducer {
             append_collapsed(&mut self.h1, text);
         }
         append_collapsed(&mut self.current, text);
+        self.current_in_paragraph |= self.paragraph_depth > 0;
     }
 
     fn end_block(&mut self) {
         let text = self.current.trim();
         if !text.is_empty() {
-            self.blocks.push((text.to_string(), self.paragraph_depth > 0));
+            self.blocks.push((text.to_string(), self.current_in_paragraph));
         }
         self.current.clear();
+        self.current_in_paragraph = false;
     }
 
     fn finish(mut self) -> Reduced {

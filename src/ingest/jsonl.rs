@@ -16,7 +16,7 @@ use std::ops::ControlFlow;
 use std::rc::Rc;
 
 use flate2::read::MultiGzDecoder;
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::{Draft, Fields, Input, ReadOptions, Record, file_stem, finish, too_big};
 use crate::dates::parse_datetime;
@@ -156,22 +156,32 @@ fn parse_line(
             )));
         }
     };
-    let raw: RawRecord = match serde_json::from_str(text) {
-        Ok(raw) => raw,
-        Err(e) => return Some(Err(json_message(&e))),
-    };
-    Some(document(raw, default_source, opts))
+    let field = Cell::new(None);
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let parsed = RecordSeed { field: &field }.deserialize(&mut deserializer).and_then(|raw| {
+        field.set(None);
+        deserializer.end().map(|()| raw)
+    });
+    match parsed {
+        Ok(raw) => Some(document(raw, default_source, opts)),
+        Err(e) => Some(Err(json_message(&e, field.get()))),
+    }
 }
 
-/// A serde_json error as a message: what is wrong and at which column, without serde's
-/// "line 1" (the line is the record's location).
-fn json_message(e: &serde_json::Error) -> String {
+/// A serde_json error as a message: what is wrong, in which field, at which column — without
+/// serde's "line 1" (the line is the record's location).
+fn json_message(e: &serde_json::Error, field: Option<&str>) -> String {
     let message = without_position(&e.to_string()).to_string();
-    match e.classify() {
-        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-            format!("malformed JSON at column {}: {message}", e.column())
+    let column = match e.column() {
+        0 => String::new(),
+        n => format!(" at column {n}"),
+    };
+    match (e.classify(), field) {
+        (serde_json::error::Category::Syntax | serde_json::error::Category::Eof, _) => {
+            format!("malformed JSON{column}: {message}")
         }
-        _ => format!("{message} (at column {})", e.column()),
+        (_, Some(field)) => format!("{field}: {message}{column}"),
+        (_, None) => format!("{message}{column}"),
     }
 }
 
@@ -240,15 +250,20 @@ struct RawRecord<'a> {
     meta: Option<serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for RawRecord<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(RecordVisitor)
+/// Deserializes a record, noting which field is being read so that an error can name it.
+struct RecordSeed<'f> {
+    field: &'f Cell<Option<&'static str>>,
+}
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
+    type Value = RawRecord<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
     }
 }
 
-struct RecordVisitor;
-
-impl<'de> Visitor<'de> for RecordVisitor {
+impl<'de> Visitor<'de> for RecordSeed<'_> {
     type Value = RawRecord<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -259,35 +274,36 @@ impl<'de> Visitor<'de> for RecordVisitor {
         let mut raw = RawRecord::default();
         while let Some(key) = map.next_key::<Text<'de>>()? {
             match key.0.as_ref() {
-                "id" => field(&mut map, &mut raw.id, "id")?,
-                "title" => field(&mut map, &mut raw.title, "title")?,
-                "source" => field(&mut map, &mut raw.source, "source")?,
-                "published_at" => field(&mut map, &mut raw.published_at, "published_at")?,
-                "url" => field(&mut map, &mut raw.url, "url")?,
-                "lang" => field(&mut map, &mut raw.lang, "lang")?,
-                "paragraphs" => field(&mut map, &mut raw.paragraphs, "paragraphs")?,
-                "meta" => field(&mut map, &mut raw.meta, "meta")?,
+                "id" => read_field(&mut map, &mut raw.id, "id", self.field)?,
+                "title" => read_field(&mut map, &mut raw.title, "title", self.field)?,
+                "source" => read_field(&mut map, &mut raw.source, "source", self.field)?,
+                "published_at" => read_field(&mut map, &mut raw.published_at, "published_at", self.field)?,
+                "url" => read_field(&mut map, &mut raw.url, "url", self.field)?,
+                "lang" => read_field(&mut map, &mut raw.lang, "lang", self.field)?,
+                "paragraphs" => read_field(&mut map, &mut raw.paragraphs, "paragraphs", self.field)?,
+                "meta" => read_field(&mut map, &mut raw.meta, "meta", self.field)?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
+            self.field.set(None);
         }
         Ok(raw)
     }
 }
 
-/// Reads a field's value (null counts as absent), naming the field in any error.
-fn field<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+/// Reads a field's value (null counts as absent); a field given twice is an error.
+fn read_field<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     map: &mut A,
     slot: &mut Option<T>,
     name: &'static str,
+    reading: &Cell<Option<&'static str>>,
 ) -> Result<(), A::Error> {
     if slot.is_some() {
         return Err(de::Error::duplicate_field(name));
     }
-    *slot = map
-        .next_value::<Option<T>>()
-        .map_err(|e| de::Error::custom(format_args!("{name}: {}", without_position(&e.to_string()))))?;
+    reading.set(Some(name));
+    *slot = map.next_value::<Option<T>>()?;
     Ok(())
 }
 

@@ -424,7 +424,7 @@ fn finish(draft: Draft, fields: Fields, opts: &ReadOptions, drop_title_paragraph
         })
         .collect();
     if paragraphs.is_empty() {
-        return Err("has no text: every paragraph is empty".into());
+        return Err("has no text: no paragraph is left once markup and blank lines are removed".into());
     }
     let title = match draft.title.as_deref().map(str::trim) {
         Some(t) if !t.is_empty() => t.to_string(),

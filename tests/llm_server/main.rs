@@ -41,8 +41,8 @@ fn config(url: &str, key: &str, model: &str) -> LlmConfig {
         api_key: Some(key.into()),
         // llama.cpp compiles the schema into a grammar: even a 135M model answers in shape.
         response_format: ResponseFormat::JsonObjectWithSchema,
-        max_tokens: 768,
-        timeout: Duration::from_secs(300),
+        max_tokens: 512,
+        timeout: Duration::from_secs(600),
         max_retries: 2,
         concurrency: 1,
         ..LlmConfig::new(url, model)

@@ -1,0 +1,526 @@
+//! layout: which paragraphs of a document are body text, which are headings, and which are
+//! scraping junk — and how much of a sentence's start is dateline or boilerplate?
+//!
+//! Feeds carry what a reader never sees as content: image placeholders ("xKoiAAA/1000)"),
+//! captions, bylines, "未经授权，不得转载" footers, the title repeated as "# 标题". Summaries
+//! built from them look broken, so the extractive summarizer asks this module what each
+//! paragraph is and where each part of the document begins (its own headings, "**江华稀土：…**",
+//! "央行动态", "车——硬件降本，软件增利"). It also trims a sentence for use as a bullet:
+//! markdown emphasis, datelines ("红星资本局11月9日消息，"), and leading connectives ("此外，").
+//! Trimming only ever removes text, so a trimmed sentence still verifies against its
+//! paragraph. This module must not score or select anything.
+
+use crate::document::{Document, is_cjk};
+
+/// What a paragraph is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    /// Content to summarize.
+    Body,
+    /// A heading of the document's own; the text is cleaned of markup.
+    Heading(String),
+    /// The title repeated as the first paragraph.
+    TitleEcho,
+    /// Image placeholders, captions, bylines, copyright footers, share prompts.
+    Junk,
+}
+
+/// A part of the document under one heading (or the untitled opening part).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub heading: Option<String>,
+    /// 1-based paragraph numbers, inclusive.
+    pub first: usize,
+    pub last: usize,
+}
+
+/// The roles of a document's paragraphs and the parts its headings divide it into.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// `roles[i]` is the role of paragraph `i + 1`.
+    pub roles: Vec<Role>,
+    pub parts: Vec<Part>,
+    /// `part_of[i]` is the index in `parts` of paragraph `i + 1`.
+    pub part_of: Vec<usize>,
+}
+
+impl Layout {
+    pub fn of(doc: &Document) -> Layout {
+        let n = doc.paragraphs.len();
+        let mut roles = Vec::with_capacity(n);
+        for (i, p) in doc.paragraphs.iter().enumerate() {
+            let prev = if i > 0 { Some((doc.paragraphs[i - 1].as_str(), &roles[i - 1])) } else { None };
+            roles.push(classify(p, &doc.title, i == 0, prev));
+        }
+        // Consecutive bold headings are one heading broken over lines
+        // ("**江华稀土：为全国单本离子型稀土**" + "**开采指标最大的矿山**").
+        for i in 1..n {
+            if let (Role::Heading(a), Role::Heading(b)) = (&roles[i - 1], &roles[i]) {
+                if is_bold(&doc.paragraphs[i - 1]) && is_bold(&doc.paragraphs[i]) {
+                    let joined = format!("{a}{}{b}", if needs_space(a, b) { " " } else { "" });
+                    roles[i] = Role::Heading(joined);
+                    roles[i - 1] = Role::Junk; // absorbed into the next one
+                }
+            }
+        }
+        let mut parts = vec![Part { heading: None, first: 1, last: 0 }];
+        let mut part_of = Vec::with_capacity(n);
+        for (i, role) in roles.iter().enumerate() {
+            match role {
+                Role::Heading(h) => parts.push(Part { heading: Some(h.clone()), first: i + 1, last: i + 1 }),
+                // "**公司财报：** 本周百度、阿里巴巴…": a run-in heading opens a part too.
+                Role::Body => {
+                    if let Some(label) = run_in_heading(&doc.paragraphs[i]) {
+                        parts.push(Part { heading: Some(label), first: i + 1, last: i + 1 });
+                    }
+                }
+                _ => {}
+            }
+            let last = parts.len() - 1;
+            parts[last].last = i + 1;
+            part_of.push(last);
+        }
+        Layout { roles, parts, part_of }
+    }
+
+    pub fn role(&self, paragraph: usize) -> &Role {
+        &self.roles[paragraph - 1]
+    }
+
+    /// True when at least one heading divides the document.
+    pub fn has_headings(&self) -> bool {
+        self.parts.len() > 1
+    }
+}
+
+/// The bold label a paragraph opens with, when it is one: "**休市安排：** 周一美股休市".
+fn run_in_heading(p: &str) -> Option<String> {
+    let rest = p.trim_start().strip_prefix("**")?;
+    let end = rest.find("**")?;
+    let label = rest[..end].trim();
+    let label = label.strip_suffix('：').or_else(|| label.strip_suffix(':'))?.trim();
+    let n = label.chars().count();
+    let after = rest[end + 2..].trim();
+    ((2..=16).contains(&n) && !after.is_empty() && !label.contains(['，', '。', ','])).then(|| strip_markup(label))
+}
+
+fn needs_space(a: &str, b: &str) -> bool {
+    a.chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric())
+        && b.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+}
+
+fn is_bold(p: &str) -> bool {
+    let t = p.trim();
+    t.starts_with("**") && t.ends_with("**") && t.len() > 4
+}
+
+/// Removes markdown emphasis and heading marks, and collapses whitespace runs.
+pub fn strip_markup(text: &str) -> String {
+    let t = text.trim().trim_start_matches('#').trim();
+    let mut out = String::with_capacity(t.len());
+    let mut last_space = false;
+    for c in t.chars() {
+        if c == '*' || c == '\u{200b}' {
+            continue;
+        }
+        if c.is_whitespace() {
+            if !last_space && !out.is_empty() {
+                out.push(' ');
+            }
+            last_space = true;
+            continue;
+        }
+        // A space between two CJK characters is a markup leftover ("**百度、** **英伟达**",
+        // "**…优势** 。").
+        if last_space && (is_cjk_punct(c) || is_cjk(c) && out.trim_end().chars().next_back().is_some_and(is_cjk_or_punct)) {
+            out.pop();
+        }
+        last_space = false;
+        out.push(c);
+    }
+    let out = out.trim().trim_matches('_').trim();
+    out.to_string()
+}
+
+fn is_cjk_or_punct(c: char) -> bool {
+    is_cjk(c) || is_cjk_punct(c)
+}
+
+/// Full-width punctuation, which never has a space before it in Chinese typesetting.
+fn is_cjk_punct(c: char) -> bool {
+    matches!(c, '，' | '。' | '、' | '：' | '；' | '！' | '？' | '”' | '）' | '》' | '】')
+}
+
+/// Phrases that mark a paragraph or sentence as boilerplate rather than content.
+const JUNK_PHRASES: &[&str] = &[
+    "点击关注", "关注我们", "点击上方", "点击下方", "阅读原文", "责任编辑", "未经授权", "不得转载",
+    "转载请", "版权归", "版权所有", "免责声明", "扫码", "二维码", "长按识别", "本文系", "图源",
+    "截图", "图片来源", "视觉中国", "原标题", "（广告）", "推荐阅读", "相关阅读", "欢迎关注",
+    "http://", "https://", "www.", "/1000)", ".jpg", ".png", "](", "Copyright", "All rights reserved",
+    "Click here", "Subscribe", "Follow us",
+];
+
+/// Byline-like openings that make a short paragraph junk ("编辑 杨程", "记者：童亮").
+const BYLINE_STARTS: &[&str] = &["编辑", "记者", "作者", "来源：", "来源:", "主编", "通讯员", "审核", "校对", "出品", "撰文", "文 |", "文|", "文丨", "图 |", "监制", "策划"];
+
+/// True for sentence text that is boilerplate.
+pub fn is_junk_text(text: &str) -> bool {
+    JUNK_PHRASES.iter().any(|j| text.contains(j))
+}
+
+fn classify(p: &str, title: &str, first: bool, prev: Option<(&str, &Role)>) -> Role {
+    let raw = p.trim();
+    if raw.is_empty() {
+        return Role::Junk;
+    }
+    let clean = strip_markup(raw);
+    if clean.is_empty() {
+        return Role::Junk;
+    }
+    let title_clean = title.trim();
+    if !title_clean.is_empty() && (clean == title_clean || first && raw.starts_with('#') && clean.starts_with(title_clean) && clean.len() - title_clean.len() < 6) {
+        return Role::TitleEcho;
+    }
+    let chars = clean.chars().count();
+    let cjk = clean.chars().filter(|&c| is_cjk(c)).count();
+    let letters = clean.chars().filter(|c| c.is_alphabetic()).count();
+    // Image placeholders and other encoded leftovers: no Chinese, no spaces, odd symbols.
+    if cjk == 0 && !clean.contains(' ') && clean.chars().any(|c| matches!(c, '/' | ')' | '=' | '-' | '_')) {
+        return Role::Junk;
+    }
+    if letters == 0 {
+        return Role::Junk;
+    }
+    // Captions are set in italics: "_戴琪接受CNBC采访截图_".
+    if raw.starts_with('_') && raw.ends_with('_') {
+        return Role::Junk;
+    }
+    if chars <= 60 && (BYLINE_STARTS.iter().any(|b| clean.starts_with(b)) || is_junk_text(&clean)) {
+        return Role::Junk;
+    }
+    // "中国基金报记者 南深", "红星新闻记者 蒋紫雯": a byline without a sentence.
+    if chars <= 24 && clean.contains("记者") && !clean.chars().any(|c| matches!(c, '，' | '。' | '：')) {
+        return Role::Junk;
+    }
+    if chars <= 40 && clean.starts_with("本文") && clean.contains("稿件") {
+        return Role::Junk;
+    }
+    if looks_like_heading(raw, &clean, chars, prev) {
+        return Role::Heading(clean);
+    }
+    Role::Body
+}
+
+/// A heading is short, does not end like a sentence, and does not continue a sentence that the
+/// previous paragraph left open (feeds break sentences across paragraphs).
+fn looks_like_heading(raw: &str, clean: &str, chars: usize, prev: Option<(&str, &Role)>) -> bool {
+    let bold = is_bold(raw);
+    let marked = raw.starts_with('#');
+    let limit = if bold || marked { 48 } else { 26 };
+    if chars > limit || chars < 2 {
+        return false;
+    }
+    let last = clean.chars().next_back().unwrap_or(' ');
+    if matches!(last, '。' | '！' | '？' | '；' | '：' | ':' | '，' | ',' | '.' | '、' | '…' | ';' | '”' | '）' | ')') {
+        return false;
+    }
+    if clean.contains('。') || clean.contains("！") && !bold {
+        return false;
+    }
+    // A plain line with a comma is a broken sentence unless a dash marks it as a title
+    // ("车——硬件降本，软件增利").
+    if !bold && !marked && (clean.contains('，') || clean.contains(',')) && !clean.contains('—') {
+        return false;
+    }
+    // A lone English word ("Project") is a broken line, not a heading.
+    if !clean.contains(' ') && clean.chars().all(|c| c.is_ascii()) && !bold {
+        return false;
+    }
+    // A continuation of the previous paragraph's open sentence.
+    if let Some((prev_text, prev_role)) = prev {
+        let prev_end = strip_markup(prev_text).chars().next_back().unwrap_or('。');
+        let prev_open = !matches!(prev_end, '。' | '！' | '？' | '；' | '.' | '!' | '?' | '”' | '"' | '…' | '）' | ')' | '：' | ':');
+        if prev_open && matches!(prev_role, Role::Body) && !bold && !marked {
+            return false;
+        }
+    }
+    // Plain short lines need some Chinese or several words to be a heading.
+    bold || marked || clean.chars().any(is_cjk) || clean.split_whitespace().count() >= 2
+}
+
+/// Trims a sentence for use as a bullet: markup, a repeated title, datelines and source tags at
+/// the start, and a leading connective. Returns `None` when nothing usable is left or the
+/// sentence is boilerplate that cannot be trimmed away.
+pub fn trim_sentence(sentence: &str, title: &str) -> Option<String> {
+    let mut s = strip_markup(sentence);
+    let title = title.trim();
+    if !title.is_empty() && s.starts_with(title) && s.len() > title.len() {
+        s = s[title.len()..].trim_start().to_string();
+    }
+    s = strip_quote_tickers(&s);
+    s = strip_source_tag(&s);
+    s = strip_dateline(&s);
+    s = strip_connective(&s);
+    if s.chars().filter(|c| c.is_alphanumeric()).count() < 4 {
+        return None;
+    }
+    Some(s)
+}
+
+/// Removes live quote tickers pasted after company names by finance portals:
+/// "蒙牛乳业(30.05,0.05,0.17%)(02319)" → "蒙牛乳业(02319)".
+fn strip_quote_tickers(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(open) = rest.find(['(', '（']) {
+        let close_char = if rest[open..].starts_with('(') { ')' } else { '）' };
+        let after_open = open + rest[open..].chars().next().map_or(1, char::len_utf8);
+        match rest[after_open..].find(close_char) {
+            Some(len) if is_quote_ticker(&rest[after_open..after_open + len]) => {
+                out.push_str(&rest[..open]);
+                rest = &rest[after_open + len + close_char.len_utf8()..];
+            }
+            _ => {
+                out.push_str(&rest[..after_open]);
+                rest = &rest[after_open..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// "30.05,0.05,0.17%" or "76.000,2.50,3.40%": price, change, change in percent.
+fn is_quote_ticker(inner: &str) -> bool {
+    let parts: Vec<&str> = inner.split([',', '，']).map(str::trim).collect();
+    parts.len() == 3
+        && parts[2].ends_with('%')
+        && parts.iter().all(|p| {
+            let p = p.trim_end_matches('%').trim_start_matches(['-', '+']);
+            !p.is_empty() && p.chars().all(|c| c.is_ascii_digit() || c == '.')
+        })
+}
+
+/// "（观察者网讯）", "【环球时报特约记者 任重】", "财联社3月14日讯（编辑 史正丞）" at the start.
+fn strip_source_tag(s: &str) -> String {
+    let mut t = s;
+    for (open, close) in [('（', '）'), ('(', ')'), ('【', '】'), ('[', ']')] {
+        if let Some(rest) = t.strip_prefix(open) {
+            if let Some(end) = rest.find(close) {
+                let inner = &rest[..end];
+                if inner.chars().count() <= 30 && SOURCE_MARKS.iter().any(|m| inner.contains(m)) {
+                    t = rest[end + close.len_utf8()..].trim_start();
+                }
+            }
+        }
+    }
+    t.to_string()
+}
+
+const SOURCE_MARKS: &[&str] = &["讯", "记者", "电", "报道", "编辑", "综合", "来源"];
+
+/// "红星资本局11月9日消息，", "中新网北京2月21日电(记者 袁秀月)", "NEW YORK -- ".
+fn strip_dateline(s: &str) -> String {
+    // English wire datelines: capitals, then " -- " or " - ".
+    if let Some(pos) = s.find(" -- ").or_else(|| s.find(" - ")) {
+        let head = &s[..pos];
+        if pos <= 40 && head.chars().all(|c| c.is_ascii_uppercase() || matches!(c, ' ' | ',' | '.')) {
+            let sep = if s[pos..].starts_with(" -- ") { 4 } else { 3 };
+            return s[pos + sep..].trim_start().to_string();
+        }
+    }
+    for mark in ["消息，", "消息,", "电，", "电,", "讯，", "讯,", "获悉，", "获悉,", "电（", "电(", "讯（", "讯(", "消息"] {
+        let Some(pos) = s.find(mark) else { continue };
+        let head = &s[..pos];
+        if head.chars().count() > 24 || !head.chars().any(|c| c.is_ascii_digit() || c == '日' || c == '月') && !head.ends_with("APP") {
+            continue;
+        }
+        // Not a sentence of its own: the head must not contain punctuation.
+        if head.chars().any(|c| matches!(c, '，' | '。' | '：' | '“' | ',' | ':')) {
+            continue;
+        }
+        let mut rest = &s[pos + mark.len()..];
+        if mark.ends_with('（') || mark.ends_with('(') {
+            let close = if mark.ends_with('（') { '）' } else { ')' };
+            match rest.find(close) {
+                Some(end) if end <= 40 => rest = &rest[end + close.len_utf8()..],
+                _ => continue,
+            }
+        }
+        let rest = rest.trim_start_matches(['，', ',', ' ']);
+        if rest.chars().count() >= 8 {
+            return rest.to_string();
+        }
+    }
+    s.to_string()
+}
+
+/// Connectives that tie a sentence to the one before it; alone in a bullet they dangle.
+const CONNECTIVES: &[&str] = &[
+    "此外，", "另外，", "同时，", "与此同时，", "值得注意的是，", "值得一提的是，", "据悉，", "据了解，",
+    "而且，", "并且，", "不过，", "然而，", "对此，", "总之，", "其次，", "最后，", "首先，", "具体来看，",
+    "具体而言，", "另一方面，", "事实上，", "实际上，", "In addition, ", "Meanwhile, ", "However, ",
+    "Also, ", "Moreover, ", "Furthermore, ", "But ", "And ",
+];
+
+fn strip_connective(s: &str) -> String {
+    for c in CONNECTIVES {
+        if let Some(rest) = s.strip_prefix(c) {
+            let mut out = String::with_capacity(rest.len());
+            let mut chars = rest.chars();
+            if let Some(first) = chars.next() {
+                out.extend(first.to_uppercase());
+                out.push_str(chars.as_str());
+            }
+            if out.chars().count() >= 6 {
+                return out;
+            }
+        }
+    }
+    s.to_string()
+}
+
+/// The opening of the document's readable text (headings and body, without junk or a repeated
+/// title), at most `max_chars` characters, ending in "..." when cut. Falls back to the title
+/// when the document has no readable paragraph.
+pub fn excerpt(doc: &Document, max_chars: usize) -> String {
+    let layout = Layout::of(doc);
+    let mut text = String::new();
+    for (i, p) in doc.paragraphs.iter().enumerate() {
+        if matches!(layout.roles[i], Role::Body | Role::Heading(_)) {
+            let clean = strip_markup(p);
+            if !text.is_empty() {
+                text.push(if doc.lang == crate::document::Lang::En { ' ' } else { '\n' });
+            }
+            text.push_str(&clean);
+        }
+        if text.chars().count() > max_chars {
+            break;
+        }
+    }
+    if text.trim().is_empty() {
+        text = strip_markup(&doc.title);
+    }
+    cut_at(&text, max_chars)
+}
+
+/// Cuts `text` to at most `max_chars` characters, at a sentence end when one falls in the last
+/// 40%, else at a word boundary for English; appends "..." when anything was cut.
+fn cut_at(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.trim().to_string();
+    }
+    let byte_limit = text.char_indices().nth(max_chars).map_or(text.len(), |(b, _)| b);
+    let head = &text[..byte_limit];
+    let min_keep = head.len() * 6 / 10;
+    let sentence_end = head
+        .char_indices()
+        .filter(|&(b, c)| b >= min_keep && matches!(c, '。' | '！' | '？' | '.' | '!' | '?' | '\n'))
+        .last()
+        .map(|(b, c)| b + c.len_utf8());
+    let end = sentence_end.or_else(|| {
+        head.rfind(' ').filter(|&b| b >= min_keep && head.is_ascii())
+    });
+    let cut = &head[..end.unwrap_or(head.len())];
+    format!("{}...", cut.trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::Lang;
+
+    fn doc(title: &str, paragraphs: &[&str]) -> Document {
+        Document {
+            id: "t".into(),
+            title: title.into(),
+            source: "test".into(),
+            published_at: None,
+            url: None,
+            lang: Lang::Zh,
+            paragraphs: paragraphs.iter().map(|s| s.to_string()).collect(),
+            meta: serde_json::Value::Null,
+        }
+    }
+
+    #[test]
+    fn roles_of_a_scraped_article() {
+        let d = doc(
+            "大动作！“稀土航母”开启整合大幕",
+            &[
+                "# 大动作！“稀土航母”开启整合大幕",
+                "中国基金报记者 南深",
+                "国字号“稀土航母”中国稀土集团组建以来的首个资本运作来了。",
+                "xKoiAAA/1000)",
+                "**江华稀土：为全国单本离子型稀土**",
+                "**开采指标最大的矿山**",
+                "中国稀土公告显示，江华稀土的主营业务为稀土矿露天开采。",
+                "_戴琪接受CNBC采访截图_",
+                "**本文系观察者网独家稿件，未经授权，不得转载。**",
+                "编辑 杨程",
+            ],
+        );
+        let l = Layout::of(&d);
+        assert_eq!(l.roles[0], Role::TitleEcho);
+        assert_eq!(l.roles[1], Role::Junk, "a byline");
+        assert_eq!(l.roles[2], Role::Body);
+        assert_eq!(l.roles[3], Role::Junk);
+        assert_eq!(l.roles[5], Role::Heading("江华稀土：为全国单本离子型稀土开采指标最大的矿山".into()));
+        assert_eq!(l.roles[4], Role::Junk);
+        assert_eq!(l.roles[7], Role::Junk);
+        assert_eq!(l.roles[8], Role::Junk);
+        assert_eq!(l.roles[9], Role::Junk);
+        assert_eq!(l.parts.len(), 2);
+        assert_eq!(l.parts[1].heading.as_deref(), Some("江华稀土：为全国单本离子型稀土开采指标最大的矿山"));
+        assert_eq!((l.parts[1].first, l.parts[1].last), (6, 10));
+        assert_eq!(l.part_of[6], 1);
+    }
+
+    #[test]
+    fn broken_lines_are_not_headings() {
+        let d = doc(
+            "马来西亚将禁止稀土出口",
+            &["安瓦尔并未透露何时开始禁止稀土原料出口。", "Project", "Blue分析师大卫·梅里曼对路透社表示，影响尚不清楚。", "并对二者的“输出动力”进行对比，资料来源为", "仰望发布会", "。本周看点较为密集。", "央行动态", "中国人民银行将于周一公布LPR数据。"],
+        );
+        let l = Layout::of(&d);
+        assert_eq!(l.roles[1], Role::Body, "{:?}", l.roles);
+        assert_eq!(l.roles[4], Role::Body);
+        assert_eq!(l.roles[6], Role::Heading("央行动态".into()));
+    }
+
+    #[test]
+    fn trims_datelines_tags_and_connectives() {
+        let t = |s: &str| trim_sentence(s, "标题").unwrap_or_default();
+        assert_eq!(t("红星资本局11月9日消息，近日，西部证券研报中一张图表引发关注。"), "近日，西部证券研报中一张图表引发关注。");
+        assert_eq!(t("（观察者网讯）据美国消费者新闻与商业频道报道，戴琪声称中国占主导。"), "据美国消费者新闻与商业频道报道，戴琪声称中国占主导。");
+        assert_eq!(t("【环球时报特约记者 任重】马来西亚总理安瓦尔11日宣布禁止稀土原材料出口。"), "马来西亚总理安瓦尔11日宣布禁止稀土原材料出口。");
+        assert_eq!(t("中新网北京2月21日电(记者 袁秀月)21日，20余省份公布考研初试成绩。"), "21日，20余省份公布考研初试成绩。");
+        assert_eq!(t("此外，2021年度江华稀土净利润为1.77亿元。"), "2021年度江华稀土净利润为1.77亿元。");
+        assert_eq!(t("**特斯拉储能业务充分融合了电池技术优势** 。"), "特斯拉储能业务充分融合了电池技术优势。");
+        assert_eq!(t("NEW YORK -- Small stocks rose in light trading."), "Small stocks rose in light trading.");
+        assert_eq!(t("However, the dollar fell."), "The dollar fell.");
+        assert_eq!(t("银河国际称，蒙牛乳业(30.05,0.05,0.17%)(02319)提议收购贝拉米。"), "银河国际称，蒙牛乳业(02319)提议收购贝拉米。");
+        assert_eq!(t("摩通予中国平安(76.000,-2.50,-3.40%)目标价100港元(评级增持)。"), "摩通予中国平安目标价100港元(评级增持)。");
+        // A sentence that only looks like a dateline keeps its text.
+        assert_eq!(t("中国稀土表示，将积极推动整合消息，属实。"), "中国稀土表示，将积极推动整合消息，属实。");
+    }
+
+    #[test]
+    fn excerpts_skip_junk_and_cut_at_sentence_ends() {
+        let d = doc(
+            "马来西亚计划禁止稀土原材料出口",
+            &["# 马来西亚计划禁止稀土原材料出口", "10月24日，马来西亚将禁止稀土原材料的出口。", "kAA/0)", "今年9月，马来西亚表示将制定相关政策。"],
+        );
+        assert_eq!(excerpt(&d, 300), "10月24日，马来西亚将禁止稀土原材料的出口。\n今年9月，马来西亚表示将制定相关政策。");
+        assert_eq!(excerpt(&d, 30), "10月24日，马来西亚将禁止稀土原材料的出口。...");
+        let only_title = doc("稀土变“西土”？", &["# 稀土变“西土”？"]);
+        assert_eq!(excerpt(&only_title, 300), "稀土变“西土”？");
+    }
+
+    #[test]
+    fn run_in_headings_open_parts() {
+        assert_eq!(run_in_heading("**公司财报：** 本周中国两大科技巨头百度、阿里巴巴即将公布财报。"), Some("公司财报".into()));
+        assert_eq!(run_in_heading("**当前降息的必要性不高。**"), None);
+        assert_eq!(run_in_heading("**以下为本周央行重要议程：**"), None);
+    }
+}

@@ -1,0 +1,181 @@
+//! render: how does a digest read in a terminal and in Markdown?
+//!
+//! Turns a [`Digest`] into text for people: headings, one "- bullet [1][3]" line per bullet,
+//! level-2 sections indented under their level-1 parent, and a visible "(unverified)" on every
+//! bullet that failed verification but was kept. An excerpt digest renders as the excerpt,
+//! marked as such. JSON needs no renderer (serde of `Digest`), and the one-line seed-page form
+//! belongs to the seed module. This module must not change, verify or reorder the digest.
+
+use std::fmt::Write;
+
+use crate::digest::{Bullet, Digest, DocKind};
+
+/// Marker appended to a bullet that failed verification but was kept.
+pub const UNVERIFIED_MARK: &str = "(unverified)";
+
+/// Plain text for a terminal: level-1 headings flush left, their bullets indented two spaces,
+/// level-2 headings indented two spaces and their bullets four.
+pub fn render_terminal(d: &Digest) -> String {
+    let mut out = String::new();
+    if d.kind == DocKind::Excerpt {
+        let _ = writeln!(out, "Excerpt (no digest could be made):");
+        let _ = writeln!(out, "  {}", d.excerpt.as_deref().unwrap_or("").replace('\n', "\n  "));
+    }
+    for s in &d.sections {
+        let indent = if s.level >= 2 { "  " } else { "" };
+        let _ = writeln!(out, "{indent}{}", s.heading);
+        for b in &s.bullets {
+            let _ = writeln!(out, "{indent}  - {}", bullet_line(b));
+        }
+    }
+    if let Some(v) = d.verification.as_ref().filter(|v| v.bullets_checked > 0) {
+        let _ = writeln!(out, "{}", verification_line(v));
+    }
+    out
+}
+
+/// Markdown: `###` for level-1 headings, `####` for level 2, bullets as list items; an excerpt
+/// is a block quote.
+pub fn render_markdown(d: &Digest) -> String {
+    let mut out = String::new();
+    if d.kind == DocKind::Excerpt {
+        let _ = writeln!(out, "*Excerpt (no digest could be made):*\n");
+        for line in d.excerpt.as_deref().unwrap_or("").lines() {
+            let _ = writeln!(out, "> {}", escape_markdown(line));
+        }
+    }
+    for (i, s) in d.sections.iter().enumerate() {
+        if i > 0 || d.kind == DocKind::Excerpt {
+            out.push('\n');
+        }
+        let hashes = if s.level >= 2 { "####" } else { "###" };
+        let _ = writeln!(out, "{hashes} {}", escape_markdown(&s.heading));
+        if !s.bullets.is_empty() {
+            out.push('\n');
+        }
+        for b in &s.bullets {
+            let mut line = format!("{}{}", escape_markdown(&b.text), citations(&b.citations));
+            if b.verified == Some(false) {
+                line.push_str(&format!(" *{UNVERIFIED_MARK}*"));
+            }
+            let _ = writeln!(out, "- {line}");
+        }
+    }
+    if let Some(v) = d.verification.as_ref().filter(|v| v.bullets_checked > 0) {
+        let _ = writeln!(out, "\n*{}*", verification_line(v));
+    }
+    out
+}
+
+fn bullet_line(b: &Bullet) -> String {
+    let mut line = format!("{}{}", b.text, citations(&b.citations));
+    if b.verified == Some(false) {
+        line.push(' ');
+        line.push_str(UNVERIFIED_MARK);
+    }
+    line
+}
+
+/// " [1][3]" — nothing for a bullet without citations.
+pub fn citations(c: &[usize]) -> String {
+    if c.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from(" ");
+    for n in c {
+        let _ = write!(s, "[{n}]");
+    }
+    s
+}
+
+fn verification_line(v: &crate::digest::VerificationReport) -> String {
+    let mut s = format!("Verified {} of {} bullets", v.bullets_kept - v.bullets_unverified.min(v.bullets_kept), v.bullets_checked);
+    if v.bullets_dropped > 0 {
+        let _ = write!(s, "; {} dropped", v.bullets_dropped);
+    }
+    if v.bullets_unverified > 0 {
+        let _ = write!(s, "; {} kept unverified", v.bullets_unverified);
+    }
+    s.push('.');
+    s
+}
+
+/// Escapes the characters that would start Markdown syntax inside a bullet or heading (the
+/// text is the source's, and "*" or "[1]" in it must not become emphasis or links).
+fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' | '|') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digest::{Section, VerificationReport};
+    use crate::document::Lang;
+
+    fn sample() -> Digest {
+        Digest {
+            kind: DocKind::Research,
+            lang: Lang::Zh,
+            summarizer: "extractive".into(),
+            sections: vec![
+                Section { heading: "Investment Rating".into(), level: 1, bullets: vec![Bullet { text: "维持“增持”评级，目标价36.8港元。".into(), citations: vec![5], verified: Some(true) }] },
+                Section { heading: "Summary by Sections".into(), level: 1, bullets: vec![] },
+                Section {
+                    heading: "储能——产能建设有望提速".into(),
+                    level: 2,
+                    bullets: vec![
+                        Bullet { text: "2022年储能系统出货量6.5GWh，同比增长64%。".into(), citations: vec![30, 31], verified: Some(true) },
+                        Bullet { text: "出货量达*7*GWh。".into(), citations: vec![3], verified: Some(false) },
+                    ],
+                },
+            ],
+            excerpt: None,
+            verification: Some(VerificationReport { bullets_checked: 3, bullets_kept: 3, bullets_dropped: 0, bullets_unverified: 1, issues: vec![] }),
+        }
+    }
+
+    #[test]
+    fn terminal_layout() {
+        insta::assert_snapshot!(render_terminal(&sample()), @r"
+        Investment Rating
+          - 维持“增持”评级，目标价36.8港元。 [5]
+        Summary by Sections
+          储能——产能建设有望提速
+            - 2022年储能系统出货量6.5GWh，同比增长64%。 [30][31]
+            - 出货量达*7*GWh。 [3] (unverified)
+        Verified 2 of 3 bullets; 1 kept unverified.
+        ");
+    }
+
+    #[test]
+    fn markdown_layout_escapes_source_text() {
+        insta::assert_snapshot!(render_markdown(&sample()), @r"
+        ### Investment Rating
+
+        - 维持“增持”评级，目标价36.8港元。 [5]
+
+        ### Summary by Sections
+
+        #### 储能——产能建设有望提速
+
+        - 2022年储能系统出货量6.5GWh，同比增长64%。 [30][31]
+        - 出货量达\*7\*GWh。 [3] *(unverified)*
+
+        *Verified 2 of 3 bullets; 1 kept unverified.*
+        ");
+    }
+
+    #[test]
+    fn excerpts_are_marked() {
+        let d = Digest { kind: DocKind::Excerpt, lang: Lang::Zh, summarizer: "extractive".into(), sections: vec![], excerpt: Some("马来西亚将禁止稀土原材料出口。".into()), verification: None };
+        assert_eq!(render_terminal(&d), "Excerpt (no digest could be made):\n  马来西亚将禁止稀土原材料出口。\n");
+        assert_eq!(render_markdown(&d), "*Excerpt (no digest could be made):*\n\n> 马来西亚将禁止稀土原材料出口。\n");
+    }
+}

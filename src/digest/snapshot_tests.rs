@@ -1,0 +1,80 @@
+//! Snapshot tests of whole digests of real documents (tests/fixtures/digest/, taken from the
+//! shared corpora): what the extractive summarizer makes of each kind of document, after
+//! verification, as a reader sees it.
+
+use std::path::PathBuf;
+
+use crate::digest::{DigestRequest, DocKind, ExtractiveSummarizer, Summarizer, detect_kind, render_terminal};
+use crate::document::Document;
+
+fn fixture(name: &str) -> Document {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/digest").join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn digest_text(name: &str, expected_kind: DocKind, query: Option<&str>) -> String {
+    let doc = fixture(name);
+    assert_eq!(detect_kind(&doc), expected_kind, "kind of {name}");
+    let s = Summarizer::Extractive(ExtractiveSummarizer::default());
+    let req = DigestRequest { query: query.map(str::to_string), ..DigestRequest::default() };
+    let d = s.summarize(&doc, &req).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let v = d.verification.clone().unwrap_or_default();
+    assert_eq!(v.bullets_dropped, 0, "extractive bullets quote their paragraphs: {:?}", v.issues);
+    format!("{} — {}\n\n{}", doc.id, doc.title, render_terminal(&d))
+}
+
+#[test]
+fn news_zh_rare_earth_consolidation() {
+    insta::assert_snapshot!(digest_text("news_zh_rare_earth_consolidation", DocKind::News, None));
+}
+
+#[test]
+fn news_zh_rare_earth_us_trade() {
+    insta::assert_snapshot!(digest_text("news_zh_rare_earth_us_trade", DocKind::News, None));
+}
+
+#[test]
+fn news_zh_rare_earth_malaysia() {
+    insta::assert_snapshot!(digest_text("news_zh_rare_earth_malaysia", DocKind::News, None));
+}
+
+#[test]
+fn research_zh_tesla_broker_forecast() {
+    insta::assert_snapshot!(digest_text("research_zh_tesla_broker_forecast", DocKind::Research, None));
+}
+
+#[test]
+fn research_zh_mengniu_rating() {
+    insta::assert_snapshot!(digest_text("research_zh_mengniu_rating", DocKind::Research, None));
+}
+
+#[test]
+fn roundup_zh_weekly_events() {
+    insta::assert_snapshot!(digest_text("roundup_zh_weekly_events", DocKind::Roundup, None));
+}
+
+#[test]
+fn short_zh_malaysia_ban() {
+    insta::assert_snapshot!(digest_text("short_zh_malaysia_ban", DocKind::Excerpt, None));
+}
+
+#[test]
+fn news_en_zambia_copper() {
+    insta::assert_snapshot!(digest_text("news_en_zambia_copper", DocKind::News, None));
+}
+
+#[test]
+fn query_changes_what_is_picked() {
+    let without = digest_text("roundup_zh_weekly_events", DocKind::Roundup, None);
+    let with = digest_text("roundup_zh_weekly_events", DocKind::Roundup, Some("俄罗斯 制裁"));
+    assert!(!without.contains("制裁"), "{without}");
+    assert!(with.contains("制裁"), "{with}");
+}
+
+#[test]
+fn digests_are_deterministic() {
+    let a = digest_text("news_zh_rare_earth_us_trade", DocKind::News, None);
+    let b = digest_text("news_zh_rare_earth_us_trade", DocKind::News, None);
+    assert_eq!(a, b);
+}

@@ -1,0 +1,311 @@
+//! themes: which few words name what a group of sentences is about?
+//!
+//! A digest group is headed by its key terms ("Group 1: 江华稀土 资源储量"), in the source's
+//! language. Chinese words come from the search segmenter (jieba with dossier's finance
+//! dictionary), English words and capitalized names ("Newmont Mining") from the text as
+//! written. A term scores by how often the group uses it, how rare it is in financial news
+//! (the background table of `terms`), and how specific it is to the group rather than to the
+//! whole document — so the document's topic word does not head every group. This module only
+//! names groups; it must not decide what goes into them.
+
+use crate::digest::terms::{for_each_term, idf};
+use crate::document::{Lang, is_cjk};
+
+/// Words too generic to name a theme, whatever their background weight.
+const GENERIC_ZH: &[&str] = &[
+    "表示", "认为", "指出", "称", "报道", "方面", "情况", "问题", "相关", "记者", "消息", "今年", "去年",
+    "明年", "目前", "近日", "此前", "日前", "其中", "包括", "进行", "通过", "已经", "可能", "需要",
+    "进一步", "主要", "重要", "一些", "这些", "这种", "这个", "我们", "他们", "时间", "以来", "期间",
+    "之后", "之前", "同比", "环比", "显示", "数据", "成为", "表明", "提到", "强调", "介绍", "发布",
+    "宣布", "预计", "有望", "继续", "持续", "方式", "实现", "推动", "加快", "提升", "能力", "领域",
+    "行业", "市场", "公司", "企业", "国家", "全球", "世界", "此次", "本次", "该国", "当地", "部分",
+    "上述", "有关", "所谓", "文章", "报告", "研报", "分析", "如果", "由于", "因此", "但是", "同时",
+    "此外", "另外", "还是", "以及", "或者", "并且", "而且", "不过", "其他", "之一", "一方面",
+    "另一方面", "最终", "未来", "可以", "没有", "不是", "就是", "这样", "那么", "什么", "如何",
+    "为何", "一定", "非常", "更加", "已于", "分别", "合计", "共计", "约合", "左右", "以上", "以下",
+    "持有", "签订", "签署", "完成", "开展", "获得", "成立", "形成", "提出", "加强", "采取", "支持",
+    "建立", "扩大", "保持", "达到", "增加", "减少", "出现", "导致", "面临", "承认", "声称", "来自",
+];
+
+const GENERIC_EN: &[&str] = &[
+    "said", "says", "say", "would", "could", "should", "year", "years", "also", "last", "next", "this",
+    "that", "with", "from", "have", "has", "been", "were", "will", "which", "their", "they", "about",
+    "after", "before", "over", "under", "more", "most", "some", "other", "than", "into", "while",
+    "analysts", "analyst", "officials", "official", "company", "companies", "percent", "pct", "mln",
+    "dlrs", "dlr", "billion", "million", "reuters", "according", "added", "told", "expected",
+];
+
+/// Up to `k` key terms of `group_text`, ordered by where they first occur in it. `body` is the
+/// whole document (to tell group-specific terms from the document's topic), `used` the terms
+/// earlier groups were already headed by (reused terms score less).
+pub fn key_terms(group_text: &str, body: &str, lang: Lang, k: usize, used: &[String]) -> Vec<String> {
+    let mut candidates: Vec<(String, f32, usize)> = Vec::new(); // term, score, first position
+    let push = |candidates: &mut Vec<(String, f32, usize)>, term: String, weight: f32| {
+        if let Some(c) = candidates.iter_mut().find(|c| c.0 == term) {
+            c.1 += weight;
+        } else {
+            let pos = group_text.find(&term).unwrap_or(usize::MAX);
+            candidates.push((term, weight, pos));
+        }
+    };
+    match lang {
+        Lang::Zh => {
+            let words = join_unknown_names(crate::segment::query_words(group_text));
+            for word in extend_by_constant_neighbours(words, body) {
+                let n = word.chars().count();
+                if n < 2
+                    || !word.chars().all(is_cjk)
+                    || GENERIC_ZH.contains(&word.as_str())
+                    || word.starts_with(['万', '亿', '千', '百', '余', '多'])
+                    || UNIT_ZH.iter().any(|u| word.ends_with(u))
+                {
+                    continue;
+                }
+                let w = word_idf(&word);
+                if w < 3.0 {
+                    continue;
+                }
+                // Longer words are more often names of things (净利润, 江华稀土, 湖南省).
+                push(&mut candidates, word, w * (1.0 + 0.12 * (n.min(6) - 2) as f32));
+            }
+            // Latin names inside Chinese text (FSD, Megapack, CNBC) as written.
+            for (name, w) in latin_names(group_text) {
+                push(&mut candidates, name, w);
+            }
+        }
+        Lang::En => {
+            for (name, w) in latin_names(group_text) {
+                push(&mut candidates, name, w);
+            }
+            for_each_term(group_text, |id, raw| {
+                let lower = raw.to_ascii_lowercase();
+                // Verb forms make poor theme names ("hoping", "recorded").
+                let verb_like = lower.ends_with("ing") || lower.ends_with("ed") || lower.ends_with("ly");
+                if raw.len() < 4 || verb_like || raw.chars().next().is_some_and(|c| c.is_uppercase()) || GENERIC_EN.contains(&lower.as_str()) {
+                    return;
+                }
+                let w = idf(id);
+                // A common word names a theme only when the group keeps using it.
+                if w >= 3.5 && group_text.to_ascii_lowercase().matches(lower.as_str()).count() >= 2 {
+                    push(&mut candidates, lower, w);
+                }
+            });
+        }
+    }
+    // Specific to the group: the share of the document's uses that fall in this group.
+    for c in candidates.iter_mut() {
+        let in_group = group_text.matches(c.0.as_str()).count().max(1) as f32;
+        let in_doc = body.matches(c.0.as_str()).count().max(1) as f32;
+        c.1 *= (in_group / in_doc.max(in_group)).sqrt();
+        if used.iter().any(|u| u == &c.0) {
+            c.1 *= 0.4;
+        }
+        // One mention is weak evidence of a theme.
+        if in_group < 2.0 {
+            c.1 *= 0.7;
+        }
+    }
+    candidates.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.2.cmp(&b.2)));
+    let mut chosen: Vec<(String, f32, usize)> = Vec::new();
+    for c in candidates {
+        if chosen.len() >= k {
+            break;
+        }
+        // Skip a term contained in (or containing) one already chosen: "稀土" beside "中国稀土",
+        // and an acronym beside its spelled-out name: "IMF" beside "International Monetary Fund".
+        if chosen.iter().any(|x| x.0.contains(c.0.as_str()) || c.0.contains(x.0.as_str()) || abbreviates(&c.0, &x.0) || abbreviates(&x.0, &c.0)) {
+            continue;
+        }
+        chosen.push(c);
+    }
+    chosen.sort_by_key(|c| c.2);
+    chosen.into_iter().map(|c| c.0).collect()
+}
+
+/// Characters that stand alone as words and never belong to a name.
+const FUNCTION_CHARS: &str = "的了是在和与及或等也都而被将对为从这那其之于以把向由让给并且但就又再还很更最已不没有个各每该此";
+
+/// Joins runs of single Chinese characters that are not function words: a name the dictionary
+/// lacks comes out of the segmenter one character at a time (广, 晟 → 广晟).
+fn join_unknown_names(words: Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(words.len());
+    let mut run = String::new();
+    let mut run_len = 0;
+    let flush = |out: &mut Vec<String>, run: &mut String, run_len: &mut usize| {
+        if *run_len >= 1 {
+            out.push(std::mem::take(run));
+        }
+        run.clear();
+        *run_len = 0;
+    };
+    for w in words {
+        let mut chars = w.chars();
+        let single = match (chars.next(), chars.next()) {
+            (Some(c), None) => is_cjk(c) && !FUNCTION_CHARS.contains(c),
+            _ => false,
+        };
+        if single {
+            run.push_str(&w);
+            run_len += 1;
+        } else {
+            flush(&mut out, &mut run, &mut run_len);
+            out.push(w);
+        }
+    }
+    flush(&mut out, &mut run, &mut run_len);
+    out
+}
+
+/// Measure words: a term ending in one is a quantity, not a theme (万吨, 亿元).
+const UNIT_ZH: &[&str] = &["吨", "元", "美元", "港元", "令吉", "股", "倍", "个百分点", "年", "月", "日"];
+
+/// Joins a word with the single character that always stands beside it in the document: the
+/// segmenter cuts names it does not know into a word and a character (安 + 瓦尔, 贝拉 + 米),
+/// and a pair that never occurs apart is one name.
+fn extend_by_constant_neighbours(words: Vec<String>, body: &str) -> Vec<String> {
+    let single = |w: &str| {
+        let mut c = w.chars();
+        matches!((c.next(), c.next()), (Some(ch), None) if is_cjk(ch) && !FUNCTION_CHARS.contains(ch))
+    };
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let w = &words[i];
+        if !single(w) && w.chars().count() >= 2 && w.chars().all(is_cjk) {
+            let alone = body.matches(w.as_str()).count();
+            if i + 1 < words.len() && single(&words[i + 1]) {
+                let joined = format!("{w}{}", words[i + 1]);
+                if alone >= 2 && body.matches(joined.as_str()).count() == alone {
+                    out.push(joined);
+                    i += 2;
+                    continue;
+                }
+            }
+            if let Some(prev) = out.last().filter(|p| single(p)) {
+                let joined = format!("{prev}{w}");
+                if alone >= 2 && body.matches(joined.as_str()).count() == alone {
+                    out.pop();
+                    out.push(joined);
+                    i += 1;
+                    continue;
+                }
+            }
+        }
+        out.push(w.clone());
+        i += 1;
+    }
+    out
+}
+
+/// Background weight of a Chinese word: the mean weight of its character pairs.
+fn word_idf(word: &str) -> f32 {
+    let (mut sum, mut n) = (0.0f32, 0usize);
+    for_each_term(word, |id, _| {
+        sum += idf(id);
+        n += 1;
+    });
+    if n == 0 { 0.0 } else { sum / n as f32 }
+}
+
+/// Capitalized Latin names (runs of up to three capitalized words, or all-caps acronyms), with
+/// their weight; a name that only opens a sentence is not counted.
+fn latin_names(text: &str) -> Vec<(String, f32)> {
+    let mut out = Vec::new();
+    let words: Vec<(usize, &str)> = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '&'))
+        .filter(|w| !w.is_empty())
+        .map(|w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
+        .collect();
+    let mut i = 0;
+    while i < words.len() {
+        let (start, w) = words[i];
+        if !is_name_word(w) {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        while j < words.len() && j - i < 3 && is_name_word(words[j].1) && adjacent(text, words[j - 1], words[j]) {
+            j += 1;
+        }
+        let last = words[j - 1];
+        let name = &text[start..last.0 + last.1.len()];
+        let at_sentence_start = text[..start].trim_end().chars().next_back().is_none_or(|c| matches!(c, '.' | '!' | '?' | '"' | '。' | '，'));
+        let lower = name.to_ascii_lowercase();
+        let generic = j - i == 1 && (GENERIC_EN.contains(&lower.as_str()) || is_common_opener(&lower));
+        if !(at_sentence_start && j - i == 1) && !generic && name.len() >= 2 {
+            let mut w = 0.0f32;
+            for_each_term(name, |id, _| w += idf(id));
+            out.push((name.to_string(), w.max(4.0)));
+        }
+        i = j;
+    }
+    out
+}
+
+/// True when `short` is an all-capitals acronym of `long`'s words ("ZCCM", "Zambia
+/// Consolidated Copper Mines"; also of a name cut short: "Zambia Consolidated Copper").
+fn abbreviates(short: &str, long: &str) -> bool {
+    let initials: String = long.split_whitespace().filter_map(|w| w.chars().next()).collect();
+    short.len() >= 2
+        && initials.len() >= 2
+        && short.chars().all(|c| c.is_ascii_uppercase())
+        && (short.starts_with(&initials) || initials.starts_with(short))
+}
+
+fn is_name_word(w: &str) -> bool {
+    let mut chars = w.chars();
+    chars.next().is_some_and(|c| c.is_ascii_uppercase()) && w.len() >= 2 && !w.chars().all(|c| c.is_ascii_digit())
+}
+
+fn is_common_opener(lower: &str) -> bool {
+    matches!(lower, "the" | "a" | "an" | "in" | "on" | "at" | "but" | "and" | "it" | "he" | "she" | "they" | "we" | "i" | "this" | "that" | "under" | "after" | "over" | "more" | "some")
+}
+
+/// True when only spaces separate two words (no comma or sentence break between them).
+fn adjacent(text: &str, a: (usize, &str), b: (usize, &str)) -> bool {
+    text[a.0 + a.1.len()..b.0].chars().all(|c| c == ' ')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_group_terms_prefer_specific_words() {
+        let body = "中国稀土公告拟募资收购江华稀土股权。江华稀土为全国单本离子型稀土开采指标最大的矿山项目。\
+                    中国稀土集团与湖南省人民政府签署战略合作协议。中国稀土集团与广晟集团签署战略合作框架协议。";
+        let group = "中国稀土集团与湖南省人民政府签署战略合作协议。中国稀土集团与广晟集团签署战略合作框架协议。";
+        let terms = key_terms(group, body, Lang::Zh, 2, &[]);
+        assert_eq!(terms.len(), 2, "{terms:?}");
+        assert!(terms.iter().any(|t| ["签署", "战略", "框架", "协议", "广晟", "湖南省人民政府"].contains(&t.as_str())), "{terms:?}");
+        assert!(!terms.iter().any(|t| GENERIC_ZH.contains(&t.as_str())), "{terms:?}");
+    }
+
+    #[test]
+    fn english_group_terms_find_names() {
+        let body = "Zambia's copper mining industry hopes to maintain production. ZCCM recorded a net loss of 718 mln kwacha. \
+                    ZCCM officials said cobalt production will meet demand. The kwacha fell against the dollar.";
+        let group = "ZCCM recorded a net loss of 718 mln kwacha. The kwacha fell against the dollar.";
+        let terms = key_terms(group, body, Lang::En, 2, &[]);
+        assert!(terms.contains(&"kwacha".to_string()), "{terms:?}");
+        assert!(!terms.iter().any(|t| t == "The"), "{terms:?}");
+        assert!(abbreviates("IMF", "International Monetary Fund"));
+        assert!(abbreviates("ZCCM", "Zambia Consolidated Copper"));
+        assert!(!abbreviates("IMF", "World Bank"));
+    }
+
+    #[test]
+    fn unknown_names_are_rejoined() {
+        let words = ["与", "广", "晟", "集团", "签", "署"].map(String::from).to_vec();
+        assert_eq!(join_unknown_names(words), vec!["与", "广晟", "集团", "签署"]);
+        let words = ["贝拉", "米", "和"].map(String::from).to_vec();
+        assert_eq!(join_unknown_names(words), vec!["贝拉", "米", "和"]);
+    }
+
+    #[test]
+    fn words_are_joined_with_constant_neighbours() {
+        let body = "安瓦尔表示。安瓦尔宣布。贝拉米专注超高端市场，蒙牛收购贝拉米。";
+        let words = ["安", "瓦尔", "宣布", "贝拉", "米", "专注"].map(String::from).to_vec();
+        assert_eq!(extend_by_constant_neighbours(words, body), vec!["安瓦尔", "宣布", "贝拉米", "专注"]);
+    }
+}

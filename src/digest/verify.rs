@@ -1,0 +1,409 @@
+//! verify: does every bullet of a digest rest on the paragraphs it cites?
+//!
+//! The check that makes a digest something an analyst can quote. For each bullet:
+//! - it must say something and cite at least one paragraph;
+//! - every citation must name an existing paragraph ("cites [14] but the document has 9
+//!   paragraphs");
+//! - every number in it (citation markers and list numbering removed) must appear, after
+//!   unit normalization (`numbers`), in at least one of its cited paragraphs ("1.13 billion
+//!   yuan" against "11.3亿元");
+//! - when it is written in the document's language, a fair share of its wording must occur in
+//!   the cited paragraphs — a bullet that shares almost nothing with [3] was not taken from
+//!   [3], whatever its numbers say.
+//!
+//! Failing bullets are dropped or kept and marked, by policy; sections left empty go, and a
+//! digest with nothing left becomes an excerpt. The report says what was checked and why each
+//! bullet failed. This module must not write bullets or fix citations: a wrong bullet is
+//! reported, never repaired.
+
+use crate::digest::numbers::{self, Quantity};
+use crate::digest::terms::{TermMap, for_each_term, idf};
+use crate::digest::{BulletIssue, Digest, DocKind, VerificationReport, layout};
+use crate::document::{Document, Lang};
+
+/// What to do with a bullet that fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyPolicy {
+    /// Remove it from the digest.
+    Drop,
+    /// Keep it with `verified: Some(false)`; renderers show it as unverified.
+    Mark,
+}
+
+/// Below this share of its content terms found in the cited paragraphs, a same-language bullet
+/// is not supported by them. Extractive bullets score 1.0; a faithful paraphrase keeps the
+/// names and key terms and stays well above it.
+pub const MIN_WORDING_SUPPORT: f32 = 0.3;
+/// Bullets with fewer content terms than this are too short for the wording test to mean
+/// anything.
+const MIN_TERMS_FOR_WORDING: usize = 6;
+/// Terms at least this rare in financial news count as content (not "的是", "said").
+const CONTENT_IDF: f32 = 2.0;
+/// Length of the excerpt that replaces a digest with nothing left.
+const EXCERPT_CHARS: usize = 300;
+
+/// Verifies every bullet of `digest` against `doc`, applies `policy` to the failures, and
+/// stores the report in `digest.verification`.
+pub fn verify(digest: &mut Digest, doc: &Document, policy: VerifyPolicy) {
+    let mut report = VerificationReport::default();
+    let same_language = digest.lang == doc.lang;
+    for section in digest.sections.iter_mut() {
+        let heading = section.heading.clone();
+        section.bullets.retain_mut(|bullet| {
+            report.bullets_checked += 1;
+            match check_bullet(&bullet.text, &bullet.citations, doc, same_language) {
+                Ok(()) => {
+                    bullet.verified = Some(true);
+                    report.bullets_kept += 1;
+                    true
+                }
+                Err(reason) => {
+                    let dropped = policy == VerifyPolicy::Drop;
+                    tracing::debug!(doc = %doc.id, section = %heading, %reason, dropped, "digest bullet failed verification");
+                    report.issues.push(BulletIssue { section: heading.clone(), bullet: bullet.text.clone(), reason, dropped });
+                    if dropped {
+                        report.bullets_dropped += 1;
+                        false
+                    } else {
+                        bullet.verified = Some(false);
+                        report.bullets_kept += 1;
+                        report.bullets_unverified += 1;
+                        true
+                    }
+                }
+            }
+        });
+    }
+    remove_empty_sections(digest);
+    if digest.kind != DocKind::Excerpt && digest.sections.iter().all(|s| s.bullets.is_empty()) {
+        digest.kind = DocKind::Excerpt;
+        digest.sections.clear();
+        digest.lang = doc.lang;
+        digest.excerpt = Some(layout::excerpt(doc, EXCERPT_CHARS));
+    }
+    digest.verification = Some(report);
+}
+
+/// Why a bullet is not supported by its citations, or `Ok`.
+pub fn check_bullet(text: &str, citations: &[usize], doc: &Document, same_language: bool) -> Result<(), String> {
+    let claim = claim_text(text);
+    if !claim.chars().any(|c| c.is_alphanumeric()) {
+        return Err("the bullet is empty".to_string());
+    }
+    if citations.is_empty() {
+        return Err("no citation: every bullet must cite at least one paragraph".to_string());
+    }
+    let n = doc.paragraphs.len();
+    let bad: Vec<usize> = citations.iter().copied().filter(|&c| c == 0 || c > n).collect();
+    if !bad.is_empty() {
+        return Err(format!(
+            "cites {} but the document has {n} paragraph{} (numbered from 1)",
+            markers(&bad),
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+    let cited: Vec<&str> = citations.iter().filter_map(|&c| doc.paragraph(c)).collect();
+    let mut cited_quantities: Vec<Vec<Quantity>> = cited.iter().map(|p| numbers::extract(p)).collect();
+    // Feeds break sentences, and sometimes numbers, across paragraphs ("2019 年 10" + "月推出");
+    // a bullet citing both consecutive paragraphs may quote the figure whole.
+    let mut sorted: Vec<usize> = citations.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    for pair in sorted.windows(2).filter(|w| w[1] == w[0] + 1) {
+        if let (Some(a), Some(b)) = (doc.paragraph(pair[0]), doc.paragraph(pair[1])) {
+            cited_quantities.push(numbers::extract(&format!("{}{}", a.trim_end(), b.trim_start())));
+        }
+    }
+    let missing: Vec<String> = numbers::extract(&claim)
+        .into_iter()
+        .filter(|q| !cited_quantities.iter().flatten().any(|p| q.matches(p)))
+        .map(|q| q.raw)
+        .collect();
+    if !missing.is_empty() {
+        let shown: Vec<String> = missing.iter().take(3).map(|m| format!("\"{m}\"")).collect();
+        let more = if missing.len() > 3 { format!(" (and {} more)", missing.len() - 3) } else { String::new() };
+        return Err(format!(
+            "{} {}{more} not found in {}",
+            if missing.len() == 1 { "number" } else { "numbers" },
+            shown.join(", "),
+            markers(citations)
+        ));
+    }
+    if same_language && Lang::detect(&claim) == doc.lang {
+        if let Some(share) = wording_support(&claim, &cited) {
+            if share < MIN_WORDING_SUPPORT {
+                return Err(format!(
+                    "shares only {:.0}% of its wording with {} (at least {:.0}% expected for a bullet in the document's language)",
+                    share * 100.0,
+                    markers(citations),
+                    MIN_WORDING_SUPPORT * 100.0
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// "[3][5]".
+fn markers(c: &[usize]) -> String {
+    c.iter().map(|n| format!("[{n}]")).collect()
+}
+
+/// The claim of a bullet without what is not a claim: citation markers ("[3]", "【3】",
+/// "[3][5]", "[3, 5]") and list numbering at its start ("1.", "2)", "一、", "(3)", "- ").
+pub fn claim_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let (open, close) = if rest.starts_with('[') {
+            ('[', ']')
+        } else if rest.starts_with('【') {
+            ('【', '】')
+        } else {
+            let c = rest.chars().next().unwrap_or(' ');
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+            continue;
+        };
+        let inner_start = open.len_utf8();
+        match rest[inner_start..].find(close) {
+            Some(end) if is_citation_list(&rest[inner_start..inner_start + end]) => {
+                rest = &rest[inner_start + end + close.len_utf8()..];
+            }
+            _ => {
+                out.push(open);
+                rest = &rest[inner_start..];
+            }
+        }
+    }
+    strip_numbering(out.trim()).trim().to_string()
+}
+
+fn is_citation_list(inner: &str) -> bool {
+    !inner.trim().is_empty()
+        && inner.chars().all(|c| c.is_ascii_digit() || matches!(c, ',' | '，' | ' ' | '-' | '–' | '、'))
+        && inner.chars().any(|c| c.is_ascii_digit())
+}
+
+fn strip_numbering(s: &str) -> &str {
+    let s = s.trim_start_matches(['-', '•', '·', '*', ' ']);
+    // Arabic: "1.", "1)", "1、", "(1)", "（1）".
+    let inner = s.strip_prefix('(').or_else(|| s.strip_prefix('（')).unwrap_or(s);
+    let digits = inner.chars().take_while(|c| c.is_ascii_digit()).count();
+    if (1..=2).contains(&digits) {
+        let after = &inner[digits..];
+        for sep in [".", ")", "、", "）", "．"] {
+            if let Some(rest) = after.strip_prefix(sep) {
+                // "1.5亿" is a number, not numbering.
+                if sep == "." && rest.starts_with(|c: char| c.is_ascii_digit()) {
+                    break;
+                }
+                return rest;
+            }
+        }
+    }
+    // Chinese: "一、", "（二）".
+    let cn = inner.chars().take_while(|c| "一二三四五六七八九十".contains(*c)).count();
+    if (1..=2).contains(&cn) {
+        let after = &inner[cn * 3..];
+        for sep in ["、", "）", ")"] {
+            if let Some(rest) = after.strip_prefix(sep) {
+                return rest;
+            }
+        }
+    }
+    s
+}
+
+/// Share of the claim's content terms (distinct, rare enough to carry meaning) that occur in
+/// the cited paragraphs; `None` when the claim has too few for the share to mean anything.
+fn wording_support(claim: &str, cited: &[&str]) -> Option<f32> {
+    let mut in_cited: TermMap<()> = TermMap::default();
+    for p in cited {
+        for_each_term(p, |id, _| {
+            in_cited.insert(id, ());
+        });
+    }
+    let mut seen: TermMap<()> = TermMap::default();
+    let (mut total, mut found) = (0usize, 0usize);
+    for_each_term(claim, |id, _| {
+        if idf(id) < CONTENT_IDF || seen.insert(id, ()).is_some() {
+            return;
+        }
+        total += 1;
+        if in_cited.contains_key(&id) {
+            found += 1;
+        }
+    });
+    (total >= MIN_TERMS_FOR_WORDING).then(|| found as f32 / total as f32)
+}
+
+/// Removes sections without bullets, except a level-1 heading that introduces level-2
+/// sections which still have some ("Summary by Sections"); renumbers "Group n" headings.
+fn remove_empty_sections(digest: &mut Digest) {
+    digest.sections.retain(|s| !(s.level >= 2 && s.bullets.is_empty()));
+    let keep: Vec<bool> = (0..digest.sections.len())
+        .map(|i| {
+            let s = &digest.sections[i];
+            !s.bullets.is_empty() || digest.sections.get(i + 1).is_some_and(|next| next.level >= 2)
+        })
+        .collect();
+    let mut k = keep.into_iter();
+    digest.sections.retain(|_| k.next().unwrap_or(false));
+    let mut group = 0;
+    for s in digest.sections.iter_mut() {
+        if let Some(rest) = s.heading.strip_prefix("Group ") {
+            let digits = rest.chars().take_while(|c| c.is_ascii_digit()).count();
+            if digits > 0 {
+                group += 1;
+                s.heading = format!("Group {group}{}", &rest[digits..]);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digest::{Bullet, Section};
+
+    fn doc(lang: Lang, paragraphs: &[&str]) -> Document {
+        Document {
+            id: "t".into(),
+            title: "标题".into(),
+            source: "test".into(),
+            published_at: None,
+            url: None,
+            lang,
+            paragraphs: paragraphs.iter().map(|s| s.to_string()).collect(),
+            meta: serde_json::Value::Null,
+        }
+    }
+
+    fn digest(lang: Lang, sections: Vec<(&str, u8, Vec<(&str, Vec<usize>)>)>) -> Digest {
+        Digest {
+            kind: DocKind::News,
+            lang,
+            summarizer: "test".into(),
+            sections: sections
+                .into_iter()
+                .map(|(h, level, bullets)| Section {
+                    heading: h.into(),
+                    level,
+                    bullets: bullets.into_iter().map(|(t, c)| Bullet { text: t.into(), citations: c, verified: None }).collect(),
+                })
+                .collect(),
+            excerpt: None,
+            verification: None,
+        }
+    }
+
+    fn rare_earth_doc() -> Document {
+        doc(
+            Lang::Zh,
+            &[
+                "2025年7月，一组数据显示，5个月内有3,834吨中国稀土氧化物经泰国和墨西哥的“灰色渠道”进入美国。",
+                "福特芝加哥工厂因钕铁硼磁体短缺停产，每日损失高达2200万美元。",
+                "氧化镨钕价格突破每吨98万元，特斯拉电池成本上升35%。",
+            ],
+        )
+    }
+
+    #[test]
+    fn claim_text_strips_markers_and_numbering() {
+        assert_eq!(claim_text("1. 稀土价格上涨35% [3][5]"), "稀土价格上涨35%");
+        assert_eq!(claim_text("（二）出口3,834吨【2】"), "出口3,834吨");
+        assert_eq!(claim_text("1.5亿元的订单 [3, 4]"), "1.5亿元的订单");
+        assert_eq!(claim_text("- Prices rose [see note] 5% [12]"), "Prices rose [see note] 5%");
+    }
+
+    #[test]
+    fn citation_to_a_missing_paragraph_fails() {
+        let d = rare_earth_doc();
+        let err = check_bullet("福特工厂停产 [14]", &[14], &d, true).unwrap_err();
+        assert_eq!(err, "cites [14] but the document has 3 paragraphs (numbered from 1)");
+        let err = check_bullet("福特工厂停产", &[0, 2], &d, true).unwrap_err();
+        assert!(err.starts_with("cites [0]"), "{err}");
+        assert_eq!(check_bullet("福特工厂停产", &[], &d, true).unwrap_err(), "no citation: every bullet must cite at least one paragraph");
+    }
+
+    #[test]
+    fn same_wording_with_the_wrong_citation_fails() {
+        let d = rare_earth_doc();
+        let bullet = "福特芝加哥工厂因钕铁硼磁体短缺停产";
+        assert!(check_bullet(bullet, &[2], &d, true).is_ok());
+        let err = check_bullet(bullet, &[3], &d, true).unwrap_err();
+        assert!(err.starts_with("shares only "), "{err}");
+        // Across languages wording cannot be compared; numbers still are.
+        assert!(check_bullet("Ford's Chicago plant halted production for lack of magnets", &[3], &d, false).is_ok());
+    }
+
+    #[test]
+    fn verification_report_drop_policy() {
+        let d = rare_earth_doc();
+        let mut g = digest(
+            Lang::Zh,
+            vec![
+                ("Core Viewpoint", 1, vec![("5个月内有3,834吨中国稀土氧化物经泰国和墨西哥进入美国。", vec![1])]),
+                (
+                    "Group 1: 福特 停产",
+                    1,
+                    vec![
+                        // Fabricated figure: the text says 2200万美元 a day.
+                        ("福特芝加哥工厂因钕铁硼磁体短缺停产，每日损失高达3500万美元。", vec![2]),
+                        ("福特芝加哥工厂因钕铁硼磁体短缺停产。", vec![9]),
+                    ],
+                ),
+                ("Group 2: 氧化镨钕 价格", 1, vec![("氧化镨钕价格突破每吨98万元，特斯拉电池成本上升35%。", vec![3])]),
+                ("Summary by Sections", 1, vec![]),
+                ("空的小节", 2, vec![("每日损失高达2200万美元。", vec![])]),
+            ],
+        );
+        verify(&mut g, &d, VerifyPolicy::Drop);
+        insta::assert_json_snapshot!("verification_drop", g);
+    }
+
+    #[test]
+    fn mark_policy_keeps_failures_visibly() {
+        let d = rare_earth_doc();
+        let mut g = digest(Lang::Zh, vec![("Core Viewpoint", 1, vec![("每日损失高达3500万美元。", vec![2]), ("每日损失高达2200万美元。", vec![2])])]);
+        verify(&mut g, &d, VerifyPolicy::Mark);
+        let v = g.verification.as_ref().map(|v| (v.bullets_checked, v.bullets_kept, v.bullets_dropped, v.bullets_unverified));
+        assert_eq!(v, Some((2, 2, 0, 1)));
+        assert_eq!(g.sections[0].bullets[0].verified, Some(false));
+        assert_eq!(g.sections[0].bullets[1].verified, Some(true));
+        assert!(crate::digest::render::render_terminal(&g).contains("每日损失高达3500万美元。 [2] (unverified)"));
+    }
+
+    #[test]
+    fn nothing_left_becomes_an_excerpt() {
+        let d = rare_earth_doc();
+        let mut g = digest(Lang::Zh, vec![("Core Viewpoint", 1, vec![("损失高达9亿美元。", vec![2])])]);
+        verify(&mut g, &d, VerifyPolicy::Drop);
+        assert_eq!(g.kind, DocKind::Excerpt);
+        assert!(g.sections.is_empty());
+        assert!(g.excerpt.as_deref().is_some_and(|e| e.starts_with("2025年7月")));
+        assert_eq!(g.verification.map(|v| v.bullets_dropped), Some(1));
+    }
+
+    #[test]
+    fn unit_normalized_numbers_match_across_languages() {
+        let d = rare_earth_doc();
+        let en = |text: &str, cites: Vec<usize>| check_bullet(text, &cites, &d, false);
+        assert_eq!(en("In five months 3,834 tons of Chinese rare earth oxides entered the U.S. [1]", vec![1]), Ok(()));
+        assert_eq!(en("Ford lost up to $22 million a day [2]", vec![2]), Ok(()));
+        assert_eq!(en("Tesla's battery costs rose 35% [3]", vec![3]), Ok(()));
+        let err = en("Tesla's battery costs rose 53% [3]", vec![3]).unwrap_err();
+        assert_eq!(err, "number \"53%\" not found in [3]");
+        let err = en("Ford lost up to $22 million a day", vec![3]).unwrap_err();
+        assert!(err.contains("not found in [3]"), "{err}");
+    }
+
+    #[test]
+    fn a_figure_broken_across_cited_paragraphs_is_found() {
+        let d = doc(Lang::Zh, &["Solar Roof V3 是特斯拉于 2019 年 10", "月推出的首款大规模量产的光伏屋顶产品。"]);
+        let bullet = "Solar Roof V3 是特斯拉于 2019 年 10月推出的首款大规模量产的光伏屋顶产品。";
+        assert_eq!(check_bullet(bullet, &[1, 2], &d, true), Ok(()));
+        assert!(check_bullet(bullet, &[1], &d, true).is_err());
+    }
+}

@@ -1,0 +1,89 @@
+//! Integration tests: drive the real `dossier` binary on the real sample bundled in data/ and on
+//! the shared corpora beside the checkout. One module per feature.
+
+mod bad_input;
+mod demo;
+mod eval;
+mod ingest;
+mod interrupt;
+mod search;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The repo root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// ../shared beside the checkout (CI has it there).
+pub fn shared() -> PathBuf {
+    root().join("..").join("shared")
+}
+
+pub fn sample() -> PathBuf {
+    root().join("data").join("sample.jsonl.gz")
+}
+
+/// A `dossier` command on `data_dir`, with a quiet log and a clean environment.
+pub fn dossier(data_dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dossier"));
+    c.arg("--data-dir").arg(data_dir);
+    c.env_remove("DOSSIER_DATA_DIR").env_remove("DOSSIER_CONFIG").env("RUST_LOG", "warn");
+    c
+}
+
+/// Runs a command, returning its output; panics with stderr when it could not start.
+pub fn run(cmd: &mut Command) -> Output {
+    match cmd.output() {
+        Ok(o) => o,
+        Err(e) => panic!("could not run {cmd:?}: {e}"),
+    }
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs and requires success.
+pub fn ok(cmd: &mut Command) -> String {
+    let o = run(cmd);
+    assert!(o.status.success(), "{cmd:?} failed ({}):\n{}\n{}", o.status, stdout(&o), stderr(&o));
+    stdout(&o)
+}
+
+pub fn json(cmd: &mut Command) -> serde_json::Value {
+    let out = ok(cmd);
+    match serde_json::from_str(&out) {
+        Ok(v) => v,
+        Err(e) => panic!("not JSON ({e}):\n{out}"),
+    }
+}
+
+/// A data directory holding the bundled sample, ingested once per test run and shared by
+/// read-only tests.
+pub fn sample_dir() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        ok(dossier(dir.path()).arg("ingest").arg(sample()));
+        dir
+    })
+    .path()
+}
+
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"))
+}
+
+pub fn write(path: &Path, bytes: impl AsRef<[u8]>) {
+    if let Some(p) = path.parent() {
+        std::fs::create_dir_all(p).unwrap_or_else(|e| panic!("mkdir {}: {e}", p.display()));
+    }
+    std::fs::write(path, bytes).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}

@@ -1,0 +1,130 @@
+//! Search: the query language, filters, order, snippets, JSON shape, bad queries.
+
+use super::*;
+
+fn search(args: &[&str]) -> serde_json::Value {
+    json(dossier(sample_dir()).arg("search").args(args).arg("--json"))
+}
+
+fn ids(v: &serde_json::Value) -> Vec<String> {
+    v["hits"].as_array().into_iter().flatten().filter_map(|h| h["id"].as_str().map(String::from)).collect()
+}
+
+#[test]
+fn newest_first_is_the_default_and_undated_sort_last() {
+    let v = search(&["稀土", "--limit", "50"]);
+    let dates: Vec<String> = v["hits"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|h| h["published_at"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(dates.len() >= 30, "{v}");
+    let mut sorted = dates.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(dates, sorted);
+    assert!(v["total"].as_u64().unwrap_or(0) >= 105, "every 稀土 article of the sample: {}", v["total"]);
+}
+
+#[test]
+fn a_query_without_spaces_finds_its_words_apart() {
+    let v = search(&["稀土供应链", "--limit", "100"]);
+    assert!(v["total"].as_u64().unwrap_or(0) >= 5, "{v}");
+    // Every hit mentions both words, and some do not have them adjacent.
+    let mut apart = 0;
+    for id in ids(&v) {
+        let doc = json(dossier(sample_dir()).args(["show", &id, "--json"]));
+        let text = format!("{} {}", doc["title"].as_str().unwrap_or(""), doc["paragraphs"]);
+        assert!(text.contains("稀土") && text.contains("供应链"), "{id} lacks a word");
+        if !text.contains("稀土供应链") {
+            apart += 1;
+        }
+    }
+    assert!(apart > 0, "no hit had the words apart");
+    let phrase = search(&["\"稀土供应链\"", "--limit", "100"]);
+    assert!(phrase["total"].as_u64() < v["total"].as_u64(), "phrase must be stricter: {} vs {}", phrase["total"], v["total"]);
+}
+
+#[test]
+fn or_and_exclusion_work_in_chinese_and_english() {
+    let a = search(&["稀土"])["total"].as_u64().unwrap_or(0);
+    let b = search(&["锂电池"])["total"].as_u64().unwrap_or(0);
+    let both = search(&["稀土", "锂电池"])["total"].as_u64().unwrap_or(0);
+    let either = search(&["稀土 OR 锂电池"])["total"].as_u64().unwrap_or(0);
+    assert_eq!(either, a + b - both);
+    let excl = search(&["稀土 -锂电池"])["total"].as_u64().unwrap_or(0);
+    assert_eq!(excl, a - both);
+    let oil = search(&["oil", "--lang", "en"])["total"].as_u64().unwrap_or(0);
+    let crude = search(&["\"crude oil\"", "--lang", "en"])["total"].as_u64().unwrap_or(0);
+    assert!(oil > crude && crude > 0, "oil {oil}, \"crude oil\" {crude}");
+    // English stemming: "prices" finds "price".
+    assert!(search(&["prices"])["total"] == search(&["price"])["total"]);
+}
+
+#[test]
+fn filters_by_date_source_and_language() {
+    let v = search(&["稀土", "--since", "2024-01-01", "--until", "2024年3月31日", "--limit", "100"]);
+    for h in v["hits"].as_array().into_iter().flatten() {
+        let d = h["published_at"].as_str().unwrap_or("");
+        assert!(("2024-01-01".."2024-04-01").contains(&d), "{d}");
+    }
+    assert!(v["total"].as_u64().unwrap_or(0) > 0);
+    let en = search(&["trade", "--lang", "en", "--limit", "50"]);
+    assert!(en["hits"].as_array().into_iter().flatten().all(|h| h["lang"] == "en"));
+    let src = search(&["稀土", "--source", "腾讯新闻", "--limit", "50"]);
+    assert!(src["total"].as_u64().unwrap_or(0) > 0);
+    assert!(src["hits"].as_array().into_iter().flatten().all(|h| h["source"] == "腾讯新闻"));
+    let none = search(&["稀土", "--source", "no such source"]);
+    assert_eq!(none["total"], 0);
+}
+
+#[test]
+fn snippets_highlight_whole_chinese_words() {
+    let v = search(&["稀土", "--limit", "20"]);
+    let mut highlighted = 0;
+    for h in v["hits"].as_array().into_iter().flatten() {
+        let text: Vec<char> = h["snippet"]["text"].as_str().unwrap_or("").chars().collect();
+        for r in h["snippet"]["highlights"].as_array().into_iter().flatten() {
+            let (s, e) = (r[0].as_u64().unwrap_or(0) as usize, r[1].as_u64().unwrap_or(0) as usize);
+            let word: String = text[s..e].iter().collect();
+            assert_eq!(word, "稀土");
+            highlighted += 1;
+        }
+    }
+    assert!(highlighted >= 10, "{v}");
+    let out = ok(dossier(sample_dir()).args(["search", "稀土", "--limit", "3"]));
+    assert!(out.contains("**稀土**"), "{out}");
+}
+
+#[test]
+fn json_shape_is_stable() {
+    let v = search(&["北方稀土", "--limit", "2"]);
+    let mut shape = v.clone();
+    for h in shape["hits"].as_array_mut().into_iter().flatten() {
+        h["score"] = serde_json::json!("<score>");
+    }
+    insta::assert_json_snapshot!("search_json", shape);
+}
+
+#[test]
+fn bad_queries_are_clear_errors() {
+    let mut errors = String::new();
+    for q in ["\"稀土", "稀土 OR", "-稀土", "稀土 OR -镓", "，。"] {
+        let o = run(dossier(sample_dir()).args(["search", q]));
+        assert_eq!(o.status.code(), Some(2), "{q}");
+        errors.push_str(&stderr(&o));
+    }
+    let o = run(dossier(sample_dir()).args(["search", "稀土", "--since", "last week"]));
+    assert_eq!(o.status.code(), Some(2));
+    errors.push_str(&stderr(&o));
+    insta::assert_snapshot!("bad_query_errors", errors);
+}
+
+#[test]
+fn every_bench_query_runs() {
+    let queries = std::fs::read_to_string(shared().join("bench/queries.txt")).unwrap_or_default();
+    assert!(queries.lines().count() >= 50, "../shared/bench/queries.txt missing");
+    for q in queries.lines().filter(|l| !l.trim().is_empty()) {
+        search(&[q]);
+    }
+}
