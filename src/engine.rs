@@ -283,6 +283,51 @@ impl Engine {
         Ok(summary)
     }
 
+    /// Stores and indexes documents already in memory (an API upload, an imported seed page),
+    /// committing both before returning.
+    pub fn add_documents(&mut self, docs: &[crate::Document]) -> Result<IngestSummary> {
+        let started = Instant::now();
+        let mut writer = self.writer()?;
+        let mut summary = IngestSummary { caught_up: self.catch_up_with(&mut writer)?, ..Default::default() };
+        self.store.begin()?;
+        let mut step = || -> Result<()> {
+            for doc in docs {
+                match self.store.upsert(doc)? {
+                    Upsert::Inserted { duplicate_of, .. } | Upsert::Updated { duplicate_of, .. }
+                        if duplicate_of.is_some() =>
+                    {
+                        summary.duplicates.push(DuplicateReport {
+                            id: doc.id.clone(),
+                            duplicate_of: duplicate_of.unwrap_or_default(),
+                        });
+                        writer.put(doc, true)?;
+                        summary.ingested += 1;
+                    }
+                    Upsert::Inserted { .. } => {
+                        writer.put(doc, false)?;
+                        summary.ingested += 1;
+                    }
+                    Upsert::Updated { .. } => {
+                        writer.put(doc, true)?;
+                        summary.updated += 1;
+                    }
+                    Upsert::Unchanged => summary.unchanged += 1,
+                }
+                summary.text_bytes += doc.text_len() as u64;
+            }
+            Ok(())
+        };
+        if let Err(e) = step() {
+            let _ = self.store.rollback();
+            return Err(e);
+        }
+        self.store.commit()?;
+        writer.commit(self.store.max_seq())?;
+        self.index.reload()?;
+        summary.seconds = started.elapsed().as_secs_f64();
+        Ok(summary)
+    }
+
     /// Rebuilds the index from the store. The engine must have been opened with
     /// `open_with_new_index`, or the index must be empty, for the result to be exact.
     pub fn reindex(&mut self, interactive: bool, cancel: Arc<AtomicBool>) -> Result<ReindexSummary> {

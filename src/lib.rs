@@ -15,6 +15,7 @@ pub mod config;
 pub mod progress;
 pub mod store;
 pub mod demo;
+pub mod digesting;
 pub mod engine;
 pub mod eval;
 pub mod index;

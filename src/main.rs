@@ -13,6 +13,9 @@ use dossier::config::{Config, Flags};
 use dossier::engine::{Engine, IngestOptions};
 use dossier::report::{self, Highlight};
 use dossier::search::{MatchMode, SearchRequest, SortOrder};
+use dossier::digest::llm::OutputLang;
+use dossier::digest::{render_markdown, render_terminal};
+use dossier::digesting::{DigestOptions, SummarizerChoice};
 use dossier::{Error, Lang, dates};
 
 #[derive(Parser)]
@@ -51,6 +54,36 @@ enum Command {
     Reindex,
     /// Search documents, newest first by default.
     Search(SearchArgs),
+    /// Make (or show the stored) digest of a document, or of all documents lacking one.
+    Digest {
+        /// The document's id (see `search`); omit with --all.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<String>,
+        /// Digest every document that has no digest yet.
+        #[arg(long)]
+        all: bool,
+        /// With --all: only documents published on or after this date.
+        #[arg(long, value_name = "DATE", requires = "all")]
+        since: Option<String>,
+        #[arg(long, value_enum, default_value_t = SummarizerChoice::Extractive)]
+        summarizer: SummarizerChoice,
+        /// Output language for LLM digests: en (default) or zh/source (the document's own).
+        #[arg(long)]
+        lang: Option<String>,
+        /// Make it again even if a current digest is stored.
+        #[arg(long)]
+        force: bool,
+        #[arg(long, conflicts_with = "markdown")]
+        json: bool,
+        #[arg(long)]
+        markdown: bool,
+    },
+    /// Import a saved result page (the format of ../shared/seeds/) with its digests.
+    ImportSeed {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Show one document with its numbered paragraphs.
     Show {
         id: String,
@@ -111,6 +144,11 @@ struct SearchArgs {
     /// Output JSON (shape documented in README.md).
     #[arg(long)]
     json: bool,
+    /// Print each hit with its digest (made with the extractive summarizer when missing).
+    #[arg(long)]
+    digest: bool,
+    #[arg(long, value_enum, default_value_t = SummarizerChoice::Extractive, requires = "digest")]
+    summarizer: SummarizerChoice,
 }
 
 fn main() -> ExitCode {
@@ -192,11 +230,86 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let request = search_request(&args)?;
             let mut engine = Engine::open(config)?;
             let results = engine.search(&request)?;
+            let digests = if args.digest {
+                let opts = DigestOptions {
+                    summarizer: args.summarizer,
+                    query: Some(args.query.clone()),
+                    ..Default::default()
+                };
+                let mut out = Vec::with_capacity(results.hits.len());
+                for hit in &results.hits {
+                    out.push(Some(engine.digest(&hit.id, &opts)?));
+                }
+                Some(out)
+            } else {
+                None
+            };
             if args.json {
-                writeln!(stdout, "{}", serde_json::to_string_pretty(&results)?)?;
+                let mut v = serde_json::to_value(&results)?;
+                if let (Some(ds), Some(hits)) = (&digests, v["hits"].as_array_mut()) {
+                    for (h, d) in hits.iter_mut().zip(ds) {
+                        h["digest"] = serde_json::to_value(d)?;
+                    }
+                }
+                writeln!(stdout, "{}", serde_json::to_string_pretty(&v)?)?;
             } else {
                 let style = if std::io::stdout().is_terminal() { Highlight::Ansi } else { Highlight::Markdown };
-                write!(stdout, "{}", report::search_text(&results, style, None))?;
+                let rendered: Option<Vec<Option<String>>> = digests
+                    .map(|ds| ds.iter().map(|d| d.as_ref().map(render_terminal)).collect());
+                write!(stdout, "{}", report::search_text(&results, style, rendered.as_deref()))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Digest { id, all, since, summarizer, lang, force, json, markdown } => {
+            let lang = match lang.as_deref() {
+                None => None,
+                Some("zh") => Some(OutputLang::Source),
+                Some(l) => Some(OutputLang::parse(l).ok_or_else(|| {
+                    Error::Config(format!("--lang {l:?}: use en, zh or source"))
+                })?),
+            };
+            let opts = DigestOptions { summarizer, lang, query: None, force };
+            let mut engine = Engine::open(config)?;
+            if all {
+                let since = since.as_deref().map(|s| dates::parse_bound(s, false)).transpose()?;
+                let s = engine.digest_missing(since, &opts, interactive, cancel_flag())?;
+                if json {
+                    writeln!(stdout, "{}", serde_json::to_string_pretty(&s)?)?;
+                } else {
+                    write!(stdout, "{}", report::digest_run_text(&s))?;
+                }
+                return Ok(if s.interrupted { ExitCode::from(130) } else if s.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS });
+            }
+            let id = id.unwrap_or_default();
+            let digest = engine.digest(&id, &opts)?;
+            if json {
+                writeln!(stdout, "{}", serde_json::to_string_pretty(&digest)?)?;
+            } else if markdown {
+                write!(stdout, "{}", render_markdown(&digest))?;
+            } else {
+                let doc = engine.document(&id)?;
+                writeln!(stdout, "{}\n{} · {}", doc.title, doc.source, dossier::engine::format_when(doc.published_at))?;
+                write!(stdout, "{}", render_terminal(&digest))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ImportSeed { file, json } => {
+            let mut engine = Engine::open(config)?;
+            let r = engine.import_seed(&file)?;
+            if json {
+                writeln!(stdout, "{}", serde_json::to_string_pretty(&r)?)?;
+            } else {
+                writeln!(
+                    stdout,
+                    "imported {} documents from {}{} (new {}, updated {}, unchanged {}); digests: {}",
+                    r.documents,
+                    file.display(),
+                    r.workflow.as_deref().map(|w| format!(" (workflow {w})")).unwrap_or_default(),
+                    r.ingested,
+                    r.updated,
+                    r.unchanged,
+                    r.by_kind.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", ")
+                )?;
             }
             Ok(ExitCode::SUCCESS)
         }

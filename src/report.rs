@@ -117,6 +117,28 @@ pub fn ingest_text(s: &IngestSummary) -> String {
     out
 }
 
+pub fn digest_run_text(s: &crate::digesting::DigestRunSummary) -> String {
+    let mut out = String::new();
+    let done = s.made + s.reused;
+    let _ = writeln!(
+        out,
+        "{}digests made {}, reused {}, failed {} — {:.1} s ({:.0} docs/s)",
+        if s.interrupted { "interrupted: " } else { "" },
+        s.made,
+        s.reused,
+        s.failed,
+        s.seconds,
+        done as f64 / s.seconds.max(1e-9)
+    );
+    if s.prompt_tokens + s.completion_tokens > 0 {
+        let _ = writeln!(out, "tokens: {} prompt, {} completion", s.prompt_tokens, s.completion_tokens);
+    }
+    for (id, e) in s.failures.iter().take(20) {
+        let _ = writeln!(out, "  {id}: {e}");
+    }
+    out
+}
+
 pub fn reindex_text(s: &ReindexSummary) -> String {
     let mb = s.text_bytes as f64 / 1e6;
     format!(
