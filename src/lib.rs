@@ -11,6 +11,7 @@ pub mod segment;
 
 pub use document::{Document, Lang};
 pub use error::{Error, Location, Result};
+pub mod bench;
 pub mod config;
 pub mod progress;
 pub mod store;

@@ -105,6 +105,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Time the queries of a file (one a line) against this data directory: p50/p99 per sort.
+    BenchQueries {
+        file: PathBuf,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Ingest the bundled sample into a temporary directory and show the 稀土供应链 workflow.
     Demo {
         /// The workflow query to run.
@@ -344,6 +354,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     "{}: {} documents, {} queries, match {:?}: recall@{k} {:.4}, nDCG@{k} {:.4}, MRR {:.4} ({:.1} s)",
                     r.dataset, r.documents, r.queries, r.match_mode, r.recall_at_k, r.ndcg_at_k, r.mrr, r.seconds
                 )?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::BenchQueries { file, runs, limit, json } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let queries: Vec<String> = text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
+            let mut engine = Engine::open(config)?;
+            let r = dossier::bench::query_latency(&mut engine, &queries, runs, limit)?;
+            if json {
+                writeln!(stdout, "{}", serde_json::to_string_pretty(&r)?)?;
+            } else {
+                for l in &r {
+                    writeln!(
+                        stdout,
+                        "{:?}: {} queries × {} runs, top {limit}: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms (mean {:.0} matches)",
+                        l.sort, l.queries, runs, l.p50_ms, l.p99_ms, l.max_ms, l.mean_hits
+                    )?;
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -84,11 +84,11 @@ pub fn search_text(r: &SearchResults, style: Highlight, digests: Option<&[Option
 
 pub fn ingest_text(s: &IngestSummary) -> String {
     let mut out = String::new();
-    let mb = s.bytes_read as f64 / 1e6;
+    let mb = s.text_bytes as f64 / 1e6;
     let secs = s.seconds.max(1e-9);
     let _ = writeln!(
         out,
-        "{}ingested {}, updated {}, unchanged {}, failed {} — {:.1} MB in {:.1} s ({:.1} MB/s, {:.0} docs/s)",
+        "{}ingested {}, updated {}, unchanged {}, failed {} — {:.1} MB of new text in {:.1} s ({:.1} MB/s, {:.0} docs/s)",
         if s.interrupted { "interrupted: " } else { "" },
         s.ingested,
         s.updated,
