@@ -4,7 +4,7 @@
 //! `read_input` and reports the median as MB/s of unpacked JSONL and documents/s, plus the
 //! time gzip decompression alone takes, and every record that failed (first 10 messages).
 //! On a shared machine wall time depends on the neighbours, so CPU time of this process is
-//! reported too (Linux: /proc/self/schedstat).
+//! reported too (Linux: /proc/self/stat).
 //!
 //!     cargo run --release --example read_throughput [FILE…]
 
@@ -18,13 +18,20 @@ use dossier::ingest::{Format, Input, ReadOptions, read_input};
 fn main() -> anyhow::Result<()> {
     let mut paths: Vec<PathBuf> = std::env::args().skip(1).map(PathBuf::from).collect();
     if paths.is_empty() {
-        paths.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/qqnews.jsonl.gz"));
+        paths.push(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/qqnews.jsonl.gz"),
+        );
     }
     let opts = ReadOptions::default();
     for path in paths {
         let bytes = std::fs::metadata(&path)?.len();
         let root = path.parent().map(PathBuf::from).unwrap_or_default();
-        let input = Input { path: path.clone(), format: Format::Jsonl, bytes, root };
+        let input = Input {
+            path: path.clone(),
+            format: Format::Jsonl,
+            bytes,
+            root,
+        };
 
         let started = Instant::now();
         let cpu_started = cpu_time();
@@ -86,14 +93,20 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// CPU time used by this process's threads so far, in seconds (0 where unavailable).
+/// CPU time used by this process so far, all threads, in seconds (0 where unavailable):
+/// utime + stime from /proc/self/stat, in clock ticks of 1/100 s.
 fn cpu_time() -> f64 {
-    let mut total = 0u64;
-    if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
-        for task in tasks.flatten() {
-            let stat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
-            total += stat.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
-        }
-    }
-    total as f64 / 1e9
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }

@@ -33,7 +33,8 @@ pub fn parse_datetime(s: &str) -> Result<DateTime<Utc>> {
 pub fn parse_bound(s: &str, end_of_day: bool) -> Result<DateTime<Utc>> {
     match parse_parts(s)? {
         Parsed::Day(day) if end_of_day => {
-            let last = NaiveTime::from_hms_nano_opt(23, 59, 59, 999_999_999).unwrap_or(NaiveTime::MIN);
+            let last =
+                NaiveTime::from_hms_nano_opt(23, 59, 59, 999_999_999).unwrap_or(NaiveTime::MIN);
             Ok(Utc.from_utc_datetime(&day.and_time(last)))
         }
         Parsed::Day(day) => Ok(Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN))),
@@ -151,7 +152,8 @@ fn parse_numeric(text: &str) -> Result<Parsed, Reject> {
     let mut c = Cursor { rest: text };
     let first = c.digits();
     let (year, month, day, chinese) = if first.len() == 8 {
-        let n = |r: std::ops::Range<usize>| first[r].parse::<u32>().map_err(|_| Reject::NotThisForm);
+        let n =
+            |r: std::ops::Range<usize>| first[r].parse::<u32>().map_err(|_| Reject::NotThisForm);
         (n(0..4)? as i32, n(4..6)?, n(6..8)?, false)
     } else if first.len() == 4 {
         let year: i32 = first.parse().map_err(|_| Reject::NotThisForm)?;
@@ -206,7 +208,11 @@ fn parse_numeric(text: &str) -> Result<Parsed, Reject> {
     }
     let time = NaiveTime::from_hms_nano_opt(hour, minute, second, nano)
         .filter(|_| second < 60)
-        .ok_or_else(|| Reject::Invalid(format!("{hour:02}:{minute:02}:{second:02} is not a time of day")))?;
+        .ok_or_else(|| {
+            Reject::Invalid(format!(
+                "{hour:02}:{minute:02}:{second:02} is not a time of day"
+            ))
+        })?;
 
     c.skip_spaces();
     let offset_seconds = if c.rest.is_empty() || c.eat('Z') || c.eat('z') {
@@ -225,7 +231,9 @@ fn parse_numeric(text: &str) -> Result<Parsed, Reject> {
             _ => return Err(Reject::NotThisForm),
         };
         if hours > 23 || minutes > 59 {
-            return Err(Reject::Invalid(format!("offset {sign}{hours:02}:{minutes:02} is out of range")));
+            return Err(Reject::Invalid(format!(
+                "offset {sign}{hours:02}:{minutes:02} is out of range"
+            )));
         }
         let magnitude = (hours * 3600 + minutes * 60) as i32;
         if sign == '-' { -magnitude } else { magnitude }
@@ -257,7 +265,9 @@ mod tests {
     use super::*;
 
     fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, mo, d, h, mi, s).single().expect("valid test date")
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, s)
+            .single()
+            .expect("valid test date")
     }
 
     #[test]
@@ -270,7 +280,10 @@ mod tests {
             ("2024-05-01T18:30:00+08:00", at1030),
             ("2024-05-01T05:30:00-05:00", at1030),
             ("2024-05-01T18:30:00+0800", at1030),
-            ("2024-05-01T10:30:00.250Z", at1030 + chrono::Duration::milliseconds(250)),
+            (
+                "2024-05-01T10:30:00.250Z",
+                at1030 + chrono::Duration::milliseconds(250),
+            ),
             ("2024-05-01T10:30Z", at1030),
             ("2024-05-01T10:30:00", at1030),
             ("Wed, 01 May 2024 18:30:00 +0800", at1030),
@@ -281,7 +294,10 @@ mod tests {
             ("  2024-05-01\n", may1),
             ("2024-5-1", may1),
             ("2024-05-01 10:30", at1030),
-            ("2024-05-01 10:30:45", at1030 + chrono::Duration::seconds(45)),
+            (
+                "2024-05-01 10:30:45",
+                at1030 + chrono::Duration::seconds(45),
+            ),
             ("2024-05-01 10:30:00 UTC", at1030),
             ("2024-05-01 18:30:00 +08:00", at1030),
             ("2024/5/1", may1),
@@ -335,16 +351,29 @@ mod tests {
             "1714559400",
         ];
         for input in cases {
-            assert!(parse_datetime(input).is_err(), "{input:?} should be rejected");
+            assert!(
+                parse_datetime(input).is_err(),
+                "{input:?} should be rejected"
+            );
         }
     }
 
     #[test]
     fn errors_name_the_value_and_the_accepted_forms() {
-        let messages: Vec<String> = ["yesterday", "2024-13-01", "2024-02-30", "", "Thu, 01 May 2024 10:30:00 +0800"]
-            .iter()
-            .map(|s| parse_datetime(s).map(|_| String::new()).unwrap_or_else(|e| e.to_string()))
-            .collect();
+        let messages: Vec<String> = [
+            "yesterday",
+            "2024-13-01",
+            "2024-02-30",
+            "",
+            "Thu, 01 May 2024 10:30:00 +0800",
+        ]
+        .iter()
+        .map(|s| {
+            parse_datetime(s)
+                .map(|_| String::new())
+                .unwrap_or_else(|e| e.to_string())
+        })
+        .collect();
         insta::assert_snapshot!(messages.join("\n"));
     }
 

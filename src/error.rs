@@ -47,6 +47,14 @@ pub enum Error {
     #[error("{what} not found: {name}")]
     NotFound { what: &'static str, name: String },
 
+    /// A named thing (a workflow) that exists already where a new one was asked for.
+    #[error("{what} {name:?} already exists: {remedy}")]
+    AlreadyExists { what: &'static str, name: String, remedy: &'static str },
+
+    /// A field of a request or definition (a workflow's query, a date window) that is invalid.
+    #[error("{field}: {message}")]
+    BadField { field: String, message: String },
+
     /// A persisted format written by another version of dossier.
     #[error(
         "{what} at {path} has format version {found}, this dossier expects {expected}: {remedy}"
@@ -100,6 +108,8 @@ impl Error {
                 | Error::BadDate { .. }
                 | Error::Config(_)
                 | Error::NotFound { .. }
+                | Error::AlreadyExists { .. }
+                | Error::BadField { .. }
                 | Error::FormatVersion { .. }
         )
     }

@@ -22,3 +22,5 @@ pub mod eval;
 pub mod index;
 pub mod report;
 pub mod search;
+pub mod serve;
+pub mod workflow;

@@ -115,6 +115,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Saved searches whose pages collect new documents with their digests.
+    #[command(subcommand)]
+    Workflow(WorkflowCommand),
+    /// Serve the JSON API and the web UI (default 127.0.0.1:7700; config serve.addr).
+    Serve {
+        /// Listen address, e.g. 127.0.0.1:7700. Also DOSSIER_ADDR.
+        #[arg(long, value_name = "HOST:PORT")]
+        addr: Option<String>,
+    },
     /// Ingest the bundled sample into a temporary directory and show the 稀土供应链 workflow.
     Demo {
         /// The workflow query to run.
@@ -126,10 +135,132 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum WorkflowCommand {
+    /// Save a new workflow.
+    Add {
+        name: String,
+        #[command(flatten)]
+        def: WorkflowArgs,
+    },
+    /// Every workflow with its document count and last run.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// A workflow's definition and runs, or with --format its page (without running it).
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, value_enum)]
+        format: Option<WorkflowFormat>,
+        /// Documents on the page.
+        #[arg(long, default_value_t = dossier::workflow::DEFAULT_PAGE_LIMIT)]
+        limit: usize,
+    },
+    /// Change a workflow; options not given keep their value.
+    Edit {
+        name: String,
+        /// A new name.
+        #[arg(long, value_name = "NAME")]
+        rename: Option<String>,
+        /// Remove the source, language and date filters before applying the options given.
+        #[arg(long)]
+        clear_filters: bool,
+        #[command(flatten)]
+        def: WorkflowArgs,
+    },
+    /// Collect new documents, make their digests, record the run, and print the page.
+    Run {
+        name: String,
+        #[arg(long, value_enum, default_value_t = WorkflowFormat::Terminal)]
+        format: WorkflowFormat,
+        /// Write the page to this file instead of stdout.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Documents on the page.
+        #[arg(long, default_value_t = dossier::workflow::DEFAULT_PAGE_LIMIT)]
+        limit: usize,
+        /// Base URL of a `dossier serve` for absolute links in the Atom feed.
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+    },
+    /// Delete a workflow (its documents and digests stay).
+    Rm { name: String },
+}
+
+use dossier::workflow::render::Format as WorkflowFormat;
+
+/// A workflow's definition as flags (all optional so `edit` can change one thing).
+#[derive(Args)]
+struct WorkflowArgs {
+    /// The search, in the language of `dossier search`.
+    #[arg(long)]
+    query: Option<String>,
+    /// Only this source (repeat for several).
+    #[arg(long, value_name = "S")]
+    source: Vec<String>,
+    /// Only this language: zh or en.
+    #[arg(long)]
+    lang: Option<String>,
+    /// Only documents published on or after this date.
+    #[arg(long, value_name = "DATE")]
+    since: Option<String>,
+    /// Only documents published on or before this date.
+    #[arg(long, value_name = "DATE")]
+    until: Option<String>,
+    /// Only documents published in the last N days before each run.
+    #[arg(long, value_name = "N")]
+    within_days: Option<u32>,
+    #[arg(long, value_enum)]
+    summarizer: Option<dossier::workflow::SummarizerChoice>,
+    /// Digest language: en (as the seed pages) or source.
+    #[arg(long, value_enum)]
+    output_lang: Option<dossier::workflow::OutputLanguage>,
+    /// How many of the newest matching documents the first run collects (default 20).
+    #[arg(long, value_name = "N")]
+    first_run: Option<usize>,
+}
+
+impl WorkflowArgs {
+    /// Applies the flags given to `input`.
+    fn apply(self, input: &mut dossier::workflow::WorkflowInput) {
+        if let Some(q) = self.query {
+            input.query = q;
+        }
+        if !self.source.is_empty() {
+            input.sources = self.source;
+        }
+        if self.lang.is_some() {
+            input.lang = self.lang;
+        }
+        if self.since.is_some() {
+            input.since = self.since;
+        }
+        if self.until.is_some() {
+            input.until = self.until;
+        }
+        if self.within_days.is_some() {
+            input.within_days = self.within_days;
+        }
+        if self.summarizer.is_some() {
+            input.summarizer = self.summarizer;
+        }
+        if self.output_lang.is_some() {
+            input.output_lang = self.output_lang;
+        }
+        if self.first_run.is_some() {
+            input.first_run = self.first_run;
+        }
+    }
+}
+
 #[derive(Args)]
 struct SearchArgs {
     /// Words (all must match), "quoted phrases", OR between alternatives, -word to exclude.
-    query: String,
+    #[arg(required = true, num_args = 1..)]
+    query: Vec<String>,
     #[arg(long, value_enum, default_value_t = SortOrder::Newest)]
     sort: SortOrder,
     /// all: every word must appear (default); any: any word may (for question-like queries).
@@ -243,7 +374,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let digests = if args.digest {
                 let opts = DigestOptions {
                     summarizer: args.summarizer,
-                    query: Some(args.query.clone()),
+                    query: Some(request.query.clone()),
                     ..Default::default()
                 };
                 let mut out = Vec::with_capacity(results.hits.len());
@@ -375,6 +506,26 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Workflow(cmd) => workflow_command(config, cmd, &mut stdout),
+        Command::Serve { addr } => {
+            let mut config = config;
+            if let Some(a) = addr {
+                config.serve.addr = a;
+            }
+            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            runtime.block_on(async {
+                let state = dossier::serve::AppState::open(config.clone())?;
+                let listener = tokio::net::TcpListener::bind(&config.serve.addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {}", config.serve.addr))?;
+                let shutdown = async {
+                    let _ = tokio::signal::ctrl_c().await;
+                };
+                dossier::serve::run(listener, state, shutdown).await?;
+                anyhow::Ok(())
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Demo { query, keep } => {
             let text = dossier::demo::run(&config, &query, keep.as_deref())
                 .context("the demo failed")?;
@@ -382,6 +533,72 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn workflow_command(config: Config, cmd: WorkflowCommand, stdout: &mut impl Write) -> anyhow::Result<ExitCode> {
+    use dossier::workflow::{self, WorkflowInput, Workflows, render};
+    let mut engine = Engine::open(config)?;
+    match cmd {
+        WorkflowCommand::Add { name, def } => {
+            let mut input = WorkflowInput { name, ..Default::default() };
+            def.apply(&mut input);
+            let wf = input.validate(engine.index().fields())?;
+            Workflows::open(engine.store())?.add(&wf)?;
+            writeln!(stdout, "added workflow {}; run it with `dossier workflow run {}`", wf.name, wf.name)?;
+        }
+        WorkflowCommand::List { json } => {
+            let list = Workflows::open(engine.store())?.list()?;
+            if json {
+                writeln!(stdout, "{}", serde_json::to_string_pretty(&list)?)?;
+            } else {
+                write!(stdout, "{}", render::list_text(&list))?;
+            }
+        }
+        WorkflowCommand::Show { name, json, format, limit } => {
+            let w = Workflows::open(engine.store())?;
+            if let Some(format) = format {
+                let page = w.page(&name, limit)?;
+                write!(stdout, "{}", render::render(&page, format, None)?)?;
+            } else if json {
+                writeln!(stdout, "{}", serde_json::to_string_pretty(&w.info(&name)?)?)?;
+            } else {
+                write!(stdout, "{}", render::info_text(&w.info(&name)?, &w.runs(&name)?))?;
+            }
+        }
+        WorkflowCommand::Edit { name, rename, clear_filters, def } => {
+            let w = Workflows::open(engine.store())?;
+            let mut input = WorkflowInput::from(&w.get(&name)?);
+            if clear_filters {
+                input.sources.clear();
+                input.lang = None;
+                input.since = None;
+                input.until = None;
+                input.within_days = None;
+            }
+            def.apply(&mut input);
+            if let Some(new_name) = rename {
+                input.name = new_name;
+            }
+            let wf = input.validate(engine.index().fields())?;
+            w.update(&name, &wf)?;
+            writeln!(stdout, "updated workflow {}", wf.name)?;
+        }
+        WorkflowCommand::Run { name, format, output, limit, base_url } => {
+            let outcome = workflow::run(&mut engine, &name)?;
+            eprint!("{}", render::outcome_text(&outcome));
+            let page = Workflows::open(engine.store())?.page(&name, limit)?;
+            let text = render::render(&page, format, base_url.as_deref())?;
+            match output {
+                Some(path) => std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?,
+                None => write!(stdout, "{text}")?,
+            }
+        }
+        WorkflowCommand::Rm { name } => {
+            Workflows::open(engine.store())?.remove(&name)?;
+            writeln!(stdout, "removed workflow {name}")?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn search_request(a: &SearchArgs) -> anyhow::Result<SearchRequest> {
@@ -392,7 +609,7 @@ fn search_request(a: &SearchArgs) -> anyhow::Result<SearchRequest> {
         None => None,
     };
     Ok(SearchRequest {
-        query: a.query.clone(),
+        query: a.query.join(" "),
         sort: a.sort,
         match_mode: a.match_mode,
         since: a.since.as_deref().map(|s| dates::parse_bound(s, false)).transpose()?,

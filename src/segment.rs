@@ -4,8 +4,8 @@
 //! characters into words with jieba, and turns Latin words and numbers into terms by its own
 //! rules (lower-cased, ASCII-folded, English-stemmed words; numbers with decimals kept and
 //! thousand separators removed; full-width forms folded to ASCII). It must not know about
-//! schemas, fields or queries beyond handing tantivy tokens: building indexes and parsing
-//! queries belong to the search module.
+//! schemas, fields or query syntax: building indexes and queries belongs to the index and
+//! search modules, which get tokens ([`register`]) and query words ([`query_words`]) from here.
 //!
 //! Two modes share one jieba dictionary (loaded once, see [`ChineseSegmenter::for_index`]):
 //! - query mode emits main words only, at consecutive positions;
@@ -13,6 +13,8 @@
 //!   long word, its dictionary sub-words (中国稀土 → 中国, 稀土) and the parts of a mixed
 //!   letter/digit token (300ETF → 300, etf). A query for a part of a long word therefore finds
 //!   it, and phrase queries built from query-mode words still see consecutive positions.
+//!   Known limit: a phrase that needs two sub-words of ONE main word cannot match (证券/交易所
+//!   inside the single dictionary word 上海证券交易所), as all sub-words share one position.
 //!
 //! HMM new-word discovery is OFF. Measured on 1,500 qqnews + 1,500 FinCUGE documents (6 MB of
 //! Chinese; 5,000 frequent words as queries, 760k occurrences): a phrase of query-mode words
@@ -50,7 +52,7 @@ pub const MAX_TERM_BYTES: usize = 64;
 /// Finance words the default jieba dictionary lacks (format and policy in the file).
 const USER_DICT: &str = include_str!("segment_dict.txt");
 
-/// Jieba's dictionary takes ~0.5 s to load, so every segmenter shares this one.
+/// Jieba's dictionary takes 0.15-0.3 s to load, so every segmenter shares this one.
 static JIEBA: LazyLock<Jieba> = LazyLock::new(load_jieba);
 
 static STEMMER: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::English));
@@ -111,17 +113,6 @@ pub fn register(manager: &TokenizerManager) {
     manager.register(QUERY_TOKENIZER, ChineseSegmenter::for_query());
 }
 
-/// A tokenizer manager for `QueryParser::new`: tantivy's query parser cuts a query with the
-/// tokenizer named in the field's schema, so here [`INDEX_TOKENIZER`] resolves to QUERY mode
-/// (sub-words in a query would turn a word into a same-position phrase). [`QUERY_TOKENIZER`]
-/// is registered too, in query mode.
-pub fn query_parser_tokenizers() -> TokenizerManager {
-    let manager = TokenizerManager::default();
-    manager.register(INDEX_TOKENIZER, ChineseSegmenter::for_query());
-    manager.register(QUERY_TOKENIZER, ChineseSegmenter::for_query());
-    manager
-}
-
 /// The query-mode terms of `text`, in order (what a search for `text` looks for).
 pub fn query_words(text: &str) -> Vec<String> {
     let mut segmenter = ChineseSegmenter::for_query();
@@ -148,7 +139,8 @@ pub struct ChineseSegmenter {
 }
 
 impl ChineseSegmenter {
-    /// Main words plus the sub-words of long words, for indexing.
+    /// Main words plus the sub-words of long words, for indexing. The first segmenter built
+    /// in a process loads the shared dictionary; later ones are free.
     pub fn for_index() -> Self {
         Self::new(Mode::Index)
     }
@@ -181,16 +173,15 @@ impl Tokenizer for ChineseSegmenter {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> SegmentTokenStream<'a> {
         let Buffers { chars, tokens, texts, word, joined, joined_offsets, bounds } = &mut self.buffers;
-        chars.clear();
         tokens.clear();
         texts.clear();
-        chars.extend(text.char_indices().map(|(offset, c)| (offset, fold_width(c))));
         let mut cutter = Cutter {
             mode: self.mode,
             jieba: self.jieba,
             text,
-            chars,
             sink: Sink { tokens, texts, next_position: 0 },
+            chars,
+            chars_end: 0,
             word,
             joined,
             joined_offsets,
@@ -241,7 +232,7 @@ impl TokenStream for SegmentTokenStream<'_> {
 /// Scratch space reused across texts so that cutting allocates only while buffers grow.
 #[derive(Default)]
 struct Buffers {
-    /// (byte offset in the original text, character after full-width folding).
+    /// A letter/digit run: (byte offset in the text, character after width folding).
     chars: Vec<(usize, char)>,
     tokens: Vec<PendingToken>,
     /// The texts of all `tokens`, back to back.
@@ -319,13 +310,17 @@ const MAX_PARTS_WITH_SUB_WORDS: usize = 4;
 /// offer their 2- to 4-character sub-words.
 const MAX_WORD_CHARS_FOR_ALL_SUB_WORDS: usize = 12;
 
-/// Cuts one text into `sink`.
+/// Cuts one text into `sink`. The text is scanned by bytes; only a letter/digit run is
+/// decoded into `chars`, since its rules look at neighbouring characters.
 struct Cutter<'c> {
     mode: Mode,
     jieba: &'static Jieba,
     text: &'c str,
-    chars: &'c [(usize, char)],
     sink: Sink<'c>,
+    /// The current letter/digit run: (byte offset in `text`, character after width folding).
+    chars: &'c mut Vec<(usize, char)>,
+    /// Byte offset just after the last character in `chars`.
+    chars_end: usize,
     word: &'c mut String,
     joined: &'c mut String,
     joined_offsets: &'c mut Vec<usize>,
@@ -334,50 +329,62 @@ struct Cutter<'c> {
 
 impl Cutter<'_> {
     fn cut(&mut self) {
-        let n = self.chars.len();
+        let text = self.text;
+        let bytes = text.as_bytes();
         let mut i = 0;
-        while i < n {
-            let c = self.chars[i].1;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b < 0x80 {
+                i = if b.is_ascii_alphanumeric() { self.cut_latin_run(i) } else { i + 1 };
+                continue;
+            }
+            let Some(c) = text[i..].chars().next() else { break };
             i = if is_cjk(c) {
-                let end = self.run_end(i, is_cjk);
+                let end = self.cjk_run_end(i);
                 self.cut_chinese(i, end);
                 end
-            } else if c.is_ascii_digit() || is_latin_letter(c) {
+            } else if starts_latin_run(fold_width(c)) {
                 self.cut_latin_run(i)
-            } else if c.is_alphanumeric() {
-                // Another script (kana, Hangul, Greek, Cyrillic...): one lower-cased term.
-                let end = self.run_end(i, |c| {
-                    c.is_alphanumeric() && !is_cjk(c) && !c.is_ascii_digit() && !is_latin_letter(c)
-                });
-                let (from, to) = (self.byte_at(i), self.byte_at(end));
-                let surface = &self.text[from..to];
-                self.sink.main_word(from, to, |out| out.extend(surface.chars().flat_map(char::to_lowercase)));
-                end
+            } else if is_cjk_punctuation(c) || !c.is_alphanumeric() {
+                i + c.len_utf8()
             } else {
-                i + 1
+                // Another script (kana, Hangul, Greek, Cyrillic...): one lower-cased term.
+                let end = self.other_script_run_end(i);
+                let surface = &text[i..end];
+                self.sink.main_word(i, end, |out| out.extend(surface.chars().flat_map(char::to_lowercase)));
+                end
             };
         }
     }
 
+    fn cjk_run_end(&self, start: usize) -> usize {
+        self.text[start..]
+            .char_indices()
+            .find(|&(_, c)| !is_cjk(c))
+            .map_or(self.text.len(), |(offset, _)| start + offset)
+    }
+
+    fn other_script_run_end(&self, start: usize) -> usize {
+        self.text[start..]
+            .char_indices()
+            .find(|&(_, c)| {
+                let c = fold_width(c);
+                !c.is_alphanumeric() || is_cjk(c) || starts_latin_run(c)
+            })
+            .map_or(self.text.len(), |(offset, _)| start + offset)
+    }
+
+    /// Byte offset of `chars[index]`, or the end of the decoded run.
     fn byte_at(&self, index: usize) -> usize {
-        self.chars.get(index).map_or(self.text.len(), |&(offset, _)| offset)
+        self.chars.get(index).map_or(self.chars_end, |&(offset, _)| offset)
     }
 
     fn char_at(&self, index: usize) -> Option<char> {
         self.chars.get(index).map(|&(_, c)| c)
     }
 
-    fn run_end(&self, start: usize, belongs: impl Fn(char) -> bool) -> usize {
-        let mut end = start;
-        while end < self.chars.len() && belongs(self.chars[end].1) {
-            end += 1;
-        }
-        end
-    }
-
-    /// Cuts the Chinese characters `start..end` with jieba.
-    fn cut_chinese(&mut self, start: usize, end: usize) {
-        let (run_from, run_to) = (self.byte_at(start), self.byte_at(end));
+    /// Cuts the Chinese characters at bytes `from..to` with jieba.
+    fn cut_chinese(&mut self, run_from: usize, run_to: usize) {
         let run = &self.text[run_from..run_to];
         for token in self.jieba.cut(run, false) {
             let from = run_from + token.byte_start;
@@ -390,15 +397,32 @@ impl Cutter<'_> {
         }
     }
 
-    /// Cuts the letter/digit run starting at `start`; returns the index after what it consumed.
+    /// Decodes the characters that may belong to a letter/digit run starting at byte `start`
+    /// into `chars`.
+    fn decode_latin_candidates(&mut self, start: usize) {
+        self.chars.clear();
+        self.chars_end = self.text.len();
+        for (offset, c) in self.text[start..].char_indices() {
+            let c = fold_width(c);
+            if !(starts_latin_run(c) || matches!(c, '.' | ',' | '\'')) {
+                self.chars_end = start + offset;
+                break;
+            }
+            self.chars.push((start + offset, c));
+        }
+    }
+
+    /// Cuts the letter/digit run starting at byte `start`; returns the byte offset after what
+    /// it consumed.
     fn cut_latin_run(&mut self, start: usize) -> usize {
-        let end = self.latin_run_end(start);
+        self.decode_latin_candidates(start);
+        let end = self.latin_run_end(self.follows_unjoined_dot(start));
         let mut parts = [Part { kind: PartKind::Letters, start: 0, end: 0 }; MAX_PARTS_WITH_SUB_WORDS];
         let mut part_count = 0usize;
-        let mut k = start;
         let kind_at = |k: usize| {
             if is_number_char(self.chars[k].1) { PartKind::Number } else { PartKind::Letters }
         };
+        let mut k = 0;
         while k < end {
             let kind = kind_at(k);
             let mut part_end = k + 1;
@@ -414,14 +438,14 @@ impl Cutter<'_> {
 
         if part_count == 1
             && parts[0].kind == PartKind::Letters
-            && end - start <= 4
-            && let Some(chinese_end) = self.dictionary_word_after_letters(start, end)
+            && end <= 4
+            && let Some(chinese_end) = self.dictionary_word_after_letters(end)
         {
-            self.cut_letters_with_chinese(start, chinese_end);
+            self.cut_letters_with_chinese(end, chinese_end);
             return chinese_end;
         }
 
-        let (from, to) = (self.byte_at(start), self.byte_at(end));
+        let (from, to) = (self.byte_at(0), self.byte_at(end));
         if part_count == 1 {
             let part = parts[0];
             match part.kind {
@@ -435,12 +459,12 @@ impl Cutter<'_> {
                     self.sink.main_word(from, to, |out| push_number(out, chars));
                 }
             }
-            return end;
+            return to;
         }
 
         // Mixed letters and digits (5G, SH600018, 18.1GWh): one term as written, and in
         // index mode its parts of two or more characters as sub-words.
-        let chars = &self.chars[start..end];
+        let chars = &self.chars[..end];
         let position = self.sink.main_word(from, to, |out| {
             for &(_, c) in chars {
                 push_normalized(out, c);
@@ -466,19 +490,24 @@ impl Cutter<'_> {
                 }
             }
         }
-        end
+        to
     }
 
-    /// End of the letter/digit run at `start`. Inside it, `.` joins digits as a decimal point
-    /// (once per number; in `2024.05.01` no dot joins), `,` joins digit groups of three as a
-    /// thousands separator, and an apostrophe joins letters (Moody's).
-    fn latin_run_end(&self, start: usize) -> usize {
+    /// True when the text before byte `start` is a digit and a dot: the `2` of `1.2.3`, whose
+    /// number then takes no dot either.
+    fn follows_unjoined_dot(&self, start: usize) -> bool {
+        let mut before = self.text[..start].chars().rev().map(fold_width);
+        before.next() == Some('.') && before.next().is_some_and(|c| c.is_ascii_digit())
+    }
+
+    /// Length of the letter/digit run at the start of `chars`. Inside it, `.` joins digits as
+    /// a decimal point (once per number; in `2024.05.01` no dot joins), `,` joins digit groups
+    /// of three as a thousands separator, and an apostrophe joins letters (Moody's).
+    fn latin_run_end(&self, mut dot_seen: bool) -> usize {
         let n = self.chars.len();
         let is_digit_at = |k: usize| self.char_at(k).is_some_and(|c| c.is_ascii_digit());
-        // The `2` of `1.2.3` follows a dot that did not join: its number takes no dot either.
-        let mut dot_seen = start >= 2 && self.chars[start - 1].1 == '.' && is_digit_at(start - 2);
         let mut digit_group = 0usize;
-        let mut k = start;
+        let mut k = 0;
         while k < n {
             let c = self.chars[k].1;
             if c.is_ascii_digit() {
@@ -501,11 +530,7 @@ impl Cutter<'_> {
                         && (1..=3).all(|d| is_digit_at(k + d))
                         && !is_digit_at(k + 4)
                 }
-                '\'' => {
-                    k > start
-                        && is_latin_letter(self.chars[k - 1].1)
-                        && self.char_at(k + 1).is_some_and(is_latin_letter)
-                }
+                '\'' => k > 0 && is_latin_letter(self.chars[k - 1].1) && self.char_at(k + 1).is_some_and(is_latin_letter),
                 _ => false,
             };
             if !joins {
@@ -528,46 +553,52 @@ impl Cutter<'_> {
         self.char_at(k) == Some('.') && self.char_at(k + 1).is_some_and(|c| c.is_ascii_digit())
     }
 
-    /// When the ASCII letters `start..end` are directly followed by Chinese and together they
-    /// begin a dictionary word (A股, IC卡), the end of that Chinese run.
-    fn dictionary_word_after_letters(&mut self, start: usize, end: usize) -> Option<usize> {
-        if !self.char_at(end).is_some_and(is_cjk) || !self.chars[start..end].iter().all(|(_, c)| c.is_ascii()) {
+    /// When the ASCII letters `chars[..end]` are directly followed by Chinese and together they
+    /// begin a dictionary word (A股, IC卡), the byte offset where that Chinese run ends.
+    fn dictionary_word_after_letters(&mut self, end: usize) -> Option<usize> {
+        let chinese_start = self.byte_at(end);
+        if !self.text[chinese_start..].chars().next().is_some_and(is_cjk)
+            || !self.chars[..end].iter().all(|(_, c)| c.is_ascii())
+        {
             return None;
         }
-        let chinese_end = self.run_end(end, is_cjk);
         self.joined.clear();
-        self.joined.extend(self.chars[start..end].iter().map(|(_, c)| c.to_ascii_uppercase()));
-        let letters_len = self.joined.len();
+        self.joined.extend(self.chars[..end].iter().map(|(_, c)| c.to_ascii_uppercase()));
         let mut found = false;
-        for k in end..chinese_end.min(end + 4) {
-            self.joined.push(self.chars[k].1);
+        for c in self.text[chinese_start..].chars().take(4).take_while(|&c| is_cjk(c)) {
+            self.joined.push(c);
             if self.jieba.has_word(self.joined) {
                 found = true;
                 break;
             }
         }
-        self.joined.truncate(letters_len);
-        found.then_some(chinese_end)
+        found.then(|| self.cjk_run_end(chinese_start))
     }
 
-    /// Lets jieba cut letters `start..` together with the Chinese run ending at `end`; its
-    /// dictionary decides whether the letters join a word (`A股市场` → a股, 市场).
-    fn cut_letters_with_chinese(&mut self, start: usize, end: usize) {
+    /// Lets jieba cut the letters `chars[..letters_end]` together with the Chinese that
+    /// follows up to byte `chinese_end`; its dictionary decides whether the letters join a
+    /// word (`A股市场` → a股, 市场).
+    fn cut_letters_with_chinese(&mut self, letters_end: usize, chinese_end: usize) {
         self.joined.clear();
         self.joined_offsets.clear();
-        for &(offset, c) in &self.chars[start..end] {
+        for &(offset, c) in &self.chars[..letters_end] {
             // Upper case: the dictionary spells these words with capitals, users often don't.
             self.joined.push(c.to_ascii_uppercase());
             self.joined_offsets.push(offset);
         }
-        self.joined_offsets.push(self.byte_at(end));
+        let chinese_start = self.byte_at(letters_end);
+        for (offset, c) in self.text[chinese_start..chinese_end].char_indices() {
+            self.joined.push(c);
+            self.joined_offsets.push(chinese_start + offset);
+        }
+        self.joined_offsets.push(chinese_end);
         let joined: &str = self.joined;
         let offsets: &[usize] = self.joined_offsets;
         for token in self.jieba.cut(joined, false) {
             let (from, to) = (offsets[token.start], offsets[token.end]);
             if token.word.bytes().all(|b| b.is_ascii_alphabetic()) {
                 self.word.clear();
-                self.word.push_str(&token.word.to_ascii_lowercase());
+                self.word.extend(token.word.chars().map(|c| c.to_ascii_lowercase()));
                 let stemmed = STEMMER.stem(self.word);
                 self.sink.main_word(from, to, |out| out.push_str(&stemmed));
                 continue;
@@ -637,6 +668,25 @@ fn fold_width(c: char) -> char {
         '\u{2019}' => '\'',
         _ => c,
     }
+}
+
+/// Characters (after width folding) that begin a letter/digit run.
+fn starts_latin_run(c: char) -> bool {
+    c.is_ascii_alphanumeric() || is_latin_letter(c)
+}
+
+/// CJK and full-width punctuation, the bulk of non-word characters in Chinese text; checked
+/// before the slower Unicode alphanumeric lookup. Leaves out the ideographic letters of the
+/// CJK symbols block (々, 〇, 〡...), which are words.
+fn is_cjk_punctuation(c: char) -> bool {
+    matches!(c,
+        '\u{2000}'..='\u{206F}'
+        | '\u{3000}'..='\u{3004}'
+        | '\u{3008}'..='\u{3020}'
+        | '\u{3030}'
+        | '\u{303D}'..='\u{303F}'
+        | '\u{FF00}'..='\u{FF0F}'
+        | '\u{FF1A}'..='\u{FF20}')
 }
 
 /// ASCII letters and the accented Latin letters [`fold_latin`] knows.
@@ -913,6 +963,16 @@ mod tests {
     }
 
     #[test]
+    fn punctuation_fast_path_skips_no_letters() {
+        for range in ['\u{2000}'..='\u{206F}', '\u{3000}'..='\u{303F}', '\u{FF00}'..='\u{FF20}'] {
+            for c in range {
+                assert!(!(is_cjk_punctuation(c) && c.is_alphanumeric()), "{c:?} is a letter");
+            }
+        }
+        assert_eq!(query_words("二〇二三年"), ["二", "〇", "二三年"]);
+    }
+
+    #[test]
     fn overlong_junk_is_dropped_but_keeps_its_position() {
         let text = format!("abc {} def", "x".repeat(MAX_TERM_BYTES + 1));
         let tokens: Vec<(usize, String)> = index_tokens(&text).into_iter().map(|t| (t.position, t.text)).collect();
@@ -1012,9 +1072,9 @@ mod tests {
     #[test]
     fn tantivy_queries_find_every_occurrence() {
         use tantivy::collector::DocSetCollector;
-        use tantivy::query::QueryParser;
+        use tantivy::query::{PhraseQuery, Query, TermQuery};
         use tantivy::schema::{IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
-        use tantivy::{Index, doc};
+        use tantivy::{Index, Term, doc};
 
         let mut schema = Schema::builder();
         let indexing = TextFieldIndexing::default()
@@ -1029,7 +1089,16 @@ mod tests {
         }
         writer.commit().unwrap();
         let searcher = index.reader().unwrap().searcher();
-        let parser = QueryParser::new(index.schema(), vec![body], query_parser_tokenizers());
+        // As the search module builds them: one term, or a phrase of consecutive query words.
+        let compile = |text: &str| -> Box<dyn Query> {
+            let mut terms: Vec<Term> =
+                query_words(text).iter().map(|w| Term::from_field_text(body, w)).collect();
+            if terms.len() == 1 {
+                Box::new(TermQuery::new(terms.remove(0), IndexRecordOption::WithFreqsAndPositions))
+            } else {
+                Box::new(PhraseQuery::new(terms))
+            }
+        };
         let fold = |s: &str| -> String {
             s.chars().map(fold_width).filter(|&c| c != ',').flat_map(char::to_lowercase).collect()
         };
@@ -1041,7 +1110,7 @@ mod tests {
             let expected: Vec<u32> = (0..GOLDEN.len() as u32)
                 .filter(|&i| fold(GOLDEN[i as usize].2).contains(&fold(query)))
                 .collect();
-            let hits = searcher.search(&parser.parse_query(query).unwrap(), &DocSetCollector).unwrap();
+            let hits = searcher.search(&compile(query), &DocSetCollector).unwrap();
             let mut found: Vec<u32> = hits.into_iter().map(|address| address.doc_id).collect();
             found.sort_unstable();
             assert_eq!(found, expected, "query {query}");

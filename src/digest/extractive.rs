@@ -197,7 +197,7 @@ fn candidates(doc: &Document, layout: &Layout) -> (Vec<Candidate>, Vocabulary) {
         let order = k;
         let s = sentences[k];
         k += 1;
-        if layout.role(s.paragraph) != &Role::Body || layout::is_junk_text(s.text) {
+        if layout.role(s.paragraph) != &Role::Body {
             continue;
         }
         // A paragraph's last sentence left open continues in the next body paragraph.
@@ -213,7 +213,10 @@ fn candidates(doc: &Document, layout: &Layout) -> (Vec<Candidate>, Vocabulary) {
                 break;
             }
             let next_text = layout::strip_markup(&doc.paragraphs[next_para - 1]);
-            if let Some(stop) = next_text.chars().next().filter(|&c| matches!(c, '。' | '！' | '？' | '；' | '.' | '!' | '?')) {
+            let mut next_chars = next_text.chars();
+            let first = next_chars.next();
+            let decimal = first == Some('.') && next_chars.next().is_some_and(|c| c.is_ascii_digit());
+            if let Some(stop) = first.filter(|&c| !decimal && matches!(c, '。' | '！' | '？' | '；' | '.' | '!' | '?')) {
                 // "…扩大到“极致”" + "。本月初…": the stop is all that was missing.
                 raw.push(stop);
                 open = false;

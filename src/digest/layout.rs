@@ -165,7 +165,31 @@ const BYLINE_STARTS: &[&str] = &["编辑", "记者", "作者", "来源：", "来
 
 /// True for sentence text that is boilerplate.
 pub fn is_junk_text(text: &str) -> bool {
-    JUNK_PHRASES.iter().any(|j| text.contains(j))
+    // One pass over the text, trying only the phrases that start with the character at hand:
+    // this runs on every sentence of every document.
+    let index = junk_index();
+    text.char_indices().any(|(i, c)| {
+        index
+            .binary_search_by_key(&c, |(first, _)| *first)
+            .is_ok_and(|k| index[k].1.iter().any(|p| text[i..].starts_with(p)))
+    })
+}
+
+/// `JUNK_PHRASES` grouped by first character, sorted for binary search.
+fn junk_index() -> &'static [(char, Vec<&'static str>)] {
+    static INDEX: std::sync::OnceLock<Vec<(char, Vec<&'static str>)>> = std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut index: Vec<(char, Vec<&'static str>)> = Vec::new();
+        for p in JUNK_PHRASES {
+            let Some(first) = p.chars().next() else { continue };
+            match index.iter_mut().find(|(c, _)| *c == first) {
+                Some((_, v)) => v.push(p),
+                None => index.push((first, vec![p])),
+            }
+        }
+        index.sort_by_key(|(c, _)| *c);
+        index
+    })
 }
 
 fn classify(p: &str, title: &str, first: bool, prev: Option<(&str, &Role)>) -> Role {
@@ -195,7 +219,12 @@ fn classify(p: &str, title: &str, first: bool, prev: Option<(&str, &Role)>) -> R
     if raw.starts_with('_') && raw.ends_with('_') {
         return Role::Junk;
     }
-    if chars <= 60 && (BYLINE_STARTS.iter().any(|b| clean.starts_with(b)) || is_junk_text(&clean)) {
+    // Bylines and credits; "记者获悉，今天…" is a sentence, not a byline.
+    let sentence_like = clean.contains('。') || clean.contains('，');
+    if chars <= 60 && BYLINE_STARTS.iter().any(|b| clean.starts_with(b)) && (!sentence_like || clean.starts_with("来源")) {
+        return Role::Junk;
+    }
+    if chars <= 60 && is_junk_text(&clean) {
         return Role::Junk;
     }
     // "中国基金报记者 南深", "红星新闻记者 蒋紫雯": a byline without a sentence.
@@ -253,6 +282,7 @@ fn looks_like_heading(raw: &str, clean: &str, chars: usize, prev: Option<(&str, 
 /// sentence is boilerplate that cannot be trimmed away.
 pub fn trim_sentence(sentence: &str, title: &str) -> Option<String> {
     let mut s = strip_markup(sentence);
+    s = strip_list_marker(&s).to_string();
     let title = title.trim();
     if !title.is_empty() && s.starts_with(title) && s.len() > title.len() {
         s = s[title.len()..].trim_start().to_string();
@@ -265,6 +295,38 @@ pub fn trim_sentence(sentence: &str, title: &str) -> Option<String> {
         return None;
     }
     Some(s)
+}
+
+/// List numbering at the start of a sentence: "_1_ ", "1、", "1. ", "（1）", "①".
+fn strip_list_marker(s: &str) -> &str {
+    let t = s.trim_start_matches('_');
+    let digits = t.chars().take_while(|c| c.is_ascii_digit()).count();
+    if (1..=2).contains(&digits) {
+        let after = &t[digits..];
+        for sep in ["_ ", "_", "、", ". ", "．", "）", ")"] {
+            if let Some(rest) = after.strip_prefix(sep) {
+                if !rest.trim().is_empty() {
+                    return rest.trim_start();
+                }
+            }
+        }
+    }
+    for (open, close) in [('（', '）'), ('(', ')')] {
+        if let Some(inner) = t.strip_prefix(open) {
+            let n = inner.chars().take_while(|c| c.is_ascii_digit() || "一二三四五六七八九十".contains(*c)).count();
+            let len: usize = inner.chars().take(n).map(char::len_utf8).sum();
+            if (1..=2).contains(&n) {
+                if let Some(rest) = inner[len..].strip_prefix(close) {
+                    return rest.trim_start();
+                }
+            }
+        }
+    }
+    let mut chars = t.chars();
+    if chars.next().is_some_and(|c| ('①'..='⑳').contains(&c)) {
+        return chars.as_str().trim_start();
+    }
+    s
 }
 
 /// Removes live quote tickers pasted after company names by finance portals:
@@ -463,6 +525,8 @@ mod tests {
         let l = Layout::of(&d);
         assert_eq!(l.roles[0], Role::TitleEcho);
         assert_eq!(l.roles[1], Role::Junk, "a byline");
+        let d2 = doc("t", &["记者获悉，今天（26日）6时30分左右，申嘉湖高速发生多车相撞事故。", "（总台记者 王殿甲 俞翔）", "编辑：程家乐 | 视频：王紫嫣"]);
+        assert_eq!(Layout::of(&d2).roles, vec![Role::Body, Role::Junk, Role::Junk]);
         assert_eq!(l.roles[2], Role::Body);
         assert_eq!(l.roles[3], Role::Junk);
         assert_eq!(l.roles[5], Role::Heading("江华稀土：为全国单本离子型稀土开采指标最大的矿山".into()));
@@ -499,6 +563,10 @@ mod tests {
         assert_eq!(t("**特斯拉储能业务充分融合了电池技术优势** 。"), "特斯拉储能业务充分融合了电池技术优势。");
         assert_eq!(t("NEW YORK -- Small stocks rose in light trading."), "Small stocks rose in light trading.");
         assert_eq!(t("However, the dollar fell."), "The dollar fell.");
+        assert_eq!(t("* _1_ 综合考虑病毒特点，我国已具备调整的基本条件。"), "综合考虑病毒特点，我国已具备调整的基本条件。");
+        assert_eq!(t("1、出现气促，呼吸频率≥30次/分。"), "出现气促，呼吸频率≥30次/分。");
+        assert_eq!(t("（二）加强药品供应储备，满足患者需求。"), "加强药品供应储备，满足患者需求。");
+        assert_eq!(t("1.5亿元订单落地，公司业绩改善。"), "1.5亿元订单落地，公司业绩改善。");
         assert_eq!(t("银河国际称，蒙牛乳业(30.05,0.05,0.17%)(02319)提议收购贝拉米。"), "银河国际称，蒙牛乳业(02319)提议收购贝拉米。");
         assert_eq!(t("摩通予中国平安(76.000,-2.50,-3.40%)目标价100港元(评级增持)。"), "摩通予中国平安目标价100港元(评级增持)。");
         // A sentence that only looks like a dateline keeps its text.

@@ -31,11 +31,13 @@ use crate::error::{Error, Result};
 /// digests made with the old wording are not served as if made with the new.
 pub const PROMPT_VERSION: u32 = 1;
 
-/// Bounds on the answer's shape. Generous for a real digest (the seeds have 2–5 sections of
-/// 3–5 bullets); their job is to keep a runaway or hijacked answer from becoming a digest.
-const MAX_SECTIONS: usize = 16;
-const MAX_BULLETS: usize = 12;
-const MAX_CITATIONS: usize = 12;
+/// Bounds on the answer's shape. Room for a real digest (the seeds have up to 8 sections of
+/// 3–5 bullets citing 1–4 paragraphs each); their job is to keep a runaway or hijacked answer
+/// from becoming a digest, and, in the schema, to make a small model that repeats itself under
+/// a grammar stop instead of writing until max_tokens.
+const MAX_SECTIONS: usize = 10;
+const MAX_BULLETS: usize = 6;
+const MAX_CITATIONS: usize = 8;
 const MAX_HEADING_CHARS: usize = 160;
 const MAX_BULLET_CHARS: usize = 1200;
 /// How much of a bad answer an error message quotes.

@@ -92,7 +92,10 @@ pub fn key_terms(group_text: &str, body: &str, lang: Lang, k: usize, used: &[Str
             });
         }
     }
-    // Specific to the group: the share of the document's uses that fall in this group.
+    // Specific to the group: the share of the document's uses that fall in this group. Only
+    // the strongest candidates can win, so only they pay for counting.
+    candidates.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.2.cmp(&b.2)));
+    candidates.truncate(4 * k + 4);
     for c in candidates.iter_mut() {
         let in_group = group_text.matches(c.0.as_str()).count().max(1) as f32;
         let in_doc = body.matches(c.0.as_str()).count().max(1) as f32;
@@ -172,18 +175,21 @@ fn extend_by_constant_neighbours(words: Vec<String>, body: &str) -> Vec<String> 
     while i < words.len() {
         let w = &words[i];
         if !single(w) && w.chars().count() >= 2 && w.chars().all(is_cjk) {
-            let alone = body.matches(w.as_str()).count();
-            if i + 1 < words.len() && single(&words[i + 1]) {
+            let next_single = i + 1 < words.len() && single(&words[i + 1]);
+            let prev_single = out.last().is_some_and(|p| single(p));
+            // Counting in the body costs a scan: only when a neighbour could join.
+            let alone = if next_single || prev_single { body.matches(w.as_str()).count() } else { 0 };
+            if next_single && alone >= 2 {
                 let joined = format!("{w}{}", words[i + 1]);
-                if alone >= 2 && body.matches(joined.as_str()).count() == alone {
+                if body.matches(joined.as_str()).count() == alone {
                     out.push(joined);
                     i += 2;
                     continue;
                 }
             }
-            if let Some(prev) = out.last().filter(|p| single(p)) {
-                let joined = format!("{prev}{w}");
-                if alone >= 2 && body.matches(joined.as_str()).count() == alone {
+            if prev_single && alone >= 2 {
+                let joined = format!("{}{w}", out.last().map_or("", String::as_str));
+                if body.matches(joined.as_str()).count() == alone {
                     out.pop();
                     out.push(joined);
                     i += 1;

@@ -47,11 +47,12 @@ const EXCERPT_CHARS: usize = 300;
 pub fn verify(digest: &mut Digest, doc: &Document, policy: VerifyPolicy) {
     let mut report = VerificationReport::default();
     let same_language = digest.lang == doc.lang;
+    let mut evidence = Evidence::new(doc);
     for section in digest.sections.iter_mut() {
         let heading = section.heading.clone();
         section.bullets.retain_mut(|bullet| {
             report.bullets_checked += 1;
-            match check_bullet(&bullet.text, &bullet.citations, doc, same_language) {
+            match evidence.check(&bullet.text, &bullet.citations, same_language) {
                 Ok(()) => {
                     bullet.verified = Some(true);
                     report.bullets_kept += 1;
@@ -86,62 +87,130 @@ pub fn verify(digest: &mut Digest, doc: &Document, policy: VerifyPolicy) {
 
 /// Why a bullet is not supported by its citations, or `Ok`.
 pub fn check_bullet(text: &str, citations: &[usize], doc: &Document, same_language: bool) -> Result<(), String> {
-    let claim = claim_text(text);
-    if !claim.chars().any(|c| c.is_alphanumeric()) {
-        return Err("the bullet is empty".to_string());
+    Evidence::new(doc).check(text, citations, same_language)
+}
+
+/// The document's paragraphs as evidence, with each paragraph's quantities and terms worked
+/// out once however many bullets cite it.
+struct Evidence<'d> {
+    doc: &'d Document,
+    quantities: Vec<Option<Vec<Quantity>>>,
+    terms: Vec<Option<TermMap<()>>>,
+}
+
+impl<'d> Evidence<'d> {
+    fn new(doc: &'d Document) -> Self {
+        let n = doc.paragraphs.len();
+        Evidence { doc, quantities: vec![None; n], terms: (0..n).map(|_| None).collect() }
     }
-    if citations.is_empty() {
-        return Err("no citation: every bullet must cite at least one paragraph".to_string());
+
+    /// Quantities of paragraph `p` (1-based, existing).
+    fn quantities(&mut self, p: usize) -> &[Quantity] {
+        let doc = self.doc;
+        self.quantities[p - 1].get_or_insert_with(|| numbers::extract(&doc.paragraphs[p - 1]))
     }
-    let n = doc.paragraphs.len();
-    let bad: Vec<usize> = citations.iter().copied().filter(|&c| c == 0 || c > n).collect();
-    if !bad.is_empty() {
-        return Err(format!(
-            "cites {} but the document has {n} paragraph{} (numbered from 1)",
-            markers(&bad),
-            if n == 1 { "" } else { "s" }
-        ));
+
+    fn terms(&mut self, p: usize) -> &TermMap<()> {
+        let doc = self.doc;
+        self.terms[p - 1].get_or_insert_with(|| {
+            let mut set = TermMap::default();
+            for_each_term(&doc.paragraphs[p - 1], |id, _| {
+                set.insert(id, ());
+            });
+            set
+        })
     }
-    let cited: Vec<&str> = citations.iter().filter_map(|&c| doc.paragraph(c)).collect();
-    let mut cited_quantities: Vec<Vec<Quantity>> = cited.iter().map(|p| numbers::extract(p)).collect();
-    // Feeds break sentences, and sometimes numbers, across paragraphs ("2019 年 10" + "月推出");
-    // a bullet citing both consecutive paragraphs may quote the figure whole.
-    let mut sorted: Vec<usize> = citations.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
-    for pair in sorted.windows(2).filter(|w| w[1] == w[0] + 1) {
-        if let (Some(a), Some(b)) = (doc.paragraph(pair[0]), doc.paragraph(pair[1])) {
-            cited_quantities.push(numbers::extract(&format!("{}{}", a.trim_end(), b.trim_start())));
+
+    fn check(&mut self, text: &str, citations: &[usize], same_language: bool) -> Result<(), String> {
+        let doc = self.doc;
+        let claim = claim_text(text);
+        if !claim.chars().any(|c| c.is_alphanumeric()) {
+            return Err("the bullet is empty".to_string());
         }
-    }
-    let missing: Vec<String> = numbers::extract(&claim)
-        .into_iter()
-        .filter(|q| !cited_quantities.iter().flatten().any(|p| q.matches(p)))
-        .map(|q| q.raw)
-        .collect();
-    if !missing.is_empty() {
-        let shown: Vec<String> = missing.iter().take(3).map(|m| format!("\"{m}\"")).collect();
-        let more = if missing.len() > 3 { format!(" (and {} more)", missing.len() - 3) } else { String::new() };
-        return Err(format!(
-            "{} {}{more} not found in {}",
-            if missing.len() == 1 { "number" } else { "numbers" },
-            shown.join(", "),
-            markers(citations)
-        ));
-    }
-    if same_language && Lang::detect(&claim) == doc.lang {
-        if let Some(share) = wording_support(&claim, &cited) {
-            if share < MIN_WORDING_SUPPORT {
+        if citations.is_empty() {
+            return Err("no citation: every bullet must cite at least one paragraph".to_string());
+        }
+        let n = doc.paragraphs.len();
+        let bad: Vec<usize> = citations.iter().copied().filter(|&c| c == 0 || c > n).collect();
+        if !bad.is_empty() {
+            return Err(format!(
+                "cites {} but the document has {n} paragraph{} (numbered from 1)",
+                markers(&bad),
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+        let claimed = numbers::extract(&claim);
+        if !claimed.is_empty() {
+            let mut found = vec![false; claimed.len()];
+            for &c in citations {
+                let qs = self.quantities(c);
+                for (k, q) in claimed.iter().enumerate() {
+                    found[k] = found[k] || qs.iter().any(|p| q.matches(p));
+                }
+            }
+            // Feeds break sentences, and sometimes numbers, across paragraphs ("2019 年 10" +
+            // "月推出"); a bullet citing both consecutive paragraphs may quote the figure whole.
+            if found.iter().any(|f| !f) {
+                let mut sorted: Vec<usize> = citations.to_vec();
+                sorted.sort_unstable();
+                sorted.dedup();
+                for pair in sorted.windows(2).filter(|w| w[1] == w[0] + 1) {
+                    let joined = format!("{}{}", doc.paragraphs[pair[0] - 1].trim_end(), doc.paragraphs[pair[1] - 1].trim_start());
+                    let qs = numbers::extract(&joined);
+                    for (k, q) in claimed.iter().enumerate() {
+                        found[k] = found[k] || qs.iter().any(|p| q.matches(p));
+                    }
+                }
+            }
+            let missing: Vec<&str> = claimed.iter().zip(&found).filter(|(_, f)| !**f).map(|(q, _)| q.raw.as_str()).collect();
+            if !missing.is_empty() {
+                let shown: Vec<String> = missing.iter().take(3).map(|m| format!("\"{m}\"")).collect();
+                let more = if missing.len() > 3 { format!(" (and {} more)", missing.len() - 3) } else { String::new() };
                 return Err(format!(
-                    "shares only {:.0}% of its wording with {} (at least {:.0}% expected for a bullet in the document's language)",
-                    share * 100.0,
-                    markers(citations),
-                    MIN_WORDING_SUPPORT * 100.0
+                    "{} {}{more} not found in {}",
+                    if missing.len() == 1 { "number" } else { "numbers" },
+                    shown.join(", "),
+                    markers(citations)
                 ));
             }
         }
+        if same_language && Lang::detect(&claim) == doc.lang {
+            if let Some(share) = self.wording_support(&claim, citations) {
+                if share < MIN_WORDING_SUPPORT {
+                    return Err(format!(
+                        "shares only {:.0}% of its wording with {} (at least {:.0}% expected for a bullet in the document's language)",
+                        share * 100.0,
+                        markers(citations),
+                        MIN_WORDING_SUPPORT * 100.0
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
-    Ok(())
+
+    /// Share of the claim's content terms (distinct, rare enough to carry meaning) that occur
+    /// in the cited paragraphs; `None` when the claim has too few for the share to mean
+    /// anything.
+    fn wording_support(&mut self, claim: &str, citations: &[usize]) -> Option<f32> {
+        let mut content: Vec<u64> = Vec::new();
+        for_each_term(claim, |id, _| {
+            if idf(id) >= CONTENT_IDF && !content.contains(&id) {
+                content.push(id);
+            }
+        });
+        if content.len() < MIN_TERMS_FOR_WORDING {
+            return None;
+        }
+        let mut found = vec![false; content.len()];
+        for &c in citations {
+            let terms = self.terms(c);
+            for (k, id) in content.iter().enumerate() {
+                found[k] = found[k] || terms.contains_key(id);
+            }
+        }
+        Some(found.iter().filter(|f| **f).count() as f32 / content.len() as f32)
+    }
 }
 
 /// "[3][5]".
@@ -213,29 +282,6 @@ fn strip_numbering(s: &str) -> &str {
         }
     }
     s
-}
-
-/// Share of the claim's content terms (distinct, rare enough to carry meaning) that occur in
-/// the cited paragraphs; `None` when the claim has too few for the share to mean anything.
-fn wording_support(claim: &str, cited: &[&str]) -> Option<f32> {
-    let mut in_cited: TermMap<()> = TermMap::default();
-    for p in cited {
-        for_each_term(p, |id, _| {
-            in_cited.insert(id, ());
-        });
-    }
-    let mut seen: TermMap<()> = TermMap::default();
-    let (mut total, mut found) = (0usize, 0usize);
-    for_each_term(claim, |id, _| {
-        if idf(id) < CONTENT_IDF || seen.insert(id, ()).is_some() {
-            return;
-        }
-        total += 1;
-        if in_cited.contains_key(&id) {
-            found += 1;
-        }
-    });
-    (total >= MIN_TERMS_FOR_WORDING).then(|| found as f32 / total as f32)
 }
 
 /// Removes sections without bullets, except a level-1 heading that introduces level-2

@@ -12,7 +12,9 @@ use std::ops::ControlFlow;
 
 use feed_rs::model::{Entry, Link, Text};
 
-use super::{Draft, Fields, Input, ReadOptions, Record, file_stem, finish, html, read_limited};
+use super::{
+    Draft, Fields, Input, ReadOptions, Record, file_stem, finish, html, human_size, read_limited,
+};
 use crate::document::{Document, Lang};
 use crate::error::{Error, Location, Result};
 
@@ -21,15 +23,31 @@ pub(super) fn read(
     opts: &ReadOptions,
     sink: &mut dyn FnMut(Record) -> ControlFlow<()>,
 ) -> Result<()> {
-    let whole_file = Location { file: input.path.clone(), line: None };
+    let whole_file = Location {
+        file: input.path.clone(),
+        line: None,
+    };
     // A feed is read whole; one far larger than any document is not a feed worth parsing.
     let limit = opts.max_doc_bytes.saturating_mul(16);
     let bytes = match read_limited(&input.path, limit) {
         Ok(bytes) => bytes,
         Err(super::FileProblem::Unreadable(e)) => return Err(e),
-        Err(super::FileProblem::Bad(message)) => {
-            let result = Err(Error::BadInput { location: whole_file.clone(), message });
-            let _ = sink(Record { location: whole_file, result, bytes_read: input.bytes });
+        Err(super::FileProblem::Bad(_)) => {
+            let message = format!(
+                "the feed file is {}, over the {} read for one feed (16 × --max-doc-bytes); \
+                 split it or raise --max-doc-bytes",
+                human_size(input.bytes),
+                human_size(limit as u64)
+            );
+            let result = Err(Error::BadInput {
+                location: whole_file.clone(),
+                message,
+            });
+            let _ = sink(Record {
+                location: whole_file,
+                result,
+                bytes_read: input.bytes,
+            });
             return Ok(());
         }
     };
@@ -41,8 +59,15 @@ pub(super) fn read(
         Ok(feed) => feed,
         Err(e) => {
             let message = format!("not a readable RSS or Atom feed: {e}");
-            let result = Err(Error::BadInput { location: whole_file.clone(), message });
-            let _ = sink(Record { location: whole_file, result, bytes_read: input.bytes });
+            let result = Err(Error::BadInput {
+                location: whole_file.clone(),
+                message,
+            });
+            let _ = sink(Record {
+                location: whole_file,
+                result,
+                bytes_read: input.bytes,
+            });
             return Ok(());
         }
     };
@@ -55,19 +80,32 @@ pub(super) fn read(
     let mut first_item_of_id: HashMap<String, usize> = HashMap::new();
     for (index, entry) in feed.entries.iter().enumerate() {
         let n = index + 1;
-        let location = Location { file: input.path.clone(), line: Some(n as u64) };
-        let result = item(entry, &source, opts).and_then(|doc| match first_item_of_id.get(&doc.id) {
-            Some(first) => Err(format!("id {:?} already appeared at item {first} of this feed", doc.id)),
-            None => {
-                first_item_of_id.insert(doc.id.clone(), n);
-                Ok(doc)
-            }
-        });
+        let location = Location {
+            file: input.path.clone(),
+            line: Some(n as u64),
+        };
+        let result =
+            item(entry, &source, opts).and_then(|doc| match first_item_of_id.get(&doc.id) {
+                Some(first) => Err(format!(
+                    "id {:?} already appeared at item {first} of this feed",
+                    doc.id
+                )),
+                None => {
+                    first_item_of_id.insert(doc.id.clone(), n);
+                    Ok(doc)
+                }
+            });
         let result = result.map_err(|message| Error::BadInput {
             location: location.clone(),
             message: format!("item {n}: {message}"),
         });
-        if sink(Record { location, result, bytes_read: input.bytes }).is_break() {
+        if sink(Record {
+            location,
+            result,
+            bytes_read: input.bytes,
+        })
+        .is_break()
+        {
             break;
         }
     }
@@ -75,7 +113,12 @@ pub(super) fn read(
 }
 
 fn item(entry: &Entry, source: &str, opts: &ReadOptions) -> Result<Document, String> {
-    let title = entry.title.as_ref().map(text_of).transpose()?.filter(|t| !t.is_empty());
+    let title = entry
+        .title
+        .as_ref()
+        .map(text_of)
+        .transpose()?
+        .filter(|t| !t.is_empty());
     let content = match &entry.content {
         Some(c) => match c.body.as_deref() {
             Some(body) => paragraphs_of(body, c.content_type.as_str())?,
@@ -111,7 +154,11 @@ fn item(entry: &Entry, source: &str, opts: &ReadOptions) -> Result<Document, Str
     // tag, while zh/en detection from the text is reliable even for a headline.
     let lang = entry.language.as_deref().and_then(lang_of);
     let mut meta = serde_json::Map::new();
-    let authors: Vec<&str> = entry.authors.iter().filter_map(|a| a.name.as_deref().or(a.email.as_deref())).collect();
+    let authors: Vec<&str> = entry
+        .authors
+        .iter()
+        .filter_map(|a| a.name.as_deref().or(a.email.as_deref()))
+        .collect();
     if !authors.is_empty() {
         meta.insert("authors".into(), authors.into());
     }
@@ -124,12 +171,21 @@ fn item(entry: &Entry, source: &str, opts: &ReadOptions) -> Result<Document, Str
     if !categories.is_empty() {
         meta.insert("categories".into(), categories.into());
     }
-    let draft = Draft { title, published_at: entry.published.or(entry.updated), lang, paragraphs };
+    let draft = Draft {
+        title,
+        published_at: entry.published.or(entry.updated),
+        lang,
+        paragraphs,
+    };
     let fields = Fields {
         id,
         source: source.to_string(),
         url,
-        meta: if meta.is_empty() { serde_json::Value::Null } else { meta.into() },
+        meta: if meta.is_empty() {
+            serde_json::Value::Null
+        } else {
+            meta.into()
+        },
     };
     finish(draft, fields, opts, true)
 }
@@ -139,7 +195,11 @@ fn text_of(text: &Text) -> Result<String, String> {
     if is_html(text.content_type.as_str()) {
         html::fragment_text(&text.content)
     } else {
-        Ok(text.content.split_whitespace().collect::<Vec<_>>().join(" "))
+        Ok(text
+            .content
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "))
     }
 }
 
@@ -147,7 +207,10 @@ fn paragraphs_of(body: &str, content_type: &str) -> Result<Vec<String>, String> 
     if is_html(content_type) {
         html::fragment_paragraphs(body)
     } else if content_type.starts_with("text/") {
-        Ok(body.split("\n\n").map(|p| p.split_whitespace().collect::<Vec<_>>().join(" ")).collect())
+        Ok(body
+            .split("\n\n")
+            .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect())
     } else {
         // Base64 media and the like are not text.
         Ok(Vec::new())
@@ -171,7 +234,12 @@ fn first_link(links: &[Link]) -> Option<String> {
 /// A feed's language tag (`zh-cn`, `en-US`, `zh-Hant-TW`) as one of the two served languages;
 /// any other language is left to detection.
 fn lang_of(tag: &str) -> Option<Lang> {
-    let primary = tag.trim().split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+    let primary = tag
+        .trim()
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
     match primary.as_str() {
         "zh" => Some(Lang::Zh),
         "en" => Some(Lang::En),

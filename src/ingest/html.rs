@@ -41,7 +41,12 @@ pub(super) fn page(bytes: &[u8]) -> Result<Draft, String> {
             other => other.to_string(),
         })?),
     };
-    Ok(Draft { title, published_at, lang: None, paragraphs: reduced.paragraphs })
+    Ok(Draft {
+        title,
+        published_at,
+        lang: None,
+        paragraphs: reduced.paragraphs,
+    })
 }
 
 /// Deepest element nesting accepted. html5ever's scope checks cost time in proportion to the
@@ -54,11 +59,20 @@ const MAX_DEPTH: usize = 1024;
 /// li, td…), comments and the raw text of scripts and styles.
 fn check_depth(html: &str) -> Result<(), String> {
     const NOT_NESTING: &[&str] = &[
-        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
-        "track", "wbr", "p", "li", "dt", "dd", "td", "th", "tr", "option", "optgroup", "rt", "rp",
-        "tbody", "thead", "tfoot", "colgroup", "caption", "html", "head", "body",
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+        "source", "track", "wbr", "p", "li", "dt", "dd", "td", "th", "tr", "option", "optgroup",
+        "rt", "rp", "tbody", "thead", "tfoot", "colgroup", "caption", "html", "head", "body",
     ];
-    const RAW_TEXT: &[&str] = &["script", "style", "textarea", "title", "xmp", "noscript", "iframe", "plaintext"];
+    const RAW_TEXT: &[&str] = &[
+        "script",
+        "style",
+        "textarea",
+        "title",
+        "xmp",
+        "noscript",
+        "iframe",
+        "plaintext",
+    ];
     let bytes = html.as_bytes();
     let (mut depth, mut deepest) = (0usize, 0usize);
     let mut i = 0;
@@ -70,12 +84,18 @@ fn check_depth(html: &str) -> Result<(), String> {
         }
         let closing = bytes.get(i) == Some(&b'/');
         let start = if closing { i + 1 } else { i };
-        let name_len = bytes[start..].iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+        let name_len = bytes[start..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
         if name_len == 0 || !bytes[start].is_ascii_alphabetic() {
             continue;
         }
         let name = html[start..start + name_len].to_ascii_lowercase();
-        let tag_end = bytes[start..].iter().position(|&b| b == b'>').map(|e| start + e);
+        let tag_end = bytes[start..]
+            .iter()
+            .position(|&b| b == b'>')
+            .map(|e| start + e);
         if closing {
             if !NOT_NESTING.contains(&name.as_str()) {
                 depth = depth.saturating_sub(1);
@@ -106,7 +126,10 @@ fn check_depth(html: &str) -> Result<(), String> {
 
 fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
     let needle = needle.as_bytes();
-    haystack.as_bytes().windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle))
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// The paragraphs of an HTML fragment (a feed item's content or description).
@@ -131,7 +154,10 @@ fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, String> {
         Err(e) => e,
     };
     let Some(label) = declared_charset(bytes) else {
-        return Err(format!("{} (or declare its charset with <meta charset=…>)", not_utf8(utf8_error)));
+        return Err(format!(
+            "{} (or declare its charset with <meta charset=…>)",
+            not_utf8(utf8_error)
+        ));
     };
     let encoding = match encoding_rs::Encoding::for_label(label.as_bytes()) {
         Some(encoding) if encoding != encoding_rs::UTF_8 => encoding,
@@ -156,7 +182,9 @@ fn declared_charset(bytes: &[u8]) -> Option<String> {
     while let Some(found) = head[from..].find("charset") {
         let rest = head[from + found + "charset".len()..].trim_start();
         from += found + "charset".len();
-        let Some(value) = rest.strip_prefix('=') else { continue };
+        let Some(value) = rest.strip_prefix('=') else {
+            continue;
+        };
         let value = value.trim_start().trim_start_matches(['"', '\'']);
         let label: String = value
             .chars()
@@ -179,12 +207,24 @@ struct Reduced {
 }
 
 const DROPPED: &[&str] = &[
-    "script", "style", "noscript", "template", "iframe", "svg", "math", "object", "embed", "canvas",
-    "nav", "form", "button", "select", "textarea", "frameset", "frame", "footer",
+    "script", "style", "noscript", "template", "iframe", "svg", "math", "object", "embed",
+    "canvas", "nav", "form", "button", "select", "textarea", "frameset", "frame", "footer",
 ];
 
 const PARAGRAPHS: &[&str] = &[
-    "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dd", "dt", "figcaption",
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "blockquote",
+    "pre",
+    "dd",
+    "dt",
+    "figcaption",
     "caption",
 ];
 
@@ -273,14 +313,21 @@ impl Reducer {
             "h1" if !self.h1_done => self.h1_depth += 1,
             "meta" => self.meta(el),
             "time" if self.time_date.is_none() => {
-                self.time_date = el.attr("datetime").map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+                self.time_date = el
+                    .attr("datetime")
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string);
             }
             _ => {}
         }
-        if el.attr("itemprop").is_some_and(|p| p.eq_ignore_ascii_case("datePublished")) && name != "meta" {
-            if let Some(v) = el.attr("datetime").or_else(|| el.attr("content")) {
-                self.set_meta_date("itemprop=\"datePublished\"", v);
-            }
+        if name != "meta"
+            && el
+                .attr("itemprop")
+                .is_some_and(|p| p.eq_ignore_ascii_case("datePublished"))
+            && let Some(v) = el.attr("datetime").or_else(|| el.attr("content"))
+        {
+            self.set_meta_date("itemprop=\"datePublished\"", v);
         }
         if PARAGRAPHS.contains(&name) {
             self.end_block();
@@ -320,14 +367,21 @@ impl Reducer {
     }
 
     fn meta(&mut self, el: &Element) {
-        let Some(content) = el.attr("content") else { return };
-        let key = el.attr("property").or_else(|| el.attr("name")).or_else(|| el.attr("itemprop"));
+        let Some(content) = el.attr("content") else {
+            return;
+        };
+        let key = el
+            .attr("property")
+            .or_else(|| el.attr("name"))
+            .or_else(|| el.attr("itemprop"));
         let Some(key) = key else { return };
         let label = match key.to_ascii_lowercase().as_str() {
             "article:published_time" => "<meta property=\"article:published_time\">",
             "og:published_time" => "<meta property=\"og:published_time\">",
             "datepublished" => "<meta itemprop=\"datePublished\">",
-            "pubdate" | "publishdate" | "publish_date" | "publish-date" => "<meta name=\"pubdate\">",
+            "pubdate" | "publishdate" | "publish_date" | "publish-date" => {
+                "<meta name=\"pubdate\">"
+            }
             "dc.date.issued" | "dcterms.issued" => "<meta name=\"DC.date.issued\">",
             _ => return,
         };
@@ -356,7 +410,8 @@ impl Reducer {
     fn end_block(&mut self) {
         let text = self.current.trim();
         if !text.is_empty() {
-            self.blocks.push((text.to_string(), self.current_in_paragraph));
+            self.blocks
+                .push((text.to_string(), self.current_in_paragraph));
         }
         self.current.clear();
         self.current_in_paragraph = false;
@@ -365,10 +420,19 @@ impl Reducer {
     fn finish(mut self) -> Reduced {
         self.end_block();
         let (in_paragraphs, elsewhere) = self.blocks.iter().fold((0, 0), |(p, o), (text, para)| {
-            if *para { (p + text.len(), o) } else { (p, o + text.len()) }
+            if *para {
+                (p + text.len(), o)
+            } else {
+                (p, o + text.len())
+            }
         });
         let keep_all = in_paragraphs * 2 < elsewhere;
-        let paragraphs = self.blocks.into_iter().filter(|(_, para)| keep_all || *para).map(|(t, _)| t).collect();
+        let paragraphs = self
+            .blocks
+            .into_iter()
+            .filter(|(_, para)| keep_all || *para)
+            .map(|(t, _)| t)
+            .collect();
         let some = |s: String| {
             let s = s.trim().to_string();
             (!s.is_empty()).then_some(s)
@@ -376,7 +440,9 @@ impl Reducer {
         Reduced {
             title: some(self.title),
             h1: some(self.h1),
-            date: self.meta_date.or(self.time_date.map(|v| ("<time datetime>", v))),
+            date: self
+                .meta_date
+                .or(self.time_date.map(|v| ("<time datetime>", v))),
             paragraphs,
         }
     }

@@ -16,7 +16,9 @@ use std::ops::ControlFlow;
 use std::rc::Rc;
 
 use flate2::read::MultiGzDecoder;
-use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 
 use super::{Draft, Fields, Input, ReadOptions, Record, file_stem, finish, too_big};
 use crate::dates::parse_datetime;
@@ -34,8 +36,17 @@ pub(super) fn read(
     let path = &input.path;
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let consumed = Rc::new(Cell::new(0u64));
-    let mut raw = BufReader::with_capacity(BUFFER, Counting { inner: file, consumed: Rc::clone(&consumed) });
-    let gzip = raw.fill_buf().map_err(|e| Error::io(path, e))?.starts_with(&[0x1f, 0x8b]);
+    let mut raw = BufReader::with_capacity(
+        BUFFER,
+        Counting {
+            inner: file,
+            consumed: Rc::clone(&consumed),
+        },
+    );
+    let gzip = raw
+        .fill_buf()
+        .map_err(|e| Error::io(path, e))?
+        .starts_with(&[0x1f, 0x8b]);
     let mut reader: Box<dyn BufRead> = if gzip {
         Box::new(BufReader::with_capacity(BUFFER, MultiGzDecoder::new(raw)))
     } else {
@@ -54,7 +65,10 @@ pub(super) fn read(
             Ok(None) => return Ok(()),
             Err(e) if gzip => {
                 return Err(Error::BadInput {
-                    location: Location { file: path.clone(), line: Some(line_no + 1) },
+                    location: Location {
+                        file: path.clone(),
+                        line: Some(line_no + 1),
+                    },
                     message: format!(
                         "the gzip stream is corrupt or truncated here ({e}); the {line_no} lines \
                          before were read — re-create or re-copy the file"
@@ -76,15 +90,30 @@ pub(super) fn read(
             }
         };
         let result = result.and_then(|doc| match first_line_of_id.get(&doc.id) {
-            Some(first) => Err(format!("id {:?} already appeared at line {first} of this file", doc.id)),
+            Some(first) => Err(format!(
+                "id {:?} already appeared at line {first} of this file",
+                doc.id
+            )),
             None => {
                 first_line_of_id.insert(doc.id.clone(), line_no);
                 Ok(doc)
             }
         });
-        let location = Location { file: path.clone(), line: Some(line_no) };
-        let result = result.map_err(|message| Error::BadInput { location: location.clone(), message });
-        if sink(Record { location, result, bytes_read: consumed.get() }).is_break() {
+        let location = Location {
+            file: path.clone(),
+            line: Some(line_no),
+        };
+        let result = result.map_err(|message| Error::BadInput {
+            location: location.clone(),
+            message,
+        });
+        if sink(Record {
+            location,
+            result,
+            bytes_read: consumed.get(),
+        })
+        .is_break()
+        {
             return Ok(());
         }
     }
@@ -113,7 +142,11 @@ struct LineLength {
 
 /// Reads one line into `buf` without its line ending. A line longer than `limit` is consumed
 /// to its end but not kept. `None` at end of input.
-fn read_line(reader: &mut Box<dyn BufRead>, buf: &mut Vec<u8>, limit: usize) -> io::Result<Option<LineLength>> {
+fn read_line(
+    reader: &mut Box<dyn BufRead>,
+    buf: &mut Vec<u8>,
+    limit: usize,
+) -> io::Result<Option<LineLength>> {
     // limit + 1 content bytes prove a line too long; one more leaves room for its newline.
     let cap = limit as u64 + 2;
     let n = reader.by_ref().take(cap).read_until(b'\n', buf)? as u64;
@@ -129,7 +162,10 @@ fn read_line(reader: &mut Box<dyn BufRead>, buf: &mut Vec<u8>, limit: usize) -> 
     if buf.last() == Some(&b'\r') {
         buf.pop();
     }
-    Ok(Some(LineLength { consumed, too_long: buf.len() > limit }))
+    Ok(Some(LineLength {
+        consumed,
+        too_long: buf.len() > limit,
+    }))
 }
 
 /// Parses one line; `None` for a blank line.
@@ -140,7 +176,11 @@ fn parse_line(
     default_source: &str,
     opts: &ReadOptions,
 ) -> Option<Result<Document, String>> {
-    let line = if offset == 0 { line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line) } else { line };
+    let line = if offset == 0 {
+        line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line)
+    } else {
+        line
+    };
     if line.iter().all(u8::is_ascii_whitespace) {
         return None;
     }
@@ -158,10 +198,12 @@ fn parse_line(
     };
     let field = Cell::new(None);
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let parsed = RecordSeed { field: &field }.deserialize(&mut deserializer).and_then(|raw| {
-        field.set(None);
-        deserializer.end().map(|()| raw)
-    });
+    let parsed = RecordSeed { field: &field }
+        .deserialize(&mut deserializer)
+        .and_then(|raw| {
+            field.set(None);
+            deserializer.end().map(|()| raw)
+        });
     match parsed {
         Ok(raw) => Some(document(raw, default_source, opts)),
         Err(e) => Some(Err(json_message(&e, field.get()))),
@@ -192,7 +234,11 @@ fn without_position(message: &str) -> &str {
     }
 }
 
-fn document(raw: RawRecord<'_>, default_source: &str, opts: &ReadOptions) -> Result<Document, String> {
+fn document(
+    raw: RawRecord<'_>,
+    default_source: &str,
+    opts: &ReadOptions,
+) -> Result<Document, String> {
     let id = match raw.id {
         None => return Err("missing id; every record needs a non-empty string id".into()),
         Some(id) if id.0.trim().is_empty() => {
@@ -202,20 +248,27 @@ fn document(raw: RawRecord<'_>, default_source: &str, opts: &ReadOptions) -> Res
     };
     let paragraphs = match raw.paragraphs {
         None => {
-            return Err("missing paragraphs; every record needs an array of paragraph strings".into());
+            return Err(
+                "missing paragraphs; every record needs an array of paragraph strings".into(),
+            );
         }
         Some(p) if p.kept.is_empty() && p.given == 0 => {
             return Err("paragraphs is an empty array; every record needs some text".into());
         }
         Some(p) if p.kept.is_empty() => {
-            return Err(format!("paragraphs are all empty ({} given); every record needs some text", p.given));
+            return Err(format!(
+                "paragraphs are all empty ({} given); every record needs some text",
+                p.given
+            ));
         }
         Some(p) => p.kept,
     };
     let published_at = match present(&raw.published_at) {
         None => None,
         Some(value) => Some(parse_datetime(value).map_err(|e| match e {
-            Error::BadDate { value, hint } => format!("published_at {value:?} is not a date; {hint}"),
+            Error::BadDate { value, hint } => {
+                format!("published_at {value:?} is not a date; {hint}")
+            }
             other => other.to_string(),
         })?),
     };
@@ -227,8 +280,18 @@ fn document(raw: RawRecord<'_>, default_source: &str, opts: &ReadOptions) -> Res
     };
     let source = present(&raw.source).unwrap_or(default_source).to_string();
     let url = present(&raw.url).map(str::to_string);
-    let draft = Draft { title: raw.title.map(|t| t.0.into_owned()), published_at, lang, paragraphs };
-    let fields = Fields { id, source, url, meta: raw.meta.unwrap_or(serde_json::Value::Null) };
+    let draft = Draft {
+        title: raw.title.map(|t| t.0.into_owned()),
+        published_at,
+        lang,
+        paragraphs,
+    };
+    let fields = Fields {
+        id,
+        source,
+        url,
+        meta: raw.meta.unwrap_or(serde_json::Value::Null),
+    };
     finish(draft, fields, opts, false)
 }
 
@@ -277,10 +340,14 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
                 "id" => read_field(&mut map, &mut raw.id, "id", self.field)?,
                 "title" => read_field(&mut map, &mut raw.title, "title", self.field)?,
                 "source" => read_field(&mut map, &mut raw.source, "source", self.field)?,
-                "published_at" => read_field(&mut map, &mut raw.published_at, "published_at", self.field)?,
+                "published_at" => {
+                    read_field(&mut map, &mut raw.published_at, "published_at", self.field)?
+                }
                 "url" => read_field(&mut map, &mut raw.url, "url", self.field)?,
                 "lang" => read_field(&mut map, &mut raw.lang, "lang", self.field)?,
-                "paragraphs" => read_field(&mut map, &mut raw.paragraphs, "paragraphs", self.field)?,
+                "paragraphs" => {
+                    read_field(&mut map, &mut raw.paragraphs, "paragraphs", self.field)?
+                }
                 "meta" => read_field(&mut map, &mut raw.meta, "meta", self.field)?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;

@@ -37,7 +37,9 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { max_doc_bytes: 8 * 1024 * 1024 }
+        ReadOptions {
+            max_doc_bytes: 8 * 1024 * 1024,
+        }
     }
 }
 
@@ -149,8 +151,15 @@ fn push_input(
     if !seen.insert(canonical) {
         return Ok(());
     }
-    let bytes = std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?.len();
-    inputs.push(Input { path, format, bytes, root });
+    let bytes = std::fs::metadata(&path)
+        .map_err(|e| Error::io(&path, e))?
+        .len();
+    inputs.push(Input {
+        path,
+        format,
+        bytes,
+        root,
+    });
     Ok(())
 }
 
@@ -183,7 +192,10 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, visited: &mut HashSet<PathBuf>) ->
 
 /// The lower-cased extension, and for `.gz` files the extension before it.
 fn extensions(path: &Path) -> (String, Option<String>) {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     let Some((rest, last)) = name.rsplit_once('.') else {
         return (String::new(), None);
     };
@@ -195,7 +207,9 @@ fn format_by_extension(path: &Path) -> Option<Format> {
     let (ext, inner) = extensions(path);
     match ext.as_str() {
         "jsonl" | "ndjson" => Some(Format::Jsonl),
-        "gz" if matches!(inner.as_deref(), Some("jsonl" | "json" | "ndjson")) => Some(Format::Jsonl),
+        "gz" if matches!(inner.as_deref(), Some("jsonl" | "json" | "ndjson")) => {
+            Some(Format::Jsonl)
+        }
         "txt" | "text" => Some(Format::Text),
         "md" | "markdown" => Some(Format::Markdown),
         "html" | "htm" | "xhtml" => Some(Format::Html),
@@ -220,7 +234,10 @@ fn format_of_named_file(path: &Path) -> Result<Format> {
         return Ok(format);
     }
     sniff(path)?.ok_or_else(|| Error::BadInput {
-        location: Location { file: path.to_path_buf(), line: None },
+        location: Location {
+            file: path.to_path_buf(),
+            line: None,
+        },
         message: "cannot tell what kind of file this is; dossier reads JSONL (plain or gzip), \
                   .txt, .md, .html and RSS/Atom feeds — give the file one of those extensions"
             .into(),
@@ -237,7 +254,10 @@ fn sniff(path: &Path) -> Result<Option<Format>> {
         return Ok(Some(Format::Jsonl));
     }
     let start = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
-    let first = start.iter().position(|b| !b.is_ascii_whitespace()).map(|i| start[i]);
+    let first = start
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map(|i| start[i]);
     match first {
         Some(b'{') => Ok(Some(Format::Jsonl)),
         Some(b'<') => {
@@ -275,13 +295,23 @@ pub fn read_input(
         Format::Jsonl => jsonl::read(input, opts, sink),
         Format::Feed => feed::read(input, opts, sink),
         Format::Text | Format::Markdown | Format::Html => {
-            let location = Location { file: input.path.clone(), line: None };
+            let location = Location {
+                file: input.path.clone(),
+                line: None,
+            };
             let result = match read_single_file(input, opts) {
                 Ok(doc) => Ok(doc),
-                Err(FileProblem::Bad(message)) => Err(Error::BadInput { location: location.clone(), message }),
+                Err(FileProblem::Bad(message)) => Err(Error::BadInput {
+                    location: location.clone(),
+                    message,
+                }),
                 Err(FileProblem::Unreadable(e)) => return Err(e),
             };
-            let _ = sink(Record { location, result, bytes_read: input.bytes });
+            let _ = sink(Record {
+                location,
+                result,
+                bytes_read: input.bytes,
+            });
             Ok(())
         }
     }
@@ -332,7 +362,9 @@ fn read_limited(path: &Path, limit: usize) -> Result<Vec<u8>, FileProblem> {
         return Err(FileProblem::Bad(too_big(size, limit)));
     }
     let mut bytes = Vec::with_capacity(size as usize);
-    file.take(limit as u64 + 1).read_to_end(&mut bytes).map_err(unreadable)?;
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
     if bytes.len() > limit {
         return Err(FileProblem::Bad(too_big(bytes.len() as u64, limit)));
     }
@@ -379,7 +411,10 @@ fn directory_name(root: &Path) -> String {
 /// The file name without compression and format extensions (`qqnews.jsonl.gz` → `qqnews`): the
 /// source of documents from a JSONL file or feed that name none.
 fn file_stem(path: &Path) -> String {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let name = name.strip_suffix(".gz").unwrap_or(&name);
     match name.rsplit_once('.') {
         Some((stem, _)) if !stem.is_empty() => stem.to_string(),
@@ -408,7 +443,12 @@ struct Fields {
 /// text, stands the first sentence in for a missing title, detects a missing language and
 /// enforces the size limit. With `drop_title_paragraph`, a first paragraph that merely repeats
 /// the title (the heading a title was taken from) is dropped, unless it is the only one.
-fn finish(draft: Draft, fields: Fields, opts: &ReadOptions, drop_title_paragraph: bool) -> Result<Document, String> {
+fn finish(
+    draft: Draft,
+    fields: Fields,
+    opts: &ReadOptions,
+    drop_title_paragraph: bool,
+) -> Result<Document, String> {
     let mut paragraphs: Vec<String> = draft
         .paragraphs
         .into_iter()
@@ -424,7 +464,9 @@ fn finish(draft: Draft, fields: Fields, opts: &ReadOptions, drop_title_paragraph
         })
         .collect();
     if paragraphs.is_empty() {
-        return Err("has no text: no paragraph is left once markup and blank lines are removed".into());
+        return Err(
+            "has no text: no paragraph is left once markup and blank lines are removed".into(),
+        );
     }
     let title = match draft.title.as_deref().map(str::trim) {
         Some(t) if !t.is_empty() => t.to_string(),
@@ -433,7 +475,9 @@ fn finish(draft: Draft, fields: Fields, opts: &ReadOptions, drop_title_paragraph
     if drop_title_paragraph && paragraphs.len() > 1 && paragraphs[0] == title {
         paragraphs.remove(0);
     }
-    let lang = draft.lang.unwrap_or_else(|| detect_lang(&title, &paragraphs));
+    let lang = draft
+        .lang
+        .unwrap_or_else(|| detect_lang(&title, &paragraphs));
     let doc = Document {
         id: fields.id,
         title,

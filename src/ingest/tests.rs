@@ -15,7 +15,12 @@ fn fixtures() -> PathBuf {
 fn input(path: PathBuf, format: Format) -> Input {
     let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    Input { path, format, bytes, root }
+    Input {
+        path,
+        format,
+        bytes,
+        root,
+    }
 }
 
 /// Reads a whole input, returning its records and how reading ended.
@@ -33,7 +38,12 @@ fn read_all(input: &Input, opts: &ReadOptions) -> (Vec<Record>, Result<()>) {
 fn render(records: &[Record]) -> serde_json::Value {
     let base = fixtures();
     let at = |l: &Location| {
-        let file = l.file.strip_prefix(&base).unwrap_or(&l.file).display().to_string();
+        let file = l
+            .file
+            .strip_prefix(&base)
+            .unwrap_or(&l.file)
+            .display()
+            .to_string();
         match l.line {
             Some(n) => format!("{file}:{n}"),
             None => file,
@@ -44,7 +54,10 @@ fn render(records: &[Record]) -> serde_json::Value {
         .map(|r| match &r.result {
             Ok(doc) => json!({ "at": at(&r.location), "doc": doc }),
             Err(Error::BadInput { location, message }) => {
-                assert_eq!(location, &r.location, "the error's location is the record's");
+                assert_eq!(
+                    location, &r.location,
+                    "the error's location is the record's"
+                );
                 json!({ "at": at(&r.location), "error": message })
             }
             Err(other) => json!({ "at": at(&r.location), "unexpected": other.to_string() }),
@@ -95,7 +108,11 @@ fn oversized_document_is_rejected_and_reading_goes_on() {
     let mut file = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
     let filler = "x".repeat(50 * 1024 * 1024 - 40);
     writeln!(file, r#"{{"id": "big", "paragraphs": ["{filler}"]}}"#).expect("write");
-    writeln!(file, r#"{{"id": "small", "paragraphs": ["after the big one"]}}"#).expect("write");
+    writeln!(
+        file,
+        r#"{{"id": "small", "paragraphs": ["after the big one"]}}"#
+    )
+    .expect("write");
     drop(file.into_inner().expect("flush"));
     let (records, end) = read_all(&input(path, Format::Jsonl), &ReadOptions::default());
     assert!(end.is_ok());
@@ -106,14 +123,27 @@ fn oversized_document_is_rejected_and_reading_goes_on() {
     };
     insta::assert_snapshot!(message, @"document is 50.0 MB, over the 8.0 MB limit; split it or raise --max-doc-bytes");
     assert_eq!(records[1].location.line, Some(2));
-    assert_eq!(records[1].result.as_ref().map(|d| d.id.as_str()).ok(), Some("small"));
+    assert_eq!(
+        records[1].result.as_ref().map(|d| d.id.as_str()).ok(),
+        Some("small")
+    );
 
     // The limit is the option's, and applies to files too.
     let small = ReadOptions { max_doc_bytes: 100 };
     let txt = input(fixtures().join("dir/notes/plain.txt"), Format::Text);
     let (records, _) = read_all(&txt, &small);
-    let message = records[0].result.as_ref().err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(message.ends_with("document is 301 bytes, over the 100 bytes limit; split it or raise --max-doc-bytes"), "{message}");
+    let message = records[0]
+        .result
+        .as_ref()
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        message.ends_with(
+            "document is 301 bytes, over the 100 bytes limit; split it or raise --max-doc-bytes"
+        ),
+        "{message}"
+    );
 }
 
 #[test]
@@ -123,19 +153,34 @@ fn corrupt_gzip_midway_ends_the_input_after_the_good_records() {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     for i in 0..20_000 {
         // Varied text, so the compressed stream is long enough to cut in the middle.
-        writeln!(gz, r#"{{"id": "n{i}", "paragraphs": ["record {i} {}"]}}"#, i * 7919 % 104_729).expect("write");
+        writeln!(
+            gz,
+            r#"{{"id": "n{i}", "paragraphs": ["record {i} {}"]}}"#,
+            i * 7919 % 104_729
+        )
+        .expect("write");
     }
     let mut bytes = gz.finish().expect("finish");
     let cut = bytes.len() / 2;
     bytes.truncate(cut);
     std::fs::write(&path, &bytes).expect("write");
     let (records, end) = read_all(&input(path, Format::Jsonl), &ReadOptions::default());
-    assert!(!records.is_empty() && records.len() < 20_000, "{}", records.len());
-    assert!(records.iter().all(|r| r.result.is_ok()), "no record is made of the broken part");
+    assert!(
+        !records.is_empty() && records.len() < 20_000,
+        "{}",
+        records.len()
+    );
+    assert!(
+        records.iter().all(|r| r.result.is_ok()),
+        "no record is made of the broken part"
+    );
     match end {
         Err(Error::BadInput { location, message }) => {
             assert_eq!(location.line, Some(records.len() as u64 + 1));
-            assert!(message.starts_with("the gzip stream is corrupt or truncated here"), "{message}");
+            assert!(
+                message.starts_with("the gzip stream is corrupt or truncated here"),
+                "{message}"
+            );
         }
         other => panic!("expected a corrupt-stream error, got {other:?}"),
     }
@@ -147,7 +192,11 @@ fn sink_can_stop_reading() {
     let mut seen = 0;
     let end = read_input(&excerpt, &ReadOptions::default(), &mut |_| {
         seen += 1;
-        if seen == 2 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        if seen == 2 {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
     });
     assert!(end.is_ok());
     assert_eq!(seen, 2);
@@ -160,7 +209,12 @@ fn discovers_inputs_in_a_stable_order_and_skips_the_rest() {
     let listed: Vec<String> = found
         .iter()
         .map(|i| {
-            let rel = i.path.strip_prefix(&dir).unwrap_or(&i.path).display().to_string();
+            let rel = i
+                .path
+                .strip_prefix(&dir)
+                .unwrap_or(&i.path)
+                .display()
+                .to_string();
             assert_eq!(i.root, dir);
             assert!(i.bytes > 0);
             format!("{rel} {}", i.format.as_str())
@@ -189,22 +243,46 @@ fn discovers_inputs_in_a_stable_order_and_skips_the_rest() {
 #[test]
 fn discover_names_a_missing_path_and_sniffs_named_files() {
     let missing = fixtures().join("no/such/file.jsonl");
-    let err = discover(std::slice::from_ref(&missing)).err().map(|e| e.to_string()).unwrap_or_default();
-    assert_eq!(err, format!("input file or directory not found: {}", missing.display()));
+    let err = discover(std::slice::from_ref(&missing))
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert_eq!(
+        err,
+        format!("input file or directory not found: {}", missing.display())
+    );
 
     let dir = tempfile::tempdir().expect("tempdir");
     let cases = [
-        ("dump.data", b"\x1f\x8b\x08\x00rest".as_slice(), Some(Format::Jsonl)),
-        ("dump", b"\n{\"id\": \"a\"}\n".as_slice(), Some(Format::Jsonl)),
-        ("page", b"<!DOCTYPE html><html></html>".as_slice(), Some(Format::Html)),
-        ("feed", b"<?xml version=\"1.0\"?><rss version=\"2.0\"></rss>".as_slice(), Some(Format::Feed)),
+        (
+            "dump.data",
+            b"\x1f\x8b\x08\x00rest".as_slice(),
+            Some(Format::Jsonl),
+        ),
+        (
+            "dump",
+            b"\n{\"id\": \"a\"}\n".as_slice(),
+            Some(Format::Jsonl),
+        ),
+        (
+            "page",
+            b"<!DOCTYPE html><html></html>".as_slice(),
+            Some(Format::Html),
+        ),
+        (
+            "feed",
+            b"<?xml version=\"1.0\"?><rss version=\"2.0\"></rss>".as_slice(),
+            Some(Format::Feed),
+        ),
         ("README", b"just words".as_slice(), Some(Format::Text)),
         ("blob.bin", b"\x00\xff\xfe\x01".as_slice(), None),
     ];
     for (name, content, want) in cases {
         let path = dir.path().join(name);
         std::fs::write(&path, content).expect("write");
-        let got = discover(std::slice::from_ref(&path)).map(|inputs| inputs[0].format).ok();
+        let got = discover(std::slice::from_ref(&path))
+            .map(|inputs| inputs[0].format)
+            .ok();
         assert_eq!(got, want, "{name}");
         assert_eq!(got.map(|_| ()).is_none(), discover(&[path]).is_err());
     }
@@ -230,9 +308,24 @@ fn reads_a_directory_of_text_markdown_html_and_feeds() {
 fn hostile_html_yields_only_its_visible_text() {
     let page = input(fixtures().join("dir/pages/hostile.html"), Format::Html);
     let (records, _) = read_all(&page, &ReadOptions::default());
-    let doc = records.into_iter().next().and_then(|r| r.result.ok()).expect("a document");
+    let doc = records
+        .into_iter()
+        .next()
+        .and_then(|r| r.result.ok())
+        .expect("a document");
     let text = format!("{}\n{}", doc.title, doc.body());
-    for banned in ["alert", "xss", "cookie", "javascript", "secret", "Submit", "template text", "iframe fallback", "svg text", "display:none"] {
+    for banned in [
+        "alert",
+        "xss",
+        "cookie",
+        "javascript",
+        "secret",
+        "Submit",
+        "template text",
+        "iframe fallback",
+        "svg text",
+        "display:none",
+    ] {
         assert!(!text.contains(banned), "{banned:?} leaked into {text:?}");
     }
     assert!(text.contains("Visible text stays."), "{text}");
@@ -244,11 +337,42 @@ fn pathological_html_does_not_crash_or_hang() {
     let dir = tempfile::tempdir().expect("tempdir");
     // (file, markup, whether it should yield a document)
     let cases = [
-        ("deep.html", format!("{}deep text{}", "<div>".repeat(100_000), "</div>".repeat(100_000)), false),
-        ("unclosed.html", format!("{}tail", "<p><b><i><table><tr><td>".repeat(2_000)), false),
-        ("nested.html", format!("{}nested text{}", "<div><span>".repeat(400), "</span></div>".repeat(400)), true),
-        ("soup.html", format!("{}soup", "<p>para<br><li>item<img src=x><td>cell".repeat(5_000)), true),
-        ("garbage.html", "<<<>>>&&&;;;<!--<!-- --><![CDATA[x]]></p></p></html>&#xFFFFFFFF;&#0;".repeat(1_000), true),
+        (
+            "deep.html",
+            format!(
+                "{}deep text{}",
+                "<div>".repeat(100_000),
+                "</div>".repeat(100_000)
+            ),
+            false,
+        ),
+        (
+            "unclosed.html",
+            format!("{}tail", "<p><b><i><table><tr><td>".repeat(2_000)),
+            false,
+        ),
+        (
+            "nested.html",
+            format!(
+                "{}nested text{}",
+                "<div><span>".repeat(400),
+                "</span></div>".repeat(400)
+            ),
+            true,
+        ),
+        (
+            "soup.html",
+            format!(
+                "{}soup",
+                "<p>para<br><li>item<img src=x><td>cell".repeat(5_000)
+            ),
+            true,
+        ),
+        (
+            "garbage.html",
+            "<<<>>>&&&;;;<!--<!-- --><![CDATA[x]]></p></p></html>&#xFFFFFFFF;&#0;".repeat(1_000),
+            true,
+        ),
     ];
     for (name, html, readable) in cases {
         let path = dir.path().join(name);
@@ -260,7 +384,10 @@ fn pathological_html_does_not_crash_or_hang() {
             Ok(_) => assert!(readable, "{name} should be refused"),
             Err(e) => {
                 assert!(!readable, "{name}: {e}");
-                assert!(e.to_string().contains("nests elements more than 1024 deep"), "{e}");
+                assert!(
+                    e.to_string().contains("nests elements more than 1024 deep"),
+                    "{e}"
+                );
             }
         }
     }
@@ -269,15 +396,34 @@ fn pathological_html_does_not_crash_or_hang() {
 #[test]
 fn markdown_inline_markup_is_stripped_minimally() {
     let cases = [
-        ("**bold** and *em* and __strong__ and _em_", "bold and em and strong and em"),
-        ("a [link](http://x.com/a_b) and ![alt](i.png)", "a link and alt"),
-        ("ref [text][r] and bare [brackets]", "ref text and bare [brackets]"),
-        ("keep snake_case_name and 2 * 3 and a*b", "keep snake_case_name and 2 * 3 and a*b"),
+        (
+            "**bold** and *em* and __strong__ and _em_",
+            "bold and em and strong and em",
+        ),
+        (
+            "a [link](http://x.com/a_b) and ![alt](i.png)",
+            "a link and alt",
+        ),
+        (
+            "ref [text][r] and bare [brackets]",
+            "ref text and bare [brackets]",
+        ),
+        (
+            "keep snake_case_name and 2 * 3 and a*b",
+            "keep snake_case_name and 2 * 3 and a*b",
+        ),
         ("code `a_b *c*` stays", "code a_b *c* stays"),
         ("~~gone~~ marks, \\*escaped\\*", "gone marks, *escaped*"),
         ("中文*强调*文字", "中文强调文字"),
-        ("<https://example.com/x> autolink", "https://example.com/x autolink"),
+        (
+            "<https://example.com/x> autolink",
+            "https://example.com/x autolink",
+        ),
         ("[unclosed](paren", "[unclosed](paren"),
+        (
+            "[![badge](b.svg)](https://ci) and [**bold link**](u)",
+            "badge and bold link",
+        ),
     ];
     for (input, want) in cases {
         assert_eq!(text::strip_inline(input), want, "{input:?}");
@@ -287,7 +433,10 @@ fn markdown_inline_markup_is_stripped_minimally() {
 #[test]
 fn file_ids_are_relative_to_the_named_directory() {
     let inputs = discover(&[fixtures().join("dir")]).expect("discover");
-    let page = inputs.iter().find(|i| i.path.ends_with("article.html")).expect("article");
+    let page = inputs
+        .iter()
+        .find(|i| i.path.ends_with("article.html"))
+        .expect("article");
     let (records, _) = read_all(page, &ReadOptions::default());
     let doc = docs(records).pop().expect("doc");
     assert_eq!(doc.id, "file:pages/article.html");

@@ -16,7 +16,9 @@ pub(super) fn plain(bytes: &[u8]) -> Result<Draft, String> {
     let text = utf8(bytes)?;
     let mut lines = text.lines().skip_while(|l| l.trim().is_empty());
     let title = match (lines.next(), lines.next()) {
-        (Some(first), Some(second)) if second.trim().is_empty() && first.trim().chars().count() <= 80 => {
+        (Some(first), Some(second))
+            if second.trim().is_empty() && first.trim().chars().count() <= 80 =>
+        {
             Some(first.trim().to_string())
         }
         _ => None,
@@ -30,7 +32,11 @@ pub(super) fn plain(bytes: &[u8]) -> Result<Draft, String> {
         join_line(&mut current, line);
     }
     flush(&mut current, &mut paragraphs);
-    Ok(Draft { title, paragraphs, ..Draft::default() })
+    Ok(Draft {
+        title,
+        paragraphs,
+        ..Draft::default()
+    })
 }
 
 fn utf8(bytes: &[u8]) -> Result<&str, String> {
@@ -57,7 +63,9 @@ pub(super) fn markdown(bytes: &[u8]) -> Result<Draft, String> {
     let published_at = match front.date {
         None => None,
         Some(value) => Some(parse_datetime(&value).map_err(|e| match e {
-            Error::BadDate { value, hint } => format!("front matter date {value:?} is not a date; {hint}"),
+            Error::BadDate { value, hint } => {
+                format!("front matter date {value:?} is not a date; {hint}")
+            }
             other => other.to_string(),
         })?),
     };
@@ -130,7 +138,12 @@ pub(super) fn markdown(bytes: &[u8]) -> Result<Draft, String> {
     }
     finish_block(&mut current, &mut current_lines, &mut blocks);
     flush(&mut code, &mut blocks);
-    Ok(Draft { title, published_at, paragraphs: blocks, ..Draft::default() })
+    Ok(Draft {
+        title,
+        published_at,
+        paragraphs: blocks,
+        ..Draft::default()
+    })
 }
 
 #[derive(Default)]
@@ -143,7 +156,10 @@ struct FrontMatter {
 /// `title:` and `date:` lines.
 fn front_matter(text: &str) -> (FrontMatter, &str) {
     let mut front = FrontMatter::default();
-    let Some(rest) = text.strip_prefix("---\n").or_else(|| text.strip_prefix("---\r\n")) else {
+    let Some(rest) = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+    else {
         return (front, text);
     };
     let mut offset = 0;
@@ -187,11 +203,16 @@ fn is_setext_rule(line: &str) -> bool {
 
 fn is_thematic_break(line: &str) -> bool {
     let marks: Vec<u8> = line.bytes().filter(|b| *b != b' ').collect();
-    marks.len() >= 3 && [b'-', b'*', b'_'].iter().any(|m| marks.iter().all(|b| b == m))
+    marks.len() >= 3
+        && [b'-', b'*', b'_']
+            .iter()
+            .any(|m| marks.iter().all(|b| b == m))
 }
 
 fn is_table_rule(line: &str) -> bool {
-    line.contains('-') && line.contains('|') && line.bytes().all(|b| matches!(b, b'|' | b'-' | b':' | b' '))
+    line.contains('-')
+        && line.contains('|')
+        && line.bytes().all(|b| matches!(b, b'|' | b'-' | b':' | b' '))
 }
 
 fn is_link_definition(line: &str) -> bool {
@@ -250,40 +271,43 @@ pub(super) fn strip_inline(s: &str) -> String {
     // Links, images and autolinks.
     let mut i = 0;
     while i < n {
-        if literal[i] {
+        if literal[i] || skip[i] {
             i += 1;
             continue;
         }
-        if chars[i] == '[' {
-            if let Some(close) = matching(&chars, &literal, i, '[', ']') {
-                let after = close + 1;
-                let target_end = match chars.get(after) {
-                    Some('(') => matching(&chars, &literal, after, '(', ')'),
-                    Some('[') => matching(&chars, &literal, after, '[', ']'),
-                    _ => None,
-                };
-                if let Some(end) = target_end {
-                    skip[i] = true;
-                    if i > 0 && chars[i - 1] == '!' && !literal[i - 1] {
-                        skip[i - 1] = true;
-                    }
-                    (close..=end).for_each(|k| skip[k] = true);
-                    i = close;
-                    continue;
+        if chars[i] == '['
+            && let Some(close) = matching(&chars, &literal, i, '[', ']')
+        {
+            let after = close + 1;
+            let target_end = match chars.get(after) {
+                Some('(') => matching(&chars, &literal, after, '(', ')'),
+                Some('[') => matching(&chars, &literal, after, '[', ']'),
+                _ => None,
+            };
+            if let Some(end) = target_end {
+                skip[i] = true;
+                if i > 0 && chars[i - 1] == '!' && !literal[i - 1] {
+                    skip[i - 1] = true;
                 }
+                (close..=end).for_each(|k| skip[k] = true);
+                // The text inside may hold an image or emphasis of its own.
+                i += 1;
+                continue;
             }
         }
         if chars[i] == '<' {
             let rest: String = chars[i + 1..n.min(i + 9)].iter().collect();
-            if rest.starts_with("http://") || rest.starts_with("https:/") || rest.starts_with("mailto:") {
-                if let Some(end) = (i + 1..n).find(|&k| chars[k] == '>' || chars[k] == ' ') {
-                    if chars[end] == '>' {
-                        skip[i] = true;
-                        skip[end] = true;
-                        i = end + 1;
-                        continue;
-                    }
-                }
+            let is_url = ["http://", "https:/", "mailto:"]
+                .iter()
+                .any(|p| rest.starts_with(p));
+            if is_url
+                && let Some(end) = (i + 1..n).find(|&k| chars[k] == '>' || chars[k] == ' ')
+                && chars[end] == '>'
+            {
+                skip[i] = true;
+                skip[end] = true;
+                i = end + 1;
+                continue;
             }
         }
         i += 1;
@@ -306,17 +330,21 @@ pub(super) fn strip_inline(s: &str) -> String {
         let before = if i == 0 { None } else { Some(chars[i - 1]) };
         let after = chars.get(i + run).copied();
         let intraword = |x: Option<char>| x.is_some_and(char::is_alphanumeric);
-        let can_open = after.is_some_and(|a| !a.is_whitespace()) && !(c == '_' && intraword(before));
-        let can_close = before.is_some_and(|b| !b.is_whitespace()) && !(c == '_' && intraword(after));
-        if can_close {
-            if let Some(pos) = openers.iter().rposition(|&(_, len, mark)| mark == c && len == run) {
-                let (start, len, _) = openers[pos];
-                (start..start + len).for_each(|k| skip[k] = true);
-                (i..i + run).for_each(|k| skip[k] = true);
-                openers.truncate(pos);
-                i += run;
-                continue;
-            }
+        let can_open =
+            after.is_some_and(|a| !a.is_whitespace()) && !(c == '_' && intraword(before));
+        let can_close =
+            before.is_some_and(|b| !b.is_whitespace()) && !(c == '_' && intraword(after));
+        if can_close
+            && let Some(pos) = openers
+                .iter()
+                .rposition(|&(_, len, mark)| mark == c && len == run)
+        {
+            let (start, len, _) = openers[pos];
+            (start..start + len).for_each(|k| skip[k] = true);
+            (i..i + run).for_each(|k| skip[k] = true);
+            openers.truncate(pos);
+            i += run;
+            continue;
         }
         if can_open {
             openers.push((i, run, c));
@@ -324,12 +352,20 @@ pub(super) fn strip_inline(s: &str) -> String {
         i += run;
     }
 
-    let out: String = chars.iter().zip(&skip).filter(|(_, s)| !**s).map(|(c, _)| *c).collect();
+    let out: String = chars
+        .iter()
+        .zip(&skip)
+        .filter(|(_, s)| !**s)
+        .map(|(c, _)| *c)
+        .collect();
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn run_length(chars: &[char], start: usize) -> usize {
-    chars[start..].iter().take_while(|&&c| c == chars[start]).count()
+    chars[start..]
+        .iter()
+        .take_while(|&&c| c == chars[start])
+        .count()
 }
 
 /// The start of the next run of exactly `len` marks `c` at or after `from`.
@@ -350,7 +386,13 @@ fn find_run(chars: &[char], from: usize, c: char, len: usize) -> Option<usize> {
 }
 
 /// The index of the bracket closing the one at `open`, counting nesting.
-fn matching(chars: &[char], literal: &[bool], open: usize, left: char, right: char) -> Option<usize> {
+fn matching(
+    chars: &[char],
+    literal: &[bool],
+    open: usize,
+    left: char,
+    right: char,
+) -> Option<usize> {
     let mut depth = 0usize;
     for (k, &c) in chars.iter().enumerate().skip(open) {
         if literal[k] {

@@ -49,7 +49,7 @@ fn a_query_without_spaces_finds_its_words_apart() {
 fn or_and_exclusion_work_in_chinese_and_english() {
     let a = search(&["稀土"])["total"].as_u64().unwrap_or(0);
     let b = search(&["锂电池"])["total"].as_u64().unwrap_or(0);
-    let both = search(&["稀土", "锂电池"])["total"].as_u64().unwrap_or(0);
+    let both = search(&["稀土 锂电池"])["total"].as_u64().unwrap_or(0);
     let either = search(&["稀土 OR 锂电池"])["total"].as_u64().unwrap_or(0);
     assert_eq!(either, a + b - both);
     let excl = search(&["稀土 -锂电池"])["total"].as_u64().unwrap_or(0);

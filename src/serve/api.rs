@@ -1,0 +1,496 @@
+//! api: what does the JSON API under /api answer, and to whom?
+//!
+//! One handler per endpoint, all listed in [`api_routes`] — the single list the router is built
+//! from and that the OpenAPI document (assets/openapi.json) is checked against. Read endpoints
+//! run on the read pool; write endpoints (ingest, workflow changes and runs) require
+//! `Authorization: Bearer <serve.token>` and run on the writing engine. Every error is JSON
+//! `{code, message}`. Handlers translate HTTP to library calls and must not hold logic of their
+//! own beyond parsing parameters.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, delete, get, post, put};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::dates;
+use crate::document::Lang;
+use crate::engine::{IngestOptions, format_when};
+use crate::search::{MatchMode, SearchRequest, SortOrder};
+use crate::workflow::render;
+use crate::workflow::{self, DigestChoice, WorkflowInput, Workflows};
+
+use super::{ApiError, AppState};
+
+/// The OpenAPI 3.1 document describing every route of [`api_routes`].
+pub const OPENAPI_JSON: &str = include_str!("assets/openapi.json");
+
+/// Most hits one search request may ask for.
+pub const MAX_LIMIT: usize = 100;
+/// Deepest offset a search may page to.
+pub const MAX_OFFSET: usize = 10_000;
+
+/// One API endpoint: method, path (axum and OpenAPI share the `{param}` syntax), whether it
+/// writes (and so needs the token), and its handler.
+pub struct ApiRoute {
+    pub method: Method,
+    pub path: &'static str,
+    pub write: bool,
+    pub handler: MethodRouter<AppState>,
+}
+
+/// Every API endpoint. The router is built from this list, so the list is the router.
+pub fn api_routes(state: &AppState) -> Vec<ApiRoute> {
+    let read = |method: Method, path: &'static str, handler: MethodRouter<AppState>| ApiRoute { method, path, write: false, handler };
+    let write = |method: Method, path: &'static str, handler: MethodRouter<AppState>| ApiRoute {
+        method,
+        path,
+        write: true,
+        handler: handler.layer(middleware::from_fn_with_state(state.clone(), require_token)),
+    };
+    vec![
+        read(Method::GET, "/api/health", get(health)),
+        read(Method::GET, "/api/openapi.json", get(openapi)),
+        read(Method::GET, "/api/search", get(search)),
+        read(Method::GET, "/api/documents/{id}", get(document)),
+        read(Method::GET, "/api/documents/{id}/digest", get(digest)),
+        write(Method::POST, "/api/ingest", post(ingest)),
+        read(Method::GET, "/api/workflows", get(list_workflows)),
+        write(Method::POST, "/api/workflows", post(create_workflow)),
+        read(Method::GET, "/api/workflows/{name}", get(show_workflow)),
+        write(Method::PUT, "/api/workflows/{name}", put(update_workflow)),
+        write(Method::DELETE, "/api/workflows/{name}", delete(delete_workflow)),
+        write(Method::POST, "/api/workflows/{name}/run", post(run_workflow)),
+        read(Method::GET, "/api/workflows/{name}/page", get(workflow_page)),
+        read(Method::GET, "/api/workflows/{name}/feed.atom", get(workflow_feed)),
+    ]
+}
+
+/// Compares in time independent of where the first difference is.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let Some(token) = state.config().serve.token.as_deref().filter(|t| !t.is_empty()) else {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "writes_disabled",
+            "this server has no token configured, so write endpoints are off; set serve.token (or DOSSIER_TOKEN) and send it as `Authorization: Bearer <token>`",
+        )
+        .into_response();
+    };
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim);
+    match given {
+        Some(g) if same_secret(g.as_bytes(), token.as_bytes()) => next.run(req).await,
+        Some(_) => {
+            let mut res = ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "the bearer token is wrong").into_response();
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+            res
+        }
+        None => {
+            let mut res = ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "this endpoint writes; send `Authorization: Bearer <serve.token>`",
+            )
+            .into_response();
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+            res
+        }
+    }
+}
+
+/// A request body, or the JSON error for one that is too large or unreadable.
+fn body_or_error(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, ApiError> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("the request body is larger than the limit of {limit} bytes (serve.max_body_bytes); send fewer documents per request"),
+            )
+        } else {
+            ApiError::new(rejection.status(), "bad_body", rejection.body_text())
+        }
+    })
+}
+
+fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("the JSON body is invalid: {e}")))
+}
+
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    version: &'static str,
+    documents: u64,
+    index_documents: u64,
+    last_ingest: Option<DateTime<Utc>>,
+}
+
+async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+    let footer = state.footer().await?;
+    let index_documents = state.read(|r| Ok(r.index.num_docs())).await?;
+    Ok(Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+        documents: footer.documents,
+        index_documents,
+        last_ingest: footer.last_ingest,
+    }))
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON).into_response()
+}
+
+/// Parses search parameters as the CLI names them: `q`, `sort`, `match`, `since`, `until`,
+/// `source` (repeatable), `lang`, `limit`, `offset`. `extra` names further keys the caller
+/// reads itself; any other key is an error, so a typo does not silently widen a search.
+pub fn search_request(params: &[(String, String)], extra: &[&str]) -> Result<SearchRequest, ApiError> {
+    let mut r = SearchRequest { limit: 10, ..Default::default() };
+    let mut query = None;
+    for (k, v) in params {
+        let v = v.trim();
+        match k.as_str() {
+            "q" => query = Some(v.to_string()),
+            "sort" => {
+                r.sort = match v {
+                    "" | "newest" => SortOrder::Newest,
+                    "relevance" => SortOrder::Relevance,
+                    _ => return Err(ApiError::bad_request(format!("sort={v:?}: use newest or relevance"))),
+                }
+            }
+            "match" => {
+                r.match_mode = match v {
+                    "" | "all" => MatchMode::All,
+                    "any" => MatchMode::Any,
+                    _ => return Err(ApiError::bad_request(format!("match={v:?}: use all or any"))),
+                }
+            }
+            "since" if !v.is_empty() => r.since = Some(dates::parse_bound(v, false)?),
+            "until" if !v.is_empty() => r.until = Some(dates::parse_bound(v, true)?),
+            "since" | "until" => {}
+            "source" => {
+                if !v.is_empty() {
+                    r.sources.push(v.to_string());
+                }
+            }
+            "lang" if !v.is_empty() => {
+                r.lang = Some(Lang::parse(v).ok_or_else(|| ApiError::bad_request(format!("lang={v:?}: use zh or en")))?)
+            }
+            "lang" => {}
+            "limit" => {
+                r.limit = v.parse().map_err(|_| ApiError::bad_request(format!("limit={v:?} is not a number")))?;
+                if r.limit == 0 || r.limit > MAX_LIMIT {
+                    return Err(ApiError::bad_request(format!("limit={v} must be from 1 to {MAX_LIMIT}")));
+                }
+            }
+            "offset" => {
+                r.offset = v.parse().map_err(|_| ApiError::bad_request(format!("offset={v:?} is not a number")))?;
+                if r.offset > MAX_OFFSET {
+                    return Err(ApiError::bad_request(format!("offset={v} is past the deepest page ({MAX_OFFSET})")));
+                }
+            }
+            k if extra.contains(&k) => {}
+            k => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown parameter {k:?}; the search takes q, sort, match, since, until, source, lang, limit, offset"
+                )));
+            }
+        }
+    }
+    r.query = query.ok_or_else(|| ApiError::bad_request("the parameter q (the query) is missing; use q=* for every document"))?;
+    Ok(r)
+}
+
+async fn search(
+    State(state): State<AppState>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let request = search_request(&params, &[])?;
+    let results = state.read(move |r| crate::search::search(r.index, r.store, &request)).await?;
+    Ok(Json(results).into_response())
+}
+
+#[derive(Serialize)]
+struct Paragraph<'a> {
+    n: usize,
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct DocumentView<'a> {
+    id: &'a str,
+    title: &'a str,
+    source: &'a str,
+    published_at: Option<DateTime<Utc>>,
+    when: String,
+    url: Option<&'a str>,
+    lang: Lang,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duplicate_of: Option<&'a str>,
+    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
+    meta: &'a serde_json::Value,
+    paragraphs: Vec<Paragraph<'a>>,
+}
+
+async fn document(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let stored = state
+        .read(move |r| r.store.get(&id)?.ok_or(crate::Error::NotFound { what: "document", name: id }))
+        .await?;
+    let d = &stored.doc;
+    let view = DocumentView {
+        id: &d.id,
+        title: &d.title,
+        source: &d.source,
+        published_at: d.published_at,
+        when: format_when(d.published_at),
+        url: d.url.as_deref(),
+        lang: d.lang,
+        duplicate_of: stored.duplicate_of.as_deref(),
+        meta: &d.meta,
+        paragraphs: d.paragraphs.iter().enumerate().map(|(i, p)| Paragraph { n: i + 1, text: p }).collect(),
+    };
+    Ok(Json(view).into_response())
+}
+
+/// The stored digest of a document, made (extractive) and stored first if it has none.
+pub(super) async fn digest_of(state: &AppState, id: String) -> Result<crate::digest::Digest, ApiError> {
+    let lookup = id.clone();
+    let stored = state
+        .read(move |r| {
+            if r.store.get(&lookup)?.is_none() {
+                return Err(crate::Error::NotFound { what: "document", name: lookup });
+            }
+            workflow::stored_digest(r.store, &lookup)
+        })
+        .await?;
+    match stored {
+        Some(d) => Ok(d),
+        None => state.write(move |engine| workflow::ensure_digest(engine, &id, &DigestChoice::default())).await,
+    }
+}
+
+async fn digest(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    Ok(Json(digest_of(&state, id).await?).into_response())
+}
+
+/// Turns a request body into JSONL: a JSON object is one record, a JSON array one record per
+/// element; anything else is taken as JSONL already.
+fn body_to_jsonl(headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let is_json = content_type.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Ok(body.to_vec());
+    }
+    let value: serde_json::Value = json_body(body)?;
+    let records = match value {
+        serde_json::Value::Array(items) => items,
+        v @ serde_json::Value::Object(_) => vec![v],
+        _ => return Err(ApiError::bad_request("a JSON body must be one document (an object) or an array of documents")),
+    };
+    let mut out = Vec::with_capacity(body.len());
+    for r in records {
+        serde_json::to_writer(&mut out, &r).map_err(|e| ApiError::internal(e.to_string()))?;
+        out.push(b'\n');
+    }
+    Ok(out)
+}
+
+async fn ingest(State(state): State<AppState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+    let body = body_or_error(body, state.config().serve.max_body_bytes)?;
+    let jsonl = body_to_jsonl(&headers, &body)?;
+    if jsonl.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request("the body is empty; send a JSON document or JSONL, one document a line"));
+    }
+    let summary = state
+        .write(move |engine| {
+            let dir = tempfile::tempdir().map_err(|e| crate::Error::io(std::env::temp_dir(), e))?;
+            let path = dir.path().join("body.jsonl");
+            std::fs::write(&path, &jsonl).map_err(|e| crate::Error::io(&path, e))?;
+            let mut summary = engine.ingest(
+                std::slice::from_ref(&path),
+                &IngestOptions::default(),
+                Arc::new(AtomicBool::new(false)),
+                &mut |_| {},
+            )?;
+            let shown = path.display().to_string();
+            for f in &mut summary.failures {
+                f.location = f.location.replacen(&shown, "body", 1);
+            }
+            Ok(summary)
+        })
+        .await?;
+    if summary.failed > 0 && summary.ingested + summary.updated + summary.unchanged == 0 {
+        let first: Vec<String> = summary.failures.iter().take(5).map(|f| format!("{}: {}", f.location, f.message)).collect();
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_input",
+            format!("no document was ingested; {} failed: {}", summary.failed, first.join("; ")),
+        ));
+    }
+    Ok(Json(summary).into_response())
+}
+
+async fn list_workflows(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let list = state.read(|r| Workflows::open(r.store)?.list()).await?;
+    Ok(Json(list).into_response())
+}
+
+fn workflow_location(name: &str) -> String {
+    format!("/api/workflows/{}", workflow::html::encode_segment(name))
+}
+
+async fn create_workflow(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+    let body = body_or_error(body, state.config().serve.max_body_bytes)?;
+    let input: WorkflowInput = json_body(&body)?;
+    let info = state
+        .write(move |engine| {
+            let wf = input.validate(engine.index().fields())?;
+            let w = Workflows::open(engine.store())?;
+            w.add(&wf)?;
+            w.info(&wf.name)
+        })
+        .await?;
+    let location = workflow_location(&info.workflow.name);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(info)).into_response())
+}
+
+async fn show_workflow(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, ApiError> {
+    let info = state.read(move |r| Workflows::open(r.store)?.info(&name)).await?;
+    Ok(Json(info).into_response())
+}
+
+async fn update_workflow(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body_or_error(body, state.config().serve.max_body_bytes)?;
+    let input: WorkflowInput = json_body(&body)?;
+    let info = state
+        .write(move |engine| {
+            let wf = input.validate(engine.index().fields())?;
+            let w = Workflows::open(engine.store())?;
+            w.update(&name, &wf)?;
+            w.info(&wf.name)
+        })
+        .await?;
+    Ok(Json(info).into_response())
+}
+
+async fn delete_workflow(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, ApiError> {
+    state.write(move |engine| Workflows::open(engine.store())?.remove(&name)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn run_workflow(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, ApiError> {
+    let outcome = state.write(move |engine| workflow::run(engine, &name)).await?;
+    Ok(Json(outcome).into_response())
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageParams {
+    limit: Option<usize>,
+}
+
+fn page_limit(p: &PageParams) -> Result<usize, ApiError> {
+    match p.limit {
+        None => Ok(workflow::DEFAULT_PAGE_LIMIT),
+        Some(n) if (1..=1000).contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::bad_request(format!("limit={n} must be from 1 to 1000"))),
+    }
+}
+
+async fn workflow_page(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(params): Query<PageParams>,
+) -> Result<Response, ApiError> {
+    let limit = page_limit(&params)?;
+    let page = state.read(move |r| Workflows::open(r.store)?.page(&name, limit)).await?;
+    let json = render::json(&page).map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
+}
+
+/// `http://<Host>` when the request's Host header is a plain host[:port], for absolute links in
+/// feeds (readers fetch them from elsewhere).
+pub(super) fn base_url(headers: &HeaderMap) -> Option<String> {
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let plain = !host.is_empty()
+        && host.len() <= 255
+        && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    plain.then(|| format!("http://{host}"))
+}
+
+async fn workflow_feed(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    Query(params): Query<PageParams>,
+) -> Result<Response, ApiError> {
+    let limit = page_limit(&params)?;
+    let page = state.read(move |r| Workflows::open(r.store)?.page(&name, limit)).await?;
+    let xml = render::atom(&page, base_url(&headers).as_deref());
+    Ok(([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], xml).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn search_parameters_as_the_cli_names_them() -> Result<(), String> {
+        let r = search_request(
+            &params(&[("q", "稀土"), ("sort", "relevance"), ("source", "a"), ("source", "b"), ("lang", "zh"), ("since", "2024-01-01"), ("limit", "20")]),
+            &[],
+        )
+        .map_err(|e| e.message)?;
+        assert_eq!(r.query, "稀土");
+        assert_eq!(r.sort, SortOrder::Relevance);
+        assert_eq!(r.sources, vec!["a", "b"]);
+        assert_eq!(r.lang, Some(Lang::Zh));
+        assert_eq!(r.limit, 20);
+        assert!(r.since.is_some());
+        for (bad, expect) in [
+            (vec![("q", "x"), ("limt", "3")], "unknown parameter \"limt\""),
+            (vec![("q", "x"), ("limit", "1000")], "from 1 to 100"),
+            (vec![("q", "x"), ("sort", "oldest")], "newest or relevance"),
+            (vec![("sort", "newest")], "q (the query) is missing"),
+            (vec![("q", "x"), ("since", "yesterday")], "cannot parse date"),
+        ] {
+            let err = search_request(&params(&bad), &[]).err().map(|e| e.message).unwrap_or_default();
+            assert!(err.contains(expect), "{bad:?}: {err}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret(b"abc", b"abc"));
+        assert!(!same_secret(b"abc", b"abd"));
+        assert!(!same_secret(b"abc", b"ab"));
+    }
+}

@@ -1,0 +1,741 @@
+//! workflow: which documents on a standing topic are new, and what does the topic's page say?
+//!
+//! A workflow is a named, saved search (any Unicode name, e.g. 稀土供应链) with optional source,
+//! language and date-window filters, a summarizer choice and an output language. Workflows, the
+//! documents each has collected and a record of every run live in the store's database, in
+//! tables this module creates itself (`workflows`, `workflow_runs`, `workflow_documents`).
+//! A run adds the matching documents that are new since the previous run (the first run takes
+//! the newest N), makes the digests they lack and records itself; the page lists the collected
+//! documents newest first, each with its digest, in the renderings of [`render`] and [`html`].
+//! This module must not parse input formats, print, or change documents.
+
+pub mod html;
+pub mod render;
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use tantivy::Term;
+use tantivy::collector::DocSetCollector;
+use tantivy::query::{BooleanQuery, Occur, Query, TermSetQuery};
+use tantivy::schema::Value;
+
+use crate::dates;
+use crate::digest::{Digest, DigestRequest, DocKind, ExtractiveSummarizer, Summarizer};
+use crate::document::{Document, Lang};
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::search::{self, MatchMode, SearchRequest, SortOrder};
+use crate::store::Store;
+
+/// How many documents a first run collects when the workflow does not say.
+pub const DEFAULT_FIRST_RUN: usize = 20;
+/// How many documents a page shows when the caller does not say.
+pub const DEFAULT_PAGE_LIMIT: usize = 50;
+/// Longest accepted workflow name, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS workflows (
+    id           INTEGER PRIMARY KEY,
+    name         TEXT NOT NULL UNIQUE,
+    definition   TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS workflow_runs (
+    id             INTEGER PRIMARY KEY,
+    workflow_id    INTEGER NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
+    ran_at         INTEGER NOT NULL,
+    max_seq        INTEGER NOT NULL,
+    new_documents  INTEGER NOT NULL,
+    digests_made   INTEGER NOT NULL,
+    digest_failures INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS workflow_runs_by_workflow ON workflow_runs(workflow_id, id);
+CREATE TABLE IF NOT EXISTS workflow_documents (
+    workflow_id  INTEGER NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
+    doc_id       TEXT NOT NULL,
+    run_id       INTEGER NOT NULL,
+    added_at     INTEGER NOT NULL,
+    PRIMARY KEY (workflow_id, doc_id)
+);
+"#;
+
+/// Which summarizer makes a workflow's digests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SummarizerChoice {
+    /// Offline sentence extraction: deterministic, quotes the source.
+    #[default]
+    Extractive,
+    /// The configured OpenAI-compatible endpoint (config `llm.*`).
+    Llm,
+}
+
+/// The language digests are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputLanguage {
+    /// English, as on the seed pages.
+    #[default]
+    En,
+    /// The document's own language.
+    Source,
+}
+
+impl OutputLanguage {
+    pub fn to_digest_lang(self) -> crate::digest::OutputLang {
+        match self {
+            OutputLanguage::En => crate::digest::OutputLang::English,
+            OutputLanguage::Source => crate::digest::OutputLang::Source,
+        }
+    }
+}
+
+/// A workflow's definition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Workflow {
+    pub name: String,
+    /// A search in the query language of `dossier search`.
+    pub query: String,
+    /// Only documents from these sources (any of them); empty for all.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    #[serde(default)]
+    pub lang: Option<Lang>,
+    /// Only documents published at or after this instant.
+    #[serde(default)]
+    pub since: Option<DateTime<Utc>>,
+    /// Only documents published at or before this instant.
+    #[serde(default)]
+    pub until: Option<DateTime<Utc>>,
+    /// Only documents published in the last N days before the run.
+    #[serde(default)]
+    pub within_days: Option<u32>,
+    #[serde(default)]
+    pub summarizer: SummarizerChoice,
+    #[serde(default)]
+    pub output_lang: OutputLanguage,
+    /// How many of the newest matching documents the first run collects.
+    pub first_run: usize,
+}
+
+/// A workflow as a user writes it (CLI flags, API body): dates as text in any form
+/// [`crate::dates`] accepts. [`WorkflowInput::validate`] turns it into a [`Workflow`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowInput {
+    pub name: String,
+    pub query: String,
+    #[serde(default)]
+    pub sources: Vec<String>,
+    #[serde(default)]
+    pub lang: Option<String>,
+    #[serde(default)]
+    pub since: Option<String>,
+    #[serde(default)]
+    pub until: Option<String>,
+    #[serde(default)]
+    pub within_days: Option<u32>,
+    #[serde(default)]
+    pub summarizer: Option<SummarizerChoice>,
+    #[serde(default)]
+    pub output_lang: Option<OutputLanguage>,
+    #[serde(default)]
+    pub first_run: Option<usize>,
+}
+
+fn bad_field(field: &str, message: impl Into<String>) -> Error {
+    Error::BadField { field: field.to_string(), message: message.into() }
+}
+
+impl WorkflowInput {
+    /// Checks every field and parses the dates; the error names the field and what to write.
+    /// `fields` are the search index's, to check that the query parses.
+    pub fn validate(self, fields: crate::index::Fields) -> Result<Workflow> {
+        let name = validate_name(&self.name)?;
+        let query = self.query.trim().to_string();
+        if query.is_empty() {
+            return Err(bad_field("query", "is empty; give the words to search for, as in `稀土 出口管制`"));
+        }
+        let lang = match self.lang.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+            Some(l) => Some(Lang::parse(l).ok_or_else(|| bad_field("lang", format!("{l:?} is not a language dossier knows; use zh or en")))?),
+            None => None,
+        };
+        let date = |field: &str, v: &Option<String>, end: bool| -> Result<Option<DateTime<Utc>>> {
+            match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                Some(s) => dates::parse_bound(s, end).map(Some).map_err(|e| bad_field(field, e.to_string())),
+                None => Ok(None),
+            }
+        };
+        let since = date("since", &self.since, false)?;
+        let until = date("until", &self.until, true)?;
+        if let (Some(s), Some(u)) = (since, until) {
+            if s > u {
+                return Err(bad_field("until", "is before since; swap them or drop one"));
+            }
+        }
+        if self.within_days == Some(0) {
+            return Err(bad_field("within_days", "is 0; give a number of days of at least 1, or leave it out"));
+        }
+        let first_run = self.first_run.unwrap_or(DEFAULT_FIRST_RUN);
+        if first_run == 0 || first_run > 1000 {
+            return Err(bad_field("first_run", format!("is {first_run}; give a number from 1 to 1000")));
+        }
+        let mut sources: Vec<String> =
+            self.sources.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+        sources.dedup();
+        let wf = Workflow {
+            name,
+            query,
+            sources,
+            lang,
+            since,
+            until,
+            within_days: self.within_days,
+            summarizer: self.summarizer.unwrap_or_default(),
+            output_lang: self.output_lang.unwrap_or_default(),
+            first_run,
+        };
+        // A query that cannot be parsed is refused now, not at the first run.
+        let request = wf.search_request(Utc::now(), 1);
+        search::compile(&request, fields).map_err(|e| bad_field("query", e.to_string()))?;
+        Ok(wf)
+    }
+}
+
+impl From<&Workflow> for WorkflowInput {
+    fn from(w: &Workflow) -> Self {
+        WorkflowInput {
+            name: w.name.clone(),
+            query: w.query.clone(),
+            sources: w.sources.clone(),
+            lang: w.lang.map(|l| l.as_str().to_string()),
+            since: w.since.map(|t| t.to_rfc3339()),
+            until: w.until.map(|t| t.to_rfc3339()),
+            within_days: w.within_days,
+            summarizer: Some(w.summarizer),
+            output_lang: Some(w.output_lang),
+            first_run: Some(w.first_run),
+        }
+    }
+}
+
+/// A name must be something a person can read and a URL can carry: not blank, no control
+/// characters, not too long. Any script is fine.
+pub fn validate_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(bad_field("name", "is empty; give the workflow a name, e.g. 稀土供应链"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(bad_field("name", "contains control characters (newline, tab, …); remove them"));
+    }
+    let n = name.chars().count();
+    if n > MAX_NAME_CHARS {
+        return Err(bad_field("name", format!("is {n} characters long; the limit is {MAX_NAME_CHARS}")));
+    }
+    Ok(name.to_string())
+}
+
+impl Workflow {
+    /// The search this workflow runs at `now` (the date window is relative to it).
+    pub fn search_request(&self, now: DateTime<Utc>, limit: usize) -> SearchRequest {
+        let mut since = self.since;
+        if let Some(days) = self.within_days {
+            let start = now - Duration::days(i64::from(days));
+            since = Some(since.map_or(start, |s| s.max(start)));
+        }
+        SearchRequest {
+            query: self.query.clone(),
+            sort: SortOrder::Newest,
+            match_mode: MatchMode::All,
+            since,
+            until: self.until,
+            sources: self.sources.clone(),
+            lang: self.lang,
+            limit,
+            offset: 0,
+        }
+    }
+}
+
+/// One recorded run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunRecord {
+    pub id: i64,
+    pub ran_at: DateTime<Utc>,
+    /// The highest store seq the run looked at: the next run looks only past it.
+    pub max_seq: i64,
+    pub new_documents: u64,
+    pub digests_made: u64,
+    pub digest_failures: u64,
+}
+
+/// A workflow with its bookkeeping, for listings.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkflowInfo {
+    #[serde(flatten)]
+    pub workflow: Workflow,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Documents collected so far.
+    pub documents: u64,
+    pub last_run: Option<RunRecord>,
+}
+
+/// A digest that could not be made during a run; the document stays on the page without one
+/// and the next run tries again.
+#[derive(Debug, Clone, Serialize)]
+pub struct DigestFailure {
+    pub id: String,
+    pub message: String,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunOutcome {
+    pub workflow: String,
+    /// The run's record; `None` when nothing had changed since the last run, so nothing was
+    /// recorded.
+    pub run: Option<RunRecord>,
+    pub first_run: bool,
+    /// Ids of the documents this run collected, newest first.
+    pub new_documents: Vec<String>,
+    pub digests_made: u64,
+    pub digest_failures: Vec<DigestFailure>,
+}
+
+impl RunOutcome {
+    pub fn changed(&self) -> bool {
+        self.run.is_some()
+    }
+}
+
+/// One document on a workflow's page.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub document: Document,
+    /// When a run collected it.
+    pub added_at: DateTime<Utc>,
+    pub digest: Option<Digest>,
+}
+
+/// A workflow's page: its definition, its last run and its documents newest first.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub workflow: Workflow,
+    pub last_run: Option<RunRecord>,
+    /// Documents collected in all (the page may show fewer).
+    pub total: u64,
+    pub entries: Vec<Entry>,
+}
+
+fn from_unix(t: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(t, 0).single().unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+}
+
+/// The workflow tables of one database.
+pub struct Workflows<'a> {
+    conn: &'a Connection,
+    store: &'a Store,
+}
+
+impl<'a> Workflows<'a> {
+    /// Opens the workflow tables of `store`, creating them if needed.
+    pub fn open(store: &'a Store) -> Result<Workflows<'a>> {
+        let conn = store.connection();
+        conn.execute_batch(SCHEMA)?;
+        Ok(Workflows { conn, store })
+    }
+
+    /// Saves a new workflow; a workflow of the same name is an error.
+    pub fn add(&self, wf: &Workflow) -> Result<()> {
+        if self.id_of(&wf.name)?.is_some() {
+            return Err(Error::AlreadyExists {
+                what: "workflow",
+                name: wf.name.clone(),
+                remedy: "choose another name, or change it with `dossier workflow edit`",
+            });
+        }
+        let now = Utc::now().timestamp();
+        self.conn.execute(
+            "INSERT INTO workflows (name, definition, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+            params![wf.name, serde_json::to_string(wf)?, now],
+        )?;
+        tracing::info!(workflow = %wf.name, "workflow added");
+        Ok(())
+    }
+
+    /// Replaces the definition of workflow `name` (which may rename it). Collected documents
+    /// and runs stay; a changed query or filter applies from the next run on.
+    pub fn update(&self, name: &str, wf: &Workflow) -> Result<()> {
+        let id = self.require(name)?;
+        if wf.name != name {
+            if let Some(other) = self.id_of(&wf.name)? {
+                if other != id {
+                    return Err(Error::AlreadyExists {
+                        what: "workflow",
+                        name: wf.name.clone(),
+                        remedy: "choose another name for the renamed workflow",
+                    });
+                }
+            }
+        }
+        self.conn.execute(
+            "UPDATE workflows SET name = ?2, definition = ?3, updated_at = ?4 WHERE id = ?1",
+            params![id, wf.name, serde_json::to_string(wf)?, Utc::now().timestamp()],
+        )?;
+        Ok(())
+    }
+
+    /// Deletes a workflow with its runs and collected list (documents and digests stay).
+    pub fn remove(&self, name: &str) -> Result<()> {
+        let id = self.require(name)?;
+        // Children first: foreign keys may be off on connections opened elsewhere.
+        self.conn.execute("DELETE FROM workflow_documents WHERE workflow_id = ?1", [id])?;
+        self.conn.execute("DELETE FROM workflow_runs WHERE workflow_id = ?1", [id])?;
+        self.conn.execute("DELETE FROM workflows WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    fn id_of(&self, name: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT id FROM workflows WHERE name = ?1")?
+            .query_row([name], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn require(&self, name: &str) -> Result<i64> {
+        self.id_of(name)?.ok_or_else(|| Error::NotFound { what: "workflow", name: name.to_string() })
+    }
+
+    /// One workflow's definition.
+    pub fn get(&self, name: &str) -> Result<Workflow> {
+        let json: String = self
+            .conn
+            .prepare_cached("SELECT definition FROM workflows WHERE name = ?1")?
+            .query_row([name], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| Error::NotFound { what: "workflow", name: name.to_string() })?;
+        Ok(serde_json::from_str(&json)?)
+    }
+
+    /// One workflow with its bookkeeping.
+    pub fn info(&self, name: &str) -> Result<WorkflowInfo> {
+        let id = self.require(name)?;
+        self.info_of(id)
+    }
+
+    fn info_of(&self, id: i64) -> Result<WorkflowInfo> {
+        let (json, created, updated): (String, i64, i64) = self.conn.query_row(
+            "SELECT definition, created_at, updated_at FROM workflows WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let documents: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM workflow_documents WHERE workflow_id = ?1",
+            [id],
+            |r| r.get(0),
+        )?;
+        Ok(WorkflowInfo {
+            workflow: serde_json::from_str(&json)?,
+            created_at: from_unix(created),
+            updated_at: from_unix(updated),
+            documents: documents as u64,
+            last_run: self.last_run(id)?,
+        })
+    }
+
+    /// Every workflow, by name.
+    pub fn list(&self) -> Result<Vec<WorkflowInfo>> {
+        let ids: Vec<i64> = self
+            .conn
+            .prepare("SELECT id FROM workflows ORDER BY name")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        ids.into_iter().map(|id| self.info_of(id)).collect()
+    }
+
+    fn last_run(&self, id: i64) -> Result<Option<RunRecord>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id, ran_at, max_seq, new_documents, digests_made, digest_failures
+                 FROM workflow_runs WHERE workflow_id = ?1 ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row([id], |r| {
+                Ok(RunRecord {
+                    id: r.get(0)?,
+                    ran_at: from_unix(r.get(1)?),
+                    max_seq: r.get(2)?,
+                    new_documents: r.get::<_, i64>(3)? as u64,
+                    digests_made: r.get::<_, i64>(4)? as u64,
+                    digest_failures: r.get::<_, i64>(5)? as u64,
+                })
+            })
+            .optional()?)
+    }
+
+    /// Every run of a workflow, newest first.
+    pub fn runs(&self, name: &str) -> Result<Vec<RunRecord>> {
+        let id = self.require(name)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT id, ran_at, max_seq, new_documents, digests_made, digest_failures
+             FROM workflow_runs WHERE workflow_id = ?1 ORDER BY id DESC",
+        )?;
+        let runs = stmt
+            .query_map([id], |r| {
+                Ok(RunRecord {
+                    id: r.get(0)?,
+                    ran_at: from_unix(r.get(1)?),
+                    max_seq: r.get(2)?,
+                    new_documents: r.get::<_, i64>(3)? as u64,
+                    digests_made: r.get::<_, i64>(4)? as u64,
+                    digest_failures: r.get::<_, i64>(5)? as u64,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(runs)
+    }
+
+    /// The workflow's page: its newest `limit` documents (published newest first, undated
+    /// last), each with its stored digest if it has one.
+    pub fn page(&self, name: &str, limit: usize) -> Result<Page> {
+        let id = self.require(name)?;
+        let info = self.info_of(id)?;
+        let rows: Vec<(String, i64)> = self
+            .conn
+            .prepare_cached(
+                "SELECT m.doc_id, m.added_at FROM workflow_documents m JOIN documents d ON d.id = m.doc_id
+                 WHERE m.workflow_id = ?1
+                 ORDER BY d.published_at IS NULL, d.published_at DESC, d.seq DESC LIMIT ?2",
+            )?
+            .query_map(params![id, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut entries = Vec::with_capacity(rows.len());
+        for (doc_id, added_at) in rows {
+            let Some(stored) = self.store.get(&doc_id)? else { continue };
+            entries.push(Entry {
+                document: stored.doc,
+                added_at: from_unix(added_at),
+                digest: stored_digest(self.store, &doc_id)?,
+            });
+        }
+        Ok(Page { workflow: info.workflow, last_run: info.last_run, total: info.documents, entries })
+    }
+
+    /// Collected documents without a stored digest.
+    fn members_without_digest(&self, id: i64) -> Result<Vec<String>> {
+        Ok(self
+            .conn
+            .prepare(
+                "SELECT m.doc_id FROM workflow_documents m
+                 JOIN documents d ON d.id = m.doc_id
+                 LEFT JOIN digests g ON g.doc_id = m.doc_id
+                 WHERE m.workflow_id = ?1 AND g.doc_id IS NULL
+                 ORDER BY d.published_at IS NULL, d.published_at DESC, d.seq DESC",
+            )?
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn members(&self, id: i64) -> Result<HashSet<String>> {
+        Ok(self
+            .conn
+            .prepare("SELECT doc_id FROM workflow_documents WHERE workflow_id = ?1")?
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Ids of documents stored after `after` (up to and including `upto`).
+    fn ids_in_seq_range(&self, after: i64, upto: i64) -> Result<Vec<String>> {
+        Ok(self
+            .conn
+            .prepare("SELECT id FROM documents WHERE seq > ?1 AND seq <= ?2")?
+            .query_map([after, upto], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// The stored digest of a document, if it has one.
+pub fn stored_digest(store: &Store, id: &str) -> Result<Option<Digest>> {
+    match store.digest_json(id)? {
+        Some((_, json)) => Ok(Some(serde_json::from_str(&json)?)),
+        None => Ok(None),
+    }
+}
+
+/// How one digest should be made.
+#[derive(Debug, Clone, Default)]
+pub struct DigestChoice {
+    pub summarizer: SummarizerChoice,
+    pub lang: OutputLanguage,
+    pub query: Option<String>,
+}
+
+/// Returns the document's stored digest, or makes, stores and returns one.
+pub fn ensure_digest(engine: &mut Engine, id: &str, choice: &DigestChoice) -> Result<Digest> {
+    if let Some(d) = stored_digest(engine.store(), id)? {
+        return Ok(d);
+    }
+    let stored = engine
+        .store()
+        .get(id)?
+        .ok_or_else(|| Error::NotFound { what: "document", name: id.to_string() })?;
+    match choice.summarizer {
+        SummarizerChoice::Extractive => {
+            let request = DigestRequest {
+                kind: stored.kind.as_deref().and_then(DocKind::parse),
+                query: choice.query.clone(),
+                lang: Some(choice.lang.to_digest_lang()),
+            };
+            let summarizer = Summarizer::Extractive(ExtractiveSummarizer::new());
+            let digest = summarizer.summarize(&stored.doc, &request)?;
+            let key = format!("{}:{}", summarizer.name(), stored.content_hash);
+            engine.store_mut().put_digest_json(id, &key, summarizer.name(), &serde_json::to_string(&digest)?)?;
+            Ok(digest)
+        }
+        SummarizerChoice::Llm => Err(Error::Config(
+            "LLM digests for workflows need the engine's digest support, which this build lacks; \
+             use --summarizer extractive"
+                .into(),
+        )),
+    }
+}
+
+/// Runs workflow `name`: collects the matching documents that are new since its last run (on
+/// the first run, the newest `first_run`), makes the digests its documents lack, and records
+/// the run. With nothing new it changes nothing and records nothing.
+pub fn run(engine: &mut Engine, name: &str) -> Result<RunOutcome> {
+    if engine.index_lag()? > 0 {
+        engine.catch_up()?;
+    }
+    let now = Utc::now();
+    let (id, wf, last) = {
+        let w = Workflows::open(engine.store())?;
+        let id = w.require(name)?;
+        (id, w.get(name)?, w.last_run(id)?)
+    };
+    let max_seq = engine.store().max_seq();
+    let first_run = last.is_none();
+    let new_ids: Vec<String> = match &last {
+        None => {
+            let results = search::search(engine.index(), engine.store(), &wf.search_request(now, wf.first_run))?;
+            results.hits.into_iter().map(|h| h.id).collect()
+        }
+        Some(prev) if max_seq > prev.max_seq => {
+            let w = Workflows::open(engine.store())?;
+            let candidates = w.ids_in_seq_range(prev.max_seq, max_seq)?;
+            let members = w.members(id)?;
+            let matching = matching_among(engine, &wf.search_request(now, 1), &candidates)?;
+            let mut fresh: Vec<String> = matching.into_iter().filter(|m| !members.contains(m)).collect();
+            // Newest first, as the page reads.
+            let mut dated: Vec<(Option<DateTime<Utc>>, i64, String)> = Vec::with_capacity(fresh.len());
+            for doc_id in fresh.drain(..) {
+                if let Some(d) = engine.store().get(&doc_id)? {
+                    dated.push((d.doc.published_at, d.seq, doc_id));
+                }
+            }
+            dated.sort_by(|a, b| b.0.is_some().cmp(&a.0.is_some()).then(b.0.cmp(&a.0)).then(b.1.cmp(&a.1)));
+            dated.into_iter().map(|(_, _, id)| id).collect()
+        }
+        Some(_) => Vec::new(),
+    };
+
+    // Collect the new documents first, so a failed digest leaves them on the page (digestless)
+    // for the next run to retry.
+    let conn = engine.store().connection();
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let insert = (|| -> Result<()> {
+        let mut stmt = conn.prepare_cached(
+            "INSERT OR IGNORE INTO workflow_documents (workflow_id, doc_id, run_id, added_at) VALUES (?1, ?2, 0, ?3)",
+        )?;
+        for doc_id in &new_ids {
+            stmt.execute(params![id, doc_id, now.timestamp()])?;
+        }
+        Ok(())
+    })();
+    match insert {
+        Ok(()) => conn.execute_batch("COMMIT")?,
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(e);
+        }
+    }
+
+    let lacking = Workflows::open(engine.store())?.members_without_digest(id)?;
+    let choice = DigestChoice { summarizer: wf.summarizer, lang: wf.output_lang, query: Some(wf.query.clone()) };
+    let mut digests_made = 0u64;
+    let mut failures = Vec::new();
+    for doc_id in &lacking {
+        match ensure_digest(engine, doc_id, &choice) {
+            Ok(_) => digests_made += 1,
+            Err(e) if e.is_user_error() || matches!(e, Error::Llm(_)) => {
+                tracing::warn!(workflow = %wf.name, doc = %doc_id, error = %e, "digest failed; the next run retries");
+                failures.push(DigestFailure { id: doc_id.clone(), message: e.to_string() });
+            }
+            Err(e) => return Err(e),
+        }
+    }
+
+    let moved = last.as_ref().is_none_or(|p| p.max_seq != max_seq);
+    let run = if first_run || moved || !new_ids.is_empty() || digests_made > 0 {
+        let conn = engine.store().connection();
+        conn.execute(
+            "INSERT INTO workflow_runs (workflow_id, ran_at, max_seq, new_documents, digests_made, digest_failures)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, now.timestamp(), max_seq, new_ids.len() as i64, digests_made as i64, failures.len() as i64],
+        )?;
+        let run_id = conn.last_insert_rowid();
+        conn.execute(
+            "UPDATE workflow_documents SET run_id = ?2 WHERE workflow_id = ?1 AND run_id = 0",
+            params![id, run_id],
+        )?;
+        Some(RunRecord {
+            id: run_id,
+            ran_at: from_unix(now.timestamp()),
+            max_seq,
+            new_documents: new_ids.len() as u64,
+            digests_made,
+            digest_failures: failures.len() as u64,
+        })
+    } else {
+        None
+    };
+    tracing::info!(workflow = %wf.name, new = new_ids.len(), digests = digests_made, failed = failures.len(), "workflow run");
+    Ok(RunOutcome { workflow: wf.name, run, first_run, new_documents: new_ids, digests_made, digest_failures: failures })
+}
+
+/// Which of `candidates` (document ids) match `request`'s query and filters — every match,
+/// not a top N.
+fn matching_among(engine: &Engine, request: &SearchRequest, candidates: &[String]) -> Result<Vec<String>> {
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let index = engine.index();
+    let fields = index.fields();
+    let compiled = search::compile(request, fields)?;
+    let ids = TermSetQuery::new(candidates.iter().map(|c| Term::from_field_text(fields.id, c)));
+    let query = BooleanQuery::new(vec![
+        (Occur::Must, compiled.query),
+        (Occur::Must, Box::new(ids) as Box<dyn Query>),
+    ]);
+    let searcher = index.searcher();
+    let found = searcher.search(&query, &DocSetCollector)?;
+    let mut out = Vec::with_capacity(found.len());
+    for addr in found {
+        let doc: tantivy::TantivyDocument = searcher.doc(addr)?;
+        if let Some(id) = doc.get_first(fields.id).and_then(|v| v.as_str()) {
+            out.push(id.to_string());
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;

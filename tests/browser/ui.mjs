@@ -1,0 +1,178 @@
+// End-to-end check of the dossier web UI in a real headless Chromium, driven by
+// tests/it/browser.rs (which starts the server on a data directory it prepared).
+//
+//   node tests/browser/ui.mjs <base-url> <screenshot-dir> <xss-document-id> <xss-workflow-name>
+//
+// Opens the UI, searches 稀土, opens a result, clicks a citation and checks that the paragraph
+// it names is highlighted and scrolled into view; then opens pages showing a document whose
+// title, source, URL and paragraphs carry <script>, onerror= and javascript: payloads and
+// checks that no script ran and no dialog opened. Prints one JSON report line; exits 1 on the
+// first failed check.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const [base, shots, xssId, xssWorkflow] = process.argv.slice(2);
+if (!base || !shots || !xssId || !xssWorkflow) {
+  console.error('usage: node ui.mjs <base-url> <screenshot-dir> <xss-document-id> <xss-workflow-name>');
+  process.exit(2);
+}
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+const report = { checks: [] };
+
+function check(name, ok, detail) {
+  report.checks.push({ name, ok: Boolean(ok), detail });
+  if (!ok) {
+    report.failed = name;
+    throw new Error(`check failed: ${name}${detail === undefined ? '' : ': ' + JSON.stringify(detail)}`);
+  }
+}
+
+const profile = mkdtempSync(join(tmpdir(), 'dossier-chromium-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath,
+  headless: true,
+  args: [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  ],
+  viewport: { width: 1100, height: 800 },
+});
+
+const dialogs = [];
+const pageErrors = [];
+const cspViolations = [];
+const external = [];
+let exitCode = 0;
+try {
+  // Offline: any request that leaves the server (a CDN, a web font) fails the test.
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(base) || url.startsWith('data:')) return route.continue();
+    external.push(url);
+    return route.abort();
+  });
+  const page = context.pages()[0] || (await context.newPage());
+  page.on('dialog', async (d) => { dialogs.push(d.message()); await d.dismiss(); });
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
+
+  // 1. The search page, with the index figures in the footer.
+  const home = await page.goto(base + '/');
+  check('home page loads', home && home.status() === 200, home && home.status());
+  const csp = (home && home.headers()['content-security-policy']) || '';
+  check('CSP forbids inline script', /script-src 'self'/.test(csp) && !/unsafe-inline/.test(csp), csp);
+  const footer = await page.textContent('footer#footer');
+  check('footer shows index size and last ingest', /documents/.test(footer) && /MB/.test(footer) && /last ingest \d{4}-\d\d-\d\d \d\d:\d\d/.test(footer), footer);
+  const font = await page.evaluate(() => getComputedStyle(document.body).fontFamily);
+  check('CJK font stack', /PingFang SC/.test(font) && /Noto Sans CJK SC/.test(font) && /Microsoft YaHei/.test(font), font);
+
+  // 2. Search 稀土 through the form.
+  await page.fill('input[name=q]', '稀土');
+  await Promise.all([page.waitForURL(/[?&]q=/), page.click('form.search button[type=submit]')]);
+  await page.waitForSelector('#results article.result');
+  const results = await page.$$eval('#results article.result', (xs) => xs.map((x) => ({
+    title: x.querySelector('h2.title')?.textContent || '',
+    meta: x.querySelector('.meta')?.textContent || '',
+    digest: Boolean(x.querySelector('.digest')),
+    cites: x.querySelectorAll('.digest a.cite').length,
+  })));
+  check('search 稀土 finds documents', results.length >= 5, results.length);
+  check('results read like the seeds (title, source · YYYY-MM-DD HH:MM)', results.every((r) => r.title && /· \d{4}-\d\d-\d\d \d\d:\d\d/.test(r.meta)), results.slice(0, 2));
+  check('results carry digests with citations', results.filter((r) => r.digest && r.cites > 0).length >= 3, results.map((r) => r.cites));
+  const dates = await page.$$eval('#results article.result .meta time', (xs) => xs.map((x) => x.textContent));
+  check('newest first', dates.every((d, i) => i === 0 || dates[i - 1] >= d), dates);
+  await page.screenshot({ path: join(shots, 'search.png'), fullPage: false });
+
+  // Relevance order is offered and applied.
+  await page.selectOption('select[name=sort]', 'relevance');
+  await Promise.all([page.waitForURL(/sort=relevance/), page.click('form.search button[type=submit]')]);
+  const summary = await page.textContent('#summary');
+  check('relevance sort', /by relevance/.test(summary), summary);
+
+  // 3. Open the first result that has a digest citation.
+  await page.goBack();
+  await page.waitForSelector('#results article.result');
+  const href = await page.$eval('#results article.result:has(.digest a.cite) h2.title a', (a) => a.getAttribute('href'));
+  await Promise.all([page.waitForURL((u) => u.pathname.startsWith('/documents/')), page.click(`#results h2.title a[href="${href}"]`)]);
+  await page.waitForSelector('ol.paragraphs li');
+  const paragraphs = await page.$$eval('ol.paragraphs li', (xs) => xs.length);
+  check('document page numbers its paragraphs', paragraphs >= 2, paragraphs);
+
+  // 4. Click a citation: its paragraph is highlighted and in view.
+  const cite = await page.$$eval('.digest a.cite', (as) => {
+    const last = as[as.length - 1];
+    return { n: last.dataset.p, href: last.getAttribute('href') };
+  });
+  check('citations link to paragraphs', cite.href === `#p${cite.n}`, cite);
+  await page.click(`.digest a.cite[data-p="${cite.n}"] >> nth=-1`);
+  await page.waitForFunction((n) => document.getElementById('p' + n)?.classList.contains('highlight'), cite.n, { timeout: 5000 });
+  await page.waitForTimeout(800); // the smooth scroll
+  const state = await page.evaluate((n) => {
+    const el = document.getElementById('p' + n);
+    const r = el.getBoundingClientRect();
+    return {
+      highlighted: document.querySelectorAll('ol.paragraphs li.highlight').length,
+      background: getComputedStyle(el).backgroundColor,
+      inView: r.top >= 0 && r.bottom <= window.innerHeight + 1,
+      hash: location.hash,
+    };
+  }, cite.n);
+  check('the cited paragraph is highlighted', state.highlighted === 1 && state.background !== 'rgba(0, 0, 0, 0)', state);
+  check('the cited paragraph is scrolled into view', state.inView, state);
+  check('the URL names the paragraph', state.hash === `#p${cite.n}`, state.hash);
+  await page.screenshot({ path: join(shots, 'document-citation.png'), fullPage: false });
+
+  // 5. A workflow page.
+  const wf = await page.goto(base + '/workflows');
+  check('workflow list loads', wf && wf.status() === 200);
+  await page.click('table.list a >> nth=0');
+  await page.waitForSelector('header.workflow h1');
+  const head = await page.textContent('header.workflow');
+  check('workflow page reads like the seeds', /Workflow/.test(head) && /Search documents/.test(head), head);
+  await page.screenshot({ path: join(shots, 'workflow.png'), fullPage: false });
+
+  // 6. Untrusted documents stay inert: document page, search results, workflow page, feed.
+  await page.addInitScript(() => { window.__xss = undefined; });
+  const xssPages = [
+    `/documents/${encodeURIComponent(xssId)}`,
+    `/?q=${encodeURIComponent('xsspayload')}`,
+    `/workflows/${encodeURIComponent(xssWorkflow)}`,
+  ];
+  for (const path of xssPages) {
+    const res = await page.goto(base + path);
+    check(`XSS page ${path} loads`, res && res.status() === 200, res && res.status());
+    await page.waitForTimeout(300);
+    const probe = await page.evaluate(() => ({
+      xss: window.__xss,
+      title: document.title,
+      scripts: Array.from(document.scripts).map((s) => s.src),
+      handlers: document.querySelectorAll('[onerror], [onload], [onclick], [onmouseover]').length,
+      jsLinks: Array.from(document.querySelectorAll('a[href]')).filter((a) => /^\s*javascript:/i.test(a.getAttribute('href'))).length,
+      text: document.body.innerText,
+    }));
+    check(`no payload ran on ${path}`, probe.xss === undefined && !/XSS/.test(probe.title), { xss: probe.xss, title: probe.title });
+    check(`only our own script on ${path}`, probe.scripts.length === 1 && probe.scripts[0].endsWith('/assets/app.js'), probe.scripts);
+    check(`no event-handler attributes or javascript: links on ${path}`, probe.handlers === 0 && probe.jsLinks === 0, probe);
+    check(`payload shown as text on ${path}`, /<script>/.test(probe.text) || /onerror=/.test(probe.text), probe.text.slice(0, 300));
+  }
+  await page.screenshot({ path: join(shots, 'xss.png'), fullPage: false });
+  check('no dialog opened', dialogs.length === 0, dialogs);
+  check('no page errors', pageErrors.length === 0, pageErrors);
+  check('nothing fetched from outside the server', external.length === 0, external);
+  check('no Content-Security-Policy violations (no inline script reached the DOM)', cspViolations.length === 0, cspViolations);
+  report.ok = true;
+} catch (e) {
+  report.ok = false;
+  report.error = String(e && e.stack ? e.stack : e);
+  exitCode = 1;
+} finally {
+  await context.close().catch(() => {});
+  rmSync(profile, { recursive: true, force: true });
+}
+console.log(JSON.stringify(report));
+process.exit(exitCode);
