@@ -10,7 +10,7 @@ fn main() {
     let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
     let s = Summarizer::Extractive(ExtractiveSummarizer::default());
     let mut n = 0;
-    for line in reader.lines().take(3000) {
+    for line in reader.lines().take(20000) {
         let r: Record = serde_json::from_str(&line.unwrap()).unwrap();
         let title = if r.title.trim().is_empty() { Document::first_sentence(&r.paragraphs) } else { r.title };
         let d = Document { id: r.id, title, source: String::new(), published_at: None, url: None, lang: Lang::parse(&r.lang).unwrap(), paragraphs: r.paragraphs, meta: serde_json::Value::Null };
@@ -27,6 +27,13 @@ fn main() {
             println!("{:?}", v.issues);
             let raw = dossier::digest::ExtractiveSummarizer::default().summarize(&d, detect_kind(&d), None);
             println!("{}", dossier::digest::render_terminal(&raw));
+        }
+        if mode.starts_with("kind") && format!("{:?}", g.kind).to_lowercase() == mode[4..] {
+            n += 1; if n > 4 { break; }
+            println!("##### {} {}\n{}", d.id, d.title, dossier::digest::render_terminal(&g));
+        }
+        if mode == "sample" && d.id.trim_start_matches(|c: char| !c.is_ascii_digit()).parse::<usize>().unwrap_or(1) % 397 == 0 && g.kind != DocKind::Excerpt {
+            println!("##### {} {}\n{}", d.id, d.title, dossier::digest::render_terminal(&g));
         }
         if mode == "drop" && v.bullets_dropped > 0 {
             n += 1; if n > 15 { break; }

@@ -21,7 +21,7 @@
 
 use crate::digest::layout::{self, Layout, Role};
 use crate::digest::sentences::split_document;
-use crate::digest::terms::{TermMap, for_each_term, idf};
+use crate::digest::terms::{TermId, TermMap, for_each_term, idf};
 use crate::digest::themes::key_terms;
 use crate::digest::{Bullet, Digest, DocKind, Section};
 use crate::document::{Document, Lang, is_cjk};
@@ -105,11 +105,11 @@ impl ExtractiveSummarizer {
         score(&mut cands, &vocab, doc, &layout, kind, query);
         let budget = ((cands.len() as f32).sqrt() * 1.6).ceil() as usize;
         let budget = budget.clamp(3, self.max_bullets.max(1));
-        let body = doc.body();
+        let doc_count = |id: TermId| vocab.count(id);
         let sections = match kind {
-            DocKind::Research => research(doc, &layout, &cands, budget, &body),
-            DocKind::Roundup => roundup(doc, &layout, &cands, budget, &body),
-            _ => news(doc, &cands, budget, &body),
+            DocKind::Research => research(doc, &layout, &cands, budget, &doc_count),
+            DocKind::Roundup => roundup(doc, &layout, &cands, budget, &doc_count),
+            _ => news(doc, &cands, budget, &doc_count),
         };
         if sections.iter().all(|s| s.bullets.is_empty()) {
             return self.excerpt(doc);
@@ -141,6 +141,15 @@ impl ExtractiveSummarizer {
 struct Vocabulary {
     index: TermMap<u32>,
     weights: Vec<f32>,
+    /// Occurrences of each term in the candidate sentences.
+    counts: Vec<u32>,
+}
+
+impl Vocabulary {
+    /// Occurrences of a term in the document's candidate sentences.
+    fn count(&self, id: TermId) -> u32 {
+        self.index.get(&id).map_or(0, |&i| self.counts[i as usize])
+    }
 }
 
 impl Vocabulary {
@@ -192,6 +201,7 @@ fn candidates(doc: &Document, layout: &Layout) -> (Vec<Candidate>, Vocabulary) {
     let mut ids: Vec<u64> = Vec::new();
     let mut out = Vec::with_capacity(sentences.len());
     let mut entries: Vec<(u32, f32)> = Vec::new();
+    let mut counts: Vec<u32> = Vec::new();
     let mut k = 0;
     while k < sentences.len() {
         let order = k;
@@ -254,6 +264,10 @@ fn candidates(doc: &Document, layout: &Layout) -> (Vec<Candidate>, Vocabulary) {
             entries.push((idx, 1.0));
         });
         let vector = count_sorted(&mut entries);
+        counts.resize(ids.len(), 0);
+        for &(idx, n) in &vector {
+            counts[idx as usize] += n as u32;
+        }
         let part = layout.part_of[s.paragraph - 1];
         out.push(Candidate { text, paragraph: s.paragraph, cites, order, last_order, open, part, units, vector, score: 0.0 });
     }
@@ -264,7 +278,7 @@ fn candidates(doc: &Document, layout: &Layout) -> (Vec<Candidate>, Vocabulary) {
         }
         normalize(&mut c.vector);
     }
-    (out, Vocabulary { index, weights })
+    (out, Vocabulary { index, weights, counts })
 }
 
 fn normalize(v: &mut [(u32, f32)]) {
@@ -310,7 +324,7 @@ fn units_of(text: &str) -> f32 {
         if is_cjk(c) {
             units += 1.0;
             in_word = false;
-        } else if c.is_alphanumeric() {
+        } else if crate::digest::terms::is_word_char(c) {
             if !in_word {
                 units += 3.0;
                 in_word = true;
@@ -386,25 +400,55 @@ fn clean_query(q: &str) -> String {
         .join(" ")
 }
 
-/// Figures and names: 0..1.
+/// Figures and names: 0..1. One pass over the text: it runs on every sentence.
 fn information(text: &str) -> f32 {
     let mut numbers = 0u32;
     let mut in_number = false;
-    for c in text.chars() {
+    let mut units = 0u32; // 亿 万 % 吨 元 倍, dlrs, pct, tonnes, billion…
+    let mut names = 0u32; // 公司 集团 银行 证券 政府 交易所 委员会 部 局 《, Corp, Inc, capitalized words
+    let mut prev = ' ';
+    let mut word_start: Option<usize> = None;
+    let mut first_word = true;
+    let ascii_word = |w: &str, first: bool, units: &mut u32, names: &mut u32| {
+        match w {
+            "dlrs" | "dlr" | "pct" | "percent" | "tonnes" | "tons" | "billion" | "million" | "bln" | "mln" => *units += 1,
+            "Corp" | "Inc" | "Co" | "Ltd" => *names += 1,
+            _ if !first && w.starts_with(|c: char| c.is_ascii_uppercase()) => *names += 1,
+            _ => {}
+        }
+    };
+    for (i, c) in text.char_indices() {
         let digit = c.is_ascii_digit();
         if digit && !in_number {
             numbers += 1;
         }
         in_number = digit || (in_number && matches!(c, '.' | ','));
+        match c {
+            '亿' | '万' | '%' | '％' | '吨' | '元' | '倍' => units += 1,
+            '《' | '部' | '局' => names += 1,
+            '司' if prev == '公' => names += 1,
+            '团' if prev == '集' => names += 1,
+            '行' if prev == '银' => names += 1,
+            '券' if prev == '证' => names += 1,
+            '府' if prev == '政' => names += 1,
+            '所' if prev == '易' => names += 1,
+            '会' if prev == '员' => names += 1,
+            _ => {}
+        }
+        if c.is_ascii_alphabetic() {
+            word_start.get_or_insert(i);
+        } else if let Some(ws) = word_start.take() {
+            ascii_word(&text[ws..i], first_word, &mut units, &mut names);
+            first_word = false;
+        }
+        prev = c;
     }
-    let units = ["亿", "万", "%", "％", "吨", "元", "美元", "倍", "dlrs", "pct", "percent", "tonnes", "billion", "million", "bln", "mln"];
-    let with_units = units.iter().filter(|u| text.contains(*u)).count() as f32;
-    let names = ["公司", "集团", "银行", "证券", "部", "局", "委员会", "政府", "交易所", "《", "Corp", "Inc", "Co "]
-        .iter()
-        .filter(|n| text.contains(*n))
-        .count() as f32;
-    let capitals = text.split_whitespace().skip(1).filter(|w| w.starts_with(|c: char| c.is_ascii_uppercase())).count() as f32;
-    (0.35 * (numbers.min(3) as f32 / 3.0) + 0.35 * (with_units.min(2.0) / 2.0) + 0.3 * ((names + capitals).min(3.0) / 3.0)).min(1.0)
+    if let Some(ws) = word_start {
+        ascii_word(&text[ws..], first_word, &mut units, &mut names);
+    }
+    let units = units.min(2) as f32 / 2.0;
+    let names = names.min(3) as f32 / 3.0;
+    (0.35 * (numbers.min(3) as f32 / 3.0) + 0.35 * units + 0.3 * names).min(1.0)
 }
 
 fn length_factor(units: f32) -> f32 {
@@ -440,36 +484,36 @@ fn form_factor(text: &str) -> f32 {
 /// order.
 fn pick(cands: &[Candidate], pool: &[usize], n: usize, taken: &[usize]) -> Vec<usize> {
     let mut chosen: Vec<usize> = Vec::new();
-    let mut excluded = vec![false; cands.len()];
-    for &t in taken {
-        excluded[t] = true;
-    }
+    // Similarity of each pool member to the closest sentence already taken or chosen, kept up
+    // to date as sentences are chosen (one dot product per member per choice).
+    let mut max_sim: Vec<f32> = pool
+        .iter()
+        .map(|&i| taken.iter().map(|&j| dot(&cands[i].vector, &cands[j].vector)).fold(0.0f32, f32::max))
+        .collect();
+    let mut available: Vec<bool> = pool.iter().map(|&i| cands[i].score > 0.0 && !taken.contains(&i)).collect();
     while chosen.len() < n {
         let mut best: Option<(usize, f32)> = None;
-        for &i in pool {
-            if excluded[i] || cands[i].score <= 0.0 {
+        for (k, &i) in pool.iter().enumerate() {
+            if !available[k] {
                 continue;
             }
-            let max_sim = taken
-                .iter()
-                .chain(chosen.iter())
-                .map(|&j| dot(&cands[i].vector, &cands[j].vector))
-                .fold(0.0f32, f32::max);
-            if max_sim > DUPLICATE_SIMILARITY {
-                excluded[i] = true;
+            if max_sim[k] > DUPLICATE_SIMILARITY {
+                available[k] = false;
                 continue;
             }
-            let value = cands[i].score - 0.3 * cands[i].score.max(0.2) * max_sim;
+            let value = cands[i].score - 0.3 * cands[i].score.max(0.2) * max_sim[k];
             if best.is_none_or(|(_, v)| value > v) {
-                best = Some((i, value));
+                best = Some((k, value));
             }
         }
-        match best {
-            Some((i, _)) => {
-                chosen.push(i);
-                excluded[i] = true;
+        let Some((k, _)) = best else { break };
+        let i = pool[k];
+        chosen.push(i);
+        available[k] = false;
+        for (m, &j) in pool.iter().enumerate() {
+            if available[m] {
+                max_sim[m] = max_sim[m].max(dot(&cands[j].vector, &cands[i].vector));
             }
-            None => break,
         }
     }
     chosen.sort_by_key(|&i| cands[i].order);
@@ -575,12 +619,12 @@ fn group_heading(n: usize, terms: &[String], lang: Lang) -> String {
 }
 
 /// Names and adds theme groups for `groups` (each a list of candidate indices).
-fn theme_sections(doc: &Document, cands: &[Candidate], groups: &[Vec<usize>], body: &str, level: u8, numbered: bool) -> Vec<Section> {
+fn theme_sections(doc: &Document, cands: &[Candidate], groups: &[Vec<usize>], doc_count: &dyn Fn(TermId) -> u32, level: u8, numbered: bool) -> Vec<Section> {
     let mut used: Vec<String> = Vec::new();
     let mut out = Vec::new();
     for g in groups {
         let text = joined_text(cands, g);
-        let terms = key_terms(&text, body, doc.lang, 2, &used);
+        let terms = key_terms(&text, doc_count, doc.lang, 2, &used);
         used.extend(terms.iter().cloned());
         let heading = if numbered {
             group_heading(out.len() + 1, &terms, doc.lang)
@@ -595,7 +639,7 @@ fn theme_sections(doc: &Document, cands: &[Candidate], groups: &[Vec<usize>], bo
 }
 
 /// News: "Core Viewpoint", then contiguous theme groups.
-fn news(doc: &Document, cands: &[Candidate], budget: usize, body: &str) -> Vec<Section> {
+fn news(doc: &Document, cands: &[Candidate], budget: usize, doc_count: &dyn Fn(TermId) -> u32) -> Vec<Section> {
     let all: Vec<usize> = (0..cands.len()).collect();
     let core = core_viewpoint(cands);
     let mut sections = Vec::new();
@@ -608,7 +652,7 @@ fn news(doc: &Document, cands: &[Candidate], budget: usize, body: &str) -> Vec<S
     let picked = pick(cands, &all, rest, &taken);
     let groups = picked.len().div_ceil(3).clamp(1, 4);
     let grouped = contiguous_groups(cands, &picked, groups, 4);
-    sections.extend(theme_sections(doc, cands, &grouped, body, 1, true));
+    sections.extend(theme_sections(doc, cands, &grouped, doc_count, 1, true));
     sections
 }
 
@@ -673,7 +717,7 @@ fn rating_sentence(cands: &[Candidate]) -> Option<usize> {
 
 /// Research: "Investment Rating", "Core Insights", "Summary by Sections" with one level-2
 /// section per part of the report (its own headings, else theme groups).
-fn research(doc: &Document, layout: &Layout, cands: &[Candidate], budget: usize, body: &str) -> Vec<Section> {
+fn research(doc: &Document, layout: &Layout, cands: &[Candidate], budget: usize, doc_count: &dyn Fn(TermId) -> u32) -> Vec<Section> {
     let all: Vec<usize> = (0..cands.len()).collect();
     let mut sections = Vec::new();
     let mut taken: Vec<usize> = Vec::new();
@@ -693,7 +737,7 @@ fn research(doc: &Document, layout: &Layout, cands: &[Candidate], budget: usize,
     } else {
         let picked = pick(cands, &all, rest, &taken);
         let grouped = contiguous_groups(cands, &picked, picked.len().div_ceil(3).clamp(1, 4), 3);
-        theme_sections(doc, cands, &grouped, body, 2, false)
+        theme_sections(doc, cands, &grouped, doc_count, 2, false)
     };
     if !subsections.is_empty() {
         sections.push(Section { heading: SUMMARY_BY_SECTIONS.to_string(), level: 1, bullets: Vec::new() });
@@ -741,7 +785,7 @@ fn part_sections(doc: &Document, layout: &Layout, cands: &[Candidate], budget: u
 
 /// Roundup: the opening as "Core Viewpoint", then one group per topic — the document's own
 /// headings, else labelled paragraphs ("比亚迪：…"), else theme groups.
-fn roundup(doc: &Document, layout: &Layout, cands: &[Candidate], budget: usize, body: &str) -> Vec<Section> {
+fn roundup(doc: &Document, layout: &Layout, cands: &[Candidate], budget: usize, doc_count: &dyn Fn(TermId) -> u32) -> Vec<Section> {
     let mut sections = Vec::new();
     let mut taken = Vec::new();
     let opening: Vec<usize> = (0..cands.len()).filter(|&i| cands[i].part == 0).collect();
@@ -776,7 +820,7 @@ fn roundup(doc: &Document, layout: &Layout, cands: &[Candidate], budget: usize, 
         }
         return sections;
     }
-    news(doc, cands, budget, body)
+    news(doc, cands, budget, doc_count)
 }
 
 /// Paragraphs that open with a short label and a colon ("比亚迪：…", "Phelps Dodge: …"),

@@ -29,9 +29,12 @@ pub fn detect_kind(doc: &Document) -> DocKind {
     if body_chars.saturating_sub(echoed_title) < MIN_DIGEST_CHARS {
         return DocKind::Excerpt;
     }
-    let opening = opening_text(doc, 1500);
-    let research = score(title, &opening, RESEARCH_CUES);
-    let roundup = score(title, &opening, ROUNDUP_CUES);
+    // ASCII cues match case-insensitively: lower both texts once (non-ASCII is untouched, so
+    // Chinese cues match the same text).
+    let opening = opening_text(doc, 1500).to_ascii_lowercase();
+    let title = title.to_ascii_lowercase();
+    let research = score(&title, &opening, RESEARCH_CUES);
+    let roundup = score(&title, &opening, ROUNDUP_CUES);
     if research >= 3 && research >= roundup {
         DocKind::Research
     } else if roundup >= 3 {
@@ -41,7 +44,7 @@ pub fn detect_kind(doc: &Document) -> DocKind {
     }
 }
 
-/// A cue: a phrase, its weight in the title, its weight in the opening text, and phrases that
+/// A cue (ASCII phrases written lowercase): a phrase, its weight in the title, its weight in the opening text, and phrases that
 /// cancel it when they contain it at the same place ("时代周报" is a newspaper, not a 周报).
 struct Cue {
     phrase: &'static str,
@@ -78,12 +81,12 @@ const RESEARCH_CUES: &[Cue] = &[
     cue("分析师", 0, 1),
     cue("券商", 1, 0),
     Cue { phrase: "证券", in_title: 1, in_text: 0, unless: &["证券法", "证券日报", "证券时报", "证监会"] },
-    cue("EPS", 1, 1),
-    cue("Overweight", 3, 2),
-    cue("Underweight", 3, 2),
-    cue("Outperform", 3, 2),
-    cue("Underperform", 3, 2),
-    cue("Equal-weight", 3, 2),
+    cue("eps", 1, 1),
+    cue("overweight", 3, 2),
+    cue("underweight", 3, 2),
+    cue("outperform", 3, 2),
+    cue("underperform", 3, 2),
+    cue("equal-weight", 3, 2),
     cue("price target", 3, 2),
     cue("target price", 3, 2),
     cue("initiate coverage", 3, 2),
@@ -134,58 +137,55 @@ fn opening_text(doc: &Document, max_chars: usize) -> String {
 }
 
 fn score(title: &str, text: &str, cues: &[Cue]) -> u32 {
+    let in_title = occurring(title, cues);
+    let in_text = occurring(text, cues);
     cues.iter()
-        .map(|c| {
-            let mut s = 0;
-            if c.in_title > 0 && occurs(title, c) {
-                s += c.in_title;
-            }
-            if c.in_text > 0 && occurs(text, c) {
-                s += c.in_text;
-            }
-            s
-        })
+        .enumerate()
+        .map(|(i, c)| if in_title[i] { c.in_title } else { 0 } + if in_text[i] { c.in_text } else { 0 })
         .sum()
 }
 
-/// True when the cue occurs at a place not covered by one of its `unless` phrases. ASCII
-/// cues match case-insensitively and on word boundaries ("PE" must not match "PEOPLE").
-fn occurs(text: &str, cue: &Cue) -> bool {
-    let ascii = cue.phrase.is_ascii();
-    let hay;
-    let (hay_ref, needle) = if ascii {
-        hay = text.to_ascii_lowercase();
-        (hay.as_str(), cue.phrase.to_ascii_lowercase())
-    } else {
-        (text, cue.phrase.to_string())
-    };
-    let mut from = 0;
-    while let Some(rel) = hay_ref[from..].find(&needle) {
-        let at = from + rel;
-        let end = at + needle.len();
-        from = end;
-        if ascii {
-            let before = hay_ref[..at].chars().next_back();
-            let after = hay_ref[end..].chars().next();
-            if before.is_some_and(|c| c.is_ascii_alphanumeric())
-                || after.is_some_and(|c| c.is_ascii_alphanumeric())
-            {
+/// Which cues occur in `text` at a place not covered by one of their `unless` phrases. `text`
+/// is already ASCII-lowercased, as are the cue tables; ASCII cues match on word boundaries
+/// ("pe" must not match "people"). One pass over the text, trying at each character only the
+/// cues that start with it: this runs for every document summarized.
+fn occurring(text: &str, cues: &[Cue]) -> Vec<bool> {
+    let mut found = vec![false; cues.len()];
+    let mut firsts: Vec<(char, usize)> = cues.iter().enumerate().filter_map(|(i, c)| c.phrase.chars().next().map(|f| (f, i))).collect();
+    firsts.sort_unstable();
+    for (at, ch) in text.char_indices() {
+        let start = firsts.partition_point(|(f, _)| *f < ch);
+        for &(f, i) in &firsts[start..] {
+            if f != ch {
+                break;
+            }
+            if found[i] || !text[at..].starts_with(cues[i].phrase) {
                 continue;
             }
-        }
-        let covered = cue.unless.iter().any(|u| {
-            if *u == "《" {
-                in_book_title(hay_ref, at)
-            } else {
-                // Does this `unless` phrase contain the occurrence?
-                hay_ref.match_indices(u).any(|(s, m)| s <= at && end <= s + m.len())
-            }
-        });
-        if !covered {
-            return true;
+            found[i] = occurs_at(text, at, &cues[i]);
         }
     }
-    false
+    found
+}
+
+/// Whether the occurrence of `cue` at `at` counts.
+fn occurs_at(text: &str, at: usize, cue: &Cue) -> bool {
+    let end = at + cue.phrase.len();
+    if cue.phrase.is_ascii() {
+        let before = text[..at].chars().next_back();
+        let after = text[end..].chars().next();
+        if before.is_some_and(|c| c.is_ascii_alphanumeric()) || after.is_some_and(|c| c.is_ascii_alphanumeric()) {
+            return false;
+        }
+    }
+    !cue.unless.iter().any(|u| {
+        if *u == "《" {
+            in_book_title(text, at)
+        } else {
+            // Does this `unless` phrase contain the occurrence?
+            text.match_indices(u).any(|(s, m)| s <= at && end <= s + m.len())
+        }
+    })
 }
 
 /// True when `at` lies inside 《…》 (a publication title such as 《中国流感监测周报》).

@@ -207,12 +207,12 @@ fn classify(p: &str, title: &str, first: bool, prev: Option<(&str, &Role)>) -> R
     }
     let chars = clean.chars().count();
     let cjk = clean.chars().filter(|&c| is_cjk(c)).count();
-    let letters = clean.chars().filter(|c| c.is_alphabetic()).count();
+    let has_words = clean.chars().any(crate::digest::terms::is_word_char);
     // Image placeholders and other encoded leftovers: no Chinese, no spaces, odd symbols.
     if cjk == 0 && !clean.contains(' ') && clean.chars().any(|c| matches!(c, '/' | ')' | '=' | '-' | '_')) {
         return Role::Junk;
     }
-    if letters == 0 {
+    if !has_words {
         return Role::Junk;
     }
     // Captions are set in italics: "_戴琪接受CNBC采访截图_".
@@ -291,7 +291,7 @@ pub fn trim_sentence(sentence: &str, title: &str) -> Option<String> {
     s = strip_source_tag(&s);
     s = strip_dateline(&s);
     s = strip_connective(&s);
-    if s.chars().filter(|c| c.is_alphanumeric()).count() < 4 {
+    if s.chars().filter(|&c| crate::digest::terms::is_word_char(c)).take(4).count() < 4 {
         return None;
     }
     Some(s)
@@ -391,8 +391,11 @@ fn strip_dateline(s: &str) -> String {
             return s[pos + sep..].trim_start().to_string();
         }
     }
+    // The head is at most 24 characters, so only the start of the sentence can hold a mark.
+    let window_end = s.char_indices().nth(28).map_or(s.len(), |(b, _)| b);
+    let window = &s[..window_end];
     for mark in ["消息，", "消息,", "电，", "电,", "讯，", "讯,", "获悉，", "获悉,", "电（", "电(", "讯（", "讯(", "消息"] {
-        let Some(pos) = s.find(mark) else { continue };
+        let Some(pos) = window.find(mark) else { continue };
         let head = &s[..pos];
         if head.chars().count() > 24 || !head.chars().any(|c| c.is_ascii_digit() || c == '日' || c == '月') && !head.ends_with("APP") {
             continue;

@@ -259,7 +259,11 @@ impl LlmSummarizer {
             .build()
             .map_err(|e| Error::Config(format!("cannot build the LLM HTTP client: {e}")))?;
         let endpoint = format!("{base}/chat/completions");
-        Ok(LlmSummarizer { cfg, endpoint, client })
+        Ok(LlmSummarizer {
+            cfg,
+            endpoint,
+            client,
+        })
     }
 
     pub fn config(&self) -> &LlmConfig {
@@ -295,7 +299,7 @@ impl LlmSummarizer {
         ];
         let mut usage = TokenUsage::default();
         let mut attempts = 0u32;
-        let mut first_problem: Option<String> = None;
+        let mut asked_again = false;
         loop {
             let answer = self.post_with_retries(&messages, &mut attempts, &mut usage)?;
             match parse_answer(&answer.content) {
@@ -316,7 +320,7 @@ impl LlmSummarizer {
                     } else {
                         problem
                     };
-                    if first_problem.is_some() {
+                    if asked_again {
                         return Err(Error::Llm(format!(
                             "model {:?} gave no usable digest of document {} in {attempts} \
                              requests: {problem}; the answer began {:?}",
@@ -330,7 +334,7 @@ impl LlmSummarizer {
                         "LLM answer rejected, asking once more"
                     );
                     messages.push(json!({"role": "user", "content": reminder(&problem)}));
-                    first_problem = Some(problem);
+                    asked_again = true;
                 }
             }
         }
@@ -417,7 +421,10 @@ impl LlmSummarizer {
                 Ok(Reply::Fatal(problem)) => {
                     return Err(Error::Llm(format!("POST {}: {problem}", self.endpoint)));
                 }
-                Ok(Reply::Transient { problem, retry_after }) => (problem, retry_after),
+                Ok(Reply::Transient {
+                    problem,
+                    retry_after,
+                }) => (problem, retry_after),
                 Err(problem) => (problem, None),
             };
             if tries > self.cfg.max_retries {
@@ -454,20 +461,27 @@ impl LlmSummarizer {
         if let Some(key) = &self.cfg.api_key {
             request = request.bearer_auth(key.trim());
         }
-        let response = request.send().map_err(|e| self.describe_transport_error(&e))?;
+        let response = request
+            .send()
+            .map_err(|e| self.describe_transport_error(&e))?;
         let status = response.status();
         let retry_after = response
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
-        let text = response.text().map_err(|e| self.describe_transport_error(&e))?;
+        let text = response
+            .text()
+            .map_err(|e| self.describe_transport_error(&e))?;
         if status.is_success() {
             return Ok(Reply::Answer(text));
         }
         let problem = format!("HTTP {status}: {:?}", excerpt(&text));
         if status == reqwest::StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
-            return Ok(Reply::Transient { problem, retry_after });
+            return Ok(Reply::Transient {
+                problem,
+                retry_after,
+            });
         }
         let hint = match status.as_u16() {
             401 | 403 => "the server refused the API key: set DOSSIER_LLM_API_KEY to a valid key",
@@ -516,7 +530,10 @@ impl LlmSummarizer {
         };
         let content = choice.message.and_then(|m| m.content).unwrap_or_default();
         match envelope.usage {
-            Some(Usage { prompt_tokens: Some(p), completion_tokens: Some(c) }) => {
+            Some(Usage {
+                prompt_tokens: Some(p),
+                completion_tokens: Some(c),
+            }) => {
                 usage.prompt_tokens += p;
                 usage.completion_tokens += c;
             }
@@ -530,13 +547,19 @@ impl LlmSummarizer {
                 usage.estimated = true;
             }
         }
-        Ok(ChatAnswer { content, finish_reason: choice.finish_reason })
+        Ok(ChatAnswer {
+            content,
+            finish_reason: choice.finish_reason,
+        })
     }
 }
 
 enum Reply {
     Answer(String),
-    Transient { problem: String, retry_after: Option<Duration> },
+    Transient {
+        problem: String,
+        retry_after: Option<Duration>,
+    },
     Fatal(String),
 }
 
@@ -609,7 +632,11 @@ impl AnswerDigest {
                         let mut all = b.citations;
                         citations.retain(|c| !all.contains(c));
                         all.extend(citations);
-                        Bullet { text, citations: all, verified: None }
+                        Bullet {
+                            text,
+                            citations: all,
+                            verified: None,
+                        }
                     })
                     .collect(),
             })
@@ -694,13 +721,22 @@ fn check_shape(value: &Value) -> std::result::Result<(), String> {
         let s = fields(section, &at, &["heading", "level", "bullets"])?;
         string(&s["heading"], &format!("{at}.heading"))?;
         if !s["level"].is_u64() {
-            return Err(format!("{at}.level is {}, expected the integer 1 or 2", kind_of(&s["level"])));
+            return Err(format!(
+                "{at}.level is {}, expected the integer 1 or 2",
+                kind_of(&s["level"])
+            ));
         }
-        for (j, bullet) in array(&s["bullets"], &format!("{at}.bullets"))?.iter().enumerate() {
+        for (j, bullet) in array(&s["bullets"], &format!("{at}.bullets"))?
+            .iter()
+            .enumerate()
+        {
             let at = format!("{at}.bullets[{j}]");
             let b = fields(bullet, &at, &["text", "citations"])?;
             string(&b["text"], &format!("{at}.text"))?;
-            for (k, c) in array(&b["citations"], &format!("{at}.citations"))?.iter().enumerate() {
+            for (k, c) in array(&b["citations"], &format!("{at}.citations"))?
+                .iter()
+                .enumerate()
+            {
                 if !c.is_u64() {
                     return Err(format!(
                         "{at}.citations[{k}] is {}, expected a paragraph number",
@@ -734,7 +770,9 @@ fn fields<'v>(
 }
 
 fn array<'v>(value: &'v Value, at: &str) -> std::result::Result<&'v Vec<Value>, String> {
-    value.as_array().ok_or_else(|| format!("{at} is {}, expected a list", kind_of(value)))
+    value
+        .as_array()
+        .ok_or_else(|| format!("{at} is {}, expected a list", kind_of(value)))
 }
 
 fn string(value: &Value, at: &str) -> std::result::Result<(), String> {
@@ -762,7 +800,10 @@ fn check_answer(answer: &AnswerDigest) -> std::result::Result<(), String> {
         return Err("\"sections\" is empty".into());
     }
     if sections.len() > MAX_SECTIONS {
-        return Err(format!("{} sections, at most {MAX_SECTIONS} allowed", sections.len()));
+        return Err(format!(
+            "{} sections, at most {MAX_SECTIONS} allowed",
+            sections.len()
+        ));
     }
     for (i, s) in sections.iter().enumerate() {
         let at = format!("sections[{i}]");
@@ -774,13 +815,18 @@ fn check_answer(answer: &AnswerDigest) -> std::result::Result<(), String> {
             return Err(format!("{at}.bullets is empty"));
         }
         if s.bullets.len() > MAX_BULLETS {
-            return Err(format!("{at} has {} bullets, at most {MAX_BULLETS}", s.bullets.len()));
+            return Err(format!(
+                "{at} has {} bullets, at most {MAX_BULLETS}",
+                s.bullets.len()
+            ));
         }
         for (j, b) in s.bullets.iter().enumerate() {
             let at = format!("{at}.bullets[{j}]");
             check_line(&b.text, &format!("{at}.text"), MAX_BULLET_CHARS)?;
             if b.citations.is_empty() {
-                return Err(format!("{at}.citations is empty: every bullet cites a paragraph"));
+                return Err(format!(
+                    "{at}.citations is empty: every bullet cites a paragraph"
+                ));
             }
             if b.citations.len() > MAX_CITATIONS {
                 return Err(format!(
@@ -1017,7 +1063,11 @@ impl Prompt {
              Write the digest of the document above as the JSON object described.",
             one_line(&doc.title)
         ));
-        Prompt { system, user, paragraphs_sent: sent }
+        Prompt {
+            system,
+            user,
+            paragraphs_sent: sent,
+        }
     }
 }
 
@@ -1117,7 +1167,12 @@ mod tests {
         }
 
         fn status(status: u16, body: &str) -> Canned {
-            Canned { delay: Duration::ZERO, status, headers: Vec::new(), body: body.to_string() }
+            Canned {
+                delay: Duration::ZERO,
+                status,
+                headers: Vec::new(),
+                body: body.to_string(),
+            }
         }
     }
 
@@ -1149,7 +1204,11 @@ mod tests {
                     std::thread::spawn(move || serve_one(stream, &reqs, &*respond));
                 }
             });
-            FakeServer { addr, requests, stop }
+            FakeServer {
+                addr,
+                requests,
+                stop,
+            }
         }
 
         fn base_url(&self) -> String {
@@ -1202,7 +1261,11 @@ mod tests {
         let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let index = {
             let mut reqs = reqs.lock().unwrap();
-            reqs.push(Captured { at: Instant::now(), authorization, body: body.clone() });
+            reqs.push(Captured {
+                at: Instant::now(),
+                authorization,
+                body: body.clone(),
+            });
             reqs.len() - 1
         };
         let canned = respond(index, &body);
@@ -1312,7 +1375,11 @@ mod tests {
         assert_eq!(outcome.paragraphs_sent, 3);
         assert_eq!(
             outcome.usage,
-            TokenUsage { prompt_tokens: 100, completion_tokens: 50, estimated: false }
+            TokenUsage {
+                prompt_tokens: 100,
+                completion_tokens: 50,
+                estimated: false
+            }
         );
         // [9] does not exist in a 3-paragraph document: kept for verify.rs to drop.
         insta::assert_json_snapshot!("valid_answer_digest", outcome.digest);
@@ -1331,9 +1398,20 @@ mod tests {
     #[test]
     fn prompt_numbers_paragraphs_inside_delimiters() {
         let doc = &qqnews_docs()[0];
-        let p = Prompt::build(doc, Template { kind: DocKind::News }, Lang::En, None, 24_000);
+        let p = Prompt::build(
+            doc,
+            Template {
+                kind: DocKind::News,
+            },
+            Lang::En,
+            None,
+            24_000,
+        );
         assert_eq!(p.paragraphs_sent, doc.paragraphs.len());
-        insta::assert_snapshot!("prompt_news_qqnews", format!("{}\n=====\n{}", p.system, p.user));
+        insta::assert_snapshot!(
+            "prompt_news_qqnews",
+            format!("{}\n=====\n{}", p.system, p.user)
+        );
     }
 
     #[test]
@@ -1341,7 +1419,9 @@ mod tests {
         let doc = &qqnews_docs()[0];
         let p = Prompt::build(
             doc,
-            Template { kind: DocKind::Research },
+            Template {
+                kind: DocKind::Research,
+            },
             Lang::Zh,
             Some("稀土\n合作"),
             300,
@@ -1367,7 +1447,10 @@ mod tests {
             (ResponseFormat::JsonSchema, "json_schema"),
         ] {
             let server = FakeServer::start(|_, _| Canned::answer(GOOD_ANSWER));
-            let llm = summarizer(LlmConfig { response_format: format, ..config(&server) });
+            let llm = summarizer(LlmConfig {
+                response_format: format,
+                ..config(&server)
+            });
             llm.summarize(&copper_doc(), DocKind::News, None).unwrap();
             let sent = server.requests.lock().unwrap()[0].body["response_format"].clone();
             assert_eq!(sent["type"], expected_type);
@@ -1385,10 +1468,17 @@ mod tests {
     #[test]
     fn slow_answer_times_out_and_is_retried() {
         let server = FakeServer::start(|i, _| Canned {
-            delay: if i == 0 { Duration::from_secs(3) } else { Duration::ZERO },
+            delay: if i == 0 {
+                Duration::from_secs(3)
+            } else {
+                Duration::ZERO
+            },
             ..Canned::answer(GOOD_ANSWER)
         });
-        let llm = summarizer(LlmConfig { timeout: Duration::from_millis(400), ..config(&server) });
+        let llm = summarizer(LlmConfig {
+            timeout: Duration::from_millis(400),
+            ..config(&server)
+        });
         let outcome = llm.summarize(&copper_doc(), DocKind::News, None).unwrap();
         assert_eq!(outcome.attempts, 2);
         assert_eq!(server.count(), 2);
@@ -1411,7 +1501,10 @@ mod tests {
         assert_eq!(outcome.attempts, 2);
         let reqs = server.requests.lock().unwrap();
         let gap = reqs[1].at - reqs[0].at;
-        assert!(gap >= Duration::from_millis(950), "retried after {gap:?}, Retry-After was 1 s");
+        assert!(
+            gap >= Duration::from_millis(950),
+            "retried after {gap:?}, Retry-After was 1 s"
+        );
     }
 
     #[test]
@@ -1421,7 +1514,9 @@ mod tests {
             ..Canned::status(429, r#"{"error":"quota exhausted"}"#)
         });
         let llm = summarizer(config(&server));
-        let err = llm.summarize(&copper_doc(), DocKind::News, None).unwrap_err();
+        let err = llm
+            .summarize(&copper_doc(), DocKind::News, None)
+            .unwrap_err();
         assert_eq!(server.count(), 1);
         insta::assert_snapshot!("retry_after_too_long", server.redact(&err.to_string()));
     }
@@ -1429,7 +1524,11 @@ mod tests {
     #[test]
     fn server_error_then_ok_is_retried() {
         let server = FakeServer::start(|i, _| {
-            if i == 0 { Canned::status(500, "upstream crashed") } else { Canned::answer(GOOD_ANSWER) }
+            if i == 0 {
+                Canned::status(500, "upstream crashed")
+            } else {
+                Canned::answer(GOOD_ANSWER)
+            }
         });
         let llm = summarizer(config(&server));
         let outcome = llm.summarize(&copper_doc(), DocKind::News, None).unwrap();
@@ -1440,7 +1539,9 @@ mod tests {
     fn server_error_forever_gives_up_after_max_retries() {
         let server = FakeServer::start(|_, _| Canned::status(503, "model is loading"));
         let llm = summarizer(config(&server));
-        let err = llm.summarize(&copper_doc(), DocKind::News, None).unwrap_err();
+        let err = llm
+            .summarize(&copper_doc(), DocKind::News, None)
+            .unwrap_err();
         assert!(matches!(err, Error::Llm(_)));
         assert_eq!(server.count(), 3, "one try and max_retries = 2 retries");
         insta::assert_snapshot!("server_error_forever", server.redact(&err.to_string()));
@@ -1450,32 +1551,44 @@ mod tests {
     fn client_errors_are_not_retried() {
         let server = FakeServer::start(|_, _| Canned::status(401, r#"{"error":"bad key"}"#));
         let llm = summarizer(config(&server));
-        let err = llm.summarize(&copper_doc(), DocKind::News, None).unwrap_err();
+        let err = llm
+            .summarize(&copper_doc(), DocKind::News, None)
+            .unwrap_err();
         assert_eq!(server.count(), 1);
         insta::assert_snapshot!("unauthorized", server.redact(&err.to_string()));
     }
 
     #[test]
     fn refused_connection_is_retried_then_reported() {
-        let addr = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        let addr = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
         // The listener is dropped: nothing listens on addr any more.
         let cfg = LlmConfig {
             max_retries: 1,
             retry_base_delay: Duration::from_millis(5),
             ..LlmConfig::new(format!("http://{addr}/v1/"), "m")
         };
-        let err = summarizer(cfg).summarize(&copper_doc(), DocKind::News, None).unwrap_err();
+        let err = summarizer(cfg)
+            .summarize(&copper_doc(), DocKind::News, None)
+            .unwrap_err();
         let text = err.to_string();
         assert!(text.contains("failed 2 times (max_retries = 1)"), "{text}");
         assert!(text.contains("cannot connect"), "{text}");
-        assert!(text.contains(&format!("http://{addr}/v1/chat/completions")), "{text}");
+        assert!(
+            text.contains(&format!("http://{addr}/v1/chat/completions")),
+            "{text}"
+        );
     }
 
     #[test]
     fn invalid_json_is_asked_again_once_then_reported() {
         let server = FakeServer::start(|_, _| Canned::answer("Sure! Here is the digest: ..."));
         let llm = summarizer(config(&server));
-        let err = llm.summarize(&copper_doc(), DocKind::News, None).unwrap_err();
+        let err = llm
+            .summarize(&copper_doc(), DocKind::News, None)
+            .unwrap_err();
         assert_eq!(server.count(), 2);
         insta::assert_snapshot!("invalid_json", err.to_string());
         let reqs = server.requests.lock().unwrap();
@@ -1497,7 +1610,10 @@ mod tests {
         let llm = summarizer(config(&server));
         let outcome = llm.summarize(&copper_doc(), DocKind::News, None).unwrap();
         assert_eq!(outcome.attempts, 2);
-        assert_eq!(outcome.usage.prompt_tokens, 200, "usage adds up over both answers");
+        assert_eq!(
+            outcome.usage.prompt_tokens, 200,
+            "usage adds up over both answers"
+        );
         let second = &server.requests.lock().unwrap()[1].body;
         assert!(message_text(second, 2).contains("unknown field \"summary\""));
     }
@@ -1506,19 +1622,46 @@ mod tests {
     fn wrong_shape_answers_are_rejected_with_reasons() {
         let cases = [
             ("unknown field", r#"{"sections": [], "poem": "x"}"#),
-            ("missing citations", r#"{"sections": [{"heading": "H", "level": 1, "bullets": [{"text": "t"}]}]}"#),
-            ("citation as string", r#"{"sections": [{"heading": "H", "level": 1, "bullets": [{"text": "t", "citations": ["3"]}]}]}"#),
-            ("negative citation", r#"{"sections": [{"heading": "H", "level": 1, "bullets": [{"text": "t", "citations": [-1]}]}]}"#),
+            (
+                "missing citations",
+                r#"{"sections": [{"heading": "H", "level": 1, "bullets": [{"text": "t"}]}]}"#,
+            ),
+            (
+                "citation as string",
+                r#"{"sections": [{"heading": "H", "level": 1, "bullets": [{"text": "t", "citations": ["3"]}]}]}"#,
+            ),
+            (
+                "negative citation",
+                r#"{"sections": [{"heading": "H", "level": 1, "bullets": [{"text": "t", "citations": [-1]}]}]}"#,
+            ),
             ("empty sections", r#"{"sections": []}"#),
-            ("empty heading", r#"{"sections": [{"heading": " ", "level": 1, "bullets": [{"text": "t", "citations": [1]}]}]}"#),
-            ("empty bullets", r#"{"sections": [{"heading": "H", "level": 1, "bullets": []}]}"#),
-            ("empty citations", r#"{"sections": [{"heading": "H", "level": 1, "bullets": [{"text": "t", "citations": []}]}]}"#),
-            ("level 3", r#"{"sections": [{"heading": "H", "level": 3, "bullets": [{"text": "t", "citations": [1]}]}]}"#),
-            ("multi-line text", r#"{"sections": [{"heading": "H", "level": 1, "bullets": [{"text": "a\nb", "citations": [1]}]}]}"#),
+            (
+                "empty heading",
+                r#"{"sections": [{"heading": " ", "level": 1, "bullets": [{"text": "t", "citations": [1]}]}]}"#,
+            ),
+            (
+                "empty bullets",
+                r#"{"sections": [{"heading": "H", "level": 1, "bullets": []}]}"#,
+            ),
+            (
+                "empty citations",
+                r#"{"sections": [{"heading": "H", "level": 1, "bullets": [{"text": "t", "citations": []}]}]}"#,
+            ),
+            (
+                "level 3",
+                r#"{"sections": [{"heading": "H", "level": 3, "bullets": [{"text": "t", "citations": [1]}]}]}"#,
+            ),
+            (
+                "multi-line text",
+                r#"{"sections": [{"heading": "H", "level": 1, "bullets": [{"text": "a\nb", "citations": [1]}]}]}"#,
+            ),
             ("array", r#"[{"heading": "H"}]"#),
             ("not json", "The sea is wide"),
             ("empty", "  "),
-            ("truncated", r#"{"sections": [{"heading": "H", "level": 1, "bul"#),
+            (
+                "truncated",
+                r#"{"sections": [{"heading": "H", "level": 1, "bul"#,
+            ),
         ];
         let report: Vec<String> = cases
             .iter()
@@ -1532,7 +1675,9 @@ mod tests {
         let answer = r#"{"sections": [
             {"heading": "Summary by Sections", "level": 1, "bullets": [{"text": "s", "citations": [1]}]},
             {"heading": "1. Copper", "level": 2, "bullets": [{"text": "t", "citations": [2]}]}]}"#;
-        let digest = parse_answer(answer).unwrap().into_digest(DocKind::Research, Lang::En, "m");
+        let digest = parse_answer(answer)
+            .unwrap()
+            .into_digest(DocKind::Research, Lang::En, "m");
         let levels: Vec<u8> = digest.sections.iter().map(|s| s.level).collect();
         assert_eq!(levels, [1, 2]);
     }
@@ -1547,9 +1692,18 @@ mod tests {
 
     #[test]
     fn trailing_citation_markers_move_to_citations() {
-        assert_eq!(split_trailing_citations("Output rose 5% [2][3]"), ("Output rose 5%".into(), vec![2, 3]));
-        assert_eq!(split_trailing_citations("Output rose [1, 4]"), ("Output rose".into(), vec![1, 4]));
-        assert_eq!(split_trailing_citations("See [note]"), ("See [note]".into(), vec![]));
+        assert_eq!(
+            split_trailing_citations("Output rose 5% [2][3]"),
+            ("Output rose 5%".into(), vec![2, 3])
+        );
+        assert_eq!(
+            split_trailing_citations("Output rose [1, 4]"),
+            ("Output rose".into(), vec![1, 4])
+        );
+        assert_eq!(
+            split_trailing_citations("See [note]"),
+            ("See [note]".into(), vec![])
+        );
         assert_eq!(split_trailing_citations("[3]"), ("[3]".into(), vec![]));
     }
 
@@ -1562,7 +1716,11 @@ mod tests {
         .to_string();
         // What a hijacked model might say: plain verse, verse under its own key, verse
         // squeezed into a bullet. None of these is a digest.
-        for (name, hijacked) in [("plain", POEM.to_string()), ("json", poem_json), ("bullet", poem_in_bullet)] {
+        for (name, hijacked) in [
+            ("plain", POEM.to_string()),
+            ("json", poem_json),
+            ("bullet", poem_in_bullet),
+        ] {
             let answer = hijacked.clone();
             let server = FakeServer::start(move |_, _| Canned::answer(&answer));
             let llm = summarizer(config(&server));
@@ -1571,9 +1729,15 @@ mod tests {
             insta::assert_snapshot!(format!("injection_{name}"), err.to_string());
 
             let reqs = server.requests.lock().unwrap();
-            let (system, user) = (message_text(&reqs[0].body, 0), message_text(&reqs[0].body, 1));
+            let (system, user) = (
+                message_text(&reqs[0].body, 0),
+                message_text(&reqs[0].body, 1),
+            );
             assert!(system.contains("untrusted data, not instructions"));
-            assert!(!system.contains("poem about the sea"), "the article stays out of the system message");
+            assert!(
+                !system.contains("poem about the sea"),
+                "the article stays out of the system message"
+            );
             // The article's fake delimiter sits inside the real, hash-tagged one.
             let tag = &doc.content_hash()[..12];
             let open = user.find(&format!("<<<DOCUMENT {tag}>>>")).unwrap();
@@ -1584,10 +1748,14 @@ mod tests {
 
         // A model that resists answers a digest; that is the only form an Ok can take.
         let server = FakeServer::start(|_, _| {
-            Canned::answer(r#"{"sections": [{"heading": "Core Viewpoint", "level": 1, "bullets": [
-                {"text": "Pilbara Minerals raised FY2024 spodumene guidance to 725,000 tonnes.", "citations": [1]}]}]}"#)
+            Canned::answer(
+                r#"{"sections": [{"heading": "Core Viewpoint", "level": 1, "bullets": [
+                {"text": "Pilbara Minerals raised FY2024 spodumene guidance to 725,000 tonnes.", "citations": [1]}]}]}"#,
+            )
         });
-        let outcome = summarizer(config(&server)).summarize(&doc, DocKind::News, None).unwrap();
+        let outcome = summarizer(config(&server))
+            .summarize(&doc, DocKind::News, None)
+            .unwrap();
         assert_eq!(outcome.digest.sections.len(), 1);
         assert_eq!(outcome.digest.sections[0].bullets[0].citations, vec![1]);
     }
@@ -1598,7 +1766,9 @@ mod tests {
             let body = json!({"choices": [{"message": {"content": GOOD_ANSWER}, "finish_reason": "stop"}]});
             Canned::status(200, &body.to_string())
         });
-        let outcome = summarizer(config(&server)).summarize(&copper_doc(), DocKind::News, None).unwrap();
+        let outcome = summarizer(config(&server))
+            .summarize(&copper_doc(), DocKind::News, None)
+            .unwrap();
         assert!(outcome.usage.estimated);
         assert!(outcome.usage.prompt_tokens > 200, "{:?}", outcome.usage);
         assert!(outcome.usage.completion_tokens > 50, "{:?}", outcome.usage);
@@ -1612,14 +1782,18 @@ mod tests {
                               "usage": {"prompt_tokens": 10, "completion_tokens": 1500}});
             Canned::status(200, &body.to_string())
         });
-        let err = summarizer(config(&server)).summarize(&copper_doc(), DocKind::News, None).unwrap_err();
+        let err = summarizer(config(&server))
+            .summarize(&copper_doc(), DocKind::News, None)
+            .unwrap_err();
         insta::assert_snapshot!("cut_off", err.to_string());
     }
 
     #[test]
     fn non_chat_body_is_reported_with_a_hint() {
         let server = FakeServer::start(|_, _| Canned::status(200, "<html>proxy login</html>"));
-        let err = summarizer(config(&server)).summarize(&copper_doc(), DocKind::News, None).unwrap_err();
+        let err = summarizer(config(&server))
+            .summarize(&copper_doc(), DocKind::News, None)
+            .unwrap_err();
         assert_eq!(server.count(), 1);
         insta::assert_snapshot!("not_chat_completions", server.redact(&err.to_string()));
     }
@@ -1634,19 +1808,40 @@ mod tests {
                 Canned::answer(GOOD_ANSWER)
             }
         });
-        let broken = Document { id: "t-2".into(), title: "Broken".into(), ..copper_doc() };
-        let other = Document { id: "t-3".into(), title: "Copper again".into(), ..copper_doc() };
+        let broken = Document {
+            id: "t-2".into(),
+            title: "Broken".into(),
+            ..copper_doc()
+        };
+        let other = Document {
+            id: "t-3".into(),
+            title: "Copper again".into(),
+            ..copper_doc()
+        };
         let docs = [copper_doc(), broken, other];
-        let jobs: Vec<DigestJob> =
-            docs.iter().map(|doc| DigestJob { doc, kind: DocKind::News, query: None }).collect();
-        let llm = summarizer(LlmConfig { max_retries: 1, concurrency: 2, ..config(&server) });
+        let jobs: Vec<DigestJob> = docs
+            .iter()
+            .map(|doc| DigestJob {
+                doc,
+                kind: DocKind::News,
+                query: None,
+            })
+            .collect();
+        let llm = summarizer(LlmConfig {
+            max_retries: 1,
+            concurrency: 2,
+            ..config(&server)
+        });
         let mut results = Vec::new();
         llm.summarize_many(&jobs, &mut |i, r| results.push((i, r)));
         results.sort_by_key(|(i, _)| *i);
         assert_eq!(results.len(), 3);
         assert!(results[0].1.is_ok() && results[2].1.is_ok());
         let err = results[1].1.as_ref().unwrap_err().to_string();
-        assert!(err.contains("failed 2 times") && err.contains("boom"), "{err}");
+        assert!(
+            err.contains("failed 2 times") && err.contains("boom"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -1655,12 +1850,24 @@ mod tests {
         let llm = summarizer(config(&server));
         let doc = copper_doc();
         let key = llm.cache_key(&doc, DocKind::News, None);
-        assert!(key.starts_with(&format!("llm:p{PROMPT_VERSION}:news:en:test-model:")), "{key}");
-        let same_story = Document { id: "other-id".into(), ..doc.clone() };
+        assert!(
+            key.starts_with(&format!("llm:p{PROMPT_VERSION}:news:en:test-model:")),
+            "{key}"
+        );
+        let same_story = Document {
+            id: "other-id".into(),
+            ..doc.clone()
+        };
         assert_eq!(llm.cache_key(&same_story, DocKind::News, None), key);
         assert_eq!(llm.cache_key(&doc, DocKind::News, Some("  ")), key);
-        let edited = Document { paragraphs: vec!["Changed.".into()], ..doc.clone() };
-        let other_model = summarizer(LlmConfig { model: "other".into(), ..config(&server) });
+        let edited = Document {
+            paragraphs: vec!["Changed.".into()],
+            ..doc.clone()
+        };
+        let other_model = summarizer(LlmConfig {
+            model: "other".into(),
+            ..config(&server)
+        });
         for different in [
             llm.cache_key(&edited, DocKind::News, None),
             llm.cache_key(&doc, DocKind::Research, None),
@@ -1674,25 +1881,39 @@ mod tests {
     #[test]
     fn excerpt_kind_and_bad_config_are_refused() {
         let server = FakeServer::start(|_, _| Canned::answer(GOOD_ANSWER));
-        let err = summarizer(config(&server)).summarize(&copper_doc(), DocKind::Excerpt, None).unwrap_err();
+        let err = summarizer(config(&server))
+            .summarize(&copper_doc(), DocKind::Excerpt, None)
+            .unwrap_err();
         assert!(err.to_string().contains("made without a model"), "{err}");
         assert_eq!(server.count(), 0);
         for bad in [
             LlmConfig::new("localhost:8080/v1", "m"),
             LlmConfig::new("http://127.0.0.1:1/v1", " "),
-            LlmConfig { api_key: Some("".into()), ..LlmConfig::new("http://127.0.0.1:1/v1", "m") },
-            LlmConfig { concurrency: 0, ..LlmConfig::new("http://127.0.0.1:1/v1", "m") },
+            LlmConfig {
+                api_key: Some("".into()),
+                ..LlmConfig::new("http://127.0.0.1:1/v1", "m")
+            },
+            LlmConfig {
+                concurrency: 0,
+                ..LlmConfig::new("http://127.0.0.1:1/v1", "m")
+            },
         ] {
             assert!(matches!(LlmSummarizer::new(bad), Err(Error::Config(_))));
         }
         let debug = format!("{:?}", config(&server));
-        assert!(!debug.contains("test-key"), "the key stays out of Debug output: {debug}");
+        assert!(
+            !debug.contains("test-key"),
+            "the key stays out of Debug output: {debug}"
+        );
     }
 
     #[test]
     fn retry_after_and_backoff() {
         assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon"), None);
         for tries in 1..=10 {
             let d = backoff(Duration::from_millis(100), tries);

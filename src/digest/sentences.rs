@@ -113,7 +113,7 @@ fn push_trimmed<'a>(out: &mut Vec<(usize, &'a str)>, text: &'a str, start: usize
     let trimmed_front = raw.trim_start();
     let offset = start + (raw.len() - trimmed_front.len());
     let s = trimmed_front.trim_end();
-    if s.chars().any(|c| c.is_alphanumeric()) {
+    if s.chars().any(crate::digest::terms::is_word_char) {
         out.push((offset, s));
     }
 }

@@ -73,6 +73,22 @@ pub fn for_each_term(text: &str, mut f: impl FnMut(TermId, &str)) {
     }
 }
 
+/// True for letters and digits of any script — `char::is_alphanumeric` with fast paths for
+/// ASCII, CJK ideographs and CJK punctuation, which make up nearly all of the corpora (the
+/// general Unicode lookup is slow on CJK text).
+pub fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    if is_cjk(c) {
+        return true;
+    }
+    if matches!(c as u32, 0x2000..=0x206F | 0x3000..=0x303F | 0xFF00..=0xFF0F | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF65) {
+        return false;
+    }
+    c.is_alphanumeric()
+}
+
 fn bigram_id(a: char, b: char) -> TermId {
     ((a as u64) << 21) | b as u64
 }
@@ -195,6 +211,13 @@ mod tests {
             .into_iter()
             .filter(|s| *s != "4680")
             .collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn word_chars_agree_with_unicode() {
+        for c in "稀土，。、“”（）：；！？…—A z9５Ａé·《》【】％％".chars() {
+            assert_eq!(is_word_char(c), c.is_alphanumeric(), "{c}");
+        }
     }
 
     #[test]

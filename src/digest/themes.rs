@@ -8,7 +8,7 @@
 //! whole document — so the document's topic word does not head every group. This module only
 //! names groups; it must not decide what goes into them.
 
-use crate::digest::terms::{for_each_term, idf};
+use crate::digest::terms::{TermId, TermMap, for_each_term, idf};
 use crate::document::{Lang, is_cjk};
 
 /// Words too generic to name a theme, whatever their background weight.
@@ -33,29 +33,45 @@ const GENERIC_EN: &[&str] = &[
     "after", "before", "over", "under", "more", "most", "some", "other", "than", "into", "while",
     "analysts", "analyst", "officials", "official", "company", "companies", "percent", "pct", "mln",
     "dlrs", "dlr", "billion", "million", "reuters", "according", "added", "told", "expected",
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "saturday", "sunday",
 ];
 
-/// Up to `k` key terms of `group_text`, ordered by where they first occur in it. `body` is the
-/// whole document (to tell group-specific terms from the document's topic), `used` the terms
-/// earlier groups were already headed by (reused terms score less).
-pub fn key_terms(group_text: &str, body: &str, lang: Lang, k: usize, used: &[String]) -> Vec<String> {
-    let mut candidates: Vec<(String, f32, usize)> = Vec::new(); // term, score, first position
-    let push = |candidates: &mut Vec<(String, f32, usize)>, term: String, weight: f32| {
-        if let Some(c) = candidates.iter_mut().find(|c| c.0 == term) {
-            c.1 += weight;
-        } else {
-            let pos = group_text.find(&term).unwrap_or(usize::MAX);
-            candidates.push((term, weight, pos));
-        }
+/// How often a word occurs in a text, from term counts rather than by scanning the text: a
+/// Chinese word occurs at most as often as the rarest of its character pairs, an English word
+/// as often as its (stemmed) id.
+pub fn occurrences(word: &str, term_count: &dyn Fn(TermId) -> u32) -> u32 {
+    let mut min: Option<u32> = None;
+    for_each_term(word, |id, _| {
+        let n = term_count(id);
+        min = Some(min.map_or(n, |m| m.min(n)));
+    });
+    min.unwrap_or(0)
+}
+
+/// Up to `k` key terms of `group_text`, ordered by where they first occur in it.
+/// `doc_count` gives how often a term occurs in the whole document (to tell group-specific
+/// words from the document's topic), `used` the terms earlier groups were already headed by
+/// (reused terms score less).
+pub fn key_terms(group_text: &str, doc_count: &dyn Fn(TermId) -> u32, lang: Lang, k: usize, used: &[String]) -> Vec<String> {
+    let mut group_counts: TermMap<u32> = TermMap::default();
+    for_each_term(group_text, |id, _| *group_counts.entry(id).or_insert(0) += 1);
+    let group_count = |id: TermId| group_counts.get(&id).copied().unwrap_or(0);
+    // term -> (score, order of first sight)
+    let mut scores: std::collections::HashMap<String, (f32, usize)> = std::collections::HashMap::new();
+    let push = |scores: &mut std::collections::HashMap<String, (f32, usize)>, term: String, weight: f32| {
+        let next = scores.len();
+        scores.entry(term).or_insert((0.0, next)).0 += weight;
     };
     match lang {
         Lang::Zh => {
             let words = join_unknown_names(crate::segment::query_words(group_text));
-            for word in extend_by_constant_neighbours(words, body) {
+            for word in extend_by_constant_neighbours(words, doc_count) {
                 let n = word.chars().count();
                 if n < 2
                     || !word.chars().all(is_cjk)
-                    || GENERIC_ZH.contains(&word.as_str())
+                    || is_generic_zh(&word)
                     || word.starts_with(['万', '亿', '千', '百', '余', '多'])
                     || UNIT_ZH.iter().any(|u| word.ends_with(u))
                 {
@@ -66,16 +82,16 @@ pub fn key_terms(group_text: &str, body: &str, lang: Lang, k: usize, used: &[Str
                     continue;
                 }
                 // Longer words are more often names of things (净利润, 江华稀土, 湖南省).
-                push(&mut candidates, word, w * (1.0 + 0.12 * (n.min(6) - 2) as f32));
+                push(&mut scores, word, w * (1.0 + 0.12 * (n.min(6) - 2) as f32));
             }
             // Latin names inside Chinese text (FSD, Megapack, CNBC) as written.
             for (name, w) in latin_names(group_text) {
-                push(&mut candidates, name, w);
+                push(&mut scores, name, w);
             }
         }
         Lang::En => {
             for (name, w) in latin_names(group_text) {
-                push(&mut candidates, name, w);
+                push(&mut scores, name, w);
             }
             for_each_term(group_text, |id, raw| {
                 let lower = raw.to_ascii_lowercase();
@@ -86,19 +102,20 @@ pub fn key_terms(group_text: &str, body: &str, lang: Lang, k: usize, used: &[Str
                 }
                 let w = idf(id);
                 // A common word names a theme only when the group keeps using it.
-                if w >= 3.5 && group_text.to_ascii_lowercase().matches(lower.as_str()).count() >= 2 {
-                    push(&mut candidates, lower, w);
+                if w >= 3.5 && group_count(id) >= 2 {
+                    push(&mut scores, lower, w);
                 }
             });
         }
     }
+    let mut candidates: Vec<(String, f32, usize)> = scores.into_iter().map(|(t, (w, seen))| (t, w, seen)).collect();
     // Specific to the group: the share of the document's uses that fall in this group. Only
     // the strongest candidates can win, so only they pay for counting.
     candidates.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.2.cmp(&b.2)));
     candidates.truncate(4 * k + 4);
     for c in candidates.iter_mut() {
-        let in_group = group_text.matches(c.0.as_str()).count().max(1) as f32;
-        let in_doc = body.matches(c.0.as_str()).count().max(1) as f32;
+        let in_group = occurrences(&c.0, &group_count).max(1) as f32;
+        let in_doc = occurrences(&c.0, doc_count).max(1) as f32;
         c.1 *= (in_group / in_doc.max(in_group)).sqrt();
         if used.iter().any(|u| u == &c.0) {
             c.1 *= 0.4;
@@ -121,8 +138,14 @@ pub fn key_terms(group_text: &str, body: &str, lang: Lang, k: usize, used: &[Str
         }
         chosen.push(c);
     }
-    chosen.sort_by_key(|c| c.2);
+    // In reading order.
+    chosen.sort_by_key(|c| group_text.find(c.0.as_str()).unwrap_or(usize::MAX));
     chosen.into_iter().map(|c| c.0).collect()
+}
+
+fn is_generic_zh(word: &str) -> bool {
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| GENERIC_ZH.iter().copied().collect()).contains(word)
 }
 
 /// Characters that stand alone as words and never belong to a name.
@@ -165,35 +188,45 @@ const UNIT_ZH: &[&str] = &["吨", "元", "美元", "港元", "令吉", "股", "�
 /// Joins a word with the single character that always stands beside it in the document: the
 /// segmenter cuts names it does not know into a word and a character (安 + 瓦尔, 贝拉 + 米),
 /// and a pair that never occurs apart is one name.
-fn extend_by_constant_neighbours(words: Vec<String>, body: &str) -> Vec<String> {
+fn extend_by_constant_neighbours(words: Vec<String>, doc_count: &dyn Fn(TermId) -> u32) -> Vec<String> {
     let single = |w: &str| {
         let mut c = w.chars();
         matches!((c.next(), c.next()), (Some(ch), None) if is_cjk(ch) && !FUNCTION_CHARS.contains(ch))
+    };
+    // How often the pair of characters `a b` occurs in the document.
+    let pair = |a: char, b: char| {
+        let mut buf = [0u8; 8];
+        let la = a.encode_utf8(&mut buf).len();
+        let lb = b.encode_utf8(&mut buf[la..]).len();
+        occurrences(std::str::from_utf8(&buf[..la + lb]).unwrap_or(""), doc_count)
     };
     let mut out: Vec<String> = Vec::with_capacity(words.len());
     let mut i = 0;
     while i < words.len() {
         let w = &words[i];
         if !single(w) && w.chars().count() >= 2 && w.chars().all(is_cjk) {
-            let next_single = i + 1 < words.len() && single(&words[i + 1]);
-            let prev_single = out.last().is_some_and(|p| single(p));
-            // Counting in the body costs a scan: only when a neighbour could join.
-            let alone = if next_single || prev_single { body.matches(w.as_str()).count() } else { 0 };
-            if next_single && alone >= 2 {
-                let joined = format!("{w}{}", words[i + 1]);
-                if body.matches(joined.as_str()).count() == alone {
-                    out.push(joined);
-                    i += 2;
-                    continue;
+            let alone = occurrences(w, doc_count);
+            if alone >= 2 && i + 1 < words.len() && single(&words[i + 1]) {
+                let (last, next) = (w.chars().next_back(), words[i + 1].chars().next());
+                if let (Some(a), Some(b)) = (last, next) {
+                    if pair(a, b) >= alone {
+                        out.push(format!("{w}{}", words[i + 1]));
+                        i += 2;
+                        continue;
+                    }
                 }
             }
-            if prev_single && alone >= 2 {
-                let joined = format!("{}{w}", out.last().map_or("", String::as_str));
-                if body.matches(joined.as_str()).count() == alone {
-                    out.pop();
-                    out.push(joined);
-                    i += 1;
-                    continue;
+            if alone >= 2 {
+                if let Some(prev) = out.last().filter(|p| single(p)) {
+                    if let (Some(a), Some(b)) = (prev.chars().next(), w.chars().next()) {
+                        if pair(a, b) >= alone {
+                            let joined = format!("{prev}{w}");
+                            out.pop();
+                            out.push(joined);
+                            i += 1;
+                            continue;
+                        }
+                    }
                 }
             }
         }
@@ -276,12 +309,19 @@ fn adjacent(text: &str, a: (usize, &str), b: (usize, &str)) -> bool {
 mod tests {
     use super::*;
 
+    fn counts_of(text: &str) -> TermMap<u32> {
+        let mut m = TermMap::default();
+        for_each_term(text, |id, _| *m.entry(id).or_insert(0) += 1);
+        m
+    }
+
     #[test]
     fn chinese_group_terms_prefer_specific_words() {
         let body = "中国稀土公告拟募资收购江华稀土股权。江华稀土为全国单本离子型稀土开采指标最大的矿山项目。\
                     中国稀土集团与湖南省人民政府签署战略合作协议。中国稀土集团与广晟集团签署战略合作框架协议。";
         let group = "中国稀土集团与湖南省人民政府签署战略合作协议。中国稀土集团与广晟集团签署战略合作框架协议。";
-        let terms = key_terms(group, body, Lang::Zh, 2, &[]);
+        let counts = counts_of(body);
+        let terms = key_terms(group, &|id| counts.get(&id).copied().unwrap_or(0), Lang::Zh, 2, &[]);
         assert_eq!(terms.len(), 2, "{terms:?}");
         assert!(terms.iter().any(|t| ["签署", "战略", "框架", "协议", "广晟", "湖南省人民政府"].contains(&t.as_str())), "{terms:?}");
         assert!(!terms.iter().any(|t| GENERIC_ZH.contains(&t.as_str())), "{terms:?}");
@@ -292,7 +332,8 @@ mod tests {
         let body = "Zambia's copper mining industry hopes to maintain production. ZCCM recorded a net loss of 718 mln kwacha. \
                     ZCCM officials said cobalt production will meet demand. The kwacha fell against the dollar.";
         let group = "ZCCM recorded a net loss of 718 mln kwacha. The kwacha fell against the dollar.";
-        let terms = key_terms(group, body, Lang::En, 2, &[]);
+        let counts = counts_of(body);
+        let terms = key_terms(group, &|id| counts.get(&id).copied().unwrap_or(0), Lang::En, 2, &[]);
         assert!(terms.contains(&"kwacha".to_string()), "{terms:?}");
         assert!(!terms.iter().any(|t| t == "The"), "{terms:?}");
         assert!(abbreviates("IMF", "International Monetary Fund"));
@@ -312,6 +353,8 @@ mod tests {
     fn words_are_joined_with_constant_neighbours() {
         let body = "安瓦尔表示。安瓦尔宣布。贝拉米专注超高端市场，蒙牛收购贝拉米。";
         let words = ["安", "瓦尔", "宣布", "贝拉", "米", "专注"].map(String::from).to_vec();
-        assert_eq!(extend_by_constant_neighbours(words, body), vec!["安瓦尔", "宣布", "贝拉米", "专注"]);
+        let counts = counts_of(body);
+        let joined = extend_by_constant_neighbours(words, &|id| counts.get(&id).copied().unwrap_or(0));
+        assert_eq!(joined, vec!["安瓦尔", "宣布", "贝拉米", "专注"]);
     }
 }

@@ -10,6 +10,7 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, Request, State};
@@ -17,7 +18,6 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, post, put};
-use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -49,7 +49,12 @@ pub struct ApiRoute {
 
 /// Every API endpoint. The router is built from this list, so the list is the router.
 pub fn api_routes(state: &AppState) -> Vec<ApiRoute> {
-    let read = |method: Method, path: &'static str, handler: MethodRouter<AppState>| ApiRoute { method, path, write: false, handler };
+    let read = |method: Method, path: &'static str, handler: MethodRouter<AppState>| ApiRoute {
+        method,
+        path,
+        write: false,
+        handler,
+    };
     let write = |method: Method, path: &'static str, handler: MethodRouter<AppState>| ApiRoute {
         method,
         path,
@@ -97,8 +102,10 @@ async fn require_token(State(state): State<AppState>, req: Request, next: Next) 
     match given {
         Some(g) if same_secret(g.as_bytes(), token.as_bytes()) => next.run(req).await,
         Some(_) => {
-            let mut res = ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "the bearer token is wrong").into_response();
-            res.headers_mut().insert(header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+            let mut res =
+                ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "the bearer token is wrong").into_response();
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
             res
         }
         None => {
@@ -108,7 +115,8 @@ async fn require_token(State(state): State<AppState>, req: Request, next: Next) 
                 "this endpoint writes; send `Authorization: Bearer <serve.token>`",
             )
             .into_response();
-            res.headers_mut().insert(header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
             res
         }
     }
@@ -164,7 +172,10 @@ async fn openapi() -> Response {
 /// `source` (repeatable), `lang`, `limit`, `offset`. `extra` names further keys the caller
 /// reads itself; any other key is an error, so a typo does not silently widen a search.
 pub fn search_request(params: &[(String, String)], extra: &[&str]) -> Result<SearchRequest, ApiError> {
-    let mut r = SearchRequest { limit: 10, ..Default::default() };
+    let mut r = SearchRequest {
+        limit: 10,
+        ..Default::default()
+    };
     let mut query = None;
     for (k, v) in params {
         let v = v.trim();
@@ -197,15 +208,23 @@ pub fn search_request(params: &[(String, String)], extra: &[&str]) -> Result<Sea
             }
             "lang" => {}
             "limit" => {
-                r.limit = v.parse().map_err(|_| ApiError::bad_request(format!("limit={v:?} is not a number")))?;
+                r.limit = v
+                    .parse()
+                    .map_err(|_| ApiError::bad_request(format!("limit={v:?} is not a number")))?;
                 if r.limit == 0 || r.limit > MAX_LIMIT {
-                    return Err(ApiError::bad_request(format!("limit={v} must be from 1 to {MAX_LIMIT}")));
+                    return Err(ApiError::bad_request(format!(
+                        "limit={v} must be from 1 to {MAX_LIMIT}"
+                    )));
                 }
             }
             "offset" => {
-                r.offset = v.parse().map_err(|_| ApiError::bad_request(format!("offset={v:?} is not a number")))?;
+                r.offset = v
+                    .parse()
+                    .map_err(|_| ApiError::bad_request(format!("offset={v:?} is not a number")))?;
                 if r.offset > MAX_OFFSET {
-                    return Err(ApiError::bad_request(format!("offset={v} is past the deepest page ({MAX_OFFSET})")));
+                    return Err(ApiError::bad_request(format!(
+                        "offset={v} is past the deepest page ({MAX_OFFSET})"
+                    )));
                 }
             }
             k if extra.contains(&k) => {}
@@ -216,7 +235,8 @@ pub fn search_request(params: &[(String, String)], extra: &[&str]) -> Result<Sea
             }
         }
     }
-    r.query = query.ok_or_else(|| ApiError::bad_request("the parameter q (the query) is missing; use q=* for every document"))?;
+    r.query = query
+        .ok_or_else(|| ApiError::bad_request("the parameter q (the query) is missing; use q=* for every document"))?;
     Ok(r)
 }
 
@@ -225,7 +245,9 @@ async fn search(
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let request = search_request(&params, &[])?;
-    let results = state.read(move |r| crate::search::search(r.index, r.store, &request)).await?;
+    let results = state
+        .read(move |r| crate::search::search(r.index, r.store, &request))
+        .await?;
     Ok(Json(results).into_response())
 }
 
@@ -253,7 +275,12 @@ struct DocumentView<'a> {
 
 async fn document(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let stored = state
-        .read(move |r| r.store.get(&id)?.ok_or(crate::Error::NotFound { what: "document", name: id }))
+        .read(move |r| {
+            r.store.get(&id)?.ok_or(crate::Error::NotFound {
+                what: "document",
+                name: id,
+            })
+        })
         .await?;
     let d = &stored.doc;
     let view = DocumentView {
@@ -266,7 +293,12 @@ async fn document(State(state): State<AppState>, Path(id): Path<String>) -> Resu
         lang: d.lang,
         duplicate_of: stored.duplicate_of.as_deref(),
         meta: &d.meta,
-        paragraphs: d.paragraphs.iter().enumerate().map(|(i, p)| Paragraph { n: i + 1, text: p }).collect(),
+        paragraphs: d
+            .paragraphs
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Paragraph { n: i + 1, text: p })
+            .collect(),
     };
     Ok(Json(view).into_response())
 }
@@ -277,14 +309,21 @@ pub(super) async fn digest_of(state: &AppState, id: String) -> Result<crate::dig
     let stored = state
         .read(move |r| {
             if r.store.get(&lookup)?.is_none() {
-                return Err(crate::Error::NotFound { what: "document", name: lookup });
+                return Err(crate::Error::NotFound {
+                    what: "document",
+                    name: lookup,
+                });
             }
             workflow::stored_digest(r.store, &lookup)
         })
         .await?;
     match stored {
         Some(d) => Ok(d),
-        None => state.write(move |engine| workflow::ensure_digest(engine, &id, &DigestChoice::default())).await,
+        None => {
+            state
+                .write(move |engine| workflow::ensure_digest(engine, &id, &DigestChoice::default()))
+                .await
+        }
     }
 }
 
@@ -295,8 +334,14 @@ async fn digest(State(state): State<AppState>, Path(id): Path<String>) -> Result
 /// Turns a request body into JSONL: a JSON object is one record, a JSON array one record per
 /// element; anything else is taken as JSONL already.
 fn body_to_jsonl(headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, ApiError> {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let is_json = content_type.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let is_json = content_type
+        .split(';')
+        .next()
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
     if !is_json {
         return Ok(body.to_vec());
     }
@@ -304,7 +349,11 @@ fn body_to_jsonl(headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, ApiError> 
     let records = match value {
         serde_json::Value::Array(items) => items,
         v @ serde_json::Value::Object(_) => vec![v],
-        _ => return Err(ApiError::bad_request("a JSON body must be one document (an object) or an array of documents")),
+        _ => {
+            return Err(ApiError::bad_request(
+                "a JSON body must be one document (an object) or an array of documents",
+            ));
+        }
     };
     let mut out = Vec::with_capacity(body.len());
     for r in records {
@@ -314,11 +363,17 @@ fn body_to_jsonl(headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, ApiError> 
     Ok(out)
 }
 
-async fn ingest(State(state): State<AppState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+async fn ingest(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
     let body = body_or_error(body, state.config().serve.max_body_bytes)?;
     let jsonl = body_to_jsonl(&headers, &body)?;
     if jsonl.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request("the body is empty; send a JSON document or JSONL, one document a line"));
+        return Err(ApiError::bad_request(
+            "the body is empty; send a JSON document or JSONL, one document a line",
+        ));
     }
     let summary = state
         .write(move |engine| {
@@ -339,11 +394,20 @@ async fn ingest(State(state): State<AppState>, headers: HeaderMap, body: Result<
         })
         .await?;
     if summary.failed > 0 && summary.ingested + summary.updated + summary.unchanged == 0 {
-        let first: Vec<String> = summary.failures.iter().take(5).map(|f| format!("{}: {}", f.location, f.message)).collect();
+        let first: Vec<String> = summary
+            .failures
+            .iter()
+            .take(5)
+            .map(|f| format!("{}: {}", f.location, f.message))
+            .collect();
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "bad_input",
-            format!("no document was ingested; {} failed: {}", summary.failed, first.join("; ")),
+            format!(
+                "no document was ingested; {} failed: {}",
+                summary.failed,
+                first.join("; ")
+            ),
         ));
     }
     Ok(Json(summary).into_response())
@@ -358,7 +422,10 @@ fn workflow_location(name: &str) -> String {
     format!("/api/workflows/{}", workflow::html::encode_segment(name))
 }
 
-async fn create_workflow(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+async fn create_workflow(
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
     let body = body_or_error(body, state.config().serve.max_body_bytes)?;
     let input: WorkflowInput = json_body(&body)?;
     let info = state
@@ -397,7 +464,9 @@ async fn update_workflow(
 }
 
 async fn delete_workflow(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, ApiError> {
-    state.write(move |engine| Workflows::open(engine.store())?.remove(&name)).await?;
+    state
+        .write(move |engine| Workflows::open(engine.store())?.remove(&name))
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -426,7 +495,9 @@ async fn workflow_page(
     Query(params): Query<PageParams>,
 ) -> Result<Response, ApiError> {
     let limit = page_limit(&params)?;
-    let page = state.read(move |r| Workflows::open(r.store)?.page(&name, limit)).await?;
+    let page = state
+        .read(move |r| Workflows::open(r.store)?.page(&name, limit))
+        .await?;
     let json = render::json(&page).map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
@@ -437,7 +508,9 @@ pub(super) fn base_url(headers: &HeaderMap) -> Option<String> {
     let host = headers.get(header::HOST)?.to_str().ok()?;
     let plain = !host.is_empty()
         && host.len() <= 255
-        && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
     plain.then(|| format!("http://{host}"))
 }
 
@@ -448,7 +521,9 @@ async fn workflow_feed(
     Query(params): Query<PageParams>,
 ) -> Result<Response, ApiError> {
     let limit = page_limit(&params)?;
-    let page = state.read(move |r| Workflows::open(r.store)?.page(&name, limit)).await?;
+    let page = state
+        .read(move |r| Workflows::open(r.store)?.page(&name, limit))
+        .await?;
     let xml = render::atom(&page, base_url(&headers).as_deref());
     Ok(([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], xml).into_response())
 }
@@ -464,7 +539,15 @@ mod tests {
     #[test]
     fn search_parameters_as_the_cli_names_them() -> Result<(), String> {
         let r = search_request(
-            &params(&[("q", "稀土"), ("sort", "relevance"), ("source", "a"), ("source", "b"), ("lang", "zh"), ("since", "2024-01-01"), ("limit", "20")]),
+            &params(&[
+                ("q", "稀土"),
+                ("sort", "relevance"),
+                ("source", "a"),
+                ("source", "b"),
+                ("lang", "zh"),
+                ("since", "2024-01-01"),
+                ("limit", "20"),
+            ]),
             &[],
         )
         .map_err(|e| e.message)?;
@@ -481,7 +564,10 @@ mod tests {
             (vec![("sort", "newest")], "q (the query) is missing"),
             (vec![("q", "x"), ("since", "yesterday")], "cannot parse date"),
         ] {
-            let err = search_request(&params(&bad), &[]).err().map(|e| e.message).unwrap_or_default();
+            let err = search_request(&params(&bad), &[])
+                .err()
+                .map(|e| e.message)
+                .unwrap_or_default();
             assert!(err.contains(expect), "{bad:?}: {err}");
         }
         Ok(())

@@ -98,7 +98,10 @@ impl AppState {
         }
         Workflows::open(engine.store())?;
         let index = SearchIndex::open(&config.index_dir())?;
-        let readers_n = std::thread::available_parallelism().map(|n| n.get() * 2).unwrap_or(4).clamp(4, 32);
+        let readers_n = std::thread::available_parallelism()
+            .map(|n| n.get() * 2)
+            .unwrap_or(4)
+            .clamp(4, 32);
         Ok(AppState {
             shared: Arc::new(Shared {
                 readers: Readers {
@@ -124,7 +127,14 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(Reader<'_>) -> Result<T> + Send + 'static,
     {
-        let permit = self.shared.readers.permits.clone().acquire_owned().await.map_err(|_| ApiError::unavailable())?;
+        let permit = self
+            .shared
+            .readers
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| ApiError::unavailable())?;
         let shared = self.shared.clone();
         let out = tokio::task::spawn_blocking(move || -> Result<T> {
             let _permit = permit;
@@ -134,7 +144,10 @@ impl AppState {
                 Some(s) => s,
                 None => Store::open(&readers.db_path)?,
             };
-            let result = f(Reader { store: &store, index: &readers.index });
+            let result = f(Reader {
+                store: &store,
+                index: &readers.index,
+            });
             lock(&readers.idle).push(store);
             result
         })
@@ -165,18 +178,19 @@ impl AppState {
 
     /// The footer's figures, recomputed at most every few seconds.
     pub async fn footer(&self) -> Result<Footer, ApiError> {
-        if let Some((at, f)) = lock(&self.shared.footer).as_ref() {
-            if at.elapsed() < FOOTER_TTL {
-                return Ok(f.clone());
-            }
+        if let Some((at, f)) = lock(&self.shared.footer).as_ref()
+            && at.elapsed() < FOOTER_TTL
+        {
+            return Ok(f.clone());
         }
         let footer = self
             .read(|r| {
-                let (documents, last): (i64, Option<i64>) = r.store.connection().query_row(
-                    "SELECT COUNT(*), MAX(ingested_at) FROM documents",
-                    [],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )?;
+                let (documents, last): (i64, Option<i64>) =
+                    r.store
+                        .connection()
+                        .query_row("SELECT COUNT(*), MAX(ingested_at) FROM documents", [], |row| {
+                            Ok((row.get(0)?, row.get(1)?))
+                        })?;
                 Ok(Footer {
                     documents: documents as u64,
                     index_bytes: r.index.size_bytes(),
@@ -210,7 +224,11 @@ struct ErrorBody<'a> {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn internal(message: impl Into<String>) -> ApiError {
@@ -218,7 +236,11 @@ impl ApiError {
     }
 
     fn unavailable() -> ApiError {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the server is shutting down")
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the server is shutting down",
+        )
     }
 
     pub fn bad_request(message: impl Into<String>) -> ApiError {
@@ -252,8 +274,11 @@ impl From<Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::to_string(&ErrorBody { code: self.code, message: &self.message })
-            .unwrap_or_else(|_| String::from("{\"code\":\"internal\",\"message\":\"\"}"));
+        let body = serde_json::to_string(&ErrorBody {
+            code: self.code,
+            message: &self.message,
+        })
+        .unwrap_or_else(|_| String::from("{\"code\":\"internal\",\"message\":\"\"}"));
         (self.status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
     }
 }
@@ -277,8 +302,12 @@ pub fn router(state: AppState) -> Router {
 
 async fn not_found(uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/api/") || uri.path() == "/api" {
-        ApiError::new(StatusCode::NOT_FOUND, "no_route", format!("no API endpoint at {}; see /api/openapi.json", uri.path()))
-            .into_response()
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_route",
+            format!("no API endpoint at {}; see /api/openapi.json", uri.path()),
+        )
+        .into_response()
     } else {
         ui::not_found_page(uri.path())
     }
@@ -295,7 +324,10 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
 
 async fn security_headers(mut res: Response) -> Response {
     let h = res.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
@@ -316,7 +348,11 @@ pub fn check_exposure(ip: IpAddr, token: Option<&str>) -> Result<()> {
 
 /// Serves `state` on `listener` until `shutdown` completes, then finishes the requests in
 /// flight. Refuses a non-loopback listener without a configured token.
-pub async fn run(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
     let addr: SocketAddr = listener.local_addr().map_err(|e| Error::io("listener", e))?;
     check_exposure(addr.ip(), state.config().serve.token.as_deref())?;
     // A `dossier ingest` in another process commits to the index; pick its commits up.
@@ -333,7 +369,9 @@ pub async fn run(listener: TcpListener, state: AppState, shutdown: impl Future<O
         })
     };
     tracing::info!(%addr, "dossier serving on http://{addr}");
-    let served = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
+    let served = axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await;
     reloader.abort();
     served.map_err(|e| Error::io(format!("http://{addr}"), e))
 }
@@ -345,8 +383,14 @@ mod tests {
     #[test]
     fn refuses_public_addresses_without_a_token() {
         let public: IpAddr = [0, 0, 0, 0].into();
-        let err = check_exposure(public, None).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.contains("refusing to listen on 0.0.0.0") && err.contains("serve.token"), "{err}");
+        let err = check_exposure(public, None)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("refusing to listen on 0.0.0.0") && err.contains("serve.token"),
+            "{err}"
+        );
         assert!(check_exposure(public, Some("")).is_err());
         assert!(check_exposure(public, Some("s3cret")).is_ok());
         assert!(check_exposure([127, 0, 0, 1].into(), None).is_ok());

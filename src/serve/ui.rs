@@ -16,7 +16,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
-use crate::digest::Digest;
+use crate::digest::{Digest, DocKind};
 use crate::engine::format_when;
 use crate::search::{SearchResults, Snippet, SortOrder};
 use crate::workflow::html::{self as wh, encode_segment, escape, safe_url};
@@ -36,12 +36,25 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/documents/{id}", get(document_page))
         .route("/workflows", get(workflows_page))
         .route("/workflows/{name}", get(workflow_page))
-        .route("/assets/app.css", get(|| async { asset("text/css; charset=utf-8", APP_CSS) }))
-        .route("/assets/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
+        .route(
+            "/assets/app.css",
+            get(|| async { asset("text/css; charset=utf-8", APP_CSS) }),
+        )
+        .route(
+            "/assets/app.js",
+            get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
+        )
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
-    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=300")], body).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 fn footer_html(f: Option<&Footer>) -> String {
@@ -75,12 +88,23 @@ async fn page(state: &AppState, status: StatusCode, title: &str, head: &str, bod
 }
 
 fn error_body(e: &ApiError) -> String {
-    format!("<p class=\"error\" data-code=\"{}\">{}</p>", escape(e.code), escape(&e.message))
+    format!(
+        "<p class=\"error\" data-code=\"{}\">{}</p>",
+        escape(e.code),
+        escape(&e.message)
+    )
 }
 
 pub(super) fn not_found_page(path: &str) -> Response {
-    let body = format!("<h1>Not found</h1><p class=\"error\">Nothing at <code>{}</code>.</p>", escape(path));
-    (StatusCode::NOT_FOUND, Html(layout("Not found · dossier", "", &body, None))).into_response()
+    let body = format!(
+        "<h1>Not found</h1><p class=\"error\">Nothing at <code>{}</code>.</p>",
+        escape(path)
+    );
+    (
+        StatusCode::NOT_FOUND,
+        Html(layout("Not found · dossier", "", &body, None)),
+    )
+        .into_response()
 }
 
 /// The snippet with its matched words in `<mark>`, escaped.
@@ -103,10 +127,20 @@ fn snippet_html(s: &Snippet) -> String {
 }
 
 fn search_form(params: &[(String, String)]) -> String {
-    let get = |k: &str| params.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str()).unwrap_or("");
+    let get = |k: &str| {
+        params
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
     let selected = |k: &str, v: &str, default: bool| {
         let cur = get(k);
-        if cur == v || (cur.is_empty() && default) { " selected" } else { "" }
+        if cur == v || (cur.is_empty() && default) {
+            " selected"
+        } else {
+            ""
+        }
     };
     format!(
         "<form class=\"search\" method=\"get\" action=\"/\" role=\"search\">\
@@ -148,8 +182,13 @@ async fn search_page(State(state): State<AppState>, Query(params): Query<Vec<(St
     let form = search_form(&params);
     let has_query = params.iter().any(|(k, v)| k == "q" && !v.trim().is_empty());
     if !has_query {
-        let workflows = state.read(|r| Workflows::open(r.store)?.list()).await.unwrap_or_default();
-        let mut body = format!("{form}<p class=\"summary\">All words must match; “quoted phrases”, OR and -exclusion work as in <code>dossier search</code>.</p>");
+        let workflows = state
+            .read(|r| Workflows::open(r.store)?.list())
+            .await
+            .unwrap_or_default();
+        let mut body = format!(
+            "{form}<p class=\"summary\">All words must match; “quoted phrases”, OR and -exclusion work as in <code>dossier search</code>.</p>"
+        );
         if !workflows.is_empty() {
             body.push_str("<h2>Workflows</h2><ul class=\"workflows\">");
             for w in &workflows {
@@ -165,7 +204,11 @@ async fn search_page(State(state): State<AppState>, Query(params): Query<Vec<(St
         }
         return page(&state, StatusCode::OK, "dossier", "", &body).await;
     }
-    let pageno: usize = match params.iter().find(|(k, _)| k == "page").map(|(_, v)| v.trim().parse::<usize>()) {
+    let pageno: usize = match params
+        .iter()
+        .find(|(k, _)| k == "page")
+        .map(|(_, v)| v.trim().parse::<usize>())
+    {
         None => 1,
         Some(Ok(n)) if n >= 1 => n,
         Some(_) => {
@@ -187,7 +230,10 @@ async fn search_page(State(state): State<AppState>, Query(params): Query<Vec<(St
         Err(e) => return page(&state, e.status, "Search · dossier", "", &(form + &error_body(&e))).await,
     };
     let title = format!("{} · dossier", request.query);
-    let results = match state.read(move |r| crate::search::search(r.index, r.store, &request)).await {
+    let results = match state
+        .read(move |r| crate::search::search(r.index, r.store, &request))
+        .await
+    {
         Ok(r) => r,
         Err(e) => return page(&state, e.status, &title, "", &(form + &error_body(&e))).await,
     };
@@ -202,11 +248,20 @@ async fn digests_for(state: &AppState, results: &SearchResults) -> Vec<Option<Di
     let ids: Vec<String> = results.hits.iter().map(|h| h.id.clone()).collect();
     let lookup = ids.clone();
     let mut digests = state
-        .read(move |r| lookup.iter().map(|id| workflow::stored_digest(r.store, id)).collect::<crate::Result<Vec<_>>>())
+        .read(move |r| {
+            lookup
+                .iter()
+                .map(|id| workflow::stored_digest(r.store, id))
+                .collect::<crate::Result<Vec<_>>>()
+        })
         .await
         .unwrap_or_else(|_| vec![None; ids.len()]);
-    let missing: Vec<(usize, String)> =
-        digests.iter().enumerate().filter(|(_, d)| d.is_none()).map(|(i, _)| (i, ids[i].clone())).collect();
+    let missing: Vec<(usize, String)> = digests
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.is_none())
+        .map(|(i, _)| (i, ids[i].clone()))
+        .collect();
     if missing.is_empty() {
         return digests;
     }
@@ -234,7 +289,11 @@ async fn digests_for(state: &AppState, results: &SearchResults) -> Vec<Option<Di
 fn results_html(r: &SearchResults, digests: &[Option<Digest>], params: &[(String, String)], pageno: usize) -> String {
     let mut out = String::new();
     if r.hits.is_empty() {
-        let _ = write!(out, "<p class=\"summary\">No documents match <q>{}</q>.</p>", escape(&r.query));
+        let _ = write!(
+            out,
+            "<p class=\"summary\">No documents match <q>{}</q>.</p>",
+            escape(&r.query)
+        );
         return out;
     }
     let _ = write!(
@@ -252,11 +311,25 @@ fn results_html(r: &SearchResults, digests: &[Option<Digest>], params: &[(String
     for (hit, digest) in r.hits.iter().zip(digests) {
         let href = format!("/documents/{}", encode_segment(&hit.id));
         out.push_str("<article class=\"doc result\">");
-        out.push_str(&wh::entry_head(&hit.title, Some(&href), &hit.source, &format_when(hit.published_at)));
-        let _ = write!(out, "<p class=\"snippet\">{}</p>", snippet_html(&hit.snippet));
-        if let Some(d) = digest {
-            let cite = |n: usize| Some(format!("{href}#p{n}"));
-            out.push_str(&wh::digest_html(d, &cite));
+        out.push_str(&wh::entry_head(
+            &hit.title,
+            Some(&href),
+            &hit.source,
+            &format_when(hit.published_at),
+        ));
+        // As on the seed pages, a result reads as its digest; a document too short for one
+        // shows the snippet with the matched words instead.
+        match digest
+            .as_ref()
+            .filter(|d| d.kind != DocKind::Excerpt && !d.sections.is_empty())
+        {
+            Some(d) => {
+                let cite = |n: usize| Some(format!("{href}#p{n}"));
+                out.push_str(&wh::digest_html(d, &cite));
+            }
+            None => {
+                let _ = write!(out, "<p class=\"snippet\">{}</p>", snippet_html(&hit.snippet));
+            }
         }
         if let Some(of) = &hit.duplicate_of {
             let _ = write!(
@@ -270,12 +343,20 @@ fn results_html(r: &SearchResults, digests: &[Option<Digest>], params: &[(String
     }
     out.push_str("</div><div class=\"pager\">");
     if pageno > 1 {
-        let _ = write!(out, "<a rel=\"prev\" href=\"{}\">← Newer / previous</a>", escape(&page_link(params, pageno - 1)));
+        let _ = write!(
+            out,
+            "<a rel=\"prev\" href=\"{}\">← Newer / previous</a>",
+            escape(&page_link(params, pageno - 1))
+        );
     } else {
         out.push_str("<span></span>");
     }
     if r.offset + r.hits.len() < r.total && r.offset + PAGE_SIZE <= super::api::MAX_OFFSET {
-        let _ = write!(out, "<a rel=\"next\" href=\"{}\">Next →</a>", escape(&page_link(params, pageno + 1)));
+        let _ = write!(
+            out,
+            "<a rel=\"next\" href=\"{}\">Next →</a>",
+            escape(&page_link(params, pageno + 1))
+        );
     }
     out.push_str("</div>");
     out
@@ -284,7 +365,12 @@ fn results_html(r: &SearchResults, digests: &[Option<Digest>], params: &[(String
 async fn document_page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     let lookup = id.clone();
     let stored = match state
-        .read(move |r| r.store.get(&lookup)?.ok_or(crate::Error::NotFound { what: "document", name: lookup }))
+        .read(move |r| {
+            r.store.get(&lookup)?.ok_or(crate::Error::NotFound {
+                what: "document",
+                name: lookup,
+            })
+        })
         .await
     {
         Ok(d) => d,
@@ -308,11 +394,20 @@ async fn document_page(State(state): State<AppState>, Path(id): Path<String>) ->
         escape(&d.id)
     );
     if let Some(url) = d.url.as_deref().and_then(safe_url) {
-        let _ = write!(body, " · <a href=\"{}\" rel=\"noopener noreferrer nofollow\">original</a>", escape(url));
+        let _ = write!(
+            body,
+            " · <a href=\"{}\" rel=\"noopener noreferrer nofollow\">original</a>",
+            escape(url)
+        );
     }
     body.push_str("</div>");
     if let Some(of) = &stored.duplicate_of {
-        let _ = write!(body, "<p class=\"meta\">Same text as <a href=\"/documents/{}\">{}</a></p>", encode_segment(of), escape(of));
+        let _ = write!(
+            body,
+            "<p class=\"meta\">Same text as <a href=\"/documents/{}\">{}</a></p>",
+            encode_segment(of),
+            escape(of)
+        );
     }
     match &digest {
         Some(g) => body.push_str(&wh::digest_html(g, &|n| Some(format!("#p{n}")))),
@@ -342,7 +437,12 @@ async fn workflows_page(State(state): State<AppState>) -> Response {
                 escape(&w.workflow.name),
                 escape(&w.workflow.query),
                 w.documents,
-                escape(&w.last_run.as_ref().map(|r| format_when(Some(r.ran_at))).unwrap_or_else(|| "never".into()))
+                escape(
+                    &w.last_run
+                        .as_ref()
+                        .map(|r| format_when(Some(r.ran_at)))
+                        .unwrap_or_else(|| "never".into())
+                )
             );
         }
         body.push_str("</tbody></table>");
@@ -352,7 +452,10 @@ async fn workflows_page(State(state): State<AppState>) -> Response {
 
 async fn workflow_page(State(state): State<AppState>, Path(name): Path<String>) -> Response {
     let lookup = name.clone();
-    let wf_page = match state.read(move |r| Workflows::open(r.store)?.page(&lookup, workflow::DEFAULT_PAGE_LIMIT)).await {
+    let wf_page = match state
+        .read(move |r| Workflows::open(r.store)?.page(&lookup, workflow::DEFAULT_PAGE_LIMIT))
+        .await
+    {
         Ok(p) => p,
         Err(e) => return page(&state, e.status, "Workflow · dossier", "", &error_body(&e)).await,
     };
@@ -363,7 +466,12 @@ async fn workflow_page(State(state): State<AppState>, Path(name): Path<String>) 
         escape(&feed)
     );
     let mut body = wh::page_body(&wf_page, &wh::Links::Server { prefix: "" });
-    let _ = write!(body, "<p class=\"meta\"><a href=\"{}\">Atom feed</a> · <a href=\"/api/workflows/{}/page\">JSON</a></p>", escape(&feed), encode_segment(&name));
+    let _ = write!(
+        body,
+        "<p class=\"meta\"><a href=\"{}\">Atom feed</a> · <a href=\"/api/workflows/{}/page\">JSON</a></p>",
+        escape(&feed),
+        encode_segment(&name)
+    );
     page(&state, StatusCode::OK, &format!("{name} · dossier"), &head, &body).await
 }
 
@@ -373,7 +481,10 @@ mod tests {
 
     #[test]
     fn snippets_mark_matches_and_escape_the_rest() {
-        let s = Snippet { text: "<b>稀土</b>出口".into(), highlights: vec![[3, 5]] };
+        let s = Snippet {
+            text: "<b>稀土</b>出口".into(),
+            highlights: vec![[3, 5]],
+        };
         assert_eq!(snippet_html(&s), "&lt;b&gt;<mark>稀土</mark>&lt;/b&gt;出口");
     }
 }

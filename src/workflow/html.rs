@@ -74,7 +74,12 @@ pub fn digest_html(d: &Digest, cite: CiteHref<'_>) -> String {
     }
     for s in &d.sections {
         let level = if s.level >= 2 { 2 } else { 1 };
-        let _ = write!(out, "<section class=\"l{level}\"><h{h}>{}</h{h}>", escape(&s.heading), h = level + 2);
+        let _ = write!(
+            out,
+            "<section class=\"l{level}\"><h{h}>{}</h{h}>",
+            escape(&s.heading),
+            h = level + 2
+        );
         if !s.bullets.is_empty() {
             out.push_str("<ul>");
             for b in &s.bullets {
@@ -83,7 +88,11 @@ pub fn digest_html(d: &Digest, cite: CiteHref<'_>) -> String {
                 for n in &b.citations {
                     match cite(*n) {
                         Some(href) => {
-                            let _ = write!(out, " <a class=\"cite\" href=\"{}\" data-p=\"{n}\">[{n}]</a>", escape(&href));
+                            let _ = write!(
+                                out,
+                                " <a class=\"cite\" href=\"{}\" data-p=\"{n}\">[{n}]</a>",
+                                escape(&href)
+                            );
                         }
                         None => {
                             let _ = write!(out, " <span class=\"cite\">[{n}]</span>");
@@ -137,7 +146,11 @@ pub fn page_body(page: &Page, links: &Links<'_>) -> String {
         escape(&page.workflow.name),
         escape(&page.workflow.query),
         match &page.last_run {
-            Some(r) => format!(" · last run {} · {} documents", escape(&format_when(Some(r.ran_at))), page.total),
+            Some(r) => format!(
+                " · last run {} · {}",
+                escape(&format_when(Some(r.ran_at))),
+                super::render::documents(page.total)
+            ),
             None => " · not run yet".to_string(),
         }
     );
@@ -156,14 +169,18 @@ fn entry_article(e: &Entry, i: usize, links: &Links<'_>) -> String {
     let mut out = String::new();
     let _ = write!(out, "<article class=\"doc\" id=\"d{}\">", i + 1);
     let id = encode_segment(&d.id);
-    let (title_href, cite): (Option<String>, Box<dyn Fn(usize) -> Option<String>>) = match links {
+    type Cite = Box<dyn Fn(usize) -> Option<String>>;
+    let (title_href, cite): (Option<String>, Cite) = match links {
         Links::Server { prefix } => {
             let base = format!("{prefix}/documents/{id}");
             (Some(base.clone()), Box::new(move |n| Some(format!("{base}#p{n}"))))
         }
         Links::SelfContained => {
             let entry = i + 1;
-            (d.url.as_deref().and_then(safe_url).map(str::to_string), Box::new(move |n| Some(format!("#d{entry}-p{n}"))))
+            (
+                d.url.as_deref().and_then(safe_url).map(str::to_string),
+                Box::new(move |n| Some(format!("#d{entry}-p{n}"))),
+            )
         }
     };
     out.push_str(&entry_head(&d.title, title_href.as_deref(), &d.source, &when));
@@ -172,7 +189,11 @@ fn entry_article(e: &Entry, i: usize, links: &Links<'_>) -> String {
         None => out.push_str("<p class=\"nodigest\">No digest yet: the next run makes it.</p>"),
     }
     if let Links::SelfContained = links {
-        let _ = write!(out, "<details class=\"text\"><summary>Full text · {} paragraphs</summary>", d.paragraphs.len());
+        let _ = write!(
+            out,
+            "<details class=\"text\"><summary>Full text · {} paragraphs</summary>",
+            d.paragraphs.len()
+        );
         out.push_str(&paragraphs_html(&d.paragraphs, &format!("d{}-", i + 1)));
         out.push_str("</details>");
     }
@@ -203,11 +224,11 @@ pub fn standalone_page(page: &Page) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n\
          <title>{} · dossier</title>\n<style>\n{STYLESHEET}</style>\n</head>\n<body>\n<main class=\"page\">\n{}\n</main>\n\
-         <footer class=\"site\">dossier · {} of {} documents</footer>\n</body>\n</html>\n",
+         <footer class=\"site\">dossier · {} of {}</footer>\n</body>\n</html>\n",
         escape(&page.workflow.name),
         page_body(page, &Links::SelfContained),
         page.entries.len(),
-        page.total,
+        super::render::documents(page.total),
     )
 }
 
@@ -219,12 +240,18 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_quotes() {
-        assert_eq!(escape(r#"<img src=x onerror="alert(1)">&'"#), "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape(r#"<img src=x onerror="alert(1)">&'"#),
+            "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;&#39;"
+        );
     }
 
     #[test]
     fn encodes_path_segments() {
-        assert_eq!(encode_segment("稀土 供应链/a?b#c"), "%E7%A8%80%E5%9C%9F%20%E4%BE%9B%E5%BA%94%E9%93%BE%2Fa%3Fb%23c");
+        assert_eq!(
+            encode_segment("稀土 供应链/a?b#c"),
+            "%E7%A8%80%E5%9C%9F%20%E4%BE%9B%E5%BA%94%E9%93%BE%2Fa%3Fb%23c"
+        );
         assert_eq!(encode_segment("qq-34199"), "qq-34199");
     }
 
@@ -247,12 +274,20 @@ mod tests {
                 Section {
                     heading: "Core Viewpoint".into(),
                     level: 1,
-                    bullets: vec![Bullet { text: "中国稀土<集团>重组。".into(), citations: vec![1, 3], verified: Some(true) }],
+                    bullets: vec![Bullet {
+                        text: "中国稀土<集团>重组。".into(),
+                        citations: vec![1, 3],
+                        verified: Some(true),
+                    }],
                 },
                 Section {
                     heading: "Group 1".into(),
                     level: 2,
-                    bullets: vec![Bullet { text: "onerror=alert(1)".into(), citations: vec![2], verified: Some(false) }],
+                    bullets: vec![Bullet {
+                        text: "onerror=alert(1)".into(),
+                        citations: vec![2],
+                        verified: Some(false),
+                    }],
                 },
             ],
             excerpt: None,

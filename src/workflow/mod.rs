@@ -23,7 +23,8 @@ use tantivy::query::{BooleanQuery, Occur, Query, TermSetQuery};
 use tantivy::schema::Value;
 
 use crate::dates;
-use crate::digest::{Digest, DigestRequest, DocKind, ExtractiveSummarizer, Summarizer};
+use crate::digest::Digest;
+use crate::digesting::DigestOptions;
 use crate::document::{Document, Lang};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -64,7 +65,8 @@ CREATE TABLE IF NOT EXISTS workflow_documents (
 );
 "#;
 
-/// Which summarizer makes a workflow's digests.
+/// Which summarizer makes a workflow's digests, as stored in its definition (converts into
+/// [`crate::digesting::SummarizerChoice`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum SummarizerChoice {
@@ -149,7 +151,10 @@ pub struct WorkflowInput {
 }
 
 fn bad_field(field: &str, message: impl Into<String>) -> Error {
-    Error::BadField { field: field.to_string(), message: message.into() }
+    Error::BadField {
+        field: field.to_string(),
+        message: message.into(),
+    }
 }
 
 impl WorkflowInput {
@@ -159,34 +164,52 @@ impl WorkflowInput {
         let name = validate_name(&self.name)?;
         let query = self.query.trim().to_string();
         if query.is_empty() {
-            return Err(bad_field("query", "is empty; give the words to search for, as in `稀土 出口管制`"));
+            return Err(bad_field(
+                "query",
+                "is empty; give the words to search for, as in `稀土 出口管制`",
+            ));
         }
         let lang = match self.lang.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
-            Some(l) => Some(Lang::parse(l).ok_or_else(|| bad_field("lang", format!("{l:?} is not a language dossier knows; use zh or en")))?),
+            Some(l) => Some(
+                Lang::parse(l)
+                    .ok_or_else(|| bad_field("lang", format!("{l:?} is not a language dossier knows; use zh or en")))?,
+            ),
             None => None,
         };
         let date = |field: &str, v: &Option<String>, end: bool| -> Result<Option<DateTime<Utc>>> {
             match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                Some(s) => dates::parse_bound(s, end).map(Some).map_err(|e| bad_field(field, e.to_string())),
+                Some(s) => dates::parse_bound(s, end)
+                    .map(Some)
+                    .map_err(|e| bad_field(field, e.to_string())),
                 None => Ok(None),
             }
         };
         let since = date("since", &self.since, false)?;
         let until = date("until", &self.until, true)?;
-        if let (Some(s), Some(u)) = (since, until) {
-            if s > u {
-                return Err(bad_field("until", "is before since; swap them or drop one"));
-            }
+        if let (Some(s), Some(u)) = (since, until)
+            && s > u
+        {
+            return Err(bad_field("until", "is before since; swap them or drop one"));
         }
         if self.within_days == Some(0) {
-            return Err(bad_field("within_days", "is 0; give a number of days of at least 1, or leave it out"));
+            return Err(bad_field(
+                "within_days",
+                "is 0; give a number of days of at least 1, or leave it out",
+            ));
         }
         let first_run = self.first_run.unwrap_or(DEFAULT_FIRST_RUN);
         if first_run == 0 || first_run > 1000 {
-            return Err(bad_field("first_run", format!("is {first_run}; give a number from 1 to 1000")));
+            return Err(bad_field(
+                "first_run",
+                format!("is {first_run}; give a number from 1 to 1000"),
+            ));
         }
-        let mut sources: Vec<String> =
-            self.sources.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+        let mut sources: Vec<String> = self
+            .sources
+            .iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
         sources.dedup();
         let wf = Workflow {
             name,
@@ -232,11 +255,17 @@ pub fn validate_name(name: &str) -> Result<String> {
         return Err(bad_field("name", "is empty; give the workflow a name, e.g. 稀土供应链"));
     }
     if name.chars().any(char::is_control) {
-        return Err(bad_field("name", "contains control characters (newline, tab, …); remove them"));
+        return Err(bad_field(
+            "name",
+            "contains control characters (newline, tab, …); remove them",
+        ));
     }
     let n = name.chars().count();
     if n > MAX_NAME_CHARS {
-        return Err(bad_field("name", format!("is {n} characters long; the limit is {MAX_NAME_CHARS}")));
+        return Err(bad_field(
+            "name",
+            format!("is {n} characters long; the limit is {MAX_NAME_CHARS}"),
+        ));
     }
     Ok(name.to_string())
 }
@@ -374,16 +403,15 @@ impl<'a> Workflows<'a> {
     /// and runs stay; a changed query or filter applies from the next run on.
     pub fn update(&self, name: &str, wf: &Workflow) -> Result<()> {
         let id = self.require(name)?;
-        if wf.name != name {
-            if let Some(other) = self.id_of(&wf.name)? {
-                if other != id {
-                    return Err(Error::AlreadyExists {
-                        what: "workflow",
-                        name: wf.name.clone(),
-                        remedy: "choose another name for the renamed workflow",
-                    });
-                }
-            }
+        if wf.name != name
+            && let Some(other) = self.id_of(&wf.name)?
+            && other != id
+        {
+            return Err(Error::AlreadyExists {
+                what: "workflow",
+                name: wf.name.clone(),
+                remedy: "choose another name for the renamed workflow",
+            });
         }
         self.conn.execute(
             "UPDATE workflows SET name = ?2, definition = ?3, updated_at = ?4 WHERE id = ?1",
@@ -396,8 +424,10 @@ impl<'a> Workflows<'a> {
     pub fn remove(&self, name: &str) -> Result<()> {
         let id = self.require(name)?;
         // Children first: foreign keys may be off on connections opened elsewhere.
-        self.conn.execute("DELETE FROM workflow_documents WHERE workflow_id = ?1", [id])?;
-        self.conn.execute("DELETE FROM workflow_runs WHERE workflow_id = ?1", [id])?;
+        self.conn
+            .execute("DELETE FROM workflow_documents WHERE workflow_id = ?1", [id])?;
+        self.conn
+            .execute("DELETE FROM workflow_runs WHERE workflow_id = ?1", [id])?;
         self.conn.execute("DELETE FROM workflows WHERE id = ?1", [id])?;
         Ok(())
     }
@@ -411,7 +441,10 @@ impl<'a> Workflows<'a> {
     }
 
     fn require(&self, name: &str) -> Result<i64> {
-        self.id_of(name)?.ok_or_else(|| Error::NotFound { what: "workflow", name: name.to_string() })
+        self.id_of(name)?.ok_or_else(|| Error::NotFound {
+            what: "workflow",
+            name: name.to_string(),
+        })
     }
 
     /// One workflow's definition.
@@ -421,7 +454,10 @@ impl<'a> Workflows<'a> {
             .prepare_cached("SELECT definition FROM workflows WHERE name = ?1")?
             .query_row([name], |r| r.get(0))
             .optional()?
-            .ok_or_else(|| Error::NotFound { what: "workflow", name: name.to_string() })?;
+            .ok_or_else(|| Error::NotFound {
+                what: "workflow",
+                name: name.to_string(),
+            })?;
         Ok(serde_json::from_str(&json)?)
     }
 
@@ -519,14 +555,21 @@ impl<'a> Workflows<'a> {
             .collect::<rusqlite::Result<_>>()?;
         let mut entries = Vec::with_capacity(rows.len());
         for (doc_id, added_at) in rows {
-            let Some(stored) = self.store.get(&doc_id)? else { continue };
+            let Some(stored) = self.store.get(&doc_id)? else {
+                continue;
+            };
             entries.push(Entry {
                 document: stored.doc,
                 added_at: from_unix(added_at),
                 digest: stored_digest(self.store, &doc_id)?,
             });
         }
-        Ok(Page { workflow: info.workflow, last_run: info.last_run, total: info.documents, entries })
+        Ok(Page {
+            workflow: info.workflow,
+            last_run: info.last_run,
+            total: info.documents,
+            entries,
+        })
     }
 
     /// Collected documents without a stored digest.
@@ -578,33 +621,28 @@ pub struct DigestChoice {
     pub query: Option<String>,
 }
 
-/// Returns the document's stored digest, or makes, stores and returns one.
+/// Returns the document's stored digest (whatever made it), or makes, stores and returns one
+/// through [`Engine::digest`]. Taking any stored digest first keeps a document's digest stable
+/// when a workflow (with its query) and the UI (without) both show it.
 pub fn ensure_digest(engine: &mut Engine, id: &str, choice: &DigestChoice) -> Result<Digest> {
-    if let Some(d) = stored_digest(engine.store(), id)? {
+    if let Some(d) = engine.stored_digest(id)? {
         return Ok(d);
     }
-    let stored = engine
-        .store()
-        .get(id)?
-        .ok_or_else(|| Error::NotFound { what: "document", name: id.to_string() })?;
-    match choice.summarizer {
-        SummarizerChoice::Extractive => {
-            let request = DigestRequest {
-                kind: stored.kind.as_deref().and_then(DocKind::parse),
-                query: choice.query.clone(),
-                lang: Some(choice.lang.to_digest_lang()),
-            };
-            let summarizer = Summarizer::Extractive(ExtractiveSummarizer::new());
-            let digest = summarizer.summarize(&stored.doc, &request)?;
-            let key = format!("{}:{}", summarizer.name(), stored.content_hash);
-            engine.store_mut().put_digest_json(id, &key, summarizer.name(), &serde_json::to_string(&digest)?)?;
-            Ok(digest)
+    let opts = DigestOptions {
+        summarizer: choice.summarizer.into(),
+        lang: Some(choice.lang.to_digest_lang()),
+        query: choice.query.clone(),
+        force: false,
+    };
+    engine.digest(id, &opts)
+}
+
+impl From<SummarizerChoice> for crate::digesting::SummarizerChoice {
+    fn from(c: SummarizerChoice) -> Self {
+        match c {
+            SummarizerChoice::Extractive => crate::digesting::SummarizerChoice::Extractive,
+            SummarizerChoice::Llm => crate::digesting::SummarizerChoice::Llm,
         }
-        SummarizerChoice::Llm => Err(Error::Config(
-            "LLM digests for workflows need the engine's digest support, which this build lacks; \
-             use --summarizer extractive"
-                .into(),
-        )),
     }
 }
 
@@ -641,7 +679,12 @@ pub fn run(engine: &mut Engine, name: &str) -> Result<RunOutcome> {
                     dated.push((d.doc.published_at, d.seq, doc_id));
                 }
             }
-            dated.sort_by(|a, b| b.0.is_some().cmp(&a.0.is_some()).then(b.0.cmp(&a.0)).then(b.1.cmp(&a.1)));
+            dated.sort_by(|a, b| {
+                b.0.is_some()
+                    .cmp(&a.0.is_some())
+                    .then(b.0.cmp(&a.0))
+                    .then(b.1.cmp(&a.1))
+            });
             dated.into_iter().map(|(_, _, id)| id).collect()
         }
         Some(_) => Vec::new(),
@@ -669,7 +712,11 @@ pub fn run(engine: &mut Engine, name: &str) -> Result<RunOutcome> {
     }
 
     let lacking = Workflows::open(engine.store())?.members_without_digest(id)?;
-    let choice = DigestChoice { summarizer: wf.summarizer, lang: wf.output_lang, query: Some(wf.query.clone()) };
+    let choice = DigestChoice {
+        summarizer: wf.summarizer,
+        lang: wf.output_lang,
+        query: Some(wf.query.clone()),
+    };
     let mut digests_made = 0u64;
     let mut failures = Vec::new();
     for doc_id in &lacking {
@@ -677,7 +724,10 @@ pub fn run(engine: &mut Engine, name: &str) -> Result<RunOutcome> {
             Ok(_) => digests_made += 1,
             Err(e) if e.is_user_error() || matches!(e, Error::Llm(_)) => {
                 tracing::warn!(workflow = %wf.name, doc = %doc_id, error = %e, "digest failed; the next run retries");
-                failures.push(DigestFailure { id: doc_id.clone(), message: e.to_string() });
+                failures.push(DigestFailure {
+                    id: doc_id.clone(),
+                    message: e.to_string(),
+                });
             }
             Err(e) => return Err(e),
         }
@@ -689,7 +739,14 @@ pub fn run(engine: &mut Engine, name: &str) -> Result<RunOutcome> {
         conn.execute(
             "INSERT INTO workflow_runs (workflow_id, ran_at, max_seq, new_documents, digests_made, digest_failures)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![id, now.timestamp(), max_seq, new_ids.len() as i64, digests_made as i64, failures.len() as i64],
+            params![
+                id,
+                now.timestamp(),
+                max_seq,
+                new_ids.len() as i64,
+                digests_made as i64,
+                failures.len() as i64
+            ],
         )?;
         let run_id = conn.last_insert_rowid();
         conn.execute(
@@ -708,7 +765,14 @@ pub fn run(engine: &mut Engine, name: &str) -> Result<RunOutcome> {
         None
     };
     tracing::info!(workflow = %wf.name, new = new_ids.len(), digests = digests_made, failed = failures.len(), "workflow run");
-    Ok(RunOutcome { workflow: wf.name, run, first_run, new_documents: new_ids, digests_made, digest_failures: failures })
+    Ok(RunOutcome {
+        workflow: wf.name,
+        run,
+        first_run,
+        new_documents: new_ids,
+        digests_made,
+        digest_failures: failures,
+    })
 }
 
 /// Which of `candidates` (document ids) match `request`'s query and filters — every match,

@@ -41,12 +41,21 @@ pub fn render(page: &Page, format: Format, base_url: Option<&str>) -> Result<Str
     })
 }
 
+/// "1 document", "5 documents".
+pub(super) fn documents(n: u64) -> String {
+    if n == 1 {
+        "1 document".to_string()
+    } else {
+        format!("{n} documents")
+    }
+}
+
 fn footer_line(page: &Page) -> String {
     match &page.last_run {
         Some(r) => format!(
-            "{} of {} documents · query {:?} · last run {}",
+            "{} of {} · query {:?} · last run {}",
             page.entries.len(),
-            page.total,
+            documents(page.total),
             page.workflow.query,
             format_when(Some(r.ran_at))
         ),
@@ -75,7 +84,12 @@ pub fn terminal(page: &Page) -> String {
 /// Markdown: the name as the page title, one `##` section per document.
 pub fn markdown(page: &Page) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "# {}\n\n*Search documents* — {}\n", md_text(&page.workflow.name), md_text(&footer_line(page)));
+    let _ = writeln!(
+        out,
+        "# {}\n\n*Search documents* — {}\n",
+        md_text(&page.workflow.name),
+        md_text(&footer_line(page))
+    );
     for e in &page.entries {
         let d = &e.document;
         match d.url.as_deref().and_then(safe_url) {
@@ -86,7 +100,13 @@ pub fn markdown(page: &Page) -> String {
                 let _ = writeln!(out, "## {}\n", md_text(&d.title));
             }
         }
-        let _ = writeln!(out, "{} · {} · `{}`\n", md_text(&d.source), format_when(d.published_at), d.id.replace('`', "'"));
+        let _ = writeln!(
+            out,
+            "{} · {} · `{}`\n",
+            md_text(&d.source),
+            format_when(d.published_at),
+            d.id.replace('`', "'")
+        );
         match &e.digest {
             Some(g) => out.push_str(&render_markdown(g)),
             None => out.push_str("*No digest yet.*\n"),
@@ -183,7 +203,11 @@ pub fn atom(page: &Page, base_url: Option<&str>) -> String {
     let base = base_url.map(|b| b.trim_end_matches('/'));
     let name = encode_segment(&page.workflow.name);
     let mut entries: Vec<&super::Entry> = page.entries.iter().collect();
-    entries.sort_by(|a, b| b.added_at.cmp(&a.added_at).then(b.document.published_at.cmp(&a.document.published_at)));
+    entries.sort_by(|a, b| {
+        b.added_at
+            .cmp(&a.added_at)
+            .then(b.document.published_at.cmp(&a.document.published_at))
+    });
     let updated = entries
         .iter()
         .map(|e| e.added_at)
@@ -194,12 +218,24 @@ pub fn atom(page: &Page, base_url: Option<&str>) -> String {
     out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
     let _ = writeln!(out, "  <id>urn:dossier:workflow:{name}</id>");
     let _ = writeln!(out, "  <title>{}</title>", xml(&page.workflow.name));
-    let _ = writeln!(out, "  <subtitle>dossier workflow · query: {}</subtitle>", xml(&page.workflow.query));
+    let _ = writeln!(
+        out,
+        "  <subtitle>dossier workflow · query: {}</subtitle>",
+        xml(&page.workflow.query)
+    );
     let _ = writeln!(out, "  <updated>{}</updated>", rfc3339(updated));
     out.push_str("  <author><name>dossier</name></author>\n  <generator>dossier</generator>\n");
     if let Some(b) = base {
-        let _ = writeln!(out, "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>", xml(&format!("{b}/api/workflows/{name}/feed.atom")));
-        let _ = writeln!(out, "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>", xml(&format!("{b}/workflows/{name}")));
+        let _ = writeln!(
+            out,
+            "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>",
+            xml(&format!("{b}/api/workflows/{name}/feed.atom"))
+        );
+        let _ = writeln!(
+            out,
+            "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
+            xml(&format!("{b}/workflows/{name}"))
+        );
     }
     for e in entries {
         let d = &e.document;
@@ -214,7 +250,11 @@ pub fn atom(page: &Page, base_url: Option<&str>) -> String {
         let _ = writeln!(out, "    <author><name>{}</name></author>", xml(&d.source));
         let page_url = base.map(|b| format!("{b}/documents/{doc_id}"));
         if let Some(u) = page_url.as_deref() {
-            let _ = writeln!(out, "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>", xml(u));
+            let _ = writeln!(
+                out,
+                "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
+                xml(u)
+            );
         }
         if let Some(u) = d.url.as_deref().and_then(safe_url) {
             let rel = if page_url.is_some() { "related" } else { "alternate" };
@@ -248,11 +288,14 @@ pub fn list_text(list: &[WorkflowInfo]) -> String {
     for w in list {
         let _ = writeln!(
             out,
-            "{}\t{:?}\t{} documents\tlast run {}",
+            "{}\t{:?}\t{}\tlast run {}",
             w.workflow.name,
             w.workflow.query,
-            w.documents,
-            w.last_run.as_ref().map(|r| format_when(Some(r.ran_at))).unwrap_or_else(|| "never".into())
+            documents(w.documents),
+            w.last_run
+                .as_ref()
+                .map(|r| format_when(Some(r.ran_at)))
+                .unwrap_or_else(|| "never".into())
         );
     }
     out
@@ -297,7 +340,11 @@ pub fn info_text(w: &WorkflowInfo, runs: &[RunRecord]) -> String {
                 format_when(Some(r.ran_at)),
                 r.new_documents,
                 r.digests_made,
-                if r.digest_failures > 0 { format!(", {} digests failed", r.digest_failures) } else { String::new() }
+                if r.digest_failures > 0 {
+                    format!(", {} digests failed", r.digest_failures)
+                } else {
+                    String::new()
+                }
             );
         }
     }
@@ -309,15 +356,23 @@ pub fn outcome_text(o: &RunOutcome) -> String {
     let mut out = match &o.run {
         None => format!("{}: nothing new since the last run", o.workflow),
         Some(_) => format!(
-            "{}: {}{} new documents, {} digests made",
+            "{}: {}collected {}, made {}",
             o.workflow,
-            if o.first_run { "first run, " } else { "" },
-            o.new_documents.len(),
-            o.digests_made
+            if o.first_run { "first run: " } else { "" },
+            documents(o.new_documents.len() as u64),
+            if o.digests_made == 1 {
+                "1 digest".to_string()
+            } else {
+                format!("{} digests", o.digests_made)
+            }
         ),
     };
     if !o.digest_failures.is_empty() {
-        let _ = write!(out, "; {} digests failed (the next run retries):", o.digest_failures.len());
+        let _ = write!(
+            out,
+            "; {} digests failed (the next run retries):",
+            o.digest_failures.len()
+        );
         for f in o.digest_failures.iter().take(5) {
             let _ = write!(out, "\n  {}: {}", f.id, f.message);
         }

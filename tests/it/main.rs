@@ -6,7 +6,11 @@ mod demo;
 mod eval;
 mod ingest;
 mod interrupt;
+mod llm;
 mod search;
+mod serve;
+mod workflow;
+mod browser;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -9,12 +9,12 @@
 #   DOSSIER_CI_CACHE   cache root as in setup.sh (default $HOME/.cache/dossier-ci)
 #   DOSSIER_TEST_LLM_KEY  API key the server demands (default dossier-test-key); the test sends it
 #   LLM_SERVER_WAIT    seconds to wait for the server (default 180)
-#   LLM_SERVER_THREADS CPU threads for the model (default 2)
+#   LLM_SERVER_THREADS CPU threads for the model (default 1)
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 port="${PORT:-8765}"
-threads="${LLM_SERVER_THREADS:-2}"
+threads="${LLM_SERVER_THREADS:-1}"
 key="${DOSSIER_TEST_LLM_KEY:-dossier-test-key}"
 cache="${DOSSIER_CI_CACHE:-$HOME/.cache/dossier-ci}"
 venv="$cache/llm-venv"
@@ -43,7 +43,8 @@ if [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null && answers; th
 fi
 
 # n_ctx 8192: SmolLM2's window; a Chinese article tokenizes to several thousand tokens.
-# Threads: the machine has 2 cores; LLM_SERVER_THREADS=1 is faster when other work shares them.
+# One thread: ggml's threads spin at barriers, and with 2 threads on 2 shared cores a busy
+# machine (a cargo build beside the test) slows generation tenfold; 1 thread degrades gently.
 nohup "$venv/bin/python" -m llama_cpp.server \
     --model "$model" --model_alias smollm2-135m \
     --host 127.0.0.1 --port "$port" \

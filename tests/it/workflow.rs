@@ -1,0 +1,256 @@
+//! `dossier workflow add|list|show|edit|run|rm` on the bundled sample: the first run takes the
+//! newest N, a second run with nothing new changes nothing, a later ingest brings exactly the
+//! new matching documents, and every rendering reads like the seed pages.
+
+use serde_json::Value;
+
+use super::{dossier, json, ok, run, sample, stderr, stdout, tempdir, write};
+
+const NAME: &str = "稀土供应链";
+
+fn sample_workflow(query: &str) -> tempfile::TempDir {
+    let dir = tempdir();
+    ok(dossier(dir.path()).arg("ingest").arg(sample()));
+    ok(dossier(dir.path()).args(["workflow", "add", NAME, "--query", query, "--first-run", "5"]));
+    dir
+}
+
+#[test]
+fn run_twice_changes_nothing_and_later_runs_take_only_new_documents() {
+    let dir = sample_workflow("稀土");
+    let d = dir.path();
+    let first = run(dossier(d).args(["workflow", "run", NAME, "--format", "json"]));
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        stderr(&first).contains("first run: collected 5 documents, made 5 digests"),
+        "{}",
+        stderr(&first)
+    );
+    let page: Value = serde_json::from_str(&stdout(&first)).unwrap_or_else(|e| panic!("{e}"));
+    let entries = page["entries"].as_array().cloned().unwrap_or_default();
+    assert_eq!(entries.len(), 5);
+    let dates: Vec<&str> = entries.iter().filter_map(|e| e["published_at"].as_str()).collect();
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
+    // The first run takes the newest five matches — the same as searching.
+    let search = json(dossier(d).args(["search", "稀土", "--limit", "5", "--json"]));
+    let ids = |v: &Value, key: &str| {
+        v[key]
+            .as_array()
+            .map(|a| a.iter().map(|x| x["id"].clone()).collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    assert_eq!(ids(&page, "entries"), ids(&search, "hits"));
+    assert!(entries.iter().all(|e| !e["digest"].is_null()));
+
+    let pages_before: Vec<String> = ["terminal", "markdown", "html", "json", "atom"]
+        .iter()
+        .map(|f| ok(dossier(d).args(["workflow", "show", NAME, "--format", f])))
+        .collect();
+    let info_before = json(dossier(d).args(["workflow", "show", NAME, "--json"]));
+    let second = run(dossier(d).args(["workflow", "run", NAME, "--format", "json"]));
+    assert!(
+        stderr(&second).contains("nothing new since the last run"),
+        "{}",
+        stderr(&second)
+    );
+    assert_eq!(stdout(&second), stdout(&first), "the page is unchanged");
+    assert_eq!(
+        json(dossier(d).args(["workflow", "show", NAME, "--json"])),
+        info_before,
+        "no run recorded"
+    );
+    for (f, before) in ["terminal", "markdown", "html", "json", "atom"]
+        .iter()
+        .zip(&pages_before)
+    {
+        assert_eq!(
+            &ok(dossier(d).args(["workflow", "show", NAME, "--format", f])),
+            before,
+            "{f}"
+        );
+    }
+
+    // Two new matching documents (one dated before everything on the page) and one that does
+    // not match.
+    let newer = serde_json::json!({"id": "new-1", "title": "稀土集团发布年度报告", "source": "测试社", "published_at": "2025-01-02T03:04:00Z",
+        "lang": "zh", "paragraphs": ["中国稀土集团发布年度报告，稀土产量同比增长8%。", "报告称将继续推进稀土产业整合。"]});
+    let older = serde_json::json!({"id": "new-2", "title": "稀土旧闻补录", "source": "测试社", "published_at": "2001-01-01",
+        "lang": "zh", "paragraphs": ["2001年稀土出口数据补录。"]});
+    let other = serde_json::json!({"id": "new-3", "title": "光伏", "source": "测试社", "published_at": "2025-01-03", "lang": "zh", "paragraphs": ["光伏装机创新高。"]});
+    let file = d.join("more.jsonl");
+    write(&file, format!("{newer}\n{older}\n{other}\n"));
+    ok(dossier(d).arg("ingest").arg(&file));
+    let third = run(dossier(d).args(["workflow", "run", NAME, "--format", "terminal"]));
+    assert!(
+        stderr(&third).contains("collected 2 documents, made 2 digests"),
+        "{}",
+        stderr(&third)
+    );
+    let text = stdout(&third);
+    assert!(
+        text.starts_with("Workflow\n稀土供应链\nSearch documents\n\n稀土集团发布年度报告\n测试社 · 2025-01-02 03:04\n"),
+        "{text}"
+    );
+    assert!(text.contains("稀土旧闻补录") && !text.contains("光伏装机"));
+    let info = json(dossier(d).args(["workflow", "show", NAME, "--json"]));
+    assert_eq!(info["documents"], 7);
+    assert_eq!(info["last_run"]["new_documents"], 2);
+    let fourth = run(dossier(d).args(["workflow", "run", NAME]));
+    assert!(stderr(&fourth).contains("nothing new"), "{}", stderr(&fourth));
+}
+
+#[test]
+fn renderings_read_like_the_seeds_and_the_feed_parses() {
+    // The newest 稀土供应链 articles are long enough for sectioned digests with citations.
+    let dir = sample_workflow("稀土供应链");
+    let d = dir.path();
+    let html_path = d.join("page.html");
+    ok(dossier(d)
+        .args(["workflow", "run", NAME, "--format", "html", "--output"])
+        .arg(&html_path));
+    let html = std::fs::read_to_string(&html_path).unwrap_or_else(|e| panic!("{e}"));
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains(
+        "<div class=\"kicker\">Workflow</div><h1>稀土供应链</h1><div class=\"subhead\">Search documents</div>"
+    ));
+    assert_eq!(html.matches("<article class=\"doc\"").count(), 5);
+    assert!(
+        html.contains("<style>") && !html.contains("<script"),
+        "standalone: styles inlined, no script"
+    );
+    // Every citation links to a paragraph that is in the page.
+    let mut cites = 0;
+    for part in html.split("class=\"cite\" href=\"#").skip(1) {
+        let target = part.split('"').next().unwrap_or("");
+        assert!(
+            html.contains(&format!("<li id=\"{target}\"")),
+            "citation #{target} has no paragraph"
+        );
+        cites += 1;
+    }
+    assert!(cites >= 1, "{cites} citations");
+    assert!(regex_like_meta(&html), "source · YYYY-MM-DD HH:MM lines");
+
+    let md = ok(dossier(d).args(["workflow", "show", NAME, "--format", "markdown"]));
+    assert!(md.starts_with("# 稀土供应链\n\n*Search documents*"), "{md}");
+    assert_eq!(md.matches("\n## ").count(), 5);
+
+    let atom = ok(dossier(d).args(["workflow", "show", NAME, "--format", "atom"]));
+    let feed = feed_rs::parser::parse(atom.as_bytes()).unwrap_or_else(|e| panic!("Atom does not parse: {e}"));
+    assert_eq!(feed.title.map(|t| t.content).as_deref(), Some(NAME));
+    assert_eq!(feed.entries.len(), 5);
+    let mut ids: Vec<&str> = feed.entries.iter().map(|e| e.id.as_str()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 5, "entry ids are unique");
+    for e in &feed.entries {
+        assert!(
+            e.title.is_some() && e.published.is_some() && e.content.is_some(),
+            "{e:?}"
+        );
+        assert!(!e.authors.is_empty());
+    }
+    // Well-formed XML all the way through.
+    let mut reader = quick_xml::Reader::from_str(&atom);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("malformed XML at {}: {e}", reader.buffer_position()),
+        }
+    }
+}
+
+/// True when the page has a `source · YYYY-MM-DD HH:MM` line per entry.
+fn regex_like_meta(html: &str) -> bool {
+    let metas: Vec<&str> = html.split("<div class=\"meta\">").skip(1).collect();
+    metas.len() == 5
+        && metas.iter().all(|m| {
+            let time = m
+                .split("<time>")
+                .nth(1)
+                .and_then(|t| t.split("</time>").next())
+                .unwrap_or("");
+            time.len() == 16 && time.as_bytes()[4] == b'-' && time.as_bytes()[10] == b' ' && time.as_bytes()[13] == b':'
+        })
+}
+
+#[test]
+fn add_list_show_edit_rm_with_clear_errors() {
+    let dir = tempdir();
+    let d = dir.path();
+    ok(dossier(d).arg("ingest").arg(sample()));
+    let name = "半导体 / 芯片 «周报»";
+    ok(dossier(d).args([
+        "workflow",
+        "add",
+        name,
+        "--query",
+        "半导体 芯片",
+        "--lang",
+        "zh",
+        "--since",
+        "2023年1月1日",
+        "--source",
+        "腾讯新闻",
+    ]));
+    let dup = run(dossier(d).args(["workflow", "add", name, "--query", "x"]));
+    assert_eq!(dup.status.code(), Some(2));
+    assert!(stderr(&dup).contains("already exists"), "{}", stderr(&dup));
+    for (args, expect) in [
+        (vec!["workflow", "add", "x"], "query: is empty"),
+        (
+            vec!["workflow", "add", "x", "--query", "稀土", "--since", "someday"],
+            "since: cannot parse date",
+        ),
+        (vec!["workflow", "add", "x", "--query", "稀土 OR"], "query: bad query"),
+        (vec!["workflow", "run", "nope"], "workflow not found: nope"),
+        (
+            vec!["workflow", "edit", "nope", "--query", "x"],
+            "workflow not found: nope",
+        ),
+    ] {
+        let o = run(dossier(d).args(&args));
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(expect), "{args:?}: {}", stderr(&o));
+    }
+    let list = ok(dossier(d).args(["workflow", "list"]));
+    assert!(
+        list.contains(name) && list.contains("0 documents\tlast run never"),
+        "{list}"
+    );
+    let show = ok(dossier(d).args(["workflow", "show", name]));
+    assert!(
+        show.contains("sources:      腾讯新闻") && show.contains("published:    2023-01-01 00:00 .. "),
+        "{show}"
+    );
+
+    ok(dossier(d).args([
+        "workflow",
+        "edit",
+        name,
+        "--rename",
+        "芯片",
+        "--query",
+        "芯片",
+        "--first-run",
+        "3",
+    ]));
+    let info = json(dossier(d).args(["workflow", "show", "芯片", "--json"]));
+    assert_eq!(info["query"], "芯片");
+    assert_eq!(info["lang"], "zh", "options not given keep their value");
+    assert_eq!(info["sources"], serde_json::json!(["腾讯新闻"]));
+    ok(dossier(d).args(["workflow", "edit", "芯片", "--clear-filters"]));
+    let info = json(dossier(d).args(["workflow", "show", "芯片", "--json"]));
+    assert!(
+        info["lang"].is_null() && info["since"].is_null() && info["sources"] == serde_json::json!([]),
+        "{info}"
+    );
+    let o = run(dossier(d).args(["workflow", "run", "芯片"]));
+    assert!(
+        stderr(&o).contains("first run: collected 3 documents"),
+        "{}",
+        stderr(&o)
+    );
+    ok(dossier(d).args(["workflow", "rm", "芯片"]));
+    assert!(ok(dossier(d).args(["workflow", "list"])).contains("No workflows yet"));
+}
