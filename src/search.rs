@@ -418,20 +418,49 @@ pub fn search(index: &SearchIndex, store: &Store, request: &SearchRequest) -> Re
     })
 }
 
-/// Builds the snippet from the paragraphs that contain a query word (at most three), so a long
-/// article is not segmented whole for ten characters of context.
+/// Where the first query word occurs in `p`, as a byte offset (case-insensitive for Latin).
+fn first_match(p: &str, words: &[String]) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    let mut lower: Option<String> = None;
+    for w in words {
+        let at = if w.is_ascii() {
+            // ASCII lower-casing keeps byte offsets, so positions stay valid in `p`.
+            let l = lower.get_or_insert_with(|| p.to_ascii_lowercase());
+            l.find(w.as_str())
+        } else {
+            p.find(w.as_str())
+        };
+        if let Some(at) = at {
+            best = Some(best.map_or(at, |b| b.min(at)));
+        }
+    }
+    best
+}
+
+/// Cuts `p` to a window of about `SNIPPET_BYTES` before and twice that after `at`, on
+/// character boundaries.
+fn window(p: &str, at: usize) -> &str {
+    let mut start = at.saturating_sub(SNIPPET_BYTES);
+    while !p.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = (at + 2 * SNIPPET_BYTES).min(p.len());
+    while !p.is_char_boundary(end) {
+        end += 1;
+    }
+    &p[start..end]
+}
+
+/// Builds the snippet from windows of the paragraphs that contain a query word (at most
+/// three), so a long article is not segmented whole for eighty characters of context.
 fn make_snippet(generator: &SnippetGenerator, paragraphs: &[String], words: &[String]) -> Snippet {
     let mut chosen: Vec<&str> = paragraphs
         .iter()
-        .filter(|p| {
-            let lower = p.to_lowercase();
-            words.iter().any(|w| lower.contains(w.as_str()))
-        })
+        .filter_map(|p| first_match(p, words).map(|at| window(p, at)))
         .take(3)
-        .map(String::as_str)
         .collect();
     if chosen.is_empty() {
-        chosen = paragraphs.iter().take(1).map(String::as_str).collect();
+        chosen = paragraphs.iter().take(1).map(|p| window(p, 0)).collect();
     }
     let text = chosen.join("\n");
     let snippet = generator.snippet(&text);

@@ -183,7 +183,7 @@ impl Tokenizer for ChineseSegmenter {
             mode: self.mode,
             jieba: self.jieba,
             text,
-            sink: Sink { tokens, texts, next_position: 0 },
+            sink: Sink { text, tokens, texts, next_position: 0 },
             chars,
             chars_end: 0,
             word,
@@ -193,6 +193,7 @@ impl Tokenizer for ChineseSegmenter {
         };
         cutter.cut();
         SegmentTokenStream {
+            text,
             pending: &self.buffers.tokens,
             texts: &self.buffers.texts,
             next: 0,
@@ -203,6 +204,7 @@ impl Tokenizer for ChineseSegmenter {
 
 /// The tokens of one text, cut in full before the first is handed out.
 pub struct SegmentTokenStream<'a> {
+    text: &'a str,
     pending: &'a [PendingToken],
     texts: &'a str,
     next: usize,
@@ -220,7 +222,7 @@ impl TokenStream for SegmentTokenStream<'_> {
         self.token.position = pending.position;
         self.token.position_length = 1;
         self.token.text.clear();
-        self.token.text.push_str(&self.texts[pending.text_start..pending.text_end]);
+        self.token.text.push_str(pending.term(self.text, self.texts));
         true
     }
 
@@ -256,22 +258,51 @@ struct PendingToken {
     from: usize,
     to: usize,
     position: usize,
-    text_start: usize,
-    text_end: usize,
+    term: Term,
+}
+
+/// Where a token's term is spelled out.
+#[derive(Debug, Clone, Copy)]
+enum Term {
+    /// As in the text at the token's offsets (Chinese words: no copy needed).
+    Surface,
+    /// At `start..end` of `Buffers::texts` (normalised Latin words and numbers).
+    Normalized { start: usize, end: usize },
+}
+
+impl PendingToken {
+    fn term<'t>(&self, text: &'t str, texts: &'t str) -> &'t str {
+        match self.term {
+            Term::Surface => &text[self.from..self.to],
+            Term::Normalized { start, end } => &texts[start..end],
+        }
+    }
 }
 
 struct Sink<'b> {
+    text: &'b str,
     tokens: &'b mut Vec<PendingToken>,
     texts: &'b mut String,
     next_position: usize,
 }
 
 impl Sink<'_> {
+    fn take_position(&mut self) -> usize {
+        self.next_position += 1;
+        self.next_position - 1
+    }
+
     /// Emits a main word whose text `write` appends; returns its position.
     fn main_word(&mut self, from: usize, to: usize, write: impl FnOnce(&mut String)) -> usize {
-        let position = self.next_position;
-        self.next_position += 1;
+        let position = self.take_position();
         self.push(from, to, position, write);
+        position
+    }
+
+    /// Emits a main word spelled as the text at `from..to`; returns its position.
+    fn main_surface(&mut self, from: usize, to: usize) -> usize {
+        let position = self.take_position();
+        self.push_surface(from, to, position);
         position
     }
 
@@ -281,14 +312,20 @@ impl Sink<'_> {
     }
 
     fn push(&mut self, from: usize, to: usize, position: usize, write: impl FnOnce(&mut String)) {
-        let text_start = self.texts.len();
+        let start = self.texts.len();
         write(self.texts);
-        let text_end = self.texts.len();
-        if text_end == text_start || text_end - text_start > MAX_TERM_BYTES {
-            self.texts.truncate(text_start);
+        let end = self.texts.len();
+        if end == start || end - start > MAX_TERM_BYTES {
+            self.texts.truncate(start);
             return;
         }
-        self.tokens.push(PendingToken { from, to, position, text_start, text_end });
+        self.tokens.push(PendingToken { from, to, position, term: Term::Normalized { start, end } });
+    }
+
+    fn push_surface(&mut self, from: usize, to: usize, position: usize) {
+        if from < to && to - from <= MAX_TERM_BYTES {
+            self.tokens.push(PendingToken { from, to, position, term: Term::Surface });
+        }
     }
 }
 
@@ -373,19 +410,30 @@ impl Cutter<'_> {
     /// before anything this module cuts by its own rules, and before the ASCII symbols jieba
     /// would put inside a Chinese block (`+#&._%-`).
     fn chinese_span_end(&self, start: usize) -> usize {
-        let is_span_char = |c: char| {
-            if c.is_ascii() {
-                !c.is_ascii_alphanumeric() && !matches!(c, '+' | '#' | '&' | '.' | '_' | '%' | '-')
+        let bytes = self.text.as_bytes();
+        let mut k = start;
+        while k < bytes.len() {
+            let b = bytes[k];
+            k += if (0xE4..=0xE9).contains(&b) {
+                // U+4000..=U+9FFF: ideographs (and the Yijing symbols, separators), the bulk
+                // of the text, recognised from the lead byte.
+                3
+            } else if b < 0x80 {
+                if b.is_ascii_alphanumeric() || matches!(b, b'+' | b'#' | b'&' | b'.' | b'_' | b'%' | b'-') {
+                    break;
+                }
+                1
             } else {
-                is_cjk(c)
-                    || is_cjk_punctuation(c)
-                    || (!c.is_alphanumeric() && !starts_latin_run(fold_width(c)) && fold_width(c) != '.')
-            }
-        };
-        self.text[start..]
-            .char_indices()
-            .find(|&(_, c)| !is_span_char(c))
-            .map_or(self.text.len(), |(offset, _)| start + offset)
+                let Some(c) = self.text[k..].chars().next() else { break };
+                let folded = fold_width(c);
+                let separator = !c.is_alphanumeric() && !starts_latin_run(folded) && folded != '.';
+                if !(is_cjk(c) || is_cjk_punctuation(c) || separator) {
+                    break;
+                }
+                c.len_utf8()
+            };
+        }
+        k
     }
 
     fn other_script_run_end(&self, start: usize) -> usize {
@@ -416,11 +464,10 @@ impl Cutter<'_> {
                 continue;
             }
             let from = run_from + token.byte_start;
-            let position = self.sink.main_word(from, run_from + token.byte_end, |out| out.push_str(token.word));
+            let position = self.sink.main_surface(from, run_from + token.byte_end);
             if self.mode == Mode::Index && token.end - token.start > 2 {
-                emit_sub_words(self.jieba, &mut self.sink, self.bounds, token.word, position, |_, offset| {
-                    from + offset
-                });
+                let subs = SubWords { word: token.word, position, surface: true };
+                emit_sub_words(self.jieba, &mut self.sink, self.bounds, subs, |_, offset| from + offset);
             }
         }
     }
@@ -634,9 +681,8 @@ impl Cutter<'_> {
             let position = self.sink.main_word(from, to, |out| push_lowercase_ascii(out, token.word));
             if self.mode == Mode::Index && token.end - token.start > 2 {
                 let word_start = token.start;
-                emit_sub_words(self.jieba, &mut self.sink, self.bounds, token.word, position, |index, _| {
-                    offsets[word_start + index]
-                });
+                let subs = SubWords { word: token.word, position, surface: false };
+                emit_sub_words(self.jieba, &mut self.sink, self.bounds, subs, |index, _| offsets[word_start + index]);
             }
         }
     }
@@ -650,18 +696,26 @@ impl Cutter<'_> {
     }
 }
 
-/// Emits, at `position`, the dictionary words inside `word` (a main word of three or more
-/// characters): every sub-string of 2..n-1 characters jieba knows (2..=4 for a word longer
-/// than [`MAX_WORD_CHARS_FOR_ALL_SUB_WORDS`]), each once. `original_offset` maps (character
-/// index, byte offset) in `word` to a byte offset in the original text.
+/// A main word of three or more characters whose dictionary sub-words to emit.
+struct SubWords<'w> {
+    word: &'w str,
+    position: usize,
+    /// The word is spelled as in the text (Chinese), so sub-words are too.
+    surface: bool,
+}
+
+/// Emits, at the main word's position, the dictionary words inside it: every sub-string of
+/// 2..n-1 characters jieba knows (2..=4 for a word longer than
+/// [`MAX_WORD_CHARS_FOR_ALL_SUB_WORDS`]), each once. `original_offset` maps (character index,
+/// byte offset) in the word to a byte offset in the text.
 fn emit_sub_words(
     jieba: &Jieba,
     sink: &mut Sink<'_>,
     bounds: &mut Vec<usize>,
-    word: &str,
-    position: usize,
+    subs: SubWords<'_>,
     original_offset: impl Fn(usize, usize) -> usize,
 ) {
+    let word = subs.word;
     bounds.clear();
     bounds.extend(word.char_indices().map(|(offset, _)| offset));
     bounds.push(word.len());
@@ -674,14 +728,19 @@ fn emit_sub_words(
             if !jieba.has_word(gram) {
                 continue;
             }
-            let texts: &str = sink.texts;
+            let (text, texts): (&str, &str) = (sink.text, sink.texts);
             let already = sink.tokens[first_sub_word..]
                 .iter()
-                .any(|t| texts[t.text_start..t.text_end].eq_ignore_ascii_case(gram));
-            if !already {
-                let from = original_offset(i, bounds[i]);
-                let to = original_offset(i + len, bounds[i + len]);
-                sink.sub_word(from, to, position, |out| push_lowercase_ascii(out, gram));
+                .any(|t| t.term(text, texts).eq_ignore_ascii_case(gram));
+            if already {
+                continue;
+            }
+            let from = original_offset(i, bounds[i]);
+            let to = original_offset(i + len, bounds[i + len]);
+            if subs.surface {
+                sink.push_surface(from, to, subs.position);
+            } else {
+                sink.sub_word(from, to, subs.position, |out| push_lowercase_ascii(out, gram));
             }
         }
     }

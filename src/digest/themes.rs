@@ -25,6 +25,8 @@ const GENERIC_ZH: &[&str] = &[
     "为何", "一定", "非常", "更加", "已于", "分别", "合计", "共计", "约合", "左右", "以上", "以下",
     "持有", "签订", "签署", "完成", "开展", "获得", "成立", "形成", "提出", "加强", "采取", "支持",
     "建立", "扩大", "保持", "达到", "增加", "减少", "出现", "导致", "面临", "承认", "声称", "来自",
+    "这里", "那里", "前面", "后面", "新型", "充足", "高达", "前往", "赶往", "一位", "多位", "人士",
+    "知情", "负责人", "工作人员", "网友", "近期", "最近", "当时", "之间", "方向", "告诉",
 ];
 
 const GENERIC_EN: &[&str] = &[
@@ -73,6 +75,8 @@ pub fn key_terms(group_text: &str, doc_count: &dyn Fn(TermId) -> u32, lang: Lang
                     || !word.chars().all(is_cjk)
                     || is_generic_zh(&word)
                     || word.starts_with(['万', '亿', '千', '百', '余', '多'])
+                    || word.chars().next().is_some_and(|c| FUNCTION_CHARS.contains(c))
+                    || word.chars().next_back().is_some_and(|c| FUNCTION_CHARS.contains(c) && n == 2)
                     || UNIT_ZH.iter().any(|u| word.ends_with(u))
                 {
                     continue;
@@ -149,7 +153,7 @@ fn is_generic_zh(word: &str) -> bool {
 }
 
 /// Characters that stand alone as words and never belong to a name.
-const FUNCTION_CHARS: &str = "的了是在和与及或等也都而被将对为从这那其之于以把向由让给并且但就又再还很更最已不没有个各每该此";
+const FUNCTION_CHARS: &str = "的了是在和与及或等也都而被将对为从这那其之于以把向由让给并且但就又再还很更最已不没有个各每该此却做至起要所会能可应需称说到年月日时号前后中内外上下里";
 
 /// Joins runs of single Chinese characters that are not function words: a name the dictionary
 /// lacks comes out of the segmenter one character at a time (广, 晟 → 广晟).
@@ -157,9 +161,13 @@ fn join_unknown_names(words: Vec<String>) -> Vec<String> {
     let mut out = Vec::with_capacity(words.len());
     let mut run = String::new();
     let mut run_len = 0;
+    // Names the dictionary lacks are two or three characters; a longer run of single
+    // characters is unsegmentable text, not a name, and stays in pieces.
     let flush = |out: &mut Vec<String>, run: &mut String, run_len: &mut usize| {
-        if *run_len >= 1 {
+        if (1..=3).contains(run_len) {
             out.push(std::mem::take(run));
+        } else {
+            out.extend(run.chars().map(String::from));
         }
         run.clear();
         *run_len = 0;
