@@ -35,7 +35,7 @@ pub fn detect_kind(doc: &Document) -> DocKind {
     let title = title.to_ascii_lowercase();
     let research = score(&title, &opening, RESEARCH_CUES);
     let roundup = score(&title, &opening, ROUNDUP_CUES);
-    if research >= 3 && research >= roundup {
+    if research >= 4 && research >= roundup {
         DocKind::Research
     } else if roundup >= 3 {
         DocKind::Roundup
@@ -59,6 +59,9 @@ const fn cue(phrase: &'static str, in_title: u32, in_text: u32) -> Cue {
 
 const NOT_A_REPORT: &[&str] = &["时代周报", "体坛周报", "经济观察报", "流感周报", "疫情周报", "监测周报", "疾病预防控制中心周报", "《", "调研报告"];
 
+/// Research cues. Words that news about markets uses as much as research does (买入, 分析师,
+/// 证券, "analyst") count only in the title or not at all; a research note shows itself by
+/// its apparatus (rating, target price, 投资建议, 风险提示, 盈利预测) or by naming itself.
 const RESEARCH_CUES: &[Cue] = &[
     Cue { phrase: "周报", in_title: 3, in_text: 1, unless: NOT_A_REPORT },
     Cue { phrase: "研报", in_title: 3, in_text: 1, unless: &[] },
@@ -67,9 +70,9 @@ const RESEARCH_CUES: &[Cue] = &[
     Cue { phrase: "点评", in_title: 2, in_text: 0, unless: &["网友点评", "专家点评", "学者点评"] },
     Cue { phrase: "首次覆盖", in_title: 3, in_text: 2, unless: &[] },
     cue("评级", 2, 1),
-    cue("目标价", 2, 2),
-    cue("买入", 1, 1),
-    cue("增持", 1, 1),
+    cue("目标价", 2, 1),
+    cue("买入", 1, 0),
+    cue("增持", 1, 0),
     cue("强烈推荐", 2, 2),
     cue("谨慎推荐", 2, 2),
     cue("维持“", 0, 1),
@@ -77,10 +80,10 @@ const RESEARCH_CUES: &[Cue] = &[
     cue("投资建议", 2, 2),
     cue("风险提示", 1, 2),
     cue("证券研究所", 2, 2),
-    cue("研究所", 1, 1),
-    cue("分析师", 0, 1),
-    cue("券商", 1, 0),
-    Cue { phrase: "证券", in_title: 1, in_text: 0, unless: &["证券法", "证券日报", "证券时报", "证监会"] },
+    cue("研究所", 0, 1),
+    cue("报告中指出", 0, 1),
+    cue("券商", 2, 0),
+    cue("预测", 1, 0),
     cue("eps", 1, 1),
     cue("overweight", 3, 2),
     cue("underweight", 3, 2),
@@ -91,8 +94,6 @@ const RESEARCH_CUES: &[Cue] = &[
     cue("target price", 3, 2),
     cue("initiate coverage", 3, 2),
     cue("rating", 1, 1),
-    cue("analyst", 0, 1),
-    cue("recommend", 0, 1),
 ];
 
 const ROUNDUP_CUES: &[Cue] = &[
@@ -227,6 +228,14 @@ mod tests {
     }
 
     #[test]
+    fn news_about_markets_is_not_research() {
+        let d = doc("特斯拉年销131万台，市值蒸发5万亿，马斯克遭遇政治做空？", &[FILLER, "分析师下调特斯拉目标价，投资者纷纷买入看跌期权。"]);
+        assert_eq!(detect_kind(&d), DocKind::News);
+        let d = doc("问责“看门人”！证监会全年开出40余张投行罚单，涉十余家券商", &[FILLER, "多家证券公司被采取监管措施。"]);
+        assert_eq!(detect_kind(&d), DocKind::News);
+    }
+
+    #[test]
     fn newspaper_and_flu_weeklies_are_news() {
         let d = doc("一线城市写字楼调查：广深租金下跌", &["本文来源：时代周报 作者：刘婷", FILLER]);
         assert_eq!(detect_kind(&d), DocKind::News);
@@ -258,6 +267,9 @@ mod tests {
         d.lang = Lang::En;
         assert_eq!(detect_kind(&d), DocKind::News);
         d.title = "Morgan Stanley raises Phelps Dodge to Overweight, price target 40 dlrs".into();
+        assert_eq!(detect_kind(&d), DocKind::Research);
+        d.title = "Phelps Dodge gets rating boost".into();
+        d.paragraphs.push("Morgan Stanley raised its rating to Overweight from Equal-weight.".into());
         assert_eq!(detect_kind(&d), DocKind::Research);
     }
 }

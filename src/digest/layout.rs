@@ -63,6 +63,19 @@ impl Layout {
                 }
             }
         }
+        // A "heading" that ends in a Latin word the next paragraph continues is a line broken
+        // inside a name ("根据特斯拉分析师Troy" + "Teslike的数据…"); one ending in a dateline
+        // ("中新经纬1月4日电") opens the story.
+        for i in 0..n {
+            if let Role::Heading(h) = &roles[i] {
+                let ends_latin = h.chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric());
+                let next_latin = doc.paragraphs.get(i + 1).and_then(|p| p.trim_start().chars().next()).is_some_and(|c| c.is_ascii_alphanumeric());
+                let dateline = (h.ends_with('电') || h.ends_with('讯')) && h.chars().any(|c| c.is_ascii_digit());
+                if ends_latin && next_latin || dateline {
+                    roles[i] = Role::Body;
+                }
+            }
+        }
         let mut parts = vec![Part { heading: None, first: 1, last: 0 }];
         let mut part_of = Vec::with_capacity(n);
         for (i, role) in roles.iter().enumerate() {
@@ -586,6 +599,15 @@ mod tests {
         assert_eq!(excerpt(&d, 30), "10月24日，马来西亚将禁止稀土原材料的出口。...");
         let only_title = doc("稀土变“西土”？", &["# 稀土变“西土”？"]);
         assert_eq!(excerpt(&only_title, 300), "稀土变“西土”？");
+    }
+
+    #[test]
+    fn names_broken_over_lines_are_not_headings() {
+        let d = doc("t", &["特斯拉销量下滑。", "根据特斯拉分析师Troy", "Teslike的数据，特斯拉份额下滑。", "中新经纬1月4日电", "(付健青)4日，立讯精密跌停。"]);
+        let l = Layout::of(&d);
+        assert_eq!(l.roles[1], Role::Body);
+        assert_eq!(l.roles[3], Role::Body);
+        assert!(!l.has_headings());
     }
 
     #[test]

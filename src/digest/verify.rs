@@ -139,6 +139,11 @@ impl<'d> Evidence<'d> {
                 if n == 1 { "" } else { "s" }
             ));
         }
+        // A bullet that quotes its cited paragraphs word for word (the extractive summarizer's)
+        // carries only their numbers and wording: nothing more to check.
+        if self.quotes_verbatim(&claim, citations) {
+            return Ok(());
+        }
         let claimed = numbers::extract(&claim);
         if !claimed.is_empty() {
             let mut found = vec![false; claimed.len()];
@@ -187,6 +192,25 @@ impl<'d> Evidence<'d> {
             }
         }
         Ok(())
+    }
+
+    /// True when every sentence of the claim occurs word for word (markup and spacing aside)
+    /// in a cited paragraph, or across the break between two consecutive cited paragraphs.
+    fn quotes_verbatim(&mut self, claim: &str, citations: &[usize]) -> bool {
+        let doc = self.doc;
+        let mut sorted: Vec<usize> = citations.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut sources: Vec<String> = sorted.iter().map(|&c| layout::strip_markup(&doc.paragraphs[c - 1])).collect();
+        for pair in sorted.windows(2).filter(|w| w[1] == w[0] + 1) {
+            let a = layout::strip_markup(&doc.paragraphs[pair[0] - 1]);
+            let b = layout::strip_markup(&doc.paragraphs[pair[1] - 1]);
+            sources.push(format!("{a}{b}"));
+            sources.push(format!("{a} {b}"));
+        }
+        let claim = layout::strip_markup(claim);
+        let pieces = crate::digest::sentences::split_paragraph(&claim);
+        !pieces.is_empty() && pieces.iter().all(|(_, piece)| sources.iter().any(|src| src.contains(piece)))
     }
 
     /// Share of the claim's content terms (distinct, rare enough to carry meaning) that occur
@@ -451,5 +475,16 @@ mod tests {
         let bullet = "Solar Roof V3 是特斯拉于 2019 年 10月推出的首款大规模量产的光伏屋顶产品。";
         assert_eq!(check_bullet(bullet, &[1, 2], &d, true), Ok(()));
         assert!(check_bullet(bullet, &[1], &d, true).is_err());
+    }
+
+    #[test]
+    fn verbatim_quotes_pass_whatever_their_numbers() {
+        let d = doc(Lang::Zh, &["截至2022年12月31日，红星美凯龙总股本4,354,732673股，包括A股3,613,447,039股。红星控股直接持有60.12%。", "**特斯拉储能业务** 充分融合了电池技术。"]);
+        assert_eq!(check_bullet("红星控股直接持有60.12%。", &[1], &d, true), Ok(()));
+        assert_eq!(check_bullet("截至2022年12月31日，红星美凯龙总股本4,354,732673股，包括A股3,613,447,039股。", &[1], &d, true), Ok(()));
+        assert_eq!(check_bullet("特斯拉储能业务充分融合了电池技术。", &[2], &d, true), Ok(()));
+        // Quoting the right words from the wrong paragraph is no quote.
+        assert!(check_bullet("红星控股直接持有60.12%。", &[2], &d, true).is_err());
+        assert!(check_bullet("红星控股直接持有61.12%。", &[1], &d, true).is_err());
     }
 }

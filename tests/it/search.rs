@@ -110,7 +110,7 @@ fn json_shape_is_stable() {
 fn bad_queries_are_clear_errors() {
     let mut errors = String::new();
     for q in ["\"稀土", "稀土 OR", "-稀土", "稀土 OR -镓", "，。"] {
-        let o = run(dossier(sample_dir()).args(["search", q]));
+        let o = run(dossier(sample_dir()).args(["search", "--", q]));
         assert_eq!(o.status.code(), Some(2), "{q}");
         errors.push_str(&stderr(&o));
     }
