@@ -11,7 +11,9 @@
 use std::io::BufRead;
 use std::time::Instant;
 
-use dossier::digest::{DigestRequest, DocKind, ExtractiveSummarizer, Summarizer, VerifyPolicy, detect_kind, verify};
+use dossier::digest::{
+    DigestRequest, DocKind, ExtractiveSummarizer, Summarizer, VerifyPolicy, detect_kind, verify,
+};
 use dossier::{Document, Lang};
 
 /// One corpus line, as the shared corpora write it (dates may be day-only, so they stay text).
@@ -30,8 +32,18 @@ struct Record {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let path = args.next().unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/qqnews.jsonl.gz").to_string());
-    let limit: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(usize::MAX);
+    let path = args.next().unwrap_or_else(|| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/corpus/qqnews.jsonl.gz"
+        )
+        .to_string()
+    });
+    let limit: usize = args
+        .next()
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(usize::MAX);
 
     let file = std::fs::File::open(&path).map_err(|e| format!("{path}: {e}"))?;
     let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
@@ -42,7 +54,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if r.paragraphs.iter().all(|p| p.trim().is_empty()) {
             continue;
         }
-        let title = if r.title.trim().is_empty() { Document::first_sentence(&r.paragraphs) } else { r.title };
+        let title = if r.title.trim().is_empty() {
+            Document::first_sentence(&r.paragraphs)
+        } else {
+            r.title
+        };
         docs.push(Document {
             id: r.id,
             title,
@@ -55,7 +71,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
     }
     let bytes: usize = docs.iter().map(|d| d.text_len()).sum();
-    println!("{path}: {} documents, {:.1} MB of text", docs.len(), bytes as f64 / 1e6);
+    println!(
+        "{path}: {} documents, {:.1} MB of text",
+        docs.len(),
+        bytes as f64 / 1e6
+    );
 
     let summarizer = Summarizer::Extractive(ExtractiveSummarizer::default());
     let request = DigestRequest::default();
@@ -89,16 +109,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         rates.push(rate);
     }
     rates.sort_by(|a, b| a.total_cmp(b));
-    println!("median: {:.0} docs/s (single thread, summarize + verify)", rates[1]);
+    println!(
+        "median: {:.0} docs/s (single thread, summarize + verify)",
+        rates[1]
+    );
 
     // Verification alone, on the digests the summarizer made.
     let extractive = ExtractiveSummarizer::default();
-    let digests: Vec<_> = docs.iter().map(|d| extractive.summarize(d, detect_kind(d), None)).collect();
+    let digests: Vec<_> = docs
+        .iter()
+        .map(|d| extractive.summarize(d, detect_kind(d), None))
+        .collect();
     let start = Instant::now();
     for (d, mut g) in docs.iter().zip(digests) {
         verify(&mut g, d, VerifyPolicy::Drop);
     }
-    println!("verification alone: {:.0} docs/s", docs.len() as f64 / start.elapsed().as_secs_f64());
+    println!(
+        "verification alone: {:.0} docs/s",
+        docs.len() as f64 / start.elapsed().as_secs_f64()
+    );
     println!(
         "digests: {} news, {} research, {} roundup, {} excerpt; {bullets} bullets kept, {dropped} dropped",
         kinds[0], kinds[1], kinds[2], kinds[3]

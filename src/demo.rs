@@ -3,7 +3,7 @@
 //! Ingests the sample of real articles bundled in the binary (data/sample.jsonl.gz: every
 //! qqnews article that mentions 稀土 plus a slice of each shared corpus, rebuilt by
 //! scripts/make-sample.py) into a temporary data directory, then shows a workflow query's
-//! documents newest first. It uses only the public engine API, as a user's own script would.
+//! documents newest first, each with its verified extractive digest. It uses only the public engine API, as a user's own script would.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -38,6 +38,12 @@ pub fn run(base: &Config, query: &str, keep: Option<&Path>) -> Result<String> {
         limit: 10,
         ..Default::default()
     })?;
+    // Each hit with its digest, as on the seed pages (offline extractive summarizer).
+    let opts = crate::digesting::DigestOptions { query: Some(query.to_string()), ..Default::default() };
+    let mut digests = Vec::with_capacity(results.hits.len());
+    for hit in &results.hits {
+        digests.push(Some(crate::digest::render_terminal(&engine.digest(&hit.id, &opts)?)));
+    }
     let mut out = String::new();
     out.push_str(&format!(
         "Sample: {} real articles ingested into {}{}\n\nWorkflow\n{}\nSearch documents\n\n",
@@ -46,6 +52,6 @@ pub fn run(base: &Config, query: &str, keep: Option<&Path>) -> Result<String> {
         if keep.is_some() { "" } else { " (temporary)" },
         query
     ));
-    out.push_str(&report::search_text(&results, Highlight::Markdown, None));
+    out.push_str(&report::search_text(&results, Highlight::Markdown, Some(&digests)));
     Ok(out)
 }

@@ -46,7 +46,10 @@ pub struct ExtractiveSummarizer {
 
 impl Default for ExtractiveSummarizer {
     fn default() -> Self {
-        ExtractiveSummarizer { max_bullets: 12, excerpt_chars: 300 }
+        ExtractiveSummarizer {
+            max_bullets: 12,
+            excerpt_chars: 300,
+        }
     }
 }
 
@@ -217,28 +220,43 @@ fn candidates(doc: &Document, layout: &Layout) -> (Vec<Candidate>, Vocabulary) {
         let mut open = ends_open(&raw);
         while open && cites.len() < MAX_SPAN {
             let p = *cites.last().unwrap_or(&s.paragraph);
-            let is_last_of_paragraph = sentences.get(last_order + 1).is_none_or(|n| n.paragraph != p);
+            let is_last_of_paragraph = sentences
+                .get(last_order + 1)
+                .is_none_or(|n| n.paragraph != p);
             let next_para = p + 1;
-            if !is_last_of_paragraph || next_para > doc.paragraphs.len() || layout.role(next_para) != &Role::Body {
+            if !is_last_of_paragraph
+                || next_para > doc.paragraphs.len()
+                || layout.role(next_para) != &Role::Body
+            {
                 break;
             }
             let next_text = layout::strip_markup(&doc.paragraphs[next_para - 1]);
             let mut next_chars = next_text.chars();
             let first = next_chars.next();
-            let decimal = first == Some('.') && next_chars.next().is_some_and(|c| c.is_ascii_digit());
-            if let Some(stop) = first.filter(|&c| !decimal && matches!(c, '。' | '！' | '？' | '；' | '.' | '!' | '?')) {
+            let decimal =
+                first == Some('.') && next_chars.next().is_some_and(|c| c.is_ascii_digit());
+            if let Some(stop) = first
+                .filter(|&c| !decimal && matches!(c, '。' | '！' | '？' | '；' | '.' | '!' | '?'))
+            {
                 // "…扩大到“极致”" + "。本月初…": the stop is all that was missing.
                 raw.push(stop);
                 open = false;
                 break;
             }
-            let Some(next) = sentences.get(last_order + 1).filter(|n| n.paragraph == next_para) else { break };
+            let Some(next) = sentences
+                .get(last_order + 1)
+                .filter(|n| n.paragraph == next_para)
+            else {
+                break;
+            };
             if units_of(&raw) + units_of(next.text) > 300.0 {
                 break;
             }
             let last_char = raw.trim_end_matches('*').chars().next_back();
             let first_char = next.text.trim_start_matches('*').chars().next();
-            if last_char.is_some_and(|c| c.is_ascii_alphanumeric()) && first_char.is_some_and(|c| c.is_ascii_alphanumeric()) {
+            if last_char.is_some_and(|c| c.is_ascii_alphanumeric())
+                && first_char.is_some_and(|c| c.is_ascii_alphanumeric())
+            {
                 raw.push(' ');
             }
             raw.push_str(next.text);
@@ -250,7 +268,9 @@ fn candidates(doc: &Document, layout: &Layout) -> (Vec<Candidate>, Vocabulary) {
         if layout::is_junk_text(&raw) {
             continue;
         }
-        let Some(text) = layout::trim_sentence(&raw, &doc.title) else { continue };
+        let Some(text) = layout::trim_sentence(&raw, &doc.title) else {
+            continue;
+        };
         let units = units_of(&text);
         if units < MIN_UNITS {
             continue;
@@ -269,7 +289,18 @@ fn candidates(doc: &Document, layout: &Layout) -> (Vec<Candidate>, Vocabulary) {
             counts[idx as usize] += n as u32;
         }
         let part = layout.part_of[s.paragraph - 1];
-        out.push(Candidate { text, paragraph: s.paragraph, cites, order, last_order, open, part, units, vector, score: 0.0 });
+        out.push(Candidate {
+            text,
+            paragraph: s.paragraph,
+            cites,
+            order,
+            last_order,
+            open,
+            part,
+            units,
+            vector,
+            score: 0.0,
+        });
     }
     let weights: Vec<f32> = ids.iter().map(|&id| idf(id)).collect();
     for c in out.iter_mut() {
@@ -278,7 +309,14 @@ fn candidates(doc: &Document, layout: &Layout) -> (Vec<Candidate>, Vocabulary) {
         }
         normalize(&mut c.vector);
     }
-    (out, Vocabulary { index, weights, counts })
+    (
+        out,
+        Vocabulary {
+            index,
+            weights,
+            counts,
+        },
+    )
 }
 
 fn normalize(v: &mut [(u32, f32)]) {
@@ -312,7 +350,10 @@ fn ends_open(text: &str) -> bool {
     let t = text.trim_end().trim_end_matches('*').trim_end();
     let t = t.trim_end_matches(['”', '"', '’', '\'', '）', ')', '】', '》', '」']);
     !t.chars().next_back().is_some_and(|c| {
-        matches!(c, '。' | '！' | '？' | '；' | '…' | '.' | '!' | '?' | ';' | '：' | ':')
+        matches!(
+            c,
+            '。' | '！' | '？' | '；' | '…' | '.' | '!' | '?' | ';' | '：' | ':'
+        )
     })
 }
 
@@ -337,7 +378,14 @@ fn units_of(text: &str) -> f32 {
 }
 
 /// Scores every candidate; see the module documentation for the parts.
-fn score(cands: &mut [Candidate], vocab: &Vocabulary, doc: &Document, layout: &Layout, kind: DocKind, query: Option<&str>) {
+fn score(
+    cands: &mut [Candidate],
+    vocab: &Vocabulary,
+    doc: &Document,
+    layout: &Layout,
+    kind: DocKind,
+    query: Option<&str>,
+) {
     let mut centroid = vec![0.0f32; vocab.weights.len()];
     for c in cands.iter() {
         for &(i, w) in &c.vector {
@@ -346,7 +394,10 @@ fn score(cands: &mut [Candidate], vocab: &Vocabulary, doc: &Document, layout: &L
     }
     let centroid_sq: f32 = centroid.iter().map(|x| x * x).sum();
     let title = vocab.vector_of(&doc.title);
-    let query_vector = query.map(clean_query).filter(|q| !q.is_empty()).map(|q| vocab.vector_of(&q));
+    let query_vector = query
+        .map(clean_query)
+        .filter(|q| !q.is_empty())
+        .map(|q| vocab.vector_of(&q));
     // Rank of each body paragraph among body paragraphs, for position.
     let mut body_rank = vec![0usize; doc.paragraphs.len() + 1];
     let mut rank = 0;
@@ -362,7 +413,11 @@ fn score(cands: &mut [Candidate], vocab: &Vocabulary, doc: &Document, layout: &L
     };
     let mut centralities = Vec::with_capacity(cands.len());
     for c in cands.iter() {
-        let vc: f32 = c.vector.iter().map(|&(i, w)| w * centroid[i as usize]).sum();
+        let vc: f32 = c
+            .vector
+            .iter()
+            .map(|&(i, w)| w * centroid[i as usize])
+            .sum();
         let rest_norm = (centroid_sq - 2.0 * vc + 1.0).max(1e-6).sqrt();
         centralities.push((vc - 1.0) / rest_norm);
     }
@@ -395,7 +450,12 @@ fn score(cands: &mut [Candidate], vocab: &Vocabulary, doc: &Document, layout: &L
 fn clean_query(q: &str) -> String {
     q.split_whitespace()
         .filter(|w| !w.starts_with('-') && !matches!(*w, "AND" | "OR" | "NOT"))
-        .map(|w| w.rsplit(':').next().unwrap_or(w).trim_matches(|c| c == '"' || c == '(' || c == ')'))
+        .map(|w| {
+            w.rsplit(':')
+                .next()
+                .unwrap_or(w)
+                .trim_matches(|c| c == '"' || c == '(' || c == ')')
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -409,13 +469,12 @@ fn information(text: &str) -> f32 {
     let mut prev = ' ';
     let mut word_start: Option<usize> = None;
     let mut first_word = true;
-    let ascii_word = |w: &str, first: bool, units: &mut u32, names: &mut u32| {
-        match w {
-            "dlrs" | "dlr" | "pct" | "percent" | "tonnes" | "tons" | "billion" | "million" | "bln" | "mln" => *units += 1,
-            "Corp" | "Inc" | "Co" | "Ltd" => *names += 1,
-            _ if !first && w.starts_with(|c: char| c.is_ascii_uppercase()) => *names += 1,
-            _ => {}
-        }
+    let ascii_word = |w: &str, first: bool, units: &mut u32, names: &mut u32| match w {
+        "dlrs" | "dlr" | "pct" | "percent" | "tonnes" | "tons" | "billion" | "million" | "bln"
+        | "mln" => *units += 1,
+        "Corp" | "Inc" | "Co" | "Ltd" => *names += 1,
+        _ if !first && w.starts_with(|c: char| c.is_ascii_uppercase()) => *names += 1,
+        _ => {}
     };
     for (i, c) in text.char_indices() {
         let digit = c.is_ascii_digit();
@@ -464,7 +523,11 @@ fn length_factor(units: f32) -> f32 {
 /// Sentences that do not stand alone: lead-ins ending in a colon, questions, and sentences that
 /// open with a pronoun pointing back.
 fn form_factor(text: &str) -> f32 {
-    let last = text.trim_end_matches(['”', '"', '）', ')', '’']).chars().next_back().unwrap_or('。');
+    let last = text
+        .trim_end_matches(['”', '"', '）', ')', '’'])
+        .chars()
+        .next_back()
+        .unwrap_or('。');
     let mut f = 1.0;
     if matches!(last, '：' | ':' | '，' | ',') {
         f *= 0.3;
@@ -472,7 +535,10 @@ fn form_factor(text: &str) -> f32 {
     if matches!(last, '？' | '?') {
         f *= 0.5;
     }
-    const BACK_POINTERS: &[&str] = &["这", "此", "该", "其", "他", "她", "它", "对此", "但", "而", "因此", "所以", "This ", "That ", "These ", "It ", "He ", "She ", "They "];
+    const BACK_POINTERS: &[&str] = &[
+        "这", "此", "该", "其", "他", "她", "它", "对此", "但", "而", "因此", "所以", "This ",
+        "That ", "These ", "It ", "He ", "She ", "They ",
+    ];
     if BACK_POINTERS.iter().any(|p| text.starts_with(p)) {
         f *= 0.85;
     }
@@ -488,9 +554,17 @@ fn pick(cands: &[Candidate], pool: &[usize], n: usize, taken: &[usize]) -> Vec<u
     // to date as sentences are chosen (one dot product per member per choice).
     let mut max_sim: Vec<f32> = pool
         .iter()
-        .map(|&i| taken.iter().map(|&j| dot(&cands[i].vector, &cands[j].vector)).fold(0.0f32, f32::max))
+        .map(|&i| {
+            taken
+                .iter()
+                .map(|&j| dot(&cands[i].vector, &cands[j].vector))
+                .fold(0.0f32, f32::max)
+        })
         .collect();
-    let mut available: Vec<bool> = pool.iter().map(|&i| cands[i].score > 0.0 && !taken.contains(&i)).collect();
+    let mut available: Vec<bool> = pool
+        .iter()
+        .map(|&i| cands[i].score > 0.0 && !taken.contains(&i))
+        .collect();
     while chosen.len() < n {
         let mut best: Option<(usize, f32)> = None;
         for (k, &i) in pool.iter().enumerate() {
@@ -533,9 +607,18 @@ fn bullets(cands: &[Candidate], picked: &[usize], lang: Lang) -> Vec<Bullet> {
     for &i in picked {
         let c = &cands[i];
         if let Some(last) = out.last_mut() {
-            let limit = if c.paragraph == last.last_paragraph { JOIN_UNITS } else { JOIN_ACROSS_UNITS };
+            let limit = if c.paragraph == last.last_paragraph {
+                JOIN_UNITS
+            } else {
+                JOIN_ACROSS_UNITS
+            };
             if !last.joined && c.order == last.last_order + 1 && last.units + c.units <= limit {
-                if lang == Lang::En || last.bullet.text.ends_with(|ch: char| ch.is_ascii_punctuation()) {
+                if lang == Lang::En
+                    || last
+                        .bullet
+                        .text
+                        .ends_with(|ch: char| ch.is_ascii_punctuation())
+                {
                     last.bullet.text.push(' ');
                 }
                 last.bullet.text.push_str(&c.text);
@@ -552,7 +635,11 @@ fn bullets(cands: &[Candidate], picked: &[usize], lang: Lang) -> Vec<Bullet> {
             }
         }
         out.push(Open {
-            bullet: Bullet { text: c.text.clone(), citations: c.cites.clone(), verified: None },
+            bullet: Bullet {
+                text: c.text.clone(),
+                citations: c.cites.clone(),
+                verified: None,
+            },
             units: c.units,
             last_order: c.last_order,
             last_paragraph: *c.cites.last().unwrap_or(&c.paragraph),
@@ -564,13 +651,22 @@ fn bullets(cands: &[Candidate], picked: &[usize], lang: Lang) -> Vec<Bullet> {
 
 /// The text of some candidates, for naming their theme.
 fn joined_text(cands: &[Candidate], picked: &[usize]) -> String {
-    picked.iter().map(|&i| cands[i].text.as_str()).collect::<Vec<_>>().join("\n")
+    picked
+        .iter()
+        .map(|&i| cands[i].text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Splits candidates (document order) into contiguous theme groups of at most `max_len`,
 /// cutting where neighbours share the least: few common terms, far apart, or a heading of the
 /// document between them.
-fn contiguous_groups(cands: &[Candidate], picked: &[usize], groups: usize, max_len: usize) -> Vec<Vec<usize>> {
+fn contiguous_groups(
+    cands: &[Candidate],
+    picked: &[usize],
+    groups: usize,
+    max_len: usize,
+) -> Vec<Vec<usize>> {
     if picked.is_empty() {
         return Vec::new();
     }
@@ -584,7 +680,9 @@ fn contiguous_groups(cands: &[Candidate], picked: &[usize], groups: usize, max_l
         s
     };
     let mut cuts: Vec<usize> = Vec::new(); // cut before position k of `picked`
-    let mut order: Vec<(f32, usize)> = (1..picked.len()).map(|k| (link(picked[k - 1], picked[k]), k)).collect();
+    let mut order: Vec<(f32, usize)> = (1..picked.len())
+        .map(|k| (link(picked[k - 1], picked[k]), k))
+        .collect();
     order.sort_by(|a, b| a.0.total_cmp(&b.0));
     for &(_, k) in order.iter().take(groups.saturating_sub(1)) {
         cuts.push(k);
@@ -619,7 +717,14 @@ fn group_heading(n: usize, terms: &[String], lang: Lang) -> String {
 }
 
 /// Names and adds theme groups for `groups` (each a list of candidate indices).
-fn theme_sections(doc: &Document, cands: &[Candidate], groups: &[Vec<usize>], doc_count: &dyn Fn(TermId) -> u32, level: u8, numbered: bool) -> Vec<Section> {
+fn theme_sections(
+    doc: &Document,
+    cands: &[Candidate],
+    groups: &[Vec<usize>],
+    doc_count: &dyn Fn(TermId) -> u32,
+    level: u8,
+    numbered: bool,
+) -> Vec<Section> {
     let mut used: Vec<String> = Vec::new();
     let mut out = Vec::new();
     for g in groups {
@@ -633,20 +738,33 @@ fn theme_sections(doc: &Document, cands: &[Candidate], groups: &[Vec<usize>], do
         } else {
             terms.join(if doc.lang == Lang::En { ", " } else { " " })
         };
-        out.push(Section { heading, level, bullets: bullets(cands, g, doc.lang) });
+        out.push(Section {
+            heading,
+            level,
+            bullets: bullets(cands, g, doc.lang),
+        });
     }
     out
 }
 
 /// News: "Core Viewpoint", then contiguous theme groups.
-fn news(doc: &Document, cands: &[Candidate], budget: usize, doc_count: &dyn Fn(TermId) -> u32) -> Vec<Section> {
+fn news(
+    doc: &Document,
+    cands: &[Candidate],
+    budget: usize,
+    doc_count: &dyn Fn(TermId) -> u32,
+) -> Vec<Section> {
     let all: Vec<usize> = (0..cands.len()).collect();
     let core = core_viewpoint(cands);
     let mut sections = Vec::new();
     let mut taken = Vec::new();
     if let Some(core) = core {
         taken.extend(core.iter().copied());
-        sections.push(Section { heading: CORE_VIEWPOINT.to_string(), level: 1, bullets: bullets(cands, &core, doc.lang) });
+        sections.push(Section {
+            heading: CORE_VIEWPOINT.to_string(),
+            level: 1,
+            bullets: bullets(cands, &core, doc.lang),
+        });
     }
     let rest = budget.saturating_sub(taken.len()).max(2);
     let picked = pick(cands, &all, rest, &taken);
@@ -660,7 +778,8 @@ fn news(doc: &Document, cands: &[Candidate], budget: usize, doc_count: &dyn Fn(T
 /// paragraphs, else that best, unless a later sentence is much better; a short one takes the
 /// next sentence along.
 fn core_viewpoint(cands: &[Candidate]) -> Option<Vec<usize>> {
-    let best_overall = (0..cands.len()).max_by(|&a, &b| cands[a].score.total_cmp(&cands[b].score))?;
+    let best_overall =
+        (0..cands.len()).max_by(|&a, &b| cands[a].score.total_cmp(&cands[b].score))?;
     let first_paragraphs: Vec<usize> = {
         let mut paras: Vec<usize> = cands.iter().map(|c| c.paragraph).collect();
         paras.dedup();
@@ -669,44 +788,96 @@ fn core_viewpoint(cands: &[Candidate]) -> Option<Vec<usize>> {
     let lede = (0..cands.len())
         .filter(|&i| first_paragraphs.contains(&cands[i].paragraph))
         .max_by(|&a, &b| cands[a].score.total_cmp(&cands[b].score))
-        .map(|best_early| if cands[0].score >= 0.9 * cands[best_early].score { 0 } else { best_early });
+        .map(|best_early| {
+            if cands[0].score >= 0.9 * cands[best_early].score {
+                0
+            } else {
+                best_early
+            }
+        });
     let core = match lede {
         Some(l) if cands[l].score * 1.4 >= cands[best_overall].score => l,
         _ => best_overall,
     };
     let mut out = vec![core];
-    if cands[core].units < 40.0 {
-        if let Some(next) = cands.get(core + 1) {
-            if next.order == cands[core].last_order + 1 && next.score > 0.0 && next.paragraph == cands[core].paragraph {
-                out.push(core + 1);
-            }
-        }
+    if cands[core].units < 40.0
+        && let Some(next) = cands.get(core + 1)
+        && next.order == cands[core].last_order + 1
+        && next.score > 0.0
+        && next.paragraph == cands[core].paragraph
+    {
+        out.push(core + 1);
     }
     Some(out)
 }
 
 /// Investment-rating words, longest first so "强烈推荐" wins over "推荐".
 const RATINGS: &[&str] = &[
-    "强烈推荐", "谨慎推荐", "审慎推荐", "跑赢行业", "跑赢大市", "优于大市", "同步大市", "弱于大市", "跑输行业",
-    "跑输大市", "买入", "增持", "推荐", "中性", "持有", "减持", "卖出", "超配", "标配", "低配",
-    "Overweight", "Underweight", "Outperform", "Underperform", "Market Perform", "Equal-weight",
-    "Equal Weight", "Neutral", "Buy", "Hold", "Sell",
+    "强烈推荐",
+    "谨慎推荐",
+    "审慎推荐",
+    "跑赢行业",
+    "跑赢大市",
+    "优于大市",
+    "同步大市",
+    "弱于大市",
+    "跑输行业",
+    "跑输大市",
+    "买入",
+    "增持",
+    "推荐",
+    "中性",
+    "持有",
+    "减持",
+    "卖出",
+    "超配",
+    "标配",
+    "低配",
+    "Overweight",
+    "Underweight",
+    "Outperform",
+    "Underperform",
+    "Market Perform",
+    "Equal-weight",
+    "Equal Weight",
+    "Neutral",
+    "Buy",
+    "Hold",
+    "Sell",
 ];
 
 /// Words that show a rating word is used as a rating ("维持“增持”评级", "target price").
-const RATING_CONTEXT: &[&str] = &["评级", "目标价", "维持", "首次覆盖", "给予", "上调至", "下调至", "rating", "price target", "target price", "initiate", "reiterate", "upgrade", "downgrade"];
+const RATING_CONTEXT: &[&str] = &[
+    "评级",
+    "目标价",
+    "维持",
+    "首次覆盖",
+    "给予",
+    "上调至",
+    "下调至",
+    "rating",
+    "price target",
+    "target price",
+    "initiate",
+    "reiterate",
+    "upgrade",
+    "downgrade",
+];
 
 /// The candidate that states the investment rating, if the text gives one.
 fn rating_sentence(cands: &[Candidate]) -> Option<usize> {
     cands.iter().position(|c| {
         let lower = c.text.to_ascii_lowercase();
-        RATING_CONTEXT.iter().any(|k| lower.contains(&k.to_ascii_lowercase()))
+        RATING_CONTEXT
+            .iter()
+            .any(|k| lower.contains(&k.to_ascii_lowercase()))
             && RATINGS.iter().any(|r| {
                 if r.is_ascii() {
                     c.text.match_indices(r).any(|(at, m)| {
                         let before = c.text[..at].chars().next_back();
                         let after = c.text[at + m.len()..].chars().next();
-                        !before.is_some_and(|b| b.is_ascii_alphanumeric()) && !after.is_some_and(|a| a.is_ascii_alphanumeric())
+                        !before.is_some_and(|b| b.is_ascii_alphanumeric())
+                            && !after.is_some_and(|a| a.is_ascii_alphanumeric())
                     })
                 } else {
                     c.text.contains(r)
@@ -717,18 +888,32 @@ fn rating_sentence(cands: &[Candidate]) -> Option<usize> {
 
 /// Research: "Investment Rating", "Core Insights", "Summary by Sections" with one level-2
 /// section per part of the report (its own headings, else theme groups).
-fn research(doc: &Document, layout: &Layout, cands: &[Candidate], budget: usize, doc_count: &dyn Fn(TermId) -> u32) -> Vec<Section> {
+fn research(
+    doc: &Document,
+    layout: &Layout,
+    cands: &[Candidate],
+    budget: usize,
+    doc_count: &dyn Fn(TermId) -> u32,
+) -> Vec<Section> {
     let all: Vec<usize> = (0..cands.len()).collect();
     let mut sections = Vec::new();
     let mut taken: Vec<usize> = Vec::new();
     if let Some(r) = rating_sentence(cands) {
         taken.push(r);
-        sections.push(Section { heading: INVESTMENT_RATING.to_string(), level: 1, bullets: bullets(cands, &[r], doc.lang) });
+        sections.push(Section {
+            heading: INVESTMENT_RATING.to_string(),
+            level: 1,
+            bullets: bullets(cands, &[r], doc.lang),
+        });
     }
     let insights = pick(cands, &all, 3.min(budget), &taken);
     taken.extend(insights.iter().copied());
     if !insights.is_empty() {
-        sections.push(Section { heading: CORE_INSIGHTS.to_string(), level: 1, bullets: bullets(cands, &insights, doc.lang) });
+        sections.push(Section {
+            heading: CORE_INSIGHTS.to_string(),
+            level: 1,
+            bullets: bullets(cands, &insights, doc.lang),
+        });
     }
     let rest = budget.saturating_sub(taken.len()).max(3);
     let parts = part_sections(doc, layout, cands, rest, &taken, 8, 3, false);
@@ -740,7 +925,11 @@ fn research(doc: &Document, layout: &Layout, cands: &[Candidate], budget: usize,
         theme_sections(doc, cands, &grouped, doc_count, 2, false)
     };
     if !subsections.is_empty() {
-        sections.push(Section { heading: SUMMARY_BY_SECTIONS.to_string(), level: 1, bullets: Vec::new() });
+        sections.push(Section {
+            heading: SUMMARY_BY_SECTIONS.to_string(),
+            level: 1,
+            bullets: Vec::new(),
+        });
         sections.extend(subsections);
     }
     sections
@@ -749,13 +938,24 @@ fn research(doc: &Document, layout: &Layout, cands: &[Candidate], budget: usize,
 /// One section per headed part of the document that has something worth saying, at most
 /// `max_parts` (the best ones, kept in document order), each with up to `per_part` bullets.
 #[allow(clippy::too_many_arguments)]
-fn part_sections(doc: &Document, layout: &Layout, cands: &[Candidate], budget: usize, taken: &[usize], max_parts: usize, per_part: usize, numbered: bool) -> Vec<Section> {
+fn part_sections(
+    doc: &Document,
+    layout: &Layout,
+    cands: &[Candidate],
+    budget: usize,
+    taken: &[usize],
+    max_parts: usize,
+    per_part: usize,
+    numbered: bool,
+) -> Vec<Section> {
     let mut parts: Vec<(usize, Vec<usize>, f32)> = Vec::new(); // part, pool, best score
     for (p, part) in layout.parts.iter().enumerate() {
         if part.heading.is_none() {
             continue;
         }
-        let pool: Vec<usize> = (0..cands.len()).filter(|&i| cands[i].part == p && !taken.contains(&i)).collect();
+        let pool: Vec<usize> = (0..cands.len())
+            .filter(|&i| cands[i].part == p && !taken.contains(&i))
+            .collect();
         let best = pool.iter().map(|&i| cands[i].score).fold(0.0f32, f32::max);
         if best > 0.0 {
             parts.push((p, pool, best));
@@ -765,7 +965,12 @@ fn part_sections(doc: &Document, layout: &Layout, cands: &[Candidate], budget: u
         let mut by_score: Vec<usize> = (0..parts.len()).collect();
         by_score.sort_by(|&a, &b| parts[b].2.total_cmp(&parts[a].2));
         let keep: Vec<usize> = by_score.into_iter().take(max_parts).collect();
-        parts = parts.into_iter().enumerate().filter(|(i, _)| keep.contains(i)).map(|(_, p)| p).collect();
+        parts = parts
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| keep.contains(i))
+            .map(|(_, p)| p)
+            .collect();
     }
     let per = (budget / parts.len().max(1)).clamp(1, per_part);
     let mut taken: Vec<usize> = taken.to_vec();
@@ -777,15 +982,29 @@ fn part_sections(doc: &Document, layout: &Layout, cands: &[Candidate], budget: u
         }
         taken.extend(picked.iter().copied());
         let name = layout.parts[p].heading.clone().unwrap_or_default();
-        let heading = if numbered { format!("Group {}: {name}", out.len() + 1) } else { name };
-        out.push(Section { heading, level: if numbered { 1 } else { 2 }, bullets: bullets(cands, &picked, doc.lang) });
+        let heading = if numbered {
+            format!("Group {}: {name}", out.len() + 1)
+        } else {
+            name
+        };
+        out.push(Section {
+            heading,
+            level: if numbered { 1 } else { 2 },
+            bullets: bullets(cands, &picked, doc.lang),
+        });
     }
     out
 }
 
 /// Roundup: the opening as "Core Viewpoint", then one group per topic — the document's own
 /// headings, else labelled paragraphs ("比亚迪：…"), else theme groups.
-fn roundup(doc: &Document, layout: &Layout, cands: &[Candidate], budget: usize, doc_count: &dyn Fn(TermId) -> u32) -> Vec<Section> {
+fn roundup(
+    doc: &Document,
+    layout: &Layout,
+    cands: &[Candidate],
+    budget: usize,
+    doc_count: &dyn Fn(TermId) -> u32,
+) -> Vec<Section> {
     let mut sections = Vec::new();
     let mut taken = Vec::new();
     let opening: Vec<usize> = (0..cands.len()).filter(|&i| cands[i].part == 0).collect();
@@ -798,7 +1017,11 @@ fn roundup(doc: &Document, layout: &Layout, cands: &[Candidate], budget: usize, 
         };
         if !core.is_empty() {
             taken.extend(core.iter().copied());
-            sections.push(Section { heading: CORE_VIEWPOINT.to_string(), level: 1, bullets: bullets(cands, &core, doc.lang) });
+            sections.push(Section {
+                heading: CORE_VIEWPOINT.to_string(),
+                level: 1,
+                bullets: bullets(cands, &core, doc.lang),
+            });
         }
         let groups = part_sections(doc, layout, cands, budget.max(10), &taken, 10, 2, true);
         if groups.len() >= 2 {
@@ -816,7 +1039,11 @@ fn roundup(doc: &Document, layout: &Layout, cands: &[Candidate], budget: usize, 
                 continue;
             }
             taken.extend(picked.iter().copied());
-            sections.push(Section { heading: format!("Group {}: {label}", sections.len() + 1), level: 1, bullets: bullets(cands, &picked, doc.lang) });
+            sections.push(Section {
+                heading: format!("Group {}: {label}", sections.len() + 1),
+                level: 1,
+                bullets: bullets(cands, &picked, doc.lang),
+            });
         }
         return sections;
     }
@@ -832,13 +1059,14 @@ fn labelled_groups(cands: &[Candidate]) -> Vec<(String, Vec<usize>)> {
     for (i, c) in cands.iter().enumerate() {
         if c.paragraph != last_paragraph {
             last_paragraph = c.paragraph;
-            current = label_of(&c.text).map(|label| match out.iter().position(|(l, _)| *l == label) {
-                Some(k) => k,
-                None => {
-                    out.push((label, Vec::new()));
-                    out.len() - 1
-                }
-            });
+            current =
+                label_of(&c.text).map(|label| match out.iter().position(|(l, _)| *l == label) {
+                    Some(k) => k,
+                    None => {
+                        out.push((label, Vec::new()));
+                        out.len() - 1
+                    }
+                });
         }
         if let Some(k) = current {
             out[k].1.push(i);
@@ -851,8 +1079,12 @@ fn label_of(text: &str) -> Option<String> {
     let pos = text.find('：').or_else(|| text.find(": "))?;
     let label = text[..pos].trim();
     let n = label.chars().count();
-    let plain = label.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '&' || c == '-');
-    (2..=12).contains(&n).then_some(()).filter(|_| plain && !label.ends_with("表示") && !label.ends_with("称") && !label.ends_with("说"))?;
+    let plain = label
+        .chars()
+        .all(|c| c.is_alphabetic() || c == ' ' || c == '&' || c == '-');
+    (2..=12).contains(&n).then_some(()).filter(|_| {
+        plain && !label.ends_with("表示") && !label.ends_with("称") && !label.ends_with("说")
+    })?;
     Some(label.to_string())
 }
 
@@ -894,9 +1126,15 @@ mod tests {
                 for &c in &b.citations {
                     let p = &d.paragraphs[c - 1];
                     // Every sentence of the bullet comes from a cited paragraph.
-                    assert!(crate::digest::sentences::split_paragraph(&b.text)
-                        .iter()
-                        .all(|(_, s)| b.citations.iter().any(|&k| d.paragraphs[k - 1].contains(s))), "{b:?} vs {p}");
+                    assert!(
+                        crate::digest::sentences::split_paragraph(&b.text)
+                            .iter()
+                            .all(|(_, s)| b
+                                .citations
+                                .iter()
+                                .any(|&k| d.paragraphs[k - 1].contains(s))),
+                        "{b:?} vs {p}"
+                    );
                 }
                 assert!(!b.text.contains("点击关注"));
             }
@@ -905,19 +1143,51 @@ mod tests {
 
     #[test]
     fn too_little_text_is_an_excerpt() {
-        let d = doc("马来西亚计划禁止稀土原材料出口", &["# 马来西亚计划禁止稀土原材料出口", "马来西亚将禁止稀土原材料的出口。"]);
+        let d = doc(
+            "马来西亚计划禁止稀土原材料出口",
+            &[
+                "# 马来西亚计划禁止稀土原材料出口",
+                "马来西亚将禁止稀土原材料的出口。",
+            ],
+        );
         let digest = ExtractiveSummarizer::new().summarize(&d, DocKind::News, None);
         assert_eq!(digest.kind, DocKind::Excerpt);
-        assert_eq!(digest.excerpt.as_deref(), Some("马来西亚将禁止稀土原材料的出口。"));
+        assert_eq!(
+            digest.excerpt.as_deref(),
+            Some("马来西亚将禁止稀土原材料的出口。")
+        );
         assert!(digest.sections.is_empty());
     }
 
     #[test]
     fn rating_needs_context() {
-        let mk = |t: &str| Candidate { text: t.into(), paragraph: 1, cites: vec![1], order: 0, last_order: 0, open: false, part: 0, units: 20.0, vector: vec![], score: 1.0 };
-        assert_eq!(rating_sentence(&[mk("投资者纷纷买入黄金。"), mk("该行表示，维持对蒙牛的“增持”评级，目标价为36.8港元。")]), Some(1));
-        assert_eq!(rating_sentence(&[mk("Analysts see a Buyback plan; rating agencies are calm.")]), None);
-        assert_eq!(rating_sentence(&[mk("Morgan Stanley reiterated its Overweight rating.")]), Some(0));
+        let mk = |t: &str| Candidate {
+            text: t.into(),
+            paragraph: 1,
+            cites: vec![1],
+            order: 0,
+            last_order: 0,
+            open: false,
+            part: 0,
+            units: 20.0,
+            vector: vec![],
+            score: 1.0,
+        };
+        assert_eq!(
+            rating_sentence(&[
+                mk("投资者纷纷买入黄金。"),
+                mk("该行表示，维持对蒙牛的“增持”评级，目标价为36.8港元。")
+            ]),
+            Some(1)
+        );
+        assert_eq!(
+            rating_sentence(&[mk("Analysts see a Buyback plan; rating agencies are calm.")]),
+            None
+        );
+        assert_eq!(
+            rating_sentence(&[mk("Morgan Stanley reiterated its Overweight rating.")]),
+            Some(0)
+        );
     }
 
     #[test]
@@ -929,7 +1199,10 @@ mod tests {
 
     #[test]
     fn query_syntax_is_not_searched_for() {
-        assert_eq!(clean_query("稀土 -美国 title:出口 \"管制\" AND 镓"), "稀土 出口 管制 镓");
+        assert_eq!(
+            clean_query("稀土 -美国 title:出口 \"管制\" AND 镓"),
+            "稀土 出口 管制 镓"
+        );
     }
 
     #[test]

@@ -17,7 +17,11 @@ pub const MIN_DIGEST_CHARS: usize = 160;
 /// Picks the template for a document.
 pub fn detect_kind(doc: &Document) -> DocKind {
     let title = doc.title.as_str();
-    let body_chars: usize = doc.paragraphs.iter().map(|p| p.trim().chars().count()).sum();
+    let body_chars: usize = doc
+        .paragraphs
+        .iter()
+        .map(|p| p.trim().chars().count())
+        .sum();
     let title_chars = title.chars().count();
     // A paragraph that only repeats the title ("# 标题") is not body text.
     let echoed_title: usize = doc
@@ -54,21 +58,66 @@ struct Cue {
 }
 
 const fn cue(phrase: &'static str, in_title: u32, in_text: u32) -> Cue {
-    Cue { phrase, in_title, in_text, unless: &[] }
+    Cue {
+        phrase,
+        in_title,
+        in_text,
+        unless: &[],
+    }
 }
 
-const NOT_A_REPORT: &[&str] = &["时代周报", "体坛周报", "经济观察报", "流感周报", "疫情周报", "监测周报", "疾病预防控制中心周报", "《", "调研报告"];
+const NOT_A_REPORT: &[&str] = &[
+    "时代周报",
+    "体坛周报",
+    "经济观察报",
+    "流感周报",
+    "疫情周报",
+    "监测周报",
+    "疾病预防控制中心周报",
+    "《",
+    "调研报告",
+];
 
 /// Research cues. Words that news about markets uses as much as research does (买入, 分析师,
 /// 证券, "analyst") count only in the title or not at all; a research note shows itself by
 /// its apparatus (rating, target price, 投资建议, 风险提示, 盈利预测) or by naming itself.
 const RESEARCH_CUES: &[Cue] = &[
-    Cue { phrase: "周报", in_title: 3, in_text: 1, unless: NOT_A_REPORT },
-    Cue { phrase: "研报", in_title: 3, in_text: 1, unless: &[] },
-    Cue { phrase: "研究报告", in_title: 3, in_text: 1, unless: &["调研报告"] },
-    Cue { phrase: "深度报告", in_title: 3, in_text: 2, unless: &[] },
-    Cue { phrase: "点评", in_title: 2, in_text: 0, unless: &["网友点评", "专家点评", "学者点评"] },
-    Cue { phrase: "首次覆盖", in_title: 3, in_text: 2, unless: &[] },
+    Cue {
+        phrase: "周报",
+        in_title: 3,
+        in_text: 1,
+        unless: NOT_A_REPORT,
+    },
+    Cue {
+        phrase: "研报",
+        in_title: 3,
+        in_text: 1,
+        unless: &[],
+    },
+    Cue {
+        phrase: "研究报告",
+        in_title: 3,
+        in_text: 1,
+        unless: &["调研报告"],
+    },
+    Cue {
+        phrase: "深度报告",
+        in_title: 3,
+        in_text: 2,
+        unless: &[],
+    },
+    Cue {
+        phrase: "点评",
+        in_title: 2,
+        in_text: 0,
+        unless: &["网友点评", "专家点评", "学者点评"],
+    },
+    Cue {
+        phrase: "首次覆盖",
+        in_title: 3,
+        in_text: 2,
+        unless: &[],
+    },
     cue("评级", 2, 1),
     cue("目标价", 2, 1),
     cue("买入", 1, 0),
@@ -98,7 +147,12 @@ const RESEARCH_CUES: &[Cue] = &[
 
 const ROUNDUP_CUES: &[Cue] = &[
     cue("汇总", 3, 1),
-    Cue { phrase: "纪要", in_title: 2, in_text: 1, unless: &["会议纪要"] },
+    Cue {
+        phrase: "纪要",
+        in_title: 2,
+        in_text: 1,
+        unless: &["会议纪要"],
+    },
     cue("专家访谈", 3, 2),
     cue("调研纪要", 3, 2),
     cue("一览", 3, 0),
@@ -152,7 +206,11 @@ fn score(title: &str, text: &str, cues: &[Cue]) -> u32 {
 /// cues that start with it: this runs for every document summarized.
 fn occurring(text: &str, cues: &[Cue]) -> Vec<bool> {
     let mut found = vec![false; cues.len()];
-    let mut firsts: Vec<(char, usize)> = cues.iter().enumerate().filter_map(|(i, c)| c.phrase.chars().next().map(|f| (f, i))).collect();
+    let mut firsts: Vec<(char, usize)> = cues
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| c.phrase.chars().next().map(|f| (f, i)))
+        .collect();
     firsts.sort_unstable();
     for (at, ch) in text.char_indices() {
         let start = firsts.partition_point(|(f, _)| *f < ch);
@@ -175,7 +233,9 @@ fn occurs_at(text: &str, at: usize, cue: &Cue) -> bool {
     if cue.phrase.is_ascii() {
         let before = text[..at].chars().next_back();
         let after = text[end..].chars().next();
-        if before.is_some_and(|c| c.is_ascii_alphanumeric()) || after.is_some_and(|c| c.is_ascii_alphanumeric()) {
+        if before.is_some_and(|c| c.is_ascii_alphanumeric())
+            || after.is_some_and(|c| c.is_ascii_alphanumeric())
+        {
             return false;
         }
     }
@@ -184,7 +244,8 @@ fn occurs_at(text: &str, at: usize, cue: &Cue) -> bool {
             in_book_title(text, at)
         } else {
             // Does this `unless` phrase contain the occurrence?
-            text.match_indices(u).any(|(s, m)| s <= at && end <= s + m.len())
+            text.match_indices(u)
+                .any(|(s, m)| s <= at && end <= s + m.len())
         }
     })
 }
@@ -221,25 +282,49 @@ mod tests {
 
     #[test]
     fn broker_notes_are_research() {
-        let d = doc("有色金属周报：稀土价格企稳，维持行业“增持”评级", &[FILLER, "投资建议：推荐北方稀土。风险提示：需求不及预期。"]);
+        let d = doc(
+            "有色金属周报：稀土价格企稳，维持行业“增持”评级",
+            &[FILLER, "投资建议：推荐北方稀土。风险提示：需求不及预期。"],
+        );
         assert_eq!(detect_kind(&d), DocKind::Research);
-        let d = doc("银河国际：维持蒙牛乳业增持评级 目标价36.8港元", &[FILLER, "该行表示，维持对蒙牛的“增持”评级，目标价为36.8港元。"]);
+        let d = doc(
+            "银河国际：维持蒙牛乳业增持评级 目标价36.8港元",
+            &[
+                FILLER,
+                "该行表示，维持对蒙牛的“增持”评级，目标价为36.8港元。",
+            ],
+        );
         assert_eq!(detect_kind(&d), DocKind::Research);
     }
 
     #[test]
     fn news_about_markets_is_not_research() {
-        let d = doc("特斯拉年销131万台，市值蒸发5万亿，马斯克遭遇政治做空？", &[FILLER, "分析师下调特斯拉目标价，投资者纷纷买入看跌期权。"]);
+        let d = doc(
+            "特斯拉年销131万台，市值蒸发5万亿，马斯克遭遇政治做空？",
+            &[FILLER, "分析师下调特斯拉目标价，投资者纷纷买入看跌期权。"],
+        );
         assert_eq!(detect_kind(&d), DocKind::News);
-        let d = doc("问责“看门人”！证监会全年开出40余张投行罚单，涉十余家券商", &[FILLER, "多家证券公司被采取监管措施。"]);
+        let d = doc(
+            "问责“看门人”！证监会全年开出40余张投行罚单，涉十余家券商",
+            &[FILLER, "多家证券公司被采取监管措施。"],
+        );
         assert_eq!(detect_kind(&d), DocKind::News);
     }
 
     #[test]
     fn newspaper_and_flu_weeklies_are_news() {
-        let d = doc("一线城市写字楼调查：广深租金下跌", &["本文来源：时代周报 作者：刘婷", FILLER]);
+        let d = doc(
+            "一线城市写字楼调查：广深租金下跌",
+            &["本文来源：时代周报 作者：刘婷", FILLER],
+        );
         assert_eq!(detect_kind(&d), DocKind::News);
-        let d = doc("流感病毒阳性率继续上升", &["据中疾控最新发布的《中国流感监测周报》显示，阳性率继续上升。", FILLER]);
+        let d = doc(
+            "流感病毒阳性率继续上升",
+            &[
+                "据中疾控最新发布的《中国流感监测周报》显示，阳性率继续上升。",
+                FILLER,
+            ],
+        );
         assert_eq!(detect_kind(&d), DocKind::News);
         let d = doc("美联储12月会议纪要：过早放松政策风险更大", &[FILLER]);
         assert_eq!(detect_kind(&d), DocKind::News);
@@ -247,7 +332,10 @@ mod tests {
 
     #[test]
     fn roundups() {
-        let d = doc("本周重磅财经事件汇总：2月LPR会下调吗？", &["央行动态", FILLER]);
+        let d = doc(
+            "本周重磅财经事件汇总：2月LPR会下调吗？",
+            &["央行动态", FILLER],
+        );
         assert_eq!(detect_kind(&d), DocKind::Roundup);
         let d = doc("新能源汽车产业链专家访谈纪要汇总", &[FILLER]);
         assert_eq!(detect_kind(&d), DocKind::Roundup);
@@ -255,21 +343,33 @@ mod tests {
 
     #[test]
     fn short_texts_become_excerpts() {
-        let d = doc("稀土变“西土”？国家安全部：境外间谍情报机关长期觊觎我稀土产业", &["# 稀土变“西土”？国家安全部：境外间谍情报机关长期觊觎我稀土产业"]);
+        let d = doc(
+            "稀土变“西土”？国家安全部：境外间谍情报机关长期觊觎我稀土产业",
+            &["# 稀土变“西土”？国家安全部：境外间谍情报机关长期觊觎我稀土产业"],
+        );
         assert_eq!(detect_kind(&d), DocKind::Excerpt);
-        let d = doc("马来西亚计划禁止稀土原材料出口", &["10月24日，马来西亚表示将禁止稀土原材料的出口。"]);
+        let d = doc(
+            "马来西亚计划禁止稀土原材料出口",
+            &["10月24日，马来西亚表示将禁止稀土原材料的出口。"],
+        );
         assert_eq!(detect_kind(&d), DocKind::Excerpt);
     }
 
     #[test]
     fn english_cues_respect_word_boundaries() {
-        let mut d = doc("Talking Point/Copper Stocks", &["Copper shares should pick up steam this year on stronger demand and improving prices for the metal, analysts said, and people expect Phelps Dodge to lead the group with low costs and streamlined mining operations in the coming year."]);
+        let mut d = doc(
+            "Talking Point/Copper Stocks",
+            &[
+                "Copper shares should pick up steam this year on stronger demand and improving prices for the metal, analysts said, and people expect Phelps Dodge to lead the group with low costs and streamlined mining operations in the coming year.",
+            ],
+        );
         d.lang = Lang::En;
         assert_eq!(detect_kind(&d), DocKind::News);
         d.title = "Morgan Stanley raises Phelps Dodge to Overweight, price target 40 dlrs".into();
         assert_eq!(detect_kind(&d), DocKind::Research);
         d.title = "Phelps Dodge gets rating boost".into();
-        d.paragraphs.push("Morgan Stanley raised its rating to Overweight from Equal-weight.".into());
+        d.paragraphs
+            .push("Morgan Stanley raised its rating to Overweight from Equal-weight.".into());
         assert_eq!(detect_kind(&d), DocKind::Research);
     }
 }

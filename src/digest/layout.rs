@@ -49,42 +49,67 @@ impl Layout {
         let n = doc.paragraphs.len();
         let mut roles = Vec::with_capacity(n);
         for (i, p) in doc.paragraphs.iter().enumerate() {
-            let prev = if i > 0 { Some((doc.paragraphs[i - 1].as_str(), &roles[i - 1])) } else { None };
+            let prev = if i > 0 {
+                Some((doc.paragraphs[i - 1].as_str(), &roles[i - 1]))
+            } else {
+                None
+            };
             roles.push(classify(p, &doc.title, i == 0, prev));
         }
         // Consecutive bold headings are one heading broken over lines
         // ("**江华稀土：为全国单本离子型稀土**" + "**开采指标最大的矿山**").
         for i in 1..n {
-            if let (Role::Heading(a), Role::Heading(b)) = (&roles[i - 1], &roles[i]) {
-                if is_bold(&doc.paragraphs[i - 1]) && is_bold(&doc.paragraphs[i]) {
-                    let joined = format!("{a}{}{b}", if needs_space(a, b) { " " } else { "" });
-                    roles[i] = Role::Heading(joined);
-                    roles[i - 1] = Role::Junk; // absorbed into the next one
-                }
+            if let (Role::Heading(a), Role::Heading(b)) = (&roles[i - 1], &roles[i])
+                && is_bold(&doc.paragraphs[i - 1])
+                && is_bold(&doc.paragraphs[i])
+            {
+                let joined = format!("{a}{}{b}", if needs_space(a, b) { " " } else { "" });
+                roles[i] = Role::Heading(joined);
+                roles[i - 1] = Role::Junk; // absorbed into the next one
             }
         }
         // A "heading" that ends in a Latin word the next paragraph continues is a line broken
         // inside a name ("根据特斯拉分析师Troy" + "Teslike的数据…"); one ending in a dateline
         // ("中新经纬1月4日电") opens the story.
-        for i in 0..n {
-            if let Role::Heading(h) = &roles[i] {
-                let ends_latin = h.chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric());
-                let next_latin = doc.paragraphs.get(i + 1).and_then(|p| p.trim_start().chars().next()).is_some_and(|c| c.is_ascii_alphanumeric());
-                let dateline = (h.ends_with('电') || h.ends_with('讯')) && h.chars().any(|c| c.is_ascii_digit());
+        for (i, role) in roles.iter_mut().enumerate() {
+            if let Role::Heading(h) = role {
+                let ends_latin = h
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_ascii_alphanumeric());
+                let next_latin = doc
+                    .paragraphs
+                    .get(i + 1)
+                    .and_then(|p| p.trim_start().chars().next())
+                    .is_some_and(|c| c.is_ascii_alphanumeric());
+                let dateline = (h.ends_with('电') || h.ends_with('讯'))
+                    && h.chars().any(|c| c.is_ascii_digit());
                 if ends_latin && next_latin || dateline {
-                    roles[i] = Role::Body;
+                    *role = Role::Body;
                 }
             }
         }
-        let mut parts = vec![Part { heading: None, first: 1, last: 0 }];
+        let mut parts = vec![Part {
+            heading: None,
+            first: 1,
+            last: 0,
+        }];
         let mut part_of = Vec::with_capacity(n);
         for (i, role) in roles.iter().enumerate() {
             match role {
-                Role::Heading(h) => parts.push(Part { heading: Some(h.clone()), first: i + 1, last: i + 1 }),
+                Role::Heading(h) => parts.push(Part {
+                    heading: Some(h.clone()),
+                    first: i + 1,
+                    last: i + 1,
+                }),
                 // "**公司财报：** 本周百度、阿里巴巴…": a run-in heading opens a part too.
                 Role::Body => {
                     if let Some(label) = run_in_heading(&doc.paragraphs[i]) {
-                        parts.push(Part { heading: Some(label), first: i + 1, last: i + 1 });
+                        parts.push(Part {
+                            heading: Some(label),
+                            first: i + 1,
+                            last: i + 1,
+                        });
                     }
                 }
                 _ => {}
@@ -93,7 +118,11 @@ impl Layout {
             parts[last].last = i + 1;
             part_of.push(last);
         }
-        Layout { roles, parts, part_of }
+        Layout {
+            roles,
+            parts,
+            part_of,
+        }
     }
 
     pub fn role(&self, paragraph: usize) -> &Role {
@@ -111,14 +140,20 @@ fn run_in_heading(p: &str) -> Option<String> {
     let rest = p.trim_start().strip_prefix("**")?;
     let end = rest.find("**")?;
     let label = rest[..end].trim();
-    let label = label.strip_suffix('：').or_else(|| label.strip_suffix(':'))?.trim();
+    let label = label
+        .strip_suffix('：')
+        .or_else(|| label.strip_suffix(':'))?
+        .trim();
     let n = label.chars().count();
     let after = rest[end + 2..].trim();
-    ((2..=16).contains(&n) && !after.is_empty() && !label.contains(['，', '。', ','])).then(|| strip_markup(label))
+    ((2..=16).contains(&n) && !after.is_empty() && !label.contains(['，', '。', ',']))
+        .then(|| strip_markup(label))
 }
 
 fn needs_space(a: &str, b: &str) -> bool {
-    a.chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric())
+    a.chars()
+        .next_back()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
         && b.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
 }
 
@@ -145,7 +180,15 @@ pub fn strip_markup(text: &str) -> String {
         }
         // A space between two CJK characters is a markup leftover ("**百度、** **英伟达**",
         // "**…优势** 。").
-        if last_space && (is_cjk_punct(c) || is_cjk(c) && out.trim_end().chars().next_back().is_some_and(is_cjk_or_punct)) {
+        if last_space
+            && (is_cjk_punct(c)
+                || is_cjk(c)
+                    && out
+                        .trim_end()
+                        .chars()
+                        .next_back()
+                        .is_some_and(is_cjk_or_punct))
+        {
             out.pop();
         }
         last_space = false;
@@ -161,20 +204,73 @@ fn is_cjk_or_punct(c: char) -> bool {
 
 /// Full-width punctuation, which never has a space before it in Chinese typesetting.
 fn is_cjk_punct(c: char) -> bool {
-    matches!(c, '，' | '。' | '、' | '：' | '；' | '！' | '？' | '”' | '）' | '》' | '】')
+    matches!(
+        c,
+        '，' | '。' | '、' | '：' | '；' | '！' | '？' | '”' | '）' | '》' | '】'
+    )
 }
 
 /// Phrases that mark a paragraph or sentence as boilerplate rather than content.
 const JUNK_PHRASES: &[&str] = &[
-    "点击关注", "关注我们", "点击上方", "点击下方", "阅读原文", "责任编辑", "未经授权", "不得转载",
-    "转载请", "版权归", "版权所有", "免责声明", "扫码", "二维码", "长按识别", "本文系", "图源",
-    "截图", "图片来源", "视觉中国", "原标题", "（广告）", "推荐阅读", "相关阅读", "欢迎关注",
-    "http://", "https://", "www.", "/1000)", ".jpg", ".png", "](", "Copyright", "All rights reserved",
-    "Click here", "Subscribe", "Follow us",
+    "点击关注",
+    "关注我们",
+    "点击上方",
+    "点击下方",
+    "阅读原文",
+    "责任编辑",
+    "未经授权",
+    "不得转载",
+    "转载请",
+    "版权归",
+    "版权所有",
+    "免责声明",
+    "扫码",
+    "二维码",
+    "长按识别",
+    "本文系",
+    "图源",
+    "截图",
+    "图片来源",
+    "视觉中国",
+    "原标题",
+    "（广告）",
+    "推荐阅读",
+    "相关阅读",
+    "欢迎关注",
+    "http://",
+    "https://",
+    "www.",
+    "/1000)",
+    ".jpg",
+    ".png",
+    "](",
+    "Copyright",
+    "All rights reserved",
+    "Click here",
+    "Subscribe",
+    "Follow us",
 ];
 
 /// Byline-like openings that make a short paragraph junk ("编辑 杨程", "记者：童亮").
-const BYLINE_STARTS: &[&str] = &["编辑", "记者", "作者", "来源：", "来源:", "主编", "通讯员", "审核", "校对", "出品", "撰文", "文 |", "文|", "文丨", "图 |", "监制", "策划"];
+const BYLINE_STARTS: &[&str] = &[
+    "编辑",
+    "记者",
+    "作者",
+    "来源：",
+    "来源:",
+    "主编",
+    "通讯员",
+    "审核",
+    "校对",
+    "出品",
+    "撰文",
+    "文 |",
+    "文|",
+    "文丨",
+    "图 |",
+    "监制",
+    "策划",
+];
 
 /// True for sentence text that is boilerplate.
 pub fn is_junk_text(text: &str) -> bool {
@@ -194,7 +290,9 @@ fn junk_index() -> &'static [(char, Vec<&'static str>)] {
     INDEX.get_or_init(|| {
         let mut index: Vec<(char, Vec<&'static str>)> = Vec::new();
         for p in JUNK_PHRASES {
-            let Some(first) = p.chars().next() else { continue };
+            let Some(first) = p.chars().next() else {
+                continue;
+            };
             match index.iter_mut().find(|(c, _)| *c == first) {
                 Some((_, v)) => v.push(p),
                 None => index.push((first, vec![p])),
@@ -215,14 +313,25 @@ fn classify(p: &str, title: &str, first: bool, prev: Option<(&str, &Role)>) -> R
         return Role::Junk;
     }
     let title_clean = title.trim();
-    if !title_clean.is_empty() && (clean == title_clean || first && raw.starts_with('#') && clean.starts_with(title_clean) && clean.len() - title_clean.len() < 6) {
+    if !title_clean.is_empty()
+        && (clean == title_clean
+            || first
+                && raw.starts_with('#')
+                && clean.starts_with(title_clean)
+                && clean.len() - title_clean.len() < 6)
+    {
         return Role::TitleEcho;
     }
     let chars = clean.chars().count();
     let cjk = clean.chars().filter(|&c| is_cjk(c)).count();
     let has_words = clean.chars().any(crate::digest::terms::is_word_char);
     // Image placeholders and other encoded leftovers: no Chinese, no spaces, odd symbols.
-    if cjk == 0 && !clean.contains(' ') && clean.chars().any(|c| matches!(c, '/' | ')' | '=' | '-' | '_')) {
+    if cjk == 0
+        && !clean.contains(' ')
+        && clean
+            .chars()
+            .any(|c| matches!(c, '/' | ')' | '=' | '-' | '_'))
+    {
         return Role::Junk;
     }
     if !has_words {
@@ -234,14 +343,20 @@ fn classify(p: &str, title: &str, first: bool, prev: Option<(&str, &Role)>) -> R
     }
     // Bylines and credits; "记者获悉，今天…" is a sentence, not a byline.
     let sentence_like = clean.contains('。') || clean.contains('，');
-    if chars <= 60 && BYLINE_STARTS.iter().any(|b| clean.starts_with(b)) && (!sentence_like || clean.starts_with("来源")) {
+    if chars <= 60
+        && BYLINE_STARTS.iter().any(|b| clean.starts_with(b))
+        && (!sentence_like || clean.starts_with("来源"))
+    {
         return Role::Junk;
     }
     if chars <= 60 && is_junk_text(&clean) {
         return Role::Junk;
     }
     // "中国基金报记者 南深", "红星新闻记者 蒋紫雯": a byline without a sentence.
-    if chars <= 24 && clean.contains("记者") && !clean.chars().any(|c| matches!(c, '，' | '。' | '：')) {
+    if chars <= 24
+        && clean.contains("记者")
+        && !clean.chars().any(|c| matches!(c, '，' | '。' | '：'))
+    {
         return Role::Junk;
     }
     if chars <= 40 && clean.starts_with("本文") && clean.contains("稿件") {
@@ -263,7 +378,23 @@ fn looks_like_heading(raw: &str, clean: &str, chars: usize, prev: Option<(&str, 
         return false;
     }
     let last = clean.chars().next_back().unwrap_or(' ');
-    if matches!(last, '。' | '！' | '？' | '；' | '：' | ':' | '，' | ',' | '.' | '、' | '…' | ';' | '”' | '）' | ')') {
+    if matches!(
+        last,
+        '。' | '！'
+            | '？'
+            | '；'
+            | '：'
+            | ':'
+            | '，'
+            | ','
+            | '.'
+            | '、'
+            | '…'
+            | ';'
+            | '”'
+            | '）'
+            | ')'
+    ) {
         return false;
     }
     if clean.contains('。') || clean.contains("！") && !bold {
@@ -271,17 +402,21 @@ fn looks_like_heading(raw: &str, clean: &str, chars: usize, prev: Option<(&str, 
     }
     // A plain line with a comma is a broken sentence unless a dash marks it as a title
     // ("车——硬件降本，软件增利").
-    if !bold && !marked && (clean.contains('，') || clean.contains(',')) && !clean.contains('—') {
+    if !bold && !marked && (clean.contains('，') || clean.contains(',')) && !clean.contains('—')
+    {
         return false;
     }
     // A lone English word ("Project") is a broken line, not a heading.
-    if !clean.contains(' ') && clean.chars().all(|c| c.is_ascii()) && !bold {
+    if !clean.contains(' ') && clean.is_ascii() && !bold {
         return false;
     }
     // A continuation of the previous paragraph's open sentence.
     if let Some((prev_text, prev_role)) = prev {
         let prev_end = strip_markup(prev_text).chars().next_back().unwrap_or('。');
-        let prev_open = !matches!(prev_end, '。' | '！' | '？' | '；' | '.' | '!' | '?' | '”' | '"' | '…' | '）' | ')' | '：' | ':');
+        let prev_open = !matches!(
+            prev_end,
+            '。' | '！' | '？' | '；' | '.' | '!' | '?' | '”' | '"' | '…' | '）' | ')' | '：' | ':'
+        );
         if prev_open && matches!(prev_role, Role::Body) && !bold && !marked {
             return false;
         }
@@ -304,7 +439,12 @@ pub fn trim_sentence(sentence: &str, title: &str) -> Option<String> {
     s = strip_source_tag(&s);
     s = strip_dateline(&s);
     s = strip_connective(&s);
-    if s.chars().filter(|&c| crate::digest::terms::is_word_char(c)).take(4).count() < 4 {
+    if s.chars()
+        .filter(|&c| crate::digest::terms::is_word_char(c))
+        .take(4)
+        .count()
+        < 4
+    {
         return None;
     }
     Some(s)
@@ -317,21 +457,24 @@ fn strip_list_marker(s: &str) -> &str {
     if (1..=2).contains(&digits) {
         let after = &t[digits..];
         for sep in ["_ ", "_", "、", ". ", "．", "）", ")"] {
-            if let Some(rest) = after.strip_prefix(sep) {
-                if !rest.trim().is_empty() {
-                    return rest.trim_start();
-                }
+            if let Some(rest) = after.strip_prefix(sep)
+                && !rest.trim().is_empty()
+            {
+                return rest.trim_start();
             }
         }
     }
     for (open, close) in [('（', '）'), ('(', ')')] {
         if let Some(inner) = t.strip_prefix(open) {
-            let n = inner.chars().take_while(|c| c.is_ascii_digit() || "一二三四五六七八九十".contains(*c)).count();
+            let n = inner
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || "一二三四五六七八九十".contains(*c))
+                .count();
             let len: usize = inner.chars().take(n).map(char::len_utf8).sum();
-            if (1..=2).contains(&n) {
-                if let Some(rest) = inner[len..].strip_prefix(close) {
-                    return rest.trim_start();
-                }
+            if (1..=2).contains(&n)
+                && let Some(rest) = inner[len..].strip_prefix(close)
+            {
+                return rest.trim_start();
             }
         }
     }
@@ -348,7 +491,11 @@ fn strip_quote_tickers(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(open) = rest.find(['(', '（']) {
-        let close_char = if rest[open..].starts_with('(') { ')' } else { '）' };
+        let close_char = if rest[open..].starts_with('(') {
+            ')'
+        } else {
+            '）'
+        };
         let after_open = open + rest[open..].chars().next().map_or(1, char::len_utf8);
         match rest[after_open..].find(close_char) {
             Some(len) if is_quote_ticker(&rest[after_open..after_open + len]) => {
@@ -380,12 +527,12 @@ fn is_quote_ticker(inner: &str) -> bool {
 fn strip_source_tag(s: &str) -> String {
     let mut t = s;
     for (open, close) in [('（', '）'), ('(', ')'), ('【', '】'), ('[', ']')] {
-        if let Some(rest) = t.strip_prefix(open) {
-            if let Some(end) = rest.find(close) {
-                let inner = &rest[..end];
-                if inner.chars().count() <= 30 && SOURCE_MARKS.iter().any(|m| inner.contains(m)) {
-                    t = rest[end + close.len_utf8()..].trim_start();
-                }
+        if let Some(rest) = t.strip_prefix(open)
+            && let Some(end) = rest.find(close)
+        {
+            let inner = &rest[..end];
+            if inner.chars().count() <= 30 && SOURCE_MARKS.iter().any(|m| inner.contains(m)) {
+                t = rest[end + close.len_utf8()..].trim_start();
             }
         }
     }
@@ -399,7 +546,11 @@ fn strip_dateline(s: &str) -> String {
     // English wire datelines: capitals, then " -- " or " - ".
     if let Some(pos) = s.find(" -- ").or_else(|| s.find(" - ")) {
         let head = &s[..pos];
-        if pos <= 40 && head.chars().all(|c| c.is_ascii_uppercase() || matches!(c, ' ' | ',' | '.')) {
+        if pos <= 40
+            && head
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || matches!(c, ' ' | ',' | '.'))
+        {
             let sep = if s[pos..].starts_with(" -- ") { 4 } else { 3 };
             return s[pos + sep..].trim_start().to_string();
         }
@@ -407,14 +558,38 @@ fn strip_dateline(s: &str) -> String {
     // The head is at most 24 characters, so only the start of the sentence can hold a mark.
     let window_end = s.char_indices().nth(28).map_or(s.len(), |(b, _)| b);
     let window = &s[..window_end];
-    for mark in ["消息，", "消息,", "电，", "电,", "讯，", "讯,", "获悉，", "获悉,", "电（", "电(", "讯（", "讯(", "消息"] {
-        let Some(pos) = window.find(mark) else { continue };
+    for mark in [
+        "消息，",
+        "消息,",
+        "电，",
+        "电,",
+        "讯，",
+        "讯,",
+        "获悉，",
+        "获悉,",
+        "电（",
+        "电(",
+        "讯（",
+        "讯(",
+        "消息",
+    ] {
+        let Some(pos) = window.find(mark) else {
+            continue;
+        };
         let head = &s[..pos];
-        if head.chars().count() > 24 || !head.chars().any(|c| c.is_ascii_digit() || c == '日' || c == '月') && !head.ends_with("APP") {
+        if head.chars().count() > 24
+            || !head
+                .chars()
+                .any(|c| c.is_ascii_digit() || c == '日' || c == '月')
+                && !head.ends_with("APP")
+        {
             continue;
         }
         // Not a sentence of its own: the head must not contain punctuation.
-        if head.chars().any(|c| matches!(c, '，' | '。' | '：' | '“' | ',' | ':')) {
+        if head
+            .chars()
+            .any(|c| matches!(c, '，' | '。' | '：' | '“' | ',' | ':'))
+        {
             continue;
         }
         let mut rest = &s[pos + mark.len()..];
@@ -435,10 +610,36 @@ fn strip_dateline(s: &str) -> String {
 
 /// Connectives that tie a sentence to the one before it; alone in a bullet they dangle.
 const CONNECTIVES: &[&str] = &[
-    "此外，", "另外，", "同时，", "与此同时，", "值得注意的是，", "值得一提的是，", "据悉，", "据了解，",
-    "而且，", "并且，", "不过，", "然而，", "对此，", "总之，", "其次，", "最后，", "首先，", "具体来看，",
-    "具体而言，", "另一方面，", "事实上，", "实际上，", "In addition, ", "Meanwhile, ", "However, ",
-    "Also, ", "Moreover, ", "Furthermore, ", "But ", "And ",
+    "此外，",
+    "另外，",
+    "同时，",
+    "与此同时，",
+    "值得注意的是，",
+    "值得一提的是，",
+    "据悉，",
+    "据了解，",
+    "而且，",
+    "并且，",
+    "不过，",
+    "然而，",
+    "对此，",
+    "总之，",
+    "其次，",
+    "最后，",
+    "首先，",
+    "具体来看，",
+    "具体而言，",
+    "另一方面，",
+    "事实上，",
+    "实际上，",
+    "In addition, ",
+    "Meanwhile, ",
+    "However, ",
+    "Also, ",
+    "Moreover, ",
+    "Furthermore, ",
+    "But ",
+    "And ",
 ];
 
 fn strip_connective(s: &str) -> String {
@@ -468,7 +669,11 @@ pub fn excerpt(doc: &Document, max_chars: usize) -> String {
         if matches!(layout.roles[i], Role::Body | Role::Heading(_)) {
             let clean = strip_markup(p);
             if !text.is_empty() {
-                text.push(if doc.lang == crate::document::Lang::En { ' ' } else { '\n' });
+                text.push(if doc.lang == crate::document::Lang::En {
+                    ' '
+                } else {
+                    '\n'
+                });
             }
             text.push_str(&clean);
         }
@@ -488,16 +693,19 @@ fn cut_at(text: &str, max_chars: usize) -> String {
     if text.chars().count() <= max_chars {
         return text.trim().to_string();
     }
-    let byte_limit = text.char_indices().nth(max_chars).map_or(text.len(), |(b, _)| b);
+    let byte_limit = text
+        .char_indices()
+        .nth(max_chars)
+        .map_or(text.len(), |(b, _)| b);
     let head = &text[..byte_limit];
     let min_keep = head.len() * 6 / 10;
     let sentence_end = head
         .char_indices()
-        .filter(|&(b, c)| b >= min_keep && matches!(c, '。' | '！' | '？' | '.' | '!' | '?' | '\n'))
-        .last()
+        .rfind(|&(b, c)| b >= min_keep && matches!(c, '。' | '！' | '？' | '.' | '!' | '?' | '\n'))
         .map(|(b, c)| b + c.len_utf8());
     let end = sentence_end.or_else(|| {
-        head.rfind(' ').filter(|&b| b >= min_keep && head.is_ascii())
+        head.rfind(' ')
+            .filter(|&b| b >= min_keep && head.is_ascii())
     });
     let cut = &head[..end.unwrap_or(head.len())];
     format!("{}...", cut.trim_end())
@@ -541,17 +749,33 @@ mod tests {
         let l = Layout::of(&d);
         assert_eq!(l.roles[0], Role::TitleEcho);
         assert_eq!(l.roles[1], Role::Junk, "a byline");
-        let d2 = doc("t", &["记者获悉，今天（26日）6时30分左右，申嘉湖高速发生多车相撞事故。", "（总台记者 王殿甲 俞翔）", "编辑：程家乐 | 视频：王紫嫣"]);
-        assert_eq!(Layout::of(&d2).roles, vec![Role::Body, Role::Junk, Role::Junk]);
+        let d2 = doc(
+            "t",
+            &[
+                "记者获悉，今天（26日）6时30分左右，申嘉湖高速发生多车相撞事故。",
+                "（总台记者 王殿甲 俞翔）",
+                "编辑：程家乐 | 视频：王紫嫣",
+            ],
+        );
+        assert_eq!(
+            Layout::of(&d2).roles,
+            vec![Role::Body, Role::Junk, Role::Junk]
+        );
         assert_eq!(l.roles[2], Role::Body);
         assert_eq!(l.roles[3], Role::Junk);
-        assert_eq!(l.roles[5], Role::Heading("江华稀土：为全国单本离子型稀土开采指标最大的矿山".into()));
+        assert_eq!(
+            l.roles[5],
+            Role::Heading("江华稀土：为全国单本离子型稀土开采指标最大的矿山".into())
+        );
         assert_eq!(l.roles[4], Role::Junk);
         assert_eq!(l.roles[7], Role::Junk);
         assert_eq!(l.roles[8], Role::Junk);
         assert_eq!(l.roles[9], Role::Junk);
         assert_eq!(l.parts.len(), 2);
-        assert_eq!(l.parts[1].heading.as_deref(), Some("江华稀土：为全国单本离子型稀土开采指标最大的矿山"));
+        assert_eq!(
+            l.parts[1].heading.as_deref(),
+            Some("江华稀土：为全国单本离子型稀土开采指标最大的矿山")
+        );
         assert_eq!((l.parts[1].first, l.parts[1].last), (6, 10));
         assert_eq!(l.part_of[6], 1);
     }
@@ -560,7 +784,16 @@ mod tests {
     fn broken_lines_are_not_headings() {
         let d = doc(
             "马来西亚将禁止稀土出口",
-            &["安瓦尔并未透露何时开始禁止稀土原料出口。", "Project", "Blue分析师大卫·梅里曼对路透社表示，影响尚不清楚。", "并对二者的“输出动力”进行对比，资料来源为", "仰望发布会", "。本周看点较为密集。", "央行动态", "中国人民银行将于周一公布LPR数据。"],
+            &[
+                "安瓦尔并未透露何时开始禁止稀土原料出口。",
+                "Project",
+                "Blue分析师大卫·梅里曼对路透社表示，影响尚不清楚。",
+                "并对二者的“输出动力”进行对比，资料来源为",
+                "仰望发布会",
+                "。本周看点较为密集。",
+                "央行动态",
+                "中国人民银行将于周一公布LPR数据。",
+            ],
         );
         let l = Layout::of(&d);
         assert_eq!(l.roles[1], Role::Body, "{:?}", l.roles);
@@ -571,39 +804,101 @@ mod tests {
     #[test]
     fn trims_datelines_tags_and_connectives() {
         let t = |s: &str| trim_sentence(s, "标题").unwrap_or_default();
-        assert_eq!(t("红星资本局11月9日消息，近日，西部证券研报中一张图表引发关注。"), "近日，西部证券研报中一张图表引发关注。");
-        assert_eq!(t("（观察者网讯）据美国消费者新闻与商业频道报道，戴琪声称中国占主导。"), "据美国消费者新闻与商业频道报道，戴琪声称中国占主导。");
-        assert_eq!(t("【环球时报特约记者 任重】马来西亚总理安瓦尔11日宣布禁止稀土原材料出口。"), "马来西亚总理安瓦尔11日宣布禁止稀土原材料出口。");
-        assert_eq!(t("中新网北京2月21日电(记者 袁秀月)21日，20余省份公布考研初试成绩。"), "21日，20余省份公布考研初试成绩。");
-        assert_eq!(t("此外，2021年度江华稀土净利润为1.77亿元。"), "2021年度江华稀土净利润为1.77亿元。");
-        assert_eq!(t("**特斯拉储能业务充分融合了电池技术优势** 。"), "特斯拉储能业务充分融合了电池技术优势。");
-        assert_eq!(t("NEW YORK -- Small stocks rose in light trading."), "Small stocks rose in light trading.");
+        assert_eq!(
+            t("红星资本局11月9日消息，近日，西部证券研报中一张图表引发关注。"),
+            "近日，西部证券研报中一张图表引发关注。"
+        );
+        assert_eq!(
+            t("（观察者网讯）据美国消费者新闻与商业频道报道，戴琪声称中国占主导。"),
+            "据美国消费者新闻与商业频道报道，戴琪声称中国占主导。"
+        );
+        assert_eq!(
+            t("【环球时报特约记者 任重】马来西亚总理安瓦尔11日宣布禁止稀土原材料出口。"),
+            "马来西亚总理安瓦尔11日宣布禁止稀土原材料出口。"
+        );
+        assert_eq!(
+            t("中新网北京2月21日电(记者 袁秀月)21日，20余省份公布考研初试成绩。"),
+            "21日，20余省份公布考研初试成绩。"
+        );
+        assert_eq!(
+            t("此外，2021年度江华稀土净利润为1.77亿元。"),
+            "2021年度江华稀土净利润为1.77亿元。"
+        );
+        assert_eq!(
+            t("**特斯拉储能业务充分融合了电池技术优势** 。"),
+            "特斯拉储能业务充分融合了电池技术优势。"
+        );
+        assert_eq!(
+            t("NEW YORK -- Small stocks rose in light trading."),
+            "Small stocks rose in light trading."
+        );
         assert_eq!(t("However, the dollar fell."), "The dollar fell.");
-        assert_eq!(t("* _1_ 综合考虑病毒特点，我国已具备调整的基本条件。"), "综合考虑病毒特点，我国已具备调整的基本条件。");
-        assert_eq!(t("1、出现气促，呼吸频率≥30次/分。"), "出现气促，呼吸频率≥30次/分。");
-        assert_eq!(t("（二）加强药品供应储备，满足患者需求。"), "加强药品供应储备，满足患者需求。");
-        assert_eq!(t("1.5亿元订单落地，公司业绩改善。"), "1.5亿元订单落地，公司业绩改善。");
-        assert_eq!(t("银河国际称，蒙牛乳业(30.05,0.05,0.17%)(02319)提议收购贝拉米。"), "银河国际称，蒙牛乳业(02319)提议收购贝拉米。");
-        assert_eq!(t("摩通予中国平安(76.000,-2.50,-3.40%)目标价100港元(评级增持)。"), "摩通予中国平安目标价100港元(评级增持)。");
+        assert_eq!(
+            t("* _1_ 综合考虑病毒特点，我国已具备调整的基本条件。"),
+            "综合考虑病毒特点，我国已具备调整的基本条件。"
+        );
+        assert_eq!(
+            t("1、出现气促，呼吸频率≥30次/分。"),
+            "出现气促，呼吸频率≥30次/分。"
+        );
+        assert_eq!(
+            t("（二）加强药品供应储备，满足患者需求。"),
+            "加强药品供应储备，满足患者需求。"
+        );
+        assert_eq!(
+            t("1.5亿元订单落地，公司业绩改善。"),
+            "1.5亿元订单落地，公司业绩改善。"
+        );
+        assert_eq!(
+            t("银河国际称，蒙牛乳业(30.05,0.05,0.17%)(02319)提议收购贝拉米。"),
+            "银河国际称，蒙牛乳业(02319)提议收购贝拉米。"
+        );
+        assert_eq!(
+            t("摩通予中国平安(76.000,-2.50,-3.40%)目标价100港元(评级增持)。"),
+            "摩通予中国平安目标价100港元(评级增持)。"
+        );
         // A sentence that only looks like a dateline keeps its text.
-        assert_eq!(t("中国稀土表示，将积极推动整合消息，属实。"), "中国稀土表示，将积极推动整合消息，属实。");
+        assert_eq!(
+            t("中国稀土表示，将积极推动整合消息，属实。"),
+            "中国稀土表示，将积极推动整合消息，属实。"
+        );
     }
 
     #[test]
     fn excerpts_skip_junk_and_cut_at_sentence_ends() {
         let d = doc(
             "马来西亚计划禁止稀土原材料出口",
-            &["# 马来西亚计划禁止稀土原材料出口", "10月24日，马来西亚将禁止稀土原材料的出口。", "kAA/0)", "今年9月，马来西亚表示将制定相关政策。"],
+            &[
+                "# 马来西亚计划禁止稀土原材料出口",
+                "10月24日，马来西亚将禁止稀土原材料的出口。",
+                "kAA/0)",
+                "今年9月，马来西亚表示将制定相关政策。",
+            ],
         );
-        assert_eq!(excerpt(&d, 300), "10月24日，马来西亚将禁止稀土原材料的出口。\n今年9月，马来西亚表示将制定相关政策。");
-        assert_eq!(excerpt(&d, 30), "10月24日，马来西亚将禁止稀土原材料的出口。...");
+        assert_eq!(
+            excerpt(&d, 300),
+            "10月24日，马来西亚将禁止稀土原材料的出口。\n今年9月，马来西亚表示将制定相关政策。"
+        );
+        assert_eq!(
+            excerpt(&d, 30),
+            "10月24日，马来西亚将禁止稀土原材料的出口。..."
+        );
         let only_title = doc("稀土变“西土”？", &["# 稀土变“西土”？"]);
         assert_eq!(excerpt(&only_title, 300), "稀土变“西土”？");
     }
 
     #[test]
     fn names_broken_over_lines_are_not_headings() {
-        let d = doc("t", &["特斯拉销量下滑。", "根据特斯拉分析师Troy", "Teslike的数据，特斯拉份额下滑。", "中新经纬1月4日电", "(付健青)4日，立讯精密跌停。"]);
+        let d = doc(
+            "t",
+            &[
+                "特斯拉销量下滑。",
+                "根据特斯拉分析师Troy",
+                "Teslike的数据，特斯拉份额下滑。",
+                "中新经纬1月4日电",
+                "(付健青)4日，立讯精密跌停。",
+            ],
+        );
         let l = Layout::of(&d);
         assert_eq!(l.roles[1], Role::Body);
         assert_eq!(l.roles[3], Role::Body);
@@ -612,7 +907,10 @@ mod tests {
 
     #[test]
     fn run_in_headings_open_parts() {
-        assert_eq!(run_in_heading("**公司财报：** 本周中国两大科技巨头百度、阿里巴巴即将公布财报。"), Some("公司财报".into()));
+        assert_eq!(
+            run_in_heading("**公司财报：** 本周中国两大科技巨头百度、阿里巴巴即将公布财报。"),
+            Some("公司财报".into())
+        );
         assert_eq!(run_in_heading("**当前降息的必要性不高。**"), None);
         assert_eq!(run_in_heading("**以下为本周央行重要议程：**"), None);
     }

@@ -160,10 +160,10 @@ impl Summarizer {
                 }
                 let mut digest = s.summarize(doc, kind, req.query.as_deref());
                 verify(&mut digest, doc, VerifyPolicy::Drop);
-                if let Some(v) = &digest.verification {
-                    if v.bullets_dropped > 0 {
-                        tracing::warn!(doc = %doc.id, dropped = v.bullets_dropped, "extractive bullets failed verification");
-                    }
+                if let Some(v) = &digest.verification
+                    && v.bullets_dropped > 0
+                {
+                    tracing::warn!(doc = %doc.id, dropped = v.bullets_dropped, "extractive bullets failed verification");
                 }
                 Ok(digest)
             }

@@ -19,7 +19,11 @@ pub fn render_terminal(d: &Digest) -> String {
     let mut out = String::new();
     if d.kind == DocKind::Excerpt {
         let _ = writeln!(out, "Excerpt (no digest could be made):");
-        let _ = writeln!(out, "  {}", d.excerpt.as_deref().unwrap_or("").replace('\n', "\n  "));
+        let _ = writeln!(
+            out,
+            "  {}",
+            d.excerpt.as_deref().unwrap_or("").replace('\n', "\n  ")
+        );
     }
     for s in &d.sections {
         let indent = if s.level >= 2 { "  " } else { "" };
@@ -89,7 +93,11 @@ pub fn citations(c: &[usize]) -> String {
 }
 
 fn verification_line(v: &crate::digest::VerificationReport) -> String {
-    let mut s = format!("Verified {} of {} bullets", v.bullets_kept - v.bullets_unverified.min(v.bullets_kept), v.bullets_checked);
+    let mut s = format!(
+        "Verified {} of {} bullets",
+        v.bullets_kept - v.bullets_unverified.min(v.bullets_kept),
+        v.bullets_checked
+    );
     if v.bullets_dropped > 0 {
         let _ = write!(s, "; {} dropped", v.bullets_dropped);
     }
@@ -105,7 +113,10 @@ fn verification_line(v: &crate::digest::VerificationReport) -> String {
 fn escape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if matches!(c, '\\' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' | '|') {
+        if matches!(
+            c,
+            '\\' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' | '|'
+        ) {
             out.push('\\');
         }
         out.push(c);
@@ -125,19 +136,45 @@ mod tests {
             lang: Lang::Zh,
             summarizer: "extractive".into(),
             sections: vec![
-                Section { heading: "Investment Rating".into(), level: 1, bullets: vec![Bullet { text: "维持“增持”评级，目标价36.8港元。".into(), citations: vec![5], verified: Some(true) }] },
-                Section { heading: "Summary by Sections".into(), level: 1, bullets: vec![] },
+                Section {
+                    heading: "Investment Rating".into(),
+                    level: 1,
+                    bullets: vec![Bullet {
+                        text: "维持“增持”评级，目标价36.8港元。".into(),
+                        citations: vec![5],
+                        verified: Some(true),
+                    }],
+                },
+                Section {
+                    heading: "Summary by Sections".into(),
+                    level: 1,
+                    bullets: vec![],
+                },
                 Section {
                     heading: "储能——产能建设有望提速".into(),
                     level: 2,
                     bullets: vec![
-                        Bullet { text: "2022年储能系统出货量6.5GWh，同比增长64%。".into(), citations: vec![30, 31], verified: Some(true) },
-                        Bullet { text: "出货量达*7*GWh。".into(), citations: vec![3], verified: Some(false) },
+                        Bullet {
+                            text: "2022年储能系统出货量6.5GWh，同比增长64%。".into(),
+                            citations: vec![30, 31],
+                            verified: Some(true),
+                        },
+                        Bullet {
+                            text: "出货量达*7*GWh。".into(),
+                            citations: vec![3],
+                            verified: Some(false),
+                        },
                     ],
                 },
             ],
             excerpt: None,
-            verification: Some(VerificationReport { bullets_checked: 3, bullets_kept: 3, bullets_dropped: 0, bullets_unverified: 1, issues: vec![] }),
+            verification: Some(VerificationReport {
+                bullets_checked: 3,
+                bullets_kept: 3,
+                bullets_dropped: 0,
+                bullets_unverified: 1,
+                issues: vec![],
+            }),
         }
     }
 
@@ -174,8 +211,21 @@ mod tests {
 
     #[test]
     fn excerpts_are_marked() {
-        let d = Digest { kind: DocKind::Excerpt, lang: Lang::Zh, summarizer: "extractive".into(), sections: vec![], excerpt: Some("马来西亚将禁止稀土原材料出口。".into()), verification: None };
-        assert_eq!(render_terminal(&d), "Excerpt (no digest could be made):\n  马来西亚将禁止稀土原材料出口。\n");
-        assert_eq!(render_markdown(&d), "*Excerpt (no digest could be made):*\n\n> 马来西亚将禁止稀土原材料出口。\n");
+        let d = Digest {
+            kind: DocKind::Excerpt,
+            lang: Lang::Zh,
+            summarizer: "extractive".into(),
+            sections: vec![],
+            excerpt: Some("马来西亚将禁止稀土原材料出口。".into()),
+            verification: None,
+        };
+        assert_eq!(
+            render_terminal(&d),
+            "Excerpt (no digest could be made):\n  马来西亚将禁止稀土原材料出口。\n"
+        );
+        assert_eq!(
+            render_markdown(&d),
+            "*Excerpt (no digest could be made):*\n\n> 马来西亚将禁止稀土原材料出口。\n"
+        );
     }
 }

@@ -24,7 +24,11 @@ pub fn split_document(paragraphs: &[String]) -> Vec<Sentence<'_>> {
     let mut out = Vec::with_capacity(paragraphs.len() * 3);
     for (i, paragraph) in paragraphs.iter().enumerate() {
         for (start, text) in split_paragraph(paragraph) {
-            out.push(Sentence { text, paragraph: i + 1, start });
+            out.push(Sentence {
+                text,
+                paragraph: i + 1,
+                start,
+            });
         }
     }
     out
@@ -119,11 +123,17 @@ fn push_trimmed<'a>(out: &mut Vec<(usize, &'a str)>, text: &'a str, start: usize
 }
 
 fn is_opener(c: char) -> bool {
-    matches!(c, '“' | '‘' | '（' | '(' | '《' | '「' | '『' | '【' | '[' | '〔' | '〈')
+    matches!(
+        c,
+        '“' | '‘' | '（' | '(' | '《' | '「' | '『' | '【' | '[' | '〔' | '〈'
+    )
 }
 
 fn is_closer(c: char) -> bool {
-    matches!(c, '”' | '’' | '）' | ')' | '》' | '」' | '』' | '】' | ']' | '〕' | '〉')
+    matches!(
+        c,
+        '”' | '’' | '）' | ')' | '》' | '」' | '』' | '】' | ']' | '〕' | '〉'
+    )
 }
 
 /// Marks that end a sentence wherever they stand.
@@ -166,9 +176,41 @@ const ABBREVIATIONS: &[&str] = &[
 /// Words that often open an English sentence; after a dotted abbreviation such as "U.S." a
 /// period ends the sentence only when one of these follows.
 const SENTENCE_OPENERS: &[&str] = &[
-    "The", "This", "That", "These", "Those", "It", "Its", "He", "She", "They", "We", "I", "But",
-    "And", "In", "On", "At", "A", "An", "However", "His", "Her", "Their", "There", "Analysts",
-    "Officials", "Meanwhile", "Still", "Yet", "So", "As", "If", "When", "After", "Before",
+    "The",
+    "This",
+    "That",
+    "These",
+    "Those",
+    "It",
+    "Its",
+    "He",
+    "She",
+    "They",
+    "We",
+    "I",
+    "But",
+    "And",
+    "In",
+    "On",
+    "At",
+    "A",
+    "An",
+    "However",
+    "His",
+    "Her",
+    "Their",
+    "There",
+    "Analysts",
+    "Officials",
+    "Meanwhile",
+    "Still",
+    "Yet",
+    "So",
+    "As",
+    "If",
+    "When",
+    "After",
+    "Before",
 ];
 
 fn is_period_stop(chars: &[(usize, char)], i: usize, text: &str) -> bool {
@@ -209,16 +251,22 @@ fn is_period_stop(chars: &[(usize, char)], i: usize, text: &str) -> bool {
     if dotted {
         return SENTENCE_OPENERS.contains(&next_word);
     }
-    let lower = word.trim_start_matches(|c: char| !c.is_alphanumeric()).to_ascii_lowercase();
+    let lower = word
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .to_ascii_lowercase();
     !ABBREVIATIONS.contains(&lower.as_str())
 }
 
 /// The run of letters starting after the whitespace at `j`.
 fn next_word<'a>(chars: &[(usize, char)], mut j: usize, text: &'a str) -> &'a str {
-    while j < chars.len() && (chars[j].1.is_whitespace() || is_closer(chars[j].1) || chars[j].1 == '"') {
+    while j < chars.len()
+        && (chars[j].1.is_whitespace() || is_closer(chars[j].1) || chars[j].1 == '"')
+    {
         j += 1;
     }
-    let Some(&(start, _)) = chars.get(j) else { return "" };
+    let Some(&(start, _)) = chars.get(j) else {
+        return "";
+    };
     let mut k = j;
     while k < chars.len() && chars[k].1.is_alphabetic() && !crate::document::is_cjk(chars[k].1) {
         k += 1;
@@ -239,7 +287,13 @@ mod tests {
     fn splits_chinese_at_stops() {
         assert_eq!(
             texts("中国稀土公告拟募资20.3亿元。江华稀土为最大矿山！是否注入？尚待观察；后续跟进"),
-            vec!["中国稀土公告拟募资20.3亿元。", "江华稀土为最大矿山！", "是否注入？", "尚待观察；", "后续跟进"]
+            vec![
+                "中国稀土公告拟募资20.3亿元。",
+                "江华稀土为最大矿山！",
+                "是否注入？",
+                "尚待观察；",
+                "后续跟进"
+            ]
         );
     }
 
@@ -287,28 +341,36 @@ mod tests {
         let p = "\"In theory, Phelps is the best stock. It's the purest play,\" one said. Others disagree.";
         assert_eq!(
             texts(p),
-            vec!["\"In theory, Phelps is the best stock. It's the purest play,\" one said.", "Others disagree."]
+            vec![
+                "\"In theory, Phelps is the best stock. It's the purest play,\" one said.",
+                "Others disagree."
+            ]
         );
     }
 
     #[test]
     fn ellipses_and_mixed_script() {
-        assert_eq!(texts("价格还在涨……市场观望。Tesla rose 5%! 然后回落"), vec![
-            "价格还在涨……",
-            "市场观望。",
-            "Tesla rose 5%!",
-            "然后回落"
-        ]);
+        assert_eq!(
+            texts("价格还在涨……市场观望。Tesla rose 5%! 然后回落"),
+            vec!["价格还在涨……", "市场观望。", "Tesla rose 5%!", "然后回落"]
+        );
     }
 
     #[test]
     fn sentences_remember_paragraphs_and_offsets() {
-        let paragraphs = vec!["第一段。第二句。".to_string(), "  ".to_string(), " 第三段".to_string()];
+        let paragraphs = vec![
+            "第一段。第二句。".to_string(),
+            "  ".to_string(),
+            " 第三段".to_string(),
+        ];
         let s = split_document(&paragraphs);
         assert_eq!(s.len(), 3);
         assert_eq!((s[1].text, s[1].paragraph), ("第二句。", 1));
         assert_eq!((s[2].text, s[2].paragraph, s[2].start), ("第三段", 3, 1));
-        assert_eq!(&paragraphs[0][s[1].start..s[1].start + s[1].text.len()], "第二句。");
+        assert_eq!(
+            &paragraphs[0][s[1].start..s[1].start + s[1].text.len()],
+            "第二句。"
+        );
     }
 
     #[test]

@@ -33,7 +33,7 @@ impl Hasher for TermHasher {
 
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x51_7cc1_b727_220a_95);
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
         }
     }
 
@@ -83,7 +83,8 @@ pub fn is_word_char(c: char) -> bool {
     if is_cjk(c) {
         return true;
     }
-    if matches!(c as u32, 0x2000..=0x206F | 0x3000..=0x303F | 0xFF00..=0xFF0F | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF65) {
+    if matches!(c as u32, 0x2000..=0x206F | 0x3000..=0x303F | 0xFF00..=0xFF0F | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF65)
+    {
         return false;
     }
     c.is_alphanumeric()
@@ -172,8 +173,12 @@ fn parse_background(table: &str) -> Background {
             }
             continue;
         }
-        let Some((term, df)) = line.split_once('\t') else { continue };
-        let Ok(df) = df.trim().parse::<f32>() else { continue };
+        let Some((term, df)) = line.split_once('\t') else {
+            continue;
+        };
+        let Ok(df) = df.trim().parse::<f32>() else {
+            continue;
+        };
         let weight = (docs / df.max(1.0)).ln().max(0.05);
         let mut chars = term.chars();
         let id = match (chars.next(), chars.next(), chars.next()) {
@@ -182,7 +187,11 @@ fn parse_background(table: &str) -> Background {
         };
         idf.insert(id, weight);
     }
-    Background { idf, rare_zh, rare_en }
+    Background {
+        idf,
+        rare_zh,
+        rare_en,
+    }
 }
 
 /// The background weight (inverse document frequency) of a term.
@@ -207,15 +216,19 @@ mod tests {
 
     #[test]
     fn cjk_bigrams_and_english_words() {
-        assert_eq!(collect("稀土出口, U.S. 4680电池 Prices"), vec!["稀土", "土出", "出口", "4680", "电池", "Prices"]
-            .into_iter()
-            .filter(|s| *s != "4680")
-            .collect::<Vec<_>>());
+        assert_eq!(
+            collect("稀土出口, U.S. 4680电池 Prices"),
+            vec!["稀土", "土出", "出口", "4680", "电池", "Prices"]
+                .into_iter()
+                .filter(|s| *s != "4680")
+                .collect::<Vec<_>>()
+        );
     }
 
     #[test]
     fn word_chars_agree_with_unicode() {
-        for c in "稀土，。、“”（）：；！？…—A z9５Ａé·《》【】％％".chars() {
+        for c in "稀土，。、“”（）：；！？…—A z9５Ａé·《》【】％％".chars()
+        {
             assert_eq!(is_word_char(c), c.is_alphanumeric(), "{c}");
         }
     }
@@ -296,7 +309,8 @@ mod tests {
             }
             // Keep terms in at least 0.8% of documents; rarer ones share the "rare" weight.
             let min_df = (docs as f64 * 0.008).ceil() as u32;
-            let mut rows: Vec<(String, u32)> = df.into_values().filter(|(_, n)| *n >= min_df).collect();
+            let mut rows: Vec<(String, u32)> =
+                df.into_values().filter(|(_, n)| *n >= min_df).collect();
             rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             out.push_str(&format!("#{lang} {docs} {min_df}\n"));
             for (term, n) in rows {

@@ -13,31 +13,246 @@ use crate::document::{Lang, is_cjk};
 
 /// Words too generic to name a theme, whatever their background weight.
 const GENERIC_ZH: &[&str] = &[
-    "表示", "认为", "指出", "称", "报道", "方面", "情况", "问题", "相关", "记者", "消息", "今年", "去年",
-    "明年", "目前", "近日", "此前", "日前", "其中", "包括", "进行", "通过", "已经", "可能", "需要",
-    "进一步", "主要", "重要", "一些", "这些", "这种", "这个", "我们", "他们", "时间", "以来", "期间",
-    "之后", "之前", "同比", "环比", "显示", "数据", "成为", "表明", "提到", "强调", "介绍", "发布",
-    "宣布", "预计", "有望", "继续", "持续", "方式", "实现", "推动", "加快", "提升", "能力", "领域",
-    "行业", "市场", "公司", "企业", "国家", "全球", "世界", "此次", "本次", "该国", "当地", "部分",
-    "上述", "有关", "所谓", "文章", "报告", "研报", "分析", "如果", "由于", "因此", "但是", "同时",
-    "此外", "另外", "还是", "以及", "或者", "并且", "而且", "不过", "其他", "之一", "一方面",
-    "另一方面", "最终", "未来", "可以", "没有", "不是", "就是", "这样", "那么", "什么", "如何",
-    "为何", "一定", "非常", "更加", "已于", "分别", "合计", "共计", "约合", "左右", "以上", "以下",
-    "持有", "签订", "签署", "完成", "开展", "获得", "成立", "形成", "提出", "加强", "采取", "支持",
-    "建立", "扩大", "保持", "达到", "增加", "减少", "出现", "导致", "面临", "承认", "声称", "来自",
-    "这里", "那里", "前面", "后面", "新型", "充足", "高达", "前往", "赶往", "一位", "多位", "人士",
-    "知情", "负责人", "工作人员", "网友", "近期", "最近", "当时", "之间", "方向", "告诉",
+    "表示",
+    "认为",
+    "指出",
+    "称",
+    "报道",
+    "方面",
+    "情况",
+    "问题",
+    "相关",
+    "记者",
+    "消息",
+    "今年",
+    "去年",
+    "明年",
+    "目前",
+    "近日",
+    "此前",
+    "日前",
+    "其中",
+    "包括",
+    "进行",
+    "通过",
+    "已经",
+    "可能",
+    "需要",
+    "进一步",
+    "主要",
+    "重要",
+    "一些",
+    "这些",
+    "这种",
+    "这个",
+    "我们",
+    "他们",
+    "时间",
+    "以来",
+    "期间",
+    "之后",
+    "之前",
+    "同比",
+    "环比",
+    "显示",
+    "数据",
+    "成为",
+    "表明",
+    "提到",
+    "强调",
+    "介绍",
+    "发布",
+    "宣布",
+    "预计",
+    "有望",
+    "继续",
+    "持续",
+    "方式",
+    "实现",
+    "推动",
+    "加快",
+    "提升",
+    "能力",
+    "领域",
+    "行业",
+    "市场",
+    "公司",
+    "企业",
+    "国家",
+    "全球",
+    "世界",
+    "此次",
+    "本次",
+    "该国",
+    "当地",
+    "部分",
+    "上述",
+    "有关",
+    "所谓",
+    "文章",
+    "报告",
+    "研报",
+    "分析",
+    "如果",
+    "由于",
+    "因此",
+    "但是",
+    "同时",
+    "此外",
+    "另外",
+    "还是",
+    "以及",
+    "或者",
+    "并且",
+    "而且",
+    "不过",
+    "其他",
+    "之一",
+    "一方面",
+    "另一方面",
+    "最终",
+    "未来",
+    "可以",
+    "没有",
+    "不是",
+    "就是",
+    "这样",
+    "那么",
+    "什么",
+    "如何",
+    "为何",
+    "一定",
+    "非常",
+    "更加",
+    "已于",
+    "分别",
+    "合计",
+    "共计",
+    "约合",
+    "左右",
+    "以上",
+    "以下",
+    "持有",
+    "签订",
+    "签署",
+    "完成",
+    "开展",
+    "获得",
+    "成立",
+    "形成",
+    "提出",
+    "加强",
+    "采取",
+    "支持",
+    "建立",
+    "扩大",
+    "保持",
+    "达到",
+    "增加",
+    "减少",
+    "出现",
+    "导致",
+    "面临",
+    "承认",
+    "声称",
+    "来自",
+    "这里",
+    "那里",
+    "前面",
+    "后面",
+    "新型",
+    "充足",
+    "高达",
+    "前往",
+    "赶往",
+    "一位",
+    "多位",
+    "人士",
+    "知情",
+    "负责人",
+    "工作人员",
+    "网友",
+    "近期",
+    "最近",
+    "当时",
+    "之间",
+    "方向",
+    "告诉",
 ];
 
 const GENERIC_EN: &[&str] = &[
-    "said", "says", "say", "would", "could", "should", "year", "years", "also", "last", "next", "this",
-    "that", "with", "from", "have", "has", "been", "were", "will", "which", "their", "they", "about",
-    "after", "before", "over", "under", "more", "most", "some", "other", "than", "into", "while",
-    "analysts", "analyst", "officials", "official", "company", "companies", "percent", "pct", "mln",
-    "dlrs", "dlr", "billion", "million", "reuters", "according", "added", "told", "expected",
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
-    "saturday", "sunday",
+    "said",
+    "says",
+    "say",
+    "would",
+    "could",
+    "should",
+    "year",
+    "years",
+    "also",
+    "last",
+    "next",
+    "this",
+    "that",
+    "with",
+    "from",
+    "have",
+    "has",
+    "been",
+    "were",
+    "will",
+    "which",
+    "their",
+    "they",
+    "about",
+    "after",
+    "before",
+    "over",
+    "under",
+    "more",
+    "most",
+    "some",
+    "other",
+    "than",
+    "into",
+    "while",
+    "analysts",
+    "analyst",
+    "officials",
+    "official",
+    "company",
+    "companies",
+    "percent",
+    "pct",
+    "mln",
+    "dlrs",
+    "dlr",
+    "billion",
+    "million",
+    "reuters",
+    "according",
+    "added",
+    "told",
+    "expected",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
 ];
 
 /// How often a word occurs in a text, from term counts rather than by scanning the text: a
@@ -56,13 +271,24 @@ pub fn occurrences(word: &str, term_count: &dyn Fn(TermId) -> u32) -> u32 {
 /// `doc_count` gives how often a term occurs in the whole document (to tell group-specific
 /// words from the document's topic), `used` the terms earlier groups were already headed by
 /// (reused terms score less).
-pub fn key_terms(group_text: &str, doc_count: &dyn Fn(TermId) -> u32, lang: Lang, k: usize, used: &[String]) -> Vec<String> {
+pub fn key_terms(
+    group_text: &str,
+    doc_count: &dyn Fn(TermId) -> u32,
+    lang: Lang,
+    k: usize,
+    used: &[String],
+) -> Vec<String> {
     let mut group_counts: TermMap<u32> = TermMap::default();
-    for_each_term(group_text, |id, _| *group_counts.entry(id).or_insert(0) += 1);
+    for_each_term(group_text, |id, _| {
+        *group_counts.entry(id).or_insert(0) += 1
+    });
     let group_count = |id: TermId| group_counts.get(&id).copied().unwrap_or(0);
     // term -> (score, order of first sight)
-    let mut scores: std::collections::HashMap<String, (f32, usize)> = std::collections::HashMap::new();
-    let push = |scores: &mut std::collections::HashMap<String, (f32, usize)>, term: String, weight: f32| {
+    let mut scores: std::collections::HashMap<String, (f32, usize)> =
+        std::collections::HashMap::new();
+    let push = |scores: &mut std::collections::HashMap<String, (f32, usize)>,
+                term: String,
+                weight: f32| {
         let next = scores.len();
         scores.entry(term).or_insert((0.0, next)).0 += weight;
     };
@@ -75,8 +301,14 @@ pub fn key_terms(group_text: &str, doc_count: &dyn Fn(TermId) -> u32, lang: Lang
                     || !word.chars().all(is_cjk)
                     || is_generic_zh(&word)
                     || word.starts_with(['万', '亿', '千', '百', '余', '多'])
-                    || word.chars().next().is_some_and(|c| FUNCTION_CHARS.contains(c))
-                    || word.chars().next_back().is_some_and(|c| FUNCTION_CHARS.contains(c) && n == 2)
+                    || word
+                        .chars()
+                        .next()
+                        .is_some_and(|c| FUNCTION_CHARS.contains(c))
+                    || word
+                        .chars()
+                        .next_back()
+                        .is_some_and(|c| FUNCTION_CHARS.contains(c) && n == 2)
                     || UNIT_ZH.iter().any(|u| word.ends_with(u))
                 {
                     continue;
@@ -100,8 +332,13 @@ pub fn key_terms(group_text: &str, doc_count: &dyn Fn(TermId) -> u32, lang: Lang
             for_each_term(group_text, |id, raw| {
                 let lower = raw.to_ascii_lowercase();
                 // Verb forms make poor theme names ("hoping", "recorded").
-                let verb_like = lower.ends_with("ing") || lower.ends_with("ed") || lower.ends_with("ly");
-                if raw.len() < 4 || verb_like || raw.chars().next().is_some_and(|c| c.is_uppercase()) || GENERIC_EN.contains(&lower.as_str()) {
+                let verb_like =
+                    lower.ends_with("ing") || lower.ends_with("ed") || lower.ends_with("ly");
+                if raw.len() < 4
+                    || verb_like
+                    || raw.chars().next().is_some_and(|c| c.is_uppercase())
+                    || GENERIC_EN.contains(&lower.as_str())
+                {
                     return;
                 }
                 let w = idf(id);
@@ -112,7 +349,10 @@ pub fn key_terms(group_text: &str, doc_count: &dyn Fn(TermId) -> u32, lang: Lang
             });
         }
     }
-    let mut candidates: Vec<(String, f32, usize)> = scores.into_iter().map(|(t, (w, seen))| (t, w, seen)).collect();
+    let mut candidates: Vec<(String, f32, usize)> = scores
+        .into_iter()
+        .map(|(t, (w, seen))| (t, w, seen))
+        .collect();
     // Specific to the group: the share of the document's uses that fall in this group. Only
     // the strongest candidates can win, so only they pay for counting.
     candidates.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.2.cmp(&b.2)));
@@ -137,7 +377,12 @@ pub fn key_terms(group_text: &str, doc_count: &dyn Fn(TermId) -> u32, lang: Lang
         }
         // Skip a term contained in (or containing) one already chosen: "稀土" beside "中国稀土",
         // and an acronym beside its spelled-out name: "IMF" beside "International Monetary Fund".
-        if chosen.iter().any(|x| x.0.contains(c.0.as_str()) || c.0.contains(x.0.as_str()) || abbreviates(&c.0, &x.0) || abbreviates(&x.0, &c.0)) {
+        if chosen.iter().any(|x| {
+            x.0.contains(c.0.as_str())
+                || c.0.contains(x.0.as_str())
+                || abbreviates(&c.0, &x.0)
+                || abbreviates(&x.0, &c.0)
+        }) {
             continue;
         }
         chosen.push(c);
@@ -148,8 +393,10 @@ pub fn key_terms(group_text: &str, doc_count: &dyn Fn(TermId) -> u32, lang: Lang
 }
 
 fn is_generic_zh(word: &str) -> bool {
-    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> = std::sync::OnceLock::new();
-    SET.get_or_init(|| GENERIC_ZH.iter().copied().collect()).contains(word)
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(|| GENERIC_ZH.iter().copied().collect())
+        .contains(word)
 }
 
 /// Characters that stand alone as words and never belong to a name.
@@ -191,12 +438,27 @@ fn join_unknown_names(words: Vec<String>) -> Vec<String> {
 }
 
 /// Measure words: a term ending in one is a quantity, not a theme (万吨, 亿元).
-const UNIT_ZH: &[&str] = &["吨", "元", "美元", "港元", "令吉", "股", "倍", "个百分点", "年", "月", "日"];
+const UNIT_ZH: &[&str] = &[
+    "吨",
+    "元",
+    "美元",
+    "港元",
+    "令吉",
+    "股",
+    "倍",
+    "个百分点",
+    "年",
+    "月",
+    "日",
+];
 
 /// Joins a word with the single character that always stands beside it in the document: the
 /// segmenter cuts names it does not know into a word and a character (安 + 瓦尔, 贝拉 + 米),
 /// and a pair that never occurs apart is one name.
-fn extend_by_constant_neighbours(words: Vec<String>, doc_count: &dyn Fn(TermId) -> u32) -> Vec<String> {
+fn extend_by_constant_neighbours(
+    words: Vec<String>,
+    doc_count: &dyn Fn(TermId) -> u32,
+) -> Vec<String> {
     let single = |w: &str| {
         let mut c = w.chars();
         matches!((c.next(), c.next()), (Some(ch), None) if is_cjk(ch) && !FUNCTION_CHARS.contains(ch))
@@ -206,7 +468,10 @@ fn extend_by_constant_neighbours(words: Vec<String>, doc_count: &dyn Fn(TermId) 
         let mut buf = [0u8; 8];
         let la = a.encode_utf8(&mut buf).len();
         let lb = b.encode_utf8(&mut buf[la..]).len();
-        occurrences(std::str::from_utf8(&buf[..la + lb]).unwrap_or(""), doc_count)
+        occurrences(
+            std::str::from_utf8(&buf[..la + lb]).unwrap_or(""),
+            doc_count,
+        )
     };
     let mut out: Vec<String> = Vec::with_capacity(words.len());
     let mut i = 0;
@@ -214,28 +479,26 @@ fn extend_by_constant_neighbours(words: Vec<String>, doc_count: &dyn Fn(TermId) 
         let w = &words[i];
         if !single(w) && w.chars().count() >= 2 && w.chars().all(is_cjk) {
             let alone = occurrences(w, doc_count);
-            if alone >= 2 && i + 1 < words.len() && single(&words[i + 1]) {
-                let (last, next) = (w.chars().next_back(), words[i + 1].chars().next());
-                if let (Some(a), Some(b)) = (last, next) {
-                    if pair(a, b) >= alone {
-                        out.push(format!("{w}{}", words[i + 1]));
-                        i += 2;
-                        continue;
-                    }
-                }
+            if alone >= 2
+                && i + 1 < words.len()
+                && single(&words[i + 1])
+                && let (Some(a), Some(b)) = (w.chars().next_back(), words[i + 1].chars().next())
+                && pair(a, b) >= alone
+            {
+                out.push(format!("{w}{}", words[i + 1]));
+                i += 2;
+                continue;
             }
-            if alone >= 2 {
-                if let Some(prev) = out.last().filter(|p| single(p)) {
-                    if let (Some(a), Some(b)) = (prev.chars().next(), w.chars().next()) {
-                        if pair(a, b) >= alone {
-                            let joined = format!("{prev}{w}");
-                            out.pop();
-                            out.push(joined);
-                            i += 1;
-                            continue;
-                        }
-                    }
-                }
+            if alone >= 2
+                && let Some(prev) = out.last().filter(|p| single(p))
+                && let (Some(a), Some(b)) = (prev.chars().next(), w.chars().next())
+                && pair(a, b) >= alone
+            {
+                let joined = format!("{prev}{w}");
+                out.pop();
+                out.push(joined);
+                i += 1;
+                continue;
             }
         }
         out.push(w.clone());
@@ -271,15 +534,24 @@ fn latin_names(text: &str) -> Vec<(String, f32)> {
             continue;
         }
         let mut j = i + 1;
-        while j < words.len() && j - i < 3 && is_name_word(words[j].1) && adjacent(text, words[j - 1], words[j]) {
+        while j < words.len()
+            && j - i < 3
+            && is_name_word(words[j].1)
+            && adjacent(text, words[j - 1], words[j])
+        {
             j += 1;
         }
         let last = words[j - 1];
         let name = &text[start..last.0 + last.1.len()];
-        let at_sentence_start = text[..start].trim_end().chars().next_back().is_none_or(|c| matches!(c, '.' | '!' | '?' | '"' | '。' | '，'));
+        let at_sentence_start = text[..start]
+            .trim_end()
+            .chars()
+            .next_back()
+            .is_none_or(|c| matches!(c, '.' | '!' | '?' | '"' | '。' | '，'));
         let lower = name.to_ascii_lowercase();
-        let generic = j - i == 1 && (GENERIC_EN.contains(&lower.as_str()) || is_common_opener(&lower));
-        if !(at_sentence_start && j - i == 1) && !generic && name.len() >= 2 {
+        let generic =
+            j - i == 1 && (GENERIC_EN.contains(&lower.as_str()) || is_common_opener(&lower));
+        if (!at_sentence_start || j - i > 1) && !generic && name.len() >= 2 {
             let mut w = 0.0f32;
             for_each_term(name, |id, _| w += idf(id));
             out.push((name.to_string(), w.max(4.0)));
@@ -292,7 +564,10 @@ fn latin_names(text: &str) -> Vec<(String, f32)> {
 /// True when `short` is an all-capitals acronym of `long`'s words ("ZCCM", "Zambia
 /// Consolidated Copper Mines"; also of a name cut short: "Zambia Consolidated Copper").
 fn abbreviates(short: &str, long: &str) -> bool {
-    let initials: String = long.split_whitespace().filter_map(|w| w.chars().next()).collect();
+    let initials: String = long
+        .split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .collect();
     short.len() >= 2
         && initials.len() >= 2
         && short.chars().all(|c| c.is_ascii_uppercase())
@@ -301,11 +576,36 @@ fn abbreviates(short: &str, long: &str) -> bool {
 
 fn is_name_word(w: &str) -> bool {
     let mut chars = w.chars();
-    chars.next().is_some_and(|c| c.is_ascii_uppercase()) && w.len() >= 2 && !w.chars().all(|c| c.is_ascii_digit())
+    chars.next().is_some_and(|c| c.is_ascii_uppercase())
+        && w.len() >= 2
+        && !w.chars().all(|c| c.is_ascii_digit())
 }
 
 fn is_common_opener(lower: &str) -> bool {
-    matches!(lower, "the" | "a" | "an" | "in" | "on" | "at" | "but" | "and" | "it" | "he" | "she" | "they" | "we" | "i" | "this" | "that" | "under" | "after" | "over" | "more" | "some")
+    matches!(
+        lower,
+        "the"
+            | "a"
+            | "an"
+            | "in"
+            | "on"
+            | "at"
+            | "but"
+            | "and"
+            | "it"
+            | "he"
+            | "she"
+            | "they"
+            | "we"
+            | "i"
+            | "this"
+            | "that"
+            | "under"
+            | "after"
+            | "over"
+            | "more"
+            | "some"
+    )
 }
 
 /// True when only spaces separate two words (no comma or sentence break between them).
@@ -329,19 +629,41 @@ mod tests {
                     中国稀土集团与湖南省人民政府签署战略合作协议。中国稀土集团与广晟集团签署战略合作框架协议。";
         let group = "中国稀土集团与湖南省人民政府签署战略合作协议。中国稀土集团与广晟集团签署战略合作框架协议。";
         let counts = counts_of(body);
-        let terms = key_terms(group, &|id| counts.get(&id).copied().unwrap_or(0), Lang::Zh, 2, &[]);
+        let terms = key_terms(
+            group,
+            &|id| counts.get(&id).copied().unwrap_or(0),
+            Lang::Zh,
+            2,
+            &[],
+        );
         assert_eq!(terms.len(), 2, "{terms:?}");
-        assert!(terms.iter().any(|t| ["签署", "战略", "框架", "协议", "广晟", "湖南省人民政府"].contains(&t.as_str())), "{terms:?}");
-        assert!(!terms.iter().any(|t| GENERIC_ZH.contains(&t.as_str())), "{terms:?}");
+        assert!(
+            terms.iter().any(
+                |t| ["签署", "战略", "框架", "协议", "广晟", "湖南省人民政府"]
+                    .contains(&t.as_str())
+            ),
+            "{terms:?}"
+        );
+        assert!(
+            !terms.iter().any(|t| GENERIC_ZH.contains(&t.as_str())),
+            "{terms:?}"
+        );
     }
 
     #[test]
     fn english_group_terms_find_names() {
         let body = "Zambia's copper mining industry hopes to maintain production. ZCCM recorded a net loss of 718 mln kwacha. \
                     ZCCM officials said cobalt production will meet demand. The kwacha fell against the dollar.";
-        let group = "ZCCM recorded a net loss of 718 mln kwacha. The kwacha fell against the dollar.";
+        let group =
+            "ZCCM recorded a net loss of 718 mln kwacha. The kwacha fell against the dollar.";
         let counts = counts_of(body);
-        let terms = key_terms(group, &|id| counts.get(&id).copied().unwrap_or(0), Lang::En, 2, &[]);
+        let terms = key_terms(
+            group,
+            &|id| counts.get(&id).copied().unwrap_or(0),
+            Lang::En,
+            2,
+            &[],
+        );
         assert!(terms.contains(&"kwacha".to_string()), "{terms:?}");
         assert!(!terms.iter().any(|t| t == "The"), "{terms:?}");
         assert!(abbreviates("IMF", "International Monetary Fund"));
@@ -351,8 +673,13 @@ mod tests {
 
     #[test]
     fn unknown_names_are_rejoined() {
-        let words = ["与", "广", "晟", "集团", "签", "署"].map(String::from).to_vec();
-        assert_eq!(join_unknown_names(words), vec!["与", "广晟", "集团", "签署"]);
+        let words = ["与", "广", "晟", "集团", "签", "署"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            join_unknown_names(words),
+            vec!["与", "广晟", "集团", "签署"]
+        );
         let words = ["贝拉", "米", "和"].map(String::from).to_vec();
         assert_eq!(join_unknown_names(words), vec!["贝拉", "米", "和"]);
     }
@@ -360,9 +687,12 @@ mod tests {
     #[test]
     fn words_are_joined_with_constant_neighbours() {
         let body = "安瓦尔表示。安瓦尔宣布。贝拉米专注超高端市场，蒙牛收购贝拉米。";
-        let words = ["安", "瓦尔", "宣布", "贝拉", "米", "专注"].map(String::from).to_vec();
+        let words = ["安", "瓦尔", "宣布", "贝拉", "米", "专注"]
+            .map(String::from)
+            .to_vec();
         let counts = counts_of(body);
-        let joined = extend_by_constant_neighbours(words, &|id| counts.get(&id).copied().unwrap_or(0));
+        let joined =
+            extend_by_constant_neighbours(words, &|id| counts.get(&id).copied().unwrap_or(0));
         assert_eq!(joined, vec!["安瓦尔", "宣布", "贝拉米", "专注"]);
     }
 }

@@ -86,7 +86,12 @@ pub fn verify(digest: &mut Digest, doc: &Document, policy: VerifyPolicy) {
 }
 
 /// Why a bullet is not supported by its citations, or `Ok`.
-pub fn check_bullet(text: &str, citations: &[usize], doc: &Document, same_language: bool) -> Result<(), String> {
+pub fn check_bullet(
+    text: &str,
+    citations: &[usize],
+    doc: &Document,
+    same_language: bool,
+) -> Result<(), String> {
     Evidence::new(doc).check(text, citations, same_language)
 }
 
@@ -101,7 +106,11 @@ struct Evidence<'d> {
 impl<'d> Evidence<'d> {
     fn new(doc: &'d Document) -> Self {
         let n = doc.paragraphs.len();
-        Evidence { doc, quantities: vec![None; n], terms: (0..n).map(|_| None).collect() }
+        Evidence {
+            doc,
+            quantities: vec![None; n],
+            terms: (0..n).map(|_| None).collect(),
+        }
     }
 
     /// Quantities of paragraph `p` (1-based, existing).
@@ -121,7 +130,12 @@ impl<'d> Evidence<'d> {
         })
     }
 
-    fn check(&mut self, text: &str, citations: &[usize], same_language: bool) -> Result<(), String> {
+    fn check(
+        &mut self,
+        text: &str,
+        citations: &[usize],
+        same_language: bool,
+    ) -> Result<(), String> {
         let doc = self.doc;
         let claim = claim_text(text);
         if !claim.chars().any(|c| c.is_alphanumeric()) {
@@ -131,7 +145,11 @@ impl<'d> Evidence<'d> {
             return Err("no citation: every bullet must cite at least one paragraph".to_string());
         }
         let n = doc.paragraphs.len();
-        let bad: Vec<usize> = citations.iter().copied().filter(|&c| c == 0 || c > n).collect();
+        let bad: Vec<usize> = citations
+            .iter()
+            .copied()
+            .filter(|&c| c == 0 || c > n)
+            .collect();
         if !bad.is_empty() {
             return Err(format!(
                 "cites {} but the document has {n} paragraph{} (numbered from 1)",
@@ -160,36 +178,54 @@ impl<'d> Evidence<'d> {
                 sorted.sort_unstable();
                 sorted.dedup();
                 for pair in sorted.windows(2).filter(|w| w[1] == w[0] + 1) {
-                    let joined = format!("{}{}", doc.paragraphs[pair[0] - 1].trim_end(), doc.paragraphs[pair[1] - 1].trim_start());
+                    let joined = format!(
+                        "{}{}",
+                        doc.paragraphs[pair[0] - 1].trim_end(),
+                        doc.paragraphs[pair[1] - 1].trim_start()
+                    );
                     let qs = numbers::extract(&joined);
                     for (k, q) in claimed.iter().enumerate() {
                         found[k] = found[k] || qs.iter().any(|p| q.matches(p));
                     }
                 }
             }
-            let missing: Vec<&str> = claimed.iter().zip(&found).filter(|(_, f)| !**f).map(|(q, _)| q.raw.as_str()).collect();
+            let missing: Vec<&str> = claimed
+                .iter()
+                .zip(&found)
+                .filter(|(_, f)| !**f)
+                .map(|(q, _)| q.raw.as_str())
+                .collect();
             if !missing.is_empty() {
-                let shown: Vec<String> = missing.iter().take(3).map(|m| format!("\"{m}\"")).collect();
-                let more = if missing.len() > 3 { format!(" (and {} more)", missing.len() - 3) } else { String::new() };
+                let shown: Vec<String> =
+                    missing.iter().take(3).map(|m| format!("\"{m}\"")).collect();
+                let more = if missing.len() > 3 {
+                    format!(" (and {} more)", missing.len() - 3)
+                } else {
+                    String::new()
+                };
                 return Err(format!(
                     "{} {}{more} not found in {}",
-                    if missing.len() == 1 { "number" } else { "numbers" },
+                    if missing.len() == 1 {
+                        "number"
+                    } else {
+                        "numbers"
+                    },
                     shown.join(", "),
                     markers(citations)
                 ));
             }
         }
-        if same_language && Lang::detect(&claim) == doc.lang {
-            if let Some(share) = self.wording_support(&claim, citations) {
-                if share < MIN_WORDING_SUPPORT {
-                    return Err(format!(
-                        "shares only {:.0}% of its wording with {} (at least {:.0}% expected for a bullet in the document's language)",
-                        share * 100.0,
-                        markers(citations),
-                        MIN_WORDING_SUPPORT * 100.0
-                    ));
-                }
-            }
+        if same_language
+            && Lang::detect(&claim) == doc.lang
+            && let Some(share) = self.wording_support(&claim, citations)
+            && share < MIN_WORDING_SUPPORT
+        {
+            return Err(format!(
+                "shares only {:.0}% of its wording with {} (at least {:.0}% expected for a bullet in the document's language)",
+                share * 100.0,
+                markers(citations),
+                MIN_WORDING_SUPPORT * 100.0
+            ));
         }
         Ok(())
     }
@@ -201,7 +237,10 @@ impl<'d> Evidence<'d> {
         let mut sorted: Vec<usize> = citations.to_vec();
         sorted.sort_unstable();
         sorted.dedup();
-        let mut sources: Vec<String> = sorted.iter().map(|&c| layout::strip_markup(&doc.paragraphs[c - 1])).collect();
+        let mut sources: Vec<String> = sorted
+            .iter()
+            .map(|&c| layout::strip_markup(&doc.paragraphs[c - 1]))
+            .collect();
         for pair in sorted.windows(2).filter(|w| w[1] == w[0] + 1) {
             let a = layout::strip_markup(&doc.paragraphs[pair[0] - 1]);
             let b = layout::strip_markup(&doc.paragraphs[pair[1] - 1]);
@@ -210,7 +249,10 @@ impl<'d> Evidence<'d> {
         }
         let claim = layout::strip_markup(claim);
         let pieces = crate::digest::sentences::split_paragraph(&claim);
-        !pieces.is_empty() && pieces.iter().all(|(_, piece)| sources.iter().any(|src| src.contains(piece)))
+        !pieces.is_empty()
+            && pieces
+                .iter()
+                .all(|(_, piece)| sources.iter().any(|src| src.contains(piece)))
     }
 
     /// Share of the claim's content terms (distinct, rare enough to carry meaning) that occur
@@ -274,14 +316,19 @@ pub fn claim_text(text: &str) -> String {
 
 fn is_citation_list(inner: &str) -> bool {
     !inner.trim().is_empty()
-        && inner.chars().all(|c| c.is_ascii_digit() || matches!(c, ',' | '，' | ' ' | '-' | '–' | '、'))
+        && inner
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ',' | '，' | ' ' | '-' | '–' | '、'))
         && inner.chars().any(|c| c.is_ascii_digit())
 }
 
 fn strip_numbering(s: &str) -> &str {
     let s = s.trim_start_matches(['-', '•', '·', '*', ' ']);
     // Arabic: "1.", "1)", "1、", "(1)", "（1）".
-    let inner = s.strip_prefix('(').or_else(|| s.strip_prefix('（')).unwrap_or(s);
+    let inner = s
+        .strip_prefix('(')
+        .or_else(|| s.strip_prefix('（'))
+        .unwrap_or(s);
     let digits = inner.chars().take_while(|c| c.is_ascii_digit()).count();
     if (1..=2).contains(&digits) {
         let after = &inner[digits..];
@@ -296,7 +343,10 @@ fn strip_numbering(s: &str) -> &str {
         }
     }
     // Chinese: "一、", "（二）".
-    let cn = inner.chars().take_while(|c| "一二三四五六七八九十".contains(*c)).count();
+    let cn = inner
+        .chars()
+        .take_while(|c| "一二三四五六七八九十".contains(*c))
+        .count();
     if (1..=2).contains(&cn) {
         let after = &inner[cn * 3..];
         for sep in ["、", "）", ")"] {
@@ -311,11 +361,17 @@ fn strip_numbering(s: &str) -> &str {
 /// Removes sections without bullets, except a level-1 heading that introduces level-2
 /// sections which still have some ("Summary by Sections"); renumbers "Group n" headings.
 fn remove_empty_sections(digest: &mut Digest) {
-    digest.sections.retain(|s| !(s.level >= 2 && s.bullets.is_empty()));
+    digest
+        .sections
+        .retain(|s| !(s.level >= 2 && s.bullets.is_empty()));
     let keep: Vec<bool> = (0..digest.sections.len())
         .map(|i| {
             let s = &digest.sections[i];
-            !s.bullets.is_empty() || digest.sections.get(i + 1).is_some_and(|next| next.level >= 2)
+            !s.bullets.is_empty()
+                || digest
+                    .sections
+                    .get(i + 1)
+                    .is_some_and(|next| next.level >= 2)
         })
         .collect();
     let mut k = keep.into_iter();
@@ -350,7 +406,10 @@ mod tests {
         }
     }
 
-    fn digest(lang: Lang, sections: Vec<(&str, u8, Vec<(&str, Vec<usize>)>)>) -> Digest {
+    /// (heading, level, [(bullet text, citations)])
+    type SectionSpec<'a> = (&'a str, u8, Vec<(&'a str, Vec<usize>)>);
+
+    fn digest(lang: Lang, sections: Vec<SectionSpec<'_>>) -> Digest {
         Digest {
             kind: DocKind::News,
             lang,
@@ -360,7 +419,14 @@ mod tests {
                 .map(|(h, level, bullets)| Section {
                     heading: h.into(),
                     level,
-                    bullets: bullets.into_iter().map(|(t, c)| Bullet { text: t.into(), citations: c, verified: None }).collect(),
+                    bullets: bullets
+                        .into_iter()
+                        .map(|(t, c)| Bullet {
+                            text: t.into(),
+                            citations: c,
+                            verified: None,
+                        })
+                        .collect(),
                 })
                 .collect(),
             excerpt: None,
@@ -384,17 +450,26 @@ mod tests {
         assert_eq!(claim_text("1. 稀土价格上涨35% [3][5]"), "稀土价格上涨35%");
         assert_eq!(claim_text("（二）出口3,834吨【2】"), "出口3,834吨");
         assert_eq!(claim_text("1.5亿元的订单 [3, 4]"), "1.5亿元的订单");
-        assert_eq!(claim_text("- Prices rose [see note] 5% [12]"), "Prices rose [see note] 5%");
+        assert_eq!(
+            claim_text("- Prices rose [see note] 5% [12]"),
+            "Prices rose [see note] 5%"
+        );
     }
 
     #[test]
     fn citation_to_a_missing_paragraph_fails() {
         let d = rare_earth_doc();
         let err = check_bullet("福特工厂停产 [14]", &[14], &d, true).unwrap_err();
-        assert_eq!(err, "cites [14] but the document has 3 paragraphs (numbered from 1)");
+        assert_eq!(
+            err,
+            "cites [14] but the document has 3 paragraphs (numbered from 1)"
+        );
         let err = check_bullet("福特工厂停产", &[0, 2], &d, true).unwrap_err();
         assert!(err.starts_with("cites [0]"), "{err}");
-        assert_eq!(check_bullet("福特工厂停产", &[], &d, true).unwrap_err(), "no citation: every bullet must cite at least one paragraph");
+        assert_eq!(
+            check_bullet("福特工厂停产", &[], &d, true).unwrap_err(),
+            "no citation: every bullet must cite at least one paragraph"
+        );
     }
 
     #[test]
@@ -405,7 +480,15 @@ mod tests {
         let err = check_bullet(bullet, &[3], &d, true).unwrap_err();
         assert!(err.starts_with("shares only "), "{err}");
         // Across languages wording cannot be compared; numbers still are.
-        assert!(check_bullet("Ford's Chicago plant halted production for lack of magnets", &[3], &d, false).is_ok());
+        assert!(
+            check_bullet(
+                "Ford's Chicago plant halted production for lack of magnets",
+                &[3],
+                &d,
+                false
+            )
+            .is_ok()
+        );
     }
 
     #[test]
@@ -414,17 +497,34 @@ mod tests {
         let mut g = digest(
             Lang::Zh,
             vec![
-                ("Core Viewpoint", 1, vec![("5个月内有3,834吨中国稀土氧化物经泰国和墨西哥进入美国。", vec![1])]),
+                (
+                    "Core Viewpoint",
+                    1,
+                    vec![(
+                        "5个月内有3,834吨中国稀土氧化物经泰国和墨西哥进入美国。",
+                        vec![1],
+                    )],
+                ),
                 (
                     "Group 1: 福特 停产",
                     1,
                     vec![
                         // Fabricated figure: the text says 2200万美元 a day.
-                        ("福特芝加哥工厂因钕铁硼磁体短缺停产，每日损失高达3500万美元。", vec![2]),
+                        (
+                            "福特芝加哥工厂因钕铁硼磁体短缺停产，每日损失高达3500万美元。",
+                            vec![2],
+                        ),
                         ("福特芝加哥工厂因钕铁硼磁体短缺停产。", vec![9]),
                     ],
                 ),
-                ("Group 2: 氧化镨钕 价格", 1, vec![("氧化镨钕价格突破每吨98万元，特斯拉电池成本上升35%。", vec![3])]),
+                (
+                    "Group 2: 氧化镨钕 价格",
+                    1,
+                    vec![(
+                        "氧化镨钕价格突破每吨98万元，特斯拉电池成本上升35%。",
+                        vec![3],
+                    )],
+                ),
                 ("Summary by Sections", 1, vec![]),
                 ("空的小节", 2, vec![("每日损失高达2200万美元。", vec![])]),
             ],
@@ -436,23 +536,50 @@ mod tests {
     #[test]
     fn mark_policy_keeps_failures_visibly() {
         let d = rare_earth_doc();
-        let mut g = digest(Lang::Zh, vec![("Core Viewpoint", 1, vec![("每日损失高达3500万美元。", vec![2]), ("每日损失高达2200万美元。", vec![2])])]);
+        let mut g = digest(
+            Lang::Zh,
+            vec![(
+                "Core Viewpoint",
+                1,
+                vec![
+                    ("每日损失高达3500万美元。", vec![2]),
+                    ("每日损失高达2200万美元。", vec![2]),
+                ],
+            )],
+        );
         verify(&mut g, &d, VerifyPolicy::Mark);
-        let v = g.verification.as_ref().map(|v| (v.bullets_checked, v.bullets_kept, v.bullets_dropped, v.bullets_unverified));
+        let v = g.verification.as_ref().map(|v| {
+            (
+                v.bullets_checked,
+                v.bullets_kept,
+                v.bullets_dropped,
+                v.bullets_unverified,
+            )
+        });
         assert_eq!(v, Some((2, 2, 0, 1)));
         assert_eq!(g.sections[0].bullets[0].verified, Some(false));
         assert_eq!(g.sections[0].bullets[1].verified, Some(true));
-        assert!(crate::digest::render::render_terminal(&g).contains("每日损失高达3500万美元。 [2] (unverified)"));
+        assert!(
+            crate::digest::render::render_terminal(&g)
+                .contains("每日损失高达3500万美元。 [2] (unverified)")
+        );
     }
 
     #[test]
     fn nothing_left_becomes_an_excerpt() {
         let d = rare_earth_doc();
-        let mut g = digest(Lang::Zh, vec![("Core Viewpoint", 1, vec![("损失高达9亿美元。", vec![2])])]);
+        let mut g = digest(
+            Lang::Zh,
+            vec![("Core Viewpoint", 1, vec![("损失高达9亿美元。", vec![2])])],
+        );
         verify(&mut g, &d, VerifyPolicy::Drop);
         assert_eq!(g.kind, DocKind::Excerpt);
         assert!(g.sections.is_empty());
-        assert!(g.excerpt.as_deref().is_some_and(|e| e.starts_with("2025年7月")));
+        assert!(
+            g.excerpt
+                .as_deref()
+                .is_some_and(|e| e.starts_with("2025年7月"))
+        );
         assert_eq!(g.verification.map(|v| v.bullets_dropped), Some(1));
     }
 
@@ -460,7 +587,13 @@ mod tests {
     fn unit_normalized_numbers_match_across_languages() {
         let d = rare_earth_doc();
         let en = |text: &str, cites: Vec<usize>| check_bullet(text, &cites, &d, false);
-        assert_eq!(en("In five months 3,834 tons of Chinese rare earth oxides entered the U.S. [1]", vec![1]), Ok(()));
+        assert_eq!(
+            en(
+                "In five months 3,834 tons of Chinese rare earth oxides entered the U.S. [1]",
+                vec![1]
+            ),
+            Ok(())
+        );
         assert_eq!(en("Ford lost up to $22 million a day [2]", vec![2]), Ok(()));
         assert_eq!(en("Tesla's battery costs rose 35% [3]", vec![3]), Ok(()));
         let err = en("Tesla's battery costs rose 53% [3]", vec![3]).unwrap_err();
@@ -471,7 +604,13 @@ mod tests {
 
     #[test]
     fn a_figure_broken_across_cited_paragraphs_is_found() {
-        let d = doc(Lang::Zh, &["Solar Roof V3 是特斯拉于 2019 年 10", "月推出的首款大规模量产的光伏屋顶产品。"]);
+        let d = doc(
+            Lang::Zh,
+            &[
+                "Solar Roof V3 是特斯拉于 2019 年 10",
+                "月推出的首款大规模量产的光伏屋顶产品。",
+            ],
+        );
         let bullet = "Solar Roof V3 是特斯拉于 2019 年 10月推出的首款大规模量产的光伏屋顶产品。";
         assert_eq!(check_bullet(bullet, &[1, 2], &d, true), Ok(()));
         assert!(check_bullet(bullet, &[1], &d, true).is_err());
@@ -479,10 +618,30 @@ mod tests {
 
     #[test]
     fn verbatim_quotes_pass_whatever_their_numbers() {
-        let d = doc(Lang::Zh, &["截至2022年12月31日，红星美凯龙总股本4,354,732673股，包括A股3,613,447,039股。红星控股直接持有60.12%。", "**特斯拉储能业务** 充分融合了电池技术。"]);
-        assert_eq!(check_bullet("红星控股直接持有60.12%。", &[1], &d, true), Ok(()));
-        assert_eq!(check_bullet("截至2022年12月31日，红星美凯龙总股本4,354,732673股，包括A股3,613,447,039股。", &[1], &d, true), Ok(()));
-        assert_eq!(check_bullet("特斯拉储能业务充分融合了电池技术。", &[2], &d, true), Ok(()));
+        let d = doc(
+            Lang::Zh,
+            &[
+                "截至2022年12月31日，红星美凯龙总股本4,354,732673股，包括A股3,613,447,039股。红星控股直接持有60.12%。",
+                "**特斯拉储能业务** 充分融合了电池技术。",
+            ],
+        );
+        assert_eq!(
+            check_bullet("红星控股直接持有60.12%。", &[1], &d, true),
+            Ok(())
+        );
+        assert_eq!(
+            check_bullet(
+                "截至2022年12月31日，红星美凯龙总股本4,354,732673股，包括A股3,613,447,039股。",
+                &[1],
+                &d,
+                true
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check_bullet("特斯拉储能业务充分融合了电池技术。", &[2], &d, true),
+            Ok(())
+        );
         // Quoting the right words from the wrong paragraph is no quote.
         assert!(check_bullet("红星控股直接持有60.12%。", &[2], &d, true).is_err());
         assert!(check_bullet("红星控股直接持有61.12%。", &[1], &d, true).is_err());
