@@ -12,18 +12,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::digest::llm::{DigestJob, LlmConfig, LlmSummarizer, OutputLang, TokenUsage};
-use crate::digest::{
-    DigestRequest, DocKind, ExtractiveSummarizer, Summarizer, VerifyPolicy, detect_kind, verify,
-};
-use crate::digest::Digest;
+use crate::digest::llm::{LlmConfig, LlmSummarizer, OutputLang, TokenUsage};
+use crate::digest::{Digest, DigestRequest, DocKind, ExtractiveSummarizer, Summarizer, detect_kind};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::store::StoredDocument;
-
-/// Version of the extractive algorithm: part of its cache key, bump when its output changes.
-const EXTRACTIVE_VERSION: u32 = 1;
 
 /// Which summarizer to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
@@ -59,16 +53,10 @@ pub struct DigestRunSummary {
     pub interrupted: bool,
 }
 
-/// A summarizer ready to run, with what identifies its output.
-enum Ready {
-    Extractive(Summarizer),
-    Llm(LlmSummarizer),
-}
-
 impl Engine {
-    fn ready(&self, opts: &DigestOptions) -> Result<Ready> {
+    fn summarizer(&self, opts: &DigestOptions) -> Result<Summarizer> {
         match opts.summarizer {
-            SummarizerChoice::Extractive => Ok(Ready::Extractive(Summarizer::Extractive(ExtractiveSummarizer::new()))),
+            SummarizerChoice::Extractive => Ok(Summarizer::Extractive(ExtractiveSummarizer::new())),
             SummarizerChoice::Llm => {
                 let s = &self.config.llm;
                 let (Some(url), Some(model)) = (&s.base_url, &s.model) else {
@@ -88,25 +76,13 @@ impl Engine {
                     .lang
                     .or_else(|| OutputLang::parse(&s.output_lang))
                     .unwrap_or_default();
-                Ok(Ready::Llm(LlmSummarizer::new(cfg)?))
+                Ok(Summarizer::Llm(LlmSummarizer::new(cfg)?))
             }
         }
     }
 
     fn kind_of(d: &StoredDocument) -> DocKind {
         d.kind.as_deref().and_then(DocKind::parse).unwrap_or_else(|| detect_kind(&d.doc))
-    }
-
-    fn cache_key(ready: &Ready, d: &StoredDocument, kind: DocKind, query: Option<&str>) -> String {
-        match ready {
-            Ready::Extractive(_) => format!(
-                "extractive:v{EXTRACTIVE_VERSION}:{}:{}:{}",
-                kind.as_str(),
-                d.content_hash,
-                blake3::hash(query.unwrap_or("").trim().as_bytes()).to_hex().get(..12).unwrap_or("")
-            ),
-            Ready::Llm(l) => l.cache_key(&d.doc, kind, query),
-        }
     }
 
     /// A digest already made for this exact input, from the document's own record or the
@@ -136,27 +112,16 @@ impl Engine {
             .store()
             .get(id)?
             .ok_or_else(|| Error::NotFound { what: "document", name: id.to_string() })?;
-        let ready = self.ready(opts)?;
+        let summarizer = self.summarizer(opts)?;
         let kind = Self::kind_of(&d);
-        let query = opts.query.as_deref();
-        let key = Self::cache_key(&ready, &d, kind, query);
+        let key = summarizer.cache_key(&d.doc, kind, opts.query.as_deref());
         if !opts.force
             && let Some(found) = self.reuse(id, &key)?
         {
             return Ok(found);
         }
-        let (digest, usage) = match &ready {
-            Ready::Extractive(s) => {
-                let req = DigestRequest { kind: Some(kind), query: opts.query.clone(), lang: opts.lang };
-                (s.summarize(&d.doc, &req)?, TokenUsage::default())
-            }
-            Ready::Llm(l) => {
-                let out = l.summarize(&d.doc, kind, query)?;
-                let mut digest = out.digest;
-                verify(&mut digest, &d.doc, VerifyPolicy::Drop);
-                (digest, out.usage)
-            }
-        };
+        let req = DigestRequest { kind: Some(kind), query: opts.query.clone(), lang: opts.lang };
+        let (digest, usage) = summarizer.summarize_counted(&d.doc, &req)?;
         self.keep(id, &key, &digest, usage)?;
         Ok(digest)
     }
@@ -191,14 +156,14 @@ impl Engine {
         cancel: Arc<AtomicBool>,
     ) -> Result<DigestRunSummary> {
         let started = std::time::Instant::now();
-        let ready = self.ready(opts)?;
+        let summarizer = self.summarizer(opts)?;
         let mut summary = DigestRunSummary::default();
         let mut progress = Progress::new("digest", ids.len() as u64, interactive);
         // Work in chunks so an LLM run keeps `concurrency` requests in flight while each
         // finished digest is stored at once.
-        let chunk = match &ready {
-            Ready::Extractive(_) => 256,
-            Ready::Llm(_) => self.config.llm.concurrency.max(1) * 4,
+        let chunk = match &summarizer {
+            Summarizer::Extractive(_) => 256,
+            Summarizer::Llm(_) => self.config.llm.concurrency.max(1) * 4,
         };
         let mut done = 0u64;
         for part in ids.chunks(chunk) {
@@ -210,7 +175,7 @@ impl Engine {
             let mut todo: Vec<(StoredDocument, DocKind, String)> = Vec::new();
             for d in docs {
                 let kind = Self::kind_of(&d);
-                let key = Self::cache_key(&ready, &d, kind, opts.query.as_deref());
+                let key = summarizer.cache_key(&d.doc, kind, opts.query.as_deref());
                 match (opts.force, self.reuse(&d.doc.id, &key)?) {
                     (false, Some(found)) => {
                         // Reused from the cache under another id: record it for this one too.
@@ -220,36 +185,22 @@ impl Engine {
                     _ => todo.push((d, kind, key)),
                 }
             }
-            let mut results: Vec<(usize, Result<(Digest, TokenUsage)>)> = Vec::with_capacity(todo.len());
-            match &ready {
-                Ready::Extractive(s) => {
-                    for (i, (d, kind, _)) in todo.iter().enumerate() {
-                        let req = DigestRequest { kind: Some(*kind), query: opts.query.clone(), lang: opts.lang };
-                        results.push((i, s.summarize(&d.doc, &req).map(|g| (g, TokenUsage::default()))));
-                    }
-                }
-                Ready::Llm(l) => {
-                    let jobs: Vec<DigestJob<'_>> = todo
-                        .iter()
-                        .map(|(d, kind, _)| DigestJob { doc: &d.doc, kind: *kind, query: opts.query.as_deref() })
-                        .collect();
-                    l.summarize_many(&jobs, &mut |i, r| {
-                        results.push((
-                            i,
-                            r.map(|out| {
-                                let mut digest = out.digest;
-                                verify(&mut digest, &todo[i].0.doc, VerifyPolicy::Drop);
-                                (digest, out.usage)
-                            }),
-                        ))
-                    });
-                }
-            }
-            for (i, r) in results {
+            let jobs: Vec<(&crate::Document, DigestRequest)> = todo
+                .iter()
+                .map(|(d, kind, _)| {
+                    (&d.doc, DigestRequest { kind: Some(*kind), query: opts.query.clone(), lang: opts.lang })
+                })
+                .collect();
+            // Each digest is stored the moment it arrives: a later failure or Ctrl-C loses none.
+            let mut store_error: Option<Error> = None;
+            summarizer.summarize_many(&jobs, &mut |i, r| {
                 let (d, _, key) = &todo[i];
                 match r {
                     Ok((digest, usage)) => {
-                        self.keep(&d.doc.id, key, &digest, usage)?;
+                        if let Err(e) = self.keep(&d.doc.id, key, &digest, usage) {
+                            store_error.get_or_insert(e);
+                            return;
+                        }
                         summary.made += 1;
                         summary.prompt_tokens += usage.prompt_tokens;
                         summary.completion_tokens += usage.completion_tokens;
@@ -260,6 +211,9 @@ impl Engine {
                         summary.failures.push((d.doc.id.clone(), e.to_string()));
                     }
                 }
+            });
+            if let Some(e) = store_error {
+                return Err(e);
             }
             done += part.len() as u64;
             progress.update(done, done);

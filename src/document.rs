@@ -116,8 +116,11 @@ impl Document {
     pub fn first_sentence(paragraphs: &[String]) -> String {
         let text = paragraphs.iter().map(|p| p.trim()).find(|p| !p.is_empty()).unwrap_or("");
         let mut out = String::new();
-        for (i, c) in text.chars().enumerate() {
-            if matches!(c, '。' | '！' | '？' | '!' | '?' | '\n') || (c == '.' && i > 20) {
+        let chars: Vec<char> = text.chars().collect();
+        for (i, &c) in chars.iter().enumerate() {
+            // A full stop ends a sentence only before a space or the end: not in 36.8 or U.S.
+            let stop = c == '.' && i > 20 && chars.get(i + 1).is_none_or(|n| n.is_whitespace());
+            if matches!(c, '。' | '！' | '？' | '!' | '?' | '\n') || stop {
                 break;
             }
             if i >= 80 {
@@ -147,5 +150,7 @@ mod tests {
         assert_eq!(Document::first_sentence(&p), "央行宣布降准0.5个百分点");
         let p = vec!["U.S. exports rose 3.1% in May. Imports fell.".into()];
         assert_eq!(Document::first_sentence(&p), "U.S. exports rose 3.1% in May");
+        let p = vec!["银河国际维持对蒙牛的增持评级，目标价36.8港元。".into()];
+        assert_eq!(Document::first_sentence(&p), "银河国际维持对蒙牛的增持评级，目标价36.8港元");
     }
 }

@@ -298,6 +298,10 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
+            // `dossier search … | head` closes the pipe early: that is not an error.
+            if err.chain().any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) {
+                return ExitCode::SUCCESS;
+            }
             let user = err.downcast_ref::<Error>().is_some_and(Error::is_user_error);
             eprintln!("error: {err:#}");
             ExitCode::from(if user { 2 } else { 3 })

@@ -789,7 +789,8 @@ fn core_viewpoint(cands: &[Candidate]) -> Option<Vec<usize>> {
         .filter(|&i| first_paragraphs.contains(&cands[i].paragraph))
         .max_by(|&a, &b| cands[a].score.total_cmp(&cands[b].score))
         .map(|best_early| {
-            if cands[0].score >= 0.9 * cands[best_early].score {
+            // A short opener is a hook ("首个资本运作来了"), not the point.
+            if cands[0].units >= 40.0 && cands[0].score >= 0.7 * cands[best_early].score {
                 0
             } else {
                 best_early

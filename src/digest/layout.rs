@@ -249,6 +249,12 @@ const JUNK_PHRASES: &[&str] = &[
     "Click here",
     "Subscribe",
     "Follow us",
+    // Style sheets scraped as text.
+    "--weui",
+    "rgba(",
+    "px;",
+    "font-size:",
+    "{display",
 ];
 
 /// Byline-like openings that make a short paragraph junk ("编辑 杨程", "记者：童亮").

@@ -142,38 +142,113 @@ pub struct DigestRequest {
 }
 
 /// The summarizers dossier has: a closed set.
-#[derive(Debug, Clone)]
 pub enum Summarizer {
     /// Offline, deterministic sentence extraction.
     Extractive(ExtractiveSummarizer),
+    /// A chat model behind any OpenAI-compatible endpoint.
+    Llm(llm::LlmSummarizer),
 }
 
+/// Version of the extractive algorithm: part of its cache key, bump when its output changes.
+pub const EXTRACTIVE_VERSION: u32 = 1;
+
 impl Summarizer {
-    /// Digests one document and verifies the digest before returning it (extractive bullets
-    /// that fail are dropped; they can only fail on a bug, since they quote their paragraph).
+    /// Digests one document and verifies the digest before returning it: bullets that fail
+    /// (a citation out of range, a number not in the cited paragraphs) are dropped and the
+    /// report says why. Extractive bullets quote their paragraph, so they fail only on a bug.
     pub fn summarize(&self, doc: &Document, req: &DigestRequest) -> crate::Result<Digest> {
+        self.summarize_counted(doc, req).map(|(d, _)| d)
+    }
+
+    /// As `summarize`, with the tokens an LLM used.
+    pub fn summarize_counted(
+        &self,
+        doc: &Document,
+        req: &DigestRequest,
+    ) -> crate::Result<(Digest, llm::TokenUsage)> {
         let kind = req.kind.unwrap_or_else(|| detect_kind(doc));
-        match self {
+        let (mut digest, usage) = match self {
             Summarizer::Extractive(s) => {
                 if req.lang == Some(OutputLang::English) && doc.lang != Lang::En {
                     tracing::debug!(doc = %doc.id, "extractive digest stays in the source language");
                 }
-                let mut digest = s.summarize(doc, kind, req.query.as_deref());
-                verify(&mut digest, doc, VerifyPolicy::Drop);
-                if let Some(v) = &digest.verification
-                    && v.bullets_dropped > 0
-                {
-                    tracing::warn!(doc = %doc.id, dropped = v.bullets_dropped, "extractive bullets failed verification");
+                (s.summarize(doc, kind, req.query.as_deref()), llm::TokenUsage::default())
+            }
+            Summarizer::Llm(l) => {
+                let out = l.summarize(doc, kind, req.query.as_deref())?;
+                (out.digest, out.usage)
+            }
+        };
+        verified(&mut digest, doc);
+        Ok((digest, usage))
+    }
+
+    /// Many documents; each result reaches `on_result(index, result)` as soon as it is ready
+    /// (an LLM works on several at once, bounded by its concurrency), so a failure loses
+    /// nothing already made.
+    pub fn summarize_many(
+        &self,
+        jobs: &[(&Document, DigestRequest)],
+        on_result: &mut dyn FnMut(usize, crate::Result<(Digest, llm::TokenUsage)>),
+    ) {
+        match self {
+            Summarizer::Extractive(_) => {
+                for (i, (doc, req)) in jobs.iter().enumerate() {
+                    on_result(i, self.summarize_counted(doc, req));
                 }
-                Ok(digest)
+            }
+            Summarizer::Llm(l) => {
+                let llm_jobs: Vec<llm::DigestJob<'_>> = jobs
+                    .iter()
+                    .map(|(doc, req)| llm::DigestJob {
+                        doc,
+                        kind: req.kind.unwrap_or_else(|| detect_kind(doc)),
+                        query: req.query.as_deref(),
+                    })
+                    .collect();
+                l.summarize_many(&llm_jobs, &mut |i, r| {
+                    on_result(
+                        i,
+                        r.map(|out| {
+                            let mut digest = out.digest;
+                            verified(&mut digest, jobs[i].0);
+                            (digest, out.usage)
+                        }),
+                    )
+                });
             }
         }
     }
 
-    /// The name digests made by this summarizer carry in `Digest::summarizer`.
-    pub fn name(&self) -> &'static str {
+    /// The key under which this summarizer's digest of `doc` can be cached: everything that
+    /// changes the output (content, template, model, language, prompt or algorithm version,
+    /// the reader's query).
+    pub fn cache_key(&self, doc: &Document, kind: DocKind, query: Option<&str>) -> String {
         match self {
-            Summarizer::Extractive(_) => extractive::SUMMARIZER_NAME,
+            Summarizer::Extractive(_) => format!(
+                "extractive:v{EXTRACTIVE_VERSION}:{}:{}:{}",
+                kind.as_str(),
+                doc.content_hash(),
+                &blake3::hash(query.unwrap_or("").trim().as_bytes()).to_hex()[..12]
+            ),
+            Summarizer::Llm(l) => l.cache_key(doc, kind, query),
         }
+    }
+
+    /// The name digests made by this summarizer carry in `Digest::summarizer`.
+    pub fn name(&self) -> String {
+        match self {
+            Summarizer::Extractive(_) => extractive::SUMMARIZER_NAME.to_string(),
+            Summarizer::Llm(l) => format!("llm:{}", l.config().model.trim()),
+        }
+    }
+}
+
+fn verified(digest: &mut Digest, doc: &Document) {
+    verify(digest, doc, VerifyPolicy::Drop);
+    if let Some(v) = &digest.verification
+        && v.bullets_dropped > 0
+    {
+        tracing::info!(doc = %doc.id, summarizer = %digest.summarizer, dropped = v.bullets_dropped, "bullets failed verification and were dropped");
     }
 }

@@ -171,7 +171,15 @@ impl Quantity {
         let (olo, ohi) = (other.lo * factor, other.hi * factor);
         // Rounding ranges are half-open: 19% (18.5..19.5) and 20% (19.5..20.5) only touch.
         let eps = 1e-9 * self.hi.abs().max(ohi.abs()).max(1.0);
-        self.lo < ohi - eps && olo < self.hi - eps
+        // An exact figure (lo == hi, e.g. 6596.083228万元 written to every digit) is a point:
+        // it matches when it lies within the other's range, or equals the other point.
+        let point = |lo: f64, hi: f64| (hi - lo).abs() <= eps;
+        match (point(self.lo, self.hi), point(olo, ohi)) {
+            (true, true) => (self.lo - olo).abs() <= eps,
+            (true, false) => self.lo >= olo - eps && self.lo < ohi - eps,
+            (false, true) => olo >= self.lo - eps && olo < self.hi - eps,
+            (false, false) => self.lo < ohi - eps && olo < self.hi - eps,
+        }
     }
 }
 

@@ -204,6 +204,61 @@ pub fn idf(id: TermId) -> f32 {
     }
 }
 
+/// Builds the background document-frequency table (`term_df.tsv`) from the shared corpora in
+/// `corpus` (qqnews + fincuge for Chinese, reuters + usnews for English). Run it after changing
+/// the term definition: `cargo run --release --example regenerate_term_df`.
+pub fn build_background_table(corpus: &std::path::Path) -> crate::Result<String> {
+    use std::io::BufRead;
+    let mut out = String::new();
+    for (lang, files) in [
+        ("zh", ["qqnews.jsonl.gz", "fincuge.jsonl.gz"]),
+        ("en", ["reuters21578.jsonl.gz", "usnews.jsonl.gz"]),
+    ] {
+        let mut df: HashMap<TermId, (String, u32)> = HashMap::new();
+        let mut docs = 0u32;
+        for file in files {
+            let path = corpus.join(file);
+            let f = std::fs::File::open(&path).map_err(|e| crate::Error::io(&path, e))?;
+            let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(f));
+            for line in reader.lines() {
+                let line = line.map_err(|e| crate::Error::io(&path, e))?;
+                let v: serde_json::Value = serde_json::from_str(&line)?;
+                docs += 1;
+                let mut seen = std::collections::HashSet::new();
+                let mut visit = |text: &str| {
+                    for_each_term(text, |id, raw| {
+                        if seen.insert(id) {
+                            let e = df.entry(id).or_insert_with(|| {
+                                let norm = if is_word(id) {
+                                    plural_stem(raw).to_ascii_lowercase()
+                                } else {
+                                    raw.to_string()
+                                };
+                                (norm, 0)
+                            });
+                            e.1 += 1;
+                        }
+                    })
+                };
+                visit(v["title"].as_str().unwrap_or(""));
+                for p in v["paragraphs"].as_array().into_iter().flatten() {
+                    visit(p.as_str().unwrap_or(""));
+                }
+            }
+        }
+        // Keep terms in at least 0.8% of documents; rarer ones share the "rare" weight.
+        let min_df = (docs as f64 * 0.008).ceil() as u32;
+        let mut rows: Vec<(String, u32)> = df.into_values().filter(|(_, n)| *n >= min_df).collect();
+        rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        out.push_str(&format!("#{lang} {docs} {min_df}\n"));
+        for (term, n) in rows {
+            // A stem must map back to the same id when the table is loaded.
+            out.push_str(&format!("{term}\t{n}\n"));
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,64 +319,4 @@ mod tests {
         idf(id)
     }
 
-    /// Rebuilds `term_df.tsv` from the shared corpora. Run after changing the term definition:
-    /// `cargo test --lib digest::terms -- --ignored regenerate`.
-    #[test]
-    #[ignore]
-    fn regenerate_background_table() {
-        use std::io::BufRead;
-        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-        let mut out = String::new();
-        for (lang, files) in [
-            ("zh", ["qqnews.jsonl.gz", "fincuge.jsonl.gz"]),
-            ("en", ["reuters21578.jsonl.gz", "usnews.jsonl.gz"]),
-        ] {
-            let mut df: HashMap<TermId, (String, u32)> = HashMap::new();
-            let mut docs = 0u32;
-            for file in files {
-                let f = std::fs::File::open(corpus.join(file)).expect("shared corpus present");
-                let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(f));
-                for line in reader.lines() {
-                    let line = line.expect("readable corpus");
-                    let v: serde_json::Value = serde_json::from_str(&line).expect("valid JSONL");
-                    docs += 1;
-                    let mut seen = std::collections::HashSet::new();
-                    let mut visit = |text: &str| {
-                        for_each_term(text, |id, raw| {
-                            if seen.insert(id) {
-                                let e = df.entry(id).or_insert_with(|| {
-                                    let norm = if is_word(id) {
-                                        plural_stem(raw).to_ascii_lowercase()
-                                    } else {
-                                        raw.to_string()
-                                    };
-                                    (norm, 0)
-                                });
-                                e.1 += 1;
-                            }
-                        })
-                    };
-                    visit(v["title"].as_str().unwrap_or(""));
-                    for p in v["paragraphs"].as_array().into_iter().flatten() {
-                        visit(p.as_str().unwrap_or(""));
-                    }
-                }
-            }
-            // Keep terms in at least 0.8% of documents; rarer ones share the "rare" weight.
-            let min_df = (docs as f64 * 0.008).ceil() as u32;
-            let mut rows: Vec<(String, u32)> =
-                df.into_values().filter(|(_, n)| *n >= min_df).collect();
-            rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-            out.push_str(&format!("#{lang} {docs} {min_df}\n"));
-            for (term, n) in rows {
-                // A stem must map back to the same id when the table is loaded.
-                out.push_str(&format!("{term}\t{n}\n"));
-            }
-        }
-        std::fs::write(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/digest/term_df.tsv"),
-            out,
-        )
-        .expect("writable source tree");
-    }
 }

@@ -517,7 +517,7 @@ fn word_idf(word: &str) -> f32 {
     if n == 0 { 0.0 } else { sum / n as f32 }
 }
 
-/// Capitalized Latin names (runs of up to three capitalized words, or all-caps acronyms), with
+/// Capitalized Latin names (runs of up to four capitalized words, or all-caps acronyms), with
 /// their weight; a name that only opens a sentence is not counted.
 fn latin_names(text: &str) -> Vec<(String, f32)> {
     let mut out = Vec::new();
@@ -535,7 +535,7 @@ fn latin_names(text: &str) -> Vec<(String, f32)> {
         }
         let mut j = i + 1;
         while j < words.len()
-            && j - i < 3
+            && j - i < 4
             && is_name_word(words[j].1)
             && adjacent(text, words[j - 1], words[j])
         {

@@ -230,29 +230,30 @@ impl<'d> Evidence<'d> {
         Ok(())
     }
 
-    /// True when every sentence of the claim occurs word for word (markup and spacing aside)
-    /// in a cited paragraph, or across the break between two consecutive cited paragraphs.
+    /// True when every sentence of the claim occurs word for word in a cited paragraph, or in a
+    /// run of consecutive cited paragraphs read across their breaks. Markup and whitespace are
+    /// ignored on both sides (feeds break lines and add "**" anywhere; neither changes a word).
     fn quotes_verbatim(&mut self, claim: &str, citations: &[usize]) -> bool {
         let doc = self.doc;
         let mut sorted: Vec<usize> = citations.to_vec();
         sorted.sort_unstable();
         sorted.dedup();
-        let mut sources: Vec<String> = sorted
-            .iter()
-            .map(|&c| layout::strip_markup(&doc.paragraphs[c - 1]))
-            .collect();
-        for pair in sorted.windows(2).filter(|w| w[1] == w[0] + 1) {
-            let a = layout::strip_markup(&doc.paragraphs[pair[0] - 1]);
-            let b = layout::strip_markup(&doc.paragraphs[pair[1] - 1]);
-            sources.push(format!("{a}{b}"));
-            sources.push(format!("{a} {b}"));
+        // Each maximal run of consecutive citations, read as one text.
+        let mut sources: Vec<String> = Vec::new();
+        let mut run = String::new();
+        for (k, &c) in sorted.iter().enumerate() {
+            if k > 0 && c != sorted[k - 1] + 1 {
+                sources.push(std::mem::take(&mut run));
+            }
+            run.extend(doc.paragraphs[c - 1].chars().filter(|&ch| !ignorable(ch)));
         }
-        let claim = layout::strip_markup(claim);
-        let pieces = crate::digest::sentences::split_paragraph(&claim);
+        sources.push(run);
+        let pieces = crate::digest::sentences::split_paragraph(claim);
         !pieces.is_empty()
-            && pieces
-                .iter()
-                .all(|(_, piece)| sources.iter().any(|src| src.contains(piece)))
+            && pieces.iter().all(|(_, piece)| {
+                let piece: String = piece.chars().filter(|&ch| !ignorable(ch)).collect();
+                sources.iter().any(|src| src.contains(&piece))
+            })
     }
 
     /// Share of the claim's content terms (distinct, rare enough to carry meaning) that occur
@@ -277,6 +278,11 @@ impl<'d> Evidence<'d> {
         }
         Some(found.iter().filter(|f| **f).count() as f32 / content.len() as f32)
     }
+}
+
+/// Characters that never change what a quotation says: whitespace and markdown emphasis.
+fn ignorable(c: char) -> bool {
+    c.is_whitespace() || c == '*' || c == '\u{200b}'
 }
 
 /// "[3][5]".
@@ -645,5 +651,23 @@ mod tests {
         // Quoting the right words from the wrong paragraph is no quote.
         assert!(check_bullet("红星控股直接持有60.12%。", &[2], &d, true).is_err());
         assert!(check_bullet("红星控股直接持有61.12%。", &[1], &d, true).is_err());
+        // A sentence running over three paragraphs.
+        let d = doc(
+            Lang::Zh,
+            &[
+                "恒大汽车称认购方已同意认购股份（即6,177,",
+                "106,404股），占已发行股份总数约",
+                "27.50%。",
+            ],
+        );
+        assert_eq!(
+            check_bullet(
+                "恒大汽车称认购方已同意认购股份（即6,177,106,404股），占已发行股份总数约27.50%。",
+                &[1, 2, 3],
+                &d,
+                true
+            ),
+            Ok(())
+        );
     }
 }
