@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod demo;
+mod digest;
 mod eval;
 mod ingest;
 mod interrupt;

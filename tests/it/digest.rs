@@ -1,0 +1,101 @@
+//! Digests from the command line: extractive digests of real articles, search --digest, and
+//! importing the seed pages with their digests.
+
+use super::*;
+
+#[test]
+fn extractive_digest_of_a_real_article_is_cited_verified_and_stored() {
+    let dir = tempdir();
+    ok(dossier(dir.path()).arg("ingest").arg(sample()));
+    let d = json(dossier(dir.path()).args(["digest", "qq-34199", "--json"]));
+    assert_eq!(d["summarizer"], "extractive");
+    assert_eq!(d["kind"], "news");
+    assert_eq!(d["sections"][0]["heading"], "Core Viewpoint");
+    let report = &d["verification"];
+    assert_eq!(report["bullets_dropped"], 0, "{report}");
+    let doc = json(dossier(dir.path()).args(["show", "qq-34199", "--json"]));
+    let n = doc["paragraphs"].as_array().map(Vec::len).unwrap_or(0);
+    for s in d["sections"].as_array().into_iter().flatten() {
+        for b in s["bullets"].as_array().into_iter().flatten() {
+            let cites: Vec<u64> = b["citations"].as_array().into_iter().flatten().filter_map(|c| c.as_u64()).collect();
+            assert!(!cites.is_empty() && cites.iter().all(|c| (1..=n as u64).contains(c)), "{b}");
+        }
+    }
+    let text = ok(dossier(dir.path()).args(["digest", "qq-34199"]));
+    insta::assert_snapshot!("digest_qq_34199", text);
+    let md = ok(dossier(dir.path()).args(["digest", "qq-34199", "--markdown"]));
+    assert!(md.contains("Core Viewpoint") && md.contains("[2]"), "{md}");
+    let stats = json(dossier(dir.path()).args(["stats", "--json"]));
+    assert_eq!(stats["digests"], 1);
+}
+
+#[test]
+fn search_with_digests_lays_hits_out_like_the_seeds() {
+    let out = ok(dossier(sample_dir()).args(["search", "稀土", "出口管制", "--digest", "--limit", "3"]));
+    assert!(out.contains("Core Viewpoint"), "{out}");
+    assert!(out.contains(" · 20"), "{out}");
+    assert!(out.contains("] \n") || out.contains("]\n"), "no citations: {out}");
+}
+
+#[test]
+fn digest_all_covers_every_document_and_a_rerun_reuses_them() {
+    let dir = tempdir();
+    let f = dir.path().join("few.jsonl");
+    let text = std::fs::read(sample()).unwrap_or_default();
+    let mut s = String::new();
+    let _ = std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&text[..]), &mut s);
+    write(&f, s.lines().take(200).collect::<Vec<_>>().join("\n"));
+    ok(dossier(dir.path()).arg("ingest").arg(&f));
+    let first = json(dossier(dir.path()).args(["digest", "--all", "--json"]));
+    assert_eq!(first["made"], 200, "{first}");
+    assert_eq!(first["failed"], 0);
+    let again = json(dossier(dir.path()).args(["digest", "--all", "--json"]));
+    assert_eq!(again["made"], 0, "{again}");
+}
+
+#[test]
+fn the_three_seed_pages_import_with_their_digests() {
+    let dir = tempdir();
+    let mut counts = Vec::new();
+    for (file, expected) in [
+        ("000_b9f1a09f6e316b44.txt", 10),
+        ("001_3906136895591979.txt", 8),
+        ("002_c73b6274a546cfca.txt", 2),
+    ] {
+        let r = json(dossier(dir.path()).args(["import-seed", "--json"]).arg(shared().join("seeds").join(file)));
+        assert_eq!(r["documents"], expected, "{file}: {r}");
+        counts.push(r["documents"].as_u64().unwrap_or(0));
+    }
+    // Importing again changes nothing.
+    let r = json(dossier(dir.path()).args(["import-seed", "--json"]).arg(shared().join("seeds/000_b9f1a09f6e316b44.txt")));
+    assert_eq!(r["unchanged"], 10, "{r}");
+    // The imported digests are searchable and shown as they were.
+    let hits = json(dossier(dir.path()).args(["search", "Indo-Pacific", "--json"]));
+    let id = hits["hits"][0]["id"].as_str().unwrap_or("").to_string();
+    assert!(id.starts_with("seed:"), "{hits}");
+    let d = json(dossier(dir.path()).args(["digest", &id, "--json"]));
+    assert_eq!(d["summarizer"], "imported");
+    let bad = dir.path().join("bad.txt");
+    write(&bad, "Workflow\n稀土\nSearch documents\n标题\nSou Hu Cai Jing· 2025-13-45 99:99\nGroup 1 - x [1]\n");
+    let o = run(dossier(dir.path()).args(["import-seed"]).arg(&bad));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("bad.txt:"), "{}", stderr(&o));
+}
+
+#[test]
+fn an_index_from_another_version_asks_for_reindex() {
+    let dir = tempdir();
+    let f = dir.path().join("a.jsonl");
+    write(&f, r#"{"id":"a","title":"稀土","source":"s","paragraphs":["稀土价格上涨"]}"#);
+    ok(dossier(dir.path()).arg("ingest").arg(&f));
+    let meta = dir.path().join("index/meta.json");
+    let text = std::fs::read_to_string(&meta).unwrap_or_default();
+    assert!(text.contains(r#"\"version\":1"#), "{text}");
+    write(&meta, text.replace(r#"\"version\":1"#, r#"\"version\":999"#));
+    let o = run(dossier(dir.path()).args(["search", "稀土"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("dossier reindex"), "{}", stderr(&o));
+    ok(dossier(dir.path()).arg("reindex"));
+    let v = json(dossier(dir.path()).args(["search", "稀土", "--json"]));
+    assert_eq!(v["total"], 1);
+}
