@@ -66,6 +66,10 @@ pub struct LlmSettings {
     pub max_tokens: u32,
     /// "en" (default, as in the seeds) or "source". `DOSSIER_LLM_LANG`.
     pub output_lang: String,
+    /// How JSON is asked for: "json_object" (default; any server), "json_object+schema"
+    /// (llama.cpp / llama-cpp-python: the schema becomes a grammar) or "json_schema" (OpenAI
+    /// structured outputs, vLLM, Ollama). `DOSSIER_LLM_RESPONSE_FORMAT`.
+    pub response_format: String,
 }
 
 impl Default for LlmSettings {
@@ -79,6 +83,7 @@ impl Default for LlmSettings {
             concurrency: 4,
             max_tokens: 1024,
             output_lang: "en".into(),
+            response_format: "json_object".into(),
         }
     }
 }
@@ -167,6 +172,12 @@ impl Config {
         if let Some(v) = env.get("DOSSIER_LLM_MODEL") {
             cfg.llm.model = Some(v.clone());
         }
+        if let Some(v) = env.get("DOSSIER_LLM_TIMEOUT_SECS") {
+            cfg.llm.timeout_secs = parse_env("DOSSIER_LLM_TIMEOUT_SECS", v)?;
+        }
+        if let Some(v) = env.get("DOSSIER_LLM_RESPONSE_FORMAT") {
+            cfg.llm.response_format = v.clone();
+        }
         if let Some(v) = env.get("DOSSIER_LLM_LANG") {
             cfg.llm.output_lang = v.clone();
         }
@@ -199,6 +210,12 @@ impl Config {
             return Err(Error::Config(format!(
                 "llm.output_lang is {:?}; use \"en\" or \"source\"",
                 self.llm.output_lang
+            )));
+        }
+        if crate::digest::llm::ResponseFormat::parse(&self.llm.response_format).is_none() {
+            return Err(Error::Config(format!(
+                "llm.response_format is {:?}; use \"json_object\", \"json_object+schema\" or \"json_schema\"",
+                self.llm.response_format
             )));
         }
         Ok(())

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::digest::llm::{LlmConfig, LlmSummarizer, OutputLang, TokenUsage};
+use crate::digest::llm::{LlmConfig, LlmSummarizer, OutputLang, ResponseFormat, TokenUsage};
 use crate::digest::{Digest, DigestRequest, DocKind, ExtractiveSummarizer, Summarizer, detect_kind};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -72,6 +72,7 @@ impl Engine {
                 cfg.max_retries = s.max_retries;
                 cfg.concurrency = s.concurrency.max(1);
                 cfg.max_tokens = s.max_tokens;
+                cfg.response_format = ResponseFormat::parse(&s.response_format).unwrap_or_default();
                 cfg.output_lang = opts
                     .lang
                     .or_else(|| OutputLang::parse(&s.output_lang))

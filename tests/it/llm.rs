@@ -204,7 +204,10 @@ fn cli_digest_with_llm_is_verified_stored_and_reused() {
                 .args(extra)
                 .env("DOSSIER_LLM_URL", &url)
                 .env("DOSSIER_LLM_MODEL", &model)
-                .env("DOSSIER_LLM_API_KEY", &key),
+                .env("DOSSIER_LLM_API_KEY", &key)
+                // llama-cpp-python turns the schema into a grammar: even a 135M model answers in shape.
+                .env("DOSSIER_LLM_RESPONSE_FORMAT", "json_object+schema")
+                .env("DOSSIER_LLM_TIMEOUT_SECS", "600"),
         );
         (serde_json::from_str::<Value>(&out).unwrap_or_default(), started.elapsed())
     };
