@@ -134,6 +134,23 @@ impl Document {
 }
 
 #[cfg(test)]
+impl Document {
+    /// A Chinese document with this title and these paragraphs, for unit tests.
+    pub(crate) fn for_test(title: &str, paragraphs: &[&str]) -> Document {
+        Document {
+            id: "t".into(),
+            title: title.into(),
+            source: "test".into(),
+            published_at: None,
+            url: None,
+            lang: Lang::Zh,
+            paragraphs: paragraphs.iter().map(|s| s.to_string()).collect(),
+            meta: serde_json::Value::Null,
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -167,7 +167,7 @@ impl Engine {
         let total_bytes: u64 = inputs.iter().map(|i| i.bytes).sum();
         let mut writer = self.writer()?;
         let mut summary = IngestSummary { caught_up: self.catch_up_with(&mut writer)?, ..Default::default() };
-        let read_opts = ReadOptions { max_doc_bytes: self.config.ingest.max_doc_bytes, ..Default::default() };
+        let read_opts = ReadOptions { max_doc_bytes: self.config.ingest.max_doc_bytes };
         let batch_docs = self.config.ingest.batch_docs.max(1);
         let commit_every = std::time::Duration::from_secs(self.config.ingest.index_commit_secs.max(1));
         let mut progress = Progress::new("ingest", total_bytes, opts.interactive);
@@ -182,7 +182,6 @@ impl Engine {
         self.store.begin()?;
         for input in &inputs {
             let store = &mut self.store;
-            let index = &self.index;
             let result = ingest::read_input(input, &read_opts, &mut |rec: Record| {
                 let step = (|| -> Result<ControlFlow<()>> {
                     match rec.result {
@@ -244,7 +243,6 @@ impl Engine {
                     }
                 }
             });
-            let _ = index;
             bytes_before += input.bytes;
             if let Err(e) = result {
                 // The input as a whole is unreadable (cannot open, corrupt stream): a failure of

@@ -266,16 +266,7 @@ mod tests {
     use crate::document::Lang;
 
     fn doc(title: &str, paragraphs: &[&str]) -> Document {
-        Document {
-            id: "t".into(),
-            title: title.into(),
-            source: "test".into(),
-            published_at: None,
-            url: None,
-            lang: Lang::Zh,
-            paragraphs: paragraphs.iter().map(|s| s.to_string()).collect(),
-            meta: serde_json::Value::Null,
-        }
+        Document::for_test(title, paragraphs)
     }
 
     const FILLER: &str = "稀土行业整合持续推进，龙头企业资源端保障增强，冶炼分离产能向头部集中，行业供给格局有望改善，价格中枢有望上移，下游磁材需求保持增长，新能源汽车与风电装机带动高性能钕铁硼需求，出口管制政策调整影响海外供应链布局。海外稀土项目投产进度偏慢，短期内难以改变全球冶炼分离产能集中于国内的格局，行业盈利能力有望修复，关注具备资源与配额优势的龙头公司。";

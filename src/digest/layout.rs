@@ -720,19 +720,9 @@ fn cut_at(text: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::document::Lang;
 
     fn doc(title: &str, paragraphs: &[&str]) -> Document {
-        Document {
-            id: "t".into(),
-            title: title.into(),
-            source: "test".into(),
-            published_at: None,
-            url: None,
-            lang: Lang::Zh,
-            paragraphs: paragraphs.iter().map(|s| s.to_string()).collect(),
-            meta: serde_json::Value::Null,
-        }
+        Document::for_test(title, paragraphs)
     }
 
     #[test]
