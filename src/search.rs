@@ -395,7 +395,7 @@ pub fn search(index: &SearchIndex, store: &Store, request: &SearchRequest) -> Re
         // The index may briefly hold a document the store no longer has (never the reverse
         // after catch-up); skip rather than fail the whole search.
         let Some(doc) = store.get(id)? else { continue };
-        let snippet = make_snippet(&snippets, &doc.doc.paragraphs, &compiled.words);
+        let snippet = make_snippet(&snippets, &doc.doc.title, &doc.doc.paragraphs, &compiled.words);
         hits.push(Hit {
             id: doc.doc.id,
             title: doc.doc.title,
@@ -453,7 +453,12 @@ fn window(p: &str, at: usize) -> &str {
 
 /// Builds the snippet from windows of the paragraphs that contain a query word (at most
 /// three), so a long article is not segmented whole for eighty characters of context.
-fn make_snippet(generator: &SnippetGenerator, paragraphs: &[String], words: &[String]) -> Snippet {
+fn make_snippet(generator: &SnippetGenerator, title: &str, paragraphs: &[String], words: &[String]) -> Snippet {
+    // Feeds often repeat the title as the first paragraph ("# title"); the reader already sees
+    // the title, so the snippet comes from the text proper.
+    let repeats_title = |p: &str| p.trim_start_matches(['#', ' ']).trim() == title.trim();
+    let body: Vec<&String> = paragraphs.iter().filter(|p| !repeats_title(p)).collect();
+    let paragraphs: Vec<&String> = if body.is_empty() { paragraphs.iter().collect() } else { body };
     let mut chosen: Vec<&str> = paragraphs
         .iter()
         .filter_map(|p| first_match(p, words).map(|at| window(p, at)))
