@@ -127,6 +127,24 @@ impl Engine {
         Ok(digest)
     }
 
+    /// Sets the digest template of one document ("news", "research", "roundup", "excerpt"), or
+    /// back to detection with "auto". Digests made after it use the new kind.
+    pub fn set_kind(&mut self, id: &str, kind: &str) -> Result<()> {
+        let value = match kind.trim() {
+            "auto" => None,
+            k => Some(
+                DocKind::parse(k)
+                    .ok_or_else(|| {
+                        Error::Config(format!(
+                            "--kind {k:?} is not a digest kind; use news, research, roundup, excerpt or auto"
+                        ))
+                    })?
+                    .as_str(),
+            ),
+        };
+        self.store_mut().set_kind(id, value)
+    }
+
     /// The stored digest of a document, whatever made it.
     pub fn stored_digest(&self, id: &str) -> Result<Option<Digest>> {
         match self.store().digest_json(id)? {

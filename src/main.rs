@@ -70,6 +70,10 @@ enum Command {
         /// Output language for LLM digests: en (default) or zh/source (the document's own).
         #[arg(long)]
         lang: Option<String>,
+        /// Set this document's kind (news, research, roundup, excerpt) for this and later
+        /// digests, instead of detecting it; `auto` goes back to detection.
+        #[arg(long, value_name = "KIND", conflicts_with = "all")]
+        kind: Option<String>,
         /// Make it again even if a current digest is stored.
         #[arg(long)]
         force: bool,
@@ -405,7 +409,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Digest { id, all, since, summarizer, lang, force, json, markdown } => {
+        Command::Digest { id, all, since, summarizer, lang, kind, force, json, markdown } => {
             let lang = match lang.as_deref() {
                 None => None,
                 Some("zh") => Some(OutputLang::Source),
@@ -426,6 +430,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(if s.interrupted { ExitCode::from(130) } else if s.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS });
             }
             let id = id.unwrap_or_default();
+            if let Some(kind) = kind.as_deref() {
+                engine.set_kind(&id, kind)?;
+            }
             let digest = engine.digest(&id, &opts)?;
             if json {
                 writeln!(stdout, "{}", serde_json::to_string_pretty(&digest)?)?;

@@ -27,6 +27,14 @@ fn extractive_digest_of_a_real_article_is_cited_verified_and_stored() {
     assert!(md.contains("Core Viewpoint") && md.contains("[2]"), "{md}");
     let stats = json(dossier(dir.path()).args(["stats", "--json"]));
     assert_eq!(stats["digests"], 1);
+    // The kind can be set per document; it sticks for later digests.
+    let ex = json(dossier(dir.path()).args(["digest", "qq-34199", "--kind", "excerpt", "--json"]));
+    assert_eq!(ex["kind"], "excerpt", "{ex}");
+    let again = json(dossier(dir.path()).args(["digest", "qq-34199", "--json"]));
+    assert_eq!(again["kind"], "excerpt");
+    let o = run(dossier(dir.path()).args(["digest", "qq-34199", "--kind", "memo"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not a digest kind"), "{}", stderr(&o));
 }
 
 #[test]
