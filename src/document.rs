@@ -98,12 +98,19 @@ impl Document {
         h.finalize().to_hex()[..32].to_string()
     }
 
-    /// Hash of everything stored for the document, id included; a changed record under the
-    /// same id has a different one, an identical re-ingest the same.
-    pub fn record_hash(&self) -> String {
+    /// Hash of everything stored for the document, id included, given its `content_hash`; a
+    /// changed record under the same id has a different one, an identical re-ingest the same.
+    /// Built on the content hash so ingest hashes the text once.
+    pub fn record_hash(&self, content_hash: &str) -> String {
         let mut h = blake3::Hasher::new();
-        // serde_json of a struct is deterministic in field order.
-        h.update(serde_json::to_string(self).unwrap_or_default().as_bytes());
+        for part in [content_hash, &self.id, &self.source, self.url.as_deref().unwrap_or(""), self.lang.as_str()] {
+            h.update(part.as_bytes());
+            h.update(b"\x00");
+        }
+        h.update(&self.published_at.map(|t| t.timestamp()).unwrap_or(i64::MIN).to_le_bytes());
+        if !self.meta.is_null() {
+            h.update(self.meta.to_string().as_bytes());
+        }
         h.finalize().to_hex()[..32].to_string()
     }
 

@@ -199,6 +199,11 @@ impl IndexBatch {
         d.add_text(f.id, &doc.id);
         d.add_text(f.title, &doc.title);
         for p in &doc.paragraphs {
+            // Feeds often repeat the title as the first paragraph ("# title"): the title field
+            // has it already, and indexing it twice would only inflate body scores and cost time.
+            if p.trim_start_matches(['#', ' ']).trim() == doc.title.trim() {
+                continue;
+            }
             d.add_text(f.body, p);
         }
         d.add_i64(f.published_at, doc.published_at.map(|t| t.timestamp()).unwrap_or(NO_DATE));

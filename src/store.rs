@@ -166,7 +166,8 @@ impl Store {
 
     /// Inserts or updates one document (inside the caller's transaction).
     pub fn upsert(&mut self, doc: &Document) -> Result<Upsert> {
-        let record_hash = doc.record_hash();
+        let content_hash = doc.content_hash();
+        let record_hash = doc.record_hash(&content_hash);
         let existing: Option<String> = self
             .conn
             .prepare_cached("SELECT record_hash FROM documents WHERE id = ?1")?
@@ -175,7 +176,6 @@ impl Store {
         if existing.as_deref() == Some(record_hash.as_str()) {
             return Ok(Upsert::Unchanged);
         }
-        let content_hash = doc.content_hash();
         let duplicate_of: Option<String> = self
             .conn
             .prepare_cached(
