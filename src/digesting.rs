@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::digest::llm::{LlmConfig, LlmSummarizer, OutputLang, ResponseFormat, TokenUsage};
 use crate::digest::{Digest, DigestRequest, DocKind, ExtractiveSummarizer, Summarizer, detect_kind};
@@ -20,11 +20,13 @@ use crate::progress::Progress;
 use crate::store::StoredDocument;
 
 /// Which summarizer to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum SummarizerChoice {
+    /// Offline sentence extraction: deterministic, quotes the source.
     #[default]
     Extractive,
+    /// The configured OpenAI-compatible endpoint (config `llm.*`).
     Llm,
 }
 

@@ -65,17 +65,8 @@ CREATE TABLE IF NOT EXISTS workflow_documents (
 );
 "#;
 
-/// Which summarizer makes a workflow's digests, as stored in its definition (converts into
-/// [`crate::digesting::SummarizerChoice`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum SummarizerChoice {
-    /// Offline sentence extraction: deterministic, quotes the source.
-    #[default]
-    Extractive,
-    /// The configured OpenAI-compatible endpoint (config `llm.*`).
-    Llm,
-}
+/// Which summarizer makes a workflow's digests (stored in its definition by name).
+pub use crate::digesting::SummarizerChoice;
 
 /// The language digests are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
@@ -629,21 +620,12 @@ pub fn ensure_digest(engine: &mut Engine, id: &str, choice: &DigestChoice) -> Re
         return Ok(d);
     }
     let opts = DigestOptions {
-        summarizer: choice.summarizer.into(),
+        summarizer: choice.summarizer,
         lang: Some(choice.lang.to_digest_lang()),
         query: choice.query.clone(),
         force: false,
     };
     engine.digest(id, &opts)
-}
-
-impl From<SummarizerChoice> for crate::digesting::SummarizerChoice {
-    fn from(c: SummarizerChoice) -> Self {
-        match c {
-            SummarizerChoice::Extractive => crate::digesting::SummarizerChoice::Extractive,
-            SummarizerChoice::Llm => crate::digesting::SummarizerChoice::Llm,
-        }
-    }
 }
 
 /// Runs workflow `name`: collects the matching documents that are new since its last run (on
