@@ -81,6 +81,9 @@ pub struct Engine {
     pub config: Config,
     store: Store,
     index: SearchIndex,
+    /// The last store seq this engine knows the index holds: lets `search` tell in memory
+    /// whether a catch-up is needed. Never ahead of the truth (commits raise it afterwards).
+    indexed_seq: i64,
 }
 
 impl Engine {
@@ -89,7 +92,8 @@ impl Engine {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| Error::io(&config.data_dir, e))?;
         let store = Store::open(&config.db_path())?;
         let index = SearchIndex::open(&config.index_dir())?;
-        Ok(Engine { config, store, index })
+        let indexed_seq = index.indexed_seq()?;
+        Ok(Engine { config, store, index, indexed_seq })
     }
 
     /// Opens the store only and builds a fresh, empty index (for `reindex`, which must work
@@ -98,7 +102,7 @@ impl Engine {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| Error::io(&config.data_dir, e))?;
         let store = Store::open(&config.db_path())?;
         let index = SearchIndex::recreate(&config.index_dir())?;
-        Ok(Engine { config, store, index })
+        Ok(Engine { config, store, index, indexed_seq: 0 })
     }
 
     pub fn store(&self) -> &Store {
@@ -127,6 +131,7 @@ impl Engine {
     /// number of documents indexed.
     pub fn catch_up(&mut self) -> Result<u64> {
         if self.index_lag()? == 0 {
+            self.indexed_seq = self.store.max_seq();
             return Ok(0);
         }
         let mut writer = self.writer()?;
@@ -147,6 +152,7 @@ impl Engine {
         })?;
         if n > 0 {
             writer.commit(self.store.max_seq())?;
+            self.indexed_seq = self.store.max_seq();
             tracing::info!(documents = n, "index caught up with the database");
         }
         Ok(n)
@@ -195,25 +201,7 @@ impl Engine {
                             }
                         }
                         Ok(doc) => {
-                            match store.upsert(&doc)? {
-                                Upsert::Inserted { duplicate_of, .. } => {
-                                    writer.put(&doc, false)?;
-                                    pending.ingested += 1;
-                                    pending.text_bytes += doc.text_len() as u64;
-                                    if let Some(of) = duplicate_of {
-                                        pending.duplicates.push(DuplicateReport { id: doc.id.clone(), duplicate_of: of });
-                                    }
-                                }
-                                Upsert::Updated { duplicate_of, .. } => {
-                                    writer.put(&doc, true)?;
-                                    pending.updated += 1;
-                                    pending.text_bytes += doc.text_len() as u64;
-                                    if let Some(of) = duplicate_of {
-                                        pending.duplicates.push(DuplicateReport { id: doc.id.clone(), duplicate_of: of });
-                                    }
-                                }
-                                Upsert::Unchanged => pending.unchanged += 1,
-                            }
+                            store_and_index(store, &mut writer, &doc, &mut pending)?;
                             in_txn += 1;
                             if in_txn >= batch_docs {
                                 in_txn = 0;
@@ -270,6 +258,7 @@ impl Engine {
         }
         self.store.commit()?;
         writer.commit(self.store.max_seq())?;
+        self.indexed_seq = self.store.max_seq();
         absorb(&mut summary, &mut pending);
         summary.interrupted = cancel.load(Ordering::SeqCst);
         if !summary.interrupted {
@@ -290,28 +279,7 @@ impl Engine {
         self.store.begin()?;
         let mut step = || -> Result<()> {
             for doc in docs {
-                match self.store.upsert(doc)? {
-                    Upsert::Inserted { duplicate_of, .. } | Upsert::Updated { duplicate_of, .. }
-                        if duplicate_of.is_some() =>
-                    {
-                        summary.duplicates.push(DuplicateReport {
-                            id: doc.id.clone(),
-                            duplicate_of: duplicate_of.unwrap_or_default(),
-                        });
-                        writer.put(doc, true)?;
-                        summary.ingested += 1;
-                    }
-                    Upsert::Inserted { .. } => {
-                        writer.put(doc, false)?;
-                        summary.ingested += 1;
-                    }
-                    Upsert::Updated { .. } => {
-                        writer.put(doc, true)?;
-                        summary.updated += 1;
-                    }
-                    Upsert::Unchanged => summary.unchanged += 1,
-                }
-                summary.text_bytes += doc.text_len() as u64;
+                store_and_index(&mut self.store, &mut writer, doc, &mut summary)?;
             }
             Ok(())
         };
@@ -321,6 +289,7 @@ impl Engine {
         }
         self.store.commit()?;
         writer.commit(self.store.max_seq())?;
+        self.indexed_seq = self.store.max_seq();
         self.index.reload()?;
         summary.seconds = started.elapsed().as_secs_f64();
         Ok(summary)
@@ -354,6 +323,7 @@ impl Engine {
             return Err(Error::Interrupted);
         }
         writer.commit(self.store.max_seq())?;
+        self.indexed_seq = self.store.max_seq();
         writer.finish()?;
         self.index.reload()?;
         Ok(ReindexSummary {
@@ -367,7 +337,9 @@ impl Engine {
     /// Runs a search. If the index lags the store (an interrupted ingest), it is caught up
     /// first when possible.
     pub fn search(&mut self, request: &SearchRequest) -> Result<SearchResults> {
-        if self.index_lag()? > 0 {
+        // In memory: reading the index's metadata from disk on every search would cost more
+        // than many searches.
+        if self.store.max_seq() > self.indexed_seq {
             match self.catch_up() {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "index lags the database and could not catch up now"),
@@ -406,6 +378,36 @@ pub struct ReindexSummary {
     pub text_bytes: u64,
     pub seconds: f64,
     pub index_bytes: u64,
+}
+
+/// Stores one document and queues it for the index (replacing an earlier version), counting
+/// what happened in `counts`. The caller commits both.
+fn store_and_index(
+    store: &mut Store,
+    writer: &mut IndexBatch,
+    doc: &crate::Document,
+    counts: &mut IngestSummary,
+) -> Result<()> {
+    let (replace, duplicate_of) = match store.upsert(doc)? {
+        Upsert::Inserted { duplicate_of, .. } => {
+            counts.ingested += 1;
+            (false, duplicate_of)
+        }
+        Upsert::Updated { duplicate_of, .. } => {
+            counts.updated += 1;
+            (true, duplicate_of)
+        }
+        Upsert::Unchanged => {
+            counts.unchanged += 1;
+            return Ok(());
+        }
+    };
+    writer.put(doc, replace)?;
+    counts.text_bytes += doc.text_len() as u64;
+    if let Some(of) = duplicate_of {
+        counts.duplicates.push(DuplicateReport { id: doc.id.clone(), duplicate_of: of });
+    }
+    Ok(())
 }
 
 fn absorb(summary: &mut IngestSummary, pending: &mut IngestSummary) {

@@ -18,6 +18,17 @@ use super::{
 use crate::document::{Document, Lang};
 use crate::error::{Error, Location, Result};
 
+/// Reports the whole feed file as one failed record: it yields no items.
+fn reject_whole_file(
+    input: &Input,
+    location: Location,
+    message: String,
+    sink: &mut dyn FnMut(Record) -> ControlFlow<()>,
+) {
+    let result = Err(Error::BadInput { location: location.clone(), message });
+    let _ = sink(Record { location, result, bytes_read: input.bytes });
+}
+
 pub(super) fn read(
     input: &Input,
     opts: &ReadOptions,
@@ -39,15 +50,7 @@ pub(super) fn read(
                 human_size(input.bytes),
                 human_size(limit as u64)
             );
-            let result = Err(Error::BadInput {
-                location: whole_file.clone(),
-                message,
-            });
-            let _ = sink(Record {
-                location: whole_file,
-                result,
-                bytes_read: input.bytes,
-            });
+            reject_whole_file(input, whole_file, message, sink);
             return Ok(());
         }
     };
@@ -59,15 +62,7 @@ pub(super) fn read(
         Ok(feed) => feed,
         Err(e) => {
             let message = format!("not a readable RSS or Atom feed: {e}");
-            let result = Err(Error::BadInput {
-                location: whole_file.clone(),
-                message,
-            });
-            let _ = sink(Record {
-                location: whole_file,
-                result,
-                bytes_read: input.bytes,
-            });
+            reject_whole_file(input, whole_file, message, sink);
             return Ok(());
         }
     };
