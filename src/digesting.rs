@@ -179,7 +179,7 @@ impl Engine {
         let started = std::time::Instant::now();
         let summarizer = self.summarizer(opts)?;
         let mut summary = DigestRunSummary::default();
-        let mut progress = Progress::new("digest", ids.len() as u64, interactive);
+        let mut progress = Progress::docs("digest", ids.len() as u64, interactive);
         // Work in chunks so an LLM run keeps `concurrency` requests in flight while each
         // finished digest is stored at once.
         let chunk = match &summarizer {

@@ -10,8 +10,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 pub struct Progress {
     bar: Option<ProgressBar>,
+    /// Whether the amount of work is bytes (ingest, reindex) or documents (digests).
+    in_bytes: bool,
     label: &'static str,
-    total_bytes: u64,
+    total: u64,
     started: Instant,
     last_log: Instant,
     docs: u64,
@@ -22,11 +24,23 @@ impl Progress {
     /// `total_bytes` is the amount of work in bytes (0 when unknown). `interactive` chooses the
     /// bar over log lines; pass whether stderr is a terminal.
     pub fn new(label: &'static str, total_bytes: u64, interactive: bool) -> Progress {
+        Progress::with_unit(label, total_bytes, interactive, true)
+    }
+
+    /// Progress over `total_docs` documents (work not measured in bytes).
+    pub fn docs(label: &'static str, total_docs: u64, interactive: bool) -> Progress {
+        Progress::with_unit(label, total_docs, interactive, false)
+    }
+
+    fn with_unit(label: &'static str, total: u64, interactive: bool, in_bytes: bool) -> Progress {
         let bar = interactive.then(|| {
-            let bar = ProgressBar::with_draw_target(Some(total_bytes), ProgressDrawTarget::stderr());
-            let style = ProgressStyle::with_template(
-                "{prefix:>8} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}) {msg}",
-            )
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+            let template = if in_bytes {
+                "{prefix:>8} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}) {msg}"
+            } else {
+                "{prefix:>8} [{elapsed_precise}] {wide_bar} {pos}/{len} {msg}"
+            };
+            let style = ProgressStyle::with_template(template)
             .unwrap_or_else(|_| ProgressStyle::default_bar());
             bar.set_style(style);
             bar.set_prefix(label);
@@ -34,7 +48,7 @@ impl Progress {
             bar
         });
         let now = Instant::now();
-        Progress { bar, label, total_bytes, started: now, last_log: now, docs: 0, bytes: 0 }
+        Progress { bar, in_bytes, label, total, started: now, last_log: now, docs: 0, bytes: 0 }
     }
 
     /// A progress report that shows nothing (tests, library callers).
@@ -53,15 +67,25 @@ impl Progress {
         self.docs = docs;
         let secs = self.started.elapsed().as_secs_f64().max(1e-6);
         if let Some(bar) = &self.bar {
-            bar.set_position(bytes.min(self.total_bytes.max(bytes)));
+            bar.set_position(bytes.min(self.total.max(bytes)));
             bar.set_message(format!("{docs} docs, {:.0} docs/s", docs as f64 / secs));
         } else if !self.label.is_empty() && self.last_log.elapsed() >= Duration::from_secs(5) {
             self.last_log = Instant::now();
+            if !self.in_bytes {
+                tracing::info!(
+                    task = self.label,
+                    docs,
+                    of_docs = self.total,
+                    docs_per_s = format!("{:.0}", docs as f64 / secs),
+                    "progress"
+                );
+                return;
+            }
             tracing::info!(
                 task = self.label,
                 docs,
                 mb = format!("{:.1}", bytes as f64 / 1e6),
-                of_mb = format!("{:.1}", self.total_bytes as f64 / 1e6),
+                of_mb = format!("{:.1}", self.total as f64 / 1e6),
                 docs_per_s = format!("{:.0}", docs as f64 / secs),
                 mb_per_s = format!("{:.1}", bytes as f64 / 1e6 / secs),
                 "progress"
