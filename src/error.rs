@@ -67,9 +67,15 @@ pub enum Error {
         remedy: &'static str,
     },
 
+    // ---- failures outside dossier (exit 2 like user mistakes: nothing in dossier is broken) ----
     /// A request to an LLM endpoint failed after retries, or its answer was unusable.
     #[error("LLM: {0}")]
     Llm(String),
+
+    /// Another dossier process holds what this one needs (the data directory's write lock)
+    /// for longer than this one may wait.
+    #[error("{what} is busy: {detail}; {remedy}")]
+    Busy { what: String, detail: String, remedy: &'static str },
 
     // ---- internal faults ----
     #[error("I/O error on {path}: {source}")]
@@ -98,11 +104,13 @@ impl Error {
         Error::Io { path: path.into(), source }
     }
 
-    /// True for errors caused by what the user gave us (as opposed to internal faults);
-    /// the binary uses it to choose an exit status.
+    /// True for errors caused by what the user gave us or by something outside dossier (an
+    /// LLM endpoint, another process holding the data directory), as opposed to internal
+    /// faults; the binary uses it to choose an exit status.
     pub fn is_user_error(&self) -> bool {
         matches!(
             self,
+            Error::Llm(_) | Error::Busy { .. } |
             Error::BadInput { .. }
                 | Error::BadQuery { .. }
                 | Error::BadDate { .. }
