@@ -36,6 +36,10 @@ pub struct IngestConfig {
     pub batch_docs: usize,
     /// Make the index durable (a tantivy commit) at least this often, seconds.
     pub index_commit_secs: u64,
+    /// How long a writer (ingest, reindex, an API ingest) waits for another process that is
+    /// writing the same data directory before giving up with a "busy" error, seconds.
+    /// `DOSSIER_LOCK_WAIT_SECS`.
+    pub lock_wait_secs: u64,
 }
 
 impl Default for IngestConfig {
@@ -46,6 +50,7 @@ impl Default for IngestConfig {
             index_heap_mb: 256,
             batch_docs: 2000,
             index_commit_secs: 30,
+            lock_wait_secs: 30,
         }
     }
 }
@@ -165,6 +170,9 @@ impl Config {
         }
         if let Some(v) = env.get("DOSSIER_INDEX_HEAP_MB") {
             cfg.ingest.index_heap_mb = parse_env("DOSSIER_INDEX_HEAP_MB", v)?;
+        }
+        if let Some(v) = env.get("DOSSIER_LOCK_WAIT_SECS") {
+            cfg.ingest.lock_wait_secs = parse_env("DOSSIER_LOCK_WAIT_SECS", v)?;
         }
         if let Some(v) = env.get("DOSSIER_LLM_URL") {
             cfg.llm.base_url = Some(v.clone());

@@ -1,10 +1,13 @@
 //! digesting: how do stored documents get their digests?
 //!
-//! Connects the summarizers (crate::digest) to the store: picks the summarizer the caller asks
-//! for (the offline extractive one, or an OpenAI-compatible LLM from the configuration), reuses
-//! a stored or cached digest when document text, template, model, language and prompt are
-//! unchanged, makes and verifies the digest otherwise, and stores it with the document. Batch
-//! runs keep every digest made before a failure. It must not render digests.
+//! A [`Digester`] connects the summarizers (crate::digest) to the store: picks the summarizer the
+//! caller asks for (the offline extractive one, or an OpenAI-compatible LLM from the
+//! configuration), reuses a stored or cached digest when document text, template, model,
+//! language and prompt are unchanged, makes and verifies the digest otherwise, and stores it
+//! with the document in a short transaction of its own — never while holding a lock across a
+//! model call, so an LLM that hangs delays only its own digest. Batch runs keep every digest
+//! made before a failure. It needs only a store connection (not the index or its write lock)
+//! and must not render digests.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,10 +17,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::digest::llm::{LlmConfig, LlmSummarizer, OutputLang, ResponseFormat, TokenUsage};
 use crate::digest::{Digest, DigestRequest, DocKind, ExtractiveSummarizer, Summarizer, detect_kind};
-use crate::engine::Engine;
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
-use crate::store::StoredDocument;
+use crate::store::{Store, StoredDocument};
 
 /// Which summarizer to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
@@ -55,7 +58,30 @@ pub struct DigestRunSummary {
     pub interrupted: bool,
 }
 
-impl Engine {
+/// Makes, reuses and keeps digests of the documents of one store.
+pub struct Digester<'a> {
+    store: &'a Store,
+    config: &'a Config,
+}
+
+/// A digest made but not stored yet (a web page shows it at once and stores it later, off the
+/// request's path).
+#[derive(Debug, Clone)]
+pub struct UnstoredDigest {
+    pub doc_id: String,
+    pub cache_key: String,
+    pub digest: Digest,
+}
+
+impl<'a> Digester<'a> {
+    pub fn new(store: &'a Store, config: &'a Config) -> Digester<'a> {
+        Digester { store, config }
+    }
+
+    fn store(&self) -> &Store {
+        self.store
+    }
+
     fn summarizer(&self, opts: &DigestOptions) -> Result<Summarizer> {
         match opts.summarizer {
             SummarizerChoice::Extractive => Ok(Summarizer::Extractive(ExtractiveSummarizer::new())),
@@ -102,15 +128,61 @@ impl Engine {
         }
     }
 
-    fn keep(&mut self, doc_id: &str, key: &str, digest: &Digest, usage: TokenUsage) -> Result<()> {
+    fn keep(&self, doc_id: &str, key: &str, digest: &Digest, usage: TokenUsage) -> Result<()> {
         let json = serde_json::to_string(digest)?;
-        let store = self.store_mut();
-        store.put_cached_digest_json(key, &json, usage.prompt_tokens, usage.completion_tokens)?;
-        store.put_digest_json(doc_id, key, &digest.summarizer, &json)
+        self.store
+            .keep_digest(doc_id, key, &digest.summarizer, &json, usage.prompt_tokens, usage.completion_tokens)
+    }
+
+    /// Stores digests made earlier with [`Digester::make_unstored`], in one short transaction.
+    pub fn keep_unstored(&self, made: &[UnstoredDigest]) -> Result<()> {
+        let tx = self.store.transaction()?;
+        for m in made {
+            // The document may have changed meanwhile: a digest of its old text is not kept.
+            let current = self
+                .store
+                .get(&m.doc_id)?
+                .map(|d| self.key_for(&d, &DigestOptions::default()))
+                .transpose()?;
+            if current.as_deref() == Some(m.cache_key.as_str()) {
+                self.keep(&m.doc_id, &m.cache_key, &m.digest, TokenUsage::default())?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn key_for(&self, d: &StoredDocument, opts: &DigestOptions) -> Result<String> {
+        let summarizer = self.summarizer(opts)?;
+        Ok(summarizer.cache_key(&d.doc, Self::kind_of(d), opts.query.as_deref()))
+    }
+
+    /// The document's stored digest, or an extractive one made now and returned without being
+    /// stored (`None` as the second value when it was stored already). Reads only.
+    pub fn stored_or_unstored(&self, id: &str) -> Result<(Digest, Option<UnstoredDigest>)> {
+        if let Some(d) = self.stored_digest(id)? {
+            return Ok((d, None));
+        }
+        let d = self
+            .store()
+            .get(id)?
+            .ok_or_else(|| Error::NotFound { what: "document", name: id.to_string() })?;
+        let opts = DigestOptions::default();
+        let summarizer = self.summarizer(&opts)?;
+        let kind = Self::kind_of(&d);
+        let key = summarizer.cache_key(&d.doc, kind, None);
+        if let Some(found) = self.reuse(id, &key)? {
+            let pending = UnstoredDigest { doc_id: id.to_string(), cache_key: key, digest: found.clone() };
+            return Ok((found, Some(pending)));
+        }
+        let req = DigestRequest { kind: Some(kind), query: None, lang: None };
+        let (digest, _) = summarizer.summarize_counted(&d.doc, &req)?;
+        let pending = UnstoredDigest { doc_id: id.to_string(), cache_key: key, digest: digest.clone() };
+        Ok((digest, Some(pending)))
     }
 
     /// The digest of one document: the stored one when current, else made, verified and stored.
-    pub fn digest(&mut self, id: &str, opts: &DigestOptions) -> Result<Digest> {
+    pub fn digest(&self, id: &str, opts: &DigestOptions) -> Result<Digest> {
         let d = self
             .store()
             .get(id)?
@@ -131,20 +203,20 @@ impl Engine {
 
     /// Sets the digest template of one document ("news", "research", "roundup", "excerpt"), or
     /// back to detection with "auto". Digests made after it use the new kind.
-    pub fn set_kind(&mut self, id: &str, kind: &str) -> Result<()> {
+    pub fn set_kind(&self, id: &str, kind: &str) -> Result<()> {
         let value = match kind.trim() {
             "auto" => None,
             k => Some(
                 DocKind::parse(k)
                     .ok_or_else(|| {
                         Error::Config(format!(
-                            "--kind {k:?} is not a digest kind; use news, research, roundup, excerpt or auto"
+                            "{k:?} is not a digest kind; use news, research, roundup, excerpt or auto"
                         ))
                     })?
                     .as_str(),
             ),
         };
-        self.store_mut().set_kind(id, value)
+        self.store.set_kind(id, value)
     }
 
     /// The stored digest of a document, whatever made it.
@@ -158,7 +230,7 @@ impl Engine {
     /// Digests every document that has none (published since `since`, if given). Failures are
     /// counted and described; digests made before them stay stored.
     pub fn digest_missing(
-        &mut self,
+        &self,
         since: Option<DateTime<Utc>>,
         opts: &DigestOptions,
         interactive: bool,
@@ -170,7 +242,7 @@ impl Engine {
 
     /// Digests the given documents (stored digests that are current are reused).
     pub fn digest_ids(
-        &mut self,
+        &self,
         ids: &[String],
         opts: &DigestOptions,
         interactive: bool,
@@ -259,37 +331,22 @@ pub struct SeedImport {
 /// Cache key of digests imported from another tool's page: they are not ours to remake.
 const IMPORTED_KEY: &str = "imported";
 
-impl Engine {
-    /// Imports a saved result page (the format of ../shared/seeds/): its documents are stored
-    /// and indexed, each with the page's digest attached.
-    pub fn import_seed(&mut self, path: &std::path::Path) -> Result<SeedImport> {
-        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::InvalidData => Error::BadInput {
-                location: crate::Location { file: path.to_path_buf(), line: None },
-                message: "the page is not valid UTF-8; save it as UTF-8 and import again".into(),
-            },
-            _ => Error::io(path, e),
-        })?;
-        let page = crate::seed::parse_seed(path, &text)?;
-        let docs: Vec<crate::Document> = page.entries.iter().map(|e| e.document.clone()).collect();
-        let summary = self.add_documents(&docs)?;
+impl Digester<'_> {
+    /// Attaches a seed page's digests to its (already stored) documents; returns how many of
+    /// each kind.
+    pub fn attach_imported(&self, page: &crate::seed::SeedPage) -> Result<Vec<(String, usize)>> {
         let mut by_kind: Vec<(String, usize)> = Vec::new();
+        let tx = self.store.transaction()?;
         for e in &page.entries {
             let json = serde_json::to_string(&e.digest)?;
-            self.store_mut().put_digest_json(&e.document.id, IMPORTED_KEY, &e.digest.summarizer, &json)?;
+            self.store.put_digest_json(&e.document.id, IMPORTED_KEY, &e.digest.summarizer, &json)?;
             let k = e.digest.kind.as_str().to_string();
             match by_kind.iter_mut().find(|(n, _)| *n == k) {
                 Some((_, c)) => *c += 1,
                 None => by_kind.push((k, 1)),
             }
         }
-        Ok(SeedImport {
-            workflow: page.workflow,
-            documents: page.entries.len(),
-            ingested: summary.ingested,
-            updated: summary.updated,
-            unchanged: summary.unchanged,
-            by_kind,
-        })
+        tx.commit()?;
+        Ok(by_kind)
     }
 }

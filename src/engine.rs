@@ -7,22 +7,25 @@
 //! both it and the index were committed. It must not parse input formats (crate::ingest) or
 //! print (the binary does).
 
+use std::io::Write;
 use std::ops::ControlFlow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::index::{IndexBatch, SearchIndex};
+use crate::digest::Digest;
+use crate::digesting::{DigestOptions, DigestRunSummary, Digester, SeedImport};
+use crate::index::{self, IndexBatch, SearchIndex};
 use crate::ingest::{self, ReadOptions, Record};
 use crate::progress::Progress;
 use crate::search::{self, SearchRequest, SearchResults};
-use crate::store::{Store, StoreStats, Upsert};
+use crate::store::{DocumentBatch, Store, StoreStats, Upsert};
 
 /// How an ingest run behaves.
 #[derive(Debug, Clone, Default)]
@@ -78,43 +81,139 @@ pub struct Stats {
 }
 
 pub struct Engine {
-    pub config: Config,
+    pub config: Arc<Config>,
     store: Store,
     index: SearchIndex,
     /// The last store seq this engine knows the index holds: lets `search` tell in memory
-    /// whether a catch-up is needed. Never ahead of the truth (commits raise it afterwards).
+    /// whether the index may lag. Never ahead of the truth; re-read from disk when in doubt.
     indexed_seq: i64,
+}
+
+/// Name of the data directory's write-lock file.
+const WRITE_LOCK_FILE: &str = "write.lock";
+
+/// Held while this process writes the index (ingest, catch-up, reindex): one index writer per
+/// data directory across every `dossier` process. SQLite-only writes (digests, workflows) do not
+/// take it: SQLite serialises those itself. Released when dropped (the OS also releases it when
+/// the process dies, so a crash never leaves the data directory locked).
+pub struct WriteLock {
+    _file: std::fs::File,
+}
+
+impl WriteLock {
+    /// Takes the lock of `data_dir` for `what` (e.g. "ingest"), waiting up to `wait` for another
+    /// process to finish; past that, a busy error naming the holder.
+    pub fn acquire(data_dir: &Path, what: &str, wait: Duration) -> Result<WriteLock> {
+        let path = data_dir.join(WRITE_LOCK_FILE);
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        let started = Instant::now();
+        let mut logged = false;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                    let holder = holder.trim();
+                    if started.elapsed() >= wait {
+                        return Err(Error::Busy {
+                            what: format!("the data directory {}", data_dir.display()),
+                            detail: format!(
+                                "another dossier process is writing to it ({}) and did not finish within {} s",
+                                if holder.is_empty() { "unknown" } else { holder },
+                                wait.as_secs()
+                            ),
+                            remedy: "try again when it has finished, or raise ingest.lock_wait_secs \
+                                     (DOSSIER_LOCK_WAIT_SECS)",
+                        });
+                    }
+                    if !logged {
+                        tracing::info!(holder, "waiting for another dossier process to finish writing");
+                        logged = true;
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+            }
+        }
+        // Who holds it, for the message another process shows while it waits.
+        let _ = file.set_len(0);
+        let _ = writeln!(
+            file,
+            "pid {}, {what}, since {}",
+            std::process::id(),
+            Utc::now().format("%Y-%m-%d %H:%M:%S UTC")
+        );
+        Ok(WriteLock { _file: file })
+    }
+}
+
+/// Documents matching a search that the index holds, stored after a given seq.
+#[derive(Debug, Clone, Default)]
+pub struct Matches {
+    /// Ids, newest first (undated last).
+    pub ids: Vec<String>,
+    /// Every document stored up to this seq was considered: the next question starts here.
+    pub upto: i64,
 }
 
 impl Engine {
     /// Opens (creating if needed) the data directory of `config`.
     pub fn open(config: Config) -> Result<Engine> {
+        Engine::open_shared(Arc::new(config))
+    }
+
+    /// Like [`Engine::open`], sharing one configuration between several engines (a server).
+    pub fn open_shared(config: Arc<Config>) -> Result<Engine> {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| Error::io(&config.data_dir, e))?;
         let store = Store::open(&config.db_path())?;
-        let index = SearchIndex::open(&config.index_dir())?;
+        let index = SearchIndex::open_current(&config.data_dir)?;
         let indexed_seq = index.indexed_seq()?;
         Ok(Engine { config, store, index, indexed_seq })
     }
 
-    /// Opens the store only and builds a fresh, empty index (for `reindex`, which must work
-    /// when the old index is from another version or damaged).
-    pub fn open_with_new_index(config: Config) -> Result<Engine> {
+    /// An engine over an already open store and index (a server's pooled connection and its
+    /// shared index reader).
+    pub fn from_parts(config: Arc<Config>, store: Store, index: SearchIndex) -> Engine {
+        Engine { config, store, index, indexed_seq: 0 }
+    }
+
+    /// Gives the store back (to a connection pool).
+    pub fn into_store(self) -> Store {
+        self.store
+    }
+
+    /// Opens the store for `reindex`, which must work when the current index is from another
+    /// version or damaged: the index it holds until the rebuild is then an empty placeholder.
+    pub fn open_for_rebuild(config: Config) -> Result<Engine> {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| Error::io(&config.data_dir, e))?;
         let store = Store::open(&config.db_path())?;
-        let index = SearchIndex::recreate(&config.index_dir())?;
-        Ok(Engine { config, store, index, indexed_seq: 0 })
+        let index = match SearchIndex::open_current(&config.data_dir) {
+            Ok(index) => index,
+            Err(e) => {
+                tracing::info!(error = %e, "the current index cannot be opened; rebuilding it from the database");
+                SearchIndex::create_aside(&config.data_dir)?
+            }
+        };
+        Ok(Engine { config: Arc::new(config), store, index, indexed_seq: 0 })
     }
 
     pub fn store(&self) -> &Store {
         &self.store
     }
 
-    pub fn store_mut(&mut self) -> &mut Store {
-        &mut self.store
-    }
-
     pub fn index(&self) -> &SearchIndex {
         &self.index
+    }
+
+    /// The digests of this engine's documents (crate::digesting).
+    pub fn digester(&self) -> Digester<'_> {
+        Digester::new(&self.store, &self.config)
     }
 
     /// Documents in the store that the index does not have yet.
@@ -122,16 +221,46 @@ impl Engine {
         self.store.count_since(self.index.indexed_seq()?)
     }
 
+    fn lock_wait(&self) -> Duration {
+        Duration::from_secs(self.config.ingest.lock_wait_secs)
+    }
+
+    /// Takes the data directory's write lock, then makes sure this engine writes to the current
+    /// index and sees its latest commit (another process may have ingested or rebuilt it).
+    fn lock_for_writing(&mut self, what: &str, wait: Duration) -> Result<WriteLock> {
+        let lock = WriteLock::acquire(&self.config.data_dir, what, wait)?;
+        if self.index.is_stale(&self.config.data_dir) {
+            self.index = SearchIndex::open_current(&self.config.data_dir)?;
+        }
+        self.index.reload()?;
+        self.indexed_seq = self.index.indexed_seq()?;
+        Ok(lock)
+    }
+
     fn writer(&self) -> Result<IndexBatch> {
         let ic = &self.config.ingest;
         self.index.writer(ic.index_threads, ic.index_heap_mb * 1024 * 1024)
     }
 
-    /// Brings the index up to date with the store (after an interrupted ingest). Returns the
-    /// number of documents indexed.
+    /// Brings the index up to date with the store (after an interrupted ingest in any process),
+    /// waiting for the write lock as an ingest would. Returns the number of documents indexed.
     pub fn catch_up(&mut self) -> Result<u64> {
-        if self.index_lag()? == 0 {
-            self.indexed_seq = self.store.max_seq();
+        let _lock = self.lock_for_writing("catch-up", self.lock_wait())?;
+        self.catch_up_locked()
+    }
+
+    /// Catches the index up only if no other process is writing (then that process will).
+    /// Returns `None` when it did not try.
+    pub fn catch_up_if_free(&mut self) -> Result<Option<u64>> {
+        match self.lock_for_writing("catch-up", Duration::ZERO) {
+            Ok(_lock) => self.catch_up_locked().map(Some),
+            Err(Error::Busy { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn catch_up_locked(&mut self) -> Result<u64> {
+        if self.store.count_since(self.indexed_seq)? == 0 {
             return Ok(0);
         }
         let mut writer = self.writer()?;
@@ -141,18 +270,28 @@ impl Engine {
         Ok(n)
     }
 
+    /// Indexes every stored document past the index's seq, in seq order, committing as it goes
+    /// so that a catch-up interrupted again keeps what it did.
     fn catch_up_with(&mut self, writer: &mut IndexBatch) -> Result<u64> {
         let from = self.index.indexed_seq()?;
-        let mut n = 0u64;
+        let commit_every = Duration::from_secs(self.config.ingest.index_commit_secs.max(1));
+        let mut last_commit = Instant::now();
+        let (mut n, mut last_seq) = (0u64, from);
         self.store.for_each_since(from, &mut |d| {
             // A document may already be in the index from before the crash: replace, not add.
             writer.put(&d.doc, true)?;
             n += 1;
+            last_seq = d.seq;
+            if last_commit.elapsed() >= commit_every {
+                // Documents come in seq order: everything up to this one is now in the index.
+                writer.commit(last_seq)?;
+                last_commit = Instant::now();
+            }
             Ok(ControlFlow::Continue(()))
         })?;
         if n > 0 {
-            writer.commit(self.store.max_seq())?;
-            self.indexed_seq = self.store.max_seq();
+            writer.commit(last_seq)?;
+            self.indexed_seq = last_seq;
             tracing::info!(documents = n, "index caught up with the database");
         }
         Ok(n)
@@ -171,11 +310,12 @@ impl Engine {
         let started = Instant::now();
         let inputs = ingest::discover(paths)?;
         let total_bytes: u64 = inputs.iter().map(|i| i.bytes).sum();
+        let _lock = self.lock_for_writing("ingest", self.lock_wait())?;
         let mut writer = self.writer()?;
         let mut summary = IngestSummary { caught_up: self.catch_up_with(&mut writer)?, ..Default::default() };
         let read_opts = ReadOptions { max_doc_bytes: self.config.ingest.max_doc_bytes };
         let batch_docs = self.config.ingest.batch_docs.max(1);
-        let commit_every = std::time::Duration::from_secs(self.config.ingest.index_commit_secs.max(1));
+        let commit_every = Duration::from_secs(self.config.ingest.index_commit_secs.max(1));
         let mut progress = Progress::new("ingest", total_bytes, opts.interactive);
 
         // Counts of work done since the last durable commit; they join the summary only when
@@ -185,9 +325,10 @@ impl Engine {
         let mut last_index_commit = Instant::now();
         let mut bytes_before = 0u64;
         let mut stop_error: Option<Error> = None;
-        self.store.begin()?;
+        let mut batch = self.store.write()?;
+        // The highest seq committed to the store by this run (what an index commit covers).
+        let mut committed_seq = self.indexed_seq;
         for input in &inputs {
-            let store = &mut self.store;
             let result = ingest::read_input(input, &read_opts, &mut |rec: Record| {
                 let step = (|| -> Result<ControlFlow<()>> {
                     match rec.result {
@@ -201,17 +342,16 @@ impl Engine {
                             }
                         }
                         Ok(doc) => {
-                            store_and_index(store, &mut writer, &doc, &mut pending)?;
+                            store_and_index(&mut batch, &mut writer, &doc, &mut pending)?;
                             in_txn += 1;
                             if in_txn >= batch_docs {
                                 in_txn = 0;
-                                store.commit()?;
+                                committed_seq = batch.checkpoint()?;
                                 if last_index_commit.elapsed() >= commit_every {
-                                    writer.commit(store.max_seq())?;
+                                    writer.commit(committed_seq)?;
                                     last_index_commit = Instant::now();
                                     absorb(&mut summary, &mut pending);
                                 }
-                                store.begin()?;
                             }
                         }
                     }
@@ -252,13 +392,15 @@ impl Engine {
         }
         progress.finish();
         if let Some(e) = stop_error {
-            // An internal fault (disk full, database error): keep what was committed before it.
-            let _ = self.store.rollback();
+            // An internal fault (disk full, database error): keep what was committed before it;
+            // dropping the open batch rolls it back.
+            drop(batch);
             return Err(e);
         }
-        self.store.commit()?;
-        writer.commit(self.store.max_seq())?;
-        self.indexed_seq = self.store.max_seq();
+        committed_seq = committed_seq.max(batch.max_seq());
+        batch.commit()?;
+        writer.commit(committed_seq)?;
+        self.indexed_seq = committed_seq;
         absorb(&mut summary, &mut pending);
         summary.interrupted = cancel.load(Ordering::SeqCst);
         if !summary.interrupted {
@@ -274,35 +416,37 @@ impl Engine {
     /// committing both before returning.
     pub fn add_documents(&mut self, docs: &[crate::Document]) -> Result<IngestSummary> {
         let started = Instant::now();
+        let _lock = self.lock_for_writing("add documents", self.lock_wait())?;
         let mut writer = self.writer()?;
         let mut summary = IngestSummary { caught_up: self.catch_up_with(&mut writer)?, ..Default::default() };
-        self.store.begin()?;
-        let mut step = || -> Result<()> {
-            for doc in docs {
-                store_and_index(&mut self.store, &mut writer, doc, &mut summary)?;
-            }
-            Ok(())
-        };
-        if let Err(e) = step() {
-            let _ = self.store.rollback();
-            return Err(e);
+        let mut batch = self.store.write()?;
+        for doc in docs {
+            // An error drops the batch, which rolls it back.
+            store_and_index(&mut batch, &mut writer, doc, &mut summary)?;
         }
-        self.store.commit()?;
-        writer.commit(self.store.max_seq())?;
-        self.indexed_seq = self.store.max_seq();
+        let seq = batch.max_seq();
+        batch.commit()?;
+        writer.commit(seq)?;
+        self.indexed_seq = seq;
         self.index.reload()?;
         summary.seconds = started.elapsed().as_secs_f64();
         Ok(summary)
     }
 
-    /// Rebuilds the index from the store. The engine must have been opened with
-    /// `open_with_new_index`, or the index must be empty, for the result to be exact.
+    /// Rebuilds the index from the store, aside: the current index keeps answering searches (in
+    /// this and other processes) until the new one is complete and swapped in atomically. An
+    /// interrupted rebuild leaves the current index as it was.
     pub fn reindex(&mut self, interactive: bool, cancel: Arc<AtomicBool>) -> Result<ReindexSummary> {
         let started = Instant::now();
-        self.index = SearchIndex::recreate(&self.config.index_dir())?;
+        let data_dir = self.config.data_dir.clone();
+        // No writer may add documents meanwhile: the new index must hold all of them.
+        let _lock = WriteLock::acquire(&data_dir, "reindex", self.lock_wait())?;
+        let fresh = SearchIndex::create_aside(&data_dir)?;
+        let upto = self.store.max_seq()?;
         let total = self.store.text_bytes_since(0)?;
         let mut progress = Progress::new("reindex", total, interactive);
-        let mut writer = self.writer()?;
+        let ic = &self.config.ingest;
+        let mut writer = fresh.writer(ic.index_threads, ic.index_heap_mb * 1024 * 1024)?;
         let (mut docs, mut bytes) = (0u64, 0u64);
         let mut interrupted = false;
         self.store.for_each_since(0, &mut |d| {
@@ -318,14 +462,16 @@ impl Engine {
         })?;
         progress.finish();
         if interrupted {
-            // An unfinished rebuild is not committed: the next command finds an empty index
-            // and catches up from the store.
+            drop(writer);
+            index::remove_abandoned(&data_dir, &index::current_dir(&data_dir)?);
             return Err(Error::Interrupted);
         }
-        writer.commit(self.store.max_seq())?;
-        self.indexed_seq = self.store.max_seq();
+        writer.commit(upto)?;
         writer.finish()?;
-        self.index.reload()?;
+        index::publish(&data_dir, &fresh)?;
+        fresh.reload()?;
+        self.index = fresh;
+        self.indexed_seq = upto;
         Ok(ReindexSummary {
             documents: docs,
             text_bytes: bytes,
@@ -335,17 +481,51 @@ impl Engine {
     }
 
     /// Runs a search. If the index lags the store (an interrupted ingest), it is caught up
-    /// first when possible.
+    /// first when no other process is writing.
     pub fn search(&mut self, request: &SearchRequest) -> Result<SearchResults> {
-        // In memory: reading the index's metadata from disk on every search would cost more
-        // than many searches.
-        if self.store.max_seq() > self.indexed_seq {
-            match self.catch_up() {
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "index lags the database and could not catch up now"),
+        // In memory first: reading the index's metadata from disk on every search would cost
+        // more than many searches.
+        if self.store.max_seq()? > self.indexed_seq {
+            self.indexed_seq = self.index.indexed_seq()?;
+            if self.store.max_seq()? > self.indexed_seq {
+                match self.catch_up_if_free() {
+                    Ok(Some(_)) => {}
+                    Ok(None) => tracing::info!("another process is writing the index; searching what it holds now"),
+                    Err(e) => tracing::warn!(error = %e, "index lags the database and could not catch up now"),
+                }
             }
+            self.index.reload()?;
         }
         search::search(&self.index, &self.store, request)
+    }
+
+    /// The documents matching `request`'s query and filters that were stored after seq `after`
+    /// — every one of them, newest first — or, with `after` `None`, its newest `request.limit`
+    /// matches. Only what the index holds is considered, and `upto` says how far that goes, so
+    /// a caller that asks again from `upto` sees every document exactly once, whichever process
+    /// stored it and however late the index caught up.
+    pub fn matching_after(&self, request: &SearchRequest, after: Option<i64>) -> Result<Matches> {
+        // The committed seq first, then the reader: the searcher then sees at least that commit.
+        let indexed = self.index.indexed_seq()?;
+        self.index.reload()?;
+        let Some(after) = after else {
+            let results = search::search(&self.index, &self.store, request)?;
+            return Ok(Matches { ids: results.hits.into_iter().map(|h| h.id).collect(), upto: indexed });
+        };
+        if indexed <= after {
+            return Ok(Matches { ids: Vec::new(), upto: after });
+        }
+        let candidates = self.store.ids_in_seq_range(after, indexed)?;
+        let matching = search::matching_ids(&self.index, request, &candidates)?;
+        let mut dated: Vec<(Option<DateTime<Utc>>, i64, String)> = Vec::with_capacity(matching.len());
+        for id in matching {
+            if let Some(d) = self.store.get(&id)? {
+                dated.push((d.doc.published_at, d.seq, id));
+            }
+        }
+        // Newest first, as pages read; undated last.
+        dated.sort_by(|a, b| b.0.is_some().cmp(&a.0.is_some()).then(b.0.cmp(&a.0)).then(b.1.cmp(&a.1)));
+        Ok(Matches { ids: dated.into_iter().map(|(_, _, id)| id).collect(), upto: indexed })
     }
 
     /// One stored document, or a NotFound error naming the id.
@@ -370,6 +550,51 @@ impl Engine {
             index_lag: self.index_lag()?,
         })
     }
+
+    // ---- digests: made and kept by crate::digesting; these are the engine's doors to it ----
+
+    /// The digest of one document: the stored one when current, else made, verified and stored.
+    pub fn digest(&self, id: &str, opts: &DigestOptions) -> Result<Digest> {
+        self.digester().digest(id, opts)
+    }
+
+    /// The stored digest of a document, whatever made it.
+    pub fn stored_digest(&self, id: &str) -> Result<Option<Digest>> {
+        self.digester().stored_digest(id)
+    }
+
+    /// Sets the digest template of one document, or back to detection with "auto".
+    pub fn set_kind(&self, id: &str, kind: &str) -> Result<()> {
+        self.digester().set_kind(id, kind)
+    }
+
+    /// Digests every document that has none (published since `since`, if given).
+    pub fn digest_missing(
+        &self,
+        since: Option<DateTime<Utc>>,
+        opts: &DigestOptions,
+        interactive: bool,
+        cancel: Arc<AtomicBool>,
+    ) -> Result<DigestRunSummary> {
+        self.digester().digest_missing(since, opts, interactive, cancel)
+    }
+
+    /// Imports a saved result page (the format of ../shared/seeds/): its documents are stored
+    /// and indexed, each with the page's digest attached.
+    pub fn import_seed(&mut self, path: &Path) -> Result<SeedImport> {
+        let page = crate::seed::read_seed(path)?;
+        let docs: Vec<crate::Document> = page.entries.iter().map(|e| e.document.clone()).collect();
+        let summary = self.add_documents(&docs)?;
+        let by_kind = self.digester().attach_imported(&page)?;
+        Ok(SeedImport {
+            workflow: page.workflow,
+            documents: page.entries.len(),
+            ingested: summary.ingested,
+            updated: summary.updated,
+            unchanged: summary.unchanged,
+            by_kind,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -383,7 +608,7 @@ pub struct ReindexSummary {
 /// Stores one document and queues it for the index (replacing an earlier version), counting
 /// what happened in `counts`. The caller commits both.
 fn store_and_index(
-    store: &mut Store,
+    store: &mut DocumentBatch<'_>,
     writer: &mut IndexBatch,
     doc: &crate::Document,
     counts: &mut IngestSummary,

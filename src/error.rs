@@ -86,7 +86,7 @@ pub enum Error {
     },
 
     #[error("database: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
 
     #[error("index: {0}")]
     Index(#[from] tantivy::TantivyError),
@@ -96,6 +96,20 @@ pub enum Error {
 
     #[error("interrupted")]
     Interrupted,
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            // The busy timeout ran out: another process held SQLite's write lock all along.
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => Error::Busy {
+                what: "the database".into(),
+                detail: format!("another dossier process kept it locked ({e})"),
+                remedy: "try again when it has finished",
+            },
+            _ => Error::Sqlite(e),
+        }
+    }
 }
 
 impl Error {

@@ -47,6 +47,7 @@ struct CommitPayload {
     seq: i64,
 }
 
+#[derive(Clone)]
 pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
@@ -121,12 +122,26 @@ impl SearchIndex {
         Ok(SearchIndex { index, reader, fields, path: dir.to_path_buf() })
     }
 
-    /// Deletes the index directory and creates an empty index in its place.
-    pub fn recreate(dir: &Path) -> Result<SearchIndex> {
+    /// Opens the data directory's current index (see [`current_dir`]).
+    pub fn open_current(data_dir: &Path) -> Result<SearchIndex> {
+        SearchIndex::open(&current_dir(data_dir)?)
+    }
+
+    /// Creates an empty index in a new directory beside the current one, for a rebuild that
+    /// [`publish`] makes current once it is complete. Searches meanwhile use the current one.
+    pub fn create_aside(data_dir: &Path) -> Result<SearchIndex> {
+        let stamp = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
+        let dir = data_dir.join(format!("{BUILDING_PREFIX}{stamp}-{}", std::process::id()));
         if dir.exists() {
-            std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            std::fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         }
-        SearchIndex::open(dir)
+        SearchIndex::open(&dir)
+    }
+
+    /// True when the data directory's current index is no longer this one (a `reindex` in
+    /// some process published a new one): the caller should open the current one.
+    pub fn is_stale(&self, data_dir: &Path) -> bool {
+        current_dir(data_dir).is_ok_and(|d| d != self.path)
     }
 
     pub fn fields(&self) -> Fields {
@@ -170,11 +185,12 @@ impl SearchIndex {
     pub fn writer(&self, threads: usize, heap_bytes: usize) -> Result<IndexBatch> {
         let writer = self.index.writer_with_num_threads(threads.max(1), heap_bytes).map_err(|e| {
             match e {
-                tantivy::TantivyError::LockFailure(..) => Error::Config(format!(
-                    "the index at {} is locked by another dossier process (ingest, reindex or serve with \
-                     writes); wait for it to finish",
-                    self.path.display()
-                )),
+                tantivy::TantivyError::LockFailure(..) => Error::Busy {
+                    what: format!("the index at {}", self.path.display()),
+                    detail: "another process holds its writer lock (an older dossier, or one that does not \
+                             take the data directory's write lock)".into(),
+                    remedy: "wait for it to finish and try again",
+                },
                 e => Error::Index(e),
             }
         })?;
@@ -231,6 +247,87 @@ impl IndexBatch {
     pub fn finish(self) -> Result<()> {
         self.writer.wait_merging_threads()?;
         Ok(())
+    }
+}
+
+/// Where a data directory's indexes live: `index` until the first rebuild; afterwards the file
+/// `index.current` names the directory in use. Rebuilds are written aside under this prefix and
+/// swapped in by renaming that small file, which is atomic: a process opening the index sees
+/// the old one or the new one, never a half-built or missing one.
+const POINTER_FILE: &str = "index.current";
+const BUILDING_PREFIX: &str = "index.";
+
+/// The directory of the data directory's current index.
+pub fn current_dir(data_dir: &Path) -> Result<PathBuf> {
+    let pointer = data_dir.join(POINTER_FILE);
+    match std::fs::read_to_string(&pointer) {
+        Ok(name) => {
+            let name = name.trim();
+            // The file is ours, but a hand-edited one must not point outside the data directory.
+            if name.is_empty() || name.contains(['/', '\\']) || name.starts_with("..") {
+                return Err(Error::Config(format!(
+                    "{} names {name:?}, which is not an index directory of this data directory; \
+                     delete the file and run `dossier reindex`",
+                    pointer.display()
+                )));
+            }
+            Ok(data_dir.join(name))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(data_dir.join("index")),
+        Err(e) => Err(Error::io(pointer, e)),
+    }
+}
+
+/// Makes `built` (a complete index made by [`SearchIndex::create_aside`]) the data directory's
+/// current index, atomically, and deletes the one it replaces and any abandoned rebuilds.
+/// The caller holds the data directory's write lock, so no writer has the old one open;
+/// readers in other processes keep their open files until they notice and reopen.
+pub fn publish(data_dir: &Path, built: &SearchIndex) -> Result<()> {
+    let old = current_dir(data_dir)?;
+    let name = built
+        .path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::Config(format!("{} is not a valid index directory name", built.path.display())))?;
+    let pointer = data_dir.join(POINTER_FILE);
+    let tmp = data_dir.join(format!("{POINTER_FILE}.tmp-{}", std::process::id()));
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        f.write_all(name.as_bytes()).map_err(|e| Error::io(&tmp, e))?;
+        f.sync_all().map_err(|e| Error::io(&tmp, e))?;
+    }
+    std::fs::rename(&tmp, &pointer).map_err(|e| Error::io(&pointer, e))?;
+    if let Ok(d) = std::fs::File::open(data_dir) {
+        // Make the rename itself durable before the old index goes.
+        let _ = d.sync_all();
+    }
+    if old != built.path {
+        remove_index_dir(&old);
+    }
+    remove_abandoned(data_dir, &built.path);
+    Ok(())
+}
+
+/// Deletes rebuilds that never finished (a `reindex` killed or interrupted). Only call with
+/// the data directory's write lock held: then no rebuild is in progress.
+pub fn remove_abandoned(data_dir: &Path, keep: &Path) {
+    let Ok(entries) = std::fs::read_dir(data_dir) else { return };
+    for e in entries.flatten() {
+        let path = e.path();
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        let is_rebuild = name.starts_with(BUILDING_PREFIX) && name != POINTER_FILE && !name.starts_with("index.current");
+        if is_rebuild && path != keep && path.is_dir() {
+            remove_index_dir(&path);
+        }
+    }
+}
+
+fn remove_index_dir(dir: &Path) {
+    if let Err(e) = std::fs::remove_dir_all(dir) {
+        // Harmless: it only costs disk space until the next rebuild removes it.
+        tracing::warn!(dir = %dir.display(), error = %e, "could not delete an old index directory");
     }
 }
 

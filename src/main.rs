@@ -375,7 +375,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Reindex => {
-            let mut engine = Engine::open_with_new_index(config)?;
+            let mut engine = Engine::open_for_rebuild(config)?;
             let summary = engine.reindex(interactive, cancel_flag())?;
             write!(stdout, "{}", report::reindex_text(&summary))?;
             Ok(ExitCode::SUCCESS)
@@ -423,7 +423,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 })?),
             };
             let opts = DigestOptions { summarizer, lang, query: None, force };
-            let mut engine = Engine::open(config)?;
+            let engine = Engine::open(config)?;
             if all {
                 let since = since.as_deref().map(|s| dates::parse_bound(s, false)).transpose()?;
                 let s = engine.digest_missing(since, &opts, interactive, cancel_flag())?;
@@ -600,7 +600,12 @@ fn workflow_command(config: Config, cmd: WorkflowCommand, stdout: &mut impl Writ
             writeln!(stdout, "updated workflow {}", wf.name)?;
         }
         WorkflowCommand::Run { name, format, output, limit, base_url } => {
-            let outcome = workflow::run(&mut engine, &name)?;
+            // An index left behind by a writer that died holds documents the run would miss
+            // until someone catches it up; do it now unless another process is writing.
+            if engine.index_lag()? > 0 {
+                engine.catch_up_if_free()?;
+            }
+            let outcome = workflow::run(&engine, &name)?;
             eprint!("{}", render::outcome_text(&outcome));
             let page = Workflows::open(engine.store())?.page(&name, limit)?;
             let text = render::render(&page, format, base_url.as_deref())?;

@@ -10,9 +10,9 @@ use std::ops::Bound;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -360,6 +360,31 @@ fn combine(mut parts: Vec<Box<dyn Query>>, occur: Occur) -> Box<dyn Query> {
 
 // ---------------------------------------------------------------------------------------------
 // Running a search.
+
+/// Which of `candidates` (document ids) match `request`'s query and filters — every match, not
+/// a top N, in no particular order.
+pub fn matching_ids(index: &SearchIndex, request: &SearchRequest, candidates: &[String]) -> Result<Vec<String>> {
+    let fields = index.fields();
+    let searcher = index.searcher();
+    let mut out = Vec::new();
+    // In slices: one term set per slice keeps a catch-up of a large ingest from building one
+    // enormous query.
+    for slice in candidates.chunks(8192) {
+        let compiled = compile(request, fields)?;
+        let ids = TermSetQuery::new(slice.iter().map(|c| Term::from_field_text(fields.id, c)));
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, compiled.query),
+            (Occur::Must, Box::new(ids) as Box<dyn Query>),
+        ]);
+        for addr in searcher.search(&query, &DocSetCollector)? {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            if let Some(id) = doc.get_first(fields.id).and_then(|v| v.as_str()) {
+                out.push(id.to_string());
+            }
+        }
+    }
+    Ok(out)
+}
 
 /// Runs a search and hydrates the hits from the store.
 pub fn search(index: &SearchIndex, store: &Store, request: &SearchRequest) -> Result<SearchResults> {

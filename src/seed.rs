@@ -91,6 +91,18 @@ const SECTIONED: [&str; 2] = ["Summary by Sections", "Summary by Section"];
 const MAX_TITLE_CHARS: usize = 300;
 
 /// Parses a saved result page. `path` names the file in errors and in each document's meta.
+/// Reads and parses the seed page at `path`.
+pub fn read_seed(path: &Path) -> Result<SeedPage> {
+    let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::InvalidData => crate::Error::BadInput {
+            location: crate::Location { file: path.to_path_buf(), line: None },
+            message: "the page is not valid UTF-8; save it as UTF-8 and import again".into(),
+        },
+        _ => crate::Error::io(path, e),
+    })?;
+    parse_seed(path, &text)
+}
+
 pub fn parse_seed(path: &Path, text: &str) -> Result<SeedPage> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let lines: Vec<(u64, &str)> = text

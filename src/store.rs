@@ -9,15 +9,22 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeZone, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use crate::document::{Document, Lang};
 use crate::error::{Error, Result};
 
-/// Version of the database schema this build reads and writes.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the database schema this build reads and writes: the number of migrations.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
-const SCHEMA: &str = r#"
+/// The schema, one migration per version; migration `i` takes a database from version `i` to
+/// `i + 1`. Never edit a released migration: add one. The version is SQLite's `user_version`
+/// (and, for dossier builds that predate it, `meta.schema_version`). rusqlite_migration does
+/// this too, but its current release (2.6) needs rusqlite 0.40 and two bundled SQLites cannot be
+/// linked into one binary; the whole mechanism is the 30 lines below.
+const MIGRATIONS: [&str; 2] = [
+    // 1: documents, digests and the digest cache.
+    r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     id            TEXT PRIMARY KEY,
@@ -52,7 +59,36 @@ CREATE TABLE IF NOT EXISTS digest_cache (
     completion_tokens  INTEGER NOT NULL DEFAULT 0,
     created_at         INTEGER NOT NULL
 );
-"#;
+"#,
+    // 2: workflows (crate::workflow), their runs and the documents each collected. Databases of
+    // version 1 may already hold these tables (the workflow module used to create them).
+    r#"
+CREATE TABLE IF NOT EXISTS workflows (
+    id           INTEGER PRIMARY KEY,
+    name         TEXT NOT NULL UNIQUE,
+    definition   TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS workflow_runs (
+    id             INTEGER PRIMARY KEY,
+    workflow_id    INTEGER NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
+    ran_at         INTEGER NOT NULL,
+    max_seq        INTEGER NOT NULL,
+    new_documents  INTEGER NOT NULL,
+    digests_made   INTEGER NOT NULL,
+    digest_failures INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS workflow_runs_by_workflow ON workflow_runs(workflow_id, id);
+CREATE TABLE IF NOT EXISTS workflow_documents (
+    workflow_id  INTEGER NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
+    doc_id       TEXT NOT NULL,
+    run_id       INTEGER NOT NULL,
+    added_at     INTEGER NOT NULL,
+    PRIMARY KEY (workflow_id, doc_id)
+);
+"#,
+];
 
 /// What storing one document did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,74 +130,136 @@ pub struct StoreStats {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+}
+
+/// A write transaction on the documents (`BEGIN IMMEDIATE`: it holds SQLite's write lock from
+/// the start, so the sequence numbers it hands out are above every committed one and no other
+/// process can take the same). Dropped without [`DocumentBatch::commit`], it rolls back.
+pub struct DocumentBatch<'a> {
+    conn: &'a Connection,
+    /// Always `Some` between calls; `None` only inside [`DocumentBatch::checkpoint`].
+    tx: Option<Transaction<'a>>,
     next_seq: i64,
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path`, checking its schema version.
+    /// Opens (creating if needed) the database at `path`, bringing its schema up to date. A
+    /// database written by a newer dossier is refused with a clear message.
     pub fn open(path: &Path) -> Result<Store> {
-        let conn = Connection::open(path)?;
+        let mut conn = Connection::open(path)?;
         // WAL + NORMAL: a crash can lose the last uncommitted transaction, never a committed one
-        // or the file's integrity — what "reported as ingested" relies on.
+        // or the file's integrity — what "reported as ingested" relies on. WAL also lets readers
+        // (a `dossier serve`) read while another process writes.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        let found: Option<String> = conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'schema_version'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()
-            .or_else(|e| match e {
-                // A fresh file has no meta table yet.
-                rusqlite::Error::SqliteFailure(_, Some(ref m)) if m.contains("no such table") => Ok(None),
-                e => Err(e),
-            })?;
-        match found {
-            Some(v) if v != SCHEMA_VERSION.to_string() => {
-                return Err(Error::FormatVersion {
-                    what: "database",
-                    path: path.to_path_buf(),
-                    found: v,
-                    expected: SCHEMA_VERSION.to_string(),
-                    remedy: "use the dossier version that wrote it, or move the data directory aside and re-ingest",
-                });
-            }
-            Some(_) => {}
-            None => {
-                conn.execute_batch(SCHEMA)?;
-                conn.execute(
-                    "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?1)",
-                    [SCHEMA_VERSION.to_string()],
-                )?;
-            }
-        }
-        let next_seq: i64 =
-            conn.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM documents", [], |r| r.get(0))?;
-        Ok(Store { conn, path: path.to_path_buf(), next_seq })
+        migrate(&mut conn, path)?;
+        Ok(Store { conn, path: path.to_path_buf() })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Starts a write transaction; documents become durable at `commit`.
-    pub fn begin(&mut self) -> Result<()> {
-        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+    /// Starts a write transaction for documents; they become durable at `commit`.
+    pub fn write(&self) -> Result<DocumentBatch<'_>> {
+        let (tx, next_seq) = begin_documents(&self.conn)?;
+        Ok(DocumentBatch { conn: &self.conn, tx: Some(tx), next_seq })
+    }
+
+    /// A write transaction for a module that owns rows in its own tables (workflows): taken
+    /// with `BEGIN IMMEDIATE` so a read-then-write inside it sees what it changes.
+    pub fn transaction(&self) -> Result<Transaction<'_>> {
+        Ok(Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?)
+    }
+}
+
+fn begin_documents(conn: &Connection) -> Result<(Transaction<'_>, i64)> {
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    // Read inside the transaction: another process may have written since this one opened.
+    let next_seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM documents", [], |r| r.get(0))?;
+    Ok((tx, next_seq))
+}
+
+/// Brings the schema of `conn` to [`SCHEMA_VERSION`], one migration per transaction. Each
+/// migration re-reads the version inside its transaction, so two processes opening a database
+/// at once do not both apply it.
+fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    let too_new = |found: String| Error::FormatVersion {
+        what: "database",
+        path: path.to_path_buf(),
+        found,
+        expected: SCHEMA_VERSION.to_string(),
+        remedy: "use the dossier version that wrote it (or a newer one), or move the data directory aside and re-ingest",
+    };
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut version: u32 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version == 0 {
+            // Databases written before migrations existed say their version in `meta` only.
+            let legacy: Option<String> = tx
+                .query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0))
+                .optional()
+                .or_else(|e| match e {
+                    rusqlite::Error::SqliteFailure(_, Some(ref m)) if m.contains("no such table") => Ok(None),
+                    e => Err(e),
+                })?;
+            match legacy.as_deref() {
+                None => {}
+                Some("1") => version = 1,
+                Some(other) => return Err(too_new(other.to_string())),
+            }
+        }
+        if version as usize > MIGRATIONS.len() {
+            return Err(too_new(version.to_string()));
+        }
+        let Some(step) = MIGRATIONS.get(version as usize) else {
+            return Ok(());
+        };
+        tx.execute_batch(step)?;
+        let next = version + 1;
+        tx.pragma_update(None, "user_version", next)?;
+        // Older dossier builds check this value and refuse a database they cannot read.
+        tx.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?1)",
+            [next.to_string()],
+        )?;
+        tx.commit()?;
+        tracing::debug!(version = next, path = %path.display(), "database schema migrated");
+    }
+}
+
+impl DocumentBatch<'_> {
+    fn tx(&self) -> Result<&Transaction<'_>> {
+        // Only a checkpoint whose new BEGIN failed leaves no transaction; that error was returned.
+        self.tx.as_ref().ok_or(Error::Sqlite(rusqlite::Error::InvalidQuery))
+    }
+
+    /// Makes everything in the batch durable.
+    pub fn commit(mut self) -> Result<()> {
+        if let Some(tx) = self.tx.take() {
+            tx.commit()?;
+        }
         Ok(())
     }
 
-    pub fn commit(&mut self) -> Result<()> {
-        self.conn.execute_batch("COMMIT")?;
-        Ok(())
+    /// Commits what the batch holds and goes on in a new transaction. Returns the highest seq
+    /// now committed.
+    pub fn checkpoint(&mut self) -> Result<i64> {
+        let done = self.max_seq();
+        if let Some(tx) = self.tx.take() {
+            tx.commit()?;
+        }
+        let (tx, next_seq) = begin_documents(self.conn)?;
+        self.tx = Some(tx);
+        self.next_seq = next_seq;
+        Ok(done)
     }
 
-    pub fn rollback(&mut self) -> Result<()> {
-        self.conn.execute_batch("ROLLBACK")?;
-        // seqs handed out in the rolled-back transaction are simply skipped.
-        Ok(())
+    /// The highest seq this batch has handed out (or the highest committed before it).
+    pub fn max_seq(&self) -> i64 {
+        self.next_seq - 1
     }
 
     /// Inserts or updates one document (inside the caller's transaction).
@@ -169,7 +267,7 @@ impl Store {
         let content_hash = doc.content_hash();
         let record_hash = doc.record_hash(&content_hash);
         let existing: Option<String> = self
-            .conn
+            .tx()?
             .prepare_cached("SELECT record_hash FROM documents WHERE id = ?1")?
             .query_row([&doc.id], |r| r.get(0))
             .optional()?;
@@ -177,7 +275,7 @@ impl Store {
             return Ok(Upsert::Unchanged);
         }
         let duplicate_of: Option<String> = self
-            .conn
+            .tx()?
             .prepare_cached(
                 "SELECT id FROM documents WHERE content_hash = ?1 AND id <> ?2 ORDER BY seq LIMIT 1",
             )?
@@ -188,7 +286,7 @@ impl Store {
         let paragraphs = serde_json::to_string(&doc.paragraphs)?;
         let meta = if doc.meta.is_null() { None } else { Some(serde_json::to_string(&doc.meta)?) };
         let now = Utc::now().timestamp();
-        self.conn
+        self.tx()?
             .prepare_cached(
                 "INSERT INTO documents (id, seq, title, source, published_at, url, lang, paragraphs, meta,
                     content_hash, record_hash, text_bytes, duplicate_of, ingested_at)
@@ -218,12 +316,15 @@ impl Store {
             ])?;
         if existing.is_some() {
             // The text changed, so any digest of the old text no longer describes it.
-            self.conn.prepare_cached("DELETE FROM digests WHERE doc_id = ?1")?.execute([&doc.id])?;
+            self.tx()?.prepare_cached("DELETE FROM digests WHERE doc_id = ?1")?.execute([&doc.id])?;
             Ok(Upsert::Updated { seq, duplicate_of })
         } else {
             Ok(Upsert::Inserted { seq, duplicate_of })
         }
     }
+}
+
+impl Store {
 
     /// One document by id.
     pub fn get(&self, id: &str) -> Result<Option<StoredDocument>> {
@@ -261,9 +362,21 @@ impl Store {
         Ok(())
     }
 
-    /// The highest seq stored (0 when empty).
-    pub fn max_seq(&self) -> i64 {
-        self.next_seq - 1
+    /// The highest seq committed (0 when empty), read now: other processes write too.
+    pub fn max_seq(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM documents")?
+            .query_row([], |r| r.get(0))?)
+    }
+
+    /// Ids of the documents stored after seq `after`, up to and including `upto`.
+    pub fn ids_in_seq_range(&self, after: i64, upto: i64) -> Result<Vec<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT id FROM documents WHERE seq > ?1 AND seq <= ?2")?
+            .query_map([after, upto], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
     }
 
     /// Number of documents with seq > `after`.
@@ -283,7 +396,7 @@ impl Store {
     }
 
     /// Sets or clears a document's digest-kind override.
-    pub fn set_kind(&mut self, id: &str, kind: Option<&str>) -> Result<()> {
+    pub fn set_kind(&self, id: &str, kind: Option<&str>) -> Result<()> {
         let n = self.conn.execute("UPDATE documents SET kind = ?2 WHERE id = ?1", params![id, kind])?;
         if n == 0 {
             return Err(Error::NotFound { what: "document", name: id.to_string() });
@@ -300,9 +413,27 @@ impl Store {
             .optional()?)
     }
 
+    /// Stores a digest made for `doc_id` under `cache_key`, as the document's digest and in the
+    /// shared cache, in one short transaction.
+    pub fn keep_digest(
+        &self,
+        doc_id: &str,
+        cache_key: &str,
+        summarizer: &str,
+        json: &str,
+        prompt_tokens: u64,
+        completion_tokens: u64,
+    ) -> Result<()> {
+        let tx = self.transaction()?;
+        self.put_cached_digest_json(cache_key, json, prompt_tokens, completion_tokens)?;
+        self.put_digest_json(doc_id, cache_key, summarizer, json)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Stores a document's digest (JSON), replacing any earlier one.
     pub fn put_digest_json(
-        &mut self,
+        &self,
         doc_id: &str,
         cache_key: &str,
         summarizer: &str,
@@ -330,7 +461,7 @@ impl Store {
     }
 
     pub fn put_cached_digest_json(
-        &mut self,
+        &self,
         cache_key: &str,
         json: &str,
         prompt_tokens: u64,
@@ -413,7 +544,8 @@ impl Store {
         Ok(s)
     }
 
-    /// Raw connection for modules that own their own tables (workflows).
+    /// The connection, for reads of tables a module owns (workflows); writes go through
+    /// [`Store::transaction`].
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
@@ -474,16 +606,16 @@ mod tests {
     #[test]
     fn upsert_reports_insert_update_unchanged_and_duplicates() -> Result<()> {
         let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
-        let mut s = Store::open(&dir.path().join("d.db"))?;
-        s.begin()?;
-        assert!(matches!(s.upsert(&doc("a", "稀土"))?, Upsert::Inserted { seq: 1, duplicate_of: None }));
-        assert_eq!(s.upsert(&doc("a", "稀土"))?, Upsert::Unchanged);
-        assert!(matches!(s.upsert(&doc("a", "稀土永磁"))?, Upsert::Updated { seq: 2, .. }));
+        let s = Store::open(&dir.path().join("d.db"))?;
+        let mut b = s.write()?;
+        assert!(matches!(b.upsert(&doc("a", "稀土"))?, Upsert::Inserted { seq: 1, duplicate_of: None }));
+        assert_eq!(b.upsert(&doc("a", "稀土"))?, Upsert::Unchanged);
+        assert!(matches!(b.upsert(&doc("a", "稀土永磁"))?, Upsert::Updated { seq: 2, .. }));
         assert_eq!(
-            s.upsert(&doc("b", "稀土永磁"))?,
+            b.upsert(&doc("b", "稀土永磁"))?,
             Upsert::Inserted { seq: 3, duplicate_of: Some("a".into()) }
         );
-        s.commit()?;
+        b.commit()?;
         let got = s.get("a")?.map(|d| d.doc.paragraphs);
         assert_eq!(got, Some(vec!["稀土永磁".to_string(), "第二段".to_string()]));
         let mut seen = vec![];
@@ -500,17 +632,69 @@ mod tests {
         let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
         let path = dir.path().join("d.db");
         {
-            let mut s = Store::open(&path)?;
-            s.begin()?;
-            s.upsert(&doc("a", "x"))?;
-            s.commit()?;
+            let s = Store::open(&path)?;
+            let mut b = s.write()?;
+            b.upsert(&doc("a", "x"))?;
+            b.commit()?;
         }
         let s = Store::open(&path)?;
-        assert_eq!(s.max_seq(), 1);
-        s.connection().execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'", [])?;
+        assert_eq!(s.max_seq()?, 1);
+        s.connection().pragma_update(None, "user_version", 999)?;
         drop(s);
         let err = Store::open(&path).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.contains("format version 999"), "{err}");
+        assert!(err.contains("format version 999") && err.contains("expects 2"), "{err}");
+        Ok(())
+    }
+
+    /// Two connections (two processes) writing to one database: each batch reads the highest
+    /// seq inside its own transaction, so neither hands out a seq the other committed — the
+    /// bug where a server's counter, read once at open, collided with a CLI ingest's rows.
+    #[test]
+    fn writers_on_two_connections_never_collide_on_seq() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let path = dir.path().join("d.db");
+        let server = Store::open(&path)?;
+        let cli = Store::open(&path)?;
+        for round in 0..3 {
+            let mut b = cli.write()?;
+            b.upsert(&doc(&format!("cli-{round}"), &format!("命令行 {round}")))?;
+            b.commit()?;
+            let mut b = server.write()?;
+            let got = b.upsert(&doc(&format!("api-{round}"), &format!("接口 {round}")))?;
+            b.commit()?;
+            assert!(matches!(got, Upsert::Inserted { seq, .. } if seq == 2 * round + 2), "{got:?}");
+        }
+        assert_eq!(server.max_seq()?, 6);
+        assert_eq!(server.ids_in_seq_range(4, 6)?, vec!["cli-2".to_string(), "api-2".to_string()]);
+        Ok(())
+    }
+
+    /// A database written before migrations existed (version 1 in `meta`, workflow tables
+    /// created on the side) opens, gains version 2, and keeps its rows.
+    #[test]
+    fn a_version_1_database_is_migrated_in_place() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let path = dir.path().join("d.db");
+        {
+            let conn = Connection::open(&path)?;
+            conn.execute_batch(MIGRATIONS[0])?;
+            conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '1')", [])?;
+            conn.execute_batch(
+                "CREATE TABLE workflows (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, definition TEXT NOT NULL,
+                   created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+                 INSERT INTO workflows VALUES (1, '稀土', '{}', 0, 0);",
+            )?;
+        }
+        let s = Store::open(&path)?;
+        let version: u32 = s.connection().pragma_query_value(None, "user_version", |r| r.get(0))?;
+        assert_eq!(version, SCHEMA_VERSION);
+        let meta: String =
+            s.connection().query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0))?;
+        assert_eq!(meta, SCHEMA_VERSION.to_string());
+        let n: i64 = s.connection().query_row("SELECT COUNT(*) FROM workflows", [], |r| r.get(0))?;
+        assert_eq!(n, 1);
+        let runs: i64 = s.connection().query_row("SELECT COUNT(*) FROM workflow_runs", [], |r| r.get(0))?;
+        assert_eq!(runs, 0);
         Ok(())
     }
 }

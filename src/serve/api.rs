@@ -26,7 +26,7 @@ use crate::document::Lang;
 use crate::engine::{IngestOptions, format_when};
 use crate::search::{MatchMode, SearchRequest, SortOrder};
 use crate::workflow::render;
-use crate::workflow::{self, DigestChoice, WorkflowInput, Workflows};
+use crate::workflow::{self, WorkflowInput, Workflows};
 
 use super::{ApiError, AppState};
 
@@ -303,28 +303,10 @@ async fn document(State(state): State<AppState>, Path(id): Path<String>) -> Resu
     Ok(Json(view).into_response())
 }
 
-/// The stored digest of a document, made (extractive) and stored first if it has none.
+/// The stored digest of a document, or an extractive one made now (and stored off the
+/// request's path).
 pub(super) async fn digest_of(state: &AppState, id: String) -> Result<crate::digest::Digest, ApiError> {
-    let lookup = id.clone();
-    let stored = state
-        .read(move |r| {
-            if r.store.get(&lookup)?.is_none() {
-                return Err(crate::Error::NotFound {
-                    what: "document",
-                    name: lookup,
-                });
-            }
-            workflow::stored_digest(r.store, &lookup)
-        })
-        .await?;
-    match stored {
-        Some(d) => Ok(d),
-        None => {
-            state
-                .write(move |engine| workflow::ensure_digest(engine, &id, &DigestChoice::default()))
-                .await
-        }
-    }
+    state.digest(id).await
 }
 
 async fn digest(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
@@ -429,9 +411,9 @@ async fn create_workflow(
     let body = body_or_error(body, state.config().serve.max_body_bytes)?;
     let input: WorkflowInput = json_body(&body)?;
     let info = state
-        .write(move |engine| {
-            let wf = input.validate(engine.index().fields())?;
-            let w = Workflows::open(engine.store())?;
+        .read(move |r| {
+            let wf = input.validate(r.index.fields())?;
+            let w = Workflows::open(r.store)?;
             w.add(&wf)?;
             w.info(&wf.name)
         })
@@ -453,9 +435,9 @@ async fn update_workflow(
     let body = body_or_error(body, state.config().serve.max_body_bytes)?;
     let input: WorkflowInput = json_body(&body)?;
     let info = state
-        .write(move |engine| {
-            let wf = input.validate(engine.index().fields())?;
-            let w = Workflows::open(engine.store())?;
+        .read(move |r| {
+            let wf = input.validate(r.index.fields())?;
+            let w = Workflows::open(r.store)?;
             w.update(&name, &wf)?;
             w.info(&wf.name)
         })
@@ -465,13 +447,13 @@ async fn update_workflow(
 
 async fn delete_workflow(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, ApiError> {
     state
-        .write(move |engine| Workflows::open(engine.store())?.remove(&name))
+        .read(move |r| Workflows::open(r.store)?.remove(&name))
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn run_workflow(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, ApiError> {
-    let outcome = state.write(move |engine| workflow::run(engine, &name)).await?;
+    let outcome = state.run_workflow(name).await?;
     Ok(Json(outcome).into_response())
 }
 

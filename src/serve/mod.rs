@@ -3,10 +3,15 @@
 //! `dossier serve` runs an axum server with a JSON API under `/api` (search, documents and
 //! digests, workflows, ingest, health, OpenAPI document) and a server-rendered web UI (search,
 //! document pages, workflow pages) with one small script and one stylesheet, both embedded.
-//! The engine is synchronous and SQLite connections are not `Sync`, so reads run on a pool of
-//! read connections sharing one tantivy reader, and every write (ingest, workflow changes and
-//! runs, digests) goes through the one writing [`Engine`] behind a mutex — all on tokio's
-//! blocking threads. Documents are untrusted: everything is escaped, and a strict
+//! The engine is synchronous and SQLite connections are not `Sync`, so requests run on tokio's
+//! blocking threads with a pool of connections sharing one tantivy reader. Reads never wait on
+//! writes: only index writes (ingest) go through the one writing [`Engine`] behind a mutex and
+//! the data directory's write lock; workflow changes are short SQLite transactions on a pooled
+//! connection; a workflow run holds no lock while its digests are made (an LLM may hang); a
+//! page that shows a digest not stored yet makes it on its read connection and queues it for a
+//! background writer. Other processes (`dossier ingest`, `reindex`) may write the same data
+//! directory: a background task picks up their index commits and rebuilt indexes, and catches
+//! the index up when a writer died. Documents are untrusted: everything is escaped, and a strict
 //! Content-Security-Policy forbids inline script. Writes need the configured bearer token, and
 //! the server refuses a non-loopback address without one. This module must not parse input
 //! formats or compute search results itself; it translates HTTP to library calls.
@@ -17,7 +22,7 @@ mod ui;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -30,11 +35,12 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use crate::config::Config;
+use crate::digest::Digest;
+use crate::digesting::UnstoredDigest;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::index::SearchIndex;
 use crate::store::Store;
-use crate::workflow::Workflows;
 
 pub use api::{ApiRoute, OPENAPI_JSON, api_routes};
 
@@ -53,17 +59,23 @@ pub struct AppState {
 }
 
 struct Shared {
-    config: Config,
+    config: Arc<Config>,
+    /// Index writes (ingest) only; never held by a read or a workflow run.
     writer: Mutex<Engine>,
     readers: Readers,
     footer: Mutex<Option<(Instant, Footer)>>,
+    /// Digests made for a page but not stored yet, for the background writer.
+    digest_queue: std::sync::mpsc::SyncSender<UnstoredDigest>,
+    /// One workflow run at a time in this process (runs in other processes are safe too:
+    /// collecting is one transaction).
+    runs: tokio::sync::Mutex<()>,
 }
 
-/// Read connections: one tantivy reader (`Sync`, its searchers are cheap clones) and SQLite
-/// connections handed out one per request, at most `permits` at a time.
+/// Pooled SQLite connections and the shared tantivy reader (`Sync`; its searchers are cheap
+/// clones), handed out one per request, at most `permits` at a time.
 struct Readers {
     db_path: PathBuf,
-    index: SearchIndex,
+    index: RwLock<SearchIndex>,
     idle: Mutex<Vec<Store>>,
     permits: Arc<Semaphore>,
 }
@@ -72,6 +84,7 @@ struct Readers {
 pub struct Reader<'a> {
     pub store: &'a Store,
     pub index: &'a SearchIndex,
+    pub engine: &'a Engine,
 }
 
 /// The figures in the UI's footer.
@@ -88,31 +101,40 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// How many made-but-unstored digests may wait for the background writer; past that a page
+/// still shows its digest and the next visit makes it again.
+const DIGEST_QUEUE: usize = 4096;
+
 impl AppState {
     /// Opens the data directory of `config`: the writing engine (catching the index up with
-    /// the database if an ingest was interrupted), the workflow tables, and the read pool.
+    /// the database if an ingest was interrupted and no other process is writing), the read
+    /// pool, and the background digest writer.
     pub fn open(config: Config) -> Result<AppState> {
-        let mut engine = Engine::open(config.clone())?;
+        let config = Arc::new(config);
+        let mut engine = Engine::open_shared(config.clone())?;
         if engine.index_lag()? > 0 {
-            engine.catch_up()?;
+            engine.catch_up_if_free()?;
         }
-        Workflows::open(engine.store())?;
-        let index = SearchIndex::open(&config.index_dir())?;
+        let index = SearchIndex::open_current(&config.data_dir)?;
         let readers_n = std::thread::available_parallelism()
             .map(|n| n.get() * 2)
             .unwrap_or(4)
             .clamp(4, 32);
+        let (digest_queue, queued) = std::sync::mpsc::sync_channel(DIGEST_QUEUE);
+        spawn_digest_writer(config.clone(), queued)?;
         Ok(AppState {
             shared: Arc::new(Shared {
                 readers: Readers {
                     db_path: config.db_path(),
-                    index,
+                    index: RwLock::new(index),
                     idle: Mutex::new(Vec::new()),
                     permits: Arc::new(Semaphore::new(readers_n)),
                 },
                 config,
                 writer: Mutex::new(engine),
                 footer: Mutex::new(None),
+                digest_queue,
+                runs: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -121,7 +143,23 @@ impl AppState {
         &self.shared.config
     }
 
-    /// Runs `f` with a read connection on a blocking thread.
+    /// An engine over a pooled connection and the shared index reader.
+    fn pooled_engine(shared: &Shared) -> Result<Engine> {
+        let popped = lock(&shared.readers.idle).pop();
+        let store = match popped {
+            Some(s) => s,
+            None => Store::open(&shared.readers.db_path)?,
+        };
+        let index = shared.readers.index.read().unwrap_or_else(|p| p.into_inner()).clone();
+        Ok(Engine::from_parts(shared.config.clone(), store, index))
+    }
+
+    fn return_engine(shared: &Shared, engine: Engine) {
+        lock(&shared.readers.idle).push(engine.into_store());
+    }
+
+    /// Runs `f` with a pooled connection on a blocking thread. For reads, and for short SQLite
+    /// writes (workflow definitions) that never wait on the index writer.
     pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
@@ -138,17 +176,13 @@ impl AppState {
         let shared = self.shared.clone();
         let out = tokio::task::spawn_blocking(move || -> Result<T> {
             let _permit = permit;
-            let readers = &shared.readers;
-            let popped = lock(&readers.idle).pop();
-            let store = match popped {
-                Some(s) => s,
-                None => Store::open(&readers.db_path)?,
-            };
+            let engine = Self::pooled_engine(&shared)?;
             let result = f(Reader {
-                store: &store,
-                index: &readers.index,
+                store: engine.store(),
+                index: engine.index(),
+                engine: &engine,
             });
-            lock(&readers.idle).push(store);
+            Self::return_engine(&shared, engine);
             result
         })
         .await
@@ -156,8 +190,8 @@ impl AppState {
         out.map_err(ApiError::from)
     }
 
-    /// Runs `f` with the writing engine on a blocking thread, then makes what it committed
-    /// visible to readers.
+    /// Runs `f` with the writing engine (index writes: ingest) on a blocking thread, then makes
+    /// what it committed visible to readers.
     pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
@@ -167,12 +201,60 @@ impl AppState {
         let out = tokio::task::spawn_blocking(move || -> Result<T> {
             let mut engine = lock(&shared.writer);
             let result = f(&mut engine);
-            shared.readers.index.reload()?;
+            refresh_readers(&shared, Some(engine.index()))?;
             *lock(&shared.footer) = None;
             result
         })
         .await
         .map_err(|e| ApiError::internal(format!("a write task failed: {e}")))?;
+        out.map_err(ApiError::from)
+    }
+
+    /// The document's digest: the stored one, or an extractive one made now on a read
+    /// connection and queued for storing — the request never waits for a write.
+    pub async fn digest(&self, id: String) -> Result<Digest, ApiError> {
+        let mut made = self.digests(vec![id]).await?;
+        made.pop()
+            .flatten()
+            .ok_or_else(|| ApiError::internal("no digest could be made for this document"))
+            .and_then(|r| r.map_err(ApiError::from))
+    }
+
+    /// Digests of several documents, as [`AppState::digest`]: one result per id, `None` only
+    /// when the read itself failed.
+    pub async fn digests(&self, ids: Vec<String>) -> Result<Vec<Option<Result<Digest>>>, ApiError> {
+        let queue = self.shared.digest_queue.clone();
+        self.read(move |r| {
+            let digester = r.engine.digester();
+            Ok(ids
+                .iter()
+                .map(|id| {
+                    let made = digester.stored_or_unstored(id).map(|(digest, pending)| {
+                        if let Some(p) = pending {
+                            // Full queue: drop it; the next visit makes it again.
+                            let _ = queue.try_send(p);
+                        }
+                        digest
+                    });
+                    Some(made)
+                })
+                .collect())
+        })
+        .await
+    }
+
+    /// Runs a workflow on its own connection, outside the read pool and every lock: its digests
+    /// may wait minutes on an LLM without delaying any other request.
+    pub async fn run_workflow(&self, name: String) -> Result<crate::workflow::RunOutcome, ApiError> {
+        let _one_at_a_time = self.shared.runs.lock().await;
+        let shared = self.shared.clone();
+        let out = tokio::task::spawn_blocking(move || -> Result<_> {
+            let index = shared.readers.index.read().unwrap_or_else(|p| p.into_inner()).clone();
+            let engine = Engine::from_parts(shared.config.clone(), Store::open(&shared.readers.db_path)?, index);
+            crate::workflow::run(&engine, &name)
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("a workflow run failed: {e}")))?;
         out.map_err(ApiError::from)
     }
 
@@ -202,10 +284,70 @@ impl AppState {
         Ok(footer)
     }
 
-    /// Picks up index commits made by other processes (a `dossier ingest` beside the server).
+    /// Picks up what other processes did to the data directory: index commits of a `dossier
+    /// ingest`, an index rebuilt by `dossier reindex`, and an index left behind by a writer that
+    /// died (caught up here when no other process is writing).
     pub fn reload_index(&self) -> Result<()> {
-        self.shared.readers.index.reload()
+        let shared = &self.shared;
+        refresh_readers(shared, None)?;
+        let (store_seq, index_seq) = {
+            let engine = Self::pooled_engine(shared)?;
+            let seqs = (engine.store().max_seq(), engine.index().indexed_seq());
+            Self::return_engine(shared, engine);
+            (seqs.0?, seqs.1?)
+        };
+        if store_seq > index_seq
+            && let Ok(mut writer) = shared.writer.try_lock()
+        {
+            // try_lock: an ingest of this server is running and will index them itself.
+            if writer.catch_up_if_free()?.is_some_and(|n| n > 0) {
+                refresh_readers(shared, Some(writer.index()))?;
+                *lock(&shared.footer) = None;
+            }
+        }
+        Ok(())
     }
+}
+
+/// Makes readers see the latest index: the writer's (when it just wrote) or the data
+/// directory's current one (a `reindex` elsewhere swapped it), at its latest commit.
+fn refresh_readers(shared: &Shared, written: Option<&SearchIndex>) -> Result<()> {
+    let data_dir = &shared.config.data_dir;
+    let stale = shared.readers.index.read().unwrap_or_else(|p| p.into_inner()).is_stale(data_dir);
+    if stale || written.is_some_and(|w| w.path() != shared.readers.index.read().unwrap_or_else(|p| p.into_inner()).path()) {
+        let fresh = match written {
+            Some(w) if !w.is_stale(data_dir) => w.clone(),
+            _ => SearchIndex::open_current(data_dir)?,
+        };
+        tracing::info!(index = %fresh.path().display(), "serving a rebuilt index");
+        *shared.readers.index.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+    }
+    shared.readers.index.read().unwrap_or_else(|p| p.into_inner()).reload()
+}
+
+/// Stores the digests pages made, in small batches on one connection of its own, so no
+/// request waits for SQLite's write lock. Ends when the server's state is dropped.
+fn spawn_digest_writer(config: Arc<Config>, queued: std::sync::mpsc::Receiver<UnstoredDigest>) -> Result<()> {
+    let store = Store::open(&config.db_path())?;
+    std::thread::Builder::new()
+        .name("digest-writer".into())
+        .spawn(move || {
+            let digester = crate::digesting::Digester::new(&store, &config);
+            while let Ok(first) = queued.recv() {
+                let mut batch = vec![first];
+                while batch.len() < 64
+                    && let Ok(more) = queued.try_recv()
+                {
+                    batch.push(more);
+                }
+                if let Err(e) = digester.keep_unstored(&batch) {
+                    // Lost only from the cache: the next visit makes them again.
+                    tracing::warn!(error = %e, digests = batch.len(), "could not store digests made for pages");
+                }
+            }
+        })
+        .map_err(|e| Error::io("digest-writer thread", e))?;
+    Ok(())
 }
 
 /// An error as the API reports it: `{"code": "...", "message": "..."}` with its status.
@@ -355,15 +497,18 @@ pub async fn run(
 ) -> Result<()> {
     let addr: SocketAddr = listener.local_addr().map_err(|e| Error::io("listener", e))?;
     check_exposure(addr.ip(), state.config().serve.token.as_deref())?;
-    // A `dossier ingest` in another process commits to the index; pick its commits up.
+    // Other processes write the data directory too; pick up what they did.
     let reloader = {
         let state = state.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(2));
             loop {
                 tick.tick().await;
-                if let Err(e) = state.reload_index() {
-                    tracing::warn!(error = %e, "could not reload the index");
+                let s = state.clone();
+                match tokio::task::spawn_blocking(move || s.reload_index()).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, "could not reload the index"),
+                    Err(e) => tracing::warn!(error = %e, "the index reload task failed"),
                 }
             }
         })

@@ -20,7 +20,7 @@ use crate::digest::{Digest, DocKind};
 use crate::engine::format_when;
 use crate::search::{SearchResults, Snippet, SortOrder};
 use crate::workflow::html::{self as wh, encode_segment, escape, safe_url};
-use crate::workflow::{self, DigestChoice, Workflows};
+use crate::workflow::{self, Workflows};
 
 use super::api::{digest_of, search_request};
 use super::{ApiError, AppState, Footer};
@@ -246,44 +246,21 @@ async fn search_page(State(state): State<AppState>, Query(params): Query<Vec<(St
 /// so the next search is quick). A digest that cannot be made leaves the snippet in its place.
 async fn digests_for(state: &AppState, results: &SearchResults) -> Vec<Option<Digest>> {
     let ids: Vec<String> = results.hits.iter().map(|h| h.id.clone()).collect();
-    let lookup = ids.clone();
-    let mut digests = state
-        .read(move |r| {
-            lookup
-                .iter()
-                .map(|id| workflow::stored_digest(r.store, id))
-                .collect::<crate::Result<Vec<_>>>()
-        })
-        .await
-        .unwrap_or_else(|_| vec![None; ids.len()]);
-    let missing: Vec<(usize, String)> = digests
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| d.is_none())
-        .map(|(i, _)| (i, ids[i].clone()))
-        .collect();
-    if missing.is_empty() {
-        return digests;
+    let n = ids.len();
+    match state.digests(ids).await {
+        Ok(made) => made
+            .into_iter()
+            .map(|d| match d {
+                Some(Ok(d)) => Some(d),
+                Some(Err(e)) => {
+                    tracing::warn!(error = %e, "could not make a digest for a search result");
+                    None
+                }
+                None => None,
+            })
+            .collect(),
+        Err(_) => vec![None; n],
     }
-    let made = state
-        .write(move |engine| {
-            Ok(missing
-                .into_iter()
-                .map(|(i, id)| {
-                    let d = workflow::ensure_digest(engine, &id, &DigestChoice::default());
-                    if let Err(e) = &d {
-                        tracing::warn!(doc = %id, error = %e, "could not make a digest for a search result");
-                    }
-                    (i, d.ok())
-                })
-                .collect::<Vec<_>>())
-        })
-        .await
-        .unwrap_or_default();
-    for (i, d) in made {
-        digests[i] = d;
-    }
-    digests
 }
 
 fn results_html(r: &SearchResults, digests: &[Option<Digest>], params: &[(String, String)], pageno: usize) -> String {

@@ -2,29 +2,25 @@
 //!
 //! A workflow is a named, saved search (any Unicode name, e.g. 稀土供应链) with optional source,
 //! language and date-window filters, a summarizer choice and an output language. Workflows, the
-//! documents each has collected and a record of every run live in the store's database, in
-//! tables this module creates itself (`workflows`, `workflow_runs`, `workflow_documents`).
-//! A run adds the matching documents that are new since the previous run (the first run takes
-//! the newest N), makes the digests they lack and records itself; the page lists the collected
+//! documents each has collected and a record of every run live in the store's database (tables
+//! `workflows`, `workflow_runs`, `workflow_documents`, whose schema the store's migrations own;
+//! this module reads and writes their rows through the store's transactions). A run asks the
+//! engine one question — which documents match this workflow among those stored after its last
+//! run's seq — adds them, records itself, then makes the digests its documents lack, one short
+//! transaction each and no lock held across a model call. The page lists the collected
 //! documents newest first, each with its digest, in the renderings of [`render`] and [`html`].
-//! This module must not parse input formats, print, or change documents.
+//! This module must not parse input formats, print, change documents, or build search queries.
 
 pub mod html;
 pub mod render;
 
-use std::collections::HashSet;
-
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
-use tantivy::Term;
-use tantivy::collector::DocSetCollector;
-use tantivy::query::{BooleanQuery, Occur, Query, TermSetQuery};
-use tantivy::schema::Value;
 
 use crate::dates;
 use crate::digest::Digest;
-use crate::digesting::DigestOptions;
+use crate::digesting::{DigestOptions, Digester};
 use crate::document::{Document, Lang};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -38,32 +34,6 @@ pub const DEFAULT_PAGE_LIMIT: usize = 50;
 /// Longest accepted workflow name, in characters.
 pub const MAX_NAME_CHARS: usize = 200;
 
-const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS workflows (
-    id           INTEGER PRIMARY KEY,
-    name         TEXT NOT NULL UNIQUE,
-    definition   TEXT NOT NULL,
-    created_at   INTEGER NOT NULL,
-    updated_at   INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS workflow_runs (
-    id             INTEGER PRIMARY KEY,
-    workflow_id    INTEGER NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
-    ran_at         INTEGER NOT NULL,
-    max_seq        INTEGER NOT NULL,
-    new_documents  INTEGER NOT NULL,
-    digests_made   INTEGER NOT NULL,
-    digest_failures INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS workflow_runs_by_workflow ON workflow_runs(workflow_id, id);
-CREATE TABLE IF NOT EXISTS workflow_documents (
-    workflow_id  INTEGER NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
-    doc_id       TEXT NOT NULL,
-    run_id       INTEGER NOT NULL,
-    added_at     INTEGER NOT NULL,
-    PRIMARY KEY (workflow_id, doc_id)
-);
-"#;
 
 /// Which summarizer makes a workflow's digests (stored in its definition by name).
 pub use crate::digesting::SummarizerChoice;
@@ -365,11 +335,9 @@ pub struct Workflows<'a> {
 }
 
 impl<'a> Workflows<'a> {
-    /// Opens the workflow tables of `store`, creating them if needed.
+    /// The workflows of `store` (its migrations made the tables).
     pub fn open(store: &'a Store) -> Result<Workflows<'a>> {
-        let conn = store.connection();
-        conn.execute_batch(SCHEMA)?;
-        Ok(Workflows { conn, store })
+        Ok(Workflows { conn: store.connection(), store })
     }
 
     /// Saves a new workflow; a workflow of the same name is an error.
@@ -382,10 +350,18 @@ impl<'a> Workflows<'a> {
             });
         }
         let now = Utc::now().timestamp();
-        self.conn.execute(
-            "INSERT INTO workflows (name, definition, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+        let inserted = self.conn.execute(
+            "INSERT OR IGNORE INTO workflows (name, definition, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
             params![wf.name, serde_json::to_string(wf)?, now],
         )?;
+        if inserted == 0 {
+            // Added by another process between the check and the insert.
+            return Err(Error::AlreadyExists {
+                what: "workflow",
+                name: wf.name.clone(),
+                remedy: "choose another name, or change it with `dossier workflow edit`",
+            });
+        }
         tracing::info!(workflow = %wf.name, "workflow added");
         Ok(())
     }
@@ -413,13 +389,13 @@ impl<'a> Workflows<'a> {
 
     /// Deletes a workflow with its runs and collected list (documents and digests stay).
     pub fn remove(&self, name: &str) -> Result<()> {
+        let tx = self.store.transaction()?;
         let id = self.require(name)?;
         // Children first: foreign keys may be off on connections opened elsewhere.
-        self.conn
-            .execute("DELETE FROM workflow_documents WHERE workflow_id = ?1", [id])?;
-        self.conn
-            .execute("DELETE FROM workflow_runs WHERE workflow_id = ?1", [id])?;
-        self.conn.execute("DELETE FROM workflows WHERE id = ?1", [id])?;
+        tx.execute("DELETE FROM workflow_documents WHERE workflow_id = ?1", [id])?;
+        tx.execute("DELETE FROM workflow_runs WHERE workflow_id = ?1", [id])?;
+        tx.execute("DELETE FROM workflows WHERE id = ?1", [id])?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -577,23 +553,6 @@ impl<'a> Workflows<'a> {
             .query_map([id], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?)
     }
-
-    fn members(&self, id: i64) -> Result<HashSet<String>> {
-        Ok(self
-            .conn
-            .prepare("SELECT doc_id FROM workflow_documents WHERE workflow_id = ?1")?
-            .query_map([id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Ids of documents stored after `after` (up to and including `upto`).
-    fn ids_in_seq_range(&self, after: i64, upto: i64) -> Result<Vec<String>> {
-        Ok(self
-            .conn
-            .prepare("SELECT id FROM documents WHERE seq > ?1 AND seq <= ?2")?
-            .query_map([after, upto], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?)
-    }
 }
 
 /// The stored digest of a document, if it has one.
@@ -613,10 +572,10 @@ pub struct DigestChoice {
 }
 
 /// Returns the document's stored digest (whatever made it), or makes, stores and returns one
-/// through [`Engine::digest`]. Taking any stored digest first keeps a document's digest stable
+/// through [`Digester::digest`]. Taking any stored digest first keeps a document's digest stable
 /// when a workflow (with its query) and the UI (without) both show it.
-pub fn ensure_digest(engine: &mut Engine, id: &str, choice: &DigestChoice) -> Result<Digest> {
-    if let Some(d) = engine.stored_digest(id)? {
+pub fn ensure_digest(digester: &Digester<'_>, id: &str, choice: &DigestChoice) -> Result<Digest> {
+    if let Some(d) = digester.stored_digest(id)? {
         return Ok(d);
     }
     let opts = DigestOptions {
@@ -625,86 +584,66 @@ pub fn ensure_digest(engine: &mut Engine, id: &str, choice: &DigestChoice) -> Re
         query: choice.query.clone(),
         force: false,
     };
-    engine.digest(id, &opts)
+    digester.digest(id, &opts)
 }
 
 /// Runs workflow `name`: collects the matching documents that are new since its last run (on
-/// the first run, the newest `first_run`), makes the digests its documents lack, and records
-/// the run. With nothing new it changes nothing and records nothing.
-pub fn run(engine: &mut Engine, name: &str) -> Result<RunOutcome> {
-    if engine.index_lag()? > 0 {
-        engine.catch_up()?;
-    }
+/// the first run, the newest `first_run`), records the run, then makes the digests its
+/// documents lack. With nothing new it changes nothing and records nothing.
+///
+/// It needs no write lock and holds no transaction while a digest is made: collecting is one
+/// short transaction, each digest another. Any number of processes may run workflows while
+/// others ingest: the engine answers only for documents the index holds, and the run's cursor
+/// (`max_seq`) moves only over those, so every matching document is collected exactly once.
+pub fn run(engine: &Engine, name: &str) -> Result<RunOutcome> {
     let now = Utc::now();
     let (id, wf, last) = {
         let w = Workflows::open(engine.store())?;
         let id = w.require(name)?;
         (id, w.get(name)?, w.last_run(id)?)
     };
-    let max_seq = engine.store().max_seq();
-    let first_run = last.is_none();
-    let new_ids: Vec<String> = match &last {
-        None => {
-            let results = search::search(engine.index(), engine.store(), &wf.search_request(now, wf.first_run))?;
-            results.hits.into_iter().map(|h| h.id).collect()
-        }
-        Some(prev) if max_seq > prev.max_seq => {
-            let w = Workflows::open(engine.store())?;
-            let candidates = w.ids_in_seq_range(prev.max_seq, max_seq)?;
-            let members = w.members(id)?;
-            let matching = matching_among(engine, &wf.search_request(now, 1), &candidates)?;
-            let mut fresh: Vec<String> = matching.into_iter().filter(|m| !members.contains(m)).collect();
-            // Newest first, as the page reads.
-            let mut dated: Vec<(Option<DateTime<Utc>>, i64, String)> = Vec::with_capacity(fresh.len());
-            for doc_id in fresh.drain(..) {
-                if let Some(d) = engine.store().get(&doc_id)? {
-                    dated.push((d.doc.published_at, d.seq, doc_id));
-                }
-            }
-            dated.sort_by(|a, b| {
-                b.0.is_some()
-                    .cmp(&a.0.is_some())
-                    .then(b.0.cmp(&a.0))
-                    .then(b.1.cmp(&a.1))
-            });
-            dated.into_iter().map(|(_, _, id)| id).collect()
-        }
-        Some(_) => Vec::new(),
-    };
+    let matches = engine.matching_after(&wf.search_request(now, wf.first_run), last.as_ref().map(|r| r.max_seq))?;
 
-    // Collect the new documents first, so a failed digest leaves them on the page (digestless)
-    // for the next run to retry.
-    let conn = engine.store().connection();
-    conn.execute_batch("BEGIN IMMEDIATE")?;
-    let insert = (|| -> Result<()> {
-        let mut stmt = conn.prepare_cached(
+    // Collect. Inside the transaction the last run is read again: a run in another process may
+    // have recorded itself meanwhile; members are keyed by (workflow, document), so documents
+    // both runs found are collected once, and the cursor never moves back.
+    let store = engine.store();
+    let tx = store.transaction()?;
+    let prev = Workflows::open(store)?.last_run(id)?;
+    let first_run = prev.is_none();
+    let mut new_ids = Vec::new();
+    {
+        let mut stmt = tx.prepare_cached(
             "INSERT OR IGNORE INTO workflow_documents (workflow_id, doc_id, run_id, added_at) VALUES (?1, ?2, 0, ?3)",
         )?;
-        for doc_id in &new_ids {
-            stmt.execute(params![id, doc_id, now.timestamp()])?;
-        }
-        Ok(())
-    })();
-    match insert {
-        Ok(()) => conn.execute_batch("COMMIT")?,
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            return Err(e);
+        for doc_id in &matches.ids {
+            if stmt.execute(params![id, doc_id, now.timestamp()])? > 0 {
+                new_ids.push(doc_id.clone());
+            }
         }
     }
+    let max_seq = prev.as_ref().map_or(matches.upto, |p| p.max_seq.max(matches.upto));
+    let moved = prev.as_ref().is_none_or(|p| p.max_seq != max_seq);
+    let mut run_id = None;
+    if first_run || moved || !new_ids.is_empty() {
+        run_id = Some(record_run(&tx, id, now, max_seq, new_ids.len())?);
+    }
+    tx.commit()?;
 
-    let lacking = Workflows::open(engine.store())?.members_without_digest(id)?;
+    // Digests, each stored as it is made (a failure or a hang loses none made before it).
+    let lacking = Workflows::open(store)?.members_without_digest(id)?;
     let choice = DigestChoice {
         summarizer: wf.summarizer,
         lang: wf.output_lang,
         query: Some(wf.query.clone()),
     };
+    let digester = engine.digester();
     let mut digests_made = 0u64;
     let mut failures = Vec::new();
     for doc_id in &lacking {
-        match ensure_digest(engine, doc_id, &choice) {
+        match ensure_digest(&digester, doc_id, &choice) {
             Ok(_) => digests_made += 1,
-            Err(e) if e.is_user_error() || matches!(e, Error::Llm(_)) => {
+            Err(e) if e.is_user_error() => {
                 tracing::warn!(workflow = %wf.name, doc = %doc_id, error = %e, "digest failed; the next run retries");
                 failures.push(DigestFailure {
                     id: doc_id.clone(),
@@ -715,36 +654,27 @@ pub fn run(engine: &mut Engine, name: &str) -> Result<RunOutcome> {
         }
     }
 
-    let moved = last.as_ref().is_none_or(|p| p.max_seq != max_seq);
-    let run = if first_run || moved || !new_ids.is_empty() || digests_made > 0 {
-        let conn = engine.store().connection();
-        conn.execute(
-            "INSERT INTO workflow_runs (workflow_id, ran_at, max_seq, new_documents, digests_made, digest_failures)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                id,
-                now.timestamp(),
+    if run_id.is_none() && digests_made > 0 {
+        let tx = store.transaction()?;
+        run_id = Some(record_run(&tx, id, now, max_seq, 0)?);
+        tx.commit()?;
+    }
+    let run = match run_id {
+        Some(run_id) => {
+            store.connection().execute(
+                "UPDATE workflow_runs SET digests_made = ?2, digest_failures = ?3 WHERE id = ?1",
+                params![run_id, digests_made as i64, failures.len() as i64],
+            )?;
+            Some(RunRecord {
+                id: run_id,
+                ran_at: from_unix(now.timestamp()),
                 max_seq,
-                new_ids.len() as i64,
-                digests_made as i64,
-                failures.len() as i64
-            ],
-        )?;
-        let run_id = conn.last_insert_rowid();
-        conn.execute(
-            "UPDATE workflow_documents SET run_id = ?2 WHERE workflow_id = ?1 AND run_id = 0",
-            params![id, run_id],
-        )?;
-        Some(RunRecord {
-            id: run_id,
-            ran_at: from_unix(now.timestamp()),
-            max_seq,
-            new_documents: new_ids.len() as u64,
-            digests_made,
-            digest_failures: failures.len() as u64,
-        })
-    } else {
-        None
+                new_documents: new_ids.len() as u64,
+                digests_made,
+                digest_failures: failures.len() as u64,
+            })
+        }
+        None => None,
     };
     tracing::info!(workflow = %wf.name, new = new_ids.len(), digests = digests_made, failed = failures.len(), "workflow run");
     Ok(RunOutcome {
@@ -757,30 +687,19 @@ pub fn run(engine: &mut Engine, name: &str) -> Result<RunOutcome> {
     })
 }
 
-/// Which of `candidates` (document ids) match `request`'s query and filters — every match,
-/// not a top N.
-fn matching_among(engine: &Engine, request: &SearchRequest, candidates: &[String]) -> Result<Vec<String>> {
-    if candidates.is_empty() {
-        return Ok(Vec::new());
-    }
-    let index = engine.index();
-    let fields = index.fields();
-    let compiled = search::compile(request, fields)?;
-    let ids = TermSetQuery::new(candidates.iter().map(|c| Term::from_field_text(fields.id, c)));
-    let query = BooleanQuery::new(vec![
-        (Occur::Must, compiled.query),
-        (Occur::Must, Box::new(ids) as Box<dyn Query>),
-    ]);
-    let searcher = index.searcher();
-    let found = searcher.search(&query, &DocSetCollector)?;
-    let mut out = Vec::with_capacity(found.len());
-    for addr in found {
-        let doc: tantivy::TantivyDocument = searcher.doc(addr)?;
-        if let Some(id) = doc.get_first(fields.id).and_then(|v| v.as_str()) {
-            out.push(id.to_string());
-        }
-    }
-    Ok(out)
+/// Records a run and gives it the documents collected without one; returns its id.
+fn record_run(tx: &rusqlite::Transaction<'_>, workflow_id: i64, now: DateTime<Utc>, max_seq: i64, new: usize) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO workflow_runs (workflow_id, ran_at, max_seq, new_documents, digests_made, digest_failures)
+         VALUES (?1, ?2, ?3, ?4, 0, 0)",
+        params![workflow_id, now.timestamp(), max_seq, new as i64],
+    )?;
+    let run_id = tx.last_insert_rowid();
+    tx.execute(
+        "UPDATE workflow_documents SET run_id = ?2 WHERE workflow_id = ?1 AND run_id = 0",
+        params![workflow_id, run_id],
+    )?;
+    Ok(run_id)
 }
 
 #[cfg(test)]
