@@ -145,7 +145,8 @@ impl<'a> Digester<'a> {
                 .map(|d| self.key_for(&d, &DigestOptions::default()))
                 .transpose()?;
             if current.as_deref() == Some(m.cache_key.as_str()) {
-                self.keep(&m.doc_id, &m.cache_key, &m.digest, TokenUsage::default())?;
+                let json = serde_json::to_string(&m.digest)?;
+                self.store.put_digest_pair(&m.doc_id, &m.cache_key, &m.digest.summarizer, &json, 0, 0)?;
             }
         }
         tx.commit()?;

@@ -425,10 +425,23 @@ impl Store {
         completion_tokens: u64,
     ) -> Result<()> {
         let tx = self.transaction()?;
-        self.put_cached_digest_json(cache_key, json, prompt_tokens, completion_tokens)?;
-        self.put_digest_json(doc_id, cache_key, summarizer, json)?;
+        self.put_digest_pair(doc_id, cache_key, summarizer, json, prompt_tokens, completion_tokens)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// As [`Store::keep_digest`], inside the caller's transaction.
+    pub fn put_digest_pair(
+        &self,
+        doc_id: &str,
+        cache_key: &str,
+        summarizer: &str,
+        json: &str,
+        prompt_tokens: u64,
+        completion_tokens: u64,
+    ) -> Result<()> {
+        self.put_cached_digest_json(cache_key, json, prompt_tokens, completion_tokens)?;
+        self.put_digest_json(doc_id, cache_key, summarizer, json)
     }
 
     /// Stores a document's digest (JSON), replacing any earlier one.

@@ -340,9 +340,14 @@ fn spawn_digest_writer(config: Arc<Config>, queued: std::sync::mpsc::Receiver<Un
                 {
                     batch.push(more);
                 }
-                if let Err(e) = digester.keep_unstored(&batch) {
-                    // Lost only from the cache: the next visit makes them again.
-                    tracing::warn!(error = %e, digests = batch.len(), "could not store digests made for pages");
+                // Another process may hold SQLite's write lock for a while (each try waits out the
+                // busy timeout); past a few tries they are lost only from the cache: the next
+                // visit makes them again.
+                for attempt in 1..=3 {
+                    match digester.keep_unstored(&batch) {
+                        Ok(()) => break,
+                        Err(e) => tracing::warn!(error = %e, attempt, digests = batch.len(), "could not store digests made for pages"),
+                    }
                 }
             }
         })

@@ -8,6 +8,7 @@ mod eval;
 mod ingest;
 mod interrupt;
 mod llm;
+mod processes;
 mod search;
 mod serve;
 mod workflow;
