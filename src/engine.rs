@@ -656,3 +656,78 @@ fn failure_message(e: &Error) -> String {
 pub fn format_when(t: Option<DateTime<Utc>>) -> String {
     t.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "no date".into())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::config::Flags;
+
+    fn engine(dir: &Path) -> Result<Engine> {
+        let flags = Flags { data_dir: Some(dir.to_path_buf()), ..Flags::default() };
+        Engine::open(Config::load(&flags, &HashMap::new())?)
+    }
+
+    fn doc(id: &str) -> crate::Document {
+        let mut d = crate::Document::for_test(&format!("稀土 {id}"), &["商务部宣布对部分稀土物项实施出口管制。"]);
+        d.id = id.into();
+        d
+    }
+
+    fn total(e: &mut Engine, q: &str) -> Result<usize> {
+        let r = e.search(&SearchRequest { query: q.into(), limit: 10, ..Default::default() })?;
+        Ok(r.total)
+    }
+
+    /// Documents a crashed writer stored but never indexed are caught up by the next writer,
+    /// and the index records the seq it now covers.
+    #[test]
+    fn catch_up_indexes_what_a_dead_writer_stored() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let mut e = engine(dir.path())?;
+        e.add_documents(&[doc("a")])?;
+        {
+            // As a writer killed between its store commit and its index commit leaves it.
+            let mut b = e.store().write()?;
+            b.upsert(&doc("b"))?;
+            b.upsert(&doc("c"))?;
+            b.commit()?;
+        }
+        assert_eq!(e.index_lag()?, 2);
+        assert_eq!(e.catch_up()?, 2);
+        assert_eq!(e.index_lag()?, 0);
+        assert_eq!(e.index().indexed_seq()?, 3);
+        assert_eq!(total(&mut e, "稀土")?, 3);
+        Ok(())
+    }
+
+    /// A rebuild is built aside: interrupted, the current index is untouched and no partial
+    /// directory is left; completed, it is swapped in and the old one removed.
+    #[test]
+    fn reindex_is_built_aside_and_swapped_in() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let mut e = engine(dir.path())?;
+        e.add_documents(&[doc("a"), doc("b")])?;
+        let cancelled = Arc::new(AtomicBool::new(true));
+        assert!(matches!(e.reindex(false, cancelled), Err(Error::Interrupted)));
+        assert_eq!(total(&mut e, "稀土")?, 2);
+        let names = |d: &Path| -> Vec<String> {
+            let mut v: Vec<String> = std::fs::read_dir(d)
+                .map(|r| r.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+                .unwrap_or_default();
+            v.sort();
+            v
+        };
+        assert!(!names(dir.path()).iter().any(|n| n.starts_with("index.")), "{:?}", names(dir.path()));
+        let searcher = engine(dir.path())?; // another process, opened before the swap
+        let summary = e.reindex(false, Arc::new(AtomicBool::new(false)))?;
+        assert_eq!(summary.documents, 2);
+        let current = index::current_dir(dir.path())?;
+        assert_ne!(current, dir.path().join("index"));
+        assert!(!dir.path().join("index").exists());
+        assert!(searcher.index().is_stale(dir.path()));
+        assert_eq!(total(&mut engine(dir.path())?, "稀土")?, 2);
+        Ok(())
+    }
+}
