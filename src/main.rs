@@ -186,7 +186,8 @@ enum WorkflowCommand {
         /// Documents on the page.
         #[arg(long, default_value_t = dossier::workflow::DEFAULT_PAGE_LIMIT)]
         limit: usize,
-        /// Base URL of a `dossier serve` for absolute links in the Atom feed.
+        /// Public URL of a `dossier serve` for absolute links in the Atom feed (default:
+        /// serve.public_url).
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
     },
@@ -307,7 +308,7 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             let user = err.downcast_ref::<Error>().is_some_and(Error::is_user_error);
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", report::terminal_safe(&format!("{err:#}")));
             ExitCode::from(if user { 2 } else { 3 })
         }
     }
@@ -359,7 +360,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let cancel = cancel_flag();
             let opts = IngestOptions { strict, interactive };
             let summary = engine.ingest(&paths, &opts, cancel, &mut |f| {
-                eprintln!("error: {}: {}", f.location, f.message);
+                eprintln!("error: {}", report::terminal_safe(&format!("{}: {}", f.location, f.message)));
             })?;
             if json {
                 writeln!(stdout, "{}", serde_json::to_string_pretty(&summary)?)?;
@@ -553,6 +554,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 fn workflow_command(config: Config, cmd: WorkflowCommand, stdout: &mut impl Write) -> anyhow::Result<ExitCode> {
     use dossier::workflow::{self, WorkflowInput, Workflows, render};
+    let public_url = config.serve.public_url.clone();
     let mut engine = Engine::open(config)?;
     match cmd {
         WorkflowCommand::Add { name, def } => {
@@ -574,7 +576,7 @@ fn workflow_command(config: Config, cmd: WorkflowCommand, stdout: &mut impl Writ
             let w = Workflows::open(engine.store())?;
             if let Some(format) = format {
                 let page = w.page(&name, limit)?;
-                write!(stdout, "{}", render::render(&page, format, None)?)?;
+                write!(stdout, "{}", render::render(&page, format, public_url.as_deref())?)?;
             } else if json {
                 writeln!(stdout, "{}", serde_json::to_string_pretty(&w.info(&name)?)?)?;
             } else {
@@ -600,6 +602,11 @@ fn workflow_command(config: Config, cmd: WorkflowCommand, stdout: &mut impl Writ
             writeln!(stdout, "updated workflow {}", wf.name)?;
         }
         WorkflowCommand::Run { name, format, output, limit, base_url } => {
+            // --base-url wins over serve.public_url for this command; checked before the run.
+            let base_url = match base_url {
+                Some(u) => Some(dossier::config::public_url("--base-url", &u)?),
+                None => public_url,
+            };
             let outcome = workflow::run(&mut engine, &name)?;
             eprint!("{}", render::outcome_text(&outcome));
             let page = Workflows::open(engine.store())?.page(&name, limit)?;
