@@ -446,7 +446,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 write!(stdout, "{}", render_markdown(&digest))?;
             } else {
                 let doc = engine.document(&id)?;
-                writeln!(stdout, "{}\n{} · {}", doc.title, doc.source, dossier::engine::format_when(doc.published_at))?;
+                let (title, source) = (report::terminal_safe(&doc.title), report::terminal_safe(&doc.source));
+                writeln!(stdout, "{title}\n{source} · {}", dossier::engine::format_when(doc.published_at))?;
                 write!(stdout, "{}", render_terminal(&digest))?;
             }
             Ok(ExitCode::SUCCESS)
@@ -462,7 +463,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     "imported {} documents from {}{} (new {}, updated {}, unchanged {}); digests: {}",
                     r.documents,
                     file.display(),
-                    r.workflow.as_deref().map(|w| format!(" (workflow {w})")).unwrap_or_default(),
+                    r.workflow.as_deref().map(|w| format!(" (workflow {})", report::terminal_safe(w))).unwrap_or_default(),
                     r.ingested,
                     r.updated,
                     r.unchanged,

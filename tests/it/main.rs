@@ -10,6 +10,7 @@ mod interrupt;
 mod llm;
 mod search;
 mod serve;
+mod terminal;
 mod workflow;
 mod browser;
 
