@@ -40,6 +40,7 @@ pub enum Format {
 
 /// Renders `page` in `format`. `base_url` (the server's public URL, e.g.
 /// `https://news.example.org/dossier`) makes the feed's links absolute; other formats ignore it.
+/// Errors are those of writers into memory (JSON, XML), which do not fail in practice.
 pub fn render(page: &Page, format: Format, base_url: Option<&str>) -> io::Result<String> {
     Ok(match format {
         Format::Terminal => terminal(page),
