@@ -108,12 +108,42 @@ pub struct ServeConfig {
     pub token: Option<String>,
     /// Largest accepted request body, bytes.
     pub max_body_bytes: usize,
+    /// The URL readers reach this server at (e.g. `https://news.example.org/dossier`), for the
+    /// absolute links of Atom feeds; http(s), no query or fragment, kept without a trailing
+    /// `/`. Without it feeds link relative to the server's root. `DOSSIER_PUBLIC_URL`.
+    pub public_url: Option<String>,
 }
 
 impl Default for ServeConfig {
     fn default() -> Self {
-        ServeConfig { addr: "127.0.0.1:7700".into(), token: None, max_body_bytes: 16 * 1024 * 1024 }
+        ServeConfig {
+            addr: "127.0.0.1:7700".into(),
+            token: None,
+            max_body_bytes: 16 * 1024 * 1024,
+            public_url: None,
+        }
     }
+}
+
+/// Checks a public base URL (`serve.public_url`, `workflow run --base-url`) and returns it
+/// without its trailing `/`. `setting` names where it came from, for the error.
+pub fn public_url(setting: &str, value: &str) -> Result<String> {
+    let bad = |why: &str| {
+        Error::Config(format!(
+            "{setting} is {value:?}: {why}; give the address readers reach dossier at, like \"https://news.example.org\" or \"https://example.org/dossier\""
+        ))
+    };
+    let url = url::Url::parse(value.trim()).map_err(|e| bad(&format!("not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
+        return Err(bad("it must be an http:// or https:// URL with a host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("it must not have a ?query or #fragment"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("it must not carry a user name or password (feeds are public)"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
 }
 
 /// The shape of the TOML file.
@@ -196,6 +226,9 @@ impl Config {
         if let Some(v) = env.get("DOSSIER_TOKEN") {
             cfg.serve.token = Some(v.clone()).filter(|t| !t.is_empty());
         }
+        if let Some(v) = env.get("DOSSIER_PUBLIC_URL") {
+            cfg.serve.public_url = Some(v.clone()).filter(|u| !u.is_empty());
+        }
         // Flags.
         if let Some(d) = &flags.data_dir {
             cfg.data_dir = d.clone();
@@ -204,6 +237,9 @@ impl Config {
             cfg.serve.addr = a.clone();
         }
         cfg.validate()?;
+        if let Some(u) = &cfg.serve.public_url {
+            cfg.serve.public_url = Some(public_url("serve.public_url (or DOSSIER_PUBLIC_URL)", u)?);
+        }
         Ok(cfg)
     }
 
@@ -280,6 +316,27 @@ mod tests {
         assert_eq!(c.serve.addr, "127.0.0.1:2");
         let flags = Flags { data_dir: Some("/from/flag".into()), ..Flags::default() };
         assert_eq!(Config::load(&flags, &env)?.data_dir, PathBuf::from("/from/flag"));
+        Ok(())
+    }
+
+    #[test]
+    fn public_url_from_file_or_env_is_checked_and_normalized() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "[serve]\npublic_url = \"https://news.example.org/dossier/\"\n")
+            .map_err(|e| Error::io(&file, e))?;
+        let flags = Flags { config_file: Some(file), ..Flags::default() };
+        let c = Config::load(&flags, &HashMap::new())?;
+        assert_eq!(c.serve.public_url.as_deref(), Some("https://news.example.org/dossier"));
+        let mut env = HashMap::new();
+        env.insert("DOSSIER_PUBLIC_URL".to_string(), "http://10.0.0.5:7700".to_string());
+        let c = Config::load(&flags, &env)?;
+        assert_eq!(c.serve.public_url.as_deref(), Some("http://10.0.0.5:7700"));
+        for bad in ["javascript:alert(1)", "ftp://x.org", "news.example.org", "https://x.org/?a=1", "https://x.org/#top", "https://u:p@x.org"] {
+            env.insert("DOSSIER_PUBLIC_URL".to_string(), bad.to_string());
+            let err = Config::load(&flags, &env).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains("serve.public_url") && err.contains("DOSSIER_PUBLIC_URL"), "{bad}: {err}");
+        }
         Ok(())
     }
 

@@ -186,7 +186,8 @@ enum WorkflowCommand {
         /// Documents on the page.
         #[arg(long, default_value_t = dossier::workflow::DEFAULT_PAGE_LIMIT)]
         limit: usize,
-        /// Base URL of a `dossier serve` for absolute links in the Atom feed.
+        /// Public URL of a `dossier serve` for absolute links in the Atom feed (default:
+        /// serve.public_url).
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
     },
@@ -307,7 +308,7 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             let user = err.downcast_ref::<Error>().is_some_and(Error::is_user_error);
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", report::terminal_safe(&format!("{err:#}")));
             ExitCode::from(if user { 2 } else { 3 })
         }
     }
@@ -359,7 +360,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let cancel = cancel_flag();
             let opts = IngestOptions { strict, interactive };
             let summary = engine.ingest(&paths, &opts, cancel, &mut |f| {
-                eprintln!("error: {}: {}", f.location, f.message);
+                eprintln!("error: {}", report::terminal_safe(&format!("{}: {}", f.location, f.message)));
             })?;
             if json {
                 writeln!(stdout, "{}", serde_json::to_string_pretty(&summary)?)?;
@@ -445,7 +446,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 write!(stdout, "{}", render_markdown(&digest))?;
             } else {
                 let doc = engine.document(&id)?;
-                writeln!(stdout, "{}\n{} · {}", doc.title, doc.source, dossier::engine::format_when(doc.published_at))?;
+                let (title, source) = (report::terminal_safe(&doc.title), report::terminal_safe(&doc.source));
+                writeln!(stdout, "{title}\n{source} · {}", dossier::engine::format_when(doc.published_at))?;
                 write!(stdout, "{}", render_terminal(&digest))?;
             }
             Ok(ExitCode::SUCCESS)
@@ -461,7 +463,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     "imported {} documents from {}{} (new {}, updated {}, unchanged {}); digests: {}",
                     r.documents,
                     file.display(),
-                    r.workflow.as_deref().map(|w| format!(" (workflow {w})")).unwrap_or_default(),
+                    r.workflow.as_deref().map(|w| format!(" (workflow {})", report::terminal_safe(w))).unwrap_or_default(),
                     r.ingested,
                     r.updated,
                     r.unchanged,
@@ -553,6 +555,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 fn workflow_command(config: Config, cmd: WorkflowCommand, stdout: &mut impl Write) -> anyhow::Result<ExitCode> {
     use dossier::workflow::{self, WorkflowInput, Workflows, render};
+    let public_url = config.serve.public_url.clone();
     let mut engine = Engine::open(config)?;
     match cmd {
         WorkflowCommand::Add { name, def } => {
@@ -574,7 +577,7 @@ fn workflow_command(config: Config, cmd: WorkflowCommand, stdout: &mut impl Writ
             let w = Workflows::open(engine.store())?;
             if let Some(format) = format {
                 let page = w.page(&name, limit)?;
-                write!(stdout, "{}", render::render(&page, format, None)?)?;
+                write!(stdout, "{}", render::render(&page, format, public_url.as_deref())?)?;
             } else if json {
                 writeln!(stdout, "{}", serde_json::to_string_pretty(&w.info(&name)?)?)?;
             } else {
@@ -600,6 +603,11 @@ fn workflow_command(config: Config, cmd: WorkflowCommand, stdout: &mut impl Writ
             writeln!(stdout, "updated workflow {}", wf.name)?;
         }
         WorkflowCommand::Run { name, format, output, limit, base_url } => {
+            // --base-url wins over serve.public_url for this command; checked before the run.
+            let base_url = match base_url {
+                Some(u) => Some(dossier::config::public_url("--base-url", &u)?),
+                None => public_url,
+            };
             // An index left behind by a writer that died holds documents the run would miss
             // until someone catches it up; do it now unless another process is writing.
             if engine.index_lag()? > 0 {

@@ -4,11 +4,29 @@
 //! each hit as on the seed pages — title, then `source · YYYY-MM-DD HH:MM` — with a snippet
 //! whose matched words are highlighted (ANSI colour on a terminal, `**bold**` markers
 //! otherwise). JSON output is plain serde of the same structs. It computes nothing.
+//!
+//! Documents are untrusted, and a terminal obeys escape sequences: every piece of document
+//! text (and anything quoting it, like error messages) goes through [`terminal_safe`] before it
+//! is printed, here and in the other text renderers (digests, workflow pages).
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use crate::engine::{IngestSummary, ReindexSummary, Stats, format_when};
 use crate::search::{SearchResults, Snippet};
+
+/// `s` without the characters a terminal could act on: C0 controls other than `\n` and `\t`
+/// (so ESC, which starts CSI and OSC sequences such as `ESC[2J` or an OSC 8 hyperlink, and
+/// BEL, which ends OSC), DEL and the C1 controls (U+0080–U+009F, including the one-character
+/// CSI U+009B). What follows a removed ESC stays as visible text. Markdown output uses it too:
+/// control characters have no meaning there and would reach whoever cats the file.
+pub fn terminal_safe(s: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !s.chars().any(unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(s.chars().filter(|&c| !unsafe_char(c)).collect())
+}
 
 /// How highlighted words are marked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,19 +43,24 @@ pub fn mark_snippet(s: &Snippet, style: Highlight) -> String {
     };
     let chars: Vec<char> = s.text.chars().collect();
     let mut out = String::with_capacity(s.text.len() + 8 * s.highlights.len());
+    // Highlights are offsets into the raw text, so the text is cleaned piece by piece; only
+    // the markers added here may carry ESC.
+    let piece = |out: &mut String, from: usize, to: usize| {
+        out.push_str(&terminal_safe(&chars[from..to].iter().collect::<String>()));
+    };
     let mut pos = 0;
     for [start, end] in &s.highlights {
         let (start, end) = ((*start).min(chars.len()), (*end).min(chars.len()));
-        if start < pos {
+        if start < pos || end < start {
             continue;
         }
-        out.extend(&chars[pos..start]);
+        piece(&mut out, pos, start);
         out.push_str(open);
-        out.extend(&chars[start..end]);
+        piece(&mut out, start, end);
         out.push_str(close);
         pos = end;
     }
-    out.extend(&chars[pos..]);
+    piece(&mut out, pos, chars.len());
     out
 }
 
@@ -50,20 +73,20 @@ pub fn search_text(r: &SearchResults, style: Highlight, digests: Option<&[Option
         return out;
     }
     for (i, hit) in r.hits.iter().enumerate() {
-        let _ = writeln!(out, "{}", hit.title);
-        let _ = writeln!(out, "{} · {}", hit.source, format_when(hit.published_at));
+        let _ = writeln!(out, "{}", terminal_safe(&hit.title));
+        let _ = writeln!(out, "{} · {}", terminal_safe(&hit.source), format_when(hit.published_at));
         match digests.and_then(|d| d.get(i)).and_then(|d| d.as_deref()) {
             Some(digest) => {
-                let _ = writeln!(out, "{}", digest.trim_end());
+                let _ = writeln!(out, "{}", terminal_safe(digest.trim_end()));
             }
             None => {
                 let _ = writeln!(out, "  {}", mark_snippet(&hit.snippet, style));
             }
         }
         if let Some(of) = &hit.duplicate_of {
-            let _ = writeln!(out, "  (same text as {of})");
+            let _ = writeln!(out, "  (same text as {})", terminal_safe(of));
         }
-        let _ = writeln!(out, "  [{}]", hit.id);
+        let _ = writeln!(out, "  [{}]", terminal_safe(&hit.id));
         out.push('\n');
     }
     let shown_to = r.offset + r.hits.len();
@@ -105,7 +128,7 @@ pub fn ingest_text(s: &IngestSummary) -> String {
     if !s.duplicates.is_empty() {
         let _ = writeln!(out, "{} documents have the same text as an earlier one:", s.duplicates.len());
         for d in s.duplicates.iter().take(10) {
-            let _ = writeln!(out, "  {} = {}", d.id, d.duplicate_of);
+            let _ = writeln!(out, "  {} = {}", terminal_safe(&d.id), terminal_safe(&d.duplicate_of));
         }
         if s.duplicates.len() > 10 {
             let _ = writeln!(out, "  … and {} more (see --json)", s.duplicates.len() - 10);
@@ -134,7 +157,7 @@ pub fn digest_run_text(s: &crate::digesting::DigestRunSummary) -> String {
         let _ = writeln!(out, "tokens: {} prompt, {} completion", s.prompt_tokens, s.completion_tokens);
     }
     for (id, e) in s.failures.iter().take(20) {
-        let _ = writeln!(out, "  {id}: {e}");
+        let _ = writeln!(out, "  {}: {}", terminal_safe(id), terminal_safe(e));
     }
     out
 }
@@ -154,14 +177,14 @@ pub fn reindex_text(s: &ReindexSummary) -> String {
 /// A document with its paragraphs numbered as digests cite them.
 pub fn document_text(d: &crate::Document) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}", d.title);
-    let _ = writeln!(out, "{} · {}", d.source, format_when(d.published_at));
+    let _ = writeln!(out, "{}", terminal_safe(&d.title));
+    let _ = writeln!(out, "{} · {}", terminal_safe(&d.source), format_when(d.published_at));
     if let Some(url) = &d.url {
-        let _ = writeln!(out, "{url}");
+        let _ = writeln!(out, "{}", terminal_safe(url));
     }
     out.push('\n');
     for (i, p) in d.paragraphs.iter().enumerate() {
-        let _ = writeln!(out, "[{}] {}", i + 1, p);
+        let _ = writeln!(out, "[{}] {}", i + 1, terminal_safe(p));
     }
     out
 }
@@ -187,11 +210,11 @@ pub fn stats_text(s: &Stats) -> String {
     let _ = writeln!(out, "last ingest: {}", format_when(st.last_ingest));
     let _ = writeln!(out, "by language:");
     for (lang, n) in &st.by_lang {
-        let _ = writeln!(out, "  {lang:<6} {n:>8}");
+        let _ = writeln!(out, "  {:<6} {n:>8}", terminal_safe(lang));
     }
     let _ = writeln!(out, "by source:");
     for (src, n) in &st.by_source {
-        let _ = writeln!(out, "  {n:>8}  {src}");
+        let _ = writeln!(out, "  {n:>8}  {}", terminal_safe(src));
     }
     out
 }
@@ -199,10 +222,72 @@ pub fn stats_text(s: &Stats) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::document::Lang;
+    use crate::search::{Hit, SortOrder};
+
+    const ESCAPES: &str = "\x1b[2J\x1b]8;;https://evil.example/\x07click\x1b]8;;\x07\u{9b}31m\r\u{7f}";
 
     #[test]
     fn marks_highlights_on_character_offsets() {
         let s = Snippet { text: "中国稀土集团发布公告".into(), highlights: vec![[2, 4], [6, 8]] };
         assert_eq!(mark_snippet(&s, Highlight::Markdown), "中国**稀土**集团**发布**公告");
+    }
+
+    #[test]
+    fn terminal_text_loses_every_control_but_newline_and_tab() {
+        assert_eq!(terminal_safe(ESCAPES), "[2J]8;;https://evil.example/click]8;;31m");
+        assert_eq!(terminal_safe("a\tb\nc"), "a\tb\nc");
+        assert!(matches!(terminal_safe("稀土 plain"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn hostile_search_results_reach_the_terminal_without_escapes() {
+        let text = format!("x{ESCAPES}稀土y");
+        let start = text.chars().position(|c| c == '稀').unwrap_or_default();
+        let hit = |n: &str| Hit {
+            id: format!("{n}{ESCAPES}"),
+            title: format!("title{ESCAPES}"),
+            source: format!("src{ESCAPES}"),
+            published_at: None,
+            url: None,
+            lang: Lang::Zh,
+            score: 1.0,
+            snippet: Snippet { text: text.clone(), highlights: vec![[start, start + 2]] },
+            duplicate_of: Some(format!("dup{ESCAPES}")),
+        };
+        let r = SearchResults {
+            query: format!("q{ESCAPES}"),
+            sort: SortOrder::Newest,
+            total: 2,
+            offset: 0,
+            limit: 10,
+            hits: vec![hit("a"), hit("b")],
+        };
+        let digests = [None, Some(format!("digest{ESCAPES}\n"))];
+        let out = search_text(&r, Highlight::Ansi, Some(&digests));
+        // The only escapes are the two of our own highlight.
+        assert_eq!(out.matches('\u{1b}').count(), 2, "{out:?}");
+        assert!(out.contains("  x[2J]8;;https://evil.example/click]8;;31m\u{1b}[1;33m稀土\u{1b}[0my\n"), "{out:?}");
+        let rest: String = out.replace("\u{1b}[1;33m", "").replace("\u{1b}[0m", "");
+        assert!(!rest.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+        assert!(out.contains("digest[2J]8;;https://evil.example/click]8;;31m\n"), "{out:?}");
+        assert!(out.contains("  [b[2J]8;;https://evil.example/click]8;;31m]\n"), "{out:?}");
+    }
+
+    #[test]
+    fn a_hostile_document_shows_without_escapes() {
+        let d = crate::Document {
+            id: "d".into(),
+            title: format!("t{ESCAPES}"),
+            source: format!("s{ESCAPES}"),
+            published_at: None,
+            url: Some(format!("javascript:{ESCAPES}")),
+            lang: Lang::En,
+            paragraphs: vec![format!("p{ESCAPES}"), "two\tcolumns".into()],
+            meta: serde_json::Value::Null,
+        };
+        let out = document_text(&d);
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n' && c != '\t'), "{out:?}");
+        assert!(out.contains("[2] two\tcolumns\n"), "{out:?}");
     }
 }

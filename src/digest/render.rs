@@ -5,10 +5,13 @@
 //! bullet that failed verification but was kept. An excerpt digest renders as the excerpt,
 //! marked as such. JSON needs no renderer (serde of `Digest`), and the one-line seed-page form
 //! belongs to the seed module. This module must not change, verify or reorder the digest.
+//! Digest text quotes untrusted documents, so both renderings drop control characters
+//! ([`terminal_safe`]).
 
 use std::fmt::Write;
 
 use crate::digest::{Bullet, Digest, DocKind};
+use crate::report::terminal_safe;
 
 /// Marker appended to a bullet that failed verification but was kept.
 pub const UNVERIFIED_MARK: &str = "(unverified)";
@@ -22,12 +25,12 @@ pub fn render_terminal(d: &Digest) -> String {
         let _ = writeln!(
             out,
             "  {}",
-            d.excerpt.as_deref().unwrap_or("").replace('\n', "\n  ")
+            terminal_safe(d.excerpt.as_deref().unwrap_or("")).replace('\n', "\n  ")
         );
     }
     for s in &d.sections {
         let indent = if s.level >= 2 { "  " } else { "" };
-        let _ = writeln!(out, "{indent}{}", s.heading);
+        let _ = writeln!(out, "{indent}{}", terminal_safe(&s.heading));
         for b in &s.bullets {
             let _ = writeln!(out, "{indent}  - {}", bullet_line(b));
         }
@@ -72,7 +75,7 @@ pub fn render_markdown(d: &Digest) -> String {
 }
 
 fn bullet_line(b: &Bullet) -> String {
-    let mut line = format!("{}{}", b.text, citations(&b.citations));
+    let mut line = format!("{}{}", terminal_safe(&b.text), citations(&b.citations));
     if b.verified == Some(false) {
         line.push(' ');
         line.push_str(UNVERIFIED_MARK);
@@ -109,10 +112,11 @@ fn verification_line(v: &crate::digest::VerificationReport) -> String {
 }
 
 /// Escapes the characters that would start Markdown syntax inside a bullet or heading (the
-/// text is the source's, and "*" or "[1]" in it must not become emphasis or links).
+/// text is the source's, and "*" or "[1]" in it must not become emphasis or links), and drops
+/// control characters.
 fn escape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    for c in terminal_safe(text).chars() {
         if matches!(
             c,
             '\\' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' | '|'
@@ -207,6 +211,25 @@ mod tests {
 
         *Verified 2 of 3 bullets; 1 kept unverified.*
         ");
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_terminal_or_markdown() {
+        let esc = "\x1b[2J\x1b]8;;https://evil.example/\x07link\x1b]8;;\x07\u{9b}31m";
+        let mut d = sample();
+        d.sections[0].heading = format!("Rating{esc}");
+        d.sections[0].bullets[0].text = format!("<b>*x*</b>{esc}");
+        let clean = |s: &str| !s.chars().any(|c| c.is_control() && c != '\n');
+        let t = render_terminal(&d);
+        assert!(clean(&t), "{t:?}");
+        assert!(t.starts_with("Rating[2J]8;;https://evil.example/link]8;;31m\n  - <b>*x*</b>[2J]"), "{t:?}");
+        let m = render_markdown(&d);
+        assert!(clean(&m), "{m:?}");
+        assert!(m.contains(r"- \<b\>\*x\*\</b\>\[2J\]8;;https://evil.example/link\]8;;31m [5]"), "{m:?}");
+        d.kind = DocKind::Excerpt;
+        d.excerpt = Some(format!("line one{esc}\nline two"));
+        let t = render_terminal(&d);
+        assert!(clean(&t) && t.contains("  line one[2J]") && t.contains("\n  line two"), "{t:?}");
     }
 
     #[test]

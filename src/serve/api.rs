@@ -484,29 +484,19 @@ async fn workflow_page(
     Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
-/// `http://<Host>` when the request's Host header is a plain host[:port], for absolute links in
-/// feeds (readers fetch them from elsewhere).
-pub(super) fn base_url(headers: &HeaderMap) -> Option<String> {
-    let host = headers.get(header::HOST)?.to_str().ok()?;
-    let plain = !host.is_empty()
-        && host.len() <= 255
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
-    plain.then(|| format!("http://{host}"))
-}
-
+/// The workflow's page as Atom. Absolute links start with `serve.public_url`; a request's
+/// Host header is never used (anyone can send any Host, and a cache would keep their links).
 async fn workflow_feed(
     State(state): State<AppState>,
     Path(name): Path<String>,
-    headers: HeaderMap,
     Query(params): Query<PageParams>,
 ) -> Result<Response, ApiError> {
     let limit = page_limit(&params)?;
     let page = state
         .read(move |r| Workflows::open(r.store)?.page(&name, limit))
         .await?;
-    let xml = render::atom(&page, base_url(&headers).as_deref());
+    let xml = render::atom(&page, state.config().serve.public_url.as_deref())
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], xml).into_response())
 }
 

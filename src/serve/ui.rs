@@ -5,8 +5,11 @@
 //! to `#pn`; assets/app.js scrolls there and highlights it), the list of workflows and a page
 //! per workflow, each with the index's size and last ingest in the footer. Pages work offline:
 //! the stylesheet and script are embedded in the binary, there are no external fonts, and no
-//! inline script or style (the Content-Security-Policy forbids it). Every piece of document
-//! text is escaped. This module must not compute search results or digests itself.
+//! inline script or style (the Content-Security-Policy forbids it). Pages are `maud` templates,
+//! so every piece of document text is escaped by construction. The chrome is English; a page
+//! showing one document (or a workflow's documents) is in their language, and every document
+//! title, digest and paragraph carries its own `lang`. This module must not compute search
+//! results or digests itself.
 
 use std::fmt::Write as _;
 
@@ -15,11 +18,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use maud::{DOCTYPE, Markup, html};
 
 use crate::digest::{Digest, DocKind};
+use crate::document::{Document, Lang};
 use crate::engine::format_when;
 use crate::search::{SearchResults, Snippet, SortOrder};
-use crate::workflow::html::{self as wh, encode_segment, escape, safe_url};
+use crate::workflow::html::{self as wh, chrome_lang, encode_segment, safe_url};
 use crate::workflow::{self, Workflows};
 
 use super::api::{digest_of, search_request};
@@ -57,76 +62,103 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
         .into_response()
 }
 
-fn footer_html(f: Option<&Footer>) -> String {
-    match f {
-        Some(f) => format!(
-            "<footer class=\"site\" id=\"footer\">Index: <span class=\"docs\">{}</span> documents · {:.1} MB · last ingest <time>{}</time></footer>",
-            f.documents,
-            f.index_bytes as f64 / 1e6,
-            escape(&format_when(f.last_ingest))
-        ),
-        None => "<footer class=\"site\" id=\"footer\">Index figures unavailable</footer>".to_string(),
+/// The example queries shown in the empty search box.
+const PLACEHOLDER: &str = "稀土供应链, \"export controls\", 稀土 OR 锂 -镓";
+
+fn footer_html(f: Option<&Footer>, chrome: Option<&str>) -> Markup {
+    html! {
+        footer.site #footer lang=[chrome] {
+            @match f {
+                Some(f) => {
+                    "Index: " span.docs { (f.documents) } " documents · "
+                    (format!("{:.1}", f.index_bytes as f64 / 1e6)) " MB · last ingest "
+                    time { (format_when(f.last_ingest)) }
+                }
+                None => "Index figures unavailable",
+            }
+        }
     }
 }
 
-/// The frame of every page. `title` and `head` must already be escaped.
-fn layout(title: &str, head: &str, body: &str, footer: Option<&Footer>) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"zh\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n\
-         <link rel=\"icon\" href=\"data:,\">\n<link rel=\"stylesheet\" href=\"/assets/app.css\">\n{head}\
-         <script src=\"/assets/app.js\" defer></script>\n</head>\n<body>\n\
-         <nav class=\"top\"><a class=\"brand\" href=\"/\">dossier</a><a href=\"/\">Search</a><a href=\"/workflows\">Workflows</a></nav>\n\
-         <main class=\"page\">\n{body}\n</main>\n{}\n</body>\n</html>\n",
-        footer_html(footer)
-    )
+/// The frame of every page, in `lang` (the English chrome is marked `en` when that differs).
+fn layout(lang: Lang, title: &str, head: Markup, body: Markup, footer: Option<&Footer>) -> Markup {
+    let chrome = chrome_lang(lang);
+    html! {
+        (DOCTYPE)
+        html lang=(lang.as_str()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                link rel="icon" href="data:,";
+                link rel="stylesheet" href="/assets/app.css";
+                (head)
+                script src="/assets/app.js" defer {}
+            }
+            body {
+                nav.top lang=[chrome] {
+                    a.brand href="/" { "dossier" }
+                    a href="/" { "Search" }
+                    a href="/workflows" { "Workflows" }
+                }
+                main.page { (body) }
+                (footer_html(footer, chrome))
+            }
+        }
+    }
 }
 
-async fn page(state: &AppState, status: StatusCode, title: &str, head: &str, body: &str) -> Response {
+/// A page of the UI in English chrome; [`page_in`] for pages in a document's language.
+async fn page(state: &AppState, status: StatusCode, title: &str, head: Markup, body: Markup) -> Response {
+    page_in(state, Lang::En, status, title, head, body).await
+}
+
+async fn page_in(state: &AppState, lang: Lang, status: StatusCode, title: &str, head: Markup, body: Markup) -> Response {
     let footer = state.footer().await.ok();
-    (status, Html(layout(&escape(title), head, body, footer.as_ref()))).into_response()
+    (status, Html(layout(lang, title, head, body, footer.as_ref()).into_string())).into_response()
 }
 
-fn error_body(e: &ApiError) -> String {
-    format!(
-        "<p class=\"error\" data-code=\"{}\">{}</p>",
-        escape(e.code),
-        escape(&e.message)
-    )
+fn error_body(e: &ApiError) -> Markup {
+    html! { p.error data-code=(e.code) { (e.message) } }
 }
 
 pub(super) fn not_found_page(path: &str) -> Response {
-    let body = format!(
-        "<h1>Not found</h1><p class=\"error\">Nothing at <code>{}</code>.</p>",
-        escape(path)
-    );
+    let body = html! {
+        h1 { "Not found" }
+        p.error { "Nothing at " code { (path) } "." }
+    };
     (
         StatusCode::NOT_FOUND,
-        Html(layout("Not found · dossier", "", &body, None)),
+        Html(layout(Lang::En, "Not found · dossier", html! {}, body, None).into_string()),
     )
         .into_response()
 }
 
-/// The snippet with its matched words in `<mark>`, escaped.
-fn snippet_html(s: &Snippet) -> String {
+/// The snippet with its matched words in `<mark>`.
+fn snippet_html(s: &Snippet) -> Markup {
     let chars: Vec<char> = s.text.chars().collect();
-    let mut out = String::new();
+    let piece = |from: usize, to: usize| chars[from..to].iter().collect::<String>();
+    // (text, marked) in order; highlights are character offsets into the text.
+    let mut pieces: Vec<(String, bool)> = Vec::new();
     let mut pos = 0;
-    let piece = |from: usize, to: usize| escape(&chars[from..to].iter().collect::<String>());
     for [start, end] in &s.highlights {
         let (start, end) = ((*start).min(chars.len()), (*end).min(chars.len()));
         if start < pos || end < start {
             continue;
         }
-        out.push_str(&piece(pos, start));
-        let _ = write!(out, "<mark>{}</mark>", piece(start, end));
+        pieces.push((piece(pos, start), false));
+        pieces.push((piece(start, end), true));
         pos = end;
     }
-    out.push_str(&piece(pos, chars.len()));
-    out
+    pieces.push((piece(pos, chars.len()), false));
+    html! {
+        @for (text, marked) in &pieces {
+            @if *marked { mark { (text) } } @else { (text) }
+        }
+    }
 }
 
-fn search_form(params: &[(String, String)]) -> String {
+fn search_form(params: &[(String, String)]) -> Markup {
     let get = |k: &str| {
         params
             .iter()
@@ -136,36 +168,38 @@ fn search_form(params: &[(String, String)]) -> String {
     };
     let selected = |k: &str, v: &str, default: bool| {
         let cur = get(k);
-        if cur == v || (cur.is_empty() && default) {
-            " selected"
-        } else {
-            ""
-        }
+        cur == v || (cur.is_empty() && default)
     };
-    format!(
-        "<form class=\"search\" method=\"get\" action=\"/\" role=\"search\">\
-         <input type=\"search\" name=\"q\" value=\"{q}\" placeholder=\"稀土供应链, \"export controls\", 稀土 OR 锂 -镓\" aria-label=\"Search\" autofocus>\
-         <select name=\"sort\" aria-label=\"Order\"><option value=\"newest\"{s_new}>Newest first</option><option value=\"relevance\"{s_rel}>Relevance</option></select>\
-         <button type=\"submit\">Search</button>\
-         <div class=\"filters\">\
-         <label>Source <input type=\"text\" name=\"source\" value=\"{source}\"></label>\
-         <label>Language <select name=\"lang\"><option value=\"\"{l_any}>any</option><option value=\"zh\"{l_zh}>中文</option><option value=\"en\"{l_en}>English</option></select></label>\
-         <label>Since <input type=\"date\" name=\"since\" value=\"{since}\"></label>\
-         <label>Until <input type=\"date\" name=\"until\" value=\"{until}\"></label>\
-         <label>Match <select name=\"match\"><option value=\"all\"{m_all}>all words</option><option value=\"any\"{m_any}>any word</option></select></label>\
-         </div></form>",
-        q = escape(get("q")),
-        s_new = selected("sort", "newest", true),
-        s_rel = selected("sort", "relevance", false),
-        source = escape(get("source")),
-        l_any = selected("lang", "", true),
-        l_zh = selected("lang", "zh", false),
-        l_en = selected("lang", "en", false),
-        since = escape(get("since")),
-        until = escape(get("until")),
-        m_all = selected("match", "all", true),
-        m_any = selected("match", "any", false),
-    )
+    html! {
+        form.search method="get" action="/" role="search" {
+            input type="search" name="q" value=(get("q")) placeholder=(PLACEHOLDER) aria-label="Search" autofocus;
+            select name="sort" aria-label="Order" {
+                option value="newest" selected[selected("sort", "newest", true)] { "Newest first" }
+                option value="relevance" selected[selected("sort", "relevance", false)] { "Relevance" }
+            }
+            button type="submit" { "Search" }
+            div.filters {
+                label { "Source " input type="text" name="source" value=(get("source")); }
+                label {
+                    "Language "
+                    select name="lang" {
+                        option value="" selected[selected("lang", "", true)] { "any" }
+                        option value="zh" lang="zh" selected[selected("lang", "zh", false)] { "中文" }
+                        option value="en" selected[selected("lang", "en", false)] { "English" }
+                    }
+                }
+                label { "Since " input type="date" name="since" value=(get("since")); }
+                label { "Until " input type="date" name="until" value=(get("until")); }
+                label {
+                    "Match "
+                    select name="match" {
+                        option value="all" selected[selected("match", "all", true)] { "all words" }
+                        option value="any" selected[selected("match", "any", false)] { "any word" }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The query string of the search with another page number.
@@ -186,23 +220,23 @@ async fn search_page(State(state): State<AppState>, Query(params): Query<Vec<(St
             .read(|r| Workflows::open(r.store)?.list())
             .await
             .unwrap_or_default();
-        let mut body = format!(
-            "{form}<p class=\"summary\">All words must match; “quoted phrases”, OR and -exclusion work as in <code>dossier search</code>.</p>"
-        );
-        if !workflows.is_empty() {
-            body.push_str("<h2>Workflows</h2><ul class=\"workflows\">");
-            for w in &workflows {
-                let _ = write!(
-                    body,
-                    "<li><a href=\"/workflows/{}\">{}</a> <span class=\"meta\">{} documents</span></li>",
-                    encode_segment(&w.workflow.name),
-                    escape(&w.workflow.name),
-                    w.documents
-                );
+        let body = html! {
+            (form)
+            p.summary { "All words must match; “quoted phrases”, OR and -exclusion work as in " code { "dossier search" } "." }
+            @if !workflows.is_empty() {
+                h2 { "Workflows" }
+                ul.workflows {
+                    @for w in &workflows {
+                        li {
+                            a href={ "/workflows/" (encode_segment(&w.workflow.name)) } { (w.workflow.name) }
+                            " "
+                            span.meta { (w.documents) " documents" }
+                        }
+                    }
+                }
             }
-            body.push_str("</ul>");
-        }
-        return page(&state, StatusCode::OK, "dossier", "", &body).await;
+        };
+        return page(&state, StatusCode::OK, "dossier", html! {}, body).await;
     }
     let pageno: usize = match params
         .iter()
@@ -213,7 +247,7 @@ async fn search_page(State(state): State<AppState>, Query(params): Query<Vec<(St
         Some(Ok(n)) if n >= 1 => n,
         Some(_) => {
             let e = ApiError::bad_request("page must be a number from 1");
-            return page(&state, e.status, "Search · dossier", "", &(form + &error_body(&e))).await;
+            return page(&state, e.status, "Search · dossier", html! {}, html! { (form) (error_body(&e)) }).await;
         }
     };
     let request = search_request(&params, &["page"]).map(|mut r| {
@@ -225,9 +259,9 @@ async fn search_page(State(state): State<AppState>, Query(params): Query<Vec<(St
         Ok(r) if r.offset <= super::api::MAX_OFFSET => r,
         Ok(_) => {
             let e = ApiError::bad_request("that page is past the deepest one shown; narrow the search");
-            return page(&state, e.status, "Search · dossier", "", &(form + &error_body(&e))).await;
+            return page(&state, e.status, "Search · dossier", html! {}, html! { (form) (error_body(&e)) }).await;
         }
-        Err(e) => return page(&state, e.status, "Search · dossier", "", &(form + &error_body(&e))).await,
+        Err(e) => return page(&state, e.status, "Search · dossier", html! {}, html! { (form) (error_body(&e)) }).await,
     };
     let title = format!("{} · dossier", request.query);
     let results = match state
@@ -235,11 +269,11 @@ async fn search_page(State(state): State<AppState>, Query(params): Query<Vec<(St
         .await
     {
         Ok(r) => r,
-        Err(e) => return page(&state, e.status, &title, "", &(form + &error_body(&e))).await,
+        Err(e) => return page(&state, e.status, &title, html! {}, html! { (form) (error_body(&e)) }).await,
     };
     let digests = digests_for(&state, &results).await;
-    let body = form + &results_html(&results, &digests, &params, pageno);
-    page(&state, StatusCode::OK, &title, "", &body).await
+    let body = html! { (form) (results_html(&results, &digests, &params, pageno)) };
+    page(&state, StatusCode::OK, &title, html! {}, body).await
 }
 
 /// Digests of the hits: stored ones, and for the rest extractive ones made now (and stored,
@@ -263,80 +297,50 @@ async fn digests_for(state: &AppState, results: &SearchResults) -> Vec<Option<Di
     }
 }
 
-fn results_html(r: &SearchResults, digests: &[Option<Digest>], params: &[(String, String)], pageno: usize) -> String {
-    let mut out = String::new();
+fn results_html(r: &SearchResults, digests: &[Option<Digest>], params: &[(String, String)], pageno: usize) -> Markup {
     if r.hits.is_empty() {
-        let _ = write!(
-            out,
-            "<p class=\"summary\">No documents match <q>{}</q>.</p>",
-            escape(&r.query)
-        );
-        return out;
+        return html! { p.summary { "No documents match " q { (r.query) } "." } };
     }
-    let _ = write!(
-        out,
-        "<p class=\"summary\" id=\"summary\">{}–{} of <span class=\"total\">{}</span> documents matching <q>{}</q>, {}</p><div id=\"results\">",
-        r.offset + 1,
-        r.offset + r.hits.len(),
-        r.total,
-        escape(&r.query),
-        match r.sort {
-            SortOrder::Newest => "newest first",
-            SortOrder::Relevance => "by relevance",
+    let order = match r.sort {
+        SortOrder::Newest => "newest first",
+        SortOrder::Relevance => "by relevance",
+    };
+    let has_next = r.offset + r.hits.len() < r.total && r.offset + PAGE_SIZE <= super::api::MAX_OFFSET;
+    html! {
+        p.summary #summary {
+            (r.offset + 1) "–" (r.offset + r.hits.len()) " of " span.total { (r.total) }
+            " documents matching " q { (r.query) } ", " (order)
         }
-    );
-    for (hit, digest) in r.hits.iter().zip(digests) {
-        let href = format!("/documents/{}", encode_segment(&hit.id));
-        out.push_str("<article class=\"doc result\">");
-        out.push_str(&wh::entry_head(
-            &hit.title,
-            Some(&href),
-            &hit.source,
-            &format_when(hit.published_at),
-        ));
-        // As on the seed pages, a result reads as its digest; a document too short for one
-        // shows the snippet with the matched words instead.
-        match digest
-            .as_ref()
-            .filter(|d| d.kind != DocKind::Excerpt && !d.sections.is_empty())
-        {
-            Some(d) => {
-                let cite = |n: usize| Some(format!("{href}#p{n}"));
-                out.push_str(&wh::digest_html(d, &cite));
-            }
-            None => {
-                let _ = write!(out, "<p class=\"snippet\">{}</p>", snippet_html(&hit.snippet));
+        div #results {
+            @for (hit, digest) in r.hits.iter().zip(digests) {
+                @let href = format!("/documents/{}", encode_segment(&hit.id));
+                article.doc.result lang=(hit.lang.as_str()) {
+                    (wh::entry_head(&hit.title, Some(&href), &hit.source, &format_when(hit.published_at)))
+                    // As on the seed pages, a result reads as its digest; a document too short
+                    // for one shows the snippet with the matched words instead.
+                    @match digest.as_ref().filter(|d| d.kind != DocKind::Excerpt && !d.sections.is_empty()) {
+                        Some(d) => (wh::digest_html(d, &|n| Some(format!("{href}#p{n}")))),
+                        None => p.snippet { (snippet_html(&hit.snippet)) },
+                    }
+                    @if let Some(of) = &hit.duplicate_of {
+                        p.meta lang=[chrome_lang(hit.lang)] {
+                            "Same text as " a href={ "/documents/" (encode_segment(of)) } { (of) }
+                        }
+                    }
+                }
             }
         }
-        if let Some(of) = &hit.duplicate_of {
-            let _ = write!(
-                out,
-                "<p class=\"meta\">Same text as <a href=\"/documents/{}\">{}</a></p>",
-                encode_segment(of),
-                escape(of)
-            );
+        div.pager {
+            @if pageno > 1 {
+                a rel="prev" href=(page_link(params, pageno - 1)) { "← Newer / previous" }
+            } @else {
+                span {}
+            }
+            @if has_next {
+                a rel="next" href=(page_link(params, pageno + 1)) { "Next →" }
+            }
         }
-        out.push_str("</article>");
     }
-    out.push_str("</div><div class=\"pager\">");
-    if pageno > 1 {
-        let _ = write!(
-            out,
-            "<a rel=\"prev\" href=\"{}\">← Newer / previous</a>",
-            escape(&page_link(params, pageno - 1))
-        );
-    } else {
-        out.push_str("<span></span>");
-    }
-    if r.offset + r.hits.len() < r.total && r.offset + PAGE_SIZE <= super::api::MAX_OFFSET {
-        let _ = write!(
-            out,
-            "<a rel=\"next\" href=\"{}\">Next →</a>",
-            escape(&page_link(params, pageno + 1))
-        );
-    }
-    out.push_str("</div>");
-    out
 }
 
 async fn document_page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
@@ -351,7 +355,7 @@ async fn document_page(State(state): State<AppState>, Path(id): Path<String>) ->
         .await
     {
         Ok(d) => d,
-        Err(e) => return page(&state, e.status, "Not found · dossier", "", &error_body(&e)).await,
+        Err(e) => return page(&state, e.status, "Not found · dossier", html! {}, error_body(&e)).await,
     };
     let digest = match digest_of(&state, id).await {
         Ok(d) => Some(d),
@@ -361,70 +365,67 @@ async fn document_page(State(state): State<AppState>, Path(id): Path<String>) ->
         }
     };
     let d = &stored.doc;
-    let mut body = String::from("<article class=\"document\">");
-    let _ = write!(
-        body,
-        "<h1>{}</h1><div class=\"meta\"><span class=\"source\">{}</span> · <time>{}</time> · <code>{}</code>",
-        escape(&d.title),
-        escape(&d.source),
-        escape(&format_when(d.published_at)),
-        escape(&d.id)
-    );
-    if let Some(url) = d.url.as_deref().and_then(safe_url) {
-        let _ = write!(
-            body,
-            " · <a href=\"{}\" rel=\"noopener noreferrer nofollow\">original</a>",
-            escape(url)
-        );
+    let body = document_html(d, stored.duplicate_of.as_deref(), digest.as_ref());
+    page_in(&state, d.lang, StatusCode::OK, &format!("{} · dossier", d.title), html! {}, body).await
+}
+
+/// A document page's body: title, `source · time · id` (and the original, if it is an http(s)
+/// URL), the digest with citations to `#pn`, the numbered paragraphs. In the document's language.
+fn document_html(d: &Document, duplicate_of: Option<&str>, digest: Option<&Digest>) -> Markup {
+    let chrome = chrome_lang(d.lang);
+    html! {
+        article.document lang=(d.lang.as_str()) {
+            h1 { (d.title) }
+            div.meta {
+                span.source { (d.source) } " · " time { (format_when(d.published_at)) } " · " code { (d.id) }
+                @if let Some(url) = d.url.as_deref().and_then(safe_url) {
+                    " · " a href=(url) rel="noopener noreferrer nofollow" lang=[chrome] { "original" }
+                }
+            }
+            @if let Some(of) = duplicate_of {
+                p.meta lang=[chrome] { "Same text as " a href={ "/documents/" (encode_segment(of)) } { (of) } }
+            }
+            @match digest {
+                Some(g) => (wh::digest_html(g, &|n| Some(format!("#p{n}")))),
+                None => p.nodigest lang=[chrome] { "No digest could be made for this document." },
+            }
+            h2.text lang=[chrome] { "Text · " (d.paragraphs.len()) " paragraphs" }
+            (wh::paragraphs_html(&d.paragraphs, ""))
+        }
     }
-    body.push_str("</div>");
-    if let Some(of) = &stored.duplicate_of {
-        let _ = write!(
-            body,
-            "<p class=\"meta\">Same text as <a href=\"/documents/{}\">{}</a></p>",
-            encode_segment(of),
-            escape(of)
-        );
-    }
-    match &digest {
-        Some(g) => body.push_str(&wh::digest_html(g, &|n| Some(format!("#p{n}")))),
-        None => body.push_str("<p class=\"nodigest\">No digest could be made for this document.</p>"),
-    }
-    let _ = write!(body, "<h2 class=\"text\">Text · {} paragraphs</h2>", d.paragraphs.len());
-    body.push_str(&wh::paragraphs_html(&d.paragraphs, ""));
-    body.push_str("</article>");
-    page(&state, StatusCode::OK, &format!("{} · dossier", d.title), "", &body).await
 }
 
 async fn workflows_page(State(state): State<AppState>) -> Response {
     let list = match state.read(|r| Workflows::open(r.store)?.list()).await {
         Ok(l) => l,
-        Err(e) => return page(&state, e.status, "Workflows · dossier", "", &error_body(&e)).await,
+        Err(e) => return page(&state, e.status, "Workflows · dossier", html! {}, error_body(&e)).await,
     };
-    let mut body = String::from("<h1>Workflows</h1>");
-    if list.is_empty() {
-        body.push_str("<p class=\"empty\">No workflows yet: add one with <code>dossier workflow add NAME --query …</code> or POST /api/workflows.</p>");
-    } else {
-        body.push_str("<table class=\"list\"><thead><tr><th>Workflow</th><th>Query</th><th>Documents</th><th>Last run</th></tr></thead><tbody>");
-        for w in &list {
-            let _ = write!(
-                body,
-                "<tr><td><a href=\"/workflows/{}\">{}</a></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                encode_segment(&w.workflow.name),
-                escape(&w.workflow.name),
-                escape(&w.workflow.query),
-                w.documents,
-                escape(
-                    &w.last_run
-                        .as_ref()
-                        .map(|r| format_when(Some(r.ran_at)))
-                        .unwrap_or_else(|| "never".into())
-                )
-            );
+    let body = html! {
+        h1 { "Workflows" }
+        @if list.is_empty() {
+            p.empty { "No workflows yet: add one with " code { "dossier workflow add NAME --query …" } " or POST /api/workflows." }
+        } @else {
+            table.list {
+                thead { tr { th { "Workflow" } th { "Query" } th { "Documents" } th { "Last run" } } }
+                tbody {
+                    @for w in &list {
+                        tr {
+                            td { a href={ "/workflows/" (encode_segment(&w.workflow.name)) } { (w.workflow.name) } }
+                            td { code { (w.workflow.query) } }
+                            td { (w.documents) }
+                            td {
+                                @match &w.last_run {
+                                    Some(r) => (format_when(Some(r.ran_at))),
+                                    None => "never",
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
-        body.push_str("</tbody></table>");
-    }
-    page(&state, StatusCode::OK, "Workflows · dossier", "", &body).await
+    };
+    page(&state, StatusCode::OK, "Workflows · dossier", html! {}, body).await
 }
 
 async fn workflow_page(State(state): State<AppState>, Path(name): Path<String>) -> Response {
@@ -434,27 +435,32 @@ async fn workflow_page(State(state): State<AppState>, Path(name): Path<String>) 
         .await
     {
         Ok(p) => p,
-        Err(e) => return page(&state, e.status, "Workflow · dossier", "", &error_body(&e)).await,
+        Err(e) => return page(&state, e.status, "Workflow · dossier", html! {}, error_body(&e)).await,
     };
-    let feed = format!("/api/workflows/{}/feed.atom", encode_segment(&name));
-    let head = format!(
-        "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"{}\" href=\"{}\">\n",
-        escape(&name),
-        escape(&feed)
-    );
-    let mut body = wh::page_body(&wf_page, &wh::Links::Server { prefix: "" });
-    let _ = write!(
-        body,
-        "<p class=\"meta\"><a href=\"{}\">Atom feed</a> · <a href=\"/api/workflows/{}/page\">JSON</a></p>",
-        escape(&feed),
-        encode_segment(&name)
-    );
-    page(&state, StatusCode::OK, &format!("{name} · dossier"), &head, &body).await
+    let segment = encode_segment(&name);
+    let feed = format!("/api/workflows/{segment}/feed.atom");
+    let head = html! { link rel="alternate" type="application/atom+xml" title=(name) href=(feed); };
+    let lang = wh::page_lang(&wf_page);
+    let chrome = chrome_lang(lang);
+    let body = html! {
+        (wh::page_body(&wf_page, &wh::Links::Server { prefix: "" }, chrome))
+        p.meta lang=[chrome] {
+            a href=(feed) { "Atom feed" } " · " a href={ "/api/workflows/" (segment) "/page" } { "JSON" }
+        }
+    };
+    page_in(&state, lang, StatusCode::OK, &format!("{name} · dossier"), head, body).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::Hit;
+    use crate::workflow::html::tests::{ESCAPES, assert_inert, hostile_page};
+
+    fn page_html(lang: Lang, body: Markup) -> String {
+        let footer = Footer { documents: 3, index_bytes: 2_500_000, last_ingest: None };
+        layout(lang, "t", html! {}, body, Some(&footer)).into_string()
+    }
 
     #[test]
     fn snippets_mark_matches_and_escape_the_rest() {
@@ -462,6 +468,97 @@ mod tests {
             text: "<b>稀土</b>出口".into(),
             highlights: vec![[3, 5]],
         };
-        assert_eq!(snippet_html(&s), "&lt;b&gt;<mark>稀土</mark>&lt;/b&gt;出口");
+        assert_eq!(snippet_html(&s).into_string(), "&lt;b&gt;<mark>稀土</mark>&lt;/b&gt;出口");
+    }
+
+    #[test]
+    fn the_search_form_is_valid_html_with_the_query_in_its_attribute() {
+        let q = "\"><script>alert(1)</script>";
+        let html = page_html(Lang::En, search_form(&[("q".into(), q.into()), ("sort".into(), "relevance".into())]));
+        let doc = scraper::Html::parse_document(&html);
+        let input = scraper::Selector::parse("form.search input[name=q]").unwrap_or_else(|e| panic!("{e:?}"));
+        let inputs: Vec<_> = doc.select(&input).collect();
+        assert_eq!(inputs.len(), 1, "{html}");
+        let attr = |name: &str| inputs[0].value().attr(name).unwrap_or_default().to_string();
+        assert_eq!(attr("placeholder"), PLACEHOLDER, "the placeholder's quotes stay inside it");
+        assert_eq!(attr("value"), q);
+        assert_eq!(attr("aria-label"), "Search", "no attribute after the placeholder was lost");
+        assert!(html.contains("<option value=\"relevance\" selected>Relevance</option>"), "{html}");
+        assert!(html.contains("<option value=\"newest\">Newest first</option>"), "{html}");
+        assert!(!html.contains("<script>alert"), "{html}");
+    }
+
+    #[test]
+    fn the_chrome_is_english_and_a_chinese_page_says_so() {
+        let en = page_html(Lang::En, html! {});
+        assert!(en.starts_with("<!DOCTYPE html><html lang=\"en\">"), "{en}");
+        assert!(en.contains("<nav class=\"top\"><a class=\"brand\" href=\"/\">dossier</a>"), "{en}");
+        assert!(en.contains("<script src=\"/assets/app.js\" defer></script>"), "{en}");
+        assert!(
+            en.contains("<footer class=\"site\" id=\"footer\">Index: <span class=\"docs\">3</span> documents · 2.5 MB · last ingest <time>"),
+            "{en}"
+        );
+        let zh = page_html(Lang::Zh, html! {});
+        assert!(zh.contains("<html lang=\"zh\">") && zh.contains("<nav class=\"top\" lang=\"en\">"), "{zh}");
+        assert!(zh.contains("<footer class=\"site\" id=\"footer\" lang=\"en\">"), "{zh}");
+    }
+
+    #[test]
+    fn a_hostile_document_page_is_inert_and_in_its_language() {
+        let page = hostile_page([Lang::Zh, Lang::En]);
+        let e = &page.entries[0];
+        let html = page_html(e.document.lang, document_html(&e.document, Some("a\"b"), e.digest.as_ref()));
+        assert_inert(&html);
+        assert!(html.contains("<article class=\"document\" lang=\"zh\">"), "{html}");
+        assert!(html.contains("<h2 class=\"text\" lang=\"en\">Text · 2 paragraphs</h2>"), "{html}");
+        assert!(!html.contains(">original</a>"), "a javascript: URL is not linked");
+        assert!(html.contains("<a href=\"/documents/a%22b\">a&quot;b</a>"), "{html}");
+        assert!(html.contains("<li id=\"p1\" value=\"1\"><a class=\"pn\" href=\"#p1\">1</a>"), "{html}");
+        assert!(html.contains("<a class=\"cite\" href=\"#p2\" data-p=\"2\">[2]</a>"), "{html}");
+
+        let en = &page.entries[1];
+        let html = page_html(en.document.lang, document_html(&en.document, None, None));
+        assert!(html.contains("<html lang=\"en\">") && html.contains("<h2 class=\"text\">Text"), "{html}");
+        assert!(
+            html.contains("<a href=\"https://example.com/a?b=1&amp;c=&quot;2&quot;\" rel=\"noopener noreferrer nofollow\">original</a>"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn hostile_search_results_are_inert_and_carry_their_language() {
+        let page = hostile_page([Lang::Zh, Lang::En]);
+        let hit = |e: &workflow::Entry| Hit {
+            id: e.document.id.clone(),
+            title: e.document.title.clone(),
+            source: e.document.source.clone(),
+            published_at: e.document.published_at,
+            url: e.document.url.clone(),
+            lang: e.document.lang,
+            score: 1.0,
+            snippet: Snippet { text: format!("<script>x</script>{ESCAPES}"), highlights: vec![[8, 9]] },
+            duplicate_of: Some("dup\"><img>".into()),
+        };
+        let results = SearchResults {
+            query: "\"><svg onload=alert(1)>".into(),
+            total: 30,
+            offset: 0,
+            limit: PAGE_SIZE,
+            sort: SortOrder::Newest,
+            hits: page.entries.iter().map(hit).collect(),
+        };
+        let digests: Vec<Option<Digest>> = page.entries.iter().map(|e| e.digest.clone()).collect();
+        let params = [("q".to_string(), "a&b\"".to_string())];
+        let html = page_html(Lang::En, results_html(&results, &digests, &params, 2));
+        assert_inert(&html);
+        assert!(html.contains("<article class=\"doc result\" lang=\"zh\">"), "{html}");
+        assert!(html.contains("<article class=\"doc result\" lang=\"en\">"), "{html}");
+        // Result 1 has a digest: citations go to the document page, its id percent-encoded.
+        assert!(html.contains("href=\"/documents/x%2F1%22%3F%23#p1\""), "{html}");
+        // Result 2 has none: the snippet, marked and escaped.
+        assert!(html.contains("<p class=\"snippet\">&lt;script&gt;<mark>x</mark>&lt;/script&gt;"), "{html}");
+        assert!(html.contains("<a rel=\"prev\" href=\"/?q=a%26b%22&amp;page=1\">"), "{html}");
+        assert!(html.contains("<a rel=\"next\" href=\"/?q=a%26b%22&amp;page=3\">"), "{html}");
+        assert!(html.contains("<q>&quot;&gt;&lt;svg onload=alert(1)&gt;</q>"), "{html}");
     }
 }

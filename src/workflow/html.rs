@@ -1,39 +1,27 @@
 //! html: how does a digest, a document entry and a workflow page read as HTML?
 //!
 //! The pieces of HTML that both the standalone workflow page (`dossier workflow run --format
-//! html`) and the web UI (crate::serve) show: escaping, a digest with its sections and citation
-//! links, an entry in the seed layout (title, `source · YYYY-MM-DD HH:MM`, digest). Documents
-//! are untrusted, so every piece of their text goes through [`escape`], and only http(s) URLs
-//! become links. This module must not decide where citations point (callers pass a function)
-//! and must not emit script.
+//! html`) and the web UI (crate::serve) show: a digest with its sections and citation links, an
+//! entry in the seed layout (title, `source · YYYY-MM-DD HH:MM`, digest), numbered paragraphs.
+//! Documents are untrusted, so everything is written with `maud`, which escapes every value in
+//! text and attributes by construction (`PreEscaped` is kept for our own stylesheet), and only
+//! http(s) URLs become links. Elements carry the language of what they hold: a page's `lang`
+//! follows its documents, an entry's its document's, and the English chrome says so when the
+//! page is not English. This module must not decide where citations point (callers pass a
+//! function) and must not emit script.
 
 use std::fmt::Write as _;
 
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
 use crate::digest::{Digest, DocKind};
+use crate::document::Lang;
 use crate::engine::format_when;
 
 use super::{Entry, Page};
 
 /// The stylesheet of the web UI, inlined into the standalone page.
 pub const STYLESHEET: &str = include_str!("../serve/assets/app.css");
-
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + s.len() / 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Controls other than whitespace have no business in text and can confuse parsers.
-            c if c.is_control() && !matches!(c, '\n' | '\t' | '\r') => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Percent-encodes one URL path segment (a document id, a workflow name): everything but
 /// unreserved ASCII is encoded, so `/`, `?`, `#` and non-ASCII survive a round trip.
@@ -57,73 +45,76 @@ pub fn safe_url(url: &str) -> Option<&str> {
     (lower.starts_with("http://") || lower.starts_with("https://")).then_some(u)
 }
 
+/// The `lang` for English chrome (headings, labels) on a page in `page_lang`: `None` when the
+/// page is English already, so English pages carry no redundant attributes.
+pub fn chrome_lang(page_lang: Lang) -> Option<&'static str> {
+    (page_lang != Lang::En).then_some("en")
+}
+
+/// The language of a workflow page: the workflow's language filter, else the language all its
+/// documents share, else English (the chrome's) — each entry then names its own.
+pub fn page_lang(page: &Page) -> Lang {
+    if let Some(l) = page.workflow.lang {
+        return l;
+    }
+    let mut langs = page.entries.iter().map(|e| e.document.lang);
+    match langs.next() {
+        Some(first) if langs.all(|l| l == first) => first,
+        _ => Lang::En,
+    }
+}
+
 /// Where citation `[n]` of a digest points; `None` renders it as plain text.
 pub type CiteHref<'a> = &'a dyn Fn(usize) -> Option<String>;
 
 /// A digest as HTML: level-1 headings as `<h3>`, level-2 as `<h4>`, bullets as list items
 /// ending in citation links `<a class="cite" data-p="n">[n]</a>`.
-pub fn digest_html(d: &Digest, cite: CiteHref<'_>) -> String {
-    let mut out = String::new();
-    let _ = write!(out, "<div class=\"digest\" lang=\"{}\">", d.lang.as_str());
-    if d.kind == DocKind::Excerpt {
-        let _ = write!(
-            out,
-            "<p class=\"excerpt\"><span class=\"label\">Excerpt</span> {}</p>",
-            escape(d.excerpt.as_deref().unwrap_or(""))
-        );
-    }
-    for s in &d.sections {
-        let level = if s.level >= 2 { 2 } else { 1 };
-        let _ = write!(
-            out,
-            "<section class=\"l{level}\"><h{h}>{}</h{h}>",
-            escape(&s.heading),
-            h = level + 2
-        );
-        if !s.bullets.is_empty() {
-            out.push_str("<ul>");
-            for b in &s.bullets {
-                out.push_str("<li>");
-                out.push_str(&escape(&b.text));
-                for n in &b.citations {
-                    match cite(*n) {
-                        Some(href) => {
-                            let _ = write!(
-                                out,
-                                " <a class=\"cite\" href=\"{}\" data-p=\"{n}\">[{n}]</a>",
-                                escape(&href)
-                            );
-                        }
-                        None => {
-                            let _ = write!(out, " <span class=\"cite\">[{n}]</span>");
+pub fn digest_html(d: &Digest, cite: CiteHref<'_>) -> Markup {
+    html! {
+        div.digest lang=(d.lang.as_str()) {
+            @if d.kind == DocKind::Excerpt {
+                p.excerpt { span.label { "Excerpt" } " " (d.excerpt.as_deref().unwrap_or("")) }
+            }
+            @for s in &d.sections {
+                @let level = if s.level >= 2 { 2 } else { 1 };
+                section class={ "l" (level) } {
+                    @if level == 1 { h3 { (s.heading) } } @else { h4 { (s.heading) } }
+                    @if !s.bullets.is_empty() {
+                        ul {
+                            @for b in &s.bullets {
+                                li {
+                                    (b.text)
+                                    @for n in &b.citations {
+                                        " "
+                                        @if let Some(href) = cite(*n) {
+                                            a.cite href=(href) data-p=(n) { "[" (n) "]" }
+                                        } @else {
+                                            span.cite { "[" (n) "]" }
+                                        }
+                                    }
+                                    @if b.verified == Some(false) {
+                                        " "
+                                        span.unverified title="a number or claim was not found in the cited paragraph" { "(unverified)" }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
-                if b.verified == Some(false) {
-                    out.push_str(" <span class=\"unverified\" title=\"a number or claim was not found in the cited paragraph\">(unverified)</span>");
-                }
-                out.push_str("</li>");
             }
-            out.push_str("</ul>");
         }
-        out.push_str("</section>");
     }
-    out.push_str("</div>");
-    out
 }
 
 /// The head of an entry as on the seed pages: the title (a link when `href` is given) and the
 /// `source · YYYY-MM-DD HH:MM` line.
-pub fn entry_head(title: &str, href: Option<&str>, source: &str, when: &str) -> String {
-    let title = match href {
-        Some(h) => format!("<a href=\"{}\">{}</a>", escape(h), escape(title)),
-        None => escape(title),
-    };
-    format!(
-        "<h2 class=\"title\">{title}</h2><div class=\"meta\"><span class=\"source\">{}</span> · <time>{}</time></div>",
-        escape(source),
-        escape(when)
-    )
+pub fn entry_head(title: &str, href: Option<&str>, source: &str, when: &str) -> Markup {
+    html! {
+        h2.title {
+            @if let Some(h) = href { a href=(h) { (title) } } @else { (title) }
+        }
+        div.meta { span.source { (source) } " · " time { (when) } }
+    }
 }
 
 /// How a workflow page's entries link: to pages of the server (`Server`), or to the document
@@ -136,38 +127,34 @@ pub enum Links<'a> {
 }
 
 /// The body of a workflow page: the seed header ("Workflow", name, "Search documents") and one
-/// article per entry.
-pub fn page_body(page: &Page, links: &Links<'_>) -> String {
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "<header class=\"workflow\"><div class=\"kicker\">Workflow</div><h1>{}</h1><div class=\"subhead\">Search documents</div>\
-         <div class=\"query\">query <code>{}</code>{}</div></header>",
-        escape(&page.workflow.name),
-        escape(&page.workflow.query),
-        match &page.last_run {
-            Some(r) => format!(
-                " · last run {} · {}",
-                escape(&format_when(Some(r.ran_at))),
-                super::render::documents(page.total)
-            ),
-            None => " · not run yet".to_string(),
+/// article per entry. `chrome` is [`chrome_lang`] of the page.
+pub fn page_body(page: &Page, links: &Links<'_>, chrome: Option<&str>) -> Markup {
+    html! {
+        header.workflow {
+            div.kicker lang=[chrome] { "Workflow" }
+            h1 { (page.workflow.name) }
+            div.subhead lang=[chrome] { "Search documents" }
+            div.query {
+                "query " code { (page.workflow.query) }
+                @match &page.last_run {
+                    Some(r) => {
+                        " · last run " (format_when(Some(r.ran_at))) " · " (super::render::documents(page.total))
+                    }
+                    None => " · not run yet",
+                }
+            }
         }
-    );
-    if page.entries.is_empty() {
-        out.push_str("<p class=\"empty\">No documents yet.</p>");
+        @if page.entries.is_empty() {
+            p.empty lang=[chrome] { "No documents yet." }
+        }
+        @for (i, e) in page.entries.iter().enumerate() {
+            (entry_article(e, i, links))
+        }
     }
-    for (i, e) in page.entries.iter().enumerate() {
-        out.push_str(&entry_article(e, i, links));
-    }
-    out
 }
 
-fn entry_article(e: &Entry, i: usize, links: &Links<'_>) -> String {
+fn entry_article(e: &Entry, i: usize, links: &Links<'_>) -> Markup {
     let d = &e.document;
-    let when = format_when(d.published_at);
-    let mut out = String::new();
-    let _ = write!(out, "<article class=\"doc\" id=\"d{}\">", i + 1);
     let id = encode_segment(&d.id);
     type Cite = Box<dyn Fn(usize) -> Option<String>>;
     let (title_href, cite): (Option<String>, Cite) = match links {
@@ -183,67 +170,182 @@ fn entry_article(e: &Entry, i: usize, links: &Links<'_>) -> String {
             )
         }
     };
-    out.push_str(&entry_head(&d.title, title_href.as_deref(), &d.source, &when));
-    match &e.digest {
-        Some(digest) => out.push_str(&digest_html(digest, &*cite)),
-        None => out.push_str("<p class=\"nodigest\">No digest yet: the next run makes it.</p>"),
+    // The article is in its document's language, so its English labels say so when it is not.
+    let chrome = chrome_lang(d.lang);
+    html! {
+        article.doc id={ "d" (i + 1) } lang=(d.lang.as_str()) {
+            (entry_head(&d.title, title_href.as_deref(), &d.source, &format_when(d.published_at)))
+            @match &e.digest {
+                Some(digest) => (digest_html(digest, &*cite)),
+                None => p.nodigest lang=[chrome] { "No digest yet: the next run makes it." },
+            }
+            @if let Links::SelfContained = links {
+                details.text {
+                    summary lang=[chrome] { "Full text · " (d.paragraphs.len()) " paragraphs" }
+                    (paragraphs_html(&d.paragraphs, &format!("d{}-", i + 1)))
+                }
+            }
+        }
     }
-    if let Links::SelfContained = links {
-        let _ = write!(
-            out,
-            "<details class=\"text\"><summary>Full text · {} paragraphs</summary>",
-            d.paragraphs.len()
-        );
-        out.push_str(&paragraphs_html(&d.paragraphs, &format!("d{}-", i + 1)));
-        out.push_str("</details>");
-    }
-    out.push_str("</article>");
-    out
 }
 
 /// Numbered paragraphs, each with the anchor `{prefix}p{n}` that citations point to.
-pub fn paragraphs_html(paragraphs: &[String], prefix: &str) -> String {
-    let mut out = String::from("<ol class=\"paragraphs\">");
-    for (i, p) in paragraphs.iter().enumerate() {
-        let n = i + 1;
-        let _ = write!(
-            out,
-            "<li id=\"{prefix}p{n}\" value=\"{n}\"><a class=\"pn\" href=\"#{prefix}p{n}\">{n}</a><p>{}</p></li>",
-            escape(p)
-        );
+pub fn paragraphs_html(paragraphs: &[String], prefix: &str) -> Markup {
+    html! {
+        ol.paragraphs {
+            @for (i, p) in paragraphs.iter().enumerate() {
+                @let n = i + 1;
+                li id={ (prefix) "p" (n) } value=(n) {
+                    a.pn href={ "#" (prefix) "p" (n) } { (n) }
+                    p { (p) }
+                }
+            }
+        }
     }
-    out.push_str("</ol>");
-    out
 }
 
 /// A workflow's page as one standalone HTML file: styles inlined, no script, every document's
 /// text included (folded) so each citation links to its paragraph without a server.
 pub fn standalone_page(page: &Page) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"zh\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n\
-         <title>{} · dossier</title>\n<style>\n{STYLESHEET}</style>\n</head>\n<body>\n<main class=\"page\">\n{}\n</main>\n\
-         <footer class=\"site\">dossier · {} of {}</footer>\n</body>\n</html>\n",
-        escape(&page.workflow.name),
-        page_body(page, &Links::SelfContained),
-        page.entries.len(),
-        super::render::documents(page.total),
-    )
+    let lang = page_lang(page);
+    let chrome = chrome_lang(lang);
+    let markup = html! {
+        (DOCTYPE)
+        html lang=(lang.as_str()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+                title { (page.workflow.name) " · dossier" }
+                // Our own stylesheet, compiled in: the one thing that is not escaped.
+                style { (PreEscaped(STYLESHEET)) }
+            }
+            body {
+                main.page { (page_body(page, &Links::SelfContained, chrome)) }
+                footer.site lang=[chrome] {
+                    "dossier · " (page.entries.len()) " of " (super::render::documents(page.total))
+                }
+            }
+        }
+    };
+    markup.into_string() + "\n"
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    use chrono::{TimeZone, Utc};
+
     use super::*;
     use crate::digest::{Bullet, Section};
-    use crate::document::Lang;
+    use crate::document::{Document, Lang};
+    use crate::workflow::{OutputLanguage, RunRecord, SummarizerChoice, Workflow};
 
-    #[test]
-    fn escapes_markup_and_quotes() {
-        assert_eq!(
-            escape(r#"<img src=x onerror="alert(1)">&'"#),
-            "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;&#39;"
-        );
+    /// Terminal escapes in a title: clear the screen, and an OSC 8 hyperlink.
+    pub(crate) const ESCAPES: &str = "\x1b[2J\x1b]8;;https://evil.example/\x07click\x1b]8;;\x07\u{9b}31m";
+
+    /// A workflow page whose every field a document controls is hostile: markup, quotes that
+    /// would end an attribute, a `javascript:` URL, terminal escapes. The second document is
+    /// English with a safe URL. `langs` sets the two documents' languages.
+    pub(crate) fn hostile_page(langs: [Lang; 2]) -> Page {
+        let t = Utc.with_ymd_and_hms(2024, 3, 20, 9, 0, 0).single().unwrap_or_default();
+        let doc = |id: &str, title: String, source: &str, url: &str, lang: Lang| Document {
+            id: id.into(),
+            title,
+            source: source.into(),
+            published_at: Some(t),
+            url: Some(url.into()),
+            lang,
+            paragraphs: vec![
+                "<script>alert(1)</script>".into(),
+                format!("\"><img src=x onerror=alert(2)>{ESCAPES}"),
+            ],
+            meta: serde_json::Value::Null,
+        };
+        let digest = Digest {
+            kind: DocKind::News,
+            lang: Lang::En,
+            summarizer: "extractive".into(),
+            sections: vec![Section {
+                heading: "<h1>Head</h1>".into(),
+                level: 1,
+                bullets: vec![Bullet {
+                    text: format!("\"><script>alert(3)</script>{ESCAPES}"),
+                    citations: vec![1, 2],
+                    verified: Some(false),
+                }],
+            }],
+            excerpt: None,
+            verification: None,
+        };
+        Page {
+            workflow: Workflow {
+                name: "稀土\"><svg onload=alert(4)>".into(),
+                query: "稀土 \"<b>\"".into(),
+                sources: vec![],
+                lang: None,
+                since: None,
+                until: None,
+                within_days: None,
+                summarizer: SummarizerChoice::Extractive,
+                output_lang: OutputLanguage::En,
+                first_run: 20,
+            },
+            last_run: Some(RunRecord {
+                id: 1,
+                ran_at: t,
+                max_seq: 2,
+                new_documents: 2,
+                digests_made: 2,
+                digest_failures: 0,
+            }),
+            total: 2,
+            entries: vec![
+                Entry {
+                    document: doc(
+                        "x/1\"?#",
+                        format!("<script>alert(5)</script>{ESCAPES}"),
+                        "\"><img src=x onerror=alert(6)>Evil Wire",
+                        " JaVaScRiPt:alert(7)",
+                        langs[0],
+                    ),
+                    added_at: t,
+                    digest: Some(digest.clone()),
+                },
+                Entry {
+                    document: doc("en-2", "Plain <English> title".into(), "Wire", "https://example.com/a?b=1&c=\"2\"", langs[1]),
+                    added_at: t,
+                    digest: None,
+                },
+            ],
+        }
+    }
+
+    /// What must hold for HTML made from [`hostile_page`], checked on the parsed document: no
+    /// element or attribute came from a document (no script but our own, no img/svg, no `on…`
+    /// handler), links are http(s), in-site or fragments, and the payloads show as text.
+    pub(crate) fn assert_inert(html: &str) {
+        let doc = scraper::Html::parse_document(html);
+        let all = scraper::Selector::parse("*").unwrap_or_else(|e| panic!("{e:?}"));
+        for el in doc.select(&all) {
+            let v = el.value();
+            let name = v.name();
+            assert!(!matches!(name, "img" | "svg" | "iframe"), "<{name}> reached the page:\n{html}");
+            if name == "script" {
+                assert_eq!(v.attr("src"), Some("/assets/app.js"), "a script other than ours:\n{html}");
+            }
+            for (attr, value) in v.attrs() {
+                assert!(!attr.starts_with("on"), "<{name} {attr}=…> reached the page:\n{html}");
+                if attr == "href" {
+                    assert!(
+                        ["http://", "https://", "#", "/"].iter().any(|p| value.starts_with(p)) || value == "data:,",
+                        "link to {value:?}:\n{html}"
+                    );
+                }
+            }
+        }
+        let text: String = doc.root_element().text().collect();
+        assert!(text.contains("<script>alert(5)</script>"), "the title is shown as text:\n{html}");
+        assert!(text.contains("\"><img src=x onerror=alert(6)>Evil Wire"), "the source is shown as text:\n{html}");
     }
 
     #[test]
@@ -262,6 +364,39 @@ mod tests {
         assert_eq!(safe_url("JaVaScRiPt:alert(1)"), None);
         assert_eq!(safe_url("data:text/html,<script>"), None);
         assert_eq!(safe_url("HTTP://X"), Some("HTTP://X"));
+    }
+
+    #[test]
+    fn standalone_page_keeps_hostile_documents_inert() {
+        let html = standalone_page(&hostile_page([Lang::Zh, Lang::En]));
+        assert_inert(&html);
+        // The workflow name ends no attribute and opens no element, in <title> or <h1>.
+        assert!(html.contains("<title>稀土&quot;&gt;&lt;svg onload=alert(4)&gt; · dossier</title>"), "{html}");
+        // Only the safe URL is a link, its quotes and ampersand escaped in the attribute.
+        assert!(html.contains("<a href=\"https://example.com/a?b=1&amp;c=&quot;2&quot;\">Plain &lt;English&gt; title</a>"), "{html}");
+        assert_eq!(html.matches("<a href=\"http").count(), 1, "{html}");
+        // Citations point into the page; the document id needs no encoding there.
+        assert!(html.contains("<a class=\"cite\" href=\"#d1-p2\" data-p=\"2\">[2]</a>"), "{html}");
+    }
+
+    #[test]
+    fn lang_follows_the_documents() {
+        let mixed = standalone_page(&hostile_page([Lang::Zh, Lang::En]));
+        assert!(mixed.contains("<html lang=\"en\">"), "mixed documents: the chrome's language");
+        assert!(mixed.contains("<article class=\"doc\" id=\"d1\" lang=\"zh\">"), "{mixed}");
+        assert!(mixed.contains("<article class=\"doc\" id=\"d2\" lang=\"en\">"), "{mixed}");
+        assert!(mixed.contains("<div class=\"kicker\">Workflow</div>"), "no redundant lang on an English page");
+
+        let zh = standalone_page(&hostile_page([Lang::Zh, Lang::Zh]));
+        assert!(zh.contains("<html lang=\"zh\">"), "{zh}");
+        assert!(zh.contains("<div class=\"kicker\" lang=\"en\">Workflow</div>"), "English chrome says so");
+        assert!(zh.contains("<footer class=\"site\" lang=\"en\">"), "{zh}");
+        assert!(zh.contains("<summary lang=\"en\">Full text · 2 paragraphs</summary>"), "{zh}");
+        assert!(zh.contains("<div class=\"digest\" lang=\"en\">"), "the digest's own language");
+
+        let mut filtered = hostile_page([Lang::Zh, Lang::En]);
+        filtered.workflow.lang = Some(Lang::Zh);
+        assert_eq!(page_lang(&filtered), Lang::Zh, "a language filter decides");
     }
 
     #[test]
@@ -284,7 +419,7 @@ mod tests {
                     heading: "Group 1".into(),
                     level: 2,
                     bullets: vec![Bullet {
-                        text: "onerror=alert(1)".into(),
+                        text: "\"><img src=x onerror=alert(1)>".into(),
                         citations: vec![2],
                         verified: Some(false),
                     }],
@@ -293,6 +428,7 @@ mod tests {
             excerpt: None,
             verification: None,
         };
-        insta::assert_snapshot!(digest_html(&d, &|n| Some(format!("#p{n}"))), @r##"<div class="digest" lang="zh"><section class="l1"><h3>Core Viewpoint</h3><ul><li>中国稀土&lt;集团&gt;重组。 <a class="cite" href="#p1" data-p="1">[1]</a> <a class="cite" href="#p3" data-p="3">[3]</a></li></ul></section><section class="l2"><h4>Group 1</h4><ul><li>onerror=alert(1) <a class="cite" href="#p2" data-p="2">[2]</a> <span class="unverified" title="a number or claim was not found in the cited paragraph">(unverified)</span></li></ul></section></div>"##);
+        let cite = |n: usize| (n != 3).then(|| format!("/documents/a%22b#p{n}\"><x"));
+        insta::assert_snapshot!(digest_html(&d, &cite).into_string(), @r#"<div class="digest" lang="zh"><section class="l1"><h3>Core Viewpoint</h3><ul><li>中国稀土&lt;集团&gt;重组。 <a class="cite" href="/documents/a%22b#p1&quot;&gt;&lt;x" data-p="1">[1]</a> <span class="cite">[3]</span></li></ul></section><section class="l2"><h4>Group 1</h4><ul><li>&quot;&gt;&lt;img src=x onerror=alert(1)&gt; <a class="cite" href="/documents/a%22b#p2&quot;&gt;&lt;x" data-p="2">[2]</a> <span class="unverified" title="a number or claim was not found in the cited paragraph">(unverified)</span></li></ul></section></div>"#);
     }
 }

@@ -4,18 +4,27 @@
 //! then per document its title, `source · YYYY-MM-DD HH:MM` and digest — as terminal text,
 //! Markdown, JSON and an Atom 1.0 feed (HTML is in [`super::html`]). Every rendering is a pure
 //! function of the page: the same state renders to the same bytes, so a run that changed
-//! nothing leaves every rendering as it was. This module must not run searches or make digests.
+//! nothing leaves every rendering as it was. Document text is untrusted: terminal text and
+//! Markdown lose control characters ([`terminal_safe`]), and the feed is written with
+//! quick-xml's `Writer`, which escapes every text and attribute. This module must not run
+//! searches or make digests.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
+use std::io;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use maud::html;
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesText, Event};
 use serde::Serialize;
 
 use crate::digest::{Digest, render_markdown, render_terminal};
 use crate::document::Lang;
 use crate::engine::format_when;
+use crate::report::terminal_safe;
 
-use super::html::{self, encode_segment, escape, safe_url};
+use super::html::{self, encode_segment, safe_url};
 use super::{Page, RunOutcome, RunRecord, Workflow, WorkflowInfo};
 
 /// The output forms of a workflow page.
@@ -29,15 +38,16 @@ pub enum Format {
     Atom,
 }
 
-/// Renders `page` in `format`. `base_url` (e.g. `http://127.0.0.1:7700`) makes the feed's links
-/// absolute; other formats ignore it.
-pub fn render(page: &Page, format: Format, base_url: Option<&str>) -> Result<String, serde_json::Error> {
+/// Renders `page` in `format`. `base_url` (the server's public URL, e.g.
+/// `https://news.example.org/dossier`) makes the feed's links absolute; other formats ignore it.
+/// Errors are those of writers into memory (JSON, XML), which do not fail in practice.
+pub fn render(page: &Page, format: Format, base_url: Option<&str>) -> io::Result<String> {
     Ok(match format {
         Format::Terminal => terminal(page),
         Format::Markdown => markdown(page),
         Format::Html => html::standalone_page(page),
         Format::Json => json(page)? + "\n",
-        Format::Atom => atom(page, base_url),
+        Format::Atom => atom(page, base_url)?,
     })
 }
 
@@ -52,6 +62,7 @@ pub(super) fn documents(n: u64) -> String {
 
 fn footer_line(page: &Page) -> String {
     match &page.last_run {
+        // `{:?}` shows a control character in the query as an escape, never raw.
         Some(r) => format!(
             "{} of {} · query {:?} · last run {}",
             page.entries.len(),
@@ -66,16 +77,16 @@ fn footer_line(page: &Page) -> String {
 /// Plain text as on the seed pages.
 pub fn terminal(page: &Page) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "Workflow\n{}\nSearch documents\n", page.workflow.name);
+    let _ = writeln!(out, "Workflow\n{}\nSearch documents\n", terminal_safe(&page.workflow.name));
     for e in &page.entries {
         let d = &e.document;
-        let _ = writeln!(out, "{}", d.title);
-        let _ = writeln!(out, "{} · {}", d.source, format_when(d.published_at));
+        let _ = writeln!(out, "{}", terminal_safe(&d.title));
+        let _ = writeln!(out, "{} · {}", terminal_safe(&d.source), format_when(d.published_at));
         match &e.digest {
             Some(g) => out.push_str(&render_terminal(g)),
             None => out.push_str("(no digest yet)\n"),
         }
-        let _ = writeln!(out, "[{}]\n", d.id);
+        let _ = writeln!(out, "[{}]\n", terminal_safe(&d.id));
     }
     let _ = writeln!(out, "{}", footer_line(page));
     out
@@ -94,7 +105,8 @@ pub fn markdown(page: &Page) -> String {
         let d = &e.document;
         match d.url.as_deref().and_then(safe_url) {
             Some(url) => {
-                let _ = writeln!(out, "## [{}](<{}>)\n", md_text(&d.title), url.replace('>', "%3E"));
+                let url = terminal_safe(url).replace('>', "%3E");
+                let _ = writeln!(out, "## [{}](<{url}>)\n", md_text(&d.title));
             }
             None => {
                 let _ = writeln!(out, "## {}\n", md_text(&d.title));
@@ -105,7 +117,7 @@ pub fn markdown(page: &Page) -> String {
             "{} · {} · `{}`\n",
             md_text(&d.source),
             format_when(d.published_at),
-            d.id.replace('`', "'")
+            terminal_safe(&d.id).replace('`', "'")
         );
         match &e.digest {
             Some(g) => out.push_str(&render_markdown(g)),
@@ -116,9 +128,10 @@ pub fn markdown(page: &Page) -> String {
     out
 }
 
+/// Text for Markdown: syntax characters escaped, control characters dropped.
 fn md_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    for c in terminal_safe(s).chars() {
         if matches!(c, '\\' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' | '|') {
             out.push('\\');
         }
@@ -173,34 +186,37 @@ pub fn json(page: &Page) -> Result<String, serde_json::Error> {
     })
 }
 
-/// Text for XML: escaped, and without the characters XML 1.0 forbids (untrusted text may
-/// carry control characters, which would make the whole feed unreadable).
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || matches!(c, '\u{FFFE}' | '\u{FFFF}') => {}
-            c => out.push(c),
-        }
+/// Text for XML without the characters XML 1.0 forbids (untrusted text may carry control
+/// characters, which would make the whole feed unreadable). Escaping is the writer's job.
+fn xml_chars(s: &str) -> Cow<'_, str> {
+    let forbidden =
+        |c: char| ((c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}');
+    if s.chars().any(forbidden) {
+        Cow::Owned(s.chars().filter(|&c| !forbidden(c)).collect())
+    } else {
+        Cow::Borrowed(s)
     }
-    out
 }
 
 fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// `<name>text</name>`, the text cleaned and escaped.
+fn text_element(w: &mut Writer<Vec<u8>>, name: &str, text: &str) -> io::Result<()> {
+    w.create_element(name)
+        .write_text_content(BytesText::new(&xml_chars(text)))?;
+    Ok(())
+}
+
 /// An Atom 1.0 feed of the page, newest collected first: one entry per document, its digest
-/// as HTML content. Ids are stable URNs, so a reader sees each document once. With `base_url`
-/// the feed links to the server's pages; without, entries link to the documents' own URLs.
-pub fn atom(page: &Page, base_url: Option<&str>) -> String {
-    let base = base_url.map(|b| b.trim_end_matches('/'));
+/// as HTML content, a link to the document's page on the server and, when the document has an
+/// http(s) URL, a `related` link to the original. Ids are stable URNs, so a reader sees each
+/// document once. Links start with `base_url` — the configured public URL (`serve.public_url`)
+/// or `--base-url`, never a request's Host header; without one they are relative to the
+/// server's root and the subtitle says how to make them absolute.
+pub fn atom(page: &Page, base_url: Option<&str>) -> io::Result<String> {
+    let base = base_url.map(|b| b.trim_end_matches('/')).unwrap_or("");
     let name = encode_segment(&page.workflow.name);
     let mut entries: Vec<&super::Entry> = page.entries.iter().collect();
     entries.sort_by(|a, b| {
@@ -214,69 +230,86 @@ pub fn atom(page: &Page, base_url: Option<&str>) -> String {
         .chain(page.last_run.as_ref().map(|r| r.ran_at))
         .max()
         .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
-    let mut out = String::new();
-    out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
-    let _ = writeln!(out, "  <id>urn:dossier:workflow:{name}</id>");
-    let _ = writeln!(out, "  <title>{}</title>", xml(&page.workflow.name));
-    let _ = writeln!(
-        out,
-        "  <subtitle>dossier workflow · query: {}</subtitle>",
-        xml(&page.workflow.query)
-    );
-    let _ = writeln!(out, "  <updated>{}</updated>", rfc3339(updated));
-    out.push_str("  <author><name>dossier</name></author>\n  <generator>dossier</generator>\n");
-    if let Some(b) = base {
-        let _ = writeln!(
-            out,
-            "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>",
-            xml(&format!("{b}/api/workflows/{name}/feed.atom"))
-        );
-        let _ = writeln!(
-            out,
-            "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
-            xml(&format!("{b}/workflows/{name}"))
+    let mut subtitle = format!("dossier workflow · query: {}", page.workflow.query);
+    if base_url.is_none() {
+        subtitle.push_str(
+            " · links are relative to the dossier server; set serve.public_url for absolute links",
         );
     }
-    for e in entries {
-        let d = &e.document;
-        let doc_id = encode_segment(&d.id);
-        out.push_str("  <entry>\n");
-        let _ = writeln!(out, "    <id>urn:dossier:document:{doc_id}</id>");
-        let _ = writeln!(out, "    <title>{}</title>", xml(&d.title));
-        let _ = writeln!(out, "    <updated>{}</updated>", rfc3339(e.added_at));
-        if let Some(p) = d.published_at {
-            let _ = writeln!(out, "    <published>{}</published>", rfc3339(p));
-        }
-        let _ = writeln!(out, "    <author><name>{}</name></author>", xml(&d.source));
-        let page_url = base.map(|b| format!("{b}/documents/{doc_id}"));
-        if let Some(u) = page_url.as_deref() {
-            let _ = writeln!(
-                out,
-                "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
-                xml(u)
-            );
-        }
-        if let Some(u) = d.url.as_deref().and_then(safe_url) {
-            let rel = if page_url.is_some() { "related" } else { "alternate" };
-            let _ = writeln!(out, "    <link rel=\"{rel}\" href=\"{}\"/>", xml(u));
-        }
-        let mut content = format!(
-            "<p>{} · {}</p>",
-            escape(&d.source),
-            escape(&format_when(d.published_at))
-        );
-        match &e.digest {
-            Some(g) => {
-                let cite = |n: usize| page_url.as_ref().map(|u| format!("{u}#p{n}"));
-                content.push_str(&html::digest_html(g, &cite));
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("utf-8"), None)))?;
+    w.create_element("feed")
+        .with_attribute(("xmlns", "http://www.w3.org/2005/Atom"))
+        .write_inner_content(|w| {
+            text_element(w, "id", &format!("urn:dossier:workflow:{name}"))?;
+            text_element(w, "title", &page.workflow.name)?;
+            text_element(w, "subtitle", &subtitle)?;
+            text_element(w, "updated", &rfc3339(updated))?;
+            w.create_element("author")
+                .write_inner_content(|w| text_element(w, "name", "dossier"))?;
+            text_element(w, "generator", "dossier")?;
+            w.create_element("link")
+                .with_attributes([
+                    ("rel", "self"),
+                    ("type", "application/atom+xml"),
+                    ("href", format!("{base}/api/workflows/{name}/feed.atom").as_str()),
+                ])
+                .write_empty()?;
+            w.create_element("link")
+                .with_attributes([
+                    ("rel", "alternate"),
+                    ("type", "text/html"),
+                    ("href", format!("{base}/workflows/{name}").as_str()),
+                ])
+                .write_empty()?;
+            for e in &entries {
+                atom_entry(w, e, base)?;
             }
-            None => content.push_str("<p>No digest yet.</p>"),
+            Ok(())
+        })?;
+    let mut xml = String::from_utf8(w.into_inner()).map_err(io::Error::other)?;
+    xml.push('\n');
+    Ok(xml)
+}
+
+fn atom_entry(w: &mut Writer<Vec<u8>>, e: &super::Entry, base: &str) -> io::Result<()> {
+    let d = &e.document;
+    let doc_id = encode_segment(&d.id);
+    let page_url = format!("{base}/documents/{doc_id}");
+    let when = format_when(d.published_at);
+    let cite = |n: usize| Some(format!("{page_url}#p{n}"));
+    let content = html! {
+        p { (d.source) " · " (when) }
+        @match &e.digest {
+            Some(g) => (html::digest_html(g, &cite)),
+            None => p { "No digest yet." },
         }
-        let _ = writeln!(out, "    <content type=\"html\">{}</content>", xml(&content));
-        out.push_str("  </entry>\n");
-    }
-    out.push_str("</feed>\n");
-    out
+    };
+    w.create_element("entry")
+        .with_attribute(("xml:lang", d.lang.as_str()))
+        .write_inner_content(|w| {
+            text_element(w, "id", &format!("urn:dossier:document:{doc_id}"))?;
+            text_element(w, "title", &d.title)?;
+            text_element(w, "updated", &rfc3339(e.added_at))?;
+            if let Some(p) = d.published_at {
+                text_element(w, "published", &rfc3339(p))?;
+            }
+            w.create_element("author")
+                .write_inner_content(|w| text_element(w, "name", &d.source))?;
+            w.create_element("link")
+                .with_attributes([("rel", "alternate"), ("type", "text/html"), ("href", page_url.as_str())])
+                .write_empty()?;
+            if let Some(u) = d.url.as_deref().and_then(safe_url) {
+                w.create_element("link")
+                    .with_attributes([("rel", "related"), ("href", &*xml_chars(u))])
+                    .write_empty()?;
+            }
+            w.create_element("content")
+                .with_attribute(("type", "html"))
+                .write_text_content(BytesText::new(&xml_chars(&content.into_string())))?;
+            Ok(())
+        })?;
+    Ok(())
 }
 
 /// `dossier workflow list`: one line per workflow.
@@ -289,7 +322,7 @@ pub fn list_text(list: &[WorkflowInfo]) -> String {
         let _ = writeln!(
             out,
             "{}\t{:?}\t{}\tlast run {}",
-            w.workflow.name,
+            terminal_safe(&w.workflow.name),
             w.workflow.query,
             documents(w.documents),
             w.last_run
@@ -305,10 +338,10 @@ pub fn list_text(list: &[WorkflowInfo]) -> String {
 pub fn info_text(w: &WorkflowInfo, runs: &[RunRecord]) -> String {
     let wf = &w.workflow;
     let mut out = String::new();
-    let _ = writeln!(out, "Workflow {}", wf.name);
-    let _ = writeln!(out, "  query:        {}", wf.query);
+    let _ = writeln!(out, "Workflow {}", terminal_safe(&wf.name));
+    let _ = writeln!(out, "  query:        {}", terminal_safe(&wf.query));
     if !wf.sources.is_empty() {
-        let _ = writeln!(out, "  sources:      {}", wf.sources.join(", "));
+        let _ = writeln!(out, "  sources:      {}", terminal_safe(&wf.sources.join(", ")));
     }
     if let Some(l) = wf.lang {
         let _ = writeln!(out, "  language:     {l}");
@@ -353,11 +386,12 @@ pub fn info_text(w: &WorkflowInfo, runs: &[RunRecord]) -> String {
 
 /// One line saying what a run did (the CLI prints it on stderr, the page on stdout).
 pub fn outcome_text(o: &RunOutcome) -> String {
+    let workflow = terminal_safe(&o.workflow);
     let mut out = match &o.run {
-        None => format!("{}: nothing new since the last run", o.workflow),
+        None => format!("{workflow}: nothing new since the last run"),
         Some(_) => format!(
             "{}: {}collected {}, made {}",
-            o.workflow,
+            workflow,
             if o.first_run { "first run: " } else { "" },
             documents(o.new_documents.len() as u64),
             if o.digests_made == 1 {
@@ -374,7 +408,7 @@ pub fn outcome_text(o: &RunOutcome) -> String {
             o.digest_failures.len()
         );
         for f in o.digest_failures.iter().take(5) {
-            let _ = write!(out, "\n  {}: {}", f.id, f.message);
+            let _ = write!(out, "\n  {}: {}", terminal_safe(&f.id), terminal_safe(&f.message));
         }
     }
     out.push('\n');
@@ -384,9 +418,96 @@ pub fn outcome_text(o: &RunOutcome) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workflow::html::tests::{ESCAPES, hostile_page};
+
+    /// No byte a terminal acts on: C0 but `\n`/`\t`, DEL, C1.
+    fn assert_no_controls(text: &str) {
+        let bad: Vec<char> = text.chars().filter(|&c| c.is_control() && c != '\n' && c != '\t').collect();
+        assert!(bad.is_empty(), "control characters {bad:?} in:\n{text}");
+    }
 
     #[test]
     fn xml_text_drops_forbidden_characters() {
-        assert_eq!(xml("a\u{0}b\u{b}<c>&\"'\u{FFFF}"), "ab&lt;c&gt;&amp;&quot;&apos;");
+        assert_eq!(xml_chars("a\u{0}b\u{b}<c>&\"'\u{FFFF}\t"), "ab<c>&\"'\t");
+    }
+
+    #[test]
+    fn terminal_and_markdown_lose_control_characters() {
+        let page = hostile_page([Lang::Zh, Lang::En]);
+        let text = terminal(&page);
+        assert_no_controls(&text);
+        // What followed ESC stays visible, so nothing is silently hidden either.
+        assert!(text.contains("<script>alert(5)</script>[2J]8;;https://evil.example/click]8;;31m\n"), "{text}");
+        let md = markdown(&page);
+        assert_no_controls(&md);
+        assert!(md.contains("## \\<script\\>alert(5)\\</script\\>\\[2J\\]8;;https://evil.example/click\\]8;;31m\n"), "{md}");
+        assert!(!md.contains("](<") || md.contains("](<https://example.com/a?b=1&c=\"2\">)"), "only the http URL is a link:\n{md}");
+        assert!(!md.to_ascii_lowercase().contains("javascript:"), "{md}");
+        let mut info = page.workflow.clone();
+        info.query.push_str(ESCAPES);
+        let list = list_text(&[WorkflowInfo {
+            workflow: info,
+            created_at: DateTime::<Utc>::UNIX_EPOCH,
+            updated_at: DateTime::<Utc>::UNIX_EPOCH,
+            documents: 1,
+            last_run: None,
+        }]);
+        assert_no_controls(&list);
+    }
+
+    #[test]
+    fn hostile_feed_parses_with_links_from_the_public_url() {
+        let page = hostile_page([Lang::Zh, Lang::En]);
+        let xml = atom(&page, Some("https://news.example.org/dossier/")).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!xml.contains('\u{1b}') && !xml.contains('\u{7}'), "XML 1.0 forbids them:\n{xml}");
+        let feed = feed_rs::parser::parse(xml.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+        assert_eq!(feed.title.map(|t| t.content).as_deref(), Some("稀土\"><svg onload=alert(4)>"));
+        let hrefs = |links: &[feed_rs::model::Link]| -> Vec<(Option<String>, String)> {
+            links.iter().map(|l| (l.rel.clone(), l.href.clone())).collect()
+        };
+        let name = "%E7%A8%80%E5%9C%9F%22%3E%3Csvg%20onload%3Dalert%284%29%3E";
+        assert_eq!(
+            hrefs(&feed.links),
+            vec![
+                (Some("self".into()), format!("https://news.example.org/dossier/api/workflows/{name}/feed.atom")),
+                (Some("alternate".into()), format!("https://news.example.org/dossier/workflows/{name}")),
+            ]
+        );
+        assert_eq!(feed.entries.len(), 2);
+        let first = &feed.entries[0];
+        assert_eq!(
+            first.title.as_ref().map(|t| t.content.as_str()),
+            Some("<script>alert(5)</script>[2J]8;;https://evil.example/click]8;;\u{9b}31m"),
+            "as text, without the controls XML forbids"
+        );
+        // The javascript: URL is no link; the https one is `related`, next to the page.
+        assert_eq!(
+            hrefs(&first.links),
+            vec![(Some("alternate".into()), "https://news.example.org/dossier/documents/x%2F1%22%3F%23".into())]
+        );
+        assert_eq!(
+            hrefs(&feed.entries[1].links),
+            vec![
+                (Some("alternate".into()), "https://news.example.org/dossier/documents/en-2".into()),
+                (Some("related".into()), "https://example.com/a?b=1&c=%222%22".into()),
+            ]
+        );
+        assert!(xml.contains("<link rel=\"related\" href=\"https://example.com/a?b=1&amp;c=&quot;2&quot;\"/>"), "{xml}");
+        let content = first.content.as_ref().and_then(|c| c.body.clone()).unwrap_or_default();
+        assert!(content.contains("<a class=\"cite\" href=\"https://news.example.org/dossier/documents/x%2F1%22%3F%23#p1\""), "{content}");
+        assert!(content.contains("&lt;script&gt;alert(3)&lt;/script&gt;"), "the digest HTML is escaped once more:\n{content}");
+        assert!(!content.contains("<script"), "{content}");
+    }
+
+    #[test]
+    fn without_a_public_url_the_feed_links_relative_and_says_so() {
+        let xml = atom(&hostile_page([Lang::Zh, Lang::En]), None).unwrap_or_else(|e| panic!("{e}"));
+        let feed = feed_rs::parser::parse(xml.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+        let subtitle = feed.description.map(|t| t.content).unwrap_or_default();
+        assert!(subtitle.contains("set serve.public_url"), "{subtitle}");
+        for e in &feed.entries {
+            assert!(e.links.iter().any(|l| l.href.starts_with("/documents/")), "{:?}", e.links);
+            assert!(e.links.iter().all(|l| !l.href.contains("127.0.0.1")), "{:?}", e.links);
+        }
     }
 }

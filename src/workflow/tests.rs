@@ -99,7 +99,8 @@ fn first_run_takes_the_newest_then_only_new_documents_and_twice_changes_nothing(
     ]
     .iter()
     .map(|f| render::render(&page1, *f, Some("http://127.0.0.1:7700")))
-    .collect::<std::result::Result<_, _>>()?;
+    .collect::<std::io::Result<_>>()
+    .map_err(|e| Error::io("rendering", e))?;
 
     // Nothing new: nothing recorded, every rendering byte for byte the same.
     let second = run(&mut e, &wf.name)?;
@@ -120,7 +121,7 @@ fn first_run_takes_the_newest_then_only_new_documents_and_twice_changes_nothing(
     .zip(&rendered1)
     {
         assert_eq!(
-            &render::render(&page2, *f, Some("http://127.0.0.1:7700"))?,
+            &render::render(&page2, *f, Some("http://127.0.0.1:7700")).map_err(|e| Error::io("rendering", e))?,
             before,
             "{f:?}"
         );
@@ -351,32 +352,32 @@ fn fixed_page() -> Page {
 #[test]
 fn renderings_read_like_the_seed_pages() -> Result<()> {
     let page = fixed_page();
-    insta::assert_snapshot!("page_terminal", render::render(&page, Format::Terminal, None)?);
-    insta::assert_snapshot!("page_markdown", render::render(&page, Format::Markdown, None)?);
-    insta::assert_snapshot!("page_html", render::render(&page, Format::Html, None)?);
-    insta::assert_snapshot!("page_json", render::render(&page, Format::Json, None)?);
-    insta::assert_snapshot!(
-        "page_atom",
-        render::render(&page, Format::Atom, Some("http://127.0.0.1:7700"))?
-    );
+    let render = |f, base| render::render(&page, f, base).map_err(|e| Error::io("rendering", e));
+    insta::assert_snapshot!("page_terminal", render(Format::Terminal, None)?);
+    insta::assert_snapshot!("page_markdown", render(Format::Markdown, None)?);
+    insta::assert_snapshot!("page_html", render(Format::Html, None)?);
+    insta::assert_snapshot!("page_json", render(Format::Json, None)?);
+    insta::assert_snapshot!("page_atom", render(Format::Atom, Some("http://127.0.0.1:7700"))?);
     Ok(())
 }
 
 #[test]
 fn atom_feed_parses_back() -> Result<()> {
     let page = fixed_page();
-    let xml = render::atom(&page, Some("http://127.0.0.1:7700/"));
+    let xml = render::atom(&page, Some("http://127.0.0.1:7700/")).map_err(|e| Error::io("rendering", e))?;
     let feed =
         feed_rs::parser::parse(xml.as_bytes()).map_err(|e| Error::Config(format!("feed does not parse: {e}")))?;
     assert_eq!(feed.title.map(|t| t.content).as_deref(), Some("稀土供应链"));
     assert_eq!(feed.entries.len(), 1);
     let entry = &feed.entries[0];
     assert_eq!(entry.id, "urn:dossier:document:qq-34199");
-    assert!(
-        entry
-            .links
-            .iter()
-            .any(|l| l.href == "http://127.0.0.1:7700/documents/qq-34199")
+    let links: Vec<(Option<&str>, &str)> = entry.links.iter().map(|l| (l.rel.as_deref(), l.href.as_str())).collect();
+    assert_eq!(
+        links,
+        vec![
+            (Some("alternate"), "http://127.0.0.1:7700/documents/qq-34199"),
+            (Some("related"), "https://new.qq.com/rain/a/20240319A00000"),
+        ]
     );
     let content = entry.content.as_ref().and_then(|c| c.body.clone()).unwrap_or_default();
     assert!(

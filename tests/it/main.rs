@@ -11,6 +11,7 @@ mod llm;
 mod processes;
 mod search;
 mod serve;
+mod terminal;
 mod workflow;
 mod browser;
 
@@ -36,7 +37,7 @@ pub fn sample() -> PathBuf {
 pub fn dossier(data_dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_dossier"));
     c.arg("--data-dir").arg(data_dir);
-    c.env_remove("DOSSIER_DATA_DIR").env_remove("DOSSIER_CONFIG").env("RUST_LOG", "warn");
+    c.env_remove("DOSSIER_DATA_DIR").env_remove("DOSSIER_CONFIG").env_remove("DOSSIER_PUBLIC_URL").env("RUST_LOG", "warn");
     c
 }
 

@@ -481,7 +481,12 @@ async fn request_bodies_over_the_limit_get_a_clear_413() {
 async fn workflows_created_run_paged_and_fed_over_the_api() {
     let dir = tempdir();
     ingest_into(dir.path(), &[sample()]);
-    let st = state(dir.path(), Some(TOKEN), None);
+    // Feeds link to the configured public URL; requests all say `Host: 127.0.0.1:7700`.
+    let public = "https://news.example.org/dossier";
+    let mut c = config(dir.path());
+    c.serve.token = Some(TOKEN.to_string());
+    c.serve.public_url = Some(public.to_string());
+    let st = AppState::open(c).unwrap_or_else(|e| panic!("AppState::open: {e}"));
     let name = "稀土供应链 / 周报";
     let def = json!({"name": name, "query": "稀土", "first_run": 4, "since": "2023-01-01"});
     let post = |body: Value| {
@@ -551,6 +556,13 @@ async fn workflows_created_run_paged_and_fed_over_the_api() {
         .unwrap_or_else(|e| panic!("Atom does not parse: {e}\n{}", feed1.body));
     assert_eq!(feed.title.map(|t| t.content).as_deref(), Some(name));
     assert_eq!(feed.entries.len(), 4);
+    assert!(!feed1.body.contains("127.0.0.1"), "no link from the Host header:\n{}", feed1.body);
+    assert!(
+        feed.links.iter().any(|l| l.rel.as_deref() == Some("self")
+            && l.href == format!("{public}/api/workflows/{}/feed.atom", enc(name))),
+        "{:?}",
+        feed.links
+    );
     for (e, p) in feed.entries.iter().zip(&entries) {
         assert_eq!(
             e.id,
@@ -559,7 +571,8 @@ async fn workflows_created_run_paged_and_fed_over_the_api() {
         assert!(
             e.links
                 .iter()
-                .any(|l| l.href.starts_with("http://127.0.0.1:7700/documents/")),
+                .any(|l| l.rel.as_deref() == Some("alternate")
+                    && l.href == format!("{public}/documents/{}", enc(p["id"].as_str().unwrap_or("")))),
             "{:?}",
             e.links
         );
@@ -688,6 +701,11 @@ async fn untrusted_documents_render_as_inert_text() {
         .body;
     let parsed = feed_rs::parser::parse(feed.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{feed}"));
     assert_eq!(parsed.entries.len(), 1);
+    // No serve.public_url: links are relative, never taken from the Host header.
+    assert!(!feed.contains("127.0.0.1"), "{feed}");
+    let links: Vec<(Option<&str>, &str)> =
+        parsed.entries[0].links.iter().map(|l| (l.rel.as_deref(), l.href.as_str())).collect();
+    assert_eq!(links, vec![(Some("alternate"), "/documents/xss-1")], "the javascript: URL is no link");
     assert!(
         parsed.entries[0]
             .title
@@ -701,13 +719,18 @@ async fn ui_pages_search_and_document() {
     let st = state(sample_with_xss(), None, None);
     let home = get(&st, "/").await;
     assert!(home.body.contains("<form class=\"search\"") && home.body.contains("id=\"footer\""));
+    assert!(home.body.starts_with("<!DOCTYPE html><html lang=\"en\">"), "the UI chrome is English");
+    assert!(
+        home.body.contains("placeholder=\"稀土供应链, &quot;export controls&quot;, 稀土 OR 锂 -镓\" aria-label=\"Search\""),
+        "the placeholder's quotes stay inside it"
+    );
     assert!(
         home.body.contains("documents · ") && home.body.contains("last ingest <time>20"),
         "footer: index size and last ingest"
     );
     let r = get(&st, &format!("/?q={}&sort=newest", enc("稀土"))).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.body.matches("<article class=\"doc result\">").count(), 10);
+    assert_eq!(r.body.matches("<article class=\"doc result\" lang=\"zh\">").count(), 10);
     let (digests, snippets) = (
         r.body.matches("<div class=\"digest\"").count(),
         r.body.matches("<p class=\"snippet\">").count(),
@@ -732,6 +755,10 @@ async fn ui_pages_search_and_document() {
     assert!(bad.body.contains("class=\"error\"") && bad.body.contains("never closed"));
     let d = get(&st, "/documents/qq-34199").await;
     assert!(d.body.contains("<li id=\"p1\" value=\"1\">"));
+    assert!(
+        d.body.contains("<html lang=\"zh\">") && d.body.contains("<nav class=\"top\" lang=\"en\">"),
+        "a Chinese document's page is Chinese, its chrome English"
+    );
     assert!(
         d.body.contains("class=\"cite\" href=\"#p"),
         "citations link to paragraphs"

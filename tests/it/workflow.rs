@@ -109,9 +109,9 @@ fn renderings_read_like_the_seeds_and_the_feed_parses() {
         .args(["workflow", "run", NAME, "--format", "html", "--output"])
         .arg(&html_path));
     let html = std::fs::read_to_string(&html_path).unwrap_or_else(|e| panic!("{e}"));
-    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.starts_with("<!DOCTYPE html><html lang=\"zh\">"), "the documents' language");
     assert!(html.contains(
-        "<div class=\"kicker\">Workflow</div><h1>稀土供应链</h1><div class=\"subhead\">Search documents</div>"
+        "<div class=\"kicker\" lang=\"en\">Workflow</div><h1>稀土供应链</h1><div class=\"subhead\" lang=\"en\">Search documents</div>"
     ));
     assert_eq!(html.matches("<article class=\"doc\"").count(), 5);
     assert!(
@@ -148,6 +148,36 @@ fn renderings_read_like_the_seeds_and_the_feed_parses() {
             "{e:?}"
         );
         assert!(!e.authors.is_empty());
+    }
+    // Without serve.public_url the links are relative and the subtitle says so.
+    assert!(feed.description.is_some_and(|d| d.content.contains("serve.public_url")));
+    assert!(feed.entries.iter().all(|e| e.links.iter().any(|l| l.href.starts_with("/documents/"))));
+    // With it, links are absolute; `workflow run --base-url` wins over it for that command.
+    let links = |atom: &str| -> Vec<String> {
+        let feed = feed_rs::parser::parse(atom.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        feed.entries.iter().flat_map(|e| e.links.iter().filter(|l| l.rel.as_deref() == Some("alternate")).map(|l| l.href.clone())).collect()
+    };
+    let public = ok(dossier(d).env("DOSSIER_PUBLIC_URL", "https://news.example.org/").args(["workflow", "show", NAME, "--format", "atom"]));
+    let public = links(&public);
+    assert_eq!(public.len(), 5);
+    assert!(public.iter().all(|l| l.starts_with("https://news.example.org/documents/")), "{public:?}");
+    let flag = ok(dossier(d)
+        .env("DOSSIER_PUBLIC_URL", "https://news.example.org")
+        .args(["workflow", "run", NAME, "--format", "atom", "--base-url", "http://10.0.0.5:7700/"]));
+    let flag = links(&flag);
+    assert!(!flag.is_empty() && flag.iter().all(|l| l.starts_with("http://10.0.0.5:7700/documents/")), "{flag:?}");
+    for (env, flag, names) in [
+        ("ftp://news.example.org", None, "serve.public_url"),
+        ("https://news.example.org", Some("javascript:alert(1)"), "--base-url"),
+    ] {
+        let mut cmd = dossier(d);
+        cmd.env("DOSSIER_PUBLIC_URL", env).args(["workflow", "run", NAME, "--format", "atom"]);
+        if let Some(f) = flag {
+            cmd.args(["--base-url", f]);
+        }
+        let o = run(&mut cmd);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(names) && stderr(&o).contains("http"), "{}", stderr(&o));
     }
     // Well-formed XML all the way through.
     let mut reader = quick_xml::Reader::from_str(&atom);
