@@ -66,9 +66,10 @@ struct Shared {
     footer: Mutex<Option<(Instant, Footer)>>,
     /// Digests made for a page but not stored yet, for the background writer.
     digest_queue: std::sync::mpsc::SyncSender<UnstoredDigest>,
-    /// One workflow run at a time in this process (runs in other processes are safe too:
-    /// collecting is one transaction).
-    runs: tokio::sync::Mutex<()>,
+    /// One run at a time per workflow in this process: a second run of the same workflow waits
+    /// for the first instead of making the same digests again. Runs of different workflows, and
+    /// runs in other processes, go on side by side (collecting is one transaction).
+    runs: Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// Pooled SQLite connections and the shared tantivy reader (`Sync`; its searchers are cheap
@@ -134,7 +135,7 @@ impl AppState {
                 writer: Mutex::new(engine),
                 footer: Mutex::new(None),
                 digest_queue,
-                runs: tokio::sync::Mutex::new(()),
+                runs: Mutex::new(std::collections::HashMap::new()),
             }),
         })
     }
@@ -246,7 +247,8 @@ impl AppState {
     /// Runs a workflow on its own connection, outside the read pool and every lock: its digests
     /// may wait minutes on an LLM without delaying any other request.
     pub async fn run_workflow(&self, name: String) -> Result<crate::workflow::RunOutcome, ApiError> {
-        let _one_at_a_time = self.shared.runs.lock().await;
+        let this_workflow = lock(&self.shared.runs).entry(name.clone()).or_default().clone();
+        let _one_at_a_time = this_workflow.lock().await;
         let shared = self.shared.clone();
         let out = tokio::task::spawn_blocking(move || -> Result<_> {
             let index = shared.readers.index.read().unwrap_or_else(|p| p.into_inner()).clone();
