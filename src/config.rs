@@ -103,11 +103,48 @@ pub struct ServeConfig {
     pub token: Option<String>,
     /// Largest accepted request body, bytes.
     pub max_body_bytes: usize,
+    /// Open connections served at once; further ones wait in the listen backlog until one
+    /// closes, so idle clients cannot use up the process's file descriptors.
+    /// `DOSSIER_MAX_CONNECTIONS`.
+    pub max_connections: usize,
+    /// Seconds a connection may take, from when it is ready for a request, to send the
+    /// request's complete header; then it is closed. `DOSSIER_HEADER_TIMEOUT_SECS`.
+    pub header_timeout_secs: u64,
+    /// Seconds a connection may sit with no request in flight and no bytes moving (an idle
+    /// keep-alive connection, a silent client) before it is closed. The header timeout also runs
+    /// while a connection waits for a request, so the smaller of the two bounds a silent one.
+    /// `DOSSIER_IDLE_TIMEOUT_SECS`.
+    pub idle_timeout_secs: u64,
+    /// On SIGTERM or Ctrl-C, seconds to let requests in flight finish before exiting anyway.
+    /// `DOSSIER_SHUTDOWN_GRACE_SECS`.
+    pub shutdown_grace_secs: u64,
 }
 
 impl Default for ServeConfig {
     fn default() -> Self {
-        ServeConfig { addr: "127.0.0.1:7700".into(), token: None, max_body_bytes: 16 * 1024 * 1024 }
+        ServeConfig {
+            addr: "127.0.0.1:7700".into(),
+            token: None,
+            max_body_bytes: 16 * 1024 * 1024,
+            max_connections: 512,
+            header_timeout_secs: 10,
+            idle_timeout_secs: 5,
+            shutdown_grace_secs: 10,
+        }
+    }
+}
+
+impl ServeConfig {
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_timeout_secs)
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_secs)
+    }
+
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
     }
 }
 
@@ -188,6 +225,18 @@ impl Config {
         if let Some(v) = env.get("DOSSIER_TOKEN") {
             cfg.serve.token = Some(v.clone()).filter(|t| !t.is_empty());
         }
+        if let Some(v) = env.get("DOSSIER_MAX_CONNECTIONS") {
+            cfg.serve.max_connections = parse_env("DOSSIER_MAX_CONNECTIONS", v)?;
+        }
+        if let Some(v) = env.get("DOSSIER_HEADER_TIMEOUT_SECS") {
+            cfg.serve.header_timeout_secs = parse_env("DOSSIER_HEADER_TIMEOUT_SECS", v)?;
+        }
+        if let Some(v) = env.get("DOSSIER_IDLE_TIMEOUT_SECS") {
+            cfg.serve.idle_timeout_secs = parse_env("DOSSIER_IDLE_TIMEOUT_SECS", v)?;
+        }
+        if let Some(v) = env.get("DOSSIER_SHUTDOWN_GRACE_SECS") {
+            cfg.serve.shutdown_grace_secs = parse_env("DOSSIER_SHUTDOWN_GRACE_SECS", v)?;
+        }
         // Flags.
         if let Some(d) = &flags.data_dir {
             cfg.data_dir = d.clone();
@@ -211,6 +260,16 @@ impl Config {
                 "llm.output_lang is {:?}; use \"en\" or \"source\"",
                 self.llm.output_lang
             )));
+        }
+        // Zero would refuse every connection or close each one before its first request.
+        for (name, value) in [
+            ("serve.max_connections (DOSSIER_MAX_CONNECTIONS)", self.serve.max_connections as u64),
+            ("serve.header_timeout_secs (DOSSIER_HEADER_TIMEOUT_SECS)", self.serve.header_timeout_secs),
+            ("serve.idle_timeout_secs (DOSSIER_IDLE_TIMEOUT_SECS)", self.serve.idle_timeout_secs),
+        ] {
+            if value == 0 {
+                return Err(Error::Config(format!("{name} is 0; it must be at least 1")));
+            }
         }
         if crate::digest::llm::ResponseFormat::parse(&self.llm.response_format).is_none() {
             return Err(Error::Config(format!(
