@@ -513,6 +513,14 @@ async fn serve_connection(
         conn.as_mut().graceful_shutdown();
     }
     loop {
+        // Shutting down, a connection with no request in flight need not linger: a client
+        // half-way through sending a header would otherwise hold the exit up to the header
+        // timeout.
+        let idle_timeout = if shutting_down {
+            idle_timeout.min(SHUTDOWN_IDLE)
+        } else {
+            idle_timeout
+        };
         let wake = activity.idle_deadline(idle_timeout);
         tokio::select! {
             done = conn.as_mut() => {
@@ -536,6 +544,9 @@ async fn serve_connection(
         }
     }
 }
+
+/// How long, once shutdown is asked for, a connection with no request in flight may stay silent.
+const SHUTDOWN_IDLE: Duration = Duration::from_millis(500);
 
 /// When a connection last moved bytes, and how many of its requests are being handled.
 struct Activity {
