@@ -4,9 +4,18 @@
 //! tests/llm_server/setup.sh installs and start.sh starts; its base URL comes from
 //! DOSSIER_TEST_LLM_URL. Under CI=true a missing URL fails the test (CI must start the server);
 //! elsewhere the tests report themselves skipped (a `SKIPPED:` line on stderr and a file in
-//! target/tmp/skipped/) and pass without a server. What a 135M model writes is not judged for
-//! style — but a digest must keep at least one bullet that passes verification, and the
-//! verification report must account for every bullet the model proposed.
+//! target/tmp/skipped/) and pass without a server.
+//!
+//! What a 135M model writes is not judged, and "at least one bullet survives verification" is
+//! deliberately NOT required: SmolLM2-135M does not write real digests. Its bullets that pass
+//! verification are text it copied from the prompt's schema ("<one sentence>") or filler
+//! ("文字内容") citing paragraphs that exist — they pass because they hold no number to check and are
+//! in another language than the document (so the wording test does not apply) — and the rest
+//! cite paragraphs the document does not have. Requiring a kept bullet would pass on that junk
+//! and prove nothing. What the tests require instead is the contract that holds for any model:
+//! the model proposed bullets, verification accounts for every one of them (kept, or dropped
+//! with its reason), every bullet that survives cites paragraphs that exist and is marked
+//! verified, and a digest with nothing left is stored as an excerpt, never as an empty digest.
 
 use std::time::{Duration, Instant};
 
@@ -133,21 +142,26 @@ fn real_server_digests_qqnews() {
                 assert!(!bullet.citations.is_empty());
             }
         }
-        // Verification as `dossier digest` applies it: at least one bullet must survive (a
-        // digest that is all dropped bullets is an excerpt, not a digest), and the report must
-        // account for every bullet the model proposed.
+        // Verification as `dossier digest` applies it accounts for every proposed bullet (see
+        // the module doc for why a surviving bullet is not required of this model).
         let proposed: usize = digest.sections.iter().map(|s| s.bullets.len()).sum();
         let mut checked = digest.clone();
         dossier::digest::verify(&mut checked, doc, dossier::digest::VerifyPolicy::Drop);
         let report = checked.verification.clone().unwrap_or_default();
+        assert!(proposed >= 1);
         assert_eq!(report.bullets_checked, proposed, "{report:?}");
         assert_eq!(report.bullets_kept + report.bullets_dropped, proposed, "{report:?}");
         assert_eq!(report.issues.len(), report.bullets_dropped, "{report:?}");
-        assert!(
-            report.bullets_kept >= 1 && checked.kind == DocKind::News,
-            "no bullet of {} survived verification: {report:#?}\n{digest:#?}",
-            doc.id
-        );
+        assert!(report.issues.iter().all(|i| i.dropped && !i.reason.is_empty()), "{report:?}");
+        let kept: Vec<_> = checked.sections.iter().flat_map(|s| &s.bullets).collect();
+        assert_eq!(kept.len(), report.bullets_kept, "{report:?}");
+        for b in &kept {
+            assert_eq!(b.verified, Some(true), "{b:?}");
+            assert!(b.citations.iter().all(|c| (1..=doc.paragraphs.len()).contains(c)), "{b:?}");
+        }
+        if kept.is_empty() {
+            assert!(checked.kind == DocKind::Excerpt && checked.excerpt.is_some(), "{checked:?}");
+        }
         assert!(
             (1..=6).contains(&outcome.attempts),
             "{} attempts",
@@ -228,17 +242,25 @@ fn cli_digest_with_llm_is_verified_stored_and_reused() {
     let (first, took) = digest(&[]);
     eprintln!("cli llm digest: {:.1} s", took.as_secs_f64());
     assert_eq!(first["summarizer"], format!("llm:{model}"), "{first}");
-    // A digest, not the excerpt that replaces one whose every bullet failed verification.
-    assert_eq!(first["kind"], "news", "{first}");
     let report = &first["verification"];
     let count = |k: &str| report[k].as_u64().unwrap_or_else(|| panic!("no {k} in the verification report: {first}"));
     let (checked, kept, dropped) = (count("bullets_checked"), count("bullets_kept"), count("bullets_dropped"));
     // The report accounts for every bullet the model proposed: each was kept or dropped, and
-    // each dropped one has its reason.
-    assert!(checked >= 1, "{first}");
+    // each dropped one has its reason. (A kept bullet is not required: see the module doc.)
+    assert!(checked >= 1, "the model proposed no bullet: {first}");
     assert_eq!(kept + dropped, checked, "{report}");
-    assert_eq!(report["issues"].as_array().map(Vec::len), Some(dropped as usize), "{report}");
-    assert!(kept >= 1, "no bullet survived verification: {first}");
+    let issues = report["issues"].as_array().cloned().unwrap_or_default();
+    assert_eq!(issues.len() as u64, dropped, "{report}");
+    assert!(
+        issues.iter().all(|i| i["dropped"] == true && i["reason"].as_str().is_some_and(|r| !r.is_empty())),
+        "{report}"
+    );
+    // Nothing left is an excerpt, not an empty digest.
+    if kept == 0 {
+        assert!(first["kind"] == "excerpt" && first["excerpt"].as_str().is_some_and(|e| !e.is_empty()), "{first}");
+    } else {
+        assert_eq!(first["kind"], "news", "{first}");
+    }
     // Every bullet that survived is marked verified and cites a paragraph that exists.
     let doc = super::json(super::dossier(dir.path()).args(["show", "qq-19636", "--json"]));
     let paragraphs = doc["paragraphs"].as_array().map(Vec::len).unwrap_or(0) as u64;
