@@ -335,6 +335,24 @@ mod tests {
     }
 
     #[test]
+    fn connection_settings_from_file_and_env_and_zero_is_refused() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "[serve]\nmax_connections = 64\nheader_timeout_secs = 3\n")
+            .map_err(|e| Error::io(&file, e))?;
+        let mut env = HashMap::new();
+        env.insert("DOSSIER_CONFIG".to_string(), file.display().to_string());
+        env.insert("DOSSIER_IDLE_TIMEOUT_SECS".to_string(), "7".to_string());
+        let c = Config::load(&Flags::default(), &env)?;
+        assert_eq!((c.serve.max_connections, c.serve.header_timeout_secs), (64, 3));
+        assert_eq!((c.serve.idle_timeout_secs, c.serve.shutdown_grace_secs), (7, 10));
+        env.insert("DOSSIER_MAX_CONNECTIONS".to_string(), "0".to_string());
+        let err = Config::load(&Flags::default(), &env).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("serve.max_connections") && err.contains("DOSSIER_MAX_CONNECTIONS"), "{err}");
+        Ok(())
+    }
+
+    #[test]
     fn bad_file_names_the_file_and_key() {
         let dir = tempfile::tempdir().ok();
         let Some(dir) = dir else { return };
