@@ -112,6 +112,21 @@ pub struct ServeConfig {
     /// absolute links of Atom feeds; http(s), no query or fragment, kept without a trailing
     /// `/`. Without it feeds link relative to the server's root. `DOSSIER_PUBLIC_URL`.
     pub public_url: Option<String>,
+    /// Open connections served at once; further ones wait in the listen backlog until one
+    /// closes, so idle clients cannot use up the process's file descriptors.
+    /// `DOSSIER_MAX_CONNECTIONS`.
+    pub max_connections: usize,
+    /// Seconds a connection may take, from when it is ready for a request, to send the
+    /// request's complete header; then it is closed. `DOSSIER_HEADER_TIMEOUT_SECS`.
+    pub header_timeout_secs: u64,
+    /// Seconds a connection may sit with no request in flight and no bytes moving (an idle
+    /// keep-alive connection, a silent client) before it is closed. The header timeout also runs
+    /// while a connection waits for a request, so the smaller of the two bounds a silent one.
+    /// `DOSSIER_IDLE_TIMEOUT_SECS`.
+    pub idle_timeout_secs: u64,
+    /// On SIGTERM or Ctrl-C, seconds to let requests in flight finish before exiting anyway.
+    /// `DOSSIER_SHUTDOWN_GRACE_SECS`.
+    pub shutdown_grace_secs: u64,
 }
 
 impl Default for ServeConfig {
@@ -121,7 +136,25 @@ impl Default for ServeConfig {
             token: None,
             max_body_bytes: 16 * 1024 * 1024,
             public_url: None,
+            max_connections: 512,
+            header_timeout_secs: 10,
+            idle_timeout_secs: 5,
+            shutdown_grace_secs: 10,
         }
+    }
+}
+
+impl ServeConfig {
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_timeout_secs)
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_secs)
+    }
+
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
     }
 }
 
@@ -229,6 +262,18 @@ impl Config {
         if let Some(v) = env.get("DOSSIER_PUBLIC_URL") {
             cfg.serve.public_url = Some(v.clone()).filter(|u| !u.is_empty());
         }
+        if let Some(v) = env.get("DOSSIER_MAX_CONNECTIONS") {
+            cfg.serve.max_connections = parse_env("DOSSIER_MAX_CONNECTIONS", v)?;
+        }
+        if let Some(v) = env.get("DOSSIER_HEADER_TIMEOUT_SECS") {
+            cfg.serve.header_timeout_secs = parse_env("DOSSIER_HEADER_TIMEOUT_SECS", v)?;
+        }
+        if let Some(v) = env.get("DOSSIER_IDLE_TIMEOUT_SECS") {
+            cfg.serve.idle_timeout_secs = parse_env("DOSSIER_IDLE_TIMEOUT_SECS", v)?;
+        }
+        if let Some(v) = env.get("DOSSIER_SHUTDOWN_GRACE_SECS") {
+            cfg.serve.shutdown_grace_secs = parse_env("DOSSIER_SHUTDOWN_GRACE_SECS", v)?;
+        }
         // Flags.
         if let Some(d) = &flags.data_dir {
             cfg.data_dir = d.clone();
@@ -255,6 +300,16 @@ impl Config {
                 "llm.output_lang is {:?}; use \"en\" or \"source\"",
                 self.llm.output_lang
             )));
+        }
+        // Zero would refuse every connection or close each one before its first request.
+        for (name, value) in [
+            ("serve.max_connections (DOSSIER_MAX_CONNECTIONS)", self.serve.max_connections as u64),
+            ("serve.header_timeout_secs (DOSSIER_HEADER_TIMEOUT_SECS)", self.serve.header_timeout_secs),
+            ("serve.idle_timeout_secs (DOSSIER_IDLE_TIMEOUT_SECS)", self.serve.idle_timeout_secs),
+        ] {
+            if value == 0 {
+                return Err(Error::Config(format!("{name} is 0; it must be at least 1")));
+            }
         }
         if crate::digest::llm::ResponseFormat::parse(&self.llm.response_format).is_none() {
             return Err(Error::Config(format!(
@@ -337,6 +392,21 @@ mod tests {
             let err = Config::load(&flags, &env).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(err.contains("serve.public_url") && err.contains("DOSSIER_PUBLIC_URL"), "{bad}: {err}");
         }
+        }
+    fn connection_settings_from_file_and_env_and_zero_is_refused() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "[serve]\nmax_connections = 64\nheader_timeout_secs = 3\n")
+            .map_err(|e| Error::io(&file, e))?;
+        let mut env = HashMap::new();
+        env.insert("DOSSIER_CONFIG".to_string(), file.display().to_string());
+        env.insert("DOSSIER_IDLE_TIMEOUT_SECS".to_string(), "7".to_string());
+        let c = Config::load(&Flags::default(), &env)?;
+        assert_eq!((c.serve.max_connections, c.serve.header_timeout_secs), (64, 3));
+        assert_eq!((c.serve.idle_timeout_secs, c.serve.shutdown_grace_secs), (7, 10));
+        env.insert("DOSSIER_MAX_CONNECTIONS".to_string(), "0".to_string());
+        let err = Config::load(&Flags::default(), &env).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("serve.max_connections") && err.contains("DOSSIER_MAX_CONNECTIONS"), "{err}");
         Ok(())
     }
 

@@ -536,10 +536,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let listener = tokio::net::TcpListener::bind(&config.serve.addr)
                     .await
                     .with_context(|| format!("cannot listen on {}", config.serve.addr))?;
-                let shutdown = async {
-                    let _ = tokio::signal::ctrl_c().await;
-                };
-                dossier::serve::run(listener, state, shutdown).await?;
+                dossier::serve::run(listener, state, shutdown_signal()).await?;
                 anyhow::Ok(())
             })?;
             Ok(ExitCode::SUCCESS)
@@ -550,6 +547,36 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             write!(stdout, "{text}")?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM (what `kill`, systemd and container runtimes send), so
+/// either one ends `serve` gracefully. A signal handler that cannot be installed is logged and
+/// left out rather than ending the server at once.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!(signal = "SIGINT", "shutting down"),
+        () = term => tracing::info!(signal = "SIGTERM", "shutting down"),
     }
 }
 

@@ -13,11 +13,13 @@
 //!   its own rounding ("1.13 billion" ≈ "11.29亿") but not a different value ("1.2 billion").
 //!   Trailing zeros written out in Arabic digits count ("4,000" is ±0.5, and does not match
 //!   3,834); a scale or Chinese unit word does not add digits ("4千", "四千" are ±500).
-//! - Hedges widen the range by one unit of the last non-zero digit, in their direction:
+//! - Hedges widen the range by one unit of the last non-zero digit, in their direction, and
+//!   the figure itself is the range's near end (no rounding allowance past it):
 //!   "over 70%" / "超过70%" / "70%以上" = 70..80, "nearly 4,000" / "近四千" = 3,000..4,000,
 //!   "about 3,800" / "约3800" = 3,750..3,850, "3000多吨" = 3,000..4,000.
 //! - "七成" is 70% written to the nearest ten percent (65..75), so "70%" and "over 70%" match
-//!   it and "80%" does not. "一半"/"half" is 50% to the nearest ten.
+//!   it and "80%" does not. "一半"/"half" is 50% to the nearest ten, and takes hedges like
+//!   a figure: "一半以上" / "超过一半" / "over half" = 50..60.
 //! - Percent and percentage points never match each other; basis points are 0.01 points.
 //! - A number with no unit (`Plain`) matches the same value in any unit except dates; a year
 //!   ("2025年", "in 2025") matches a `Plain` only when it was written without separators, so
@@ -804,11 +806,12 @@ impl<'a> Scanner<'a> {
         let after_shu = self.ch(i + 1) == Some('数');
         if before.ends_with('一') || before.ends_with('过') || after_shu {
             let start = if before.ends_with('一') { i - 1 } else { i };
-            let end = if after_shu { i + 2 } else { i + 1 };
+            let mut end = if after_shu { i + 2 } else { i + 1 };
+            // 一半以上 is "more than half": the hedge after the word counts like after a figure.
             let hedge = if before.ends_with('过') {
                 Some(Hedge::Up)
             } else {
-                self.hedge_before(start)
+                self.hedge_after(&mut end).or_else(|| self.hedge_before(start))
             };
             let q = self.quantity(start, end, 50.0, 10.0, 10.0, Unit::Percent, hedge);
             self.out.push(q);
@@ -1787,10 +1790,12 @@ impl<'a> Scanner<'a> {
         hedge: Option<Hedge>,
     ) -> Quantity {
         let half = ulp / 2.0;
+        // A directional hedge puts the figure itself at the near end of the range: "近四千" is
+        // just under 4,000, never 4,400, however coarse the figure is written.
         let (lo, hi) = match hedge {
             None => (value - half, value + half),
-            Some(Hedge::Up) => (value - half, value + ulp_nz.max(ulp)),
-            Some(Hedge::Down) => (value - ulp_nz.max(ulp), value + half),
+            Some(Hedge::Up) => (value, value + ulp_nz.max(ulp)),
+            Some(Hedge::Down) => (value - ulp_nz.max(ulp), value),
             Some(Hedge::About) => (
                 value - (ulp_nz / 2.0).max(half),
                 value + (ulp_nz / 2.0).max(half),
@@ -2028,6 +2033,11 @@ mod tests {
 3,834 tons of Chinese rare earth oxides | 五个月内3834吨中国稀土氧化物经泰国和墨西哥进入美国 | y
 3,834 tons | 近四千吨稀土运往美 | y
 3,834 tons | 3843吨 | n
+4,400 tons | 近四千吨稀土运往美 | n
+4,000 tons | 近四千吨 | y
+55% | 一半以上的企业 | y
+45% | 一半以上的企业 | n
+66% | 超过七成 | n
 $550 billion | 日本承诺投资5500亿美元 | y
 $550 billion | 日本承诺投资550亿美元 | n
 $550 billion | 5500亿元人民币 | n
@@ -2248,7 +2258,7 @@ Group 1 - a 40% tariff [3] | 40%的关税 | y
         assert_eq!(qs[2].raw, "3.9万亿元人民币");
         assert_eq!(qs[2].value, 3.9e12);
         assert_eq!(qs[3].raw, "七成");
-        assert_eq!((qs[3].lo, qs[3].hi), (65.0, 80.0)); // 七成 is 65..75; "超过" widens up by one ten
+        assert_eq!((qs[3].lo, qs[3].hi), (70.0, 80.0)); // 七成 is 65..75; "超过" makes it 70 up to one ten more
     }
 
     #[test]

@@ -495,8 +495,11 @@ pub fn check_exposure(ip: IpAddr, token: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-/// Serves `state` on `listener` until `shutdown` completes, then finishes the requests in
-/// flight. Refuses a non-loopback listener without a configured token.
+/// Serves `state` on `listener` until `shutdown` completes, then stops accepting and lets the
+/// requests in flight finish (for at most `serve.shutdown_grace_secs`). Refuses a non-loopback
+/// listener without a configured token. Connections are bounded in number
+/// (`serve.max_connections`) and in how long they may dawdle (`serve.header_timeout_secs`,
+/// `serve.idle_timeout_secs`): half-sent or silent clients are closed, never left to pile up.
 pub async fn run(
     listener: TcpListener,
     state: AppState,
@@ -504,6 +507,7 @@ pub async fn run(
 ) -> Result<()> {
     let addr: SocketAddr = listener.local_addr().map_err(|e| Error::io("listener", e))?;
     check_exposure(addr.ip(), state.config().serve.token.as_deref())?;
+    let limits = ConnectionLimits::from(&state.config().serve);
     // Other processes write the data directory too; pick up what they did.
     let reloader = {
         let state = state.clone();
@@ -520,12 +524,306 @@ pub async fn run(
             }
         })
     };
-    tracing::info!(%addr, "dossier serving on http://{addr}");
-    let served = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    tracing::info!(%addr, max_connections = limits.max_connections, "dossier serving on http://{addr}");
+    serve_connections(listener, router(state), limits, shutdown).await;
     reloader.abort();
-    served.map_err(|e| Error::io(format!("http://{addr}"), e))
+    Ok(())
+}
+
+/// The connection settings of `ServeConfig`, as `run` applies them.
+#[derive(Debug, Clone, Copy)]
+struct ConnectionLimits {
+    max_connections: usize,
+    header_timeout: Duration,
+    idle_timeout: Duration,
+    shutdown_grace: Duration,
+}
+
+impl From<&crate::config::ServeConfig> for ConnectionLimits {
+    fn from(c: &crate::config::ServeConfig) -> Self {
+        ConnectionLimits {
+            // Config validation refuses 0; a zero here would only deadlock the accept loop.
+            max_connections: c.max_connections.max(1),
+            header_timeout: c.header_timeout().max(Duration::from_millis(1)),
+            idle_timeout: c.idle_timeout().max(Duration::from_millis(1)),
+            shutdown_grace: c.shutdown_grace(),
+        }
+    }
+}
+
+/// The accept loop. axum::serve has no header-read timeout and no connection limit, so this
+/// drives hyper's HTTP/1 connections itself: a permit per connection (taken before `accept`,
+/// so clients over the limit wait in the kernel's backlog and hold no descriptor here),
+/// hyper's header timer, an idle watchdog per connection, and a graceful drain on shutdown.
+async fn serve_connections(
+    listener: TcpListener,
+    app: Router,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    let mut connections = tokio::task::JoinSet::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            () = &mut shutdown => break,
+            p = permits.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+        };
+        let (stream, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of descriptors or a connection reset before accept: not fatal. Pause
+                    // on the resource errors so a full table does not turn into a busy loop.
+                    tracing::warn!(error = %e, "accept failed");
+                    if !matches!(
+                        e.kind(),
+                        std::io::ErrorKind::ConnectionAborted
+                            | std::io::ErrorKind::ConnectionReset
+                            | std::io::ErrorKind::ConnectionRefused
+                    ) {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    continue;
+                }
+            },
+        };
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(%peer, error = %e, "could not set TCP_NODELAY");
+        }
+        connections.spawn(serve_connection(
+            stream,
+            app.clone(),
+            http.clone(),
+            limits.idle_timeout,
+            stopping.clone(),
+            permit,
+        ));
+        // Reap finished connections so the set does not grow with every client ever served.
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    let open = connections.len();
+    tracing::info!(open, "shutting down: no new connections; finishing requests in flight");
+    // Receivers may all be gone already (no open connections); nothing to tell then.
+    let _ = stop.send(true);
+    let drained = tokio::time::timeout(limits.shutdown_grace, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(
+            still_open = connections.len(),
+            grace_secs = limits.shutdown_grace.as_secs(),
+            "requests still in flight after the shutdown grace period; closing them (serve.shutdown_grace_secs)"
+        );
+        connections.abort_all();
+    }
+}
+
+/// One HTTP/1 connection: served until the client closes it, hyper's header timer fires, it
+/// has been idle for `idle_timeout`, or shutdown is asked for (then the request in flight, if
+/// any, is finished first).
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    app: Router,
+    http: hyper::server::conn::http1::Builder,
+    idle_timeout: Duration,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+) {
+    let activity = Arc::new(Activity::new());
+    let io = hyper_util::rt::TokioIo::new(Tracked {
+        inner: stream,
+        activity: activity.clone(),
+    });
+    let service = {
+        let activity = activity.clone();
+        let app = hyper_util::service::TowerToHyperService::new(app);
+        hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+            let in_flight = InFlight::begin(&activity);
+            let response = hyper::service::Service::call(&app, req);
+            async move {
+                let r = response.await;
+                drop(in_flight);
+                r
+            }
+        })
+    };
+    let conn = http.serve_connection(io, service);
+    let mut conn = std::pin::pin!(conn);
+    let mut shutting_down = *stopping.borrow();
+    if shutting_down {
+        conn.as_mut().graceful_shutdown();
+    }
+    loop {
+        // Shutting down, a connection with no request in flight need not linger: a client
+        // half-way through sending a header would otherwise hold the exit up to the header
+        // timeout.
+        let idle_timeout = if shutting_down {
+            idle_timeout.min(SHUTDOWN_IDLE)
+        } else {
+            idle_timeout
+        };
+        let wake = activity.idle_deadline(idle_timeout);
+        tokio::select! {
+            done = conn.as_mut() => {
+                if let Err(e) = done {
+                    tracing::debug!(error = %e, "connection ended with an error");
+                }
+                return;
+            }
+            changed = stopping.changed(), if !shutting_down => {
+                shutting_down = true;
+                // A dropped sender means the accept loop is gone: shut down just the same.
+                let _ = changed;
+                conn.as_mut().graceful_shutdown();
+            }
+            () = tokio::time::sleep_until(wake) => {
+                if activity.idle_for(idle_timeout) {
+                    tracing::debug!(idle_secs = idle_timeout.as_secs_f64(), "closing an idle connection");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// How long, once shutdown is asked for, a connection with no request in flight may stay silent.
+const SHUTDOWN_IDLE: Duration = Duration::from_millis(500);
+
+/// When a connection last moved bytes, and how many of its requests are being handled.
+struct Activity {
+    epoch: Instant,
+    /// Milliseconds since `epoch` of the last read or write that moved bytes.
+    last_ms: std::sync::atomic::AtomicU64,
+    in_flight: std::sync::atomic::AtomicUsize,
+}
+
+impl Activity {
+    fn new() -> Activity {
+        Activity {
+            epoch: Instant::now(),
+            last_ms: std::sync::atomic::AtomicU64::new(0),
+            in_flight: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    fn touch(&self) {
+        let ms = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_ms.store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn last(&self) -> Instant {
+        self.epoch + Duration::from_millis(self.last_ms.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// True when no request is being handled and nothing moved for `timeout`.
+    fn idle_for(&self, timeout: Duration) -> bool {
+        self.in_flight.load(std::sync::atomic::Ordering::Relaxed) == 0 && self.last().elapsed() >= timeout
+    }
+
+    /// When to look again: `timeout` after the last activity (or from now, while a request is
+    /// being handled — a slow handler moves no bytes but is not idle).
+    fn idle_deadline(&self, timeout: Duration) -> tokio::time::Instant {
+        let from = if self.in_flight.load(std::sync::atomic::Ordering::Relaxed) > 0 {
+            Instant::now()
+        } else {
+            self.last()
+        };
+        tokio::time::Instant::from_std(from + timeout)
+    }
+}
+
+/// Marks a request as being handled for as long as it lives.
+struct InFlight(Arc<Activity>);
+
+impl InFlight {
+    fn begin(activity: &Arc<Activity>) -> InFlight {
+        activity.in_flight.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        InFlight(activity.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        // The idle clock starts when the handler finishes, not when the request arrived.
+        self.0.touch();
+        self.0.in_flight.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// A socket that records on its `Activity` every read or write that moves bytes.
+struct Tracked {
+    inner: tokio::net::TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl tokio::io::AsyncRead for Tracked {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if matches!(polled, std::task::Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            self.activity.touch();
+        }
+        polled
+    }
+}
+
+impl tokio::io::AsyncWrite for Tracked {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(polled, std::task::Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        polled
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(polled, std::task::Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        polled
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,9 @@
 //! tests/browser/ui.mjs with playwright-core: search 稀土, open a result, click a citation and
 //! see its paragraph highlighted; pages showing a document full of script payloads run none of
 //! them. Screenshots go to target/tmp/browser/. Without Chromium, Node or the script's
-//! node_modules the test is skipped locally but FAILS in CI (CI=true): .ci/run installs them.
+//! node_modules the test FAILS in CI (CI=true; .ci/run installs them). Elsewhere it is skipped,
+//! and says so where a passing test cannot hide it: a `SKIPPED:` line on the real stderr and a
+//! file in target/tmp/skipped/ (see `skipped` in main.rs).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -39,15 +41,18 @@ fn missing_prerequisite() -> Option<String> {
     None
 }
 
+const UI_TEST: &str = "browser::ui_search_citation_highlight_and_xss_in_chromium";
+
 #[test]
 fn ui_search_citation_highlight_and_xss_in_chromium() {
     if let Some(what) = missing_prerequisite() {
         if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
             panic!("the browser test cannot run in CI: {what}");
         }
-        eprintln!("SKIPPED browser test: {what}");
+        super::skipped(UI_TEST, &what);
         return;
     }
+    super::ran(UI_TEST);
     let dir = super::tempdir();
     ingest_into(dir.path(), &[super::sample(), xss_fixture()]);
     let xss_workflow = "xss <script>window.__xss=10</script><img src=x onerror=alert(1)>";

@@ -37,12 +37,67 @@ fn extractive_digest_of_a_real_article_is_cited_verified_and_stored() {
     assert!(stderr(&o).contains("not a digest kind"), "{}", stderr(&o));
 }
 
+/// The paragraph numbers cited at the end of a bullet line ("… [3]", "… [3][10]"), or None
+/// when the line does not end in citation markers.
+fn trailing_citations(line: &str) -> Option<Vec<usize>> {
+    let mut rest = line.trim_end().strip_suffix('.').unwrap_or(line.trim_end());
+    let mut cites = Vec::new();
+    while let Some(open) = rest.strip_suffix(']').and_then(|r| r.rfind('[')) {
+        let n = rest[open + 1..rest.len() - 1].parse().ok()?;
+        cites.push(n);
+        rest = rest[..open].trim_end();
+    }
+    cites.reverse();
+    (!cites.is_empty()).then_some(cites)
+}
+
+#[test]
+fn trailing_citations_reads_only_paragraph_markers() {
+    assert_eq!(trailing_citations("  - 稀土出口下降 [3]"), Some(vec![3]));
+    assert_eq!(trailing_citations("  - 稀土出口下降 [3][10]."), Some(vec![3, 10]));
+    assert_eq!(trailing_citations("  [qq-34199]"), None);
+    assert_eq!(trailing_citations("  - 没有引用"), None);
+}
+
 #[test]
 fn search_with_digests_lays_hits_out_like_the_seeds() {
+    let out = ok(dossier(sample_dir()).args(["search", "稀土", "出口管制", "--digest", "--limit", "3", "--json"]));
+    let hits: Vec<String> = serde_json::from_str::<serde_json::Value>(&out).ok().and_then(|v| {
+        v["hits"].as_array().map(|h| h.iter().filter_map(|h| h["id"].as_str().map(String::from)).collect())
+    }).unwrap_or_default();
+    assert_eq!(hits.len(), 3, "{out}");
     let out = ok(dossier(sample_dir()).args(["search", "稀土", "出口管制", "--digest", "--limit", "3"]));
     assert!(out.contains("Core Viewpoint"), "{out}");
     assert!(out.contains(" · 20"), "{out}");
-    assert!(out.contains("] \n") || out.contains("]\n"), "no citations: {out}");
+    // Each hit's block runs from its title to its `[id]` line; every bullet in it (a "  - "
+    // line, not a heading, the title or the id line) ends in paragraph citations that exist in
+    // that document.
+    let mut bullets = 0;
+    let mut block: Vec<&str> = Vec::new();
+    let mut checked_hits = Vec::new();
+    for line in out.lines() {
+        let id = line.trim().strip_prefix('[').and_then(|l| l.strip_suffix(']'));
+        let Some(id) = id.filter(|id| hits.iter().any(|h| h == id)) else {
+            block.push(line);
+            continue;
+        };
+        let doc = json(dossier(sample_dir()).args(["show", id, "--json"]));
+        let n = doc["paragraphs"].as_array().map(Vec::len).unwrap_or(0);
+        for b in block.iter().filter(|l| l.trim_start().starts_with("- ")) {
+            let cites = trailing_citations(b).unwrap_or_else(|| panic!("{id}: bullet without citations: {b:?}\n{out}"));
+            assert!(cites.iter().all(|c| (1..=n).contains(c)), "{id} has {n} paragraphs; bullet cites {cites:?}: {b}");
+            bullets += 1;
+        }
+        // Citations belong to bullets: headings, title and source lines carry none.
+        assert!(
+            block.iter().all(|l| l.trim_start().starts_with("- ") || trailing_citations(l).is_none()),
+            "a line that is not a bullet carries citations: {block:?}"
+        );
+        checked_hits.push(id.to_string());
+        block.clear();
+    }
+    assert_eq!(checked_hits, hits, "every hit ends with its id line: {out}");
+    assert!(bullets >= 3, "only {bullets} cited bullets in three digests:\n{out}");
 }
 
 #[test]

@@ -3,8 +3,19 @@
 //! Talks to the local llama-cpp-python server with SmolLM2-135M-Instruct that
 //! tests/llm_server/setup.sh installs and start.sh starts; its base URL comes from
 //! DOSSIER_TEST_LLM_URL. Under CI=true a missing URL fails the test (CI must start the server);
-//! elsewhere the tests print a notice and pass without a server. What a 135M model writes is
-//! not judged here — only that the protocol, schema enforcement and accounting hold end to end.
+//! elsewhere the tests report themselves skipped (a `SKIPPED:` line on stderr and a file in
+//! target/tmp/skipped/) and pass without a server.
+//!
+//! What a 135M model writes is not judged, and "at least one bullet survives verification" is
+//! deliberately NOT required: SmolLM2-135M does not write real digests. Its bullets that pass
+//! verification are text it copied from the prompt's schema ("<one sentence>") or filler
+//! ("文字内容") citing paragraphs that exist — they pass because they hold no number to check and are
+//! in another language than the document (so the wording test does not apply) — and the rest
+//! cite paragraphs the document does not have. Requiring a kept bullet would pass on that junk
+//! and prove nothing. What the tests require instead is the contract that holds for any model:
+//! the model proposed bullets, verification accounts for every one of them (kept, or dropped
+//! with its reason), every bullet that survives cites paragraphs that exist and is marked
+//! verified, and a digest with nothing left is stored as an excerpt, never as an empty digest.
 
 use std::time::{Duration, Instant};
 
@@ -13,8 +24,9 @@ use dossier::digest::llm::{DigestJob, LlmConfig, LlmSummarizer, ResponseFormat};
 use dossier::{Document, Error, Lang};
 use serde_json::Value;
 
-/// (base URL, API key, model) of the test server, or None when it is deliberately absent.
-fn server() -> Option<(String, String, String)> {
+/// (base URL, API key, model) of the test server, or None when it is deliberately absent
+/// (then `test` is reported as skipped).
+fn server(test: &str) -> Option<(String, String, String)> {
     let key = std::env::var("DOSSIER_TEST_LLM_KEY").unwrap_or_else(|_| "dossier-test-key".into());
     let model = std::env::var("DOSSIER_TEST_LLM_MODEL").unwrap_or_else(|_| "smollm2-135m".into());
     match std::env::var("DOSSIER_TEST_LLM_URL") {
@@ -27,12 +39,9 @@ fn server() -> Option<(String, String, String)> {
                  tests/llm_server/setup.sh and export DOSSIER_TEST_LLM_URL=$(bash \
                  tests/llm_server/start.sh) before cargo test"
             );
-            // Straight to stderr: libtest captures eprintln! of passing tests, and this notice
-            // must be seen.
-            let _ = std::io::Write::write_all(
-                &mut std::io::stderr(),
-                b"\n!!!!!!!! NOTICE: DOSSIER_TEST_LLM_URL is unset, the real-LLM-server test did NOT \
-                  run.\n!!!!!!!! Run: export DOSSIER_TEST_LLM_URL=$(bash tests/llm_server/start.sh)\n",
+            super::skipped(
+                test,
+                "DOSSIER_TEST_LLM_URL is unset; run: export DOSSIER_TEST_LLM_URL=$(bash tests/llm_server/start.sh)",
             );
             None
         }
@@ -83,9 +92,10 @@ fn qqnews_docs() -> Vec<Document> {
 
 #[test]
 fn real_server_digests_qqnews() {
-    let Some((url, key, model)) = server() else {
+    let Some((url, key, model)) = server("llm::real_server_digests_qqnews") else {
         return;
     };
+    super::ran("llm::real_server_digests_qqnews");
     let llm = LlmSummarizer::new(config(&url, &key, &model)).unwrap();
     // One short article: a 135M model on 2 CPU cores takes tens of seconds per digest.
     let docs: Vec<Document> = qqnews_docs().into_iter().filter(|d| d.id == "qq-19636").collect();
@@ -132,6 +142,26 @@ fn real_server_digests_qqnews() {
                 assert!(!bullet.citations.is_empty());
             }
         }
+        // Verification as `dossier digest` applies it accounts for every proposed bullet (see
+        // the module doc for why a surviving bullet is not required of this model).
+        let proposed: usize = digest.sections.iter().map(|s| s.bullets.len()).sum();
+        let mut checked = digest.clone();
+        dossier::digest::verify(&mut checked, doc, dossier::digest::VerifyPolicy::Drop);
+        let report = checked.verification.clone().unwrap_or_default();
+        assert!(proposed >= 1);
+        assert_eq!(report.bullets_checked, proposed, "{report:?}");
+        assert_eq!(report.bullets_kept + report.bullets_dropped, proposed, "{report:?}");
+        assert_eq!(report.issues.len(), report.bullets_dropped, "{report:?}");
+        assert!(report.issues.iter().all(|i| i.dropped && !i.reason.is_empty()), "{report:?}");
+        let kept: Vec<_> = checked.sections.iter().flat_map(|s| &s.bullets).collect();
+        assert_eq!(kept.len(), report.bullets_kept, "{report:?}");
+        for b in &kept {
+            assert_eq!(b.verified, Some(true), "{b:?}");
+            assert!(b.citations.iter().all(|c| (1..=doc.paragraphs.len()).contains(c)), "{b:?}");
+        }
+        if kept.is_empty() {
+            assert!(checked.kind == DocKind::Excerpt && checked.excerpt.is_some(), "{checked:?}");
+        }
         assert!(
             (1..=6).contains(&outcome.attempts),
             "{} attempts",
@@ -143,17 +173,13 @@ fn real_server_digests_qqnews() {
         assert!(outcome.usage.prompt_tokens > doc.paragraphs.len() as u64 * 10);
         assert!(outcome.usage.completion_tokens > 0);
         eprintln!(
-            "{}: {took:.1} s, {} attempts, {} prompt + {} completion tokens, {} sections, {} bullets",
+            "{}: {took:.1} s, {} attempts, {} prompt + {} completion tokens, {} sections, {proposed} bullets, {} verified",
             doc.id,
             outcome.attempts,
             outcome.usage.prompt_tokens,
             outcome.usage.completion_tokens,
             digest.sections.len(),
-            digest
-                .sections
-                .iter()
-                .map(|s| s.bullets.len())
-                .sum::<usize>()
+            report.bullets_kept,
         );
     }
     seconds.sort_by(f64::total_cmp);
@@ -166,9 +192,10 @@ fn real_server_digests_qqnews() {
 
 #[test]
 fn real_server_refuses_a_wrong_key_without_retrying() {
-    let Some((url, _, model)) = server() else {
+    let Some((url, _, model)) = server("llm::real_server_refuses_a_wrong_key_without_retrying") else {
         return;
     };
+    super::ran("llm::real_server_refuses_a_wrong_key_without_retrying");
     let cfg = LlmConfig {
         api_key: Some("not-the-key".into()),
         ..config(&url, "", &model)
@@ -190,9 +217,10 @@ fn real_server_refuses_a_wrong_key_without_retrying() {
 /// a second run answers from the store without asking the model again.
 #[test]
 fn cli_digest_with_llm_is_verified_stored_and_reused() {
-    let Some((url, key, model)) = server() else {
+    let Some((url, key, model)) = server("llm::cli_digest_with_llm_is_verified_stored_and_reused") else {
         return;
     };
+    super::ran("llm::cli_digest_with_llm_is_verified_stored_and_reused");
     let dir = super::tempdir();
     let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/llm/qqnews_rare_earth.jsonl");
     super::ok(super::dossier(dir.path()).arg("ingest").arg(&fixture));
@@ -215,15 +243,38 @@ fn cli_digest_with_llm_is_verified_stored_and_reused() {
     eprintln!("cli llm digest: {:.1} s", took.as_secs_f64());
     assert_eq!(first["summarizer"], format!("llm:{model}"), "{first}");
     let report = &first["verification"];
-    assert!(report["bullets_checked"].as_u64().is_some(), "no verification report: {first}");
-    // Every bullet that survived cites a paragraph that exists (verification dropped the rest).
+    let count = |k: &str| report[k].as_u64().unwrap_or_else(|| panic!("no {k} in the verification report: {first}"));
+    let (checked, kept, dropped) = (count("bullets_checked"), count("bullets_kept"), count("bullets_dropped"));
+    // The report accounts for every bullet the model proposed: each was kept or dropped, and
+    // each dropped one has its reason. (A kept bullet is not required: see the module doc.)
+    assert!(checked >= 1, "the model proposed no bullet: {first}");
+    assert_eq!(kept + dropped, checked, "{report}");
+    let issues = report["issues"].as_array().cloned().unwrap_or_default();
+    assert_eq!(issues.len() as u64, dropped, "{report}");
+    assert!(
+        issues.iter().all(|i| i["dropped"] == true && i["reason"].as_str().is_some_and(|r| !r.is_empty())),
+        "{report}"
+    );
+    // Nothing left is an excerpt, not an empty digest.
+    if kept == 0 {
+        assert!(first["kind"] == "excerpt" && first["excerpt"].as_str().is_some_and(|e| !e.is_empty()), "{first}");
+    } else {
+        assert_eq!(first["kind"], "news", "{first}");
+    }
+    // Every bullet that survived is marked verified and cites a paragraph that exists.
+    let doc = super::json(super::dossier(dir.path()).args(["show", "qq-19636", "--json"]));
+    let paragraphs = doc["paragraphs"].as_array().map(Vec::len).unwrap_or(0) as u64;
+    assert_eq!(paragraphs, 10, "{doc}");
+    let mut surviving = 0;
     for s in first["sections"].as_array().into_iter().flatten() {
         for b in s["bullets"].as_array().into_iter().flatten() {
-            for c in b["citations"].as_array().into_iter().flatten() {
-                assert!((1..=10).contains(&c.as_u64().unwrap_or(0)), "{b}");
-            }
+            surviving += 1;
+            assert_eq!(b["verified"], true, "{b}");
+            let cites: Vec<u64> = b["citations"].as_array().into_iter().flatten().filter_map(Value::as_u64).collect();
+            assert!(!cites.is_empty() && cites.iter().all(|c| (1..=paragraphs).contains(c)), "{b}");
         }
     }
+    assert_eq!(surviving, kept, "{first}");
     let (second, _) = digest(&[]);
     assert_eq!(first, second, "the stored digest must be reused");
     let stats = super::json(super::dossier(dir.path()).args(["stats", "--json"]));

@@ -94,3 +94,25 @@ pub fn write(path: &Path, bytes: impl AsRef<[u8]>) {
     }
     std::fs::write(path, bytes).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
 }
+
+/// Where skipped tests leave their reports: one file per test, named after it.
+fn skip_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("skipped")
+}
+
+/// Reports that `test` did not run, and why. libtest shows a passing test as `ok` and swallows
+/// what it prints with `eprintln!`, so the notice goes straight to the process's stderr, and
+/// a report file `target/tmp/skipped/<test>` stays until the test runs for real:
+/// `ls target/tmp/skipped` lists what the last runs left out.
+pub fn skipped(test: &str, why: &str) {
+    let dir = skip_dir();
+    let line = format!("SKIPPED: {test} did NOT run: {why} (report in {})\n", dir.display());
+    // Not eprintln!: the test harness would capture it.
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("\n{line}").as_bytes());
+    let _ = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(dir.join(test), line));
+}
+
+/// Clears the skip report of `test`: it ran.
+pub fn ran(test: &str) {
+    let _ = std::fs::remove_file(skip_dir().join(test));
+}

@@ -817,3 +817,323 @@ async fn run_serves_on_a_socket_and_refuses_public_addresses_without_a_token() {
     let done = tokio::time::timeout(std::time::Duration::from_secs(10), server).await;
     assert!(matches!(done, Ok(Ok(Ok(())))), "graceful shutdown: {done:?}");
 }
+
+// ----- Connections: limits, timeouts, graceful shutdown ---------------------------------------
+//
+// The server must survive clients that connect and then dawdle: half-sent request lines, silent
+// sockets, idle keep-alive connections. Every loop below is bounded in count and time, and
+// everything stays on loopback.
+
+/// A loopback server from `run` with these connection settings; returns its address, the stop
+/// switch and the task.
+async fn spawn_server(
+    dir: &Path,
+    tune: impl FnOnce(&mut dossier::config::ServeConfig),
+) -> (
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<dossier::Result<()>>,
+) {
+    let mut c = config(dir);
+    tune(&mut c.serve);
+    let st = AppState::open(c).unwrap_or_else(|e| panic!("AppState::open: {e}"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve::run(listener, st, async move {
+        let _ = stopped.await;
+    }));
+    (addr, stop, server)
+}
+
+/// Reads until the server closes the connection (EOF or reset); the time it took, or None when
+/// it was still open after `limit`.
+async fn closed_within(stream: &mut tokio::net::TcpStream, limit: std::time::Duration) -> Option<std::time::Duration> {
+    use tokio::io::AsyncReadExt;
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 1024];
+    let read_all = async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    };
+    tokio::time::timeout(limit, read_all).await.ok().map(|()| started.elapsed())
+}
+
+async fn health_within(addr: std::net::SocketAddr, limit: std::time::Duration) -> (StatusCode, std::time::Duration) {
+    let started = std::time::Instant::now();
+    let res = reqwest::Client::builder()
+        .timeout(limit)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .get(format!("http://{addr}/api/health"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("/api/health did not answer within {limit:?}: {e}"));
+    (res.status(), started.elapsed())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_sent_requests_neither_block_health_nor_stay_open_past_the_header_timeout() {
+    use tokio::io::AsyncWriteExt;
+    let dir = tempdir();
+    let (addr, stop, server) = spawn_server(dir.path(), |s| {
+        s.max_connections = 1000;
+        s.header_timeout_secs = 1;
+        // Longer than the test: only the header timeout may close these.
+        s.idle_timeout_secs = 60;
+    })
+    .await;
+    let opened = std::time::Instant::now();
+    let mut idle = Vec::new();
+    for i in 0..600 {
+        let mut s = tokio::time::timeout(std::time::Duration::from_secs(5), tokio::net::TcpStream::connect(addr))
+            .await
+            .unwrap_or_else(|_| panic!("connect {i} timed out"))
+            .unwrap_or_else(|e| panic!("connect {i}: {e}"));
+        s.write_all(b"GET /api/hea").await.unwrap_or_else(|e| panic!("write {i}: {e}"));
+        idle.push(s);
+    }
+    let (status, took) = health_within(addr, std::time::Duration::from_secs(5)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        took < std::time::Duration::from_secs(1),
+        "/api/health took {took:?} beside 600 half-sent requests"
+    );
+    // Each half-sent connection is closed by the server once the 1 s header timeout passes,
+    // and not before it.
+    let mut closed = 0;
+    for (i, s) in idle.iter_mut().enumerate() {
+        let left = std::time::Duration::from_secs(8).saturating_sub(opened.elapsed());
+        assert!(closed_within(s, left).await.is_some(), "connection {i} still open 8 s after its half request");
+        closed += 1;
+    }
+    assert_eq!(closed, 600);
+    assert!(
+        opened.elapsed() >= std::time::Duration::from_millis(900),
+        "closed before the header timeout: {:?}",
+        opened.elapsed()
+    );
+    let _ = stop.send(());
+    let done = tokio::time::timeout(std::time::Duration::from_secs(10), server).await;
+    assert!(matches!(done, Ok(Ok(Ok(())))), "graceful shutdown: {done:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_keep_alive_and_silent_connections_are_closed_after_the_idle_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempdir();
+    let (addr, stop, server) = spawn_server(dir.path(), |s| {
+        s.header_timeout_secs = 60;
+        s.idle_timeout_secs = 1;
+    })
+    .await;
+    // A keep-alive connection that made one request and then says nothing.
+    let mut kept = tokio::net::TcpStream::connect(addr).await.unwrap_or_else(|e| panic!("{e}"));
+    kept.write_all(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    let answered = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while !String::from_utf8_lossy(&head).contains("\"status\"") {
+            match kept.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => head.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    let head = String::from_utf8_lossy(&head).into_owned();
+    assert!(answered.is_ok() && head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(!head.to_ascii_lowercase().contains("connection: close"), "not kept alive: {head}");
+    // A connection that never sends a byte.
+    let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap_or_else(|e| panic!("{e}"));
+    // Both idle from about now: watch them together.
+    let limit = std::time::Duration::from_secs(6);
+    let (kept_took, silent_took) = tokio::join!(closed_within(&mut kept, limit), closed_within(&mut silent, limit));
+    for (what, took) in [("idle keep-alive", kept_took), ("silent", silent_took)] {
+        assert!(
+            took.is_some_and(|t| t >= std::time::Duration::from_millis(700)),
+            "{what} connection: closed after {took:?}, expected about 1 s"
+        );
+    }
+    let _ = stop.send(());
+    let done = tokio::time::timeout(std::time::Duration::from_secs(10), server).await;
+    assert!(matches!(done, Ok(Ok(Ok(())))), "graceful shutdown: {done:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_over_the_limit_wait_for_a_free_slot() {
+    let dir = tempdir();
+    let (addr, stop, server) = spawn_server(dir.path(), |s| {
+        s.max_connections = 4;
+        s.header_timeout_secs = 1;
+        s.idle_timeout_secs = 60;
+    })
+    .await;
+    let mut silent = Vec::new();
+    for _ in 0..4 {
+        silent.push(tokio::net::TcpStream::connect(addr).await.unwrap_or_else(|e| panic!("{e}")));
+    }
+    // Give the server the moment it needs to accept all four.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // The fifth waits in the backlog until the header timeout frees a slot, then is served.
+    let (status, took) = health_within(addr, std::time::Duration::from_secs(6)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        took >= std::time::Duration::from_millis(500),
+        "answered after {took:?}: the limit of 4 connections was not applied"
+    );
+    drop(silent);
+    let _ = stop.send(());
+    let done = tokio::time::timeout(std::time::Duration::from_secs(10), server).await;
+    assert!(matches!(done, Ok(Ok(Ok(())))), "graceful shutdown: {done:?}");
+}
+
+/// `dossier serve` as a process on a free loopback port: the child, its address, and its
+/// stderr lines (drained on a thread so the child never blocks on a full pipe).
+fn serve_process(dir: &Path, env: &[(&str, &str)]) -> (std::process::Child, std::net::SocketAddr, std::sync::mpsc::Receiver<String>) {
+    use std::io::BufRead;
+    let mut cmd = super::dossier(dir);
+    cmd.args(["serve", "--addr", "127.0.0.1:0"])
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("dossier serve: {e}"));
+    let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(std::result::Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let addr = loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let line = rx.recv_timeout(left).unwrap_or_else(|e| {
+            let _ = child.kill();
+            panic!("dossier serve did not report its address: {e}")
+        });
+        if let Some(rest) = line.split("serving on http://").nth(1) {
+            let addr = rest.split_whitespace().next().unwrap_or("");
+            break addr.parse().unwrap_or_else(|e| panic!("address {addr:?} in {line:?}: {e}"));
+        }
+    };
+    (child, addr, rx)
+}
+
+fn wait_exit(child: &mut std::process::Child, limit: std::time::Duration) -> Option<std::process::ExitStatus> {
+    let deadline = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+fn sigterm(child: &std::process::Child) {
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap_or_else(|e| panic!("kill: {e}"));
+    assert!(status.success(), "kill -TERM failed");
+}
+
+#[test]
+fn sigterm_lets_the_request_in_flight_finish_and_exits_0() {
+    use std::io::{Read, Write};
+    let dir = tempdir();
+    let (mut child, addr, _log) = serve_process(
+        dir.path(),
+        &[("DOSSIER_TOKEN", TOKEN), ("DOSSIER_HEADER_TIMEOUT_SECS", "60"), ("DOSSIER_IDLE_TIMEOUT_SECS", "60")],
+    );
+    // A client half-way through a request line must not hold the exit up for its timeouts.
+    let mut dawdler = std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("{e}"));
+    dawdler.write_all(b"GET /api/hea").unwrap_or_else(|e| panic!("{e}"));
+    let body = r#"{"id":"inflight-1","title":"稀土在途","source":"test","paragraphs":["稀土出口在途请求。"]}"#;
+    let (first, rest) = body.split_at(body.len() / 2);
+    let mut s = std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("{e}"));
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap_or_else(|e| panic!("{e}"));
+    write!(
+        s,
+        "POST /api/ingest HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {TOKEN}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{first}",
+        body.len()
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    s.flush().unwrap_or_else(|e| panic!("{e}"));
+    // The head is in; the handler is waiting for the rest of the body.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    sigterm(&child);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        matches!(child.try_wait(), Ok(None)),
+        "dossier serve exited with a request in flight"
+    );
+    // It no longer accepts new connections.
+    let refused = std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(2));
+    assert!(refused.is_err(), "a new connection was accepted after SIGTERM");
+    s.write_all(rest.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    let mut reply = String::new();
+    let _ = s.read_to_string(&mut reply);
+    assert!(reply.starts_with("HTTP/1.1 200"), "the request in flight did not complete: {reply}");
+    assert!(reply.contains("\"ingested\":1"), "{reply}");
+    let status = wait_exit(&mut child, std::time::Duration::from_secs(5));
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "exit after SIGTERM (within 5 s): {status:?}");
+    drop(dawdler);
+    // What the finished request wrote is there.
+    let v = super::json(super::dossier(dir.path()).args(["show", "inflight-1", "--json"]));
+    assert_eq!(v["title"], "稀土在途");
+}
+
+#[test]
+fn serve_holds_no_more_sockets_than_max_connections() {
+    let dir = tempdir();
+    let (mut child, addr, _log) = serve_process(
+        dir.path(),
+        &[("DOSSIER_MAX_CONNECTIONS", "8"), ("DOSSIER_HEADER_TIMEOUT_SECS", "30"), ("DOSSIER_IDLE_TIMEOUT_SECS", "30")],
+    );
+    let fd_dir = format!("/proc/{}/fd", child.id());
+    let sockets = || {
+        std::fs::read_dir(&fd_dir)
+            .map(|d| {
+                d.filter_map(std::result::Result::ok)
+                    .filter(|e| std::fs::read_link(e.path()).is_ok_and(|l| l.to_string_lossy().starts_with("socket:")))
+                    .count()
+            })
+            .unwrap_or(usize::MAX)
+    };
+    // The signal handlers' socket pair appears once the accept loop first polls for shutdown,
+    // just after the address is logged: count from after that.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let before = sockets();
+    assert!(before < usize::MAX, "cannot read {fd_dir}");
+    let mut idle = Vec::new();
+    for _ in 0..100 {
+        idle.push(std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("{e}")));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let during = sockets();
+    drop(idle);
+    sigterm(&child);
+    let status = wait_exit(&mut child, std::time::Duration::from_secs(15));
+    assert!(
+        during <= before + 8,
+        "100 idle clients made the server hold {during} sockets (was {before}; limit 8)"
+    );
+    assert!(during >= before + 8, "the 8 allowed connections were not accepted: {before} → {during}");
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "exit after SIGTERM: {status:?}");
+}
