@@ -392,7 +392,10 @@ mod tests {
             let err = Config::load(&flags, &env).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(err.contains("serve.public_url") && err.contains("DOSSIER_PUBLIC_URL"), "{bad}: {err}");
         }
-        }
+        Ok(())
+    }
+
+    #[test]
     fn connection_settings_from_file_and_env_and_zero_is_refused() -> Result<()> {
         let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
         let file = dir.path().join("c.toml");
