@@ -162,7 +162,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let created = client
         .post(format!("{base}/api/workflows"))
         .bearer_auth(token)
-        .json(&serde_json::json!({"name": "load-test", "query": queries[0], "summarizer": "llm", "first_run": 5}))
+        .json(&serde_json::json!({"name": "load-test", "query": queries[0], "summarizer": "llm", "first_run": 50}))
         .send()
         .await?;
     if !created.status().is_success() {

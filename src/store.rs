@@ -193,6 +193,12 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
         expected: SCHEMA_VERSION.to_string(),
         remedy: "use the dossier version that wrote it (or a newer one), or move the data directory aside and re-ingest",
     };
+    // The common case — already current — must not take SQLite's write lock: a server opens
+    // read connections while other processes write.
+    let current: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if current == SCHEMA_VERSION {
+        return Ok(());
+    }
     loop {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut version: u32 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;

@@ -64,6 +64,8 @@ struct Shared {
     writer: Mutex<Engine>,
     readers: Readers,
     footer: Mutex<Option<(Instant, Footer)>>,
+    /// Set while one request recomputes the footer; the others show the previous figures.
+    footer_refreshing: std::sync::atomic::AtomicBool,
     /// Digests made for a page but not stored yet, for the background writer.
     digest_queue: std::sync::mpsc::SyncSender<UnstoredDigest>,
     /// One run at a time per workflow in this process: a second run of the same workflow waits
@@ -134,6 +136,7 @@ impl AppState {
                 config,
                 writer: Mutex::new(engine),
                 footer: Mutex::new(None),
+                footer_refreshing: std::sync::atomic::AtomicBool::new(false),
                 digest_queue,
                 runs: Mutex::new(std::collections::HashMap::new()),
             }),
@@ -203,7 +206,7 @@ impl AppState {
             let mut engine = lock(&shared.writer);
             let result = f(&mut engine);
             refresh_readers(&shared, Some(engine.index()))?;
-            *lock(&shared.footer) = None;
+            expire_footer(&shared);
             result
         })
         .await
@@ -260,28 +263,41 @@ impl AppState {
         out.map_err(ApiError::from)
     }
 
-    /// The footer's figures, recomputed at most every few seconds.
+    /// The footer's figures, recomputed at most every few seconds, by one request at a time:
+    /// while it does, the others show the previous figures (a write expires them, and 64
+    /// clients must not all recount at once).
     pub async fn footer(&self) -> Result<Footer, ApiError> {
-        if let Some((at, f)) = lock(&self.shared.footer).as_ref()
-            && at.elapsed() < FOOTER_TTL
+        use std::sync::atomic::Ordering;
+        let cached = lock(&self.shared.footer).clone();
+        if let Some((at, f)) = &cached
+            && (at.elapsed() < FOOTER_TTL || self.shared.footer_refreshing.swap(true, Ordering::AcqRel))
         {
             return Ok(f.clone());
         }
+        if cached.is_none() {
+            self.shared.footer_refreshing.store(true, Ordering::Release);
+        }
         let footer = self
             .read(|r| {
-                let (documents, last): (i64, Option<i64>) =
-                    r.store
-                        .connection()
-                        .query_row("SELECT COUNT(*), MAX(ingested_at) FROM documents", [], |row| {
-                            Ok((row.get(0)?, row.get(1)?))
-                        })?;
+                // Both from indexes, not a scan of the documents table: COUNT(*) walks the
+                // smallest index, and the highest seq is the latest insert or update.
+                let c = r.store.connection();
+                let documents: i64 = c.query_row("SELECT COUNT(*) FROM documents", [], |row| row.get(0))?;
+                let last: Option<i64> = c
+                    .query_row("SELECT ingested_at FROM documents ORDER BY seq DESC LIMIT 1", [], |row| row.get(0))
+                    .or_else(|e| match e {
+                        rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                        e => Err(e),
+                    })?;
                 Ok(Footer {
                     documents: documents as u64,
                     index_bytes: r.index.size_bytes(),
                     last_ingest: last.and_then(|t| DateTime::<Utc>::from_timestamp(t, 0)),
                 })
             })
-            .await?;
+            .await;
+        self.shared.footer_refreshing.store(false, Ordering::Release);
+        let footer = footer?;
         *lock(&self.shared.footer) = Some((Instant::now(), footer.clone()));
         Ok(footer)
     }
@@ -304,10 +320,17 @@ impl AppState {
             // try_lock: an ingest of this server is running and will index them itself.
             if writer.catch_up_if_free()?.is_some_and(|n| n > 0) {
                 refresh_readers(shared, Some(writer.index()))?;
-                *lock(&shared.footer) = None;
+                expire_footer(&shared);
             }
         }
         Ok(())
+    }
+}
+
+/// Makes the footer's figures due for a recount (kept meanwhile).
+fn expire_footer(shared: &Shared) {
+    if let Some((at, _)) = lock(&shared.footer).as_mut() {
+        *at = Instant::now().checked_sub(FOOTER_TTL).unwrap_or(*at);
     }
 }
 
