@@ -129,7 +129,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .spawn()
             .map_err(|e| format!("starting {}: {e}", o.bin))?,
     );
-    let client = reqwest::Client::builder().pool_max_idle_per_host(o.clients + 4).build()?;
+    // A request unanswered after 10 s counts as an error (and keeps a stuck server from
+    // stalling the measurement).
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(o.clients + 4)
+        .timeout(Duration::from_secs(10))
+        .build()?;
     let ready = Instant::now();
     loop {
         if client.get(format!("{base}/api/health")).send().await.is_ok_and(|r| r.status().is_success()) {
@@ -169,7 +174,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err(format!("creating the workflow: {} {}", created.status(), created.text().await?).into());
     }
     let run = {
-        let (client, url) = (client.clone(), format!("{base}/api/workflows/load-test/run"));
+        // Its own client, without the 10 s limit: this request is meant to wait.
+        let (client, url) = (reqwest::Client::new(), format!("{base}/api/workflows/load-test/run"));
         tokio::spawn(async move { client.post(url).bearer_auth(token).send().await.map(|r| r.status()) })
     };
 
