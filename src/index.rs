@@ -170,11 +170,11 @@ impl SearchIndex {
     pub fn writer(&self, threads: usize, heap_bytes: usize) -> Result<IndexBatch> {
         let writer = self.index.writer_with_num_threads(threads.max(1), heap_bytes).map_err(|e| {
             match e {
-                tantivy::TantivyError::LockFailure(..) => Error::Config(format!(
-                    "the index at {} is locked by another dossier process (ingest, reindex or serve with \
-                     writes); wait for it to finish",
-                    self.path.display()
-                )),
+                tantivy::TantivyError::LockFailure(..) => Error::Busy {
+                    what: format!("the index at {}", self.path.display()),
+                    detail: "another dossier process (ingest, reindex or serve with writes) holds its write lock".into(),
+                    remedy: "wait for it to finish, or stop it, then try again",
+                },
                 e => Error::Index(e),
             }
         })?;
