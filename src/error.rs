@@ -149,11 +149,11 @@ impl Error {
         }
     }
 
-    /// True for errors caused by what the user gave us or by something outside dossier, as
-    /// opposed to internal faults and interruption: such an error ends one item of a batch
-    /// (a query, a digest) without ending the batch.
+    /// True for a mistake of the user, an LLM failure or a busy lock: the errors that end one
+    /// item of a batch (an eval query, a workflow's digest) without ending the batch. I/O
+    /// failures are not among them even when external: the next item would meet them too.
     pub fn is_user_error(&self) -> bool {
-        matches!(self.class(), ErrorClass::User | ErrorClass::External)
+        self.class() == ErrorClass::User || matches!(self, Error::Llm(_) | Error::Busy { .. })
     }
 }
 
@@ -180,6 +180,7 @@ mod tests {
         assert_eq!(Error::Llm("down".into()).class(), ErrorClass::External);
         assert_eq!(Error::Config("x".into()).class(), ErrorClass::User);
         assert!(!Error::Interrupted.is_user_error());
+        assert!(!missing.is_user_error() && Error::Llm("down".into()).is_user_error());
     }
 
     #[test]

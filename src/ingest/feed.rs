@@ -299,6 +299,10 @@ pub(super) fn written_item_dates(xml: &str) -> Option<Vec<WrittenDates>> {
                     _ => {}
                 }
             }
+            // `<item/>`: an item all the same, so the count stays feed-rs's.
+            Event::Empty(e) if item_depth.is_none() && matches!(e.local_name().as_ref(), "item" | "entry") => {
+                items.push(WrittenDates::default());
+            }
             Event::Text(t) => {
                 if let Some((_, _, text)) = &mut open {
                     text.push_str(&t.xml10_content());
