@@ -588,6 +588,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             let interrupted = Arc::new(AtomicBool::new(false));
             runtime.block_on(async {
+                // Listen for Ctrl-C before anything else: `ctrl_c()` registers only when first
+                // polled, and a Ctrl-C before that would kill the process unannounced.
+                #[cfg(unix)]
+                let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+                    .context("listening for Ctrl-C")?;
                 let state = dossier::serve::AppState::open(config.clone())?;
                 let listener = tokio::net::TcpListener::bind(&config.serve.addr).await.map_err(|e| {
                     Error::Config(format!(
@@ -597,7 +602,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 })?;
                 let flag = interrupted.clone();
                 let shutdown = async move {
-                    if tokio::signal::ctrl_c().await.is_ok() {
+                    #[cfg(unix)]
+                    let interrupted = sigint.recv().await.is_some();
+                    #[cfg(not(unix))]
+                    let interrupted = tokio::signal::ctrl_c().await.is_ok();
+                    if interrupted {
                         flag.store(true, Ordering::SeqCst);
                     }
                 };
