@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::digest::llm::{LlmConfig, OutputLang, ResponseFormat};
 use crate::error::{Error, Result};
 
 /// Everything configurable. Field docs name the environment variable that overrides each one.
@@ -55,26 +56,64 @@ impl Default for IngestConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// The `[llm]` section: every field of [`LlmConfig`], each also settable from the environment.
+/// [`LlmSettings::llm_config`] is the one conversion into the client's configuration.
+#[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LlmSettings {
     /// OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1. `DOSSIER_LLM_URL`.
     pub base_url: Option<String>,
     /// Model name sent to the endpoint. `DOSSIER_LLM_MODEL`.
     pub model: Option<String>,
-    /// Bearer token; from the environment only (`DOSSIER_LLM_API_KEY`), never from a file.
-    #[serde(skip)]
+    /// Bearer token. `DOSSIER_LLM_API_KEY` (better there than in a file others may read).
     pub api_key: Option<String>,
+    /// Limit for one request, answer included. `DOSSIER_LLM_TIMEOUT_SECS`.
     pub timeout_secs: u64,
+    /// Retries of timeouts, connection errors, 429 and 5xx. `DOSSIER_LLM_MAX_RETRIES`.
     pub max_retries: u32,
+    /// Documents digested at once. `DOSSIER_LLM_CONCURRENCY`.
     pub concurrency: usize,
+    /// Limit on the answer's length, tokens. `DOSSIER_LLM_MAX_TOKENS`.
     pub max_tokens: u32,
-    /// "en" (default, as in the seeds) or "source". `DOSSIER_LLM_LANG`.
+    /// "en" (default, as in the seeds) or "source" (also "zh"). `DOSSIER_LLM_LANG`.
     pub output_lang: String,
     /// How JSON is asked for: "json_object" (default; any server), "json_object+schema"
     /// (llama.cpp / llama-cpp-python: the schema becomes a grammar) or "json_schema" (OpenAI
     /// structured outputs, vLLM, Ollama). `DOSSIER_LLM_RESPONSE_FORMAT`.
     pub response_format: String,
+    /// Characters of paragraph text sent; the rest of a longer document is left out.
+    /// `DOSSIER_LLM_MAX_INPUT_CHARS`.
+    pub max_input_chars: usize,
+    /// First delay between retries, milliseconds (doubles each retry, up to 30 s).
+    /// `DOSSIER_LLM_RETRY_BASE_DELAY_MS`.
+    pub retry_base_delay_ms: u64,
+    /// Longest `Retry-After` honoured, seconds; a server asking for more fails the request.
+    /// `DOSSIER_LLM_MAX_RETRY_WAIT_SECS`.
+    pub max_retry_wait_secs: u64,
+    /// Largest response body read, bytes; a larger answer is an error, not read to its end.
+    /// `DOSSIER_LLM_MAX_RESPONSE_BYTES`.
+    pub max_response_bytes: u64,
+}
+
+// Hand-written so that the API key never reaches a log line.
+impl std::fmt::Debug for LlmSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlmSettings")
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<set>"))
+            .field("timeout_secs", &self.timeout_secs)
+            .field("max_retries", &self.max_retries)
+            .field("concurrency", &self.concurrency)
+            .field("max_tokens", &self.max_tokens)
+            .field("output_lang", &self.output_lang)
+            .field("response_format", &self.response_format)
+            .field("max_input_chars", &self.max_input_chars)
+            .field("retry_base_delay_ms", &self.retry_base_delay_ms)
+            .field("max_retry_wait_secs", &self.max_retry_wait_secs)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish()
+    }
 }
 
 impl Default for LlmSettings {
@@ -89,6 +128,10 @@ impl Default for LlmSettings {
             max_tokens: 1024,
             output_lang: "en".into(),
             response_format: "json_object".into(),
+            max_input_chars: 24_000,
+            retry_base_delay_ms: 1000,
+            max_retry_wait_secs: 60,
+            max_response_bytes: 1024 * 1024,
         }
     }
 }
@@ -97,6 +140,48 @@ impl LlmSettings {
     pub fn timeout(&self) -> Duration {
         Duration::from_secs(self.timeout_secs)
     }
+
+    /// The LLM client's configuration. Errors name the settings to set. Every field is set
+    /// here (no `..`), so a new `LlmConfig` field cannot be forgotten.
+    pub fn llm_config(&self) -> Result<LlmConfig> {
+        let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+        let (Some(base_url), Some(model)) = (given(&self.base_url), given(&self.model)) else {
+            return Err(Error::Config(
+                "the LLM summarizer needs an endpoint and a model: set llm.base_url (e.g. \
+                 http://127.0.0.1:8080/v1) and llm.model in config.toml, or DOSSIER_LLM_URL and \
+                 DOSSIER_LLM_MODEL"
+                    .into(),
+            ));
+        };
+        let output_lang = OutputLang::parse(&self.output_lang).ok_or_else(|| {
+            Error::Config(format!(
+                "llm.output_lang (DOSSIER_LLM_LANG) is {:?}; use \"en\" or \"source\"",
+                self.output_lang
+            ))
+        })?;
+        let response_format = ResponseFormat::parse(&self.response_format).ok_or_else(|| {
+            Error::Config(format!(
+                "llm.response_format (DOSSIER_LLM_RESPONSE_FORMAT) is {:?}; use \"json_object\", \
+                 \"json_object+schema\" or \"json_schema\"",
+                self.response_format
+            ))
+        })?;
+        Ok(LlmConfig {
+            base_url,
+            model,
+            api_key: self.api_key.clone(),
+            timeout: self.timeout(),
+            max_retries: self.max_retries,
+            concurrency: self.concurrency,
+            output_lang,
+            max_tokens: self.max_tokens,
+            response_format,
+            max_input_chars: self.max_input_chars,
+            retry_base_delay: Duration::from_millis(self.retry_base_delay_ms),
+            max_retry_wait: Duration::from_secs(self.max_retry_wait_secs),
+            max_response_bytes: self.max_response_bytes,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -104,9 +189,9 @@ impl LlmSettings {
 pub struct ServeConfig {
     /// Listen address. `DOSSIER_ADDR`, `--addr`.
     pub addr: String,
-    /// Bearer token for write endpoints. `DOSSIER_TOKEN`.
+    /// Bearer token for write endpoints. `DOSSIER_TOKEN`. Trimmed; blank means no token.
     pub token: Option<String>,
-    /// Largest accepted request body, bytes.
+    /// Largest accepted request body, bytes (as sent, so compressed for a gzip body).
     pub max_body_bytes: usize,
     /// The URL readers reach this server at (e.g. `https://news.example.org/dossier`), for the
     /// absolute links of Atom feeds; http(s), no query or fragment, kept without a trailing
@@ -127,6 +212,8 @@ pub struct ServeConfig {
     /// On SIGTERM or Ctrl-C, seconds to let requests in flight finish before exiting anyway.
     /// `DOSSIER_SHUTDOWN_GRACE_SECS`.
     pub shutdown_grace_secs: u64,
+    /// Largest decompressed text of one POST /api/ingest body, bytes. `DOSSIER_MAX_INGEST_BYTES`.
+    pub max_ingest_bytes: u64,
 }
 
 impl Default for ServeConfig {
@@ -140,6 +227,7 @@ impl Default for ServeConfig {
             header_timeout_secs: 10,
             idle_timeout_secs: 5,
             shutdown_grace_secs: 10,
+            max_ingest_bytes: 256 * 1024 * 1024,
         }
     }
 }
@@ -246,18 +334,41 @@ impl Config {
         if let Some(v) = env.get("DOSSIER_LLM_TIMEOUT_SECS") {
             cfg.llm.timeout_secs = parse_env("DOSSIER_LLM_TIMEOUT_SECS", v)?;
         }
+        if let Some(v) = env.get("DOSSIER_LLM_MAX_RETRIES") {
+            cfg.llm.max_retries = parse_env("DOSSIER_LLM_MAX_RETRIES", v)?;
+        }
+        if let Some(v) = env.get("DOSSIER_LLM_CONCURRENCY") {
+            cfg.llm.concurrency = parse_env("DOSSIER_LLM_CONCURRENCY", v)?;
+        }
+        if let Some(v) = env.get("DOSSIER_LLM_MAX_TOKENS") {
+            cfg.llm.max_tokens = parse_env("DOSSIER_LLM_MAX_TOKENS", v)?;
+        }
+        if let Some(v) = env.get("DOSSIER_LLM_MAX_INPUT_CHARS") {
+            cfg.llm.max_input_chars = parse_env("DOSSIER_LLM_MAX_INPUT_CHARS", v)?;
+        }
+        if let Some(v) = env.get("DOSSIER_LLM_RETRY_BASE_DELAY_MS") {
+            cfg.llm.retry_base_delay_ms = parse_env("DOSSIER_LLM_RETRY_BASE_DELAY_MS", v)?;
+        }
+        if let Some(v) = env.get("DOSSIER_LLM_MAX_RETRY_WAIT_SECS") {
+            cfg.llm.max_retry_wait_secs = parse_env("DOSSIER_LLM_MAX_RETRY_WAIT_SECS", v)?;
+        }
+        if let Some(v) = env.get("DOSSIER_LLM_MAX_RESPONSE_BYTES") {
+            cfg.llm.max_response_bytes = parse_env("DOSSIER_LLM_MAX_RESPONSE_BYTES", v)?;
+        }
         if let Some(v) = env.get("DOSSIER_LLM_RESPONSE_FORMAT") {
             cfg.llm.response_format = v.clone();
         }
         if let Some(v) = env.get("DOSSIER_LLM_LANG") {
             cfg.llm.output_lang = v.clone();
         }
-        cfg.llm.api_key = env.get("DOSSIER_LLM_API_KEY").filter(|v| !v.is_empty()).cloned();
+        if let Some(v) = env.get("DOSSIER_LLM_API_KEY") {
+            cfg.llm.api_key = Some(v.clone());
+        }
         if let Some(v) = env.get("DOSSIER_ADDR") {
             cfg.serve.addr = v.clone();
         }
         if let Some(v) = env.get("DOSSIER_TOKEN") {
-            cfg.serve.token = Some(v.clone()).filter(|t| !t.is_empty());
+            cfg.serve.token = Some(v.clone());
         }
         if let Some(v) = env.get("DOSSIER_PUBLIC_URL") {
             cfg.serve.public_url = Some(v.clone()).filter(|u| !u.is_empty());
@@ -274,6 +385,13 @@ impl Config {
         if let Some(v) = env.get("DOSSIER_SHUTDOWN_GRACE_SECS") {
             cfg.serve.shutdown_grace_secs = parse_env("DOSSIER_SHUTDOWN_GRACE_SECS", v)?;
         }
+        if let Some(v) = env.get("DOSSIER_MAX_INGEST_BYTES") {
+            cfg.serve.max_ingest_bytes = parse_env("DOSSIER_MAX_INGEST_BYTES", v)?;
+        }
+        // A secret of blanks (an empty `DOSSIER_TOKEN=`, a stray newline in a file) is no
+        // secret: treat it as unset so the server refuses to be exposed without a real one.
+        cfg.serve.token = trimmed_secret(cfg.serve.token.take());
+        cfg.llm.api_key = trimmed_secret(cfg.llm.api_key.take());
         // Flags.
         if let Some(d) = &flags.data_dir {
             cfg.data_dir = d.clone();
@@ -295,9 +413,9 @@ impl Config {
                 self.ingest.index_heap_mb
             )));
         }
-        if !matches!(self.llm.output_lang.as_str(), "en" | "source" | "zh") {
+        if OutputLang::parse(&self.llm.output_lang).is_none() {
             return Err(Error::Config(format!(
-                "llm.output_lang is {:?}; use \"en\" or \"source\"",
+                "llm.output_lang (DOSSIER_LLM_LANG) is {:?}; use \"en\" or \"source\"",
                 self.llm.output_lang
             )));
         }
@@ -311,9 +429,10 @@ impl Config {
                 return Err(Error::Config(format!("{name} is 0; it must be at least 1")));
             }
         }
-        if crate::digest::llm::ResponseFormat::parse(&self.llm.response_format).is_none() {
+        if ResponseFormat::parse(&self.llm.response_format).is_none() {
             return Err(Error::Config(format!(
-                "llm.response_format is {:?}; use \"json_object\", \"json_object+schema\" or \"json_schema\"",
+                "llm.response_format (DOSSIER_LLM_RESPONSE_FORMAT) is {:?}; use \"json_object\", \
+                 \"json_object+schema\" or \"json_schema\"",
                 self.llm.response_format
             )));
         }
@@ -337,10 +456,22 @@ pub fn default_data_dir() -> PathBuf {
 }
 
 fn read_file(path: &Path) -> Result<FileConfig> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::Config(format!(
+            "the configuration file {} does not exist; create it, or name another with --config \
+             or DOSSIER_CONFIG",
+            path.display()
+        )),
+        _ => Error::io(path, e),
+    })?;
     toml::from_str(&text).map_err(|e| {
         Error::Config(format!("{}: {}", path.display(), e.to_string().trim_end()))
     })
+}
+
+/// A secret without surrounding blanks, or `None` when nothing is left.
+fn trimmed_secret(secret: Option<String>) -> Option<String> {
+    secret.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
 fn parse_env<T: std::str::FromStr>(name: &str, value: &str) -> Result<T> {
@@ -396,6 +527,25 @@ mod tests {
     }
 
     #[test]
+    fn blank_tokens_are_no_tokens() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "[serve]\ntoken = \" s3cret\\n\"\n").map_err(|e| Error::io(&file, e))?;
+        let flags = Flags { config_file: Some(file), ..Flags::default() };
+        assert_eq!(Config::load(&flags, &HashMap::new())?.serve.token.as_deref(), Some("s3cret"));
+        for blank in ["", "   ", "\t\n"] {
+            let env = HashMap::from([
+                ("DOSSIER_TOKEN".to_string(), blank.to_string()),
+                ("DOSSIER_LLM_API_KEY".to_string(), blank.to_string()),
+            ]);
+            let c = Config::load(&flags, &env)?;
+            assert_eq!(c.serve.token, None, "{blank:?}");
+            assert_eq!(c.llm.api_key, None, "{blank:?}");
+        }
+        Ok(())
+    }
+
+    #[test]
     fn connection_settings_from_file_and_env_and_zero_is_refused() -> Result<()> {
         let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
         let file = dir.path().join("c.toml");
@@ -411,6 +561,56 @@ mod tests {
         let err = Config::load(&Flags::default(), &env).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("serve.max_connections") && err.contains("DOSSIER_MAX_CONNECTIONS"), "{err}");
         Ok(())
+    }
+
+    #[test]
+    fn every_llm_setting_comes_from_file_and_environment() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let file = dir.path().join("c.toml");
+        let toml = "[llm]\nbase_url = \"http://h:1/v1\"\nmodel = \"m\"\napi_key = \"k\"\n\
+                    timeout_secs = 7\nmax_retries = 1\nconcurrency = 3\nmax_tokens = 99\n\
+                    output_lang = \"source\"\nresponse_format = \"json_schema\"\n\
+                    max_input_chars = 500\nretry_base_delay_ms = 20\nmax_retry_wait_secs = 9\n\
+                    max_response_bytes = 4096\n";
+        std::fs::write(&file, toml).map_err(|e| Error::io(&file, e))?;
+        let flags = Flags { config_file: Some(file), ..Flags::default() };
+        let c = Config::load(&flags, &HashMap::new())?.llm.llm_config()?;
+        assert_eq!((c.base_url.as_str(), c.model.as_str(), c.api_key.as_deref()), ("http://h:1/v1", "m", Some("k")));
+        assert_eq!((c.timeout, c.max_retries, c.concurrency, c.max_tokens), (Duration::from_secs(7), 1, 3, 99));
+        assert_eq!((c.output_lang, c.response_format), (OutputLang::Source, ResponseFormat::JsonSchema));
+        assert_eq!((c.max_input_chars, c.retry_base_delay, c.max_retry_wait), (500, Duration::from_millis(20), Duration::from_secs(9)));
+        assert_eq!(c.max_response_bytes, 4096);
+        let env: HashMap<String, String> = [
+            ("DOSSIER_LLM_URL", "http://e:2/v1"),
+            ("DOSSIER_LLM_MODEL", "em"),
+            ("DOSSIER_LLM_API_KEY", "ek"),
+            ("DOSSIER_LLM_TIMEOUT_SECS", "8"),
+            ("DOSSIER_LLM_MAX_RETRIES", "2"),
+            ("DOSSIER_LLM_CONCURRENCY", "5"),
+            ("DOSSIER_LLM_MAX_TOKENS", "77"),
+            ("DOSSIER_LLM_LANG", "en"),
+            ("DOSSIER_LLM_RESPONSE_FORMAT", "json_object+schema"),
+            ("DOSSIER_LLM_MAX_INPUT_CHARS", "600"),
+            ("DOSSIER_LLM_RETRY_BASE_DELAY_MS", "30"),
+            ("DOSSIER_LLM_MAX_RETRY_WAIT_SECS", "11"),
+            ("DOSSIER_LLM_MAX_RESPONSE_BYTES", "8192"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let c = Config::load(&flags, &env)?.llm.llm_config()?;
+        assert_eq!((c.base_url.as_str(), c.model.as_str(), c.api_key.as_deref()), ("http://e:2/v1", "em", Some("ek")));
+        assert_eq!((c.timeout, c.max_retries, c.concurrency, c.max_tokens), (Duration::from_secs(8), 2, 5, 77));
+        assert_eq!((c.output_lang, c.response_format), (OutputLang::English, ResponseFormat::JsonObjectWithSchema));
+        assert_eq!((c.max_input_chars, c.retry_base_delay, c.max_retry_wait), (600, Duration::from_millis(30), Duration::from_secs(11)));
+        assert_eq!(c.max_response_bytes, 8192);
+        Ok(())
+    }
+
+    #[test]
+    fn an_unset_endpoint_names_the_settings() {
+        let err = LlmSettings::default().llm_config().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("llm.base_url") && err.contains("DOSSIER_LLM_URL") && err.contains("DOSSIER_LLM_MODEL"), "{err}");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::digest::llm::{LlmConfig, LlmSummarizer, OutputLang, ResponseFormat, TokenUsage};
+use crate::digest::llm::{LlmSummarizer, OutputLang, TokenUsage};
 use crate::digest::{Digest, DigestRequest, DocKind, ExtractiveSummarizer, Summarizer, detect_kind};
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -86,25 +86,10 @@ impl<'a> Digester<'a> {
         match opts.summarizer {
             SummarizerChoice::Extractive => Ok(Summarizer::Extractive(ExtractiveSummarizer::new())),
             SummarizerChoice::Llm => {
-                let s = &self.config.llm;
-                let (Some(url), Some(model)) = (&s.base_url, &s.model) else {
-                    return Err(Error::Config(
-                        "the LLM summarizer needs an endpoint: set DOSSIER_LLM_URL (e.g. http://127.0.0.1:8080/v1) \
-                         and DOSSIER_LLM_MODEL, or [llm] base_url and model in config.toml"
-                            .into(),
-                    ));
-                };
-                let mut cfg = LlmConfig::new(url.clone(), model.clone());
-                cfg.api_key = s.api_key.clone();
-                cfg.timeout = s.timeout();
-                cfg.max_retries = s.max_retries;
-                cfg.concurrency = s.concurrency.max(1);
-                cfg.max_tokens = s.max_tokens;
-                cfg.response_format = ResponseFormat::parse(&s.response_format).unwrap_or_default();
-                cfg.output_lang = opts
-                    .lang
-                    .or_else(|| OutputLang::parse(&s.output_lang))
-                    .unwrap_or_default();
+                let mut cfg = self.config.llm.llm_config()?;
+                if let Some(lang) = opts.lang {
+                    cfg.output_lang = lang;
+                }
                 Ok(Summarizer::Llm(LlmSummarizer::new(cfg)?))
             }
         }
@@ -210,9 +195,12 @@ impl<'a> Digester<'a> {
             k => Some(
                 DocKind::parse(k)
                     .ok_or_else(|| {
-                        Error::Config(format!(
-                            "{k:?} is not a digest kind; use news, research, roundup, excerpt or auto"
-                        ))
+                        Error::BadField {
+                            field: "kind".into(),
+                            message: format!(
+                                "{k:?} is not a digest kind; use news, research, roundup, excerpt or auto"
+                            ),
+                        }
                     })?
                     .as_str(),
             ),

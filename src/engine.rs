@@ -58,14 +58,54 @@ pub struct IngestSummary {
     pub unchanged: u64,
     pub failed: u64,
     pub duplicates: Vec<DuplicateReport>,
-    /// Every failure, in input order (the count is in `failed`).
+    /// The first `MAX_KEPT_FAILURES` failures, in input order (the count is in `failed`): a
+    /// file of a million bad lines must not become a million messages in memory.
     pub failures: Vec<IngestFailure>,
+    /// Failures counted in `failed` but not kept in `failures`.
+    pub failures_omitted: u64,
     /// Documents recovered into the index from an earlier interrupted run.
     pub caught_up: u64,
     pub bytes_read: u64,
     pub text_bytes: u64,
     pub seconds: f64,
     pub interrupted: bool,
+}
+
+/// How many failures an ingest summary keeps; the rest are only counted.
+pub const MAX_KEPT_FAILURES: usize = 100;
+/// Longest failure message kept, in characters (messages quote at most an excerpt of a line,
+/// but a whole-file error may carry more).
+const MAX_FAILURE_MESSAGE_CHARS: usize = 1000;
+
+impl IngestSummary {
+    /// Counts a failure and keeps it while fewer than `MAX_KEPT_FAILURES` are kept.
+    pub fn record_failure(&mut self, mut f: IngestFailure) {
+        self.failed += 1;
+        if self.failures.len() < MAX_KEPT_FAILURES {
+            if f.message.chars().nth(MAX_FAILURE_MESSAGE_CHARS).is_some() {
+                f.message = crate::error::excerpt(&f.message, MAX_FAILURE_MESSAGE_CHARS);
+            }
+            self.failures.push(f);
+        } else {
+            self.failures_omitted += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use super::*;
+
+    #[test]
+    fn failures_kept_are_capped_and_counted() {
+        let mut s = IngestSummary::default();
+        for i in 0..MAX_KEPT_FAILURES + 50 {
+            s.record_failure(IngestFailure { location: format!("f:{i}"), message: "x".repeat(5000) });
+        }
+        assert_eq!(s.failed, MAX_KEPT_FAILURES as u64 + 50);
+        assert_eq!((s.failures.len(), s.failures_omitted), (MAX_KEPT_FAILURES, 50));
+        assert_eq!(s.failures[0].message.chars().count(), MAX_FAILURE_MESSAGE_CHARS + 1);
+    }
 }
 
 /// `dossier stats`.
@@ -335,8 +375,7 @@ impl Engine {
                         Err(e) => {
                             let f = IngestFailure { location: rec.location.to_string(), message: failure_message(&e) };
                             on_failure(&f);
-                            summary.failures.push(f);
-                            summary.failed += 1;
+                            summary.record_failure(f);
                             if opts.strict {
                                 return Ok(ControlFlow::Break(()));
                             }
@@ -380,8 +419,7 @@ impl Engine {
                     message: failure_message(&e),
                 };
                 on_failure(&f);
-                summary.failures.push(f);
-                summary.failed += 1;
+                summary.record_failure(f);
                 if opts.strict {
                     break;
                 }

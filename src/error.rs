@@ -1,7 +1,9 @@
-//! Errors of the library: one enum, split into mistakes a user can fix (bad input, bad query,
-//! bad configuration, a stale on-disk format) and internal faults (I/O, SQLite, tantivy).
-//! Every user-facing variant says what was wrong, where, and what to do; this module must not
-//! print or exit — that is the binary's job.
+//! Errors of the library: one enum, each variant in one [`ErrorClass`] — mistakes a user can
+//! fix (bad input, bad query, bad configuration, a stale on-disk format), failures outside
+//! dossier (an LLM endpoint, another process holding the data directory), internal faults
+//! (SQLite, tantivy, I/O that is not the user's to fix) and interruption. Every user-facing
+//! variant says what was wrong, where, and what to do; this module must not print or exit —
+//! that is the binary's job (it maps the class to the exit status).
 
 use std::path::PathBuf;
 
@@ -94,6 +96,7 @@ pub enum Error {
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
 
+    /// The user pressed Ctrl-C and the command stopped early, keeping what it had committed.
     #[error("interrupted")]
     Interrupted,
 }
@@ -112,27 +115,92 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
+/// Whose problem an error is: decides the exit status and the HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// Something the user gave (input, query, flag, setting) is wrong; they can fix it.
+    User,
+    /// Something outside dossier failed or is in the way (an LLM endpoint, another process,
+    /// the file system refusing); nothing in dossier is broken and retrying may help.
+    External,
+    /// A fault in dossier or the data it keeps: a bug report is in order.
+    Internal,
+    /// The user stopped the command.
+    Interrupted,
+}
+
 impl Error {
     /// Wraps an I/O error with the path it happened on.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io { path: path.into(), source }
     }
 
-    /// True for errors caused by what the user gave us or by something outside dossier (an
-    /// LLM endpoint, another process holding the data directory), as opposed to internal
-    /// faults; the binary uses it to choose an exit status.
-    pub fn is_user_error(&self) -> bool {
-        matches!(
-            self,
-            Error::Llm(_) | Error::Busy { .. } |
+    /// Whose problem this is. Exhaustive on purpose: a new variant must be classified.
+    pub fn class(&self) -> ErrorClass {
+        match self {
             Error::BadInput { .. }
-                | Error::BadQuery { .. }
-                | Error::BadDate { .. }
-                | Error::Config(_)
-                | Error::NotFound { .. }
-                | Error::AlreadyExists { .. }
-                | Error::BadField { .. }
-                | Error::FormatVersion { .. }
-        )
+            | Error::BadQuery { .. }
+            | Error::BadDate { .. }
+            | Error::Config(_)
+            | Error::NotFound { .. }
+            | Error::AlreadyExists { .. }
+            | Error::BadField { .. }
+            | Error::FormatVersion { .. } => ErrorClass::User,
+            Error::Llm(_) | Error::Busy { .. } => ErrorClass::External,
+            // A path that vanished, a permission or a full disk is for the user to fix, not a
+            // bug; other I/O failures (EIO, a broken pipe mid-write) are treated as faults.
+            Error::Io { source, .. } => match source.kind() {
+                std::io::ErrorKind::NotFound
+                | std::io::ErrorKind::PermissionDenied
+                | std::io::ErrorKind::ReadOnlyFilesystem
+                | std::io::ErrorKind::StorageFull
+                | std::io::ErrorKind::QuotaExceeded
+                | std::io::ErrorKind::FileTooLarge => ErrorClass::External,
+                _ => ErrorClass::Internal,
+            },
+            Error::Sqlite(_) | Error::Index(_) | Error::Json(_) => ErrorClass::Internal,
+            Error::Interrupted => ErrorClass::Interrupted,
+        }
+    }
+
+    /// True for a mistake of the user, an LLM failure or a busy lock: the errors that end one
+    /// item of a batch (an eval query, a workflow's digest) without ending the batch. I/O
+    /// failures are not among them even when external: the next item would meet them too.
+    pub fn is_user_error(&self) -> bool {
+        self.class() == ErrorClass::User || matches!(self, Error::Llm(_) | Error::Busy { .. })
+    }
+}
+
+/// At most `max_chars` characters of `text` (an input excerpt quoted in a message), with `…`
+/// when cut, so a message never carries a whole megabyte line.
+pub fn excerpt(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        None => text.to_string(),
+        Some((end, _)) => format!("{}…", &text[..end]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes() {
+        let missing = Error::io("/x", std::io::Error::from(std::io::ErrorKind::NotFound));
+        assert_eq!(missing.class(), ErrorClass::External);
+        let eio = Error::io("/x", std::io::Error::other("EIO"));
+        assert_eq!(eio.class(), ErrorClass::Internal);
+        assert_eq!(Error::Interrupted.class(), ErrorClass::Interrupted);
+        assert_eq!(Error::Llm("down".into()).class(), ErrorClass::External);
+        assert_eq!(Error::Config("x".into()).class(), ErrorClass::User);
+        assert!(!Error::Interrupted.is_user_error());
+        assert!(!missing.is_user_error() && Error::Llm("down".into()).is_user_error());
+    }
+
+    #[test]
+    fn excerpt_cuts_at_characters() {
+        assert_eq!(excerpt("稀土供应链", 2), "稀土…");
+        assert_eq!(excerpt("short", 10), "short");
+        assert_eq!(excerpt("abc", 3), "abc");
     }
 }

@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
@@ -16,6 +17,7 @@ use dossier::search::{MatchMode, SearchRequest, SortOrder};
 use dossier::digest::llm::OutputLang;
 use dossier::digest::{render_markdown, render_terminal};
 use dossier::digesting::{DigestOptions, SummarizerChoice};
+use dossier::error::ErrorClass;
 use dossier::{Error, Lang, dates};
 
 #[derive(Parser)]
@@ -300,6 +302,11 @@ struct SearchArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose, cli.quiet);
+    // The server stops gracefully on tokio's own Ctrl-C handling; a second handler would
+    // replace it.
+    if !matches!(cli.command, Command::Serve { .. }) {
+        install_interrupt_handler();
+    }
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -307,11 +314,43 @@ fn main() -> ExitCode {
             if err.chain().any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) {
                 return ExitCode::SUCCESS;
             }
-            let user = err.downcast_ref::<Error>().is_some_and(Error::is_user_error);
-            eprintln!("error: {}", report::terminal_safe(&format!("{err:#}")));
-            ExitCode::from(if user { 2 } else { 3 })
+            let code = exit_status(&err);
+            if code == 130 {
+                eprintln!("{}", error_message(&err));
+            } else {
+                eprintln!("error: {}", report::terminal_safe(&error_message(&err)));
+            }
+            ExitCode::from(code)
         }
     }
+}
+
+/// The exit status for an error: 2 for a mistake of the user or a failure outside dossier, 3
+/// for an internal fault, 130 when interrupted (as a shell reports a Ctrl-C).
+fn exit_status(err: &anyhow::Error) -> u8 {
+    match err.chain().find_map(|e| e.downcast_ref::<Error>()).map(Error::class) {
+        Some(ErrorClass::User | ErrorClass::External) => 2,
+        Some(ErrorClass::Interrupted) => 130,
+        Some(ErrorClass::Internal) | None => 3,
+    }
+}
+
+/// The error and its causes on one line, each said once: library errors already include their
+/// source's text (`I/O error on PATH: No such file…`), so a cause whose text is already there
+/// is not repeated.
+fn error_message(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 fn init_logging(verbose: u8, quiet: bool) {
@@ -337,17 +376,32 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     Ok(Config::load(&flags, &env)?)
 }
 
-/// Ctrl-C sets the flag; long runs stop at the next record, commit, and report.
-fn cancel_flag() -> Arc<AtomicBool> {
-    let flag = Arc::new(AtomicBool::new(false));
-    let f = flag.clone();
-    let _ = ctrlc::set_handler(move || {
-        if f.swap(true, Ordering::SeqCst) {
-            // Second Ctrl-C: the user means it. Committed work is safe either way.
-            std::process::exit(130);
+/// Set by Ctrl-C; commands that asked for it (`cancel_flag`) poll it.
+static INTERRUPT: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+/// True once the running command polls `INTERRUPT` and so stops cleanly by itself.
+static COOPERATIVE: AtomicBool = AtomicBool::new(false);
+
+/// Ctrl-C in a command that polls the flag (ingest, reindex, digest --all) sets it: the run
+/// stops at the next record, commits, reports and exits 130. In any other command, and on a
+/// second Ctrl-C, the process exits 130 at once; committed work is safe either way (SQLite
+/// and the index roll back what was not committed).
+fn install_interrupt_handler() {
+    let flag = INTERRUPT.get_or_init(Arc::default).clone();
+    let installed = ctrlc::set_handler(move || {
+        if COOPERATIVE.load(Ordering::SeqCst) && !flag.swap(true, Ordering::SeqCst) {
+            return;
         }
+        std::process::exit(130);
     });
-    flag
+    if let Err(e) = installed {
+        tracing::debug!(error = %e, "no Ctrl-C handler; an interrupt ends the process");
+    }
+}
+
+/// The interrupt flag, for a command that polls it.
+fn cancel_flag() -> Arc<AtomicBool> {
+    COOPERATIVE.store(true, Ordering::SeqCst);
+    INTERRUPT.get_or_init(Arc::default).clone()
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -493,7 +547,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Eval { dir, k, match_mode, json } => {
-            let work = tempfile::tempdir().context("creating a temporary directory")?;
+            let work = tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
             let r = dossier::eval::run(&config, &dir, work.path(), k, match_mode)?;
             if json {
                 writeln!(stdout, "{}", serde_json::to_string_pretty(&r)?)?;
@@ -507,7 +561,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::BenchQueries { file, runs, limit, json } => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let text = std::fs::read_to_string(&file).map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => Error::NotFound { what: "query file", name: file.display().to_string() },
+                _ => Error::io(&file, e),
+            })?;
             let queries: Vec<String> = text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
             let mut engine = Engine::open(config)?;
             let r = dossier::bench::query_latency(&mut engine, &queries, runs, limit)?;
@@ -531,15 +588,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 config.serve.addr = a;
             }
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            let interrupted = Arc::new(AtomicBool::new(false));
             runtime.block_on(async {
+                // Listen for Ctrl-C before anything else: `ctrl_c()` registers only when first
+                // polled, and a Ctrl-C before that would kill the process unannounced.
+                #[cfg(unix)]
+                let sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+                    .context("listening for Ctrl-C")?;
                 let state = dossier::serve::AppState::open(config.clone())?;
-                let listener = tokio::net::TcpListener::bind(&config.serve.addr)
-                    .await
-                    .with_context(|| format!("cannot listen on {}", config.serve.addr))?;
-                dossier::serve::run(listener, state, shutdown_signal()).await?;
+                let listener = tokio::net::TcpListener::bind(&config.serve.addr).await.map_err(|e| {
+                    Error::Config(format!(
+                        "cannot listen on {}: {e}; choose another address with --addr, DOSSIER_ADDR or serve.addr",
+                        config.serve.addr
+                    ))
+                })?;
+                dossier::serve::run(listener, state, shutdown_signal(sigint, interrupted.clone())).await?;
                 anyhow::Ok(())
             })?;
-            Ok(ExitCode::SUCCESS)
+            Ok(if interrupted.load(Ordering::SeqCst) { ExitCode::from(130) } else { ExitCode::SUCCESS })
         }
         Command::Demo { query, keep } => {
             let text = dossier::demo::run(&config, &query, keep.as_deref())
@@ -553,14 +619,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Completes on Ctrl-C or SIGTERM (what `kill`, systemd and container runtimes send), so
 /// either one ends `serve` gracefully. A signal handler that cannot be installed is logged and
 /// left out rather than ending the server at once.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
+/// Completes on Ctrl-C (SIGINT: the command was interrupted, so it exits 130 once the requests
+/// in flight are done, and `interrupted` is set) or on SIGTERM (a service manager stopping it:
+/// a normal end, exit 0).
+#[cfg(unix)]
+async fn shutdown_signal(mut sigint: tokio::signal::unix::Signal, interrupted: Arc<AtomicBool>) {
     let term = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             Ok(mut s) => {
@@ -572,10 +635,11 @@ async fn shutdown_signal() {
             }
         }
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
     tokio::select! {
-        () = ctrl_c => tracing::info!(signal = "SIGINT", "shutting down"),
+        _ = sigint.recv() => {
+            interrupted.store(true, Ordering::SeqCst);
+            tracing::info!(signal = "SIGINT", "shutting down");
+        }
         () = term => tracing::info!(signal = "SIGTERM", "shutting down"),
     }
 }
@@ -645,7 +709,7 @@ fn workflow_command(config: Config, cmd: WorkflowCommand, stdout: &mut impl Writ
             let page = Workflows::open(engine.store())?.page(&name, limit)?;
             let text = render::render(&page, format, base_url.as_deref())?;
             match output {
-                Some(path) => std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?,
+                Some(path) => std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?,
                 None => write!(stdout, "{text}")?,
             }
         }
@@ -675,4 +739,31 @@ fn search_request(a: &SearchArgs) -> anyhow::Result<SearchRequest> {
         limit: a.limit,
         offset: a.offset,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cause_already_in_the_message_is_not_repeated() {
+        let io = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let err = anyhow::Error::from(Error::io("/no/such/file", io));
+        let text = error_message(&err);
+        assert_eq!(text.matches("entity not found").count(), 1, "{text}");
+        assert!(text.starts_with("I/O error on /no/such/file"), "{text}");
+        // Context that adds something is kept, once.
+        let err = anyhow::Error::from(Error::Llm("down".into())).context("the demo failed");
+        assert_eq!(error_message(&err), "the demo failed: LLM: down");
+    }
+
+    #[test]
+    fn exit_status_follows_the_class_through_context() {
+        let status = |e: Error| exit_status(&anyhow::Error::from(e).context("while doing it"));
+        assert_eq!(status(Error::Interrupted), 130);
+        assert_eq!(status(Error::Llm("refused".into())), 2);
+        assert_eq!(status(Error::NotFound { what: "input file or directory", name: "/x".into() }), 2);
+        assert_eq!(status(Error::Json(serde_json::from_str::<u8>("x").unwrap_err())), 3);
+        assert_eq!(exit_status(&anyhow::anyhow!("not one of ours")), 3);
+    }
 }

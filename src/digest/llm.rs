@@ -42,6 +42,9 @@ const MAX_HEADING_CHARS: usize = 160;
 const MAX_BULLET_CHARS: usize = 1200;
 /// How much of a bad answer an error message quotes.
 const EXCERPT_CHARS: usize = 160;
+/// How much of a rejected answer is sent back as the assistant's turn of the re-ask: enough
+/// for the model to see what it did wrong, not a runaway answer's megabytes.
+const MAX_ECHOED_ANSWER_CHARS: usize = 4000;
 /// A reader's query is a search, not a text: anything longer is cut.
 const MAX_QUERY_CHARS: usize = 200;
 /// Upper bound of the exponential backoff between retries.
@@ -61,7 +64,7 @@ impl OutputLang {
     pub fn parse(s: &str) -> Option<OutputLang> {
         match s.trim().to_ascii_lowercase().as_str() {
             "en" | "english" => Some(OutputLang::English),
-            "source" | "original" => Some(OutputLang::Source),
+            "source" | "original" | "zh" => Some(OutputLang::Source),
             _ => None,
         }
     }
@@ -143,6 +146,8 @@ pub struct LlmConfig {
     pub retry_base_delay: Duration,
     /// Longest `Retry-After` that is honoured; a server asking for more fails the request.
     pub max_retry_wait: Duration,
+    /// Largest response body read; a larger one fails the request without being read whole.
+    pub max_response_bytes: u64,
 }
 
 impl LlmConfig {
@@ -161,6 +166,7 @@ impl LlmConfig {
             max_input_chars: 24_000,
             retry_base_delay: Duration::from_secs(1),
             max_retry_wait: Duration::from_secs(60),
+            max_response_bytes: 1024 * 1024,
         }
     }
 }
@@ -181,6 +187,7 @@ impl std::fmt::Debug for LlmConfig {
             .field("max_input_chars", &self.max_input_chars)
             .field("retry_base_delay", &self.retry_base_delay)
             .field("max_retry_wait", &self.max_retry_wait)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
@@ -228,29 +235,39 @@ impl LlmSummarizer {
         let base = cfg.base_url.trim().trim_end_matches('/');
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return Err(Error::Config(format!(
-                "LLM base_url {:?} must start with http:// or https:// \
+                "llm.base_url (DOSSIER_LLM_URL) {:?} must start with http:// or https:// \
                  (for example http://127.0.0.1:8080/v1)",
                 cfg.base_url
             )));
         }
         if cfg.model.trim().is_empty() {
             return Err(Error::Config(
-                "LLM model name is empty: name the model the server serves".into(),
+                "llm.model (DOSSIER_LLM_MODEL) is empty: name the model the server serves".into(),
             ));
         }
         if let Some(key) = &cfg.api_key
             && (key.trim().is_empty() || key.chars().any(|c| c.is_control()))
         {
             return Err(Error::Config(
-                "LLM API key (DOSSIER_LLM_API_KEY) is empty or contains control characters; \
+                "llm.api_key (DOSSIER_LLM_API_KEY) is empty or contains control characters; \
                  unset it or set it to the key itself"
                     .into(),
             ));
         }
-        if cfg.concurrency == 0 || cfg.max_tokens == 0 || cfg.timeout.is_zero() {
+        if cfg.concurrency == 0
+            || cfg.max_tokens == 0
+            || cfg.timeout.is_zero()
+            || cfg.max_input_chars == 0
+            || cfg.max_response_bytes == 0
+        {
             return Err(Error::Config(format!(
-                "LLM concurrency ({}), max_tokens ({}) and timeout ({:?}) must all be above zero",
-                cfg.concurrency, cfg.max_tokens, cfg.timeout
+                "llm.concurrency ({}), llm.max_tokens ({}), llm.timeout_secs ({}), \
+                 llm.max_input_chars ({}) and llm.max_response_bytes ({}) must all be above zero",
+                cfg.concurrency,
+                cfg.max_tokens,
+                cfg.timeout.as_secs(),
+                cfg.max_input_chars,
+                cfg.max_response_bytes
             )));
         }
         let client = reqwest::blocking::Client::builder()
@@ -314,7 +331,7 @@ impl LlmSummarizer {
                 Err(problem) => {
                     let problem = if answer.finish_reason.as_deref() == Some("length") {
                         format!(
-                            "the answer was cut off at max_tokens ({}): {problem}",
+                            "the answer was cut off at llm.max_tokens ({}): {problem}",
                             self.cfg.max_tokens
                         )
                     } else {
@@ -333,6 +350,13 @@ impl LlmSummarizer {
                         doc = %doc.id, model = %self.cfg.model, %problem,
                         "LLM answer rejected, asking once more"
                     );
+                    // Chat templates that require user and assistant turns to alternate
+                    // (Mistral, Gemma, many vLLM and llama.cpp --jinja templates) reject two
+                    // user turns in a row: the rejected answer goes back as the assistant's.
+                    messages.push(json!({
+                        "role": "assistant",
+                        "content": echoed_answer(&answer.content),
+                    }));
                     messages.push(json!({"role": "user", "content": reminder(&problem)}));
                     asked_again = true;
                 }
@@ -429,7 +453,7 @@ impl LlmSummarizer {
             };
             if tries > self.cfg.max_retries {
                 return Err(Error::Llm(format!(
-                    "POST {} failed {tries} times (max_retries = {}), giving up; last error: \
+                    "POST {} failed {tries} times (llm.max_retries = {}), giving up; last error: \
                      {problem}",
                     self.endpoint, self.cfg.max_retries
                 )));
@@ -438,7 +462,7 @@ impl LlmSummarizer {
                 Some(asked) if asked > self.cfg.max_retry_wait => {
                     return Err(Error::Llm(format!(
                         "POST {}: {problem}; the server asks to retry after {} s, longer than \
-                         the {} s this client waits; try again later",
+                         the {} s this client waits (llm.max_retry_wait_secs); try again later",
                         self.endpoint,
                         asked.as_secs(),
                         self.cfg.max_retry_wait.as_secs()
@@ -470,9 +494,20 @@ impl LlmSummarizer {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
-        let text = response
-            .text()
-            .map_err(|e| self.describe_transport_error(&e))?;
+        let text = match self.read_body(response)? {
+            Body::Whole(text) => text,
+            Body::TooLarge(size) if status.is_success() => {
+                return Ok(Reply::Fatal(format!(
+                    "the answer is {size}, over llm.max_response_bytes ({} bytes); it was not \
+                     read to its end — a chat answer of a digest is a few KB, so check that \
+                     llm.base_url is the API root and lower llm.max_tokens, or raise \
+                     llm.max_response_bytes (DOSSIER_LLM_MAX_RESPONSE_BYTES)",
+                    self.cfg.max_response_bytes
+                )));
+            }
+            // An error page is only quoted: its first bytes say enough.
+            Body::TooLarge(_) => String::new(),
+        };
         if status.is_success() {
             return Ok(Reply::Answer(text));
         }
@@ -485,15 +520,40 @@ impl LlmSummarizer {
         }
         let hint = match status.as_u16() {
             401 | 403 => "the server refused the API key: set DOSSIER_LLM_API_KEY to a valid key",
-            404 => "check base_url (the API root, usually ending in /v1) and the model name",
-            413 => "the document is too large for this server: lower max_input_chars",
+            404 => "check llm.base_url (the API root, usually ending in /v1) and llm.model",
+            413 => "the document is too large for this server: lower llm.max_input_chars",
             400 | 422 => {
                 "the server rejected the request; if it names response_format, choose another \
-                 response format (json_object works on most servers)"
+                 llm.response_format (json_object works on most servers)"
             }
             _ => "not retried: a client error will not go away by itself",
         };
         Ok(Reply::Fatal(format!("{problem}; {hint}")))
+    }
+
+    /// Reads a response body up to `max_response_bytes`, refusing a larger one from its
+    /// Content-Length before reading anything, or as soon as the limit is passed. `Err` is a
+    /// transport failure worth retrying.
+    fn read_body(&self, response: reqwest::blocking::Response) -> std::result::Result<Body, String> {
+        use std::io::Read;
+        let limit = self.cfg.max_response_bytes;
+        if let Some(declared) = response.content_length()
+            && declared > limit
+        {
+            return Ok(Body::TooLarge(format!("{declared} bytes")));
+        }
+        let mut bytes = Vec::new();
+        response
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|e| match e.get_ref().and_then(|inner| inner.downcast_ref::<reqwest::Error>()) {
+                Some(re) => self.describe_transport_error(re),
+                None => error_chain(&e),
+            })?;
+        if bytes.len() as u64 > limit {
+            return Ok(Body::TooLarge(format!("more than {limit} bytes")));
+        }
+        Ok(Body::Whole(String::from_utf8_lossy(&bytes).into_owned()))
     }
 
     fn describe_transport_error(&self, e: &reqwest::Error) -> String {
@@ -516,7 +576,7 @@ impl LlmSummarizer {
         let envelope: ChatResponse = serde_json::from_str(text).map_err(|e| {
             Error::Llm(format!(
                 "POST {}: HTTP 200 but the body is not a chat-completions response ({e}); it \
-                 began {:?}; check that base_url points at an OpenAI-compatible API root",
+                 began {:?}; check that llm.base_url points at an OpenAI-compatible API root",
                 self.endpoint,
                 excerpt(text)
             ))
@@ -552,6 +612,12 @@ impl LlmSummarizer {
             finish_reason: choice.finish_reason,
         })
     }
+}
+
+/// A response body, or the size of one too large to read.
+enum Body {
+    Whole(String),
+    TooLarge(String),
 }
 
 enum Reply {
@@ -908,6 +974,11 @@ fn split_trailing_citations(text: &str) -> (String, Vec<usize>) {
     (rest.to_string(), citations)
 }
 
+/// The rejected answer as the assistant's turn of the re-ask, cut to a bound.
+fn echoed_answer(content: &str) -> String {
+    crate::error::excerpt(content.trim(), MAX_ECHOED_ANSWER_CHARS)
+}
+
 /// The message added after a rejected answer.
 fn reminder(problem: &str) -> String {
     format!(
@@ -1152,6 +1223,11 @@ mod tests {
         status: u16,
         headers: Vec<(&'static str, String)>,
         body: String,
+        /// After `body`, this many more bytes of JSON string content, written in chunks (a
+        /// runaway answer that the test never holds in memory).
+        endless: usize,
+        /// Send Content-Length (else the body runs until the connection closes).
+        declare_length: bool,
     }
 
     impl Canned {
@@ -1172,6 +1248,8 @@ mod tests {
                 status,
                 headers: Vec::new(),
                 body: body.to_string(),
+                endless: 0,
+                declare_length: true,
             }
         }
     }
@@ -1183,6 +1261,8 @@ mod tests {
     struct FakeServer {
         addr: SocketAddr,
         requests: Arc<Mutex<Vec<Captured>>>,
+        /// Bytes of the `endless` parts the clients accepted, over all requests.
+        endless_sent: Arc<AtomicUsize>,
         stop: Arc<AtomicBool>,
     }
 
@@ -1193,20 +1273,22 @@ mod tests {
             let requests = Arc::new(Mutex::new(Vec::new()));
             let stop = Arc::new(AtomicBool::new(false));
             let respond: Arc<Responder> = Arc::new(respond);
-            let (reqs, stopping) = (requests.clone(), stop.clone());
+            let endless_sent = Arc::new(AtomicUsize::new(0));
+            let (reqs, stopping, sent) = (requests.clone(), stop.clone(), endless_sent.clone());
             std::thread::spawn(move || {
                 for stream in listener.incoming().take(200) {
                     if stopping.load(Ordering::SeqCst) {
                         break;
                     }
                     let Ok(stream) = stream else { continue };
-                    let (reqs, respond) = (reqs.clone(), respond.clone());
-                    std::thread::spawn(move || serve_one(stream, &reqs, &*respond));
+                    let (reqs, respond, sent) = (reqs.clone(), respond.clone(), sent.clone());
+                    std::thread::spawn(move || serve_one(stream, &reqs, &*respond, &sent));
                 }
             });
             FakeServer {
                 addr,
                 requests,
+                endless_sent,
                 stop,
             }
         }
@@ -1233,7 +1315,7 @@ mod tests {
         }
     }
 
-    fn serve_one(stream: TcpStream, reqs: &Mutex<Vec<Captured>>, respond: &Responder) {
+    fn serve_one(stream: TcpStream, reqs: &Mutex<Vec<Captured>>, respond: &Responder, sent: &AtomicUsize) {
         let mut reader = BufReader::new(stream);
         let (mut length, mut authorization) = (0usize, None);
         let mut line = String::new();
@@ -1271,11 +1353,12 @@ mod tests {
         let canned = respond(index, &body);
         std::thread::sleep(canned.delay);
         let mut head = format!(
-            "HTTP/1.1 {} Fake\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
-             Connection: close\r\n",
-            canned.status,
-            canned.body.len()
+            "HTTP/1.1 {} Fake\r\nContent-Type: application/json\r\nConnection: close\r\n",
+            canned.status
         );
+        if canned.declare_length {
+            head.push_str(&format!("Content-Length: {}\r\n", canned.body.len() + canned.endless));
+        }
         for (name, value) in &canned.headers {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
@@ -1284,6 +1367,17 @@ mod tests {
         // The client may have given up (the timeout scenario): nothing to do then.
         let _ = stream.write_all(head.as_bytes());
         let _ = stream.write_all(canned.body.as_bytes());
+        let chunk = [b'x'; 64 * 1024];
+        let mut left = canned.endless;
+        while left > 0 {
+            let n = left.min(chunk.len());
+            // The client stops reading at its limit and closes: the write fails, as it should.
+            if stream.write_all(&chunk[..n]).is_err() {
+                return;
+            }
+            sent.fetch_add(n, Ordering::SeqCst);
+            left -= n;
+        }
     }
 
     fn config(server: &FakeServer) -> LlmConfig {
@@ -1574,7 +1668,7 @@ mod tests {
             .summarize(&copper_doc(), DocKind::News, None)
             .unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("failed 2 times (max_retries = 1)"), "{text}");
+        assert!(text.contains("failed 2 times (llm.max_retries = 1)"), "{text}");
         assert!(text.contains("cannot connect"), "{text}");
         assert!(
             text.contains(&format!("http://{addr}/v1/chat/completions")),
@@ -1592,10 +1686,64 @@ mod tests {
         assert_eq!(server.count(), 2);
         insta::assert_snapshot!("invalid_json", err.to_string());
         let reqs = server.requests.lock().unwrap();
-        assert_eq!(reqs[0].body["messages"].as_array().unwrap().len(), 2);
+        assert_eq!(roles(&reqs[0].body), ["system", "user"]);
         let second = &reqs[1].body;
-        assert_eq!(second["messages"].as_array().unwrap().len(), 3);
-        assert!(message_text(second, 2).starts_with("Your previous answer was rejected"));
+        // Turns alternate after the system prompt: templates of Mistral, Gemma and others
+        // reject two user turns in a row.
+        assert_eq!(roles(second), ["system", "user", "assistant", "user"]);
+        assert_eq!(message_text(second, 2), "Sure! Here is the digest: ...");
+        assert!(message_text(second, 3).starts_with("Your previous answer was rejected"));
+    }
+
+    fn roles(body: &Value) -> Vec<&str> {
+        body["messages"]
+            .as_array()
+            .map(|m| m.iter().map(|m| m["role"].as_str().unwrap_or("?")).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_echoed_bad_answer_is_bounded() {
+        let long = "x".repeat(MAX_ECHOED_ANSWER_CHARS * 3);
+        let server = FakeServer::start(move |_, _| Canned::answer(&long));
+        let llm = summarizer(config(&server));
+        assert!(llm.summarize(&copper_doc(), DocKind::News, None).is_err());
+        let reqs = server.requests.lock().unwrap();
+        let echoed = message_text(&reqs[1].body, 2);
+        assert_eq!(echoed.chars().count(), MAX_ECHOED_ANSWER_CHARS + 1, "cut, with …");
+    }
+
+    #[test]
+    fn a_huge_answer_is_refused_without_reading_it() {
+        // 50 MB, once declared in Content-Length and once streamed until the connection closes.
+        const START: &str = "{\"choices\": [{\"message\": {\"content\": \"";
+        for declare_length in [true, false] {
+            let server = FakeServer::start(move |_, _| {
+                let mut c = Canned::status(200, START);
+                c.endless = 50 * 1024 * 1024;
+                c.declare_length = declare_length;
+                c
+            });
+            let err = summarizer(config(&server))
+                .summarize(&copper_doc(), DocKind::News, None)
+                .unwrap_err();
+            let text = err.to_string();
+            assert!(matches!(err, Error::Llm(_)), "{text}");
+            assert!(
+                text.contains("over llm.max_response_bytes (1048576 bytes)")
+                    && text.contains("DOSSIER_LLM_MAX_RESPONSE_BYTES"),
+                "{text}"
+            );
+            if declare_length {
+                let size = START.len() + 50 * 1024 * 1024;
+                assert!(text.contains(&format!("the answer is {size} bytes")), "{text}");
+            }
+            assert_eq!(server.count(), 1, "not retried: the same request gets the same answer");
+            // Give the server thread time to notice the closed connection.
+            std::thread::sleep(Duration::from_millis(200));
+            let sent = server.endless_sent.load(Ordering::SeqCst);
+            assert!(sent < 40 * 1024 * 1024, "the client read {sent} bytes: it did not stop at the limit");
+        }
     }
 
     #[test]
@@ -1615,7 +1763,7 @@ mod tests {
             "usage adds up over both answers"
         );
         let second = &server.requests.lock().unwrap()[1].body;
-        assert!(message_text(second, 2).contains("unknown field \"summary\""));
+        assert!(message_text(second, 3).contains("unknown field \"summary\""));
     }
 
     #[test]

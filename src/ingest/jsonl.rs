@@ -23,10 +23,13 @@ use serde::de::{
 use super::{Draft, Fields, Input, ReadOptions, Record, file_stem, finish, too_big};
 use crate::dates::parse_datetime;
 use crate::document::{Document, Lang};
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Result, excerpt};
 
 /// Read buffer size: large enough that a decompressor call and a line search amortise well.
 const BUFFER: usize = 256 * 1024;
+/// Most characters of a line's content (a value, an id) that a message quotes: a bad line may
+/// be megabytes, and a file may hold millions of them.
+const QUOTE_CHARS: usize = 200;
 
 pub(super) fn read(
     input: &Input,
@@ -92,7 +95,7 @@ pub(super) fn read(
         let result = result.and_then(|doc| match first_line_of_id.get(&doc.id) {
             Some(first) => Err(format!(
                 "id {:?} already appeared at line {first} of this file",
-                doc.id
+                excerpt(&doc.id, QUOTE_CHARS)
             )),
             None => {
                 first_line_of_id.insert(doc.id.clone(), line_no);
@@ -133,16 +136,16 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-struct LineLength {
+pub(super) struct LineLength {
     /// Bytes consumed from the (decompressed) stream, newline included.
-    consumed: u64,
+    pub(super) consumed: u64,
     /// The line is over the limit; `buf` holds only its start.
-    too_long: bool,
+    pub(super) too_long: bool,
 }
 
 /// Reads one line into `buf` without its line ending. A line longer than `limit` is consumed
 /// to its end but not kept. `None` at end of input.
-fn read_line(
+pub(super) fn read_line(
     reader: &mut Box<dyn BufRead>,
     buf: &mut Vec<u8>,
     limit: usize,
@@ -213,7 +216,9 @@ fn parse_line(
 /// A serde_json error as a message: what is wrong, in which field, at which column — without
 /// serde's "line 1" (the line is the record's location).
 fn json_message(e: &serde_json::Error, field: Option<&str>) -> String {
-    let message = without_position(&e.to_string()).to_string();
+    // serde quotes the offending value ("invalid type: string \"…\", expected …"): keep its
+    // start and the expectation at the end, not the whole value.
+    let message = elide_middle(without_position(&e.to_string()), QUOTE_CHARS, 80);
     let column = match e.column() {
         0 => String::new(),
         n => format!(" at column {n}"),
@@ -225,6 +230,17 @@ fn json_message(e: &serde_json::Error, field: Option<&str>) -> String {
         (_, Some(field)) => format!("{field}: {message}{column}"),
         (_, None) => format!("{message}{column}"),
     }
+}
+
+/// `text` if short, else its first `head` and last `tail` characters around " … ".
+fn elide_middle(text: &str, head: usize, tail: usize) -> String {
+    let count = text.chars().count();
+    if count <= head + tail + 3 {
+        return text.to_string();
+    }
+    let start: String = text.chars().take(head).collect();
+    let end: String = text.chars().skip(count - tail).collect();
+    format!("{start} … {end}")
 }
 
 fn without_position(message: &str) -> &str {
@@ -267,7 +283,7 @@ fn document(
         None => None,
         Some(value) => Some(parse_datetime(value).map_err(|e| match e {
             Error::BadDate { value, hint } => {
-                format!("published_at {value:?} is not a date; {hint}")
+                format!("published_at {:?} is not a date; {hint}", excerpt(&value, QUOTE_CHARS))
             }
             other => other.to_string(),
         })?),
@@ -275,7 +291,10 @@ fn document(
     let lang = match present(&raw.lang) {
         None => None,
         Some(value) => Some(Lang::parse(value).ok_or_else(|| {
-            format!("unknown lang {value:?}; use \"zh\" or \"en\", or leave lang out to have it detected")
+            format!(
+                "unknown lang {:?}; use \"zh\" or \"en\", or leave lang out to have it detected",
+                excerpt(value, QUOTE_CHARS)
+            )
         })?),
     };
     let source = present(&raw.source).unwrap_or(default_source).to_string();

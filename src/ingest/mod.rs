@@ -105,9 +105,14 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>> {
     let mut seen = HashSet::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::NotFound {
-                what: "input file or directory",
-                name: path.display().to_string(),
+            std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory => Error::BadInput {
+                location: Location {
+                    file: path.clone(),
+                    line: None,
+                },
+                message: "no such file or directory; check the path (ingest reads JSONL files, \
+                          plain or .gz, RSS/Atom feeds, and directories of .txt/.md/.html files)"
+                    .into(),
             },
             _ => Error::io(path, e),
         })?;
@@ -374,7 +379,8 @@ fn read_limited(path: &Path, limit: usize) -> Result<Vec<u8>, FileProblem> {
 /// The message for a document over the size limit.
 fn too_big(size: u64, limit: usize) -> String {
     format!(
-        "document is {}, over the {} limit; split it or raise --max-doc-bytes",
+        "document is {}, over the {} limit; split it, or raise ingest.max_doc_bytes in \
+         config.toml (or DOSSIER_MAX_DOC_BYTES)",
         human_size(size),
         human_size(limit as u64)
     )

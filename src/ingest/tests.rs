@@ -121,7 +121,7 @@ fn oversized_document_is_rejected_and_reading_goes_on() {
         Err(Error::BadInput { message, .. }) => message.clone(),
         other => panic!("expected a size error, got {other:?}"),
     };
-    insta::assert_snapshot!(message, @"document is 50.0 MB, over the 8.0 MB limit; split it or raise --max-doc-bytes");
+    insta::assert_snapshot!(message, @"document is 50.0 MB, over the 8.0 MB limit; split it, or raise ingest.max_doc_bytes in config.toml (or DOSSIER_MAX_DOC_BYTES)");
     assert_eq!(records[1].location.line, Some(2));
     assert_eq!(
         records[1].result.as_ref().map(|d| d.id.as_str()).ok(),
@@ -140,7 +140,8 @@ fn oversized_document_is_rejected_and_reading_goes_on() {
         .unwrap_or_default();
     assert!(
         message.ends_with(
-            "document is 301 bytes, over the 100 bytes limit; split it or raise --max-doc-bytes"
+            "document is 301 bytes, over the 100 bytes limit; split it, or raise \
+             ingest.max_doc_bytes in config.toml (or DOSSIER_MAX_DOC_BYTES)"
         ),
         "{message}"
     );
@@ -249,7 +250,11 @@ fn discover_names_a_missing_path_and_sniffs_named_files() {
         .unwrap_or_default();
     assert_eq!(
         err,
-        format!("input file or directory not found: {}", missing.display())
+        format!(
+            "{}: no such file or directory; check the path (ingest reads JSONL files, plain or \
+             .gz, RSS/Atom feeds, and directories of .txt/.md/.html files)",
+            missing.display()
+        )
     );
 
     let dir = tempfile::tempdir().expect("tempdir");
@@ -441,4 +446,118 @@ fn file_ids_are_relative_to_the_named_directory() {
     let doc = docs(records).pop().expect("doc");
     assert_eq!(doc.id, "file:pages/article.html");
     assert_eq!(doc.source, "dir");
+}
+
+#[test]
+fn a_line_without_end_is_bounded_in_memory() {
+    // 64 MiB without a newline, read with a 1 MiB limit: consumed, refused, never held.
+    let limit = 1024 * 1024;
+    let endless = std::io::repeat(b'x').take(64 * 1024 * 1024);
+    let mut reader: Box<dyn std::io::BufRead> = Box::new(std::io::BufReader::new(endless));
+    let mut buf = Vec::new();
+    let length = jsonl::read_line(&mut reader, &mut buf, limit)
+        .expect("read")
+        .expect("a line");
+    assert!(length.too_long);
+    assert_eq!(length.consumed, 64 * 1024 * 1024);
+    assert!(buf.capacity() <= 2 * limit + 64, "buffer grew to {}", buf.capacity());
+
+    // The same as a gzip file: one record, a size error, and the input ends cleanly.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("no-newline.jsonl.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::copy(&mut std::io::repeat(b'x').take(64 * 1024 * 1024), &mut gz).expect("gzip");
+    std::fs::write(&path, gz.finish().expect("gzip")).expect("write");
+    let (records, end) = read_all(&input(path, Format::Jsonl), &ReadOptions { max_doc_bytes: limit });
+    assert!(end.is_ok());
+    assert_eq!(records.len(), 1);
+    let message = records[0].result.as_ref().err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(message.contains("document is 64.0 MB, over the 1.0 MB limit"), "{message}");
+}
+
+#[test]
+fn messages_quote_only_an_excerpt_of_a_huge_value() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("quotes.jsonl");
+    let huge = "稀".repeat(200_000);
+    let lines = [
+        json!({"id": "a", "paragraphs": huge}).to_string(),
+        json!({"id": "b", "published_at": huge, "paragraphs": ["x"]}).to_string(),
+        json!({"id": "c", "lang": huge, "paragraphs": ["x"]}).to_string(),
+        json!({"id": huge, "paragraphs": ["x"]}).to_string(),
+        json!({"id": huge, "paragraphs": ["y"]}).to_string(),
+    ];
+    std::fs::write(&path, lines.join("\n")).expect("write");
+    let (records, _) = read_all(&input(path, Format::Jsonl), &ReadOptions::default());
+    let messages: Vec<String> = records
+        .iter()
+        .filter_map(|r| r.result.as_ref().err().map(|e| e.to_string()))
+        .collect();
+    assert_eq!(messages.len(), 4, "{:?}", records.iter().map(|r| r.result.is_ok()).collect::<Vec<_>>());
+    for m in &messages {
+        assert!(m.chars().count() < 1000, "{} chars: {}…", m.chars().count(), m.chars().take(300).collect::<String>());
+        assert!(m.contains('…'), "{m}");
+    }
+    assert!(messages[0].contains("expected an array of strings"), "{}", messages[0]);
+}
+
+/// An RSS feed of the given `<item>` bodies.
+fn rss(items: &[&str]) -> String {
+    let items: String = items.iter().map(|i| format!("<item>{i}</item>\n")).collect();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" \
+         xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel><title>T</title>\n{items}</channel></rss>\n"
+    )
+}
+
+#[test]
+fn feed_dates_unreadable_are_errors_absent_are_undated() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("dates.rss");
+    let feed = rss(&[
+        "<title>Good</title><guid>g1</guid><pubDate>Wed, 01 May 2024 10:30:00 +0800</pubDate>",
+        "<title>No date</title><guid>g2</guid>",
+        "<title>Chinese date</title><guid>g3</guid><pubDate>2024年5月1日 10:30</pubDate>",
+        "<title>Bad date</title><guid>g4</guid><pubDate>next Tuesday</pubDate>",
+        "<title>Blank date</title><guid>g5</guid><pubDate>  </pubDate>",
+        "<title>Bad dc</title><guid>g6</guid><dc:date>&#x32;024-13-45</dc:date>",
+    ]);
+    std::fs::write(&path, feed).expect("write");
+    let (records, end) = read_all(&input(path, Format::Feed), &ReadOptions::default());
+    assert!(end.is_ok());
+    let got: Vec<String> = records
+        .iter()
+        .map(|r| match &r.result {
+            Ok(d) => format!("{}: {}", d.id, crate::engine::format_when(d.published_at)),
+            Err(Error::BadInput { message, .. }) => message.clone(),
+            Err(e) => format!("unexpected {e}"),
+        })
+        .collect();
+    assert_eq!(got.len(), 6);
+    assert_eq!(got[0], "g1: 2024-05-01 02:30");
+    assert_eq!(got[1], "g2: no date");
+    assert_eq!(got[2], "g3: 2024-05-01 10:30");
+    assert!(
+        got[3].starts_with("item 4: (\"Bad date\") <pubDate> \"next Tuesday\" is not a date: accepted forms")
+            && got[3].ends_with("remove the element to ingest the item undated"),
+        "{}",
+        got[3]
+    );
+    assert_eq!(got[4], "g5: no date");
+    assert!(got[5].starts_with("item 6: (\"Bad dc\") <dc:date> \"2024-13-45\" is not a date"), "{}", got[5]);
+}
+
+#[test]
+fn written_dates_are_found_per_item_in_rss_and_atom() {
+    let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><updated>2024-01-01T00:00:00Z</updated>
+        <entry><id>a</id><updated>bad</updated>
+          <source><updated>2020-01-01T00:00:00Z</updated></source></entry>
+        <entry><id>b</id><published>2024-05-01</published><updated>2024-05-02</updated></entry>
+        </feed>"#;
+    let dates = feed::written_item_dates(atom).expect("scans");
+    assert_eq!(dates.len(), 2);
+    assert_eq!(dates[0].published, None);
+    assert_eq!(dates[0].updated.as_ref().map(|d| d.text.as_str()), Some("bad"));
+    assert_eq!(dates[1].published.as_ref().map(|d| (d.element.as_str(), d.text.as_str())), Some(("published", "2024-05-01")));
+    assert_eq!(feed::written_item_dates("<rss><item></rss>").map(|d| d.len()), None, "broken XML does not scan");
 }

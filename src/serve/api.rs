@@ -138,7 +138,10 @@ fn body_or_error(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<By
 }
 
 fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("the JSON body is invalid: {e}")))
+    // serde quotes the offending value: a bounded excerpt of it.
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::bad_request(format!("the JSON body is invalid: {}", crate::error::excerpt(&e.to_string(), 300)))
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -357,11 +360,14 @@ async fn ingest(
             "the body is empty; send a JSON document or JSONL, one document a line",
         ));
     }
+    // Decompressed off the async threads and outside the write lock.
+    let limit = state.config().serve.max_ingest_bytes;
+    let (dir, path) = tokio::task::spawn_blocking(move || body_file(&jsonl, limit))
+        .await
+        .map_err(|e| ApiError::internal(format!("writing the body failed: {e}")))??;
     let summary = state
         .write(move |engine| {
-            let dir = tempfile::tempdir().map_err(|e| crate::Error::io(std::env::temp_dir(), e))?;
-            let path = dir.path().join("body.jsonl");
-            std::fs::write(&path, &jsonl).map_err(|e| crate::Error::io(&path, e))?;
+            let _keep = dir;
             let mut summary = engine.ingest(
                 std::slice::from_ref(&path),
                 &IngestOptions::default(),
@@ -393,6 +399,37 @@ async fn ingest(
         ));
     }
     Ok(Json(summary).into_response())
+}
+
+/// Writes an ingest body to a temporary file as plain JSONL: a gzip body is decompressed here,
+/// at most to `limit` bytes, so that a small body cannot expand into gigabytes on the server.
+fn body_file(body: &[u8], limit: u64) -> Result<(tempfile::TempDir, std::path::PathBuf), ApiError> {
+    use std::io::Read;
+    let dir = tempfile::tempdir().map_err(|e| ApiError::from(crate::Error::io(std::env::temp_dir(), e)))?;
+    let path = dir.path().join("body.jsonl");
+    let mut file = std::fs::File::create(&path).map_err(|e| ApiError::from(crate::Error::io(&path, e)))?;
+    if !body.starts_with(&[0x1f, 0x8b]) {
+        std::io::Write::write_all(&mut file, body).map_err(|e| ApiError::from(crate::Error::io(&path, e)))?;
+        return Ok((dir, path));
+    }
+    let mut decoder = flate2::read::MultiGzDecoder::new(body).take(limit.saturating_add(1));
+    let written = std::io::copy(&mut decoder, &mut file).map_err(|e| match e.kind() {
+        std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof => {
+            ApiError::bad_request(format!("the gzip body is corrupt or truncated ({e}); send it again"))
+        }
+        _ => ApiError::from(crate::Error::io(&path, e)),
+    })?;
+    if written > limit {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!(
+                "the gzip body decompresses to more than {limit} bytes (serve.max_ingest_bytes); \
+                 send fewer documents per request, or raise serve.max_ingest_bytes (DOSSIER_MAX_INGEST_BYTES)"
+            ),
+        ));
+    }
+    Ok((dir, path))
 }
 
 async fn list_workflows(State(state): State<AppState>) -> Result<Response, ApiError> {

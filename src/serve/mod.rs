@@ -426,6 +426,9 @@ impl ApiError {
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> ApiError {
+        // Exhaustive: a new variant must get a status. 4xx only for what the client can fix by
+        // changing its request; what the operator must fix (configuration, an old on-disk
+        // format) is 5xx.
         let (status, code) = match &e {
             Error::BadQuery { .. } => (StatusCode::BAD_REQUEST, "bad_query"),
             Error::BadDate { .. } => (StatusCode::BAD_REQUEST, "bad_date"),
@@ -433,9 +436,14 @@ impl From<Error> for ApiError {
             Error::BadField { .. } => (StatusCode::BAD_REQUEST, "bad_field"),
             Error::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
             Error::AlreadyExists { .. } => (StatusCode::CONFLICT, "already_exists"),
-            Error::Config(_) => (StatusCode::CONFLICT, "not_configured"),
+            Error::Config(_) => (StatusCode::INTERNAL_SERVER_ERROR, "misconfigured"),
+            Error::FormatVersion { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "format_version"),
             Error::Llm(_) => (StatusCode::BAD_GATEWAY, "llm_failed"),
-            _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            Error::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            Error::Interrupted => (StatusCode::SERVICE_UNAVAILABLE, "interrupted"),
+            Error::Io { .. } | Error::Sqlite(_) | Error::Index(_) | Error::Json(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
         };
         if status.is_server_error() {
             tracing::error!(error = %e, "request failed");
@@ -451,7 +459,11 @@ impl IntoResponse for ApiError {
             message: &self.message,
         })
         .unwrap_or_else(|_| String::from("{\"code\":\"internal\",\"message\":\"\"}"));
-        (self.status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+        let mut res = (self.status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        res
     }
 }
 
@@ -509,7 +521,7 @@ async fn security_headers(mut res: Response) -> Response {
 /// Refuses to expose the server beyond this machine without a token: anyone who can reach it
 /// could otherwise write to it.
 pub fn check_exposure(ip: IpAddr, token: Option<&str>) -> Result<()> {
-    if !ip.is_loopback() && token.is_none_or(str::is_empty) {
+    if !ip.is_loopback() && token.is_none_or(|t| t.trim().is_empty()) {
         return Err(Error::Config(format!(
             "refusing to listen on {ip} without a token: anyone who can reach it could write to this dossier; \
              set serve.token (or DOSSIER_TOKEN), or listen on 127.0.0.1"
@@ -854,6 +866,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn errors_map_to_statuses_by_who_can_fix_them() {
+        let busy = Error::Busy { what: "the index".into(), detail: "locked".into(), remedy: "wait" };
+        let res = ApiError::from(busy).into_response();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(res.headers().contains_key(header::RETRY_AFTER));
+        let status = |e: Error| ApiError::from(e).status;
+        assert_eq!(status(Error::Config("no LLM endpoint".into())), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(status(Error::Llm("refused".into())), StatusCode::BAD_GATEWAY);
+        assert_eq!(status(Error::Interrupted), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(status(Error::BadField { field: "kind".into(), message: "x".into() }), StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
     fn refuses_public_addresses_without_a_token() {
         let public: IpAddr = [0, 0, 0, 0].into();
         let err = check_exposure(public, None)
@@ -865,6 +890,7 @@ mod tests {
             "{err}"
         );
         assert!(check_exposure(public, Some("")).is_err());
+        assert!(check_exposure(public, Some(" \t\n")).is_err());
         assert!(check_exposure(public, Some("s3cret")).is_ok());
         assert!(check_exposure([127, 0, 0, 1].into(), None).is_ok());
         assert!(check_exposure("::1".parse().unwrap_or(public), None).is_ok());
