@@ -42,7 +42,7 @@ pub fn run(base: &Config, query: &str, keep: Option<&Path>) -> Result<String> {
     let opts = crate::digesting::DigestOptions { query: Some(query.to_string()), ..Default::default() };
     let mut digests = Vec::with_capacity(results.hits.len());
     for hit in &results.hits {
-        digests.push(Some(crate::digest::render_terminal(&engine.digest(&hit.id, &opts)?)));
+        digests.push(Some(crate::digest::render_terminal(&engine.digester().digest(&hit.id, &opts)?)));
     }
     let mut out = String::new();
     out.push_str(&format!(

@@ -19,8 +19,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::digest::Digest;
-use crate::digesting::{DigestOptions, DigestRunSummary, Digester, SeedImport};
+use crate::digesting::{Digester, SeedImport};
 use crate::index::{self, IndexBatch, SearchIndex};
 use crate::ingest::{self, ReadOptions, Record};
 use crate::progress::Progress;
@@ -587,34 +586,6 @@ impl Engine {
             index_documents: self.index.num_docs(),
             index_lag: self.index_lag()?,
         })
-    }
-
-    // ---- digests: made and kept by crate::digesting; these are the engine's doors to it ----
-
-    /// The digest of one document: the stored one when current, else made, verified and stored.
-    pub fn digest(&self, id: &str, opts: &DigestOptions) -> Result<Digest> {
-        self.digester().digest(id, opts)
-    }
-
-    /// The stored digest of a document, whatever made it.
-    pub fn stored_digest(&self, id: &str) -> Result<Option<Digest>> {
-        self.digester().stored_digest(id)
-    }
-
-    /// Sets the digest template of one document, or back to detection with "auto".
-    pub fn set_kind(&self, id: &str, kind: &str) -> Result<()> {
-        self.digester().set_kind(id, kind)
-    }
-
-    /// Digests every document that has none (published since `since`, if given).
-    pub fn digest_missing(
-        &self,
-        since: Option<DateTime<Utc>>,
-        opts: &DigestOptions,
-        interactive: bool,
-        cancel: Arc<AtomicBool>,
-    ) -> Result<DigestRunSummary> {
-        self.digester().digest_missing(since, opts, interactive, cancel)
     }
 
     /// Imports a saved result page (the format of ../shared/seeds/): its documents are stored

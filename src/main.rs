@@ -447,7 +447,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 };
                 let mut out = Vec::with_capacity(results.hits.len());
                 for hit in &results.hits {
-                    out.push(Some(engine.digest(&hit.id, &opts)?));
+                    out.push(Some(engine.digester().digest(&hit.id, &opts)?));
                 }
                 Some(out)
             } else {
@@ -481,7 +481,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let engine = Engine::open(config)?;
             if all {
                 let since = since.as_deref().map(|s| dates::parse_bound(s, false)).transpose()?;
-                let s = engine.digest_missing(since, &opts, interactive, cancel_flag())?;
+                let s = engine.digester().digest_missing(since, &opts, interactive, cancel_flag())?;
                 if json {
                     writeln!(stdout, "{}", serde_json::to_string_pretty(&s)?)?;
                 } else {
@@ -491,9 +491,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let id = id.unwrap_or_default();
             if let Some(kind) = kind.as_deref() {
-                engine.set_kind(&id, kind)?;
+                engine.digester().set_kind(&id, kind)?;
             }
-            let digest = engine.digest(&id, &opts)?;
+            let digest = engine.digester().digest(&id, &opts)?;
             if json {
                 writeln!(stdout, "{}", serde_json::to_string_pretty(&digest)?)?;
             } else if markdown {
