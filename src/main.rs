@@ -130,14 +130,22 @@ enum Command {
         #[arg(long, value_name = "HOST:PORT")]
         addr: Option<String>,
     },
-    /// Ingest the bundled sample into a temporary directory and show the 稀土供应链 workflow.
+    /// Ingest the bundled sample, create and run the 稀土供应链 workflow, and show its page.
+    ///
+    /// The data stays in a directory of its own (default: dossier-demo beside the default data
+    /// directory, e.g. ~/.local/share/dossier-demo; or --data-dir DIR, or --keep DIR), never in
+    /// your everyday data directory, and the demo ends with three commands to try on it.
+    /// DOSSIER_DATA_DIR is not used, so a standing setting never receives the sample.
     Demo {
-        /// The workflow query to run.
+        /// The workflow's query (also its name).
         #[arg(long, default_value = "稀土供应链")]
         query: String,
-        /// Keep the demo's data directory here instead of a temporary one.
-        #[arg(long, value_name = "DIR")]
+        /// Keep the demo's data in DIR (the default keeps it in dossier-demo).
+        #[arg(long, value_name = "DIR", conflicts_with = "temp")]
         keep: Option<PathBuf>,
+        /// Use a temporary directory, deleted when the demo ends.
+        #[arg(long)]
+        temp: bool,
     },
 }
 
@@ -406,6 +414,8 @@ fn cancel_flag() -> Arc<AtomicBool> {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = load_config(&cli)?;
+    // The demo takes only an explicit --data-dir, not the environment's (see `demo --help`).
+    let data_dir_flag = cli.data_dir.clone();
     let interactive = std::io::stderr().is_terminal();
     let mut stdout = std::io::stdout().lock();
     match cli.command {
@@ -607,9 +617,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })?;
             Ok(if interrupted.load(Ordering::SeqCst) { ExitCode::from(130) } else { ExitCode::SUCCESS })
         }
-        Command::Demo { query, keep } => {
-            let text = dossier::demo::run(&config, &query, keep.as_deref())
-                .context("the demo failed")?;
+        Command::Demo { query, keep, temp } => {
+            use dossier::demo::DemoDir;
+            let dir = if temp {
+                DemoDir::Temporary
+            } else {
+                DemoDir::Keep(keep.or(data_dir_flag).unwrap_or_else(dossier::demo::default_dir))
+            };
+            let text = dossier::demo::run(&config, &query, &dir).context("the demo failed")?;
             write!(stdout, "{text}")?;
             Ok(ExitCode::SUCCESS)
         }

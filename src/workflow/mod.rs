@@ -289,9 +289,8 @@ pub struct DigestFailure {
 #[derive(Debug, Clone, Serialize)]
 pub struct RunOutcome {
     pub workflow: String,
-    /// The run's record; `None` when nothing had changed since the last run, so nothing was
-    /// recorded.
-    pub run: Option<RunRecord>,
+    /// The run's record (every run is recorded, one that found nothing new with 0 new).
+    pub run: RunRecord,
     pub first_run: bool,
     /// Ids of the documents this run collected, newest first.
     pub new_documents: Vec<String>,
@@ -300,8 +299,9 @@ pub struct RunOutcome {
 }
 
 impl RunOutcome {
+    /// Whether the run collected or digested anything.
     pub fn changed(&self) -> bool {
-        self.run.is_some()
+        self.run.new_documents > 0 || self.run.digests_made > 0
     }
 }
 
@@ -362,7 +362,7 @@ impl<'a> Workflows<'a> {
                 remedy: "choose another name, or change it with `dossier workflow edit`",
             });
         }
-        tracing::info!(workflow = %wf.name, "workflow added");
+        tracing::debug!(workflow = %wf.name, "workflow added");
         Ok(())
     }
 
@@ -589,7 +589,8 @@ pub fn ensure_digest(digester: &Digester<'_>, id: &str, choice: &DigestChoice) -
 
 /// Runs workflow `name`: collects the matching documents that are new since its last run (on
 /// the first run, the newest `first_run`), records the run, then makes the digests its
-/// documents lack. With nothing new it changes nothing and records nothing.
+/// documents lack. A run with nothing new is recorded too (0 new, the cursor where it was), so
+/// "last run" says when the workflow last looked; it collects nothing and changes no page entry.
 ///
 /// It needs no write lock and holds no transaction while a digest is made: collecting is one
 /// short transaction, each digest another. Any number of processes may run workflows while
@@ -623,11 +624,7 @@ pub fn run(engine: &Engine, name: &str) -> Result<RunOutcome> {
         }
     }
     let max_seq = prev.as_ref().map_or(matches.upto, |p| p.max_seq.max(matches.upto));
-    let moved = prev.as_ref().is_none_or(|p| p.max_seq != max_seq);
-    let mut run_id = None;
-    if first_run || moved || !new_ids.is_empty() {
-        run_id = Some(record_run(&tx, id, now, max_seq, new_ids.len())?);
-    }
+    let run_id = record_run(&tx, id, now, max_seq, new_ids.len())?;
     tx.commit()?;
 
     // Digests, each stored as it is made (a failure or a hang loses none made before it).
@@ -654,29 +651,20 @@ pub fn run(engine: &Engine, name: &str) -> Result<RunOutcome> {
         }
     }
 
-    if run_id.is_none() && digests_made > 0 {
-        let tx = store.transaction()?;
-        run_id = Some(record_run(&tx, id, now, max_seq, 0)?);
-        tx.commit()?;
-    }
-    let run = match run_id {
-        Some(run_id) => {
-            store.connection().execute(
-                "UPDATE workflow_runs SET digests_made = ?2, digest_failures = ?3 WHERE id = ?1",
-                params![run_id, digests_made as i64, failures.len() as i64],
-            )?;
-            Some(RunRecord {
-                id: run_id,
-                ran_at: from_unix(now.timestamp()),
-                max_seq,
-                new_documents: new_ids.len() as u64,
-                digests_made,
-                digest_failures: failures.len() as u64,
-            })
-        }
-        None => None,
+    store.connection().execute(
+        "UPDATE workflow_runs SET digests_made = ?2, digest_failures = ?3 WHERE id = ?1",
+        params![run_id, digests_made as i64, failures.len() as i64],
+    )?;
+    let run = RunRecord {
+        id: run_id,
+        ran_at: from_unix(now.timestamp()),
+        max_seq,
+        new_documents: new_ids.len() as u64,
+        digests_made,
+        digest_failures: failures.len() as u64,
     };
-    tracing::info!(workflow = %wf.name, new = new_ids.len(), digests = digests_made, failed = failures.len(), "workflow run");
+    // The CLI and the API report the outcome; the log only adds it for -v.
+    tracing::debug!(workflow = %wf.name, new = new_ids.len(), digests = digests_made, failed = failures.len(), "workflow run");
     Ok(RunOutcome {
         workflow: wf.name,
         run,

@@ -3,8 +3,8 @@
 //! Renders a [`Page`] the way the seed pages read — "Workflow", the name, "Search documents",
 //! then per document its title, `source · YYYY-MM-DD HH:MM` and digest — as terminal text,
 //! Markdown, JSON and an Atom 1.0 feed (HTML is in [`super::html`]). Every rendering is a pure
-//! function of the page: the same state renders to the same bytes, so a run that changed
-//! nothing leaves every rendering as it was. Document text is untrusted: terminal text and
+//! function of the page: the same state renders to the same bytes, so a run that found nothing
+//! new changes only the pages' "last run" time, and the feed not at all. Document text is untrusted: terminal text and
 //! Markdown lose control characters ([`terminal_safe`]), and the feed is written with
 //! quick-xml's `Writer`, which escapes every text and attribute. This module must not run
 //! searches or make digests.
@@ -224,11 +224,13 @@ pub fn atom(page: &Page, base_url: Option<&str>) -> io::Result<String> {
             .cmp(&a.added_at)
             .then(b.document.published_at.cmp(&a.document.published_at))
     });
+    // The feed changes when entries arrive, not when a run looks and finds nothing: only an
+    // empty feed takes its time from the last run.
     let updated = entries
         .iter()
         .map(|e| e.added_at)
-        .chain(page.last_run.as_ref().map(|r| r.ran_at))
         .max()
+        .or(page.last_run.as_ref().map(|r| r.ran_at))
         .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
     let mut subtitle = format!("dossier workflow · query: {}", page.workflow.query);
     if base_url.is_none() {
@@ -334,6 +336,24 @@ pub fn list_text(list: &[WorkflowInfo]) -> String {
     out
 }
 
+/// How a workflow's digests are made, in words (the flags' values in parentheses).
+fn digest_words(wf: &Workflow) -> String {
+    use super::{OutputLanguage, SummarizerChoice};
+    let how = match wf.summarizer {
+        SummarizerChoice::Extractive => "extractive (quoted sentences, offline)",
+        SummarizerChoice::Llm => "LLM (the configured llm.* endpoint)",
+    };
+    let lang = match wf.output_lang {
+        OutputLanguage::En => "in English",
+        OutputLanguage::Source => "in each document's own language",
+    };
+    match wf.summarizer {
+        // Extractive digests quote the source, whatever the output language says.
+        SummarizerChoice::Extractive => how.to_string(),
+        SummarizerChoice::Llm => format!("{how}, {lang}"),
+    }
+}
+
 /// `dossier workflow show`: the definition and its runs.
 pub fn info_text(w: &WorkflowInfo, runs: &[RunRecord]) -> String {
     let wf = &w.workflow;
@@ -357,7 +377,7 @@ pub fn info_text(w: &WorkflowInfo, runs: &[RunRecord]) -> String {
     if let Some(d) = wf.within_days {
         let _ = writeln!(out, "  window:       last {d} days");
     }
-    let _ = writeln!(out, "  summarizer:   {:?}, output {:?}", wf.summarizer, wf.output_lang);
+    let _ = writeln!(out, "  digests:      {}", digest_words(wf));
     let _ = writeln!(out, "  first run:    newest {}", wf.first_run);
     let _ = writeln!(out, "  documents:    {}", w.documents);
     let _ = writeln!(out, "  created:      {}", format_when(Some(w.created_at)));
@@ -387,9 +407,10 @@ pub fn info_text(w: &WorkflowInfo, runs: &[RunRecord]) -> String {
 /// One line saying what a run did (the CLI prints it on stderr, the page on stdout).
 pub fn outcome_text(o: &RunOutcome) -> String {
     let workflow = terminal_safe(&o.workflow);
-    let mut out = match &o.run {
-        None => format!("{workflow}: nothing new since the last run"),
-        Some(_) => format!(
+    let mut out = if !o.changed() && !o.first_run {
+        format!("{workflow}: nothing new since the last run")
+    } else {
+        format!(
             "{}: {}collected {}, made {}",
             workflow,
             if o.first_run { "first run: " } else { "" },
@@ -399,7 +420,7 @@ pub fn outcome_text(o: &RunOutcome) -> String {
             } else {
                 format!("{} digests", o.digests_made)
             }
-        ),
+        )
     };
     if !o.digest_failures.is_empty() {
         let _ = write!(
