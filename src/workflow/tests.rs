@@ -68,7 +68,7 @@ fn input(name: &str, query: &str) -> WorkflowInput {
 }
 
 #[test]
-fn first_run_takes_the_newest_then_only_new_documents_and_twice_changes_nothing() -> Result<()> {
+fn first_run_takes_the_newest_then_only_new_documents_and_an_empty_run_is_recorded() -> Result<()> {
     let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
     let mut e = engine(dir.path())?;
     ingest(

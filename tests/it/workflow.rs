@@ -65,14 +65,13 @@ fn a_run_with_nothing_new_is_recorded_and_later_runs_take_only_new_documents() {
     assert_eq!(info["documents"], info_before["documents"]);
     let show = ok(dossier(d).args(["workflow", "show", NAME]));
     assert!(show.contains(": 0 new, 0 digests made"), "{show}");
-    for (f, before) in ["html", "atom"].iter().zip(&pages_before[2..]) {
-        let now = ok(dossier(d).args(["workflow", "show", NAME, "--format", f]));
-        if *f == "atom" {
-            assert_eq!(&now, before, "the feed changes only when entries arrive");
-        } else {
-            assert_eq!(now.matches("<article").count(), before.matches("<article").count(), "{f}");
-        }
-    }
+    let html = ok(dossier(d).args(["workflow", "show", NAME, "--format", "html"]));
+    assert_eq!(html.matches("<article").count(), pages_before[2].matches("<article").count());
+    assert_eq!(
+        ok(dossier(d).args(["workflow", "show", NAME, "--format", "atom"])),
+        pages_before[4],
+        "the feed changes only when entries arrive"
+    );
 
     // Two new matching documents (one dated before everything on the page) and one that does
     // not match.
