@@ -395,6 +395,7 @@ impl Engine {
                     }
                     let done = summary.ingested + summary.updated + summary.unchanged
                         + pending.ingested + pending.updated + pending.unchanged;
+                    progress.set_text_bytes(summary.text_bytes + pending.text_bytes);
                     progress.update(bytes_before + rec.bytes_read, done);
                     if cancel.load(Ordering::SeqCst) {
                         return Ok(ControlFlow::Break(()));
@@ -481,7 +482,7 @@ impl Engine {
         let fresh = SearchIndex::create_aside(&data_dir)?;
         let upto = self.store.max_seq()?;
         let total = self.store.text_bytes_since(0)?;
-        let mut progress = Progress::new("reindex", total, interactive);
+        let mut progress = Progress::text("reindex", total, interactive);
         let ic = &self.config.ingest;
         let mut writer = fresh.writer(ic.index_threads, ic.index_heap_mb * 1024 * 1024)?;
         let (mut docs, mut bytes) = (0u64, 0u64);

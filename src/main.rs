@@ -43,6 +43,9 @@ struct Cli {
 enum Command {
     /// Ingest JSONL (plain or .gz), directories of .txt/.md/.html, and RSS/Atom files.
     Ingest {
+        /// Files and directories to read (directories are walked in sorted order): JSONL, one
+        /// document a line, plain or .gz; .txt, .md and .html files; saved RSS 2.0 and Atom feed
+        /// files. PDFs are not supported yet.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
         /// Stop at the first bad record instead of skipping it.
@@ -447,8 +450,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Search(args) => {
             let request = search_request(&args)?;
+            let data_dir = config.data_dir.clone();
             let mut engine = Engine::open(config)?;
             let results = engine.search(&request)?;
+            if results.total == 0 && engine.store().max_seq()? == 0 {
+                // Not "no documents match": there is nothing to match. Still a successful
+                // search (exit 0, and the usual JSON), as for any empty result; the hint goes to
+                // stderr so that it reaches the user even when stdout is piped.
+                eprintln!("nothing has been ingested into {} yet: {}", data_dir.display(), report::NOTHING_INGESTED_HINT);
+                if args.json {
+                    writeln!(stdout, "{}", serde_json::to_string_pretty(&results)?)?;
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
             let digests = if args.digest {
                 let opts = DigestOptions {
                     summarizer: args.summarizer,
@@ -465,6 +479,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             if args.json {
                 let mut v = serde_json::to_value(&results)?;
+                if digests.is_some() {
+                    // Made for this query: they may differ from `dossier digest ID`.
+                    v["digest_query"] = serde_json::Value::String(request.query.clone());
+                }
                 if let (Some(ds), Some(hits)) = (&digests, v["hits"].as_array_mut()) {
                     for (h, d) in hits.iter_mut().zip(ds) {
                         h["digest"] = serde_json::to_value(d)?;
@@ -472,7 +490,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 writeln!(stdout, "{}", serde_json::to_string_pretty(&v)?)?;
             } else {
-                let style = if std::io::stdout().is_terminal() { Highlight::Ansi } else { Highlight::Markdown };
+                let style = if std::io::stdout().is_terminal() { Highlight::Ansi } else { Highlight::Plain };
                 let rendered: Option<Vec<Option<String>>> = digests
                     .map(|ds| ds.iter().map(|d| d.as_ref().map(render_terminal)).collect());
                 write!(stdout, "{}", report::search_text(&results, style, rendered.as_deref()))?;
@@ -507,7 +525,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if json {
                 writeln!(stdout, "{}", serde_json::to_string_pretty(&digest)?)?;
             } else if markdown {
-                write!(stdout, "{}", render_markdown(&digest))?;
+                let doc = engine.document(&id)?;
+                write!(stdout, "{}{}", dossier::workflow::render::markdown_heading(&doc, "#"), render_markdown(&digest))?;
             } else {
                 let doc = engine.document(&id)?;
                 let (title, source) = (report::terminal_safe(&doc.title), report::terminal_safe(&doc.source));
@@ -519,20 +538,52 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::ImportSeed { file, json } => {
             let mut engine = Engine::open(config)?;
             let r = engine.import_seed(&file)?;
+            // The page's workflow, made (searching its name) unless one of that name exists.
+            let workflow = match r.workflow.as_deref() {
+                Some(name) => match dossier::demo::ensure_workflow(&engine, name, name) {
+                    Ok(state) => Some((name, state)),
+                    Err(e) if e.class() == ErrorClass::User => {
+                        eprintln!(
+                            "warning: no workflow {0} made: {1}; add one with `dossier workflow add {0} --query QUERY`",
+                            report::terminal_safe(name),
+                            report::terminal_safe(&e.to_string())
+                        );
+                        None
+                    }
+                    Err(e) => return Err(e.into()),
+                },
+                None => None,
+            };
             if json {
-                writeln!(stdout, "{}", serde_json::to_string_pretty(&r)?)?;
+                let mut v = serde_json::to_value(&r)?;
+                v["workflow_created"] = serde_json::Value::Bool(
+                    workflow.is_some_and(|(_, s)| s == dossier::demo::WorkflowState::Created),
+                );
+                writeln!(stdout, "{}", serde_json::to_string_pretty(&v)?)?;
             } else {
                 writeln!(
                     stdout,
-                    "imported {} documents from {}{} (new {}, updated {}, unchanged {}); digests: {}",
+                    "imported {} documents from {} (new {}, updated {}, unchanged {}); digests: {}",
                     r.documents,
                     file.display(),
-                    r.workflow.as_deref().map(|w| format!(" (workflow {})", report::terminal_safe(w))).unwrap_or_default(),
                     r.ingested,
                     r.updated,
                     r.unchanged,
                     r.by_kind.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", ")
                 )?;
+                if let Some((name, state)) = workflow {
+                    let name = report::terminal_safe(name);
+                    match state {
+                        dossier::demo::WorkflowState::Created => writeln!(
+                            stdout,
+                            "created workflow {name} (query {name}); `dossier workflow run {name}` collects its documents"
+                        )?,
+                        dossier::demo::WorkflowState::Existing => writeln!(
+                            stdout,
+                            "workflow {name} exists already and is left as it is; `dossier workflow run {name}` collects new documents"
+                        )?,
+                    }
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

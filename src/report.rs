@@ -2,8 +2,12 @@
 //!
 //! Turns search results, ingest and reindex summaries and stats into the text the CLI prints:
 //! each hit as on the seed pages — title, then `source · YYYY-MM-DD HH:MM` — with a snippet
-//! whose matched words are highlighted (ANSI colour on a terminal, `**bold**` markers
-//! otherwise). JSON output is plain serde of the same structs. It computes nothing.
+//! whose matched words are highlighted in colour on a terminal and left unmarked otherwise
+//! (any marker, `**` or brackets, also occurs in source text, so piped output could not be
+//! told apart; `--json` gives the highlights as offsets). A document's paragraphs print as
+//! plain text: the Markdown the sources carry (`# 标题`, `_图片说明_`, `**…**`, links) loses
+//! its markers and keeps its words. JSON output is plain serde of the same structs. It computes
+//! nothing.
 //!
 //! Documents are untrusted, and a terminal obeys escape sequences: every piece of document
 //! text (and anything quoting it, like error messages) goes through [`terminal_safe`] before it
@@ -31,15 +35,17 @@ pub fn terminal_safe(s: &str) -> Cow<'_, str> {
 /// How highlighted words are marked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Highlight {
+    /// Bold yellow, for a terminal.
     Ansi,
-    Markdown,
+    /// Not at all: the snippet's own text, for pipes and files.
+    Plain,
 }
 
 /// The snippet with its highlights marked.
 pub fn mark_snippet(s: &Snippet, style: Highlight) -> String {
     let (open, close) = match style {
         Highlight::Ansi => ("\x1b[1;33m", "\x1b[0m"),
-        Highlight::Markdown => ("**", "**"),
+        Highlight::Plain => ("", ""),
     };
     let chars: Vec<char> = s.text.chars().collect();
     let mut out = String::with_capacity(s.text.len() + 8 * s.highlights.len());
@@ -65,12 +71,20 @@ pub fn mark_snippet(s: &Snippet, style: Highlight) -> String {
 }
 
 /// Search results as the terminal shows them. `digests`, when given, holds for each hit the
-/// rendered digest text to print under it.
+/// rendered digest text to print under it: digests made for the search's query, which the
+/// text says, since `dossier digest ID` (no query) may pick other sentences.
 pub fn search_text(r: &SearchResults, style: Highlight, digests: Option<&[Option<String>]>) -> String {
     let mut out = String::new();
     if r.hits.is_empty() {
         let _ = writeln!(out, "No documents match {:?}.", r.query);
         return out;
+    }
+    if digests.is_some() {
+        let _ = writeln!(
+            out,
+            "Digests focused on {:?}: they favour the sentences about it; `dossier digest ID` gives a document's general digest.\n",
+            r.query
+        );
     }
     for (i, hit) in r.hits.iter().enumerate() {
         let _ = writeln!(out, "{}", terminal_safe(&hit.title));
@@ -174,33 +188,141 @@ pub fn reindex_text(s: &ReindexSummary) -> String {
     )
 }
 
-/// A document with its paragraphs numbered as digests cite them.
+/// A document with its paragraphs numbered as digests cite them, as plain text.
 pub fn document_text(d: &crate::Document) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", terminal_safe(&d.title));
     let _ = writeln!(out, "{} · {}", terminal_safe(&d.source), format_when(d.published_at));
-    if let Some(url) = &d.url {
-        let _ = writeln!(out, "{}", terminal_safe(url));
-    }
+    let _ = writeln!(out, "id:  {}", terminal_safe(&d.id));
+    let _ = writeln!(out, "url: {}", d.url.as_deref().map_or(Cow::Borrowed("none recorded"), terminal_safe));
     out.push('\n');
     for (i, p) in d.paragraphs.iter().enumerate() {
-        let _ = writeln!(out, "[{}] {}", i + 1, terminal_safe(p));
+        let _ = writeln!(out, "[{}] {}", i + 1, terminal_safe(&plain_paragraph(p)));
     }
     out
 }
+
+/// A paragraph without the Markdown markers sources carry, words kept: a leading `#` heading
+/// mark or `>` quote mark goes, a `*`/`-`/`+` list mark becomes `•`, `**strong**` and
+/// `_emphasis_` lose their delimiters, `[text](url)` keeps its text and `![alt](url)` becomes
+/// `(image: alt)`. Only paired delimiters are taken, so `*ST庞大` or `snake_case` stay whole.
+pub fn plain_paragraph(p: &str) -> String {
+    let mut line = p.trim_start();
+    let hashes = line.chars().take_while(|&c| c == '#').count();
+    if (1..=6).contains(&hashes) && line[hashes..].starts_with(' ') {
+        line = line[hashes..].trim_start();
+    }
+    if let Some(rest) = line.strip_prefix("> ") {
+        line = rest.trim_start();
+    }
+    let mut out = String::with_capacity(line.len());
+    for mark in ["* ", "- ", "+ "] {
+        if let Some(rest) = line.strip_prefix(mark) {
+            out.push_str("• ");
+            line = rest.trim_start();
+            break;
+        }
+    }
+    let text = links_to_text(line);
+    let text = unwrap_pairs(&text, "**", |_, _| true);
+    // `_` only at word edges: `_图片说明_` but not `snake_case_name`.
+    let text = unwrap_pairs(&text, "_", |before, after| {
+        !before.is_some_and(|c: char| c.is_ascii_alphanumeric()) && !after.is_some_and(|c: char| c.is_ascii_alphanumeric())
+    });
+    out.push_str(&text);
+    out
+}
+
+/// `[text](url)` → `text`, `![alt](url)` → `(image: alt)` or `(image)`.
+fn links_to_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(open) = rest.find('[') {
+        let image = rest[..open].ends_with('!');
+        let after = &rest[open + 1..];
+        let parsed = after.find("](").and_then(|close| {
+            let text = &after[..close];
+            let tail = &after[close + 2..];
+            (!text.contains('[')).then_some(())?;
+            tail.find(')').map(|end| (text, &tail[end + 1..]))
+        });
+        match parsed {
+            Some((text, tail)) => {
+                let head = if image { &rest[..open - 1] } else { &rest[..open] };
+                out.push_str(head);
+                match (image, text.trim()) {
+                    (true, "") => out.push_str("(image)"),
+                    (true, alt) => {
+                        let _ = write!(out, "(image: {alt})");
+                    }
+                    (false, t) => out.push_str(t),
+                }
+                rest = tail;
+            }
+            None => {
+                out.push_str(&rest[..=open]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `s` with each pair of `delim` around non-empty text removed, where `edge(before, after)`
+/// accepts the characters outside the pair.
+fn unwrap_pairs(s: &str, delim: &str, edge: impl Fn(Option<char>, Option<char>) -> bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(open) = rest.find(delim) {
+        let inner = &rest[open + delim.len()..];
+        let before = rest[..open].chars().last().or_else(|| out.chars().last());
+        let close = inner.find(delim).filter(|&c| {
+            c > 0 && !inner[..c].starts_with(' ') && !inner[..c].ends_with(' ') && edge(before, inner[c + delim.len()..].chars().next())
+        });
+        match close {
+            Some(c) => {
+                out.push_str(&rest[..open]);
+                out.push_str(&inner[..c]);
+                rest = &inner[c + delim.len()..];
+            }
+            None => {
+                out.push_str(&rest[..open + delim.len()]);
+                rest = inner;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// What to do about an empty data directory (after "no documents yet: " and the like).
+pub const NOTHING_INGESTED_HINT: &str = "add some with `dossier ingest PATH` (JSONL, .txt/.md/.html files, \
+directories, RSS/Atom feeds), or try `dossier demo`";
 
 pub fn stats_text(s: &Stats) -> String {
     let mut out = String::new();
     let st = &s.store;
     let _ = writeln!(out, "data directory: {}", s.data_dir.display());
+    if st.documents == 0 {
+        let _ = writeln!(out, "no documents yet: {NOTHING_INGESTED_HINT}");
+        return out;
+    }
     let _ = writeln!(out, "documents: {} ({} exact duplicates, {} with digests)", st.documents, st.duplicates, st.digests);
-    let _ = writeln!(
-        out,
-        "dates: {} .. {} ({} undated)",
-        format_when(st.earliest),
-        format_when(st.latest),
-        st.undated
-    );
+    match (st.earliest, st.latest) {
+        (Some(_), Some(_)) => {
+            let _ = writeln!(
+                out,
+                "dates: {} .. {} ({} undated)",
+                format_when(st.earliest),
+                format_when(st.latest),
+                st.undated
+            );
+        }
+        _ => {
+            let _ = writeln!(out, "dates: none ({} undated)", st.undated);
+        }
+    }
     let _ = writeln!(out, "text: {:.1} MB", st.text_bytes as f64 / 1e6);
     let _ = writeln!(out, "database: {:.1} MB", s.database_bytes as f64 / 1e6);
     let _ = writeln!(out, "index: {:.1} MB, {} documents", s.index_bytes as f64 / 1e6, s.index_documents);
@@ -230,7 +352,51 @@ mod tests {
     #[test]
     fn marks_highlights_on_character_offsets() {
         let s = Snippet { text: "中国稀土集团发布公告".into(), highlights: vec![[2, 4], [6, 8]] };
-        assert_eq!(mark_snippet(&s, Highlight::Markdown), "中国**稀土**集团**发布**公告");
+        assert_eq!(mark_snippet(&s, Highlight::Ansi), "中国\x1b[1;33m稀土\x1b[0m集团\x1b[1;33m发布\x1b[0m公告");
+        // Piped, the text is the source's own: no marker that could be taken for its `**`.
+        let bold = Snippet { text: "**海外网**稀土".into(), highlights: vec![[7, 9]] };
+        assert_eq!(mark_snippet(&bold, Highlight::Plain), "**海外网**稀土");
+    }
+
+    #[test]
+    fn paragraphs_lose_their_markdown_and_keep_their_words() {
+        let cases = [
+            ("# 俄媒：俄国家杜马批准协议", "俄媒：俄国家杜马批准协议"),
+            ("### Heading", "Heading"),
+            ("#5G 网络", "#5G 网络"),
+            ("_▲捐款页面显示，刘女士家人试图募集20万加元_", "▲捐款页面显示，刘女士家人试图募集20万加元"),
+            ("**海外网12月26日电** 据报道", "海外网12月26日电 据报道"),
+            ("* _1_ 特斯拉第四季度总营收为243.18亿美元", "• 1 特斯拉第四季度总营收为243.18亿美元"),
+            ("ST股板块持续低迷，*ST庞大、*ST海投等跌停。", "ST股板块持续低迷，*ST庞大、*ST海投等跌停。"),
+            ("see my_var_name and 2 * 3 * 4", "see my_var_name and 2 * 3 * 4"),
+            ("[云南昆明一窨井发现两具男尸](https://new.qq.com/rain/a/1)", "云南昆明一窨井发现两具男尸"),
+            ("* ![](https://inews.gtimg.com/x.jpg)", "• (image)"),
+            ("图：![稀土矿](a.png) 如上", "图：(image: 稀土矿) 如上"),
+            ("> 引用的话", "引用的话"),
+            ("价格 [注1] 上涨", "价格 [注1] 上涨"),
+            ("a ** b", "a ** b"),
+        ];
+        for (raw, plain) in cases {
+            assert_eq!(plain_paragraph(raw), plain, "{raw}");
+        }
+    }
+
+    #[test]
+    fn a_shown_document_has_id_and_url_lines_and_plain_paragraphs() {
+        let d = crate::Document {
+            id: "qq-1".into(),
+            title: "稀土".into(),
+            source: "腾讯新闻".into(),
+            published_at: None,
+            url: None,
+            lang: Lang::Zh,
+            paragraphs: vec!["# 标题".into(), "_图片说明_".into()],
+            meta: serde_json::Value::Null,
+        };
+        assert_eq!(
+            document_text(&d),
+            "稀土\n腾讯新闻 · no date\nid:  qq-1\nurl: none recorded\n\n[1] 标题\n[2] 图片说明\n"
+        );
     }
 
     #[test]

@@ -249,6 +249,7 @@ fn verified(digest: &mut Digest, doc: &Document) {
     if let Some(v) = &digest.verification
         && v.bullets_dropped > 0
     {
-        tracing::info!(doc = %doc.id, summarizer = %digest.summarizer, dropped = v.bullets_dropped, "bullets failed verification and were dropped");
+        // Every rendering of the digest says how many were dropped; the log adds it for -v.
+        tracing::debug!(doc = %doc.id, summarizer = %digest.summarizer, dropped = v.bullets_dropped, "bullets failed verification and were dropped");
     }
 }

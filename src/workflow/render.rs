@@ -4,10 +4,10 @@
 //! then per document its title, `source · YYYY-MM-DD HH:MM` and digest — as terminal text,
 //! Markdown, JSON and an Atom 1.0 feed (HTML is in [`super::html`]). Every rendering is a pure
 //! function of the page: the same state renders to the same bytes, so a run that found nothing
-//! new changes only the pages' "last run" time, and the feed not at all. Document text is untrusted: terminal text and
-//! Markdown lose control characters ([`terminal_safe`]), and the feed is written with
-//! quick-xml's `Writer`, which escapes every text and attribute. This module must not run
-//! searches or make digests.
+//! new changes only the pages' "last run" time, and the feed not at all. Document text is
+//! untrusted: terminal text and Markdown lose control characters ([`terminal_safe`]), and the
+//! feed is written with quick-xml's `Writer`, which escapes every text and attribute. This
+//! module must not run searches or make digests.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -102,29 +102,38 @@ pub fn markdown(page: &Page) -> String {
         md_text(&footer_line(page))
     );
     for e in &page.entries {
-        let d = &e.document;
-        match d.url.as_deref().and_then(safe_url) {
-            Some(url) => {
-                let url = terminal_safe(url).replace('>', "%3E");
-                let _ = writeln!(out, "## [{}](<{url}>)\n", md_text(&d.title));
-            }
-            None => {
-                let _ = writeln!(out, "## {}\n", md_text(&d.title));
-            }
-        }
-        let _ = writeln!(
-            out,
-            "{} · {} · `{}`\n",
-            md_text(&d.source),
-            format_when(d.published_at),
-            terminal_safe(&d.id).replace('`', "'")
-        );
+        out.push_str(&markdown_heading(&e.document, "##"));
         match &e.digest {
             Some(g) => out.push_str(&render_markdown(g)),
             None => out.push_str("*No digest yet.*\n"),
         }
         out.push('\n');
     }
+    out
+}
+
+/// A document's Markdown heading at `level` (`#`, `##`): its title (a link to its URL when that
+/// is http(s)), then `source · YYYY-MM-DD HH:MM · `id``, each followed by a blank line. The
+/// time is the stored UTC moment; a source that gave only a day stored its midnight, which
+/// cannot be told from a story published at 00:00, so it shows as 00:00.
+pub fn markdown_heading(d: &crate::Document, level: &str) -> String {
+    let mut out = String::new();
+    match d.url.as_deref().and_then(safe_url) {
+        Some(url) => {
+            let url = terminal_safe(url).replace('>', "%3E");
+            let _ = writeln!(out, "{level} [{}](<{url}>)\n", md_text(&d.title));
+        }
+        None => {
+            let _ = writeln!(out, "{level} {}\n", md_text(&d.title));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{} · {} · `{}`\n",
+        md_text(&d.source),
+        format_when(d.published_at),
+        terminal_safe(&d.id).replace('`', "'")
+    );
     out
 }
 
