@@ -25,6 +25,8 @@ fn extractive_digest_of_a_real_article_is_cited_verified_and_stored() {
     insta::assert_snapshot!("digest_qq_34199", text);
     let md = ok(dossier(dir.path()).args(["digest", "qq-34199", "--markdown"]));
     assert!(md.contains("Core Viewpoint") && md.contains("[2]"), "{md}");
+    // A Markdown digest stands alone: title, then source, time and id.
+    insta::assert_snapshot!("digest_qq_34199_markdown", md);
     let stats = json(dossier(dir.path()).args(["stats", "--json"]));
     assert_eq!(stats["digests"], 1);
     // The kind can be set per document; it sticks for later digests.
@@ -66,7 +68,13 @@ fn search_with_digests_lays_hits_out_like_the_seeds() {
         v["hits"].as_array().map(|h| h.iter().filter_map(|h| h["id"].as_str().map(String::from)).collect())
     }).unwrap_or_default();
     assert_eq!(hits.len(), 3, "{out}");
+    let json_out: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+    assert_eq!(json_out["digest_query"], "稀土 出口管制", "the digests are labelled as made for the query");
     let out = ok(dossier(sample_dir()).args(["search", "稀土", "出口管制", "--digest", "--limit", "3"]));
+    assert!(
+        out.starts_with("Digests focused on \"稀土 出口管制\": they favour the sentences about it; `dossier digest ID` gives a document's general digest.\n\n"),
+        "{out}"
+    );
     assert!(out.contains("Core Viewpoint"), "{out}");
     assert!(out.contains(" · 20"), "{out}");
     // Each hit's block runs from its title to its `[id]` line; every bullet in it (a "  - "
@@ -128,7 +136,27 @@ fn the_three_seed_pages_import_with_their_digests() {
         let r = json(dossier(dir.path()).args(["import-seed", "--json"]).arg(shared().join("seeds").join(file)));
         assert_eq!(r["documents"], expected, "{file}: {r}");
         counts.push(r["documents"].as_u64().unwrap_or(0));
+        assert_eq!(r["workflow_created"], true, "{file}: {r}");
     }
+    // Each page's workflow exists afterwards, searching its name.
+    let list = ok(dossier(dir.path()).args(["workflow", "list"]));
+    for name in ["稀土供应链", "稀土博弈", "稀土自主"] {
+        assert!(list.contains(&format!("{name}\t\"{name}\"\t0 documents\tlast run never\n")), "{list}");
+    }
+    let text = ok(dossier(dir.path()).args(["import-seed"]).arg(shared().join("seeds/002_c73b6274a546cfca.txt")));
+    assert!(
+        text.ends_with("workflow 稀土自主 exists already and is left as it is; `dossier workflow run 稀土自主` collects new documents\n"),
+        "{text}"
+    );
+    let fresh = tempdir();
+    let text = ok(dossier(fresh.path()).args(["import-seed"]).arg(shared().join("seeds/002_c73b6274a546cfca.txt")));
+    assert!(
+        text.ends_with("\ncreated workflow 稀土自主 (query 稀土自主); `dossier workflow run 稀土自主` collects its documents\n"),
+        "{text}"
+    );
+    assert!(!text.contains("(workflow "), "{text}");
+    let run_it = run(dossier(fresh.path()).args(["workflow", "run", "稀土自主"]));
+    assert!(run_it.status.success(), "{}", stderr(&run_it));
     // Importing again changes nothing.
     let r = json(dossier(dir.path()).args(["import-seed", "--json"]).arg(shared().join("seeds/000_b9f1a09f6e316b44.txt")));
     assert_eq!(r["unchanged"], 10, "{r}");

@@ -82,3 +82,12 @@ fn directories_of_text_markdown_html_and_feeds_ingest() {
     let script = json(dossier(dir.path()).args(["search", "alert", "--json"]));
     assert_eq!(script["total"], 0, "script text was indexed: {script}");
 }
+
+#[test]
+fn ingest_help_says_what_a_path_may_be() {
+    let help = ok(dossier(&tempdir().path().join("unused")).args(["ingest", "--help"]));
+    let path = help.split_once("<PATH>...").map_or("", |(_, rest)| rest);
+    for what in ["directories", "JSONL", ".gz", ".txt, .md and .html", "RSS 2.0 and Atom feed files", "PDFs are not supported yet"] {
+        assert!(path.contains(what), "ingest --help does not say {what:?}:\n{help}");
+    }
+}

@@ -65,6 +65,9 @@ fn a_run_with_nothing_new_is_recorded_and_later_runs_take_only_new_documents() {
     assert_eq!(info["documents"], info_before["documents"]);
     let show = ok(dossier(d).args(["workflow", "show", NAME]));
     assert!(show.contains(": 0 new, 0 digests made"), "{show}");
+    // Human words, no Rust debug names.
+    assert!(show.contains("\n  digests:      extractive (quoted sentences, offline)\n"), "{show}");
+    assert!(!show.contains("Extractive") && !show.contains("summarizer:"), "{show}");
     let html = ok(dossier(d).args(["workflow", "show", NAME, "--format", "html"]));
     assert_eq!(html.matches("<article").count(), pages_before[2].matches("<article").count());
     assert_eq!(
@@ -286,4 +289,24 @@ fn add_list_show_edit_rm_with_clear_errors() {
     );
     ok(dossier(d).args(["workflow", "rm", "芯片"]));
     assert!(ok(dossier(d).args(["workflow", "list"])).contains("No workflows yet"));
+}
+
+/// At the default log level a command's stderr carries no INFO line repeating what it prints:
+/// `workflow add` says nothing there, `workflow run` only its one outcome line.
+#[test]
+fn the_default_log_level_does_not_repeat_stdout() {
+    let dir = tempdir();
+    let d = dir.path();
+    ok(dossier(d).arg("ingest").arg(sample()));
+    let add = run(dossier(d).env_remove("RUST_LOG").args(["workflow", "add", NAME, "--query", "稀土", "--first-run", "2"]));
+    assert!(add.status.success());
+    assert_eq!(stdout(&add), "added workflow 稀土供应链; run it with `dossier workflow run 稀土供应链`\n");
+    assert_eq!(stderr(&add), "");
+    let first = run(dossier(d).env_remove("RUST_LOG").args(["workflow", "run", NAME]));
+    assert_eq!(stderr(&first), "稀土供应链: first run: collected 2 documents, made 2 digests\n");
+    let again = run(dossier(d).env_remove("RUST_LOG").args(["workflow", "run", NAME]));
+    assert_eq!(stderr(&again), "稀土供应链: nothing new since the last run\n");
+    let search = run(dossier(d).env_remove("RUST_LOG").args(["search", "稀土", "--digest", "--limit", "2"]));
+    assert!(search.status.success());
+    assert_eq!(stderr(&search), "");
 }
