@@ -93,9 +93,9 @@ pub fn run(base: &Config, query: &str, dir: &DemoDir) -> Result<String> {
         data_dir.display(),
         if kept { "" } else { " (temporary)" },
     );
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "{} workflow {}: {}\n",
+        "{} workflow {}: {}",
         match state {
             WorkflowState::Created => "Created",
             WorkflowState::Existing => "Ran the existing",
@@ -152,9 +152,12 @@ fn sh_quote(s: &str) -> String {
 fn url_segment(s: &str) -> String {
     let mut out = String::new();
     for c in s.chars() {
-        if !c.is_ascii() && !c.is_control() && !c.is_whitespace() {
-            out.push(c);
-        } else if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~') {
+        let readable = if c.is_ascii() {
+            c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~')
+        } else {
+            !c.is_control() && !c.is_whitespace()
+        };
+        if readable {
             out.push(c);
         } else {
             let mut buf = [0u8; 4];
