@@ -125,12 +125,12 @@ fn the_three_seed_pages_import_with_their_digests() {
         ("001_3906136895591979.txt", 8),
         ("002_c73b6274a546cfca.txt", 2),
     ] {
-        let r = json(dossier(dir.path()).args(["import-seed", "--json"]).arg(shared().join("seeds").join(file)));
+        let r = json(dossier(dir.path()).args(["import-seed", "--json"]).arg(seeds().join(file)));
         assert_eq!(r["documents"], expected, "{file}: {r}");
         counts.push(r["documents"].as_u64().unwrap_or(0));
     }
     // Importing again changes nothing.
-    let r = json(dossier(dir.path()).args(["import-seed", "--json"]).arg(shared().join("seeds/000_b9f1a09f6e316b44.txt")));
+    let r = json(dossier(dir.path()).args(["import-seed", "--json"]).arg(seeds().join("000_b9f1a09f6e316b44.txt")));
     assert_eq!(r["unchanged"], 10, "{r}");
     // The imported digests are searchable and shown as they were.
     let hits = json(dossier(dir.path()).args(["search", "Indo-Pacific", "--json"]));
