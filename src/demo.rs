@@ -53,7 +53,7 @@ pub fn ensure_workflow(engine: &Engine, name: &str, query: &str) -> Result<Workf
         Ok(_) => Ok(WorkflowState::Existing),
         Err(Error::NotFound { .. }) => {
             let input = WorkflowInput { name: name.to_string(), query: query.to_string(), ..Default::default() };
-            w.add(&input.validate(engine.index().fields())?)?;
+            w.add(&input.validate(engine)?)?;
             Ok(WorkflowState::Created)
         }
         Err(e) => Err(e),

@@ -216,17 +216,6 @@ impl Engine {
         Ok(Engine { config, store, index, indexed_seq })
     }
 
-    /// An engine over an already open store and index (a server's pooled connection and its
-    /// shared index reader).
-    pub fn from_parts(config: Arc<Config>, store: Store, index: SearchIndex) -> Engine {
-        Engine { config, store, index, indexed_seq: 0 }
-    }
-
-    /// Gives the store back (to a connection pool).
-    pub fn into_store(self) -> Store {
-        self.store
-    }
-
     /// Opens the store for `reindex`, which must work when the current index is from another
     /// version or damaged: the index it holds until the rebuild is then an empty placeholder.
     pub fn open_for_rebuild(config: Config) -> Result<Engine> {
@@ -244,6 +233,70 @@ impl Engine {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Another engine on this data directory for another thread: its own store connection,
+    /// this engine's index reader (reloads are shared between the two).
+    pub fn sibling(&self) -> Result<Engine> {
+        Ok(Engine {
+            config: self.config.clone(),
+            store: Store::open(&self.config.db_path())?,
+            index: self.index.clone(),
+            indexed_seq: self.indexed_seq,
+        })
+    }
+
+    /// Uses `other`'s index reader from now on (a server hands its pooled engines the one
+    /// current reader). Cheap: the reader is shared, not reopened.
+    pub fn share_index_of(&mut self, other: &Engine) {
+        if self.index.path() != other.index.path() {
+            self.index = other.index.clone();
+        }
+    }
+
+    /// Follows the data directory's current index: reopens it when a rebuild in any process
+    /// swapped it, and makes its latest commit visible. Returns true when it was swapped.
+    pub fn refresh_index(&mut self) -> Result<bool> {
+        let swapped = self.index.is_stale(&self.config.data_dir);
+        if swapped {
+            self.index = SearchIndex::open_current(&self.config.data_dir)?;
+            tracing::info!(index = %self.index.path().display(), "following a rebuilt index");
+        }
+        self.index.reload()?;
+        Ok(swapped)
+    }
+
+    /// The highest seq in the store and in the index: a difference means the index lags.
+    pub fn seqs(&self) -> Result<(i64, i64)> {
+        Ok((self.store.max_seq()?, self.index.indexed_seq()?))
+    }
+
+    /// Documents stored, and when the latest was stored, from indexes only (no table scan):
+    /// cheap enough for every page's status line.
+    pub fn counts(&self) -> Result<(u64, Option<DateTime<Utc>>)> {
+        self.store.counts()
+    }
+
+    /// Size of the index files, bytes.
+    pub fn index_bytes(&self) -> u64 {
+        self.index.size_bytes()
+    }
+
+    /// Documents the index holds.
+    pub fn index_documents(&self) -> u64 {
+        self.index.num_docs()
+    }
+
+    /// A search of what the index holds now, without catching up (for a server, whose
+    /// background task catches up): reads only.
+    pub fn search_now(&self, request: &SearchRequest) -> Result<SearchResults> {
+        search::search(&self.index, &self.store, request)
+    }
+
+    /// Checks that `request` parses and compiles, without running it (saved searches are
+    /// refused when they are written, not at their first run).
+    pub fn check_search(&self, request: &SearchRequest) -> Result<()> {
+        search::compile(request, self.index.fields()).map(|_| ())
     }
 
     pub fn index(&self) -> &SearchIndex {

@@ -718,7 +718,7 @@ fn workflow_command(config: Config, cmd: WorkflowCommand, stdout: &mut impl Writ
         WorkflowCommand::Add { name, def } => {
             let mut input = WorkflowInput { name, ..Default::default() };
             def.apply(&mut input);
-            let wf = input.validate(engine.index().fields())?;
+            let wf = input.validate(&engine)?;
             Workflows::open(engine.store())?.add(&wf)?;
             writeln!(stdout, "added workflow {}; run it with `dossier workflow run {}`", wf.name, wf.name)?;
         }
@@ -755,7 +755,7 @@ fn workflow_command(config: Config, cmd: WorkflowCommand, stdout: &mut impl Writ
             if let Some(new_name) = rename {
                 input.name = new_name;
             }
-            let wf = input.validate(engine.index().fields())?;
+            let wf = input.validate(&engine)?;
             w.update(&name, &wf)?;
             writeln!(stdout, "updated workflow {}", wf.name)?;
         }

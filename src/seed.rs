@@ -712,7 +712,7 @@ mod tests {
     fn real_pages_parse_into_documents_with_digests() {
         let mut out = String::new();
         for name in REAL {
-            let rel = format!("../shared/seeds/{name}");
+            let rel = format!("tests/fixtures/seed/real/{name}");
             let page = parse_rel(&rel).unwrap_or_else(|e| panic!("{e}"));
             out.push_str(&summary(&rel, &page, false));
         }
@@ -724,7 +724,7 @@ mod tests {
         let counts: Vec<usize> = REAL
             .iter()
             .map(|n| {
-                parse_rel(&format!("../shared/seeds/{n}"))
+                parse_rel(&format!("tests/fixtures/seed/real/{n}"))
                     .map(|p| p.entries.len())
                     .unwrap_or(0)
             })
@@ -736,7 +736,7 @@ mod tests {
     fn every_real_digest_line_round_trips_byte_for_byte() {
         let mut checked = 0;
         for name in REAL {
-            let rel = format!("../shared/seeds/{name}");
+            let rel = format!("tests/fixtures/seed/real/{name}");
             let text = read(&rel);
             let lines: Vec<&str> = text.lines().collect();
             let page = parse_seed(Path::new(&rel), &text).unwrap_or_else(|e| panic!("{e}"));
@@ -758,7 +758,7 @@ mod tests {
     #[test]
     fn bullets_lose_their_citation_markers_and_keep_their_text() {
         let page =
-            parse_rel("../shared/seeds/000_b9f1a09f6e316b44.txt").unwrap_or_else(|e| panic!("{e}"));
+            parse_rel("tests/fixtures/seed/real/000_b9f1a09f6e316b44.txt").unwrap_or_else(|e| panic!("{e}"));
         let first = &page.entries[0].digest.sections[0].bullets[0];
         assert!(first.text.starts_with(
             "The \"Indo-Pacific Rare Earth Alliance\" was officially announced on July 1, 2025"
@@ -787,7 +787,7 @@ mod tests {
     fn no_real_bullet_keeps_a_citation_marker_or_a_heading() {
         for name in REAL {
             let page =
-                parse_rel(&format!("../shared/seeds/{name}")).unwrap_or_else(|e| panic!("{e}"));
+                parse_rel(&format!("tests/fixtures/seed/real/{name}")).unwrap_or_else(|e| panic!("{e}"));
             for e in &page.entries {
                 for s in &e.digest.sections {
                     for b in &s.bullets {
@@ -807,7 +807,7 @@ mod tests {
     #[test]
     fn importing_twice_yields_the_same_ids_and_ids_are_distinct() {
         for name in REAL {
-            let rel = format!("../shared/seeds/{name}");
+            let rel = format!("tests/fixtures/seed/real/{name}");
             let a = parse_rel(&rel).unwrap_or_else(|e| panic!("{e}"));
             let b = parse_rel(&rel).unwrap_or_else(|e| panic!("{e}"));
             let ids: Vec<&str> = a.entries.iter().map(|e| e.document.id.as_str()).collect();

@@ -385,6 +385,18 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Documents stored, and when the latest insert or update was: COUNT(*) walks the smallest
+    /// index and the highest seq is the latest write, so no scan of the documents table.
+    pub fn counts(&self) -> Result<(u64, Option<DateTime<Utc>>)> {
+        let documents: i64 = self.conn.prepare_cached("SELECT COUNT(*) FROM documents")?.query_row([], |r| r.get(0))?;
+        let last: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT ingested_at FROM documents ORDER BY seq DESC LIMIT 1")?
+            .query_row([], |r| r.get(0))
+            .optional()?;
+        Ok((documents as u64, last.and_then(from_unix)))
+    }
+
     /// Number of documents with seq > `after`.
     pub fn count_since(&self, after: i64) -> Result<u64> {
         Ok(self.conn.query_row("SELECT COUNT(*) FROM documents WHERE seq > ?1", [after], |r| {

@@ -157,7 +157,7 @@ struct Health {
 
 async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     let footer = state.footer().await?;
-    let index_documents = state.read(|r| Ok(r.index.num_docs())).await?;
+    let index_documents = state.read(|r| Ok(r.engine.index_documents())).await?;
     Ok(Json(Health {
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
@@ -249,7 +249,7 @@ async fn search(
 ) -> Result<Response, ApiError> {
     let request = search_request(&params, &[])?;
     let results = state
-        .read(move |r| crate::search::search(r.index, r.store, &request))
+        .read(move |r| r.engine.search_now(&request))
         .await?;
     Ok(Json(results).into_response())
 }
@@ -279,7 +279,7 @@ struct DocumentView<'a> {
 async fn document(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let stored = state
         .read(move |r| {
-            r.store.get(&id)?.ok_or(crate::Error::NotFound {
+            r.engine.store().get(&id)?.ok_or(crate::Error::NotFound {
                 what: "document",
                 name: id,
             })
@@ -433,7 +433,7 @@ fn body_file(body: &[u8], limit: u64) -> Result<(tempfile::TempDir, std::path::P
 }
 
 async fn list_workflows(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let list = state.read(|r| Workflows::open(r.store)?.list()).await?;
+    let list = state.read(|r| Workflows::open(r.engine.store())?.list()).await?;
     Ok(Json(list).into_response())
 }
 
@@ -449,8 +449,8 @@ async fn create_workflow(
     let input: WorkflowInput = json_body(&body)?;
     let info = state
         .read(move |r| {
-            let wf = input.validate(r.index.fields())?;
-            let w = Workflows::open(r.store)?;
+            let wf = input.validate(r.engine)?;
+            let w = Workflows::open(r.engine.store())?;
             w.add(&wf)?;
             w.info(&wf.name)
         })
@@ -460,7 +460,7 @@ async fn create_workflow(
 }
 
 async fn show_workflow(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, ApiError> {
-    let info = state.read(move |r| Workflows::open(r.store)?.info(&name)).await?;
+    let info = state.read(move |r| Workflows::open(r.engine.store())?.info(&name)).await?;
     Ok(Json(info).into_response())
 }
 
@@ -473,8 +473,8 @@ async fn update_workflow(
     let input: WorkflowInput = json_body(&body)?;
     let info = state
         .read(move |r| {
-            let wf = input.validate(r.index.fields())?;
-            let w = Workflows::open(r.store)?;
+            let wf = input.validate(r.engine)?;
+            let w = Workflows::open(r.engine.store())?;
             w.update(&name, &wf)?;
             w.info(&wf.name)
         })
@@ -484,7 +484,7 @@ async fn update_workflow(
 
 async fn delete_workflow(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, ApiError> {
     state
-        .read(move |r| Workflows::open(r.store)?.remove(&name))
+        .read(move |r| Workflows::open(r.engine.store())?.remove(&name))
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -515,7 +515,7 @@ async fn workflow_page(
 ) -> Result<Response, ApiError> {
     let limit = page_limit(&params)?;
     let page = state
-        .read(move |r| Workflows::open(r.store)?.page(&name, limit))
+        .read(move |r| Workflows::open(r.engine.store())?.page(&name, limit))
         .await?;
     let json = render::json(&page).map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
@@ -530,7 +530,7 @@ async fn workflow_feed(
 ) -> Result<Response, ApiError> {
     let limit = page_limit(&params)?;
     let page = state
-        .read(move |r| Workflows::open(r.store)?.page(&name, limit))
+        .read(move |r| Workflows::open(r.engine.store())?.page(&name, limit))
         .await?;
     let xml = render::atom(&page, state.config().serve.public_url.as_deref())
         .map_err(|e| ApiError::internal(e.to_string()))?;

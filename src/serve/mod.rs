@@ -21,8 +21,7 @@ mod ui;
 
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -39,8 +38,6 @@ use crate::digest::Digest;
 use crate::digesting::UnstoredDigest;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::index::SearchIndex;
-use crate::store::Store;
 
 pub use api::{ApiRoute, OPENAPI_JSON, api_routes};
 
@@ -74,19 +71,18 @@ struct Shared {
     runs: Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
-/// Pooled SQLite connections and the shared tantivy reader (`Sync`; its searchers are cheap
-/// clones), handed out one per request, at most `permits` at a time.
+/// Pooled engines — each its own SQLite connection, all sharing one tantivy reader — handed
+/// out one per request, at most `permits` at a time.
 struct Readers {
-    db_path: PathBuf,
-    index: RwLock<SearchIndex>,
-    idle: Mutex<Vec<Store>>,
+    /// Holds the current index reader; pooled engines take theirs from it at checkout, so a
+    /// rebuilt index reaches them all at once.
+    current: Mutex<Engine>,
+    idle: Mutex<Vec<Engine>>,
     permits: Arc<Semaphore>,
 }
 
-/// What a read handler may use.
+/// What a read handler may use: an engine of its own for the request.
 pub struct Reader<'a> {
-    pub store: &'a Store,
-    pub index: &'a SearchIndex,
     pub engine: &'a Engine,
 }
 
@@ -118,18 +114,17 @@ impl AppState {
         if engine.index_lag()? > 0 {
             engine.catch_up_if_free()?;
         }
-        let index = SearchIndex::open_current(&config.data_dir)?;
+        let current = engine.sibling()?;
         let readers_n = std::thread::available_parallelism()
             .map(|n| n.get() * 2)
             .unwrap_or(4)
             .clamp(4, 32);
         let (digest_queue, queued) = std::sync::mpsc::sync_channel(DIGEST_QUEUE);
-        spawn_digest_writer(config.clone(), queued)?;
+        spawn_digest_writer(engine.sibling()?, queued)?;
         Ok(AppState {
             shared: Arc::new(Shared {
                 readers: Readers {
-                    db_path: config.db_path(),
-                    index: RwLock::new(index),
+                    current: Mutex::new(current),
                     idle: Mutex::new(Vec::new()),
                     permits: Arc::new(Semaphore::new(readers_n)),
                 },
@@ -147,19 +142,20 @@ impl AppState {
         &self.shared.config
     }
 
-    /// An engine over a pooled connection and the shared index reader.
+    /// A pooled engine (or a new one) reading the current index.
     fn pooled_engine(shared: &Shared) -> Result<Engine> {
         let popped = lock(&shared.readers.idle).pop();
-        let store = match popped {
-            Some(s) => s,
-            None => Store::open(&shared.readers.db_path)?,
+        let current = lock(&shared.readers.current);
+        let mut engine = match popped {
+            Some(e) => e,
+            None => current.sibling()?,
         };
-        let index = shared.readers.index.read().unwrap_or_else(|p| p.into_inner()).clone();
-        Ok(Engine::from_parts(shared.config.clone(), store, index))
+        engine.share_index_of(&current);
+        Ok(engine)
     }
 
     fn return_engine(shared: &Shared, engine: Engine) {
-        lock(&shared.readers.idle).push(engine.into_store());
+        lock(&shared.readers.idle).push(engine);
     }
 
     /// Runs `f` with a pooled connection on a blocking thread. For reads, and for short SQLite
@@ -181,11 +177,7 @@ impl AppState {
         let out = tokio::task::spawn_blocking(move || -> Result<T> {
             let _permit = permit;
             let engine = Self::pooled_engine(&shared)?;
-            let result = f(Reader {
-                store: engine.store(),
-                index: engine.index(),
-                engine: &engine,
-            });
+            let result = f(Reader { engine: &engine });
             Self::return_engine(&shared, engine);
             result
         })
@@ -205,7 +197,7 @@ impl AppState {
         let out = tokio::task::spawn_blocking(move || -> Result<T> {
             let mut engine = lock(&shared.writer);
             let result = f(&mut engine);
-            refresh_readers(&shared, Some(engine.index()))?;
+            refresh_readers(&shared, Some(&engine))?;
             expire_footer(&shared);
             result
         })
@@ -254,8 +246,7 @@ impl AppState {
         let _one_at_a_time = this_workflow.lock().await;
         let shared = self.shared.clone();
         let out = tokio::task::spawn_blocking(move || -> Result<_> {
-            let index = shared.readers.index.read().unwrap_or_else(|p| p.into_inner()).clone();
-            let engine = Engine::from_parts(shared.config.clone(), Store::open(&shared.readers.db_path)?, index);
+            let engine = lock(&shared.readers.current).sibling()?;
             crate::workflow::run(&engine, &name)
         })
         .await
@@ -279,21 +270,8 @@ impl AppState {
         }
         let footer = self
             .read(|r| {
-                // Both from indexes, not a scan of the documents table: COUNT(*) walks the
-                // smallest index, and the highest seq is the latest insert or update.
-                let c = r.store.connection();
-                let documents: i64 = c.query_row("SELECT COUNT(*) FROM documents", [], |row| row.get(0))?;
-                let last: Option<i64> = c
-                    .query_row("SELECT ingested_at FROM documents ORDER BY seq DESC LIMIT 1", [], |row| row.get(0))
-                    .or_else(|e| match e {
-                        rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                        e => Err(e),
-                    })?;
-                Ok(Footer {
-                    documents: documents as u64,
-                    index_bytes: r.index.size_bytes(),
-                    last_ingest: last.and_then(|t| DateTime::<Utc>::from_timestamp(t, 0)),
-                })
+                let (documents, last_ingest) = r.engine.counts()?;
+                Ok(Footer { documents, index_bytes: r.engine.index_bytes(), last_ingest })
             })
             .await;
         self.shared.footer_refreshing.store(false, Ordering::Release);
@@ -308,18 +286,13 @@ impl AppState {
     pub fn reload_index(&self) -> Result<()> {
         let shared = &self.shared;
         refresh_readers(shared, None)?;
-        let (store_seq, index_seq) = {
-            let engine = Self::pooled_engine(shared)?;
-            let seqs = (engine.store().max_seq(), engine.index().indexed_seq());
-            Self::return_engine(shared, engine);
-            (seqs.0?, seqs.1?)
-        };
+        let (store_seq, index_seq) = lock(&shared.readers.current).seqs()?;
         if store_seq > index_seq
             && let Ok(mut writer) = shared.writer.try_lock()
         {
             // try_lock: an ingest of this server is running and will index them itself.
             if writer.catch_up_if_free()?.is_some_and(|n| n > 0) {
-                refresh_readers(shared, Some(writer.index()))?;
+                refresh_readers(shared, Some(&writer))?;
                 expire_footer(&shared);
             }
         }
@@ -336,28 +309,22 @@ fn expire_footer(shared: &Shared) {
 
 /// Makes readers see the latest index: the writer's (when it just wrote) or the data
 /// directory's current one (a `reindex` elsewhere swapped it), at its latest commit.
-fn refresh_readers(shared: &Shared, written: Option<&SearchIndex>) -> Result<()> {
-    let data_dir = &shared.config.data_dir;
-    let stale = shared.readers.index.read().unwrap_or_else(|p| p.into_inner()).is_stale(data_dir);
-    if stale || written.is_some_and(|w| w.path() != shared.readers.index.read().unwrap_or_else(|p| p.into_inner()).path()) {
-        let fresh = match written {
-            Some(w) if !w.is_stale(data_dir) => w.clone(),
-            _ => SearchIndex::open_current(data_dir)?,
-        };
-        tracing::info!(index = %fresh.path().display(), "serving a rebuilt index");
-        *shared.readers.index.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+fn refresh_readers(shared: &Shared, written: Option<&Engine>) -> Result<()> {
+    let mut current = lock(&shared.readers.current);
+    if let Some(writer) = written {
+        current.share_index_of(writer);
     }
-    shared.readers.index.read().unwrap_or_else(|p| p.into_inner()).reload()
+    current.refresh_index()?;
+    Ok(())
 }
 
 /// Stores the digests pages made, in small batches on one connection of its own, so no
 /// request waits for SQLite's write lock. Ends when the server's state is dropped.
-fn spawn_digest_writer(config: Arc<Config>, queued: std::sync::mpsc::Receiver<UnstoredDigest>) -> Result<()> {
-    let store = Store::open(&config.db_path())?;
+fn spawn_digest_writer(engine: Engine, queued: std::sync::mpsc::Receiver<UnstoredDigest>) -> Result<()> {
     std::thread::Builder::new()
         .name("digest-writer".into())
         .spawn(move || {
-            let digester = crate::digesting::Digester::new(&store, &config);
+            let digester = engine.digester();
             while let Ok(first) = queued.recv() {
                 let mut batch = vec![first];
                 while batch.len() < 64

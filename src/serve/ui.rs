@@ -217,7 +217,7 @@ async fn search_page(State(state): State<AppState>, Query(params): Query<Vec<(St
     let has_query = params.iter().any(|(k, v)| k == "q" && !v.trim().is_empty());
     if !has_query {
         let workflows = state
-            .read(|r| Workflows::open(r.store)?.list())
+            .read(|r| Workflows::open(r.engine.store())?.list())
             .await
             .unwrap_or_default();
         let body = html! {
@@ -265,7 +265,7 @@ async fn search_page(State(state): State<AppState>, Query(params): Query<Vec<(St
     };
     let title = format!("{} · dossier", request.query);
     let results = match state
-        .read(move |r| crate::search::search(r.index, r.store, &request))
+        .read(move |r| r.engine.search_now(&request))
         .await
     {
         Ok(r) => r,
@@ -347,7 +347,7 @@ async fn document_page(State(state): State<AppState>, Path(id): Path<String>) ->
     let lookup = id.clone();
     let stored = match state
         .read(move |r| {
-            r.store.get(&lookup)?.ok_or(crate::Error::NotFound {
+            r.engine.store().get(&lookup)?.ok_or(crate::Error::NotFound {
                 what: "document",
                 name: lookup,
             })
@@ -396,7 +396,7 @@ fn document_html(d: &Document, duplicate_of: Option<&str>, digest: Option<&Diges
 }
 
 async fn workflows_page(State(state): State<AppState>) -> Response {
-    let list = match state.read(|r| Workflows::open(r.store)?.list()).await {
+    let list = match state.read(|r| Workflows::open(r.engine.store())?.list()).await {
         Ok(l) => l,
         Err(e) => return page(&state, e.status, "Workflows · dossier", html! {}, error_body(&e)).await,
     };
@@ -431,7 +431,7 @@ async fn workflows_page(State(state): State<AppState>) -> Response {
 async fn workflow_page(State(state): State<AppState>, Path(name): Path<String>) -> Response {
     let lookup = name.clone();
     let wf_page = match state
-        .read(move |r| Workflows::open(r.store)?.page(&lookup, workflow::DEFAULT_PAGE_LIMIT))
+        .read(move |r| Workflows::open(r.engine.store())?.page(&lookup, workflow::DEFAULT_PAGE_LIMIT))
         .await
     {
         Ok(p) => p,

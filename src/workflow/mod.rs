@@ -24,7 +24,7 @@ use crate::digesting::{DigestOptions, Digester};
 use crate::document::{Document, Lang};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::search::{self, MatchMode, SearchRequest, SortOrder};
+use crate::search::{MatchMode, SearchRequest, SortOrder};
 use crate::store::Store;
 
 /// How many documents a first run collects when the workflow does not say.
@@ -120,8 +120,8 @@ fn bad_field(field: &str, message: impl Into<String>) -> Error {
 
 impl WorkflowInput {
     /// Checks every field and parses the dates; the error names the field and what to write.
-    /// `fields` are the search index's, to check that the query parses.
-    pub fn validate(self, fields: crate::index::Fields) -> Result<Workflow> {
+    /// `engine` checks that the query compiles.
+    pub fn validate(self, engine: &Engine) -> Result<Workflow> {
         let name = validate_name(&self.name)?;
         let query = self.query.trim().to_string();
         if query.is_empty() {
@@ -186,7 +186,7 @@ impl WorkflowInput {
         };
         // A query that cannot be parsed is refused now, not at the first run.
         let request = wf.search_request(Utc::now(), 1);
-        search::compile(&request, fields).map_err(|e| bad_field("query", e.to_string()))?;
+        engine.check_search(&request).map_err(|e| bad_field("query", e.to_string()))?;
         Ok(wf)
     }
 }

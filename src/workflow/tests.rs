@@ -82,7 +82,7 @@ fn first_run_takes_the_newest_then_only_new_documents_and_an_empty_run_is_record
             doc_line("other", 4, "光伏装机", &["光伏新增装机容量创新高。"]),
         ],
     )?;
-    let wf = input("稀土 供应链/周报", "稀土").validate(e.index().fields())?;
+    let wf = input("稀土 供应链/周报", "稀土").validate(&e)?;
     Workflows::open(e.store())?.add(&wf)?;
 
     let first = run(&mut e, &wf.name)?;
@@ -171,12 +171,12 @@ fn filters_and_window_apply_to_runs() -> Result<()> {
     let mut i = input("窗口", "稀土");
     i.until = Some("2024-05-02".into());
     i.first_run = Some(10);
-    let wf = i.validate(e.index().fields())?;
+    let wf = i.validate(&e)?;
     Workflows::open(e.store())?.add(&wf)?;
     assert_eq!(run(&mut e, "窗口")?.new_documents, vec!["a2", "a1"]);
     let mut other = input("别的来源", "稀土");
     other.sources = vec!["路透".into()];
-    let wf = other.validate(e.index().fields())?;
+    let wf = other.validate(&e)?;
     Workflows::open(e.store())?.add(&wf)?;
     assert!(run(&mut e, "别的来源")?.new_documents.is_empty());
     Ok(())
@@ -186,7 +186,7 @@ fn filters_and_window_apply_to_runs() -> Result<()> {
 fn definitions_are_validated_naming_the_field() -> Result<()> {
     let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
     let e = engine(dir.path())?;
-    let fields = e.index().fields();
+    let fields = &e;
     for (i, expect) in [
         (input("", "稀土"), "name: is empty"),
         (input("a\nb", "稀土"), "name: contains control characters"),

@@ -68,7 +68,7 @@ fn ui_search_citation_highlight_and_xss_in_chromium() {
             };
             w.add(
                 &input
-                    .validate(engine.index().fields())
+                    .validate(&engine)
                     .unwrap_or_else(|e| panic!("{e}")),
             )
             .unwrap_or_else(|e| panic!("{e}"));

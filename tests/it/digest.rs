@@ -133,7 +133,7 @@ fn the_three_seed_pages_import_with_their_digests() {
         ("001_3906136895591979.txt", 8),
         ("002_c73b6274a546cfca.txt", 2),
     ] {
-        let r = json(dossier(dir.path()).args(["import-seed", "--json"]).arg(shared().join("seeds").join(file)));
+        let r = json(dossier(dir.path()).args(["import-seed", "--json"]).arg(seeds().join(file)));
         assert_eq!(r["documents"], expected, "{file}: {r}");
         counts.push(r["documents"].as_u64().unwrap_or(0));
         assert_eq!(r["workflow_created"], true, "{file}: {r}");
@@ -143,13 +143,13 @@ fn the_three_seed_pages_import_with_their_digests() {
     for name in ["稀土供应链", "稀土博弈", "稀土自主"] {
         assert!(list.contains(&format!("{name}\t\"{name}\"\t0 documents\tlast run never\n")), "{list}");
     }
-    let text = ok(dossier(dir.path()).args(["import-seed"]).arg(shared().join("seeds/002_c73b6274a546cfca.txt")));
+    let text = ok(dossier(dir.path()).args(["import-seed"]).arg(seeds().join("002_c73b6274a546cfca.txt")));
     assert!(
         text.ends_with("workflow 稀土自主 exists already and is left as it is; `dossier workflow run 稀土自主` collects new documents\n"),
         "{text}"
     );
     let fresh = tempdir();
-    let text = ok(dossier(fresh.path()).args(["import-seed"]).arg(shared().join("seeds/002_c73b6274a546cfca.txt")));
+    let text = ok(dossier(fresh.path()).args(["import-seed"]).arg(seeds().join("002_c73b6274a546cfca.txt")));
     assert!(
         text.ends_with("\ncreated workflow 稀土自主 (query 稀土自主); `dossier workflow run 稀土自主` collects its documents\n"),
         "{text}"
@@ -158,7 +158,7 @@ fn the_three_seed_pages_import_with_their_digests() {
     let run_it = run(dossier(fresh.path()).args(["workflow", "run", "稀土自主"]));
     assert!(run_it.status.success(), "{}", stderr(&run_it));
     // Importing again changes nothing.
-    let r = json(dossier(dir.path()).args(["import-seed", "--json"]).arg(shared().join("seeds/000_b9f1a09f6e316b44.txt")));
+    let r = json(dossier(dir.path()).args(["import-seed", "--json"]).arg(seeds().join("000_b9f1a09f6e316b44.txt")));
     assert_eq!(r["unchanged"], 10, "{r}");
     // The imported digests are searchable and shown as they were.
     let hits = json(dossier(dir.path()).args(["search", "Indo-Pacific", "--json"]));

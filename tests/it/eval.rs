@@ -1,17 +1,37 @@
-//! Search quality on ../shared/eval/cmrc2018 (BEIR layout). The floors are what was measured
-//! when this test was written (recall@10 0.924, nDCG@10 0.881 with --match any), less a small
-//! margin: a change that lowers them must be a deliberate one.
+//! Search quality on tests/fixtures/eval/cmrc2018-slice: every tenth passage of cmrc2018 with all
+//! 429 questions judged against those passages (BEIR layout; how it was cut and its licence are
+//! in tests/fixtures/README.md). The floors are what was measured on the slice when it was cut
+//! (recall@10 0.949, nDCG@10 0.919 with --match any), less a small margin: a change that lowers
+//! them must be a deliberate one. The full set (1,104 passages, 4,221 questions, floors 0.91 /
+//! 0.86) is checked by scripts/full-corpus-checks.sh, which .ci/run runs when ../shared is there.
 
 use super::*;
 
-#[test]
-fn cmrc2018_recall_and_ndcg_stay_above_the_measured_floor() {
+fn slice() -> PathBuf {
+    root().join("tests/fixtures/eval/cmrc2018-slice")
+}
+
+fn eval(match_mode: &str) -> serde_json::Value {
     let dir = tempdir();
-    let r = json(dossier(dir.path()).arg("eval").arg(shared().join("eval/cmrc2018")).arg("--json"));
-    eprintln!("cmrc2018: {r}");
-    assert_eq!(r["queries"], 4221, "{r}");
+    let r = json(dossier(dir.path()).arg("eval").arg(slice()).args(["--match", match_mode, "--json"]));
+    eprintln!("cmrc2018 slice, --match {match_mode}: {r}");
+    assert_eq!((r["documents"].as_u64(), r["queries"].as_u64()), (Some(111), Some(429)), "{r}");
+    r
+}
+
+#[test]
+fn cmrc2018_slice_recall_and_ndcg_stay_above_the_measured_floor() {
+    let r = eval("any");
     let recall = r["recall_at_k"].as_f64().unwrap_or(0.0);
     let ndcg = r["ndcg_at_k"].as_f64().unwrap_or(0.0);
-    assert!(recall >= 0.91, "recall@10 fell to {recall}");
-    assert!(ndcg >= 0.86, "nDCG@10 fell to {ndcg}");
+    assert!(recall >= 0.935, "recall@10 fell to {recall}");
+    assert!(ndcg >= 0.90, "nDCG@10 fell to {ndcg}");
+}
+
+/// The floors tell good search from bad on this slice: requiring every word of a question (the
+/// topic-search default, wrong for questions) finds almost nothing.
+#[test]
+fn cmrc2018_slice_floor_is_far_above_all_words_matching() {
+    let recall = eval("all")["recall_at_k"].as_f64().unwrap_or(1.0);
+    assert!(recall < 0.1, "recall@10 with --match all is {recall}");
 }

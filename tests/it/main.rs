@@ -1,5 +1,6 @@
 //! Integration tests: drive the real `dossier` binary on the real sample bundled in data/ and on
-//! the shared corpora beside the checkout. One module per feature.
+//! the small fixtures in tests/fixtures/, so that a bare clone runs them all; the checks over
+//! the full shared corpora are scripts/full-corpus-checks.sh. One module per feature.
 
 mod bad_input;
 mod demo;
@@ -24,9 +25,9 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// ../shared beside the checkout (CI has it there).
-pub fn shared() -> PathBuf {
-    root().join("..").join("shared")
+/// The three real saved result pages (copies of ../shared/seeds/).
+pub fn seeds() -> PathBuf {
+    root().join("tests/fixtures/seed/real")
 }
 
 pub fn sample() -> PathBuf {
@@ -103,10 +104,16 @@ fn skip_dir() -> PathBuf {
 /// Reports that `test` did not run, and why. libtest shows a passing test as `ok` and swallows
 /// what it prints with `eprintln!`, so the notice goes straight to the process's stderr, and
 /// a report file `target/tmp/skipped/<test>` stays until the test runs for real:
-/// `ls target/tmp/skipped` lists what the last runs left out.
+/// `ls target/tmp/skipped` lists what the last runs left out. Each notice carries a running count,
+/// so the last one says how many tests this run left out.
 pub fn skipped(test: &str, why: &str) {
+    static SKIPPED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let count = SKIPPED.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
     let dir = skip_dir();
-    let line = format!("SKIPPED: {test} did NOT run: {why} (report in {})\n", dir.display());
+    let line = format!(
+        "SKIPPED: {test} did NOT run ({count} skipped so far in this run): {why} (report in {})\n",
+        dir.display()
+    );
     // Not eprintln!: the test harness would capture it.
     let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("\n{line}").as_bytes());
     let _ = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(dir.join(test), line));

@@ -651,7 +651,7 @@ async fn untrusted_documents_render_as_inert_text() {
             ..Default::default()
         };
         let wf = input
-            .validate(engine.index().fields())
+            .validate(&engine)
             .unwrap_or_else(|e| panic!("{e}"));
         w.add(&wf).unwrap_or_else(|e| panic!("{e}"));
         dossier::workflow::run(&mut engine, wf_name).unwrap_or_else(|e| panic!("{e}"));
