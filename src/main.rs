@@ -458,6 +458,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 // search (exit 0, and the usual JSON), as for any empty result; the hint goes to
                 // stderr so that it reaches the user even when stdout is piped.
                 eprintln!("nothing has been ingested into {} yet: {}", data_dir.display(), report::NOTHING_INGESTED_HINT);
+                let demo = dossier::demo::default_dir();
+                if demo != data_dir && demo.join("dossier.db").is_file() {
+                    eprintln!("the demo's data is in {0}: dossier --data-dir {0} search …", demo.display());
+                }
                 if args.json {
                     writeln!(stdout, "{}", serde_json::to_string_pretty(&results)?)?;
                 }

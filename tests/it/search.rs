@@ -122,6 +122,13 @@ fn piped_snippets_are_the_source_text_without_added_markers() {
 #[test]
 fn an_empty_data_dir_says_nothing_was_ingested_yet() {
     let dir = tempdir();
+    // A home of its own, so that no demo directory of the real one is mentioned.
+    let home = tempdir();
+    let dossier = |d: &std::path::Path| {
+        let mut c = dossier(d);
+        c.env("HOME", home.path()).env_remove("XDG_DATA_HOME");
+        c
+    };
     let o = run(dossier(dir.path()).args(["search", "稀土供应链"]));
     // Exit 0: an empty result is a correct answer, as for any search; the hint is on stderr.
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -143,6 +150,16 @@ fn an_empty_data_dir_says_nothing_was_ingested_yet() {
             "data directory: {}\nno documents yet: add some with `dossier ingest PATH` (JSONL, .txt/.md/.html files, directories, RSS/Atom feeds), or try `dossier demo`\n",
             dir.path().display()
         )
+    );
+    // After `dossier demo`, the hint points at the demo's directory.
+    ok(dossier(dir.path()).args(["demo", "--keep"]).arg(home.path().join(".local/share/dossier-demo")));
+    let other = tempdir();
+    let o = run(dossier(other.path()).args(["search", "稀土供应链"]));
+    let demo = home.path().join(".local/share/dossier-demo");
+    assert!(
+        stderr(&o).ends_with(&format!("\nthe demo's data is in {0}: dossier --data-dir {0} search …\n", demo.display())),
+        "{}",
+        stderr(&o)
     );
     // With documents, a search that finds nothing still says so on stdout.
     let o = run(dossier(sample_dir()).args(["search", "不存在的词语组合xyzzy"]));
