@@ -109,8 +109,9 @@ fn demo_keeps_its_data_and_its_three_next_commands_work_as_printed() {
     let (cmd, url) = serve.split_once("# then open ").unwrap_or_else(|| panic!("no URL: {serve}"));
     assert!(cmd.trim_end().ends_with(" serve"), "{serve}");
     assert_eq!(url, format!("http://{addr}/workflows/稀土供应链"));
+    // `exec`: the shell becomes the server, so that the guard stops the server itself.
     let _server = Server(
-        shell(serve, home.path(), &addr)
+        shell(&format!("exec {serve}"), home.path(), &addr)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
