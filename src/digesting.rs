@@ -51,6 +51,8 @@ pub struct DigestRunSummary {
     pub made: u64,
     pub reused: u64,
     pub failed: u64,
+    /// Documents passed over because they hold only their title (nothing to digest).
+    pub skipped_title_only: u64,
     pub failures: Vec<(String, String)>,
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
@@ -93,6 +95,12 @@ impl<'a> Digester<'a> {
                 Ok(Summarizer::Llm(LlmSummarizer::new(cfg)?))
             }
         }
+    }
+
+    /// Whether the stored document holds only its title (see [`crate::Document::is_title_only`]);
+    /// a workflow run asks before digesting so it does not count such items as failures.
+    pub fn is_title_only(&self, id: &str) -> Result<bool> {
+        Ok(self.store().get(id)?.is_some_and(|d| d.doc.is_title_only()))
     }
 
     fn kind_of(d: &StoredDocument) -> DocKind {
@@ -153,6 +161,7 @@ impl<'a> Digester<'a> {
             .store()
             .get(id)?
             .ok_or_else(|| Error::NotFound { what: "document", name: id.to_string() })?;
+        refuse_title_only(&d)?;
         let opts = DigestOptions::default();
         let summarizer = self.summarizer(&opts)?;
         let kind = Self::kind_of(&d);
@@ -173,6 +182,7 @@ impl<'a> Digester<'a> {
             .store()
             .get(id)?
             .ok_or_else(|| Error::NotFound { what: "document", name: id.to_string() })?;
+        refuse_title_only(&d)?;
         let summarizer = self.summarizer(opts)?;
         let kind = Self::kind_of(&d);
         let key = summarizer.cache_key(&d.doc, kind, opts.query.as_deref());
@@ -256,6 +266,10 @@ impl<'a> Digester<'a> {
             let docs = self.store().get_many(part)?;
             let mut todo: Vec<(StoredDocument, DocKind, String)> = Vec::new();
             for d in docs {
+                if d.doc.is_title_only() {
+                    summary.skipped_title_only += 1;
+                    continue;
+                }
                 let kind = Self::kind_of(&d);
                 let key = summarizer.cache_key(&d.doc, kind, opts.query.as_deref());
                 match (opts.force, self.reuse(&d.doc.id, &key)?) {
@@ -304,6 +318,20 @@ impl<'a> Digester<'a> {
         summary.seconds = started.elapsed().as_secs_f64();
         Ok(summary)
     }
+}
+
+/// A title-only item gets no digest: an excerpt of it would only repeat its headline. The
+/// message says so rather than letting the caller think digesting failed.
+fn refuse_title_only(d: &StoredDocument) -> Result<()> {
+    if d.doc.is_title_only() {
+        return Err(Error::BadField {
+            field: format!("document {}", d.doc.id),
+            message: "holds only its title (its text is that headline again), so there is nothing to digest; \
+                      `dossier show ID` prints it, and its original URL, when it has one, leads to the article"
+                .into(),
+        });
+    }
+    Ok(())
 }
 
 /// What `import-seed` did.

@@ -53,6 +53,18 @@ impl std::fmt::Display for Lang {
     }
 }
 
+/// [`Document::is_title_only`] on a title and paragraphs not (yet) made into a document.
+pub fn title_only(title: &str, paragraphs: &[String]) -> bool {
+    let title = title.trim();
+    paragraphs.iter().all(|p| {
+        let t = p.trim();
+        let unhashed = t.trim_start_matches('#');
+        // `# 标题` is a heading; `#话题#` (a hashtag) opens real text.
+        let heading = unhashed.len() < t.len() && (unhashed.is_empty() || unhashed.starts_with(char::is_whitespace));
+        t.is_empty() || heading || t == title
+    })
+}
+
 /// True for CJK unified ideographs (the ranges Chinese text uses).
 pub fn is_cjk(c: char) -> bool {
     matches!(c as u32,
@@ -114,6 +126,14 @@ impl Document {
         h.finalize().to_hex()[..32].to_string()
     }
 
+    /// True when the item holds nothing to read beyond its title: every paragraph is a Markdown
+    /// heading (`# 标题`, how a third of the qqnews feed carries its bare headlines) or repeats the
+    /// title. Such an item is listed as one line and gets no digest: an extractive digest of it
+    /// would only quote the headline back. Derived from the text, so it needs no storage.
+    pub fn is_title_only(&self) -> bool {
+        title_only(&self.title, &self.paragraphs)
+    }
+
     /// The paragraph cited as `[n]` (1-based), if it exists.
     pub fn paragraph(&self, n: usize) -> Option<&str> {
         n.checked_sub(1).and_then(|i| self.paragraphs.get(i)).map(String::as_str)
@@ -166,6 +186,18 @@ mod tests {
         assert_eq!(Lang::detect("中国稀土集团发布2024年年报，营收增长20.3亿元"), Lang::Zh);
         assert_eq!(Lang::detect("MP Materials said rare earth output rose 5% in 2024"), Lang::En);
         assert_eq!(Lang::detect("NdFeB磁材出口"), Lang::Zh);
+    }
+
+    #[test]
+    fn title_only_items_are_headings_or_the_title_again() {
+        let d = |title: &str, ps: &[&str]| Document::for_test(title, ps).is_title_only();
+        assert!(d("乌军装甲车被炸毁", &["# 乌军装甲车被炸毁"]));
+        // qqnews headings often differ a little from the item's title; still nothing to read.
+        assert!(d("浙江广电回应《中国好声音》争议", &["# 浙江广电回应中国好声音争议：李玟老师值得铭记"]));
+        assert!(d("稀土出口管制", &["稀土出口管制"]));
+        assert!(!d("厦门马拉松延期", &["12月26日，厦门马拉松赛组委会发布公告，赛事延期举办。"]));
+        assert!(!d("话题", &["#稀土#话题讨论持续升温。"]));
+        assert!(!d("标题", &["# 标题", "正文第一段。"]));
     }
 
     #[test]

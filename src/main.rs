@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use dossier::config::{Config, Flags};
 use dossier::engine::{Engine, IngestOptions};
 use dossier::report::{self, Highlight};
-use dossier::search::{MatchMode, SearchRequest, SortOrder};
+use dossier::search::{MatchMode, SearchRequest, SortOrder, TitleOnly};
 use dossier::digest::llm::OutputLang;
 use dossier::digest::{render_markdown, render_terminal};
 use dossier::digesting::{DigestOptions, SummarizerChoice};
@@ -300,6 +300,10 @@ struct SearchArgs {
     limit: usize,
     #[arg(long, default_value_t = 0)]
     offset: usize,
+    /// Items that hold only their title: show lists them as one line each (marked "title
+    /// only"); hide leaves them out.
+    #[arg(long, value_enum, default_value_t = TitleOnly::Show, value_name = "show|hide")]
+    title_only: TitleOnly,
     /// Output JSON (shape documented in README.md).
     #[arg(long)]
     json: bool,
@@ -475,7 +479,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 };
                 let mut out = Vec::with_capacity(results.hits.len());
                 for hit in &results.hits {
-                    out.push(Some(engine.digester().digest(&hit.id, &opts)?));
+                    // A title-only hit has nothing to digest; it stays one line.
+                    out.push(if hit.title_only { None } else { Some(engine.digester().digest(&hit.id, &opts)?) });
                 }
                 Some(out)
             } else {
@@ -808,6 +813,7 @@ fn search_request(a: &SearchArgs) -> anyhow::Result<SearchRequest> {
         lang,
         limit: a.limit,
         offset: a.offset,
+        title_only: a.title_only,
     })
 }
 

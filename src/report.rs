@@ -87,6 +87,18 @@ pub fn search_text(r: &SearchResults, style: Highlight, digests: Option<&[Option
         );
     }
     for (i, hit) in r.hits.iter().enumerate() {
+        if hit.title_only {
+            // Nothing to read but the headline: one line, no snippet or digest.
+            let _ = writeln!(
+                out,
+                "{} — {} · {} · title only [{}]\n",
+                terminal_safe(&hit.title),
+                terminal_safe(&hit.source),
+                format_when(hit.published_at),
+                terminal_safe(&hit.id)
+            );
+            continue;
+        }
         let _ = writeln!(out, "{}", terminal_safe(&hit.title));
         let _ = writeln!(out, "{} · {}", terminal_safe(&hit.source), format_when(hit.published_at));
         match digests.and_then(|d| d.get(i)).and_then(|d| d.as_deref()) {
@@ -106,7 +118,7 @@ pub fn search_text(r: &SearchResults, style: Highlight, digests: Option<&[Option
     let shown_to = r.offset + r.hits.len();
     let _ = writeln!(
         out,
-        "{}–{} of {} documents matching {:?}, {}",
+        "{}–{} of {} documents matching {:?}, {}{}",
         r.offset + 1,
         shown_to,
         r.total,
@@ -114,6 +126,13 @@ pub fn search_text(r: &SearchResults, style: Highlight, digests: Option<&[Option
         match r.sort {
             crate::search::SortOrder::Newest => "newest first",
             crate::search::SortOrder::Relevance => "by relevance",
+        },
+        if r.title_only_hidden {
+            " (title-only items hidden)".to_string()
+        } else if r.title_only > 0 {
+            format!("; {} of these title only (--title-only hide leaves them out)", r.title_only)
+        } else {
+            String::new()
         }
     );
     out
@@ -167,6 +186,9 @@ pub fn digest_run_text(s: &crate::digesting::DigestRunSummary) -> String {
         s.seconds,
         done as f64 / s.seconds.max(1e-9)
     );
+    if s.skipped_title_only > 0 {
+        let _ = writeln!(out, "skipped {} title-only documents: they hold only their headline, nothing to digest", s.skipped_title_only);
+    }
     if s.prompt_tokens + s.completion_tokens > 0 {
         let _ = writeln!(out, "tokens: {} prompt, {} completion", s.prompt_tokens, s.completion_tokens);
     }
@@ -420,6 +442,7 @@ mod tests {
             score: 1.0,
             snippet: Snippet { text: text.clone(), highlights: vec![[start, start + 2]] },
             duplicate_of: Some(format!("dup{ESCAPES}")),
+            title_only: false,
         };
         let r = SearchResults {
             query: format!("q{ESCAPES}"),
@@ -428,6 +451,8 @@ mod tests {
             offset: 0,
             limit: 10,
             hits: vec![hit("a"), hit("b")],
+            title_only: 0,
+            title_only_hidden: false,
         };
         let digests = [None, Some(format!("digest{ESCAPES}\n"))];
         let out = search_text(&r, Highlight::Ansi, Some(&digests));

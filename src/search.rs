@@ -50,6 +50,27 @@ pub enum MatchMode {
     Any,
 }
 
+/// What a search does with title-only items (see [`crate::Document::is_title_only`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum TitleOnly {
+    /// List them, marked, as one line each.
+    #[default]
+    Show,
+    /// Leave them out (the total counts only documents with text).
+    Hide,
+}
+
+impl TitleOnly {
+    pub fn parse(s: &str) -> Option<TitleOnly> {
+        match s.trim() {
+            "show" => Some(TitleOnly::Show),
+            "hide" => Some(TitleOnly::Hide),
+            _ => None,
+        }
+    }
+}
+
 /// A search as the CLI, the API and workflows ask for it.
 #[derive(Debug, Clone, Default)]
 pub struct SearchRequest {
@@ -62,6 +83,7 @@ pub struct SearchRequest {
     pub lang: Option<Lang>,
     pub limit: usize,
     pub offset: usize,
+    pub title_only: TitleOnly,
 }
 
 /// A snippet of the body around the matched words. `highlights` are `[start, end)` offsets in
@@ -85,6 +107,9 @@ pub struct Hit {
     /// Set when this document's text is identical to an earlier one's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duplicate_of: Option<String>,
+    /// The item holds only its title: listed as one line, it has no digest.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub title_only: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -96,6 +121,10 @@ pub struct SearchResults {
     pub offset: usize,
     pub limit: usize,
     pub hits: Vec<Hit>,
+    /// How many of `hits` are title-only items.
+    pub title_only: usize,
+    /// Whether title-only items were left out (`total` then counts only the others).
+    pub title_only_hidden: bool,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -392,8 +421,16 @@ pub fn search(index: &SearchIndex, store: &Store, request: &SearchRequest) -> Re
     let compiled = compile(request, fields)?;
     let searcher = index.searcher();
     let limit = request.limit.max(1);
-    let top = TopDocs::with_limit(limit).and_offset(request.offset);
-    let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match request.sort {
+    let hide = request.title_only == TitleOnly::Hide;
+    // Hiding title-only items is a filter on the stored text, which the index does not hold:
+    // rank every match, then drop them while hydrating, so total and offset count only the rest.
+    let (take, skip) = if hide {
+        (searcher.search(&*compiled.query, &Count)?.max(1), 0)
+    } else {
+        (limit, request.offset)
+    };
+    let top = TopDocs::with_limit(take).and_offset(skip);
+    let (addresses, mut total): (Vec<(f32, DocAddress)>, usize) = match request.sort {
         SortOrder::Relevance => searcher.search(&*compiled.query, &(top.order_by_score(), Count))?,
         SortOrder::Newest => {
             let collector = top.tweak_score(move |segment: &tantivy::SegmentReader| {
@@ -413,13 +450,25 @@ pub fn search(index: &SearchIndex, store: &Store, request: &SearchRequest) -> Re
     };
     let mut snippets = SnippetGenerator::create(&searcher, &*compiled.query, fields.body)?;
     snippets.set_max_num_chars(SNIPPET_BYTES);
-    let mut hits = Vec::with_capacity(addresses.len());
+    let mut hits = Vec::with_capacity(addresses.len().min(limit));
+    let (mut kept, mut hidden) = (0usize, 0usize);
     for (score, addr) in addresses {
         let stored: TantivyDocument = searcher.doc(addr)?;
         let Some(id) = stored.get_first(fields.id).and_then(|v| v.as_str()) else { continue };
         // The index may briefly hold a document the store no longer has (never the reverse
         // after catch-up); skip rather than fail the whole search.
         let Some(doc) = store.get(id)? else { continue };
+        let title_only = doc.doc.is_title_only();
+        if hide {
+            if title_only {
+                hidden += 1;
+                continue;
+            }
+            kept += 1;
+            if kept <= request.offset || hits.len() >= limit {
+                continue;
+            }
+        }
         let snippet = make_snippet(&snippets, &doc.doc.title, &doc.doc.paragraphs, &compiled.words);
         hits.push(Hit {
             id: doc.doc.id,
@@ -431,8 +480,13 @@ pub fn search(index: &SearchIndex, store: &Store, request: &SearchRequest) -> Re
             score,
             snippet,
             duplicate_of: doc.duplicate_of,
+            title_only,
         });
     }
+    if hide {
+        total = total.saturating_sub(hidden);
+    }
+    let title_only = hits.iter().filter(|h| h.title_only).count();
     Ok(SearchResults {
         query: request.query.clone(),
         sort: request.sort,
@@ -440,6 +494,8 @@ pub fn search(index: &SearchIndex, store: &Store, request: &SearchRequest) -> Re
         offset: request.offset,
         limit,
         hits,
+        title_only,
+        title_only_hidden: hide,
     })
 }
 

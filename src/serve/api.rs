@@ -24,7 +24,7 @@ use serde::Serialize;
 use crate::dates;
 use crate::document::Lang;
 use crate::engine::{IngestOptions, format_when};
-use crate::search::{MatchMode, SearchRequest, SortOrder};
+use crate::search::{MatchMode, SearchRequest, SortOrder, TitleOnly};
 use crate::workflow::render;
 use crate::workflow::{self, WorkflowInput, Workflows};
 
@@ -172,7 +172,7 @@ async fn openapi() -> Response {
 }
 
 /// Parses search parameters as the CLI names them: `q`, `sort`, `match`, `since`, `until`,
-/// `source` (repeatable), `lang`, `limit`, `offset`. `extra` names further keys the caller
+/// `source` (repeatable), `lang`, `limit`, `offset`, `title_only` (show|hide). `extra` names further keys the caller
 /// reads itself; any other key is an error, so a typo does not silently widen a search.
 pub fn search_request(params: &[(String, String)], extra: &[&str]) -> Result<SearchRequest, ApiError> {
     let mut r = SearchRequest {
@@ -230,10 +230,18 @@ pub fn search_request(params: &[(String, String)], extra: &[&str]) -> Result<Sea
                     )));
                 }
             }
+            "title_only" => {
+                r.title_only = match v {
+                    "" => TitleOnly::Show,
+                    v => TitleOnly::parse(v).ok_or_else(|| {
+                        ApiError::bad_request(format!("title_only={v:?}: use show or hide"))
+                    })?,
+                }
+            }
             k if extra.contains(&k) => {}
             k => {
                 return Err(ApiError::bad_request(format!(
-                    "unknown parameter {k:?}; the search takes q, sort, match, since, until, source, lang, limit, offset"
+                    "unknown parameter {k:?}; the search takes q, sort, match, since, until, source, lang, limit, offset, title_only"
                 )));
             }
         }
@@ -271,6 +279,9 @@ struct DocumentView<'a> {
     lang: Lang,
     #[serde(skip_serializing_if = "Option::is_none")]
     duplicate_of: Option<&'a str>,
+    /// The item holds only its title: it has no digest.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    title_only: bool,
     #[serde(skip_serializing_if = "serde_json::Value::is_null")]
     meta: &'a serde_json::Value,
     paragraphs: Vec<Paragraph<'a>>,
@@ -295,6 +306,7 @@ async fn document(State(state): State<AppState>, Path(id): Path<String>) -> Resu
         url: d.url.as_deref(),
         lang: d.lang,
         duplicate_of: stored.duplicate_of.as_deref(),
+        title_only: d.is_title_only(),
         meta: &d.meta,
         paragraphs: d
             .paragraphs

@@ -279,9 +279,10 @@ async fn search_page(State(state): State<AppState>, Query(params): Query<Vec<(St
 /// Digests of the hits: stored ones, and for the rest extractive ones made now (and stored,
 /// so the next search is quick). A digest that cannot be made leaves the snippet in its place.
 async fn digests_for(state: &AppState, results: &SearchResults) -> Vec<Option<Digest>> {
-    let ids: Vec<String> = results.hits.iter().map(|h| h.id.clone()).collect();
+    // Title-only hits have nothing to digest: they are not asked for one.
+    let ids: Vec<String> = results.hits.iter().filter(|h| !h.title_only).map(|h| h.id.clone()).collect();
     let n = ids.len();
-    match state.digests(ids).await {
+    let made = match state.digests(ids).await {
         Ok(made) => made
             .into_iter()
             .map(|d| match d {
@@ -294,7 +295,9 @@ async fn digests_for(state: &AppState, results: &SearchResults) -> Vec<Option<Di
             })
             .collect(),
         Err(_) => vec![None; n],
-    }
+    };
+    let mut made = made.into_iter();
+    results.hits.iter().map(|h| if h.title_only { None } else { made.next().flatten() }).collect()
 }
 
 fn results_html(r: &SearchResults, digests: &[Option<Digest>], params: &[(String, String)], pageno: usize) -> Markup {
@@ -310,10 +313,20 @@ fn results_html(r: &SearchResults, digests: &[Option<Digest>], params: &[(String
         p.summary #summary {
             (r.offset + 1) "–" (r.offset + r.hits.len()) " of " span.total { (r.total) }
             " documents matching " q { (r.query) } ", " (order)
+            @if r.title_only_hidden {
+                " · title-only items hidden"
+            } @else if r.title_only > 0 {
+                " · " (r.title_only) " of these title only"
+            }
         }
         div #results {
             @for (hit, digest) in r.hits.iter().zip(digests) {
                 @let href = format!("/documents/{}", encode_segment(&hit.id));
+                @if hit.title_only {
+                    article.doc.result.title-only lang=(hit.lang.as_str()) {
+                        (wh::title_only_line(&hit.title, Some(&href), &hit.source, &format_when(hit.published_at), chrome_lang(hit.lang)))
+                    }
+                } @else {
                 article.doc.result lang=(hit.lang.as_str()) {
                     (wh::entry_head(&hit.title, Some(&href), &hit.source, &format_when(hit.published_at)))
                     // As on the seed pages, a result reads as its digest; a document too short
@@ -327,6 +340,7 @@ fn results_html(r: &SearchResults, digests: &[Option<Digest>], params: &[(String
                             "Same text as " a href={ "/documents/" (encode_segment(of)) } { (of) }
                         }
                     }
+                }
                 }
             }
         }
@@ -359,6 +373,8 @@ async fn document_page(State(state): State<AppState>, Path(id): Path<String>) ->
     };
     let digest = match digest_of(&state, id).await {
         Ok(d) => Some(d),
+        // A title-only item has no digest by design; its page says so below.
+        Err(_) if stored.doc.is_title_only() => None,
         Err(e) => {
             tracing::warn!(doc = %stored.doc.id, error = %e.message, "document page without digest");
             None
@@ -387,6 +403,7 @@ fn document_html(d: &Document, duplicate_of: Option<&str>, digest: Option<&Diges
             }
             @match digest {
                 Some(g) => (wh::digest_html(g, &|n| Some(format!("#p{n}")))),
+                None if d.is_title_only() => p.nodigest lang=[chrome] { "Title only: this item holds nothing but its headline, so it has no digest." },
                 None => p.nodigest lang=[chrome] { "No digest could be made for this document." },
             }
             h2.text lang=[chrome] { "Text · " (d.paragraphs.len()) " paragraphs" }
@@ -538,6 +555,7 @@ mod tests {
             score: 1.0,
             snippet: Snippet { text: format!("<script>x</script>{ESCAPES}"), highlights: vec![[8, 9]] },
             duplicate_of: Some("dup\"><img>".into()),
+            title_only: false,
         };
         let results = SearchResults {
             query: "\"><svg onload=alert(1)>".into(),
@@ -546,6 +564,8 @@ mod tests {
             limit: PAGE_SIZE,
             sort: SortOrder::Newest,
             hits: page.entries.iter().map(hit).collect(),
+            title_only: 0,
+            title_only_hidden: false,
         };
         let digests: Vec<Option<Digest>> = page.entries.iter().map(|e| e.digest.clone()).collect();
         let params = [("q".to_string(), "a&b\"".to_string())];

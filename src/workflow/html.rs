@@ -117,6 +117,17 @@ pub fn entry_head(title: &str, href: Option<&str>, source: &str, when: &str) -> 
     }
 }
 
+/// A title-only item as one line: the title (a link when `href` is given), then `source ·
+/// time · title only`. It has no digest and no text to fold out.
+pub fn title_only_line(title: &str, href: Option<&str>, source: &str, when: &str, chrome: Option<&str>) -> Markup {
+    html! {
+        p.title-only {
+            span.title { @if let Some(h) = href { a href=(h) { (title) } } @else { (title) } }
+            " " span.meta { span.source { (source) } " · " time { (when) } " · " span.label lang=[chrome] { "title only" } }
+        }
+    }
+}
+
 /// How a workflow page's entries link: to pages of the server (`Server`), or to the document
 /// text included in the page itself (`SelfContained`).
 pub enum Links<'a> {
@@ -138,7 +149,7 @@ pub fn page_body(page: &Page, links: &Links<'_>, chrome: Option<&str>) -> Markup
                 "query " code { (page.workflow.query) }
                 @match &page.last_run {
                     Some(r) => {
-                        " · last run " (format_when(Some(r.ran_at))) " · " (super::render::documents(page.total))
+                        " · last run " (format_when(Some(r.ran_at))) " · " (super::render::documents_counted(page.total, page.title_only))
                     }
                     None => " · not run yet",
                 }
@@ -172,6 +183,13 @@ fn entry_article(e: &Entry, i: usize, links: &Links<'_>) -> Markup {
     };
     // The article is in its document's language, so its English labels say so when it is not.
     let chrome = chrome_lang(d.lang);
+    if d.is_title_only() {
+        return html! {
+            article.doc.title-only id={ "d" (i + 1) } lang=(d.lang.as_str()) {
+                (title_only_line(&d.title, title_href.as_deref(), &d.source, &format_when(d.published_at), chrome))
+            }
+        };
+    }
     html! {
         article.doc id={ "d" (i + 1) } lang=(d.lang.as_str()) {
             (entry_head(&d.title, title_href.as_deref(), &d.source, &format_when(d.published_at)))
@@ -223,7 +241,7 @@ pub fn standalone_page(page: &Page) -> String {
             body {
                 main.page { (page_body(page, &Links::SelfContained, chrome)) }
                 footer.site lang=[chrome] {
-                    "dossier · " (page.entries.len()) " of " (super::render::documents(page.total))
+                    "dossier · " (page.entries.len()) " of " (super::render::documents_counted(page.total, page.title_only))
                 }
             }
         }
@@ -299,6 +317,7 @@ pub(crate) mod tests {
                 digest_failures: 0,
             }),
             total: 2,
+            title_only: 0,
             entries: vec![
                 Entry {
                     document: doc(

@@ -249,6 +249,7 @@ impl Workflow {
             lang: self.lang,
             limit,
             offset: 0,
+            title_only: crate::search::TitleOnly::Show,
         }
     }
 }
@@ -321,6 +322,8 @@ pub struct Page {
     pub last_run: Option<RunRecord>,
     /// Documents collected in all (the page may show fewer).
     pub total: u64,
+    /// How many of the `total` hold only their title (shown as one line, without a digest).
+    pub title_only: u64,
     pub entries: Vec<Entry>,
 }
 
@@ -535,8 +538,28 @@ impl<'a> Workflows<'a> {
             workflow: info.workflow,
             last_run: info.last_run,
             total: info.documents,
+            title_only: self.title_only_members(id)?,
             entries,
         })
+    }
+
+    /// Collected documents that hold only their title. SQL picks the candidates (first
+    /// paragraph a heading or the title again) so only those are decoded and checked.
+    fn title_only_members(&self, id: i64) -> Result<u64> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.title, d.paragraphs FROM workflow_documents m JOIN documents d ON d.id = m.doc_id
+             WHERE m.workflow_id = ?1 AND (d.paragraphs LIKE '[\"#%' OR d.paragraphs LIKE '[' || json_quote(d.title) || '%')",
+        )?;
+        let mut rows = stmt.query([id])?;
+        let mut n = 0;
+        while let Some(r) = rows.next()? {
+            let (title, paragraphs): (String, String) = (r.get(0)?, r.get(1)?);
+            let paragraphs: Vec<String> = serde_json::from_str(&paragraphs)?;
+            if crate::document::title_only(&title, &paragraphs) {
+                n += 1;
+            }
+        }
+        Ok(n)
     }
 
     /// Collected documents without a stored digest.
@@ -638,6 +661,10 @@ pub fn run(engine: &Engine, name: &str) -> Result<RunOutcome> {
     let mut digests_made = 0u64;
     let mut failures = Vec::new();
     for doc_id in &lacking {
+        // Title-only items stay on the page as one line; they have nothing to digest.
+        if digester.is_title_only(doc_id)? {
+            continue;
+        }
         match ensure_digest(&digester, doc_id, &choice) {
             Ok(_) => digests_made += 1,
             Err(e) if e.is_user_error() => {

@@ -60,13 +60,34 @@ pub(super) fn documents(n: u64) -> String {
     }
 }
 
+/// "12 documents", "12 documents, 3 title only": title-only items are counted apart, since
+/// they have nothing to read.
+pub(super) fn documents_counted(total: u64, title_only: u64) -> String {
+    if title_only == 0 {
+        documents(total)
+    } else {
+        format!("{}, {title_only} title only", documents(total))
+    }
+}
+
+/// The one line a title-only item gets: `title — source · time · title only [id]`.
+fn title_only_line(d: &crate::Document) -> String {
+    format!(
+        "{} — {} · {} · title only [{}]",
+        terminal_safe(&d.title),
+        terminal_safe(&d.source),
+        format_when(d.published_at),
+        terminal_safe(&d.id)
+    )
+}
+
 fn footer_line(page: &Page) -> String {
     match &page.last_run {
         // `{:?}` shows a control character in the query as an escape, never raw.
         Some(r) => format!(
             "{} of {} · query {:?} · last run {}",
             page.entries.len(),
-            documents(page.total),
+            documents_counted(page.total, page.title_only),
             page.workflow.query,
             format_when(Some(r.ran_at))
         ),
@@ -80,6 +101,10 @@ pub fn terminal(page: &Page) -> String {
     let _ = writeln!(out, "Workflow\n{}\nSearch documents\n", terminal_safe(&page.workflow.name));
     for e in &page.entries {
         let d = &e.document;
+        if d.is_title_only() {
+            let _ = writeln!(out, "{}\n", title_only_line(d));
+            continue;
+        }
         let _ = writeln!(out, "{}", terminal_safe(&d.title));
         let _ = writeln!(out, "{} · {}", terminal_safe(&d.source), format_when(d.published_at));
         match &e.digest {
@@ -102,6 +127,10 @@ pub fn markdown(page: &Page) -> String {
         md_text(&footer_line(page))
     );
     for e in &page.entries {
+        if e.document.is_title_only() {
+            out.push_str(&markdown_title_only(&e.document));
+            continue;
+        }
         out.push_str(&markdown_heading(&e.document, "##"));
         match &e.digest {
             Some(g) => out.push_str(&render_markdown(g)),
@@ -137,6 +166,20 @@ pub fn markdown_heading(d: &crate::Document, level: &str) -> String {
     out
 }
 
+/// A title-only item in Markdown: one list line, the title a link to its URL when it has one.
+fn markdown_title_only(d: &crate::Document) -> String {
+    let title = match d.url.as_deref().and_then(safe_url) {
+        Some(url) => format!("[{}](<{}>)", md_text(&d.title), terminal_safe(url).replace('>', "%3E")),
+        None => md_text(&d.title),
+    };
+    format!(
+        "- {title} — {} · {} · *title only* · `{}`\n\n",
+        md_text(&d.source),
+        format_when(d.published_at),
+        terminal_safe(&d.id).replace('`', "'")
+    )
+}
+
 /// Text for Markdown: syntax characters escaped, control characters dropped.
 fn md_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -154,6 +197,8 @@ struct JsonPage<'a> {
     workflow: &'a Workflow,
     last_run: &'a Option<RunRecord>,
     total: u64,
+    /// How many of `total` hold only their title.
+    title_only: u64,
     entries: Vec<JsonEntry<'a>>,
 }
 
@@ -168,6 +213,9 @@ struct JsonEntry<'a> {
     url: Option<&'a str>,
     lang: Lang,
     added_at: DateTime<Utc>,
+    /// The item holds only its title: it has no digest.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    title_only: bool,
     digest: Option<&'a Digest>,
 }
 
@@ -177,6 +225,7 @@ pub fn json(page: &Page) -> Result<String, serde_json::Error> {
         workflow: &page.workflow,
         last_run: &page.last_run,
         total: page.total,
+        title_only: page.title_only,
         entries: page
             .entries
             .iter()
@@ -189,6 +238,7 @@ pub fn json(page: &Page) -> Result<String, serde_json::Error> {
                 url: e.document.url.as_deref(),
                 lang: e.document.lang,
                 added_at: e.added_at,
+                title_only: e.document.is_title_only(),
                 digest: e.digest.as_ref(),
             })
             .collect(),
@@ -293,6 +343,7 @@ fn atom_entry(w: &mut Writer<Vec<u8>>, e: &super::Entry, base: &str) -> io::Resu
         p { (d.source) " · " (when) }
         @match &e.digest {
             Some(g) => (html::digest_html(g, &cite)),
+            None if d.is_title_only() => p { "Title only: the item holds nothing but its headline." },
             None => p { "No digest yet." },
         }
     };

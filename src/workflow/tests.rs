@@ -338,6 +338,7 @@ fn fixed_page() -> Page {
             digest_failures: 0,
         }),
         total: 1,
+        title_only: 0,
         entries: vec![Entry {
             document: doc,
             added_at: ran_at,
@@ -381,5 +382,72 @@ fn atom_feed_parses_back() -> Result<()> {
         content.contains("href=\"http://127.0.0.1:7700/documents/qq-34199#p"),
         "{content}"
     );
+    Ok(())
+}
+
+/// [`fixed_page`] with a second, title-only item (a qqnews headline whose text is `# title`).
+fn page_with_title_only() -> Page {
+    let mut page = fixed_page();
+    let headline = "乌军装甲车内外载满士兵：俄军导弹高速来袭";
+    let doc = Document {
+        id: "qq-10642".into(),
+        title: headline.into(),
+        source: "腾讯新闻".into(),
+        published_at: Utc.with_ymd_and_hms(2024, 3, 18, 0, 0, 0).single(),
+        url: None,
+        lang: Lang::Zh,
+        paragraphs: vec![format!("# {headline}")],
+        meta: serde_json::Value::Null,
+    };
+    let added_at = page.entries[0].added_at;
+    page.entries.push(Entry { document: doc, added_at, digest: None });
+    page.total = 2;
+    page.title_only = 1;
+    page
+}
+
+/// A title-only item is one line in every rendering, marked "title only", never "no digest
+/// yet", and the page counts it apart.
+#[test]
+fn title_only_items_render_as_one_line() -> Result<()> {
+    let page = page_with_title_only();
+    let render = |f| render::render(&page, f, None).map_err(|e| Error::io("rendering", e));
+    let terminal = render(Format::Terminal)?;
+    assert!(!terminal.contains("no digest yet"), "{terminal}");
+    insta::assert_snapshot!("title_only_terminal", terminal);
+    insta::assert_snapshot!("title_only_markdown", render(Format::Markdown)?);
+    let json: serde_json::Value = serde_json::from_str(&render(Format::Json)?)?;
+    assert_eq!(json["title_only"], 1);
+    assert_eq!(json["entries"][1]["title_only"], true);
+    assert!(json["entries"][0].get("title_only").is_none(), "only title-only items carry the mark");
+    let html = render(Format::Html)?;
+    let article = html.split("<article").nth(2).unwrap_or_default();
+    insta::assert_snapshot!("title_only_html_article", article);
+    assert!(!article.contains("details"), "a title-only item has no text to fold out: {article}");
+    assert!(html.contains("2 documents, 1 title only"), "{html}");
+    Ok(())
+}
+
+/// A workflow run does not try to digest a title-only item: it neither fails nor counts a
+/// digest, and the digesting path says why when asked directly.
+#[test]
+fn runs_skip_title_only_items() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+    let mut engine = engine(dir.path())?;
+    ingest(
+        &mut engine,
+        dir.path(),
+        "a.jsonl",
+        &[rare_earth("real", 1), doc_line("bare", 2, "稀土价格大涨", &["# 稀土价格大涨"])],
+    )?;
+    let wf = input("稀土", "稀土").validate(&engine)?;
+    Workflows::open(engine.store())?.add(&wf)?;
+    let out = super::run(&engine, "稀土")?;
+    assert_eq!(out.new_documents.len(), 2);
+    assert_eq!((out.digests_made, out.digest_failures.len()), (1, 0));
+    let err = engine.digester().digest("bare", &Default::default()).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(err.contains("document bare") && err.contains("holds only its title"), "{err}");
+    let page = Workflows::open(engine.store())?.page("稀土", 10)?;
+    assert_eq!((page.total, page.title_only), (2, 1));
     Ok(())
 }

@@ -108,7 +108,8 @@ fn piped_snippets_are_the_source_text_without_added_markers() {
     let v = search(&["稀土", "--limit", "500"]);
     let out = ok(dossier(sample_dir()).args(["search", "稀土", "--limit", "500"]));
     let mut with_source_stars = 0;
-    for h in v["hits"].as_array().into_iter().flatten() {
+    // Title-only hits are one line without a snippet (title_only_items_are_marked_and_can_be_hidden).
+    for h in v["hits"].as_array().into_iter().flatten().filter(|h| h.get("title_only").is_none()) {
         let text = h["snippet"]["text"].as_str().unwrap_or("");
         assert!(out.contains(&format!("\n  {text}\n")), "{}: snippet not printed as it is:\n{text}", h["id"]);
         with_source_stars += usize::from(text.contains("**"));
@@ -219,4 +220,40 @@ fn every_bench_query_runs() {
     for q in queries.lines().filter(|l| !l.trim().is_empty()) {
         search(&[q]);
     }
+}
+
+/// Title-only items (text = `# headline`) are marked and listed as one line by default, and
+/// `--title-only hide` leaves them out of the hits and the total alike.
+#[test]
+fn title_only_items_are_marked_and_can_be_hidden() {
+    let shown = search(&["稀土", "--limit", "500"]);
+    let hits = shown["hits"].as_array().cloned().unwrap_or_default();
+    let marked: Vec<&str> =
+        hits.iter().filter(|h| h["title_only"] == true).filter_map(|h| h["id"].as_str()).collect();
+    assert!(marked.contains(&"qq-42548"), "the sample's 稀土管理条例 headline is title-only: {marked:?}");
+    assert_eq!(shown["title_only"].as_u64(), Some(marked.len() as u64));
+    for id in &marked {
+        let doc = json(dossier(sample_dir()).args(["show", id, "--json"]));
+        assert!(doc["paragraphs"].as_array().into_iter().flatten().all(|p| p.as_str().is_some_and(|p| p.starts_with('#'))), "{id}: {doc}");
+    }
+    let hidden = search(&["稀土", "--limit", "500", "--title-only", "hide"]);
+    assert_eq!(hidden["title_only_hidden"], true);
+    assert!(hidden["hits"].as_array().into_iter().flatten().all(|h| h.get("title_only").is_none()));
+    assert_eq!(
+        hidden["total"].as_u64().unwrap_or(0) + marked.len() as u64,
+        shown["total"].as_u64().unwrap_or(0),
+        "hiding must take exactly the title-only items out of the total"
+    );
+    // Offsets count only what is shown: page 2 of the hidden list continues page 1.
+    let page1 = search(&["稀土", "--limit", "5", "--title-only", "hide"]);
+    let page2 = search(&["稀土", "--limit", "5", "--offset", "5", "--title-only", "hide"]);
+    let all: Vec<String> = ids(&hidden).into_iter().take(10).collect();
+    assert_eq!([ids(&page1), ids(&page2)].concat(), all);
+
+    let text = ok(dossier(sample_dir()).args(["search", "稀土管理条例"]));
+    assert!(text.contains("李强签署国务院令 公布《稀土管理条例》 — 腾讯新闻 · "), "{text}");
+    assert!(text.contains(" · title only [qq-42548]\n"), "{text}");
+    assert!(text.contains("of these title only (--title-only hide leaves them out)"), "{text}");
+    let bad = run(dossier(sample_dir()).args(["search", "稀土", "--title-only", "maybe"]));
+    assert!(stderr(&bad).contains("show") && stderr(&bad).contains("hide"), "{}", stderr(&bad));
 }
