@@ -64,6 +64,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             title,
             source: r.source,
             published_at: None,
+            published_precision: None,
             url: r.url,
             lang: Lang::parse(&r.lang).unwrap_or(Lang::Zh),
             paragraphs: r.paragraphs,

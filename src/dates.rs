@@ -10,6 +10,7 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 
+use crate::document::DatePrecision;
 use crate::error::{Error, Result};
 
 /// The forms [`parse_datetime`] accepts, as shown to users in error messages.
@@ -24,6 +25,15 @@ pub fn parse_datetime(s: &str) -> Result<DateTime<Utc>> {
     match parse_parts(s)? {
         Parsed::Day(day) => Ok(Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN))),
         Parsed::Moment(t) => Ok(t),
+    }
+}
+
+/// [`parse_datetime`], also saying whether the string named only a day (no time written),
+/// so that a day-only date is shown without a made-up `00:00`.
+pub fn parse_dated(s: &str) -> Result<(DateTime<Utc>, DatePrecision)> {
+    match parse_parts(s)? {
+        Parsed::Day(day) => Ok((Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN)), DatePrecision::Day)),
+        Parsed::Moment(t) => Ok((t, DatePrecision::Minute)),
     }
 }
 
@@ -268,6 +278,15 @@ mod tests {
         Utc.with_ymd_and_hms(y, mo, d, h, mi, s)
             .single()
             .expect("valid test date")
+    }
+
+    #[test]
+    fn a_date_without_a_time_says_so() -> Result<()> {
+        assert_eq!(parse_dated("2024-03-20")?, (utc(2024, 3, 20, 0, 0, 0), DatePrecision::Day));
+        assert_eq!(parse_dated("2024年3月20日")?.1, DatePrecision::Day);
+        assert_eq!(parse_dated("2024-03-20 00:00")?, (utc(2024, 3, 20, 0, 0, 0), DatePrecision::Minute));
+        assert_eq!(parse_dated("Wed, 20 Mar 2024 08:00:00 +0800")?.1, DatePrecision::Minute);
+        Ok(())
     }
 
     #[test]

@@ -65,6 +65,34 @@ pub fn title_only(title: &str, paragraphs: &[String]) -> bool {
     })
 }
 
+/// How much of a publication time the source gave: a day only (qqnews's `2024-03-20`) or a
+/// time of day too. A day-only date is stored as that day's midnight UTC and must not be shown
+/// as `00:00`, which would claim a time the source never gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DatePrecision {
+    Day,
+    Minute,
+}
+
+impl DatePrecision {
+    /// The stored name (`date_precision` column).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DatePrecision::Day => "day",
+            DatePrecision::Minute => "minute",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DatePrecision> {
+        match s {
+            "day" => Some(DatePrecision::Day),
+            "minute" => Some(DatePrecision::Minute),
+            _ => None,
+        }
+    }
+}
+
 /// True for CJK unified ideographs (the ranges Chinese text uses).
 pub fn is_cjk(c: char) -> bool {
     matches!(c as u32,
@@ -80,6 +108,10 @@ pub struct Document {
     pub title: String,
     pub source: String,
     pub published_at: Option<DateTime<Utc>>,
+    /// Whether `published_at` came with a time of day; `None` when unknown (stored before
+    /// dossier kept it) or undated, which shows as a time, as it always did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_precision: Option<DatePrecision>,
     pub url: Option<String>,
     pub lang: Lang,
     pub paragraphs: Vec<String>,
@@ -169,6 +201,7 @@ impl Document {
             title: title.into(),
             source: "test".into(),
             published_at: None,
+            published_precision: None,
             url: None,
             lang: Lang::Zh,
             paragraphs: paragraphs.iter().map(|s| s.to_string()).collect(),

@@ -720,6 +720,15 @@ pub fn format_when(t: Option<DateTime<Utc>>) -> String {
     t.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "no date".into())
 }
 
+/// Formats a publication date: `YYYY-MM-DD` when the source gave only the day, else as
+/// [`format_when`] (also when the precision is unknown, as for rows stored before it was kept).
+pub fn format_published(t: Option<DateTime<Utc>>, precision: Option<crate::document::DatePrecision>) -> String {
+    match (t, precision) {
+        (Some(t), Some(crate::document::DatePrecision::Day)) => t.format("%Y-%m-%d").to_string(),
+        (t, _) => format_when(t),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;

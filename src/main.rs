@@ -539,7 +539,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 let doc = engine.document(&id)?;
                 let (title, source) = (report::terminal_safe(&doc.title), report::terminal_safe(&doc.source));
-                writeln!(stdout, "{title}\n{source} · {}", dossier::engine::format_when(doc.published_at))?;
+                writeln!(stdout, "{title}\n{source} · {}", dossier::engine::format_published(doc.published_at, doc.published_precision))?;
                 write!(stdout, "{}", render_terminal(&digest))?;
             }
             Ok(ExitCode::SUCCESS)

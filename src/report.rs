@@ -16,7 +16,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use crate::engine::{IngestSummary, ReindexSummary, Stats, format_when};
+use crate::engine::{IngestSummary, ReindexSummary, Stats, format_published, format_when};
 use crate::search::{SearchResults, Snippet};
 
 /// `s` without the characters a terminal could act on: C0 controls other than `\n` and `\t`
@@ -94,13 +94,13 @@ pub fn search_text(r: &SearchResults, style: Highlight, digests: Option<&[Option
                 "{} — {} · {} · title only [{}]\n",
                 terminal_safe(&hit.title),
                 terminal_safe(&hit.source),
-                format_when(hit.published_at),
+                format_published(hit.published_at, hit.published_precision),
                 terminal_safe(&hit.id)
             );
             continue;
         }
         let _ = writeln!(out, "{}", terminal_safe(&hit.title));
-        let _ = writeln!(out, "{} · {}", terminal_safe(&hit.source), format_when(hit.published_at));
+        let _ = writeln!(out, "{} · {}", terminal_safe(&hit.source), format_published(hit.published_at, hit.published_precision));
         match digests.and_then(|d| d.get(i)).and_then(|d| d.as_deref()) {
             Some(digest) => {
                 let _ = writeln!(out, "{}", terminal_safe(digest.trim_end()));
@@ -214,7 +214,7 @@ pub fn reindex_text(s: &ReindexSummary) -> String {
 pub fn document_text(d: &crate::Document) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", terminal_safe(&d.title));
-    let _ = writeln!(out, "{} · {}", terminal_safe(&d.source), format_when(d.published_at));
+    let _ = writeln!(out, "{} · {}", terminal_safe(&d.source), format_published(d.published_at, d.published_precision));
     let _ = writeln!(out, "id:  {}", terminal_safe(&d.id));
     let _ = writeln!(out, "url: {}", d.url.as_deref().map_or(Cow::Borrowed("none recorded"), terminal_safe));
     out.push('\n');
@@ -410,6 +410,7 @@ mod tests {
             title: "稀土".into(),
             source: "腾讯新闻".into(),
             published_at: None,
+            published_precision: None,
             url: None,
             lang: Lang::Zh,
             paragraphs: vec!["# 标题".into(), "_图片说明_".into()],
@@ -437,6 +438,7 @@ mod tests {
             title: format!("title{ESCAPES}"),
             source: format!("src{ESCAPES}"),
             published_at: None,
+            published_precision: None,
             url: None,
             lang: Lang::Zh,
             score: 1.0,
@@ -472,6 +474,7 @@ mod tests {
             title: format!("t{ESCAPES}"),
             source: format!("s{ESCAPES}"),
             published_at: None,
+            published_precision: None,
             url: Some(format!("javascript:{ESCAPES}")),
             lang: Lang::En,
             paragraphs: vec![format!("p{ESCAPES}"), "two\tcolumns".into()],

@@ -18,7 +18,7 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Score, TantivyDocument, Term};
 
-use crate::document::{Lang, is_cjk};
+use crate::document::{DatePrecision, Lang, is_cjk};
 use crate::error::{Error, Result};
 use crate::index::{Fields, NO_DATE, SearchIndex};
 use crate::segment;
@@ -100,6 +100,9 @@ pub struct Hit {
     pub title: String,
     pub source: String,
     pub published_at: Option<DateTime<Utc>>,
+    /// Whether the date has a time of day (absent: unknown or undated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published_precision: Option<DatePrecision>,
     pub url: Option<String>,
     pub lang: Lang,
     pub score: f32,
@@ -475,6 +478,7 @@ pub fn search(index: &SearchIndex, store: &Store, request: &SearchRequest) -> Re
             title: doc.doc.title,
             source: doc.doc.source,
             published_at: doc.doc.published_at,
+            published_precision: doc.doc.published_precision,
             url: doc.doc.url,
             lang: doc.doc.lang,
             score,

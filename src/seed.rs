@@ -303,6 +303,8 @@ fn make_document(
         title: title.to_string(),
         source,
         published_at,
+        // A seed page's `YYYY-MM-DD HH:MM` may be a day written with a dummy time: unknown.
+        published_precision: None,
         url: None,
         lang: digest.lang,
         paragraphs,

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
-use crate::document::{Document, Lang};
+use crate::document::{DatePrecision, Document, Lang};
 use crate::error::{Error, Result};
 
 /// Version of the database schema this build reads and writes: the number of migrations.
@@ -22,7 +22,7 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 /// (and, for dossier builds that predate it, `meta.schema_version`). rusqlite_migration does
 /// this too, but its current release (2.6) needs rusqlite 0.40 and two bundled SQLites cannot be
 /// linked into one binary; the whole mechanism is the 30 lines below.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     // 1: documents, digests and the digest cache.
     r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -87,6 +87,11 @@ CREATE TABLE IF NOT EXISTS workflow_documents (
     added_at     INTEGER NOT NULL,
     PRIMARY KEY (workflow_id, doc_id)
 );
+"#,
+    // 3: whether a document's date came with a time ('day' or 'minute'); NULL for rows stored
+    // before, which show as they always did.
+    r#"
+ALTER TABLE documents ADD COLUMN date_precision TEXT;
 "#,
 ];
 
@@ -272,12 +277,24 @@ impl DocumentBatch<'_> {
     pub fn upsert(&mut self, doc: &Document) -> Result<Upsert> {
         let content_hash = doc.content_hash();
         let record_hash = doc.record_hash(&content_hash);
-        let existing: Option<String> = self
+        let precision = doc.published_precision.map(|p| p.as_str());
+        let found: Option<(String, Option<String>)> = self
             .tx()?
-            .prepare_cached("SELECT record_hash FROM documents WHERE id = ?1")?
-            .query_row([&doc.id], |r| r.get(0))
+            .prepare_cached("SELECT record_hash, date_precision FROM documents WHERE id = ?1")?
+            .query_row([&doc.id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        if existing.as_deref() == Some(record_hash.as_str()) {
+        let existing = found.as_ref().map(|(h, _)| h.as_str());
+        if existing == Some(record_hash.as_str()) {
+            // The precision is not part of the record hash, so re-ingesting a database from
+            // before it was kept fills it in without a new seq, a reindex or a lost digest.
+            if let Some((_, stored)) = &found
+                && precision.is_some()
+                && stored.as_deref() != precision
+            {
+                self.tx()?
+                    .prepare_cached("UPDATE documents SET date_precision = ?2 WHERE id = ?1")?
+                    .execute(params![doc.id, precision])?;
+            }
             return Ok(Upsert::Unchanged);
         }
         let duplicate_of: Option<String> = self
@@ -295,14 +312,14 @@ impl DocumentBatch<'_> {
         self.tx()?
             .prepare_cached(
                 "INSERT INTO documents (id, seq, title, source, published_at, url, lang, paragraphs, meta,
-                    content_hash, record_hash, text_bytes, duplicate_of, ingested_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                    content_hash, record_hash, text_bytes, duplicate_of, ingested_at, date_precision)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
                  ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, title = excluded.title,
                     source = excluded.source, published_at = excluded.published_at, url = excluded.url,
                     lang = excluded.lang, paragraphs = excluded.paragraphs, meta = excluded.meta,
                     content_hash = excluded.content_hash, record_hash = excluded.record_hash,
                     text_bytes = excluded.text_bytes, duplicate_of = excluded.duplicate_of,
-                    ingested_at = excluded.ingested_at",
+                    ingested_at = excluded.ingested_at, date_precision = excluded.date_precision",
             )?
             .execute(params![
                 doc.id,
@@ -319,6 +336,7 @@ impl DocumentBatch<'_> {
                 doc.text_len() as i64,
                 duplicate_of,
                 now,
+                precision,
             ])?;
         if existing.is_some() {
             // The text changed, so any digest of the old text no longer describes it.
@@ -583,7 +601,7 @@ impl Store {
 }
 
 const SELECT_DOC: &str = "SELECT seq, id, title, source, published_at, url, lang, paragraphs, meta,
-    content_hash, duplicate_of, kind FROM documents";
+    content_hash, duplicate_of, kind, date_precision FROM documents";
 
 fn row_to_stored(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredDocument> {
     let paragraphs: String = r.get(7)?;
@@ -599,6 +617,7 @@ fn row_to_stored(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredDocument> {
             title: r.get(2)?,
             source: r.get(3)?,
             published_at: r.get::<_, Option<i64>>(4)?.and_then(from_unix),
+            published_precision: r.get::<_, Option<String>>(12)?.as_deref().and_then(DatePrecision::parse),
             url: r.get(5)?,
             lang: Lang::parse(&lang).unwrap_or(Lang::Zh),
             paragraphs: serde_json::from_str(&paragraphs).map_err(|e| bad(7, e))?,
@@ -627,6 +646,7 @@ mod tests {
             title: format!("title {text}"),
             source: "test".into(),
             published_at: Utc.with_ymd_and_hms(2024, 5, 1, 10, 30, 0).single(),
+            published_precision: Some(DatePrecision::Minute),
             url: None,
             lang: Lang::Zh,
             paragraphs: vec![text.into(), "第二段".into()],
@@ -673,7 +693,7 @@ mod tests {
         s.connection().pragma_update(None, "user_version", 999)?;
         drop(s);
         let err = Store::open(&path).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.contains("format version 999") && err.contains("expects 2"), "{err}");
+        assert!(err.contains("format version 999") && err.contains("expects 3"), "{err}");
         Ok(())
     }
 
@@ -726,6 +746,54 @@ mod tests {
         assert_eq!(n, 1);
         let runs: i64 = s.connection().query_row("SELECT COUNT(*) FROM workflow_runs", [], |r| r.get(0))?;
         assert_eq!(runs, 0);
+        Ok(())
+    }
+
+    /// A version-2 database (before dates kept their precision) gains the `date_precision`
+    /// column; its rows read as unknown (shown with a time, as before), and re-ingesting the
+    /// same record fills the precision in while staying "unchanged" (same seq, digest kept).
+    #[test]
+    fn a_version_2_database_gains_date_precision_and_reingest_fills_it() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let path = dir.path().join("d.db");
+        let mut day = doc("a", "稀土");
+        day.published_at = Utc.with_ymd_and_hms(2024, 3, 20, 0, 0, 0).single();
+        day.published_precision = None;
+        {
+            let mut conn = Connection::open(&path)?;
+            let tx = conn.transaction()?;
+            tx.execute_batch(MIGRATIONS[0])?;
+            tx.execute_batch(MIGRATIONS[1])?;
+            tx.pragma_update(None, "user_version", 2)?;
+            tx.execute(
+                "INSERT INTO documents (id, seq, title, source, published_at, url, lang, paragraphs, meta,
+                    content_hash, record_hash, text_bytes, duplicate_of, ingested_at)
+                 VALUES (?1, 1, ?2, ?3, ?4, NULL, 'zh', ?5, NULL, ?6, ?7, 10, NULL, 0)",
+                params![
+                    day.id,
+                    day.title,
+                    day.source,
+                    day.published_at.map(|t| t.timestamp()),
+                    serde_json::to_string(&day.paragraphs)?,
+                    day.content_hash(),
+                    day.record_hash(&day.content_hash())
+                ],
+            )?;
+            tx.execute("INSERT INTO digests VALUES ('a', 'k', 'extractive', '{}', 0)", [])?;
+            tx.commit()?;
+        }
+        let s = Store::open(&path)?;
+        let version: u32 = s.connection().pragma_query_value(None, "user_version", |r| r.get(0))?;
+        assert_eq!(version, 3);
+        let old = s.get("a")?.map(|d| d.doc.published_precision);
+        assert_eq!(old, Some(None), "an old row's precision is unknown");
+        let mut b = s.write()?;
+        day.published_precision = Some(DatePrecision::Day);
+        assert_eq!(b.upsert(&day)?, Upsert::Unchanged);
+        b.commit()?;
+        let now = s.get("a")?;
+        assert_eq!(now.as_ref().map(|d| (d.seq, d.doc.published_precision)), Some((1, Some(DatePrecision::Day))));
+        assert!(s.digest_json("a")?.is_some(), "an unchanged re-ingest keeps the digest");
         Ok(())
     }
 }

@@ -1400,6 +1400,7 @@ mod tests {
             title: "Copper output rises".into(),
             source: "test".into(),
             published_at: None,
+            published_precision: None,
             url: None,
             lang: Lang::En,
             paragraphs: vec![
@@ -1423,6 +1424,7 @@ mod tests {
             title: value["title"].as_str().unwrap().into(),
             source: value["source"].as_str().unwrap_or("").into(),
             published_at,
+            published_precision: None,
             url: value["url"].as_str().map(String::from),
             lang: Lang::parse(value["lang"].as_str().unwrap()).unwrap(),
             paragraphs: serde_json::from_value(value["paragraphs"].clone()).unwrap(),

@@ -405,6 +405,7 @@ mod tests {
             title: "标题".into(),
             source: "test".into(),
             published_at: None,
+            published_precision: None,
             url: None,
             lang,
             paragraphs: paragraphs.iter().map(|s| s.to_string()).collect(),

@@ -20,7 +20,8 @@ use quick_xml::events::Event;
 use super::{
     Draft, Fields, Input, ReadOptions, Record, file_stem, finish, html, human_size, read_limited,
 };
-use crate::dates::parse_datetime;
+use crate::dates::parse_dated;
+use crate::document::DatePrecision;
 use crate::document::{Document, Lang};
 use crate::error::{Error, Location, Result, excerpt};
 
@@ -143,7 +144,7 @@ fn item(
         })
     };
     // The publication date is the one shown; the update date stands in only without one.
-    let published_at = match date(entry.published, written.and_then(|w| w.published.as_ref()))? {
+    let published = match date(entry.published, written.and_then(|w| w.published.as_ref()))? {
         Some(t) => Some(t),
         None => date(entry.updated, written.and_then(|w| w.updated.as_ref()))?,
     };
@@ -201,7 +202,8 @@ fn item(
     }
     let draft = Draft {
         title,
-        published_at,
+        published_at: published.map(|p| p.0),
+        published_precision: published.map(|p| p.1),
         lang,
         paragraphs,
     };
@@ -223,14 +225,15 @@ fn item(
 fn item_date(
     read: Option<DateTime<Utc>>,
     written: Option<&WrittenDate>,
-) -> Result<Option<DateTime<Utc>>, String> {
-    if read.is_some() {
-        return Ok(read);
+) -> Result<Option<(DateTime<Utc>, DatePrecision)>, String> {
+    // Feed dates (RFC 822, RFC 3339) carry a time; only a text dossier reads may be a day.
+    if let Some(t) = read {
+        return Ok(Some((t, DatePrecision::Minute)));
     }
     let Some(written) = written.filter(|w| !w.text.trim().is_empty()) else {
         return Ok(None);
     };
-    match parse_datetime(written.text.trim()) {
+    match parse_dated(written.text.trim()) {
         Ok(t) => Ok(Some(t)),
         Err(e) => {
             let hint = match e {

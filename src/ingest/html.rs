@@ -17,7 +17,7 @@ use scraper::node::Element;
 use scraper::{Html, Node};
 
 use super::{Draft, is_wide, not_utf8};
-use crate::dates::parse_datetime;
+use crate::dates::parse_dated;
 use crate::error::Error;
 
 /// An .html file. Title: the first <h1> when the <title> contains it (the <title> then only
@@ -34,16 +34,17 @@ pub(super) fn page(bytes: &[u8]) -> Result<Draft, String> {
         (Some(title), _) => Some(title),
         (None, h1) => h1,
     };
-    let published_at = match reduced.date {
+    let published = match reduced.date {
         None => None,
-        Some((label, value)) => Some(parse_datetime(&value).map_err(|e| match e {
+        Some((label, value)) => Some(parse_dated(&value).map_err(|e| match e {
             Error::BadDate { value, hint } => format!("{label} {value:?} is not a date; {hint}"),
             other => other.to_string(),
         })?),
     };
     Ok(Draft {
         title,
-        published_at,
+        published_at: published.map(|p| p.0),
+        published_precision: published.map(|p| p.1),
         lang: None,
         paragraphs: reduced.paragraphs,
     })

@@ -21,7 +21,7 @@ use serde::de::{
 };
 
 use super::{Draft, Fields, Input, ReadOptions, Record, file_stem, finish, too_big};
-use crate::dates::parse_datetime;
+use crate::dates::parse_dated;
 use crate::document::{Document, Lang};
 use crate::error::{Error, Location, Result, excerpt};
 
@@ -279,9 +279,9 @@ fn document(
         }
         Some(p) => p.kept,
     };
-    let published_at = match present(&raw.published_at) {
+    let published = match present(&raw.published_at) {
         None => None,
-        Some(value) => Some(parse_datetime(value).map_err(|e| match e {
+        Some(value) => Some(parse_dated(value).map_err(|e| match e {
             Error::BadDate { value, hint } => {
                 format!("published_at {:?} is not a date; {hint}", excerpt(&value, QUOTE_CHARS))
             }
@@ -301,7 +301,8 @@ fn document(
     let url = present(&raw.url).map(str::to_string);
     let draft = Draft {
         title: raw.title.map(|t| t.0.into_owned()),
-        published_at,
+        published_at: published.map(|p| p.0),
+        published_precision: published.map(|p| p.1),
         lang,
         paragraphs,
     };

@@ -433,6 +433,8 @@ fn file_stem(path: &Path) -> String {
 struct Draft {
     title: Option<String>,
     published_at: Option<DateTime<Utc>>,
+    /// Whether the source wrote a time with the date (see [`crate::document::DatePrecision`]).
+    published_precision: Option<crate::document::DatePrecision>,
     lang: Option<Lang>,
     paragraphs: Vec<String>,
 }
@@ -489,6 +491,7 @@ fn finish(
         title,
         source: fields.source,
         published_at: draft.published_at,
+        published_precision: draft.published_at.and(draft.published_precision),
         url: fields.url,
         lang,
         paragraphs,

@@ -7,7 +7,7 @@
 //! not a Markdown renderer.
 
 use super::{Draft, join_line, not_utf8};
-use crate::dates::parse_datetime;
+use crate::dates::parse_dated;
 use crate::error::Error;
 
 /// A .txt file. The title is the first line when it is short (≤ 80 characters) and followed by
@@ -60,9 +60,9 @@ pub(super) fn markdown(bytes: &[u8]) -> Result<Draft, String> {
     let text = utf8(bytes)?;
     let (front, body) = front_matter(text);
     let mut title = front.title;
-    let published_at = match front.date {
+    let published = match front.date {
         None => None,
-        Some(value) => Some(parse_datetime(&value).map_err(|e| match e {
+        Some(value) => Some(parse_dated(&value).map_err(|e| match e {
             Error::BadDate { value, hint } => {
                 format!("front matter date {value:?} is not a date; {hint}")
             }
@@ -140,7 +140,8 @@ pub(super) fn markdown(bytes: &[u8]) -> Result<Draft, String> {
     flush(&mut code, &mut blocks);
     Ok(Draft {
         title,
-        published_at,
+        published_at: published.map(|p| p.0),
+        published_precision: published.map(|p| p.1),
         paragraphs: blocks,
         ..Draft::default()
     })

@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use crate::dates;
 use crate::document::Lang;
-use crate::engine::{IngestOptions, format_when};
+use crate::engine::{IngestOptions, format_published};
 use crate::search::{MatchMode, SearchRequest, SortOrder, TitleOnly};
 use crate::workflow::render;
 use crate::workflow::{self, WorkflowInput, Workflows};
@@ -302,7 +302,7 @@ async fn document(State(state): State<AppState>, Path(id): Path<String>) -> Resu
         title: &d.title,
         source: &d.source,
         published_at: d.published_at,
-        when: format_when(d.published_at),
+        when: format_published(d.published_at, d.published_precision),
         url: d.url.as_deref(),
         lang: d.lang,
         duplicate_of: stored.duplicate_of.as_deref(),

@@ -22,7 +22,7 @@ use maud::{DOCTYPE, Markup, html};
 
 use crate::digest::{Digest, DocKind};
 use crate::document::{Document, Lang};
-use crate::engine::format_when;
+use crate::engine::{format_published, format_when};
 use crate::search::{SearchResults, Snippet, SortOrder};
 use crate::workflow::html::{self as wh, chrome_lang, encode_segment, safe_url};
 use crate::workflow::{self, Workflows};
@@ -324,11 +324,11 @@ fn results_html(r: &SearchResults, digests: &[Option<Digest>], params: &[(String
                 @let href = format!("/documents/{}", encode_segment(&hit.id));
                 @if hit.title_only {
                     article.doc.result.title-only lang=(hit.lang.as_str()) {
-                        (wh::title_only_line(&hit.title, Some(&href), &hit.source, &format_when(hit.published_at), chrome_lang(hit.lang)))
+                        (wh::title_only_line(&hit.title, Some(&href), &hit.source, &format_published(hit.published_at, hit.published_precision), chrome_lang(hit.lang)))
                     }
                 } @else {
                 article.doc.result lang=(hit.lang.as_str()) {
-                    (wh::entry_head(&hit.title, Some(&href), &hit.source, &format_when(hit.published_at)))
+                    (wh::entry_head(&hit.title, Some(&href), &hit.source, &format_published(hit.published_at, hit.published_precision)))
                     // As on the seed pages, a result reads as its digest; a document too short
                     // for one shows the snippet with the matched words instead.
                     @match digest.as_ref().filter(|d| d.kind != DocKind::Excerpt && !d.sections.is_empty()) {
@@ -393,7 +393,7 @@ fn document_html(d: &Document, duplicate_of: Option<&str>, digest: Option<&Diges
         article.document lang=(d.lang.as_str()) {
             h1 { (d.title) }
             div.meta {
-                span.source { (d.source) } " · " time { (format_when(d.published_at)) } " · " code { (d.id) }
+                span.source { (d.source) } " · " time { (format_published(d.published_at, d.published_precision)) } " · " code { (d.id) }
                 @if let Some(url) = d.url.as_deref().and_then(safe_url) {
                     " · " a href=(url) rel="noopener noreferrer nofollow" lang=[chrome] { "original" }
                 }
@@ -550,6 +550,7 @@ mod tests {
             title: e.document.title.clone(),
             source: e.document.source.clone(),
             published_at: e.document.published_at,
+            published_precision: e.document.published_precision,
             url: e.document.url.clone(),
             lang: e.document.lang,
             score: 1.0,

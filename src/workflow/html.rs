@@ -16,7 +16,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::digest::{Digest, DocKind};
 use crate::document::Lang;
-use crate::engine::format_when;
+use crate::engine::{format_published, format_when};
 
 use super::{Entry, Page};
 
@@ -186,13 +186,13 @@ fn entry_article(e: &Entry, i: usize, links: &Links<'_>) -> Markup {
     if d.is_title_only() {
         return html! {
             article.doc.title-only id={ "d" (i + 1) } lang=(d.lang.as_str()) {
-                (title_only_line(&d.title, title_href.as_deref(), &d.source, &format_when(d.published_at), chrome))
+                (title_only_line(&d.title, title_href.as_deref(), &d.source, &format_published(d.published_at, d.published_precision), chrome))
             }
         };
     }
     html! {
         article.doc id={ "d" (i + 1) } lang=(d.lang.as_str()) {
-            (entry_head(&d.title, title_href.as_deref(), &d.source, &format_when(d.published_at)))
+            (entry_head(&d.title, title_href.as_deref(), &d.source, &format_published(d.published_at, d.published_precision)))
             @match &e.digest {
                 Some(digest) => (digest_html(digest, &*cite)),
                 None => p.nodigest lang=[chrome] { "No digest yet: the next run makes it." },
@@ -271,6 +271,7 @@ pub(crate) mod tests {
             title,
             source: source.into(),
             published_at: Some(t),
+            published_precision: None,
             url: Some(url.into()),
             lang,
             paragraphs: vec![

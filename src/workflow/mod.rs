@@ -296,6 +296,8 @@ pub struct RunOutcome {
     /// Ids of the documents this run collected, newest first.
     pub new_documents: Vec<String>,
     pub digests_made: u64,
+    /// How many of the new documents hold only their title (kept, without a digest).
+    pub title_only: u64,
     pub digest_failures: Vec<DigestFailure>,
 }
 
@@ -659,10 +661,12 @@ pub fn run(engine: &Engine, name: &str) -> Result<RunOutcome> {
     };
     let digester = engine.digester();
     let mut digests_made = 0u64;
+    let mut title_only = 0u64;
     let mut failures = Vec::new();
     for doc_id in &lacking {
         // Title-only items stay on the page as one line; they have nothing to digest.
         if digester.is_title_only(doc_id)? {
+            title_only += u64::from(new_ids.contains(doc_id));
             continue;
         }
         match ensure_digest(&digester, doc_id, &choice) {
@@ -698,6 +702,7 @@ pub fn run(engine: &Engine, name: &str) -> Result<RunOutcome> {
         first_run,
         new_documents: new_ids,
         digests_made,
+        title_only,
         digest_failures: failures,
     })
 }

@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::digest::{Digest, render_markdown, render_terminal};
 use crate::document::Lang;
-use crate::engine::format_when;
+use crate::engine::{format_published, format_when};
 use crate::report::terminal_safe;
 
 use super::html::{self, encode_segment, safe_url};
@@ -76,7 +76,7 @@ fn title_only_line(d: &crate::Document) -> String {
         "{} — {} · {} · title only [{}]",
         terminal_safe(&d.title),
         terminal_safe(&d.source),
-        format_when(d.published_at),
+        format_published(d.published_at, d.published_precision),
         terminal_safe(&d.id)
     )
 }
@@ -106,7 +106,7 @@ pub fn terminal(page: &Page) -> String {
             continue;
         }
         let _ = writeln!(out, "{}", terminal_safe(&d.title));
-        let _ = writeln!(out, "{} · {}", terminal_safe(&d.source), format_when(d.published_at));
+        let _ = writeln!(out, "{} · {}", terminal_safe(&d.source), format_published(d.published_at, d.published_precision));
         match &e.digest {
             Some(g) => out.push_str(&render_terminal(g)),
             None => out.push_str("(no digest yet)\n"),
@@ -143,8 +143,8 @@ pub fn markdown(page: &Page) -> String {
 
 /// A document's Markdown heading at `level` (`#`, `##`): its title (a link to its URL when that
 /// is http(s)), then `source · YYYY-MM-DD HH:MM · `id``, each followed by a blank line. The
-/// time is the stored UTC moment; a source that gave only a day stored its midnight, which
-/// cannot be told from a story published at 00:00, so it shows as 00:00.
+/// time is the stored UTC moment; a source that gave only a day shows `YYYY-MM-DD` (a row
+/// stored before dossier kept that fact cannot be told from 00:00 and shows as 00:00).
 pub fn markdown_heading(d: &crate::Document, level: &str) -> String {
     let mut out = String::new();
     match d.url.as_deref().and_then(safe_url) {
@@ -160,7 +160,7 @@ pub fn markdown_heading(d: &crate::Document, level: &str) -> String {
         out,
         "{} · {} · `{}`\n",
         md_text(&d.source),
-        format_when(d.published_at),
+        format_published(d.published_at, d.published_precision),
         terminal_safe(&d.id).replace('`', "'")
     );
     out
@@ -175,7 +175,7 @@ fn markdown_title_only(d: &crate::Document) -> String {
     format!(
         "- {title} — {} · {} · *title only* · `{}`\n\n",
         md_text(&d.source),
-        format_when(d.published_at),
+        format_published(d.published_at, d.published_precision),
         terminal_safe(&d.id).replace('`', "'")
     )
 }
@@ -234,7 +234,7 @@ pub fn json(page: &Page) -> Result<String, serde_json::Error> {
                 title: &e.document.title,
                 source: &e.document.source,
                 published_at: e.document.published_at,
-                when: format_when(e.document.published_at),
+                when: format_published(e.document.published_at, e.document.published_precision),
                 url: e.document.url.as_deref(),
                 lang: e.document.lang,
                 added_at: e.added_at,
@@ -337,7 +337,7 @@ fn atom_entry(w: &mut Writer<Vec<u8>>, e: &super::Entry, base: &str) -> io::Resu
     let d = &e.document;
     let doc_id = encode_segment(&d.id);
     let page_url = format!("{base}/documents/{doc_id}");
-    let when = format_when(d.published_at);
+    let when = format_published(d.published_at, d.published_precision);
     let cite = |n: usize| Some(format!("{page_url}#p{n}"));
     let content = html! {
         p { (d.source) " · " (when) }
@@ -482,6 +482,9 @@ pub fn outcome_text(o: &RunOutcome) -> String {
             }
         )
     };
+    if o.title_only > 0 {
+        let _ = write!(out, " ({} title only: nothing to digest)", o.title_only);
+    }
     if !o.digest_failures.is_empty() {
         let _ = write!(
             out,

@@ -257,6 +257,7 @@ fn fixed_page() -> Page {
         title: "外媒：马来西亚向中国寻求进口稀土加工技术".into(),
         source: "腾讯新闻".into(),
         published_at: Utc.with_ymd_and_hms(2024, 3, 19, 8, 5, 0).single(),
+        published_precision: None,
         url: Some("https://new.qq.com/rain/a/20240319A00000".into()),
         lang: Lang::Zh,
         paragraphs: vec![
@@ -393,7 +394,9 @@ fn page_with_title_only() -> Page {
         id: "qq-10642".into(),
         title: headline.into(),
         source: "腾讯新闻".into(),
+        // qqnews gives a day only: shown as 2024-03-18, never a made-up 00:00.
         published_at: Utc.with_ymd_and_hms(2024, 3, 18, 0, 0, 0).single(),
+        published_precision: Some(crate::document::DatePrecision::Day),
         url: None,
         lang: Lang::Zh,
         paragraphs: vec![format!("# {headline}")],
@@ -414,17 +417,21 @@ fn title_only_items_render_as_one_line() -> Result<()> {
     let render = |f| render::render(&page, f, None).map_err(|e| Error::io("rendering", e));
     let terminal = render(Format::Terminal)?;
     assert!(!terminal.contains("no digest yet"), "{terminal}");
+    assert!(terminal.contains("腾讯新闻 · 2024-03-18 · title only") && !terminal.contains("00:00"), "{terminal}");
     insta::assert_snapshot!("title_only_terminal", terminal);
     insta::assert_snapshot!("title_only_markdown", render(Format::Markdown)?);
     let json: serde_json::Value = serde_json::from_str(&render(Format::Json)?)?;
     assert_eq!(json["title_only"], 1);
     assert_eq!(json["entries"][1]["title_only"], true);
+    assert_eq!(json["entries"][1]["when"], "2024-03-18", "a day-only date has no time");
+    assert_eq!(json["entries"][0]["when"], "2024-03-19 08:05");
     assert!(json["entries"][0].get("title_only").is_none(), "only title-only items carry the mark");
     let html = render(Format::Html)?;
     let article = html.split("<article").nth(2).unwrap_or_default();
     insta::assert_snapshot!("title_only_html_article", article);
     assert!(!article.contains("details"), "a title-only item has no text to fold out: {article}");
     assert!(html.contains("2 documents, 1 title only"), "{html}");
+    assert!(article.contains("<time>2024-03-18</time>"), "{article}");
     Ok(())
 }
 

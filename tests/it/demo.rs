@@ -59,12 +59,14 @@ fn demo_shows_the_rare_earth_workflow_newest_first() {
     let dir = tempdir();
     let out = ok(dossier(dir.path()).arg("demo"));
     assert!(out.contains("Workflow\n稀土供应链\nSearch documents"), "{out}");
-    // Each hit: title line, then `source · YYYY-MM-DD HH:MM`.
+    // Each hit: title line, then `source · YYYY-MM-DD` (qqnews gives days) or `… HH:MM`; a
+    // title-only hit is one line `title — source · YYYY-MM-DD · title only [id]`.
     let dates: Vec<&str> = out
         .lines()
-        .filter_map(|l| l.split_once(" · ").map(|(_, d)| d))
-        .filter(|d| d.len() == 16 && d.as_bytes()[4] == b'-')
+        .filter_map(|l| l.split_once(" · ").and_then(|(_, d)| d.get(..10)))
+        .filter(|d| d.as_bytes()[4] == b'-' && d.as_bytes()[7] == b'-')
         .collect();
+    assert!(!out.contains(" 00:00\n"), "a day-only date shows without a made-up time:\n{out}");
     assert!(dates.len() >= 5, "too few dated hits:\n{out}");
     let mut sorted = dates.clone();
     sorted.sort_by(|a, b| b.cmp(a));

@@ -81,6 +81,7 @@ fn qqnews_docs() -> Vec<Document> {
                 title: v["title"].as_str().unwrap().into(),
                 source: v["source"].as_str().unwrap_or("").into(),
                 published_at: None,
+                published_precision: None,
                 url: None,
                 lang: Lang::parse(v["lang"].as_str().unwrap()).unwrap(),
                 paragraphs: serde_json::from_value(v["paragraphs"].clone()).unwrap(),

@@ -174,7 +174,7 @@ fn an_empty_data_dir_says_nothing_was_ingested_yet() {
 fn show_prints_plain_numbered_paragraphs_with_id_and_url() {
     let heading = ok(dossier(sample_dir()).args(["show", "qq-10648"]));
     assert!(
-        heading.starts_with("俄媒：俄国家杜马批准关于俄通过远东路线向中国输送天然气的协议\n腾讯新闻 · 2023-05-31 00:00\nid:  qq-10648\nurl: none recorded\n\n[1] 俄媒："),
+        heading.starts_with("俄媒：俄国家杜马批准关于俄通过远东路线向中国输送天然气的协议\n腾讯新闻 · 2023-05-31\nid:  qq-10648\nurl: none recorded\n\n[1] 俄媒："),
         "{heading}"
     );
     let captions = ok(dossier(sample_dir()).args(["show", "qq-15222"]));

@@ -23,7 +23,8 @@ fn a_run_with_nothing_new_is_recorded_and_later_runs_take_only_new_documents() {
     let first = run(dossier(d).args(["workflow", "run", NAME, "--format", "json"]));
     assert!(first.status.success(), "{}", stderr(&first));
     assert!(
-        stderr(&first).contains("first run: collected 5 documents, made 5 digests"),
+        // The sample's five newest 稀土 items hold only their titles: nothing to digest.
+        stderr(&first).contains("first run: collected 5 documents, made 0 digests (5 title only: nothing to digest)"),
         "{}",
         stderr(&first)
     );
@@ -41,7 +42,7 @@ fn a_run_with_nothing_new_is_recorded_and_later_runs_take_only_new_documents() {
             .unwrap_or_default()
     };
     assert_eq!(ids(&page, "entries"), ids(&search, "hits"));
-    assert!(entries.iter().all(|e| !e["digest"].is_null()));
+    assert!(entries.iter().all(|e| e["title_only"] == true && e["digest"].is_null()), "{page}");
 
     let pages_before: Vec<String> = ["terminal", "markdown", "html", "json", "atom"]
         .iter()
@@ -136,6 +137,8 @@ fn renderings_read_like_the_seeds_and_the_feed_parses() {
     }
     assert!(cites >= 1, "{cites} citations");
     assert!(regex_like_meta(&html), "source · YYYY-MM-DD HH:MM lines");
+    assert!(html.contains("<span class=\"source\">腾讯新闻</span> · <time>2024-"), "day-only dates show as days");
+    assert!(!html.contains(" 00:00</time>"), "no day-only date shows a made-up midnight");
 
     let md = ok(dossier(d).args(["workflow", "show", NAME, "--format", "markdown"]));
     assert!(md.starts_with("# 稀土供应链\n\n*Search documents*"), "{md}");
@@ -206,7 +209,9 @@ fn regex_like_meta(html: &str) -> bool {
                 .nth(1)
                 .and_then(|t| t.split("</time>").next())
                 .unwrap_or("");
-            time.len() == 16 && time.as_bytes()[4] == b'-' && time.as_bytes()[10] == b' ' && time.as_bytes()[13] == b':'
+            let day = time.len() >= 10 && time.as_bytes()[4] == b'-' && time.as_bytes()[7] == b'-';
+            // qqnews gives only a day: `YYYY-MM-DD`, never a made-up `00:00`.
+            day && (time.len() == 10 || (time.len() == 16 && time.as_bytes()[10] == b' ' && time.as_bytes()[13] == b':'))
         })
 }
 
@@ -303,7 +308,7 @@ fn the_default_log_level_does_not_repeat_stdout() {
     assert_eq!(stdout(&add), "added workflow 稀土供应链; run it with `dossier workflow run 稀土供应链`\n");
     assert_eq!(stderr(&add), "");
     let first = run(dossier(d).env_remove("RUST_LOG").args(["workflow", "run", NAME]));
-    assert_eq!(stderr(&first), "稀土供应链: first run: collected 2 documents, made 2 digests\n");
+    assert_eq!(stderr(&first), "稀土供应链: first run: collected 2 documents, made 0 digests (2 title only: nothing to digest)\n");
     let again = run(dossier(d).env_remove("RUST_LOG").args(["workflow", "run", NAME]));
     assert_eq!(stderr(&again), "稀土供应链: nothing new since the last run\n");
     let search = run(dossier(d).env_remove("RUST_LOG").args(["search", "稀土", "--digest", "--limit", "2"]));
