@@ -154,6 +154,10 @@ pub fn page_body(page: &Page, links: &Links<'_>, chrome: Option<&str>) -> Markup
                     None => " · not run yet",
                 }
             }
+            p.made lang=[chrome] { "Digests: " (super::render::made_by_words(&super::render::made_by(page))) }
+            @if let Some(note) = super::render::page_language_note(page) {
+                p.note lang=[chrome] { strong { "Note: " } (note) }
+            }
         }
         @if page.entries.is_empty() {
             p.empty lang=[chrome] { "No documents yet." }

@@ -564,6 +564,27 @@ impl<'a> Workflows<'a> {
         Ok(n)
     }
 
+    /// Which summarizer made the stored digests of the workflow's documents, in which language.
+    pub fn digests_made_by(&self, name: &str) -> Result<Vec<render::MadeBy>> {
+        let id = self.require(name)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT g.summarizer, json_extract(g.digest, '$.lang'), COUNT(*) FROM workflow_documents m
+             JOIN digests g ON g.doc_id = m.doc_id WHERE m.workflow_id = ?1
+             GROUP BY 1, 2 ORDER BY 3 DESC, 1",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, i64>(2)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (summarizer, lang, count) = row?;
+            // A digest without a readable language is counted under Chinese, the corpus default.
+            let lang = lang.as_deref().and_then(Lang::parse).unwrap_or(Lang::Zh);
+            out.push(render::MadeBy { summarizer, lang, count: count as u64 });
+        }
+        Ok(out)
+    }
+
     /// Collected documents without a stored digest.
     fn members_without_digest(&self, id: i64) -> Result<Vec<String>> {
         Ok(self

@@ -51,6 +51,67 @@ pub fn render(page: &Page, format: Format, base_url: Option<&str>) -> io::Result
     })
 }
 
+/// What the page says when a workflow asks for English digests but makes extractive ones,
+/// which quote each document in its own language.
+pub const ENGLISH_NEEDS_LLM: &str = "English digests of Chinese sources need an LLM endpoint: the \
+extractive summarizer quotes each document in its own language. Set llm.base_url and llm.model in \
+the configuration (or DOSSIER_LLM_URL and DOSSIER_LLM_MODEL), then choose it with \
+`dossier workflow edit NAME --summarizer llm`.";
+
+/// The note a workflow's page and `workflow show` carry about the language of its digests:
+/// set to English with only the extractive summarizer, it cannot keep that promise.
+pub fn language_note(wf: &Workflow) -> Option<&'static str> {
+    use super::{OutputLanguage, SummarizerChoice};
+    (wf.summarizer == SummarizerChoice::Extractive && wf.output_lang == OutputLanguage::En).then_some(ENGLISH_NEEDS_LLM)
+}
+
+/// Which summarizer made how many of the digests, in which language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MadeBy {
+    pub summarizer: String,
+    pub lang: Lang,
+    pub count: u64,
+}
+
+/// [`language_note`] for a page: only when some Chinese document on it has (or will get) a
+/// digest that is not in English — a page of imported English digests keeps its promise.
+pub fn page_language_note(page: &Page) -> Option<&'static str> {
+    let broken = page.entries.iter().any(|e| {
+        e.document.lang == Lang::Zh
+            && !e.document.is_title_only()
+            && e.digest.as_ref().is_none_or(|g| g.lang != Lang::En)
+    });
+    language_note(&page.workflow).filter(|_| broken)
+}
+
+/// [`MadeBy`] for the digests of a page's entries, most first.
+pub fn made_by(page: &Page) -> Vec<MadeBy> {
+    let mut out: Vec<MadeBy> = Vec::new();
+    for g in page.entries.iter().filter_map(|e| e.digest.as_ref()) {
+        match out.iter_mut().find(|m| m.summarizer == g.summarizer && m.lang == g.lang) {
+            Some(m) => m.count += 1,
+            None => out.push(MadeBy { summarizer: g.summarizer.clone(), lang: g.lang, count: 1 }),
+        }
+    }
+    out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.summarizer.cmp(&b.summarizer)));
+    out
+}
+
+/// "4 extractive in Chinese, 1 llm:qwen in English" (or "none yet").
+pub fn made_by_words(made: &[MadeBy]) -> String {
+    if made.is_empty() {
+        return "none yet".to_string();
+    }
+    let lang = |l: Lang| match l {
+        Lang::Zh => "Chinese",
+        Lang::En => "English",
+    };
+    made.iter()
+        .map(|m| format!("{} {} in {}", m.count, terminal_safe(&m.summarizer), lang(m.lang)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// "1 document", "5 documents".
 pub(super) fn documents(n: u64) -> String {
     if n == 1 {
@@ -99,6 +160,11 @@ fn footer_line(page: &Page) -> String {
 pub fn terminal(page: &Page) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Workflow\n{}\nSearch documents\n", terminal_safe(&page.workflow.name));
+    let _ = writeln!(out, "Digests: {}", made_by_words(&made_by(page)));
+    if let Some(note) = page_language_note(page) {
+        let _ = writeln!(out, "Note: {note}");
+    }
+    out.push('\n');
     for e in &page.entries {
         let d = &e.document;
         if d.is_title_only() {
@@ -126,6 +192,10 @@ pub fn markdown(page: &Page) -> String {
         md_text(&page.workflow.name),
         md_text(&footer_line(page))
     );
+    let _ = writeln!(out, "*Digests: {}*\n", md_text(&made_by_words(&made_by(page))));
+    if let Some(note) = page_language_note(page) {
+        let _ = writeln!(out, "> **Note:** {}\n", md_text(note));
+    }
     for e in &page.entries {
         if e.document.is_title_only() {
             out.push_str(&markdown_title_only(&e.document));
@@ -199,6 +269,11 @@ struct JsonPage<'a> {
     total: u64,
     /// How many of `total` hold only their title.
     title_only: u64,
+    /// Which summarizer made the shown digests, in which language.
+    digests_made_by: Vec<MadeBy>,
+    /// Set when the workflow's output language cannot be kept (English, extractive).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    language_note: Option<&'static str>,
     entries: Vec<JsonEntry<'a>>,
 }
 
@@ -226,6 +301,8 @@ pub fn json(page: &Page) -> Result<String, serde_json::Error> {
         last_run: &page.last_run,
         total: page.total,
         title_only: page.title_only,
+        digests_made_by: made_by(page),
+        language_note: page_language_note(page),
         entries: page
             .entries
             .iter()
@@ -409,13 +486,14 @@ fn digest_words(wf: &Workflow) -> String {
     };
     match wf.summarizer {
         // Extractive digests quote the source, whatever the output language says.
-        SummarizerChoice::Extractive => how.to_string(),
+        SummarizerChoice::Extractive => format!("{how}, in each document's own language"),
         SummarizerChoice::Llm => format!("{how}, {lang}"),
     }
 }
 
 /// `dossier workflow show`: the definition and its runs.
-pub fn info_text(w: &WorkflowInfo, runs: &[RunRecord]) -> String {
+/// `made` says which summarizer made the digests of its documents, in which language.
+pub fn info_text(w: &WorkflowInfo, runs: &[RunRecord], made: &[MadeBy]) -> String {
     let wf = &w.workflow;
     let mut out = String::new();
     let _ = writeln!(out, "Workflow {}", terminal_safe(&wf.name));
@@ -438,6 +516,10 @@ pub fn info_text(w: &WorkflowInfo, runs: &[RunRecord]) -> String {
         let _ = writeln!(out, "  window:       last {d} days");
     }
     let _ = writeln!(out, "  digests:      {}", digest_words(wf));
+    let _ = writeln!(out, "  made so far:  {}", made_by_words(made));
+    if let Some(note) = language_note(wf) {
+        let _ = writeln!(out, "  note:         {note}");
+    }
     let _ = writeln!(out, "  first run:    newest {}", wf.first_run);
     let _ = writeln!(out, "  documents:    {}", w.documents);
     let _ = writeln!(out, "  created:      {}", format_when(Some(w.created_at)));

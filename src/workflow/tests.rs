@@ -458,3 +458,44 @@ fn runs_skip_title_only_items() -> Result<()> {
     assert_eq!((page.total, page.title_only), (2, 1));
     Ok(())
 }
+
+/// A workflow set to English whose Chinese document got an extractive (Chinese) digest says
+/// which summarizer and language made it, and that English needs an LLM endpoint and how to
+/// set one — on the page in every form and in `workflow show`. With English digests only, or
+/// with the source's language asked for, it claims nothing and warns of nothing.
+#[test]
+fn pages_say_which_summarizer_and_language_made_the_digests() -> Result<()> {
+    let mut page = fixed_page();
+    if let Some(g) = page.entries[0].digest.as_mut() {
+        g.summarizer = "extractive".into();
+        g.lang = Lang::Zh;
+    }
+    let render = |page: &Page, f| render::render(page, f, None).map_err(|e| Error::io("rendering", e));
+    let terminal = render(&page, Format::Terminal)?;
+    assert!(terminal.contains("\nDigests: 1 extractive in Chinese\n"), "{terminal}");
+    for text in [terminal, render(&page, Format::Html)?, render(&page, Format::Json)?] {
+        assert!(text.contains("English digests of Chinese sources need an LLM endpoint"), "{text}");
+        assert!(text.contains("llm.base_url and llm.model") && text.contains("DOSSIER_LLM_URL and DOSSIER_LLM_MODEL"), "{text}");
+    }
+    let json: serde_json::Value = serde_json::from_str(&render(&page, Format::Json)?)?;
+    assert_eq!(json["digests_made_by"], serde_json::json!([{"summarizer": "extractive", "lang": "zh", "count": 1}]));
+
+    let made = render::made_by(&page);
+    let info = WorkflowInfo {
+        workflow: page.workflow.clone(),
+        created_at: page.entries[0].added_at,
+        updated_at: page.entries[0].added_at,
+        documents: 1,
+        last_run: page.last_run.clone(),
+    };
+    let show = render::info_text(&info, &[], &made);
+    assert!(show.contains("  digests:      extractive (quoted sentences, offline), in each document's own language\n"), "{show}");
+    assert!(show.contains("  made so far:  1 extractive in Chinese\n") && show.contains("need an LLM endpoint"), "{show}");
+    assert!(!show.contains("English\n") && !show.contains("output En"), "{show}");
+
+    page.workflow.output_lang = OutputLanguage::Source;
+    assert!(!render(&page, Format::Terminal)?.contains("LLM endpoint"));
+    // The seed page's imported English digests keep an English workflow's promise.
+    assert!(!render(&fixed_page(), Format::Terminal)?.contains("LLM endpoint"));
+    Ok(())
+}

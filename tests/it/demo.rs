@@ -102,7 +102,8 @@ fn demo_keeps_its_data_and_its_three_next_commands_work_as_printed() {
     assert!(!found.starts_with("No documents"), "{found}");
     let first_title = out
         .split_once("Search documents\n\n")
-        .and_then(|(_, rest)| rest.lines().next())
+        // Past the page's "Digests: …" line (and a language note, if any).
+        .and_then(|(_, rest)| rest.lines().find(|l| !l.is_empty() && !l.starts_with("Digests: ") && !l.starts_with("Note: ")))
         .unwrap_or_else(|| panic!("no first entry:\n{out}"));
     assert!(found.contains(first_title), "the newest document {first_title:?} is found:\n{found}");
 

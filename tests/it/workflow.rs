@@ -67,7 +67,12 @@ fn a_run_with_nothing_new_is_recorded_and_later_runs_take_only_new_documents() {
     let show = ok(dossier(d).args(["workflow", "show", NAME]));
     assert!(show.contains(": 0 new, 0 digests made"), "{show}");
     // Human words, no Rust debug names.
-    assert!(show.contains("\n  digests:      extractive (quoted sentences, offline)\n"), "{show}");
+    assert!(
+        show.contains("\n  digests:      extractive (quoted sentences, offline), in each document's own language\n"),
+        "{show}"
+    );
+    // Set to English (the default) with only the extractive summarizer: it says what that needs.
+    assert!(show.contains("\n  note:         English digests of Chinese sources need an LLM endpoint"), "{show}");
     assert!(!show.contains("Extractive") && !show.contains("summarizer:"), "{show}");
     let html = ok(dossier(d).args(["workflow", "show", NAME, "--format", "html"]));
     assert_eq!(html.matches("<article").count(), pages_before[2].matches("<article").count());
@@ -95,9 +100,12 @@ fn a_run_with_nothing_new_is_recorded_and_later_runs_take_only_new_documents() {
     );
     let text = stdout(&third);
     assert!(
-        text.starts_with("Workflow\n稀土供应链\nSearch documents\n\n稀土集团发布年度报告\n测试社 · 2025-01-02 03:04\n"),
+        text.starts_with("Workflow\n稀土供应链\nSearch documents\n\nDigests: 2 extractive in Chinese\nNote: English digests of Chinese sources need an LLM endpoint"),
         "{text}"
     );
+    assert!(text.contains("\n\n稀土集团发布年度报告\n测试社 · 2025-01-02 03:04\n"), "{text}");
+    // 2001-01-01 was written without a time: shown as a day.
+    assert!(text.contains("\n稀土旧闻补录\n测试社 · 2001-01-01\n"), "{text}");
     assert!(text.contains("稀土旧闻补录") && !text.contains("光伏装机"));
     let info = json(dossier(d).args(["workflow", "show", NAME, "--json"]));
     assert_eq!(info["documents"], 7);
