@@ -197,6 +197,13 @@ fn search_form(params: &[(String, String)]) -> Markup {
                         option value="any" selected[selected("match", "any", false)] { "any word" }
                     }
                 }
+                label {
+                    "Title-only items "
+                    select name="title_only" {
+                        option value="show" selected[selected("title_only", "show", true)] { "show" }
+                        option value="hide" selected[selected("title_only", "hide", false)] { "hide" }
+                    }
+                }
             }
         }
     }

@@ -753,6 +753,7 @@ async fn ui_pages_search_and_document() {
     );
     let hidden = get(&st, &format!("/?q={}&title_only=hide", enc("稀土"))).await;
     assert!(!hidden.body.contains("result title-only") && hidden.body.contains("title-only items hidden"), "{}", hidden.body);
+    assert!(hidden.body.contains("<option value=\"hide\" selected>hide</option>"), "the form keeps the choice");
     assert!(digests >= 3, "results carry digests ({digests})");
     assert_eq!(r.body.matches("<p class=\"snippet\">").count(), snippets);
     if snippets > 0 {
