@@ -367,3 +367,33 @@ impl Digester<'_> {
         Ok(by_kind)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::config::Flags;
+
+    /// `digest --all` passes over a title-only item and counts it; asked for it alone, the
+    /// digester says why there is no digest instead of quoting the headline back.
+    #[test]
+    fn title_only_items_are_skipped_with_a_reason() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let flags = Flags { data_dir: Some(dir.path().to_path_buf()), ..Flags::default() };
+        let mut engine = crate::engine::Engine::open(Config::load(&flags, &HashMap::new())?)?;
+        let mut real = crate::Document::for_test("稀土出口管制", &["商务部宣布对部分稀土物项实施出口管制。", "新规自12月1日起施行。"]);
+        real.id = "real".into();
+        let mut bare = crate::Document::for_test("稀土价格大涨", &["# 稀土价格大涨"]);
+        bare.id = "bare".into();
+        engine.add_documents(&[real, bare])?;
+        let d = engine.digester();
+        let s = d.digest_missing(None, &DigestOptions::default(), false, Arc::new(AtomicBool::new(false)))?;
+        assert_eq!((s.made, s.skipped_title_only, s.failed), (1, 1, 0));
+        assert!(d.stored_digest("bare")?.is_none());
+        let err = d.stored_or_unstored("bare").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("holds only its title") && err.contains("nothing to digest"), "{err}");
+        assert!(crate::report::digest_run_text(&s).contains("skipped 1 title-only documents"));
+        Ok(())
+    }
+}
