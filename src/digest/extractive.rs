@@ -1242,6 +1242,38 @@ mod tests {
     }
 
     #[test]
+    fn a_bullet_restating_another_goes_and_gives_it_its_citations() {
+        let b = |text: &str, cite: usize| Bullet {
+            text: text.to_string(),
+            citations: vec![cite],
+            verified: None,
+        };
+        let mut sections = vec![
+            Section {
+                heading: CORE_VIEWPOINT.to_string(),
+                level: 1,
+                bullets: vec![b("《海峡时报》表示，马来西亚地下蕴藏着全部17种稀土元素，中国是唯一拥有所有稀土产能的生产国。", 4)],
+            },
+            Section {
+                heading: "Group 1: 稀土元素".to_string(),
+                level: 1,
+                bullets: vec![b("马来西亚地下蕴藏着全部17种稀土元素，因此与其他国家合作产出的价值较低。", 12)],
+            },
+            Section {
+                heading: "Group 2: 生产总值".to_string(),
+                level: 1,
+                bullets: vec![b("马来西亚政府从今年1月1日起暂停出口未经加工的稀土。", 8)],
+            },
+        ];
+        dedupe_bullets(&mut sections, Lang::Zh);
+        assert_eq!(sections.len(), 2, "{sections:#?}");
+        assert_eq!(sections[0].bullets[0].citations, vec![4, 12]);
+        // Groups are renumbered after an emptied one is dropped.
+        assert_eq!(sections[1].heading, "Group 1: 生产总值");
+        assert_eq!(sections[1].bullets[0].citations, vec![8]);
+    }
+
+    #[test]
     fn bullets_are_source_sentences_citing_their_paragraph() {
         let d = doc(
             "中国稀土拟募资收购江华稀土",

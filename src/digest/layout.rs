@@ -911,6 +911,60 @@ mod tests {
     }
 
     #[test]
+    fn strips_bylines_cut_over_paragraphs_and_author_tags() {
+        let t = |s: &str| trim_sentence(s, "标题").unwrap_or_default();
+        assert_eq!(
+            t("赵觉珵】欧洲理事会当地时间18日宣布通过《关键原材料法案》。"),
+            "欧洲理事会当地时间18日宣布通过《关键原材料法案》。"
+        );
+        assert_eq!(
+            t("【文/观察者网王世纯】在电动汽车之后，欧盟又盯上了中国的风电行业。"),
+            "在电动汽车之后，欧盟又盯上了中国的风电行业。"
+        );
+        // A bracket closed inside a claim is not a byline.
+        assert_eq!(
+            t("他说，美方的做法是“损人不利己”，这一点【已经】被证明。"),
+            "他说，美方的做法是“损人不利己”，这一点【已经】被证明。"
+        );
+        assert_eq!(
+            t("WSJ Feb. 28, 2001 WASHINGTON -- In a break with tradition, the Fed cut rates."),
+            "In a break with tradition, the Fed cut rates."
+        );
+        assert_eq!(trim_sentence("By David Nicholson, a Washington writer.", "T"), None);
+        assert_eq!(
+            t("By contrast, the budget office sees a deficit of 170 billion dlrs."),
+            "By contrast, the budget office sees a deficit of 170 billion dlrs."
+        );
+    }
+
+    #[test]
+    fn long_sentences_are_trimmed_to_one_claim_but_lists_stay_whole() {
+        use crate::document::Lang;
+        let long = format!("{}，{}，{}。", "甲".repeat(50), "乙".repeat(50), "丙".repeat(50));
+        let cut = trim_to_claim(&long, Lang::Zh);
+        assert_eq!(cut, format!("{}，{}…", "甲".repeat(50), "乙".repeat(50)));
+        assert!(cut.chars().count() <= MAX_CLAIM_CHARS + 1);
+        // A leading time clause goes first.
+        let dated = format!("当地时间4月2日，{}。", "丁".repeat(115));
+        assert_eq!(trim_to_claim(&dated, Lang::Zh), format!("{}。", "丁".repeat(115)));
+        // Never inside a `；` list, nor inside a quotation.
+        let list = format!("{}；{}，{}。", "戊".repeat(60), "己".repeat(40), "庚".repeat(40));
+        assert_eq!(trim_to_claim(&list, Lang::Zh), list);
+        let quoted = format!("他说：“{}，{}”。", "辛".repeat(60), "壬".repeat(70));
+        assert_eq!(trim_to_claim(&quoted, Lang::Zh), quoted);
+        let short = "中国稀土产量占全球精炼产量的90%。";
+        assert_eq!(trim_to_claim(short, Lang::Zh), short);
+
+        let words = |n: usize, w: &str| vec![w; n].join(" ");
+        let en = format!("{}, {}, {}.", words(20, "alpha"), words(20, "beta"), words(20, "gamma"));
+        let cut = trim_to_claim(&en, Lang::En);
+        assert_eq!(cut, format!("{}, {}…", words(20, "alpha"), words(20, "beta")));
+        // "1,000" is a number, not a clause break.
+        let number = format!("{} 1,000 {}.", words(30, "alpha"), words(30, "beta"));
+        assert_eq!(trim_to_claim(&number, Lang::En), number);
+    }
+
+    #[test]
     fn trims_datelines_tags_and_connectives() {
         let t = |s: &str| trim_sentence(s, "标题").unwrap_or_default();
         assert_eq!(

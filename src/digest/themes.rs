@@ -419,6 +419,11 @@ pub fn theme_phrase(
     used: &[String],
 ) -> Option<String> {
     let mut terms = key_terms_by_score(group_text, doc_count, lang, 2, used);
+    if terms.is_empty() && lang == Lang::En {
+        // Wire copy often uses only common words ("deficit", "shares"): the one the group
+        // repeats most still names it better than a bare number.
+        terms.extend(most_repeated_word(group_text));
+    }
     if terms.is_empty() {
         return None;
     }
@@ -454,6 +459,29 @@ pub fn theme_phrase(
             .then(a.0.chars().count().cmp(&b.0.chars().count()))
     });
     Some(best.map_or(top, |(p, _)| p))
+}
+
+/// The lowercase content word an English group repeats most (twice at least).
+fn most_repeated_word(text: &str) -> Option<String> {
+    let mut counts: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    for w in text.split(|c: char| !c.is_ascii_alphabetic()) {
+        if w.len() < 4
+            || !w.starts_with(|c: char| c.is_ascii_lowercase())
+            || EN_STOP.contains(&w)
+            || GENERIC_EN.contains(&w)
+            || w.ends_with("ly")
+            || w.ends_with("ed")
+            || w.ends_with("ing")
+        {
+            continue;
+        }
+        *counts.entry(w.to_string()).or_insert(0) += 1;
+    }
+    counts
+        .into_iter()
+        .filter(|(_, n)| *n >= 2)
+        .max_by(|a, b| a.1.cmp(&b.1).then(a.0.len().cmp(&b.0.len())).then(b.0.cmp(&a.0)))
+        .map(|(w, _)| w)
 }
 
 /// Noun-like jieba tags: nouns and names, verbal nouns, abbreviations, Latin words.
@@ -514,6 +542,7 @@ const EN_STOP: &[&str] = &[
     "from", "as", "is", "are", "was", "were", "be", "been", "has", "have", "had", "it", "its",
     "that", "this", "these", "those", "he", "she", "they", "we", "said", "says", "will", "would",
     "could", "should", "may", "not", "no", "than", "which", "who", "up", "down", "over",
+    "alone", "also", "only", "just", "even", "still", "about", "after", "before", "into",
 ];
 
 /// Every growth of `term` by adjacent content words (same sentence, no punctuation between).
@@ -533,6 +562,11 @@ fn grow_en(text: &str, term: &str) -> Vec<String> {
             && w.ends_with(|ch: char| ch.is_alphanumeric())
             && w.starts_with(|ch: char| ch.is_alphanumeric())
     };
+    // A name grows only into a longer name ("Budget Office" → "Congressional Budget Office"),
+    // a common word only into a common noun phrase ("deficit" → "trade deficit").
+    let capitalized = |w: &str| core(w).starts_with(|c: char| c.is_uppercase());
+    let name = capitalized(term);
+    let content = |w: &str| content(w) && capitalized(w) == name;
     let term_words: Vec<&str> = term.split_whitespace().collect();
     let n = term_words.len();
     let mut out = Vec::new();
@@ -860,6 +894,26 @@ mod tests {
         assert!(abbreviates("IMF", "International Monetary Fund"));
         assert!(abbreviates("ZCCM", "Zambia Consolidated Copper"));
         assert!(!abbreviates("IMF", "World Bank"));
+    }
+
+    #[test]
+    fn theme_phrases_are_verbatim_noun_phrases() {
+        let zh = "欧洲理事会宣布通过《关键原材料法案》。关键原材料法案要求到2030年欧盟战略原材料的本土开采量至少占年消费量的10%。专家表示，关键原材料法案针对性十分明显。";
+        let counts = counts_of(zh);
+        let count = |id| counts.get(&id).copied().unwrap_or(0);
+        let phrase = theme_phrase(zh, &count, Lang::Zh, &[]).unwrap_or_default();
+        assert!(zh.contains(&phrase), "{phrase}");
+        assert!(!phrase.contains(' '), "{phrase}");
+        assert!(phrase.chars().count() <= MAX_PHRASE_CHARS, "{phrase}");
+        assert!(phrase.contains("法案"), "{phrase}");
+
+        let en = "The trade deficit widened in January. Economists had expected the trade deficit to narrow as exports of aircraft rose. The trade deficit was 5.7 billion dlrs in the month.";
+        let counts = counts_of(en);
+        let count = |id| counts.get(&id).copied().unwrap_or(0);
+        let phrase = theme_phrase(en, &count, Lang::En, &[]).unwrap_or_default();
+        assert!(en.to_lowercase().contains(&phrase.to_lowercase()), "{phrase}");
+        assert!(!phrase.contains(','), "{phrase}");
+        assert!(phrase.contains("deficit"), "{phrase}");
     }
 
     #[test]
