@@ -418,7 +418,10 @@ pub fn theme_phrase(
     lang: Lang,
     used: &[String],
 ) -> Option<String> {
-    let mut terms = key_terms_by_score(group_text, doc_count, lang, 2, used);
+    // Key terms may be rejoined from pieces ("商务部科技部" over a 、): only those standing in
+    // the text as written can head it.
+    let mut terms = key_terms_by_score(group_text, doc_count, lang, 3, used);
+    terms.retain(|t| group_text.contains(t.as_str()));
     if terms.is_empty() && lang == Lang::En {
         // Wire copy often uses only common words ("deficit", "shares"): the one the group
         // repeats most still names it better than a bare number.
@@ -461,7 +464,7 @@ pub fn theme_phrase(
     Some(best.map_or(top, |(p, _)| p))
 }
 
-/// The lowercase content word an English group repeats most (twice at least).
+/// The lowercase content word an English group repeats most (the longest among equals).
 fn most_repeated_word(text: &str) -> Option<String> {
     let mut counts: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     for w in text.split(|c: char| !c.is_ascii_alphabetic()) {
@@ -479,7 +482,6 @@ fn most_repeated_word(text: &str) -> Option<String> {
     }
     counts
         .into_iter()
-        .filter(|(_, n)| *n >= 2)
         .max_by(|a, b| a.1.cmp(&b.1).then(a.0.len().cmp(&b.0.len())).then(b.0.cmp(&a.0)))
         .map(|(w, _)| w)
 }
