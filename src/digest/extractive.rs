@@ -11,11 +11,15 @@
 //!
 //! with penalties for sentences that are too short or too long, questions, and lead-ins that
 //! end in a colon. It picks sentences by maximal marginal relevance (no near-duplicates),
-//! and fills the template of the document kind: news gets "Core Viewpoint" and contiguous
-//! theme groups named by their key terms; research gets "Investment Rating", "Core Insights"
-//! and "Summary by Sections" following the report's own headings; a roundup gets one group
-//! per topic. Bullets are source sentences, lightly trimmed (`layout::trim_sentence`), citing
-//! the paragraph they come from; two adjacent sentences may share a bullet and cite both.
+//! and fills the template of the document kind: news gets "Core Viewpoint" and theme groups
+//! (sentences clustered by what they are about, wherever they stand) each headed by one
+//! phrase of the text (`themes::theme_phrase`); research gets "Investment Rating", "Core
+//! Insights" and "Summary by Sections" following the report's own headings; a roundup gets one
+//! group per topic and keeps its `；` lists whole. Bullets are source sentences, trimmed of
+//! bylines and datelines (`layout::trim_sentence`) and to the clause that carries the claim
+//! (`layout::trim_to_claim`), citing the paragraph they come from; two adjacent short
+//! sentences may share a bullet and cite both, and a bullet restating another is dropped with
+//! its citations given to the one kept.
 //! When no digest can be made the result is an excerpt. This module must not verify
 //! (mod.rs runs `verify`) nor render.
 
@@ -859,6 +863,67 @@ fn contiguous_groups(
     out
 }
 
+/// Groups candidates by what they are about, wherever they stand in the document: average-link
+/// clustering of their term vectors into at most `groups` groups of at most `max_len`, with a
+/// small pull towards neighbours to settle ties (two unrelated sentences are closer when they
+/// stand side by side). Groups come in the order of their first sentence, sentences in
+/// document order.
+fn theme_groups(
+    cands: &[Candidate],
+    picked: &[usize],
+    groups: usize,
+    max_len: usize,
+) -> Vec<Vec<usize>> {
+    let n = picked.len();
+    let mut clusters: Vec<Vec<usize>> = picked.iter().map(|&i| vec![i]).collect();
+    if n == 0 {
+        return clusters;
+    }
+    let link = |a: usize, b: usize| -> f32 {
+        let (ca, cb) = (&cands[a], &cands[b]);
+        let gap = ca.order.abs_diff(cb.order) as f32;
+        let mut s = dot(&ca.vector, &cb.vector) + 0.08 / (1.0 + gap);
+        if ca.part != cb.part {
+            s -= 0.3;
+        }
+        s
+    };
+    // Pairwise links once; clusters are small (a dozen sentences at most).
+    let sim: Vec<Vec<f32>> = picked
+        .iter()
+        .map(|&a| picked.iter().map(|&b| link(a, b)).collect())
+        .collect();
+    let pos = |i: usize| picked.iter().position(|&p| p == i).unwrap_or(0);
+    while clusters.len() > groups.max(1) {
+        let mut best: Option<(usize, usize, f32)> = None;
+        for x in 0..clusters.len() {
+            for y in x + 1..clusters.len() {
+                if clusters[x].len() + clusters[y].len() > max_len {
+                    continue;
+                }
+                let mut total = 0.0;
+                for &a in &clusters[x] {
+                    for &b in &clusters[y] {
+                        total += sim[pos(a)][pos(b)];
+                    }
+                }
+                let avg = total / (clusters[x].len() * clusters[y].len()) as f32;
+                if best.is_none_or(|(_, _, v)| avg > v) {
+                    best = Some((x, y, avg));
+                }
+            }
+        }
+        let Some((x, y, _)) = best else { break };
+        let merged = clusters.remove(y);
+        clusters[x].extend(merged);
+    }
+    for c in clusters.iter_mut() {
+        c.sort_by_key(|&i| cands[i].order);
+    }
+    clusters.sort_by_key(|c| c.first().map_or(usize::MAX, |&i| cands[i].order));
+    clusters
+}
+
 /// Names and adds theme groups for `groups` (each a list of candidate indices).
 fn theme_sections(
     doc: &Document,
@@ -913,7 +978,7 @@ fn news(
     let rest = budget.saturating_sub(taken.len()).max(2);
     let picked = pick(cands, &all, rest, &taken);
     let groups = picked.len().div_ceil(3).clamp(1, 4);
-    let grouped = contiguous_groups(cands, &picked, groups, 4);
+    let grouped = theme_groups(cands, &picked, groups, 4);
     sections.extend(theme_sections(doc, cands, &grouped, doc_count, 1, true));
     sections
 }

@@ -1,7 +1,9 @@
 //! themes: which few words name what a group of sentences is about?
 //!
-//! A digest group is headed by its key terms ("Group 1: 江华稀土 资源储量"), in the source's
-//! language. Chinese words come from the search segmenter (jieba with dossier's finance
+//! A digest group is headed by one phrase of its text that names its theme ("Group 1:
+//! 关键原材料法案", "Group 2: trade deficit"): its strongest key term grown into the noun
+//! phrase it stands in (jieba's part-of-speech tags for Chinese), never two terms glued
+//! together. Key terms are in the source's language. Chinese words come from the search segmenter (jieba with dossier's finance
 //! dictionary), English words and capitalized names ("Newmont Mining") from the text as
 //! written. A term scores by how often the group uses it, how rare it is in financial news
 //! (the background table of `terms`), and how specific it is to the group rather than to the
@@ -563,6 +565,8 @@ fn grow_en(text: &str, term: &str) -> Vec<String> {
             && !(lower.ends_with("ed") && c.chars().next().is_some_and(char::is_lowercase))
             && w.ends_with(|ch: char| ch.is_alphanumeric())
             && w.starts_with(|ch: char| ch.is_alphanumeric())
+            // A possessive belongs to another phrase ("Budget Office's Rudolph Penner").
+            && !w.contains(['\'', '’'])
     };
     // A name grows only into a longer name ("Budget Office" → "Congressional Budget Office"),
     // a common word only into a common noun phrase ("deficit" → "trade deficit").
