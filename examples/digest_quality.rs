@@ -42,7 +42,10 @@ struct Record {
     paragraphs: Vec<String>,
 }
 
-fn read(path: &str, mut keep: impl FnMut(&Record) -> bool) -> Result<Vec<Document>, Box<dyn std::error::Error>> {
+fn read(
+    path: &str,
+    mut keep: impl FnMut(&Record) -> bool,
+) -> Result<Vec<Document>, Box<dyn std::error::Error>> {
     let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
     let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
     let mut docs = Vec::new();
@@ -96,15 +99,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         match a.as_str() {
             "--show" => show = args.next().ok_or("--show needs a number")?.parse()?,
             "--corpus" => corpus = args.next().ok_or("--corpus needs a directory")?,
-            other => return Err(format!("unknown argument {other}; use --show N or --corpus DIR").into()),
+            other => {
+                return Err(
+                    format!("unknown argument {other}; use --show N or --corpus DIR").into(),
+                );
+            }
         }
     }
     let mut docs = read(&format!("{corpus}/qqnews.jsonl.gz"), |r| {
         r.title.contains("稀土") || r.paragraphs.iter().any(|p| p.contains("稀土"))
     })?;
     let zh_count = docs.len();
-    let mut english = read(&format!("{corpus}/reuters21578.jsonl.gz"), |r| r.lang == "en")?;
-    english.extend(read(&format!("{corpus}/usnews.jsonl.gz"), |r| r.lang == "en")?);
+    let mut english = read(&format!("{corpus}/reuters21578.jsonl.gz"), |r| {
+        r.lang == "en"
+    })?;
+    english.extend(read(&format!("{corpus}/usnews.jsonl.gz"), |r| {
+        r.lang == "en"
+    })?);
     english.sort_by_cached_key(|d| blake3::hash(d.id.as_bytes()).to_hex().to_string());
     english.truncate(ENGLISH_SAMPLE);
     docs.extend(english);
@@ -168,7 +179,8 @@ fn measure(doc: &Document, digest: &Digest, s: &mut Stats) {
         }
         if let Some(why) = junk_opening(&b.text) {
             s.junk += 1;
-            s.junk_examples.push(format!("{} ({why}): {}", doc.id, head(&b.text, 60)));
+            s.junk_examples
+                .push(format!("{} ({why}): {}", doc.id, head(&b.text, 60)));
         }
     }
     s.checked += digest
@@ -213,7 +225,10 @@ fn bigrams(text: &str, en: bool) -> HashSet<String> {
             .filter(|w| !w.is_empty())
             .map(str::to_lowercase)
             .collect();
-        words.windows(2).map(|w| format!("{} {}", w[0], w[1])).collect()
+        words
+            .windows(2)
+            .map(|w| format!("{} {}", w[0], w[1]))
+            .collect()
     } else {
         let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
         chars.windows(2).map(|w| w.iter().collect()).collect()
@@ -332,7 +347,10 @@ fn report(name: &str, s: &Stats, show: usize) {
     let mut lengths = s.lengths.clone();
     lengths.sort_unstable();
     let unit = if name == "en" { "words" } else { "chars" };
-    println!("\n[{name}] {} documents, {} digests (the rest are excerpts), {} bullets", s.docs, s.digests, s.bullets);
+    println!(
+        "\n[{name}] {} documents, {} digests (the rest are excerpts), {} bullets",
+        s.docs, s.digests, s.bullets
+    );
     println!(
         "  group headings that are a phrase of the text: {} of {} ({})",
         s.phrase_headings,
@@ -347,10 +365,23 @@ fn report(name: &str, s: &Stats, show: usize) {
     );
     let limit = if name == "en" { 45 } else { 120 };
     let over = lengths.iter().filter(|&&l| l > limit).count();
-    println!("  bullets over {limit} {unit}: {over} ({})", pct(over, s.bullets));
-    println!("  duplicate-bullet pairs within a digest: {}", s.duplicate_pairs);
-    println!("  bullets opening with junk: {} ({})", s.junk, pct(s.junk, s.bullets));
-    println!("  bullets citing 2+ paragraphs: {}", pct(s.multi_cite, s.bullets));
+    println!(
+        "  bullets over {limit} {unit}: {over} ({})",
+        pct(over, s.bullets)
+    );
+    println!(
+        "  duplicate-bullet pairs within a digest: {}",
+        s.duplicate_pairs
+    );
+    println!(
+        "  bullets opening with junk: {} ({})",
+        s.junk,
+        pct(s.junk, s.bullets)
+    );
+    println!(
+        "  bullets citing 2+ paragraphs: {}",
+        pct(s.multi_cite, s.bullets)
+    );
     println!(
         "  bullets verified: {} of {} checked ({})",
         s.verified,

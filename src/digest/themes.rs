@@ -557,12 +557,14 @@ fn grow_en(text: &str, term: &str) -> Vec<String> {
     let content = |w: &str| {
         let c = core(w);
         let lower = c.to_ascii_lowercase();
+        // "widened", "rose": verbs end a noun phrase; "United" does not.
+        let past_verb = lower.ends_with("ed") && c.starts_with(char::is_lowercase);
         c.len() >= 2
             && c.chars().any(|ch| ch.is_alphabetic())
             && !EN_STOP.contains(&lower.as_str())
             && !GENERIC_EN.contains(&lower.as_str())
             && !lower.ends_with("ly")
-            && !(lower.ends_with("ed") && c.chars().next().is_some_and(char::is_lowercase))
+            && !past_verb
             && w.ends_with(|ch: char| ch.is_alphanumeric())
             && w.starts_with(|ch: char| ch.is_alphanumeric())
             // A possessive belongs to another phrase ("Budget Office's Rudolph Penner").
