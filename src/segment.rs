@@ -117,6 +117,13 @@ pub fn register(manager: &TokenizerManager) {
     manager.register(QUERY_TOKENIZER, ChineseSegmenter::for_query());
 }
 
+/// The words of `text` with their part-of-speech tags (jieba's: `n` noun, `nr` person, `ns`
+/// place, `nt` organization, `nz` other name, `vn` verbal noun, `v` verb, `eng` Latin, …), in
+/// order and covering the text: the digest names its themes with noun phrases.
+pub fn tagged_words(text: &str) -> Vec<(&str, &str)> {
+    JIEBA.tag(text, false).into_iter().map(|t| (t.word, t.tag)).collect()
+}
+
 /// The query-mode terms of `text`, in order (what a search for `text` looks for).
 pub fn query_words(text: &str) -> Vec<String> {
     let mut segmenter = ChineseSegmenter::for_query();

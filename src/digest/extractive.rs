@@ -11,18 +11,22 @@
 //!
 //! with penalties for sentences that are too short or too long, questions, and lead-ins that
 //! end in a colon. It picks sentences by maximal marginal relevance (no near-duplicates),
-//! and fills the template of the document kind: news gets "Core Viewpoint" and contiguous
-//! theme groups named by their key terms; research gets "Investment Rating", "Core Insights"
-//! and "Summary by Sections" following the report's own headings; a roundup gets one group
-//! per topic. Bullets are source sentences, lightly trimmed (`layout::trim_sentence`), citing
-//! the paragraph they come from; two adjacent sentences may share a bullet and cite both.
+//! and fills the template of the document kind: news gets "Core Viewpoint" and theme groups
+//! (sentences clustered by what they are about, wherever they stand) each headed by one
+//! phrase of the text (`themes::theme_phrase`); research gets "Investment Rating", "Core
+//! Insights" and "Summary by Sections" following the report's own headings; a roundup gets one
+//! group per topic and keeps its `；` lists whole. Bullets are source sentences, trimmed of
+//! bylines and datelines (`layout::trim_sentence`) and to the clause that carries the claim
+//! (`layout::trim_to_claim`), citing the paragraph they come from; two adjacent short
+//! sentences may share a bullet and cite both, and a bullet restating another is dropped with
+//! its citations given to the one kept.
 //! When no digest can be made the result is an excerpt. This module must not verify
 //! (mod.rs runs `verify`) nor render.
 
 use crate::digest::layout::{self, Layout, Role};
 use crate::digest::sentences::split_document;
 use crate::digest::terms::{TermId, TermMap, for_each_term, idf};
-use crate::digest::themes::key_terms;
+use crate::digest::themes::theme_phrase;
 use crate::digest::{Bullet, Digest, DocKind, Section};
 use crate::document::{Document, Lang, is_cjk};
 
@@ -81,9 +85,9 @@ const MIN_UNITS: f32 = 12.0;
 /// Two sentences more similar than this say the same thing.
 const DUPLICATE_SIMILARITY: f32 = 0.62;
 /// Adjacent sentences of one paragraph shorter than this together may share one bullet.
-const JOIN_UNITS: f32 = 150.0;
+const JOIN_UNITS: f32 = 110.0;
 /// Adjacent sentences of two paragraphs may share a bullet when shorter than this together.
-const JOIN_ACROSS_UNITS: f32 = 100.0;
+const JOIN_ACROSS_UNITS: f32 = 90.0;
 /// A sentence broken across paragraphs is followed over at most this many of them.
 const MAX_SPAN: usize = 3;
 
@@ -100,7 +104,7 @@ impl ExtractiveSummarizer {
             return self.excerpt(doc);
         }
         let layout = Layout::of(doc);
-        let (mut cands, vocab) = candidates(doc, &layout);
+        let (mut cands, vocab) = candidates(doc, &layout, kind);
         let usable_units: f32 = cands.iter().map(|c| c.units).sum();
         if cands.len() < 2 || usable_units < crate::digest::kind::MIN_DIGEST_CHARS as f32 * 0.6 {
             return self.excerpt(doc);
@@ -109,11 +113,12 @@ impl ExtractiveSummarizer {
         let budget = ((cands.len() as f32).sqrt() * 1.6).ceil() as usize;
         let budget = budget.clamp(3, self.max_bullets.max(1));
         let doc_count = |id: TermId| vocab.count(id);
-        let sections = match kind {
+        let mut sections = match kind {
             DocKind::Research => research(doc, &layout, &cands, budget, &doc_count),
             DocKind::Roundup => roundup(doc, &layout, &cands, budget, &doc_count),
             _ => news(doc, &cands, budget, &doc_count),
         };
+        dedupe_bullets(&mut sections, doc.lang);
         if sections.iter().all(|s| s.bullets.is_empty()) {
             return self.excerpt(doc);
         }
@@ -198,7 +203,7 @@ fn count_sorted(entries: &mut [(u32, f32)]) -> Vec<(u32, f32)> {
 }
 
 /// Splits the body paragraphs into trimmed, non-boilerplate sentences with term vectors.
-fn candidates(doc: &Document, layout: &Layout) -> (Vec<Candidate>, Vocabulary) {
+fn candidates(doc: &Document, layout: &Layout, kind: DocKind) -> (Vec<Candidate>, Vocabulary) {
     let sentences = split_document(&doc.paragraphs);
     let mut index: TermMap<u32> = TermMap::default();
     let mut ids: Vec<u64> = Vec::new();
@@ -217,8 +222,27 @@ fn candidates(doc: &Document, layout: &Layout) -> (Vec<Candidate>, Vocabulary) {
         let mut raw = s.text.to_string();
         let mut cites = vec![s.paragraph];
         let mut last_order = order;
-        let mut open = ends_open(&raw);
-        while open && cites.len() < MAX_SPAN {
+        let mut open;
+        // A roundup lists its items with `；` ("2月20日发行的是…；2月21日…。"): its bullets
+        // keep the whole list, so a piece ending in `；` runs on to the sentence end. A list
+        // laid out one item per paragraph is not followed: each paragraph is a whole item.
+        let keep_lists = kind == DocKind::Roundup;
+        loop {
+            while keep_lists && ends_list_item(&raw) && units_of(&raw) < 300.0 {
+                let p = *cites.last().unwrap_or(&s.paragraph);
+                match sentences.get(last_order + 1) {
+                    Some(n) if n.paragraph == p => {
+                        raw.push_str(n.text);
+                        last_order += 1;
+                        k = last_order + 1;
+                    }
+                    _ => break,
+                }
+            }
+            open = ends_open(&raw);
+            if !open || cites.len() >= MAX_SPAN {
+                break;
+            }
             let p = *cites.last().unwrap_or(&s.paragraph);
             let is_last_of_paragraph = sentences
                 .get(last_order + 1)
@@ -263,7 +287,6 @@ fn candidates(doc: &Document, layout: &Layout) -> (Vec<Candidate>, Vocabulary) {
             cites.push(next_para);
             last_order += 1;
             k = last_order + 1;
-            open = ends_open(&raw);
         }
         if layout::is_junk_text(&raw) {
             continue;
@@ -271,6 +294,16 @@ fn candidates(doc: &Document, layout: &Layout) -> (Vec<Candidate>, Vocabulary) {
         let Some(text) = layout::trim_sentence(&raw, &doc.title) else {
             continue;
         };
+        let mut text = layout::trim_to_claim(&text, doc.lang);
+        if keep_lists {
+            // The paragraph is one whole item of a list: it ends the bullet, not the list.
+            let t = text.trim_end();
+            if let Some(item) = t.strip_suffix('；') {
+                text = format!("{item}。");
+            } else if let Some(item) = t.strip_suffix(';') {
+                text = format!("{item}.");
+            }
+        }
         let units = units_of(&text);
         if units < MIN_UNITS {
             continue;
@@ -355,6 +388,129 @@ fn ends_open(text: &str) -> bool {
             '。' | '！' | '？' | '；' | '…' | '.' | '!' | '?' | ';' | '：' | ':'
         )
     })
+}
+
+/// Share of the shorter bullet's bigrams found in the other at which two bullets state the
+/// same claim (qq-34199: "全部17种稀土元素…" twice, once joined to a neighbour).
+const SAME_CLAIM_OVERLAP: f32 = 0.6;
+
+/// Share of a long clause's bigrams at which it says what another long clause says.
+const SAME_CLAUSE_OVERLAP: f32 = 0.8;
+
+/// The bigrams of each clause of a bullet long enough to be a claim of its own (14+
+/// characters, 10+ words).
+fn long_clauses(text: &str, lang: Lang) -> Vec<std::collections::HashSet<u64>> {
+    let (breaks, min): (&[char], usize) = match lang {
+        Lang::En => (&[',', ';', '.', ':'], 10),
+        _ => (&['，', '；', '。', '：', '！', '？'], 14),
+    };
+    text.split(breaks)
+        .filter(|c| match lang {
+            Lang::En => c.split_whitespace().count() >= min,
+            _ => c.chars().filter(|ch| ch.is_alphanumeric()).count() >= min,
+        })
+        .map(|c| claim_bigrams(c, lang))
+        .collect()
+}
+
+/// Character bigrams of a Chinese bullet, word bigrams of an English one, hashed.
+fn claim_bigrams(text: &str, lang: Lang) -> std::collections::HashSet<u64> {
+    use std::hash::{Hash, Hasher};
+    let hash = |a: &str, b: &str| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (a, b).hash(&mut h);
+        h.finish()
+    };
+    // Two chars fit one u64 exactly; only word pairs need hashing.
+    if lang == Lang::En {
+        let words: Vec<String> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        words.windows(2).map(|w| hash(&w[0], &w[1])).collect()
+    } else {
+        let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
+        chars
+            .windows(2)
+            .map(|w| (u64::from(w[0]) << 32) | u64::from(w[1]))
+            .collect()
+    }
+}
+
+/// Drops a bullet that restates an earlier one of the same digest (earlier sections hold the
+/// better sentences: Core Viewpoint first), giving its citations to the one kept, then drops
+/// sections left empty and renumbers the groups.
+fn dedupe_bullets(sections: &mut Vec<Section>, lang: Lang) {
+    type Grams = std::collections::HashSet<u64>;
+    let overlaps = |a: &Grams, b: &Grams, share: f32| {
+        let small = a.len().min(b.len());
+        small > 0 && a.intersection(b).count() as f32 >= share * small as f32
+    };
+    // (section, bullet, bigrams of the bullet, bigrams of each of its long clauses)
+    let mut kept: Vec<(usize, usize, Grams, Vec<Grams>)> = Vec::new();
+    let mut emptied = false;
+    for si in 0..sections.len() {
+        let mut bi = 0;
+        while bi < sections[si].bullets.len() {
+            let text = &sections[si].bullets[bi].text;
+            let grams = claim_bigrams(text, lang);
+            let clauses = long_clauses(text, lang);
+            // The same claim: most of the bullet, or one whole long clause ("马来西亚地下蕴藏着
+            // 全部17种稀土元素，…" opening two bullets of qq-34199).
+            let same = kept.iter().find(|(_, _, g, cl)| {
+                overlaps(g, &grams, SAME_CLAIM_OVERLAP)
+                    || clauses
+                        .iter()
+                        .any(|c| cl.iter().any(|k| overlaps(k, c, SAME_CLAUSE_OVERLAP)))
+            });
+            if let Some(&(ks, kb, _, _)) = same {
+                let dropped = sections[si].bullets.remove(bi);
+                let cites = &mut sections[ks].bullets[kb].citations;
+                for c in dropped.citations {
+                    if !cites.contains(&c) {
+                        cites.push(c);
+                    }
+                }
+                cites.sort_unstable();
+                emptied |= sections[si].bullets.is_empty();
+                continue;
+            }
+            kept.push((si, bi, grams, clauses));
+            bi += 1;
+        }
+    }
+    if emptied {
+        // A level-1 section without bullets followed by sub-sections ("Summary by Sections")
+        // is a heading, not an empty group.
+        let keep: Vec<bool> = (0..sections.len())
+            .map(|i| {
+                !sections[i].bullets.is_empty()
+                    || sections.get(i + 1).is_some_and(|n| n.level > sections[i].level)
+            })
+            .collect();
+        let mut k = keep.iter();
+        sections.retain(|_| *k.next().unwrap_or(&true));
+        let mut n = 0;
+        for sec in sections.iter_mut() {
+            if let Some(rest) = sec.heading.strip_prefix("Group ")
+                && let Some((num, name)) = rest.split_once(": ").or(Some((rest, "")))
+                && num.parse::<usize>().is_ok()
+            {
+                n += 1;
+                sec.heading = if name.is_empty() {
+                    format!("Group {n}")
+                } else {
+                    format!("Group {n}: {name}")
+                };
+            }
+        }
+    }
+}
+
+/// True when a sentence ends a list item (`；`) rather than the sentence.
+fn ends_list_item(text: &str) -> bool {
+    text.trim_end().ends_with(['；', ';'])
 }
 
 /// Length in units: Chinese characters count one, English words three.
@@ -707,13 +863,65 @@ fn contiguous_groups(
     out
 }
 
-fn group_heading(n: usize, terms: &[String], lang: Lang) -> String {
-    if terms.is_empty() {
-        format!("Group {n}")
-    } else {
-        let sep = if lang == Lang::En { ", " } else { " " };
-        format!("Group {n}: {}", terms.join(sep))
+/// Groups candidates by what they are about, wherever they stand in the document: average-link
+/// clustering of their term vectors into at most `groups` groups of at most `max_len`, with a
+/// small pull towards neighbours to settle ties (two unrelated sentences are closer when they
+/// stand side by side). Groups come in the order of their first sentence, sentences in
+/// document order.
+fn theme_groups(
+    cands: &[Candidate],
+    picked: &[usize],
+    groups: usize,
+    max_len: usize,
+) -> Vec<Vec<usize>> {
+    let n = picked.len();
+    let mut clusters: Vec<Vec<usize>> = picked.iter().map(|&i| vec![i]).collect();
+    if n == 0 {
+        return clusters;
     }
+    let link = |a: usize, b: usize| -> f32 {
+        let (ca, cb) = (&cands[a], &cands[b]);
+        let gap = ca.order.abs_diff(cb.order) as f32;
+        let mut s = dot(&ca.vector, &cb.vector) + 0.08 / (1.0 + gap);
+        if ca.part != cb.part {
+            s -= 0.3;
+        }
+        s
+    };
+    // Pairwise links once; clusters are small (a dozen sentences at most).
+    let sim: Vec<Vec<f32>> = picked
+        .iter()
+        .map(|&a| picked.iter().map(|&b| link(a, b)).collect())
+        .collect();
+    let pos = |i: usize| picked.iter().position(|&p| p == i).unwrap_or(0);
+    while clusters.len() > groups.max(1) {
+        let mut best: Option<(usize, usize, f32)> = None;
+        for x in 0..clusters.len() {
+            for y in x + 1..clusters.len() {
+                if clusters[x].len() + clusters[y].len() > max_len {
+                    continue;
+                }
+                let mut total = 0.0;
+                for &a in &clusters[x] {
+                    for &b in &clusters[y] {
+                        total += sim[pos(a)][pos(b)];
+                    }
+                }
+                let avg = total / (clusters[x].len() * clusters[y].len()) as f32;
+                if best.is_none_or(|(_, _, v)| avg > v) {
+                    best = Some((x, y, avg));
+                }
+            }
+        }
+        let Some((x, y, _)) = best else { break };
+        let merged = clusters.remove(y);
+        clusters[x].extend(merged);
+    }
+    for c in clusters.iter_mut() {
+        c.sort_by_key(|&i| cands[i].order);
+    }
+    clusters.sort_by_key(|c| c.first().map_or(usize::MAX, |&i| cands[i].order));
+    clusters
 }
 
 /// Names and adds theme groups for `groups` (each a list of candidate indices).
@@ -729,14 +937,15 @@ fn theme_sections(
     let mut out = Vec::new();
     for g in groups {
         let text = joined_text(cands, g);
-        let terms = key_terms(&text, doc_count, doc.lang, 2, &used);
-        used.extend(terms.iter().cloned());
-        let heading = if numbered {
-            group_heading(out.len() + 1, &terms, doc.lang)
-        } else if terms.is_empty() {
-            format!("Part {}", out.len() + 1)
-        } else {
-            terms.join(if doc.lang == Lang::En { ", " } else { " " })
+        // One phrase of the text names the theme; two key terms side by side did not
+        // ("Group 2: 新华 涨超").
+        let phrase = theme_phrase(&text, doc_count, doc.lang, &used);
+        used.extend(phrase.iter().cloned());
+        let heading = match (numbered, phrase) {
+            (true, Some(p)) => format!("Group {}: {p}", out.len() + 1),
+            (true, None) => format!("Group {}", out.len() + 1),
+            (false, Some(p)) => p,
+            (false, None) => format!("Part {}", out.len() + 1),
         };
         out.push(Section {
             heading,
@@ -769,7 +978,7 @@ fn news(
     let rest = budget.saturating_sub(taken.len()).max(2);
     let picked = pick(cands, &all, rest, &taken);
     let groups = picked.len().div_ceil(3).clamp(1, 4);
-    let grouped = contiguous_groups(cands, &picked, groups, 4);
+    let grouped = theme_groups(cands, &picked, groups, 4);
     sections.extend(theme_sections(doc, cands, &grouped, doc_count, 1, true));
     sections
 }
@@ -1095,6 +1304,38 @@ mod tests {
 
     fn doc(title: &str, paragraphs: &[&str]) -> Document {
         Document::for_test(title, paragraphs)
+    }
+
+    #[test]
+    fn a_bullet_restating_another_goes_and_gives_it_its_citations() {
+        let b = |text: &str, cite: usize| Bullet {
+            text: text.to_string(),
+            citations: vec![cite],
+            verified: None,
+        };
+        let mut sections = vec![
+            Section {
+                heading: CORE_VIEWPOINT.to_string(),
+                level: 1,
+                bullets: vec![b("《海峡时报》表示，马来西亚地下蕴藏着全部17种稀土元素，中国是唯一拥有所有稀土产能的生产国。", 4)],
+            },
+            Section {
+                heading: "Group 1: 稀土元素".to_string(),
+                level: 1,
+                bullets: vec![b("马来西亚地下蕴藏着全部17种稀土元素，因此与其他国家合作产出的价值较低。", 12)],
+            },
+            Section {
+                heading: "Group 2: 生产总值".to_string(),
+                level: 1,
+                bullets: vec![b("马来西亚政府从今年1月1日起暂停出口未经加工的稀土。", 8)],
+            },
+        ];
+        dedupe_bullets(&mut sections, Lang::Zh);
+        assert_eq!(sections.len(), 2, "{sections:#?}");
+        assert_eq!(sections[0].bullets[0].citations, vec![4, 12]);
+        // Groups are renumbered after an emptied one is dropped.
+        assert_eq!(sections[1].heading, "Group 1: 生产总值");
+        assert_eq!(sections[1].bullets[0].citations, vec![8]);
     }
 
     #[test]

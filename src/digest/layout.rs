@@ -445,6 +445,9 @@ pub fn trim_sentence(sentence: &str, title: &str) -> Option<String> {
     s = strip_source_tag(&s);
     s = strip_dateline(&s);
     s = strip_connective(&s);
+    if is_english_byline(&s) {
+        return None;
+    }
     if s.chars()
         .filter(|&c| crate::digest::terms::is_word_char(c))
         .take(4)
@@ -529,9 +532,18 @@ fn is_quote_ticker(inner: &str) -> bool {
         })
 }
 
-/// "（观察者网讯）", "【环球时报特约记者 任重】", "财联社3月14日讯（编辑 史正丞）" at the start.
+/// "（观察者网讯）", "【环球时报特约记者 任重】", "【文/观察者网 王世纯】", "财联社3月14日讯（编辑
+/// 史正丞）" at the start, and the tail of a byline whose opening bracket the feed put in the
+/// paragraph before ("赵觉珵】欧洲理事会…").
 fn strip_source_tag(s: &str) -> String {
     let mut t = s;
+    if let Some(end) = t.find('】')
+        && !t[..end].contains('【')
+        && t[..end].chars().count() <= 20
+        && t[..end].chars().all(|c| !matches!(c, '，' | '。' | '：' | '“' | ',' | ':'))
+    {
+        t = t[end + '】'.len_utf8()..].trim_start();
+    }
     for (open, close) in [('（', '）'), ('(', ')'), ('【', '】'), ('[', ']')] {
         if let Some(rest) = t.strip_prefix(open)
             && let Some(end) = rest.find(close)
@@ -545,18 +557,119 @@ fn strip_source_tag(s: &str) -> String {
     t.to_string()
 }
 
-const SOURCE_MARKS: &[&str] = &["讯", "记者", "电", "报道", "编辑", "综合", "来源"];
+const SOURCE_MARKS: &[&str] = &[
+    "讯", "记者", "电", "报道", "编辑", "综合", "来源", "文/", "文／", "作者", "撰文", "观察者网",
+];
+
+/// Bullets at most this long read as one claim: characters for Chinese, words for English.
+pub const MAX_CLAIM_CHARS: usize = 120;
+pub const MAX_CLAIM_WORDS: usize = 45;
+
+/// Trims a sentence longer than one claim to the clause that carries it: first a leading
+/// time clause ("当地时间4月2日，"), then everything after the last clause break (`，` or
+/// ", ") that keeps it within `MAX_CLAIM_CHARS`/`MAX_CLAIM_WORDS`, marked with "…". Never cuts
+/// at or after a `；` or `;`: the pieces of a list stay together. Returns the sentence as it
+/// was when no such cut exists.
+pub fn trim_to_claim(s: &str, lang: crate::document::Lang) -> String {
+    if lang == crate::document::Lang::En {
+        let words = s.split_whitespace().count();
+        if words <= MAX_CLAIM_WORDS {
+            return s.to_string();
+        }
+        let list_at = s.find(';').unwrap_or(s.len());
+        let mut best: Option<usize> = None;
+        let mut count = 0;
+        let mut prev_space = true;
+        for (i, c) in s.char_indices() {
+            if i >= list_at {
+                break;
+            }
+            if c.is_whitespace() {
+                prev_space = true;
+                continue;
+            }
+            if prev_space {
+                count += 1;
+                prev_space = false;
+            }
+            if count > MAX_CLAIM_WORDS {
+                break;
+            }
+            // A comma followed by a space: "1,000" is a number, not a clause break.
+            if c == ',' && s[i + 1..].starts_with(' ') && count >= 15 {
+                best = Some(i);
+            }
+        }
+        return match best {
+            Some(i) => format!("{}…", &s[..i]),
+            None => s.to_string(),
+        };
+    }
+    let mut t = s;
+    if t.chars().count() > MAX_CLAIM_CHARS
+        && let Some(comma) = t.find('，')
+    {
+        let head = &t[..comma];
+        if head.chars().count() <= 16
+            && (head.contains("当地时间") || (head.ends_with('日') && head.contains('月')))
+            && !head.contains(['“', '《'])
+        {
+            t = &t[comma + '，'.len_utf8()..];
+        }
+    }
+    if t.chars().count() <= MAX_CLAIM_CHARS {
+        return t.to_string();
+    }
+    let list_at = t.find(['；', ';']).unwrap_or(t.len());
+    let mut best: Option<usize> = None;
+    let mut depth = 0i32;
+    for (n, (i, c)) in t.char_indices().enumerate() {
+        if n >= MAX_CLAIM_CHARS || i >= list_at {
+            break;
+        }
+        match c {
+            '“' | '《' | '（' | '(' => depth += 1,
+            '”' | '》' | '）' | ')' => depth -= 1,
+            // Not inside a quotation: cutting there would leave it open.
+            '，' if depth <= 0 && n >= 40 => best = Some(i),
+            _ => {}
+        }
+    }
+    match best {
+        Some(i) => format!("{}…", &t[..i]),
+        None => t.to_string(),
+    }
+}
+
+/// True for an English sentence that is a byline or an author note ("By David Nicholson, a
+/// Washington writer…"): "By" and two capitalized words.
+fn is_english_byline(s: &str) -> bool {
+    s.strip_prefix("By ").is_some_and(|rest| {
+        rest.split_whitespace()
+            .take(2)
+            .filter(|w| w.starts_with(|c: char| c.is_uppercase()))
+            .count()
+            == 2
+    })
+}
 
 /// "红星资本局11月9日消息，", "中新网北京2月21日电(记者 袁秀月)", "NEW YORK -- ".
 fn strip_dateline(s: &str) -> String {
     // English wire datelines: capitals, then " -- " or " - ".
     if let Some(pos) = s.find(" -- ").or_else(|| s.find(" - ")) {
         let head = &s[..pos];
-        if pos <= 40
+        let all_caps = head
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || matches!(c, ' ' | ',' | '.'));
+        // "WSJ Feb. 28, 2001 WASHINGTON": a paper, a date, then the place in capitals.
+        let dated_place = head.contains(',')
             && head
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || matches!(c, ' ' | ',' | '.'))
-        {
+                .split_whitespace()
+                .all(|w| w.starts_with(|c: char| c.is_ascii_uppercase() || c.is_ascii_digit()))
+            && head.split_whitespace().next_back().is_some_and(|w| {
+                w.len() >= 2 && w.chars().all(|c| c.is_ascii_uppercase())
+            });
+        if pos <= 40 && (all_caps || dated_place) {
             let sep = if s[pos..].starts_with(" -- ") { 4 } else { 3 };
             return s[pos + sep..].trim_start().to_string();
         }
@@ -795,6 +908,60 @@ mod tests {
         assert_eq!(l.roles[1], Role::Body, "{:?}", l.roles);
         assert_eq!(l.roles[4], Role::Body);
         assert_eq!(l.roles[6], Role::Heading("央行动态".into()));
+    }
+
+    #[test]
+    fn strips_bylines_cut_over_paragraphs_and_author_tags() {
+        let t = |s: &str| trim_sentence(s, "标题").unwrap_or_default();
+        assert_eq!(
+            t("赵觉珵】欧洲理事会当地时间18日宣布通过《关键原材料法案》。"),
+            "欧洲理事会当地时间18日宣布通过《关键原材料法案》。"
+        );
+        assert_eq!(
+            t("【文/观察者网王世纯】在电动汽车之后，欧盟又盯上了中国的风电行业。"),
+            "在电动汽车之后，欧盟又盯上了中国的风电行业。"
+        );
+        // A bracket closed inside a claim is not a byline.
+        assert_eq!(
+            t("他说，美方的做法是“损人不利己”，这一点【已经】被证明。"),
+            "他说，美方的做法是“损人不利己”，这一点【已经】被证明。"
+        );
+        assert_eq!(
+            t("WSJ Feb. 28, 2001 WASHINGTON -- In a break with tradition, the Fed cut rates."),
+            "In a break with tradition, the Fed cut rates."
+        );
+        assert_eq!(trim_sentence("By David Nicholson, a Washington writer.", "T"), None);
+        assert_eq!(
+            t("By contrast, the budget office sees a deficit of 170 billion dlrs."),
+            "By contrast, the budget office sees a deficit of 170 billion dlrs."
+        );
+    }
+
+    #[test]
+    fn long_sentences_are_trimmed_to_one_claim_but_lists_stay_whole() {
+        use crate::document::Lang;
+        let long = format!("{}，{}，{}。", "甲".repeat(50), "乙".repeat(50), "丙".repeat(50));
+        let cut = trim_to_claim(&long, Lang::Zh);
+        assert_eq!(cut, format!("{}，{}…", "甲".repeat(50), "乙".repeat(50)));
+        assert!(cut.chars().count() <= MAX_CLAIM_CHARS + 1);
+        // A leading time clause goes first.
+        let dated = format!("当地时间4月2日，{}。", "丁".repeat(115));
+        assert_eq!(trim_to_claim(&dated, Lang::Zh), format!("{}。", "丁".repeat(115)));
+        // Never inside a `；` list, nor inside a quotation.
+        let list = format!("{}；{}，{}。", "戊".repeat(60), "己".repeat(40), "庚".repeat(40));
+        assert_eq!(trim_to_claim(&list, Lang::Zh), list);
+        let quoted = format!("他说：“{}，{}”。", "辛".repeat(60), "壬".repeat(70));
+        assert_eq!(trim_to_claim(&quoted, Lang::Zh), quoted);
+        let short = "中国稀土产量占全球精炼产量的90%。";
+        assert_eq!(trim_to_claim(short, Lang::Zh), short);
+
+        let words = |n: usize, w: &str| vec![w; n].join(" ");
+        let en = format!("{}, {}, {}.", words(20, "alpha"), words(20, "beta"), words(20, "gamma"));
+        let cut = trim_to_claim(&en, Lang::En);
+        assert_eq!(cut, format!("{}, {}…", words(20, "alpha"), words(20, "beta")));
+        // "1,000" is a number, not a clause break.
+        let number = format!("{} 1,000 {}.", words(30, "alpha"), words(30, "beta"));
+        assert_eq!(trim_to_claim(&number, Lang::En), number);
     }
 
     #[test]

@@ -150,7 +150,7 @@ pub enum Summarizer {
 }
 
 /// Version of the extractive algorithm: part of its cache key, bump when its output changes.
-pub const EXTRACTIVE_VERSION: u32 = 1;
+pub const EXTRACTIVE_VERSION: u32 = 2;
 
 impl Summarizer {
     /// Digests one document and verifies the digest before returning it: bullets that fail

@@ -183,3 +183,24 @@ fn json_is_the_serde_form_of_the_digest() {
     assert_eq!(back, d);
     assert!(json.contains("\"heading\":\"Investment Rating\""));
 }
+
+/// A feed that split the byline over two paragraphs (`【环球时报报道 记者` / `赵觉珵】欧洲理事会…`):
+/// no bullet opens with the byline's tail, and the groups are headed by phrases of the text.
+#[test]
+fn news_zh_critical_raw_materials_act() {
+    let text = digest_text("news_zh_critical_raw_materials_act", DocKind::News, None);
+    assert!(!text.contains("- 赵觉珵】"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+/// English wire copy: one claim per bullet (at most 45 words), headings that are phrases of
+/// the text rather than two names joined by a comma.
+#[test]
+fn news_en_budget_deficit() {
+    let text = digest_text("news_en_budget_deficit", DocKind::News, None);
+    for line in text.lines().filter(|l| l.trim_start().starts_with("- ")) {
+        let words = line.split(" [").next().unwrap_or(line).split_whitespace().count() - 1;
+        assert!(words <= 45, "{words} words: {line}");
+    }
+    insta::assert_snapshot!(text);
+}

@@ -1,7 +1,9 @@
 //! themes: which few words name what a group of sentences is about?
 //!
-//! A digest group is headed by its key terms ("Group 1: 江华稀土 资源储量"), in the source's
-//! language. Chinese words come from the search segmenter (jieba with dossier's finance
+//! A digest group is headed by one phrase of its text that names its theme ("Group 1:
+//! 关键原材料法案", "Group 2: trade deficit"): its strongest key term grown into the noun
+//! phrase it stands in (jieba's part-of-speech tags for Chinese), never two terms glued
+//! together. Key terms are in the source's language. Chinese words come from the search segmenter (jieba with dossier's finance
 //! dictionary), English words and capitalized names ("Newmont Mining") from the text as
 //! written. A term scores by how often the group uses it, how rare it is in financial news
 //! (the background table of `terms`), and how specific it is to the group rather than to the
@@ -278,6 +280,20 @@ pub fn key_terms(
     k: usize,
     used: &[String],
 ) -> Vec<String> {
+    let mut chosen = key_terms_by_score(group_text, doc_count, lang, k, used);
+    // In reading order.
+    chosen.sort_by_key(|c| group_text.find(c.as_str()).unwrap_or(usize::MAX));
+    chosen
+}
+
+/// As `key_terms`, strongest first.
+fn key_terms_by_score(
+    group_text: &str,
+    doc_count: &dyn Fn(TermId) -> u32,
+    lang: Lang,
+    k: usize,
+    used: &[String],
+) -> Vec<String> {
     let mut group_counts: TermMap<u32> = TermMap::default();
     for_each_term(group_text, |id, _| {
         *group_counts.entry(id).or_insert(0) += 1
@@ -387,9 +403,226 @@ pub fn key_terms(
         }
         chosen.push(c);
     }
-    // In reading order.
-    chosen.sort_by_key(|c| group_text.find(c.0.as_str()).unwrap_or(usize::MAX));
     chosen.into_iter().map(|c| c.0).collect()
+}
+
+/// Longest theme phrase: Chinese characters, English words.
+const MAX_PHRASE_CHARS: usize = 10;
+const MAX_PHRASE_WORDS: usize = 4;
+
+/// A short phrase of `group_text`, verbatim, that names its theme: the group's strongest key
+/// term grown into the noun phrase it stands in ("法案" → "关键原材料法案", "deficit" →
+/// "trade deficit"), the growth seen most often in the group winning; the key term alone when
+/// it stands in no longer phrase. `None` when the group has no key term.
+pub fn theme_phrase(
+    group_text: &str,
+    doc_count: &dyn Fn(TermId) -> u32,
+    lang: Lang,
+    used: &[String],
+) -> Option<String> {
+    // Key terms may be rejoined from pieces ("商务部科技部" over a 、): only those standing in
+    // the text as written can head it.
+    let mut terms = key_terms_by_score(group_text, doc_count, lang, 3, used);
+    terms.retain(|t| group_text.contains(t.as_str()));
+    if terms.is_empty() && lang == Lang::En {
+        // Wire copy often uses only common words ("deficit", "shares"): the one the group
+        // repeats most still names it better than a bare number.
+        terms.extend(most_repeated_word(group_text));
+    }
+    if terms.is_empty() {
+        return None;
+    }
+    let top = terms.remove(0);
+    let grown = match lang {
+        Lang::Zh => grow_zh(group_text, &top),
+        Lang::En => grow_en(group_text, &top),
+    };
+    // Each occurrence of the term votes for what it grew into; a growth that takes in the
+    // second key term too, or grows at all, names the theme better than the bare term.
+    let second = terms.first();
+    let mut votes: Vec<(String, f32)> = Vec::new();
+    for phrase in grown {
+        if used.iter().any(|u| u == &phrase) {
+            continue;
+        }
+        match votes.iter_mut().find(|(p, _)| *p == phrase) {
+            Some(v) => v.1 += 1.0,
+            None => {
+                let mut bonus = 1.0;
+                if phrase != top {
+                    bonus += 0.5;
+                }
+                if second.is_some_and(|t| phrase.contains(t.as_str())) {
+                    bonus += 1.0;
+                }
+                votes.push((phrase, bonus));
+            }
+        }
+    }
+    let best = votes.into_iter().max_by(|a, b| {
+        a.1.total_cmp(&b.1)
+            .then(a.0.chars().count().cmp(&b.0.chars().count()))
+    });
+    Some(best.map_or(top, |(p, _)| p))
+}
+
+/// The lowercase content word an English group repeats most (the longest among equals).
+fn most_repeated_word(text: &str) -> Option<String> {
+    let mut counts: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    for w in text.split(|c: char| !c.is_ascii_alphabetic()) {
+        if w.len() < 4
+            || !w.starts_with(|c: char| c.is_ascii_lowercase())
+            || EN_STOP.contains(&w)
+            || GENERIC_EN.contains(&w)
+            || w.ends_with("ly")
+            || w.ends_with("ed")
+            || w.ends_with("ing")
+        {
+            continue;
+        }
+        *counts.entry(w.to_string()).or_insert(0) += 1;
+    }
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(a.0.len().cmp(&b.0.len())).then(b.0.cmp(&a.0)))
+        .map(|(w, _)| w)
+}
+
+/// Noun-like jieba tags: nouns and names, verbal nouns, abbreviations, Latin words.
+fn is_noun_tag(tag: &str) -> bool {
+    tag.starts_with('n') || matches!(tag, "vn" | "j" | "eng" | "an")
+}
+
+/// Every growth of `term` by adjacent noun-like words within one clause, in the group text.
+fn grow_zh(text: &str, term: &str) -> Vec<String> {
+    let words = crate::segment::tagged_words(text);
+    // Byte offset of each word (the tagger covers the text in order).
+    let mut starts = Vec::with_capacity(words.len());
+    let mut at = 0;
+    for (w, _) in &words {
+        starts.push(at);
+        at += w.len();
+    }
+    let chars = |a: usize, b: usize| text[a..b].chars().count();
+    let usable = |k: usize| {
+        let (w, tag) = words[k];
+        is_noun_tag(tag)
+            && w.chars().all(|c| is_cjk(c) || c.is_ascii_alphanumeric())
+            && !is_generic_zh(w)
+            && !w.chars().all(|c| c.is_ascii_digit())
+    };
+    let mut out = Vec::new();
+    for (pos, _) in text.match_indices(term) {
+        let end = pos + term.len();
+        // The words the term covers; it must start and end on word boundaries.
+        let (Some(first), Some(last)) = (
+            starts.iter().position(|&s| s == pos),
+            (0..words.len()).find(|&k| starts[k] + words[k].0.len() == end),
+        ) else {
+            continue;
+        };
+        let (mut a, mut b) = (first, last);
+        while a > 0 && usable(a - 1) && chars(starts[a - 1], end) <= MAX_PHRASE_CHARS {
+            a -= 1;
+        }
+        while b + 1 < words.len()
+            && usable(b + 1)
+            && chars(starts[a], starts[b + 1] + words[b + 1].0.len()) <= MAX_PHRASE_CHARS
+        {
+            b += 1;
+        }
+        // A phrase ends in a noun: "稀土整合" yes, "稀土出口管制" yes, "稀土 涨" no.
+        while b > last && !usable(b) {
+            b -= 1;
+        }
+        out.push(text[starts[a]..starts[b] + words[b].0.len()].to_string());
+    }
+    out
+}
+
+/// Function words that end an English noun phrase.
+const EN_STOP: &[&str] = &[
+    "the", "a", "an", "of", "in", "on", "at", "to", "for", "and", "or", "but", "by", "with",
+    "from", "as", "is", "are", "was", "were", "be", "been", "has", "have", "had", "it", "its",
+    "that", "this", "these", "those", "he", "she", "they", "we", "said", "says", "will", "would",
+    "could", "should", "may", "not", "no", "than", "which", "who", "up", "down", "over",
+    "alone", "also", "only", "just", "even", "still", "about", "after", "before", "into",
+];
+
+/// Every growth of `term` by adjacent content words (same sentence, no punctuation between).
+fn grow_en(text: &str, term: &str) -> Vec<String> {
+    // Words with the punctuation around them, to stop at clause breaks.
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let core = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
+    let content = |w: &str| {
+        let c = core(w);
+        let lower = c.to_ascii_lowercase();
+        // "widened", "rose": verbs end a noun phrase; "United" does not.
+        let past_verb = lower.ends_with("ed") && c.starts_with(char::is_lowercase);
+        c.len() >= 2
+            && c.chars().any(|ch| ch.is_alphabetic())
+            && !EN_STOP.contains(&lower.as_str())
+            && !GENERIC_EN.contains(&lower.as_str())
+            && !lower.ends_with("ly")
+            && !past_verb
+            && w.ends_with(|ch: char| ch.is_alphanumeric())
+            && w.starts_with(|ch: char| ch.is_alphanumeric())
+            // A possessive belongs to another phrase ("Budget Office's Rudolph Penner").
+            && !w.contains(['\'', '’'])
+    };
+    // A name grows only into a longer name ("Budget Office" → "Congressional Budget Office"),
+    // a common word only into a common noun phrase ("deficit" → "trade deficit").
+    let capitalized = |w: &str| core(w).starts_with(|c: char| c.is_uppercase());
+    let name = capitalized(term);
+    let content = |w: &str| content(w) && capitalized(w) == name;
+    let term_words: Vec<&str> = term.split_whitespace().collect();
+    let n = term_words.len();
+    let mut out = Vec::new();
+    if n == 0 || n > words.len() {
+        return out;
+    }
+    for i in 0..=words.len() - n {
+        let hit = (0..n).all(|j| core(words[i + j]).eq_ignore_ascii_case(term_words[j]));
+        if !hit {
+            continue;
+        }
+        let (mut a, mut b) = (i, i + n - 1);
+        // Growing left needs the word before to run on into this one (no punctuation after).
+        while a > 0 && b + 1 - a < MAX_PHRASE_WORDS && content(words[a - 1]) {
+            a -= 1;
+        }
+        while b + 1 < words.len()
+            && b + 1 - a < MAX_PHRASE_WORDS
+            && words[b].ends_with(|ch: char| ch.is_alphanumeric())
+            && content(words[b + 1])
+        {
+            b += 1;
+        }
+        // Lowercase growth only: a capitalized sentence opener is not part of the phrase.
+        while a < i && is_common_opener(&core(words[a]).to_ascii_lowercase()) {
+            a += 1;
+        }
+        let phrase: Vec<String> = (a..=b)
+            .map(|k| {
+                let w = words[k];
+                if k == a {
+                    w.trim_start_matches(|c: char| !c.is_alphanumeric()).to_string()
+                } else if k == b {
+                    w.trim_end_matches(|c: char| !c.is_alphanumeric()).to_string()
+                } else {
+                    w.to_string()
+                }
+            })
+            .collect();
+        let phrase = phrase.join(" ");
+        let phrase = phrase
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_string();
+        if !phrase.is_empty() {
+            out.push(phrase);
+        }
+    }
+    out
 }
 
 fn is_generic_zh(word: &str) -> bool {
@@ -669,6 +902,26 @@ mod tests {
         assert!(abbreviates("IMF", "International Monetary Fund"));
         assert!(abbreviates("ZCCM", "Zambia Consolidated Copper"));
         assert!(!abbreviates("IMF", "World Bank"));
+    }
+
+    #[test]
+    fn theme_phrases_are_verbatim_noun_phrases() {
+        let zh = "欧洲理事会宣布通过《关键原材料法案》。关键原材料法案要求到2030年欧盟战略原材料的本土开采量至少占年消费量的10%。专家表示，关键原材料法案针对性十分明显。";
+        let counts = counts_of(zh);
+        let count = |id| counts.get(&id).copied().unwrap_or(0);
+        let phrase = theme_phrase(zh, &count, Lang::Zh, &[]).unwrap_or_default();
+        assert!(zh.contains(&phrase), "{phrase}");
+        assert!(!phrase.contains(' '), "{phrase}");
+        assert!(phrase.chars().count() <= MAX_PHRASE_CHARS, "{phrase}");
+        assert!(phrase.contains("法案"), "{phrase}");
+
+        let en = "The trade deficit widened in January. Economists had expected the trade deficit to narrow as exports of aircraft rose. The trade deficit was 5.7 billion dlrs in the month.";
+        let counts = counts_of(en);
+        let count = |id| counts.get(&id).copied().unwrap_or(0);
+        let phrase = theme_phrase(en, &count, Lang::En, &[]).unwrap_or_default();
+        assert!(en.to_lowercase().contains(&phrase.to_lowercase()), "{phrase}");
+        assert!(!phrase.contains(','), "{phrase}");
+        assert!(phrase.contains("deficit"), "{phrase}");
     }
 
     #[test]

@@ -1,0 +1,402 @@
+//! Do extractive digests read like the seed pages? Measures what a reader notices first.
+//!
+//! Digests a fixed set of documents exactly as `Summarizer::summarize` does (kind detection,
+//! extractive summary, verification) and prints, per language and overall:
+//! - the share of "Group n: …" headings that are a phrase of the text (appear verbatim in the
+//!   document; two key terms glued with a space do not),
+//! - bullet length p50/p95 (characters for Chinese, words for English),
+//! - duplicate-bullet pairs within one digest (same claim: character-bigram overlap, word
+//!   bigrams for English, of at least `DUPLICATE_OVERLAP` of the shorter bullet),
+//! - bullets that open with junk (a byline fragment `赵觉珵】…`, `（记者 …）`, `记者 … 报道`,
+//!   a dateline, an editor line, an image caption, 原标题/来源/责任编辑, share-button text),
+//! - the share of bullets citing two or more paragraphs and the share verified.
+//!
+//! The default corpus is the one issue 8 names, read straight from the shared corpora (no data
+//! directory to build): every qqnews article that mentions 稀土, plus 1,000 English articles of
+//! Reuters-21578 and usnews chosen by the smallest blake3 hash of their id (so the same 1,000
+//! every run, spread over both collections).
+//!
+//!     cargo run --release --example digest_quality [-- --show 5] [-- --corpus DIR]
+//!
+//! `--show N` prints up to N offending bullets and headings of each kind, for reading.
+
+use std::collections::HashSet;
+use std::io::BufRead;
+
+use dossier::digest::{Digest, DigestRequest, ExtractiveSummarizer, Summarizer};
+use dossier::{Document, Lang};
+
+/// Share of the shorter bullet's bigrams found in the other above which two bullets make
+/// the same claim.
+const DUPLICATE_OVERLAP: f32 = 0.6;
+const ENGLISH_SAMPLE: usize = 1000;
+
+#[derive(serde::Deserialize)]
+struct Record {
+    id: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    source: String,
+    lang: String,
+    paragraphs: Vec<String>,
+}
+
+fn read(
+    path: &str,
+    mut keep: impl FnMut(&Record) -> bool,
+) -> Result<Vec<Document>, Box<dyn std::error::Error>> {
+    let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
+    let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
+    let mut docs = Vec::new();
+    for line in reader.lines() {
+        let r: Record = serde_json::from_str(&line?)?;
+        if r.paragraphs.iter().all(|p| p.trim().is_empty()) || !keep(&r) {
+            continue;
+        }
+        let title = if r.title.trim().is_empty() {
+            Document::first_sentence(&r.paragraphs)
+        } else {
+            r.title
+        };
+        docs.push(Document {
+            id: r.id,
+            title,
+            source: r.source,
+            published_at: None,
+            url: None,
+            lang: Lang::parse(&r.lang).unwrap_or(Lang::Zh),
+            paragraphs: r.paragraphs,
+            meta: serde_json::Value::Null,
+        });
+    }
+    Ok(docs)
+}
+
+#[derive(Default)]
+struct Stats {
+    docs: usize,
+    digests: usize,
+    headings: usize,
+    phrase_headings: usize,
+    lengths: Vec<usize>,
+    bullets: usize,
+    duplicate_pairs: usize,
+    junk: usize,
+    multi_cite: usize,
+    verified: usize,
+    checked: usize,
+    bad_headings: Vec<String>,
+    junk_examples: Vec<String>,
+    duplicate_examples: Vec<String>,
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut show = 0usize;
+    let mut corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus").to_string();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--show" => show = args.next().ok_or("--show needs a number")?.parse()?,
+            "--corpus" => corpus = args.next().ok_or("--corpus needs a directory")?,
+            other => {
+                return Err(
+                    format!("unknown argument {other}; use --show N or --corpus DIR").into(),
+                );
+            }
+        }
+    }
+    let mut docs = read(&format!("{corpus}/qqnews.jsonl.gz"), |r| {
+        r.title.contains("稀土") || r.paragraphs.iter().any(|p| p.contains("稀土"))
+    })?;
+    let zh_count = docs.len();
+    let mut english = read(&format!("{corpus}/reuters21578.jsonl.gz"), |r| {
+        r.lang == "en"
+    })?;
+    english.extend(read(&format!("{corpus}/usnews.jsonl.gz"), |r| {
+        r.lang == "en"
+    })?);
+    english.sort_by_cached_key(|d| blake3::hash(d.id.as_bytes()).to_hex().to_string());
+    english.truncate(ENGLISH_SAMPLE);
+    docs.extend(english);
+    println!(
+        "corpus: {zh_count} qqnews articles mentioning 稀土 + {} English articles (Reuters-21578 + usnews, smallest blake3(id))",
+        docs.len() - zh_count
+    );
+
+    let summarizer = Summarizer::Extractive(ExtractiveSummarizer::default());
+    let mut zh = Stats::default();
+    let mut en = Stats::default();
+    for d in &docs {
+        let digest = summarizer.summarize(d, &DigestRequest::default())?;
+        let stats = if d.lang == Lang::En { &mut en } else { &mut zh };
+        measure(d, &digest, stats);
+    }
+    for (name, s) in [("zh", &zh), ("en", &en)] {
+        report(name, s, show);
+    }
+    Ok(())
+}
+
+fn measure(doc: &Document, digest: &Digest, s: &mut Stats) {
+    s.docs += 1;
+    if digest.sections.is_empty() {
+        return;
+    }
+    s.digests += 1;
+    let text: String = doc.paragraphs.join("\n");
+    let lower = text.to_lowercase();
+    let en = doc.lang == Lang::En;
+    for sec in &digest.sections {
+        if let Some(rest) = sec.heading.strip_prefix("Group ") {
+            if let Some((_, name)) = rest.split_once(": ") {
+                s.headings += 1;
+                if lower.contains(&name.to_lowercase()) {
+                    s.phrase_headings += 1;
+                } else {
+                    s.bad_headings.push(format!("{}: {name}", doc.id));
+                }
+            } else {
+                // "Group n" with no name at all names no theme.
+                s.headings += 1;
+                s.bad_headings.push(format!("{}: (no name)", doc.id));
+            }
+        }
+    }
+    let bullets: Vec<_> = digest.sections.iter().flat_map(|x| &x.bullets).collect();
+    for b in &bullets {
+        s.bullets += 1;
+        s.lengths.push(if en {
+            b.text.split_whitespace().count()
+        } else {
+            b.text.chars().filter(|c| !c.is_whitespace()).count()
+        });
+        if b.citations.len() >= 2 {
+            s.multi_cite += 1;
+        }
+        if b.verified == Some(true) {
+            s.verified += 1;
+        }
+        if let Some(why) = junk_opening(&b.text) {
+            s.junk += 1;
+            s.junk_examples
+                .push(format!("{} ({why}): {}", doc.id, head(&b.text, 60)));
+        }
+    }
+    s.checked += digest
+        .verification
+        .as_ref()
+        .map_or(bullets.len(), |v| v.bullets_checked);
+    let grams: Vec<HashSet<String>> = bullets.iter().map(|b| bigrams(&b.text, en)).collect();
+    for i in 0..grams.len() {
+        for j in i + 1..grams.len() {
+            let (a, b) = (&grams[i], &grams[j]);
+            let small = a.len().min(b.len());
+            if small == 0 {
+                continue;
+            }
+            let common = a.intersection(b).count();
+            if common as f32 / small as f32 >= DUPLICATE_OVERLAP {
+                s.duplicate_pairs += 1;
+                s.duplicate_examples.push(format!(
+                    "{}: «{}» ~ «{}»",
+                    doc.id,
+                    head(&bullets[i].text, 40),
+                    head(&bullets[j].text, 40)
+                ));
+            }
+        }
+    }
+}
+
+fn head(t: &str, n: usize) -> String {
+    let mut s: String = t.chars().take(n).collect();
+    if t.chars().count() > n {
+        s.push('…');
+    }
+    s
+}
+
+/// Character bigrams of letters and digits (Chinese), or word bigrams (English).
+fn bigrams(text: &str, en: bool) -> HashSet<String> {
+    if en {
+        let words: Vec<String> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        words
+            .windows(2)
+            .map(|w| format!("{} {}", w[0], w[1]))
+            .collect()
+    } else {
+        let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
+        chars.windows(2).map(|w| w.iter().collect()).collect()
+    }
+}
+
+/// Why a bullet's opening is not a claim, if it is not.
+fn junk_opening(text: &str) -> Option<&'static str> {
+    let t = text.trim_start();
+    let first: String = t.chars().take(24).collect();
+    // A byline cut in half: `赵觉珵】…` with no opening bracket before it.
+    if let Some(i) = first.find('】')
+        && !first[..i].contains('【')
+    {
+        return Some("byline fragment");
+    }
+    const ZH_PREFIXES: &[(&str, &str)] = &[
+        ("【", "bracketed byline"),
+        ("（记者", "reporter line"),
+        ("(记者", "reporter line"),
+        ("记者", "reporter line"),
+        ("原标题", "original title"),
+        ("来源：", "source line"),
+        ("来源:", "source line"),
+        ("责任编辑", "editor line"),
+        ("编辑：", "editor line"),
+        ("编辑:", "editor line"),
+        ("校对", "editor line"),
+        ("图片来源", "image caption"),
+        ("图源", "image caption"),
+        ("图为", "image caption"),
+        ("（图", "image caption"),
+        ("图：", "image caption"),
+        ("资料图", "image caption"),
+        ("分享到", "share button"),
+        ("点击", "share button"),
+        ("扫码", "share button"),
+        ("关注", "share button"),
+        ("本文来自", "source line"),
+        ("声明：", "disclaimer"),
+    ];
+    for (p, why) in ZH_PREFIXES {
+        if t.starts_with(p) {
+            return Some(why);
+        }
+    }
+    // `记者 张三 报道`, `新华社北京1月1日电`, `中新网3月2日电`: a dateline in the first 30 chars.
+    let opening: String = t.chars().take(30).collect();
+    if (opening.contains("记者") && opening.contains("报道"))
+        || (opening.contains("日电") && opening.find("日电").is_some_and(|i| i < 45))
+        || opening.contains("讯（")
+        || opening.contains("讯(")
+    {
+        return Some("dateline");
+    }
+    // English: datelines (`NEW YORK, March 3 - `, `WASHINGTON (Reuters) -`), bylines, captions.
+    const EN_PREFIXES: &[(&str, &str)] = &[
+        ("Reporting by", "byline"),
+        ("Editing by", "editor line"),
+        ("Photo", "image caption"),
+        ("Image:", "image caption"),
+        ("Share ", "share button"),
+        ("Click ", "share button"),
+        ("Source:", "source line"),
+        ("Reuter", "source line"),
+        ("(Reuters)", "dateline"),
+    ];
+    for (p, why) in EN_PREFIXES {
+        if t.starts_with(p) {
+            return Some(why);
+        }
+    }
+    // `By Jane Doe`: a byline names someone; `By contrast`, `By law` do not.
+    if let Some(rest) = t.strip_prefix("By ") {
+        let names = rest
+            .split_whitespace()
+            .take(2)
+            .filter(|w| w.starts_with(|c: char| c.is_uppercase()))
+            .count();
+        if names == 2 {
+            return Some("byline");
+        }
+    }
+    if let Some(i) = t.find(" - ").or_else(|| t.find(" -- "))
+        && i < 40
+    {
+        let before = &t[..i];
+        let caps = before
+            .split(|c: char| !c.is_alphabetic())
+            .find(|w| !w.is_empty())
+            .is_some_and(|w| w.len() > 1 && w.chars().all(|c| c.is_uppercase()));
+        if (caps && before.contains(',')) || before.contains("(Reuters)") {
+            return Some("dateline");
+        }
+    }
+    None
+}
+
+fn percentile(sorted: &[usize], p: f32) -> usize {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let k = ((sorted.len() - 1) as f32 * p).round() as usize;
+    sorted[k]
+}
+
+fn pct(a: usize, b: usize) -> String {
+    if b == 0 {
+        "–".into()
+    } else {
+        format!("{:.1} %", 100.0 * a as f32 / b as f32)
+    }
+}
+
+fn report(name: &str, s: &Stats, show: usize) {
+    let mut lengths = s.lengths.clone();
+    lengths.sort_unstable();
+    let unit = if name == "en" { "words" } else { "chars" };
+    println!(
+        "\n[{name}] {} documents, {} digests (the rest are excerpts), {} bullets",
+        s.docs, s.digests, s.bullets
+    );
+    println!(
+        "  group headings that are a phrase of the text: {} of {} ({})",
+        s.phrase_headings,
+        s.headings,
+        pct(s.phrase_headings, s.headings)
+    );
+    println!(
+        "  bullet length p50 / p95 / max: {} / {} / {} {unit}",
+        percentile(&lengths, 0.5),
+        percentile(&lengths, 0.95),
+        lengths.last().copied().unwrap_or(0)
+    );
+    let limit = if name == "en" { 45 } else { 120 };
+    let over = lengths.iter().filter(|&&l| l > limit).count();
+    println!(
+        "  bullets over {limit} {unit}: {over} ({})",
+        pct(over, s.bullets)
+    );
+    println!(
+        "  duplicate-bullet pairs within a digest: {}",
+        s.duplicate_pairs
+    );
+    println!(
+        "  bullets opening with junk: {} ({})",
+        s.junk,
+        pct(s.junk, s.bullets)
+    );
+    println!(
+        "  bullets citing 2+ paragraphs: {}",
+        pct(s.multi_cite, s.bullets)
+    );
+    println!(
+        "  bullets verified: {} of {} checked ({})",
+        s.verified,
+        s.checked,
+        pct(s.verified, s.checked)
+    );
+    if show > 0 {
+        for (what, list) in [
+            ("heading not a phrase", &s.bad_headings),
+            ("junk opening", &s.junk_examples),
+            ("duplicate", &s.duplicate_examples),
+        ] {
+            for e in list.iter().take(show) {
+                println!("    {what}: {e}");
+            }
+        }
+    }
+}
