@@ -64,6 +64,7 @@ fn read(
             title,
             source: r.source,
             published_at: None,
+            published_precision: None,
             url: None,
             lang: Lang::parse(&r.lang).unwrap_or(Lang::Zh),
             paragraphs: r.paragraphs,
