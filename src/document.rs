@@ -65,6 +65,14 @@ pub fn title_only(title: &str, paragraphs: &[String]) -> bool {
     })
 }
 
+/// `outlet via feed`, or the feed alone (see [`Document::source_label`]).
+pub fn source_label(source: &str, outlet: Option<&str>) -> String {
+    match outlet {
+        Some(o) if o != source => format!("{o} via {source}"),
+        _ => source.to_string(),
+    }
+}
+
 /// How much of a publication time the source gave: a day only (qqnews's `2024-03-20`) or a
 /// time of day too. A day-only date is stored as that day's midnight UTC and must not be shown
 /// as `00:00`, which would claim a time the source never gave.
@@ -164,6 +172,26 @@ impl Document {
     /// would only quote the headline back. Derived from the text, so it needs no storage.
     pub fn is_title_only(&self) -> bool {
         title_only(&self.title, &self.paragraphs)
+    }
+
+    /// The outlet the text names as the article's origin (`环球时报` in a 腾讯新闻 item), found at
+    /// ingest and kept in `meta.outlet`; `None` for rows stored before, or when the feed is the
+    /// outlet.
+    pub fn outlet(&self) -> Option<&str> {
+        self.meta.get("outlet").and_then(|v| v.as_str()).filter(|o| !o.is_empty() && *o != self.source)
+    }
+
+    /// The source as shown to a reader: `环球时报 via 腾讯新闻` when the text names its outlet,
+    /// the feed alone otherwise.
+    pub fn source_label(&self) -> String {
+        source_label(&self.source, self.outlet())
+    }
+
+    /// True for a page brought in by `dossier import-seed`: another tool's digest, whose
+    /// "paragraphs" are that digest's bullets and whose citations point at the other tool's
+    /// paragraphs, not these.
+    pub fn is_imported(&self) -> bool {
+        self.meta.get("imported_from").is_some()
     }
 
     /// The paragraph cited as `[n]` (1-based), if it exists.

@@ -538,8 +538,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 write!(stdout, "{}{}", dossier::workflow::render::markdown_heading(&doc, "#"), render_markdown(&digest))?;
             } else {
                 let doc = engine.document(&id)?;
-                let (title, source) = (report::terminal_safe(&doc.title), report::terminal_safe(&doc.source));
-                writeln!(stdout, "{title}\n{source} · {}", dossier::engine::format_published(doc.published_at, doc.published_precision))?;
+                let label = doc.source_label();
+                let (title, source) = (report::terminal_safe(&doc.title), report::terminal_safe(&label));
+                let imported = dossier::workflow::render::imported_tag(&doc);
+                writeln!(stdout, "{title}\n{source} · {}{imported}", dossier::engine::format_published(doc.published_at, doc.published_precision))?;
                 write!(stdout, "{}", render_terminal(&digest))?;
             }
             Ok(ExitCode::SUCCESS)

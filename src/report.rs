@@ -93,14 +93,15 @@ pub fn search_text(r: &SearchResults, style: Highlight, digests: Option<&[Option
                 out,
                 "{} — {} · {} · title only [{}]\n",
                 terminal_safe(&hit.title),
-                terminal_safe(&hit.source),
+                terminal_safe(&hit.source_label()),
                 format_published(hit.published_at, hit.published_precision),
                 terminal_safe(&hit.id)
             );
             continue;
         }
         let _ = writeln!(out, "{}", terminal_safe(&hit.title));
-        let _ = writeln!(out, "{} · {}", terminal_safe(&hit.source), format_published(hit.published_at, hit.published_precision));
+        let imported = if hit.imported { crate::workflow::render::IMPORTED_TAG } else { "" };
+        let _ = writeln!(out, "{} · {}{imported}", terminal_safe(&hit.source_label()), format_published(hit.published_at, hit.published_precision));
         match digests.and_then(|d| d.get(i)).and_then(|d| d.as_deref()) {
             Some(digest) => {
                 let _ = writeln!(out, "{}", terminal_safe(digest.trim_end()));
@@ -214,7 +215,13 @@ pub fn reindex_text(s: &ReindexSummary) -> String {
 pub fn document_text(d: &crate::Document) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", terminal_safe(&d.title));
-    let _ = writeln!(out, "{} · {}", terminal_safe(&d.source), format_published(d.published_at, d.published_precision));
+    let _ = writeln!(
+        out,
+        "{} · {}{}",
+        terminal_safe(&d.source_label()),
+        format_published(d.published_at, d.published_precision),
+        crate::workflow::render::imported_tag(d)
+    );
     let _ = writeln!(out, "id:  {}", terminal_safe(&d.id));
     let _ = writeln!(out, "url: {}", d.url.as_deref().map_or(Cow::Borrowed("none recorded"), terminal_safe));
     out.push('\n');
@@ -445,6 +452,8 @@ mod tests {
             snippet: Snippet { text: text.clone(), highlights: vec![[start, start + 2]] },
             duplicate_of: Some(format!("dup{ESCAPES}")),
             title_only: false,
+            outlet: None,
+            imported: false,
         };
         let r = SearchResults {
             query: format!("q{ESCAPES}"),

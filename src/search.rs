@@ -113,6 +113,20 @@ pub struct Hit {
     /// The item holds only its title: listed as one line, it has no digest.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub title_only: bool,
+    /// The original outlet the text names (`环球时报` for a 腾讯新闻 item); `source` stays the feed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outlet: Option<String>,
+    /// A page brought in by `dossier import-seed`, not a document: listed after real documents
+    /// (see [`search`]), its citations point at paragraphs this store does not have.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub imported: bool,
+}
+
+impl Hit {
+    /// `outlet via feed`, or the feed alone.
+    pub fn source_label(&self) -> String {
+        crate::document::source_label(&self.source, self.outlet.as_deref())
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -473,6 +487,8 @@ pub fn search(index: &SearchIndex, store: &Store, request: &SearchRequest) -> Re
             }
         }
         let snippet = make_snippet(&snippets, &doc.doc.title, &doc.doc.paragraphs, &compiled.words);
+        let outlet = doc.doc.outlet().map(str::to_string);
+        let imported = doc.doc.is_imported();
         hits.push(Hit {
             id: doc.doc.id,
             title: doc.doc.title,
@@ -485,7 +501,17 @@ pub fn search(index: &SearchIndex, store: &Store, request: &SearchRequest) -> Re
             snippet,
             duplicate_of: doc.duplicate_of,
             title_only,
+            outlet,
+            imported,
         });
+    }
+    // An imported seed page restates another tool's digest of some article; it must not stand
+    // above the documents themselves. In relevance order it goes after the real documents of
+    // its page; newest-first it goes after the real documents of its day. (The index does not
+    // know which pages are imported, so this orders within the returned page.)
+    match request.sort {
+        SortOrder::Relevance => hits.sort_by_key(|h| h.imported),
+        SortOrder::Newest => hits.sort_by_key(|h| (std::cmp::Reverse(h.published_at.map(|t| t.date_naive())), h.imported)),
     }
     if hide {
         total = total.saturating_sub(hidden);

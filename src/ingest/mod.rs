@@ -14,6 +14,7 @@
 mod feed;
 mod html;
 mod jsonl;
+pub mod outlet;
 mod text;
 
 use std::collections::HashSet;
@@ -486,6 +487,17 @@ fn finish(
     let lang = draft
         .lang
         .unwrap_or_else(|| detect_lang(&title, &paragraphs));
+    let mut meta = fields.meta;
+    // The original outlet is derived once here and kept in meta, so an old row without it
+    // simply shows its feed as before; a source's own `outlet` meta wins.
+    if let Some(outlet) = outlet::original_outlet(&paragraphs).filter(|o| *o != fields.source) {
+        if meta.is_null() {
+            meta = serde_json::Value::Object(Default::default());
+        }
+        if let Some(obj) = meta.as_object_mut() {
+            obj.entry("outlet").or_insert(serde_json::Value::String(outlet));
+        }
+    }
     let doc = Document {
         id: fields.id,
         title,
@@ -495,7 +507,7 @@ fn finish(
         url: fields.url,
         lang,
         paragraphs,
-        meta: fields.meta,
+        meta,
     };
     if doc.text_len() > opts.max_doc_bytes {
         return Err(too_big(doc.text_len() as u64, opts.max_doc_bytes));

@@ -273,6 +273,12 @@ struct DocumentView<'a> {
     id: &'a str,
     title: &'a str,
     source: &'a str,
+    /// The original outlet the text names; `source` stays the feed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outlet: Option<&'a str>,
+    /// An imported seed page: its digest cites the original page's paragraphs, not these.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    imported: bool,
     published_at: Option<DateTime<Utc>>,
     when: String,
     url: Option<&'a str>,
@@ -301,6 +307,8 @@ async fn document(State(state): State<AppState>, Path(id): Path<String>) -> Resu
         id: &d.id,
         title: &d.title,
         source: &d.source,
+        outlet: d.outlet(),
+        imported: d.is_imported(),
         published_at: d.published_at,
         when: format_published(d.published_at, d.published_precision),
         url: d.url.as_deref(),

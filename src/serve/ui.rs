@@ -331,14 +331,16 @@ fn results_html(r: &SearchResults, digests: &[Option<Digest>], params: &[(String
                 @let href = format!("/documents/{}", encode_segment(&hit.id));
                 @if hit.title_only {
                     article.doc.result.title-only lang=(hit.lang.as_str()) {
-                        (wh::title_only_line(&hit.title, Some(&href), &hit.source, &format_published(hit.published_at, hit.published_precision), chrome_lang(hit.lang)))
+                        (wh::title_only_line(&hit.title, Some(&href), &hit.source_label(), &format_published(hit.published_at, hit.published_precision), chrome_lang(hit.lang)))
                     }
                 } @else {
                 article.doc.result lang=(hit.lang.as_str()) {
-                    (wh::entry_head(&hit.title, Some(&href), &hit.source, &format_published(hit.published_at, hit.published_precision)))
+                    (wh::entry_head(&hit.title, Some(&href), &hit.source_label(), &format_published(hit.published_at, hit.published_precision)))
+                    @if hit.imported { (wh::imported_label(chrome_lang(hit.lang))) }
                     // As on the seed pages, a result reads as its digest; a document too short
                     // for one shows the snippet with the matched words instead.
                     @match digest.as_ref().filter(|d| d.kind != DocKind::Excerpt && !d.sections.is_empty()) {
+                        Some(d) if hit.imported => (wh::imported_digest_html(d)),
                         Some(d) => (wh::digest_html(d, &|n| Some(format!("{href}#p{n}")))),
                         None => p.snippet { (snippet_html(&hit.snippet)) },
                     }
@@ -400,7 +402,7 @@ fn document_html(d: &Document, duplicate_of: Option<&str>, digest: Option<&Diges
         article.document lang=(d.lang.as_str()) {
             h1 { (d.title) }
             div.meta {
-                span.source { (d.source) } " · " time { (format_published(d.published_at, d.published_precision)) } " · " code { (d.id) }
+                span.source { (d.source_label()) } " · " time { (format_published(d.published_at, d.published_precision)) } " · " code { (d.id) }
                 @if let Some(url) = d.url.as_deref().and_then(safe_url) {
                     " · " a href=(url) rel="noopener noreferrer nofollow" lang=[chrome] { "original" }
                 }
@@ -408,7 +410,9 @@ fn document_html(d: &Document, duplicate_of: Option<&str>, digest: Option<&Diges
             @if let Some(of) = duplicate_of {
                 p.meta lang=[chrome] { "Same text as " a href={ "/documents/" (encode_segment(of)) } { (of) } }
             }
+            @if d.is_imported() { (wh::imported_label(chrome)) }
             @match digest {
+                Some(g) if d.is_imported() => (wh::imported_digest_html(g)),
                 Some(g) => (wh::digest_html(g, &|n| Some(format!("#p{n}")))),
                 None if d.is_title_only() => p.nodigest lang=[chrome] { "Title only: this item holds nothing but its headline, so it has no digest." },
                 None => p.nodigest lang=[chrome] { "No digest could be made for this document." },
@@ -564,6 +568,8 @@ mod tests {
             snippet: Snippet { text: format!("<script>x</script>{ESCAPES}"), highlights: vec![[8, 9]] },
             duplicate_of: Some("dup\"><img>".into()),
             title_only: false,
+            outlet: None,
+            imported: false,
         };
         let results = SearchResults {
             query: "\"><svg onload=alert(1)>".into(),

@@ -70,6 +70,20 @@ pub type CiteHref<'a> = &'a dyn Fn(usize) -> Option<String>;
 /// A digest as HTML: level-1 headings as `<h3>`, level-2 as `<h4>`, bullets as list items
 /// ending in citation links `<a class="cite" data-p="n">[n]</a>`.
 pub fn digest_html(d: &Digest, cite: CiteHref<'_>) -> Markup {
+    digest_html_with(d, cite, None)
+}
+
+/// What an imported page's citations say when hovered: they are not links, because the
+/// paragraphs they number are the original page's, which dossier does not have.
+pub const IMPORTED_CITE: &str = "cites paragraph n of the page this digest was imported from; dossier does not have that page's paragraphs";
+
+/// An imported seed page's digest: every citation plain text titled [`IMPORTED_CITE`].
+pub fn imported_digest_html(d: &Digest) -> Markup {
+    digest_html_with(d, &|_| None, Some(IMPORTED_CITE))
+}
+
+/// [`digest_html`] with a title on citations that are not links.
+fn digest_html_with(d: &Digest, cite: CiteHref<'_>, plain_title: Option<&str>) -> Markup {
     html! {
         div.digest lang=(d.lang.as_str()) {
             @if d.kind == DocKind::Excerpt {
@@ -89,7 +103,7 @@ pub fn digest_html(d: &Digest, cite: CiteHref<'_>) -> Markup {
                                         @if let Some(href) = cite(*n) {
                                             a.cite href=(href) data-p=(n) { "[" (n) "]" }
                                         } @else {
-                                            span.cite { "[" (n) "]" }
+                                            span.cite title=[plain_title] { "[" (n) "]" }
                                         }
                                     }
                                     @if b.verified == Some(false) {
@@ -114,6 +128,13 @@ pub fn entry_head(title: &str, href: Option<&str>, source: &str, when: &str) -> 
             @if let Some(h) = href { a href=(h) { (title) } } @else { (title) }
         }
         div.meta { span.source { (source) } " · " time { (when) } }
+    }
+}
+
+/// The label an imported seed page carries next to its source line.
+pub fn imported_label(chrome: Option<&str>) -> Markup {
+    html! {
+        p.imported { span.label lang=[chrome] title=(IMPORTED_CITE) { "imported" } " " span lang=[chrome] { "another tool's digest, not a document: its citations are not links" } }
     }
 }
 
@@ -190,14 +211,16 @@ fn entry_article(e: &Entry, i: usize, links: &Links<'_>) -> Markup {
     if d.is_title_only() {
         return html! {
             article.doc.title-only id={ "d" (i + 1) } lang=(d.lang.as_str()) {
-                (title_only_line(&d.title, title_href.as_deref(), &d.source, &format_published(d.published_at, d.published_precision), chrome))
+                (title_only_line(&d.title, title_href.as_deref(), &d.source_label(), &format_published(d.published_at, d.published_precision), chrome))
             }
         };
     }
     html! {
         article.doc id={ "d" (i + 1) } lang=(d.lang.as_str()) {
-            (entry_head(&d.title, title_href.as_deref(), &d.source, &format_published(d.published_at, d.published_precision)))
+            (entry_head(&d.title, title_href.as_deref(), &d.source_label(), &format_published(d.published_at, d.published_precision)))
+            @if d.is_imported() { (imported_label(chrome)) }
             @match &e.digest {
+                Some(digest) if d.is_imported() => (imported_digest_html(digest)),
                 Some(digest) => (digest_html(digest, &*cite)),
                 None => p.nodigest lang=[chrome] { "No digest yet: the next run makes it." },
             }

@@ -512,7 +512,9 @@ impl<'a> Workflows<'a> {
     }
 
     /// The workflow's page: its newest `limit` documents (published newest first, undated
-    /// last), each with its stored digest if it has one.
+    /// last), each with its stored digest if it has one. An imported seed page comes after the
+    /// real documents published the same day: it restates another tool's digest, it is not news.
+    /// (The day is the UTC day, as day-only dates are stored.)
     pub fn page(&self, name: &str, limit: usize) -> Result<Page> {
         let id = self.require(name)?;
         let info = self.info_of(id)?;
@@ -521,7 +523,9 @@ impl<'a> Workflows<'a> {
             .prepare_cached(
                 "SELECT m.doc_id, m.added_at FROM workflow_documents m JOIN documents d ON d.id = m.doc_id
                  WHERE m.workflow_id = ?1
-                 ORDER BY d.published_at IS NULL, d.published_at DESC, d.seq DESC LIMIT ?2",
+                 ORDER BY d.published_at IS NULL, d.published_at / 86400 DESC,
+                          json_extract(d.meta, '$.imported_from') IS NOT NULL,
+                          d.published_at DESC, d.seq DESC LIMIT ?2",
             )?
             .query_map(params![id, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;

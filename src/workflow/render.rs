@@ -131,12 +131,21 @@ pub(super) fn documents_counted(total: u64, title_only: u64) -> String {
     }
 }
 
+/// ` · imported — citations refer to the original page's paragraphs` after an imported seed
+/// page's date line: its `[n]` are not this store's paragraphs.
+pub fn imported_tag(d: &crate::Document) -> &'static str {
+    if d.is_imported() { IMPORTED_TAG } else { "" }
+}
+
+/// See [`imported_tag`].
+pub const IMPORTED_TAG: &str = " · imported (another tool's digest; its [n] cite the original page's paragraphs)";
+
 /// The one line a title-only item gets: `title — source · time · title only [id]`.
 fn title_only_line(d: &crate::Document) -> String {
     format!(
         "{} — {} · {} · title only [{}]",
         terminal_safe(&d.title),
-        terminal_safe(&d.source),
+        terminal_safe(&d.source_label()),
         format_published(d.published_at, d.published_precision),
         terminal_safe(&d.id)
     )
@@ -172,7 +181,7 @@ pub fn terminal(page: &Page) -> String {
             continue;
         }
         let _ = writeln!(out, "{}", terminal_safe(&d.title));
-        let _ = writeln!(out, "{} · {}", terminal_safe(&d.source), format_published(d.published_at, d.published_precision));
+        let _ = writeln!(out, "{} · {}{}", terminal_safe(&d.source_label()), format_published(d.published_at, d.published_precision), imported_tag(d));
         match &e.digest {
             Some(g) => out.push_str(&render_terminal(g)),
             None => out.push_str("(no digest yet)\n"),
@@ -228,9 +237,10 @@ pub fn markdown_heading(d: &crate::Document, level: &str) -> String {
     }
     let _ = writeln!(
         out,
-        "{} · {} · `{}`\n",
-        md_text(&d.source),
+        "{} · {}{} · `{}`\n",
+        md_text(&d.source_label()),
         format_published(d.published_at, d.published_precision),
+        md_text(imported_tag(d)),
         terminal_safe(&d.id).replace('`', "'")
     );
     out
@@ -244,7 +254,7 @@ fn markdown_title_only(d: &crate::Document) -> String {
     };
     format!(
         "- {title} — {} · {} · *title only* · `{}`\n\n",
-        md_text(&d.source),
+        md_text(&d.source_label()),
         format_published(d.published_at, d.published_precision),
         terminal_safe(&d.id).replace('`', "'")
     )
@@ -282,6 +292,12 @@ struct JsonEntry<'a> {
     id: &'a str,
     title: &'a str,
     source: &'a str,
+    /// The original outlet the text names; `source` stays the feed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outlet: Option<&'a str>,
+    /// An imported seed page: its digest's citations refer to the other tool's paragraphs.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    imported: bool,
     published_at: Option<DateTime<Utc>>,
     /// `YYYY-MM-DD HH:MM` (UTC), as the page shows it.
     when: String,
@@ -310,6 +326,8 @@ pub fn json(page: &Page) -> Result<String, serde_json::Error> {
                 id: &e.document.id,
                 title: &e.document.title,
                 source: &e.document.source,
+                outlet: e.document.outlet(),
+                imported: e.document.is_imported(),
                 published_at: e.document.published_at,
                 when: format_published(e.document.published_at, e.document.published_precision),
                 url: e.document.url.as_deref(),
@@ -417,7 +435,7 @@ fn atom_entry(w: &mut Writer<Vec<u8>>, e: &super::Entry, base: &str) -> io::Resu
     let when = format_published(d.published_at, d.published_precision);
     let cite = |n: usize| Some(format!("{page_url}#p{n}"));
     let content = html! {
-        p { (d.source) " · " (when) }
+        p { (d.source_label()) " · " (when) (imported_tag(d)) }
         @match &e.digest {
             Some(g) => (html::digest_html(g, &cite)),
             None if d.is_title_only() => p { "Title only: the item holds nothing but its headline." },
@@ -434,7 +452,7 @@ fn atom_entry(w: &mut Writer<Vec<u8>>, e: &super::Entry, base: &str) -> io::Resu
                 text_element(w, "published", &rfc3339(p))?;
             }
             w.create_element("author")
-                .write_inner_content(|w| text_element(w, "name", &d.source))?;
+                .write_inner_content(|w| text_element(w, "name", &d.source_label()))?;
             w.create_element("link")
                 .with_attributes([("rel", "alternate"), ("type", "text/html"), ("href", page_url.as_str())])
                 .write_empty()?;
