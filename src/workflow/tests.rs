@@ -499,3 +499,85 @@ fn pages_say_which_summarizer_and_language_made_the_digests() -> Result<()> {
     assert!(!render(&fixed_page(), Format::Terminal)?.contains("LLM endpoint"));
     Ok(())
 }
+
+/// [`fixed_page`] whose article names its outlet (the sample's qq-34199 opens
+/// `【环球时报记者 …】` in the feed), followed by an imported seed page of the same day.
+fn page_with_outlet_and_imported() -> Page {
+    let mut page = fixed_page();
+    let mut article = page.entries[0].clone();
+    article.document.meta = serde_json::json!({ "outlet": "环球时报" });
+    article.digest = None;
+    let mut seed = page.entries[0].clone();
+    seed.document.id = "seed-000-1".into();
+    seed.document.url = None;
+    seed.document.meta = serde_json::json!({ "imported_from": "000_b9f1a09f6e316b44.txt", "seed_line": 5 });
+    page.entries = vec![article, seed];
+    page.total = 2;
+    page
+}
+
+/// The outlet the text names is the source shown, the feed kept alongside; an imported page is
+/// labelled in every rendering and its citations are not links.
+#[test]
+fn outlet_and_imported_pages_render_as_such() -> Result<()> {
+    let page = page_with_outlet_and_imported();
+    let render = |f| render::render(&page, f, Some("http://127.0.0.1:7700")).map_err(|e| Error::io("rendering", e));
+    let terminal = render(Format::Terminal)?;
+    assert!(terminal.contains("环球时报 via 腾讯新闻 · 2024-03-19 08:05\n"), "{terminal}");
+    assert!(terminal.contains("腾讯新闻 · 2024-03-19 08:05 · imported (another tool's digest"), "{terminal}");
+    insta::assert_snapshot!("outlet_imported_terminal", terminal);
+    let markdown = render(Format::Markdown)?;
+    assert!(markdown.contains("环球时报 via 腾讯新闻 · 2024-03-19 08:05 · `qq-34199`"), "{markdown}");
+    assert!(markdown.contains("· imported (another tool"), "{markdown}");
+
+    let json: serde_json::Value = serde_json::from_str(&render(Format::Json)?)?;
+    assert_eq!(json["entries"][0]["source"], "腾讯新闻", "source stays the feed");
+    assert_eq!(json["entries"][0]["outlet"], "环球时报");
+    assert!(json["entries"][0].get("imported").is_none());
+    assert_eq!(json["entries"][1]["imported"], true);
+    assert!(json["entries"][1].get("outlet").is_none());
+
+    let html = render(Format::Html)?;
+    let article = html.split("<article").nth(1).unwrap_or_default();
+    assert!(article.contains("<span class=\"source\">环球时报 via 腾讯新闻</span>"), "{article}");
+    let seed = html.split("<article").nth(2).unwrap_or_default();
+    insta::assert_snapshot!("imported_html_article", seed);
+    assert!(!seed.contains("class=\"cite\" href"), "an imported page's citations are not links: {seed}");
+    assert!(seed.contains("<span class=\"cite\" title=\"cites paragraph n of the page"), "{seed}");
+    assert!(seed.contains(">imported</span>"), "{seed}");
+    // The real document's citations still link.
+    let real = render::render(&fixed_page(), Format::Html, Some("http://127.0.0.1:7700")).map_err(|e| Error::io("rendering", e))?;
+    assert!(real.contains("class=\"cite\" href=\"#d1-p1\""), "{real}");
+    Ok(())
+}
+
+/// Ingest keeps the outlet an article names; an imported page comes after the real documents of
+/// its day on the workflow page, even when it was published later that day.
+#[test]
+fn ingest_keeps_the_outlet_and_pages_put_imported_after_real_documents() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+    let mut engine = engine(dir.path())?;
+    let mut seed: serde_json::Value = serde_json::from_str(&rare_earth("seed", 3))?;
+    seed["published_at"] = "2024-05-03T23:00:00Z".into();
+    seed["meta"] = serde_json::json!({ "imported_from": "000_x.txt" });
+    let mut outlet: serde_json::Value = serde_json::from_str(&rare_earth("gt", 3))?;
+    outlet["paragraphs"][0] = "【环球时报记者 赵觉珵】商务部宣布对部分稀土物项实施出口管制。".into();
+    ingest(
+        &mut engine,
+        dir.path(),
+        "a.jsonl",
+        &[format!("{seed}\n"), format!("{outlet}\n"), rare_earth("older", 2), rare_earth("newer", 4)],
+    )?;
+    let doc = engine.document("gt")?;
+    assert_eq!((doc.outlet(), doc.source_label().as_str()), (Some("环球时报"), "环球时报 via 测试通讯社"));
+    assert_eq!(engine.document("older")?.outlet(), None);
+    let mut wf = input("稀土", "稀土");
+    wf.first_run = Some(10);
+    let wf = wf.validate(&engine)?;
+    Workflows::open(engine.store())?.add(&wf)?;
+    super::run(&engine, "稀土")?;
+    let page = Workflows::open(engine.store())?.page("稀土", 10)?;
+    let order: Vec<&str> = page.entries.iter().map(|e| e.document.id.as_str()).collect();
+    assert_eq!(order, vec!["newer", "gt", "seed", "older"]);
+    Ok(())
+}
