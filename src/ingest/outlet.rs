@@ -13,7 +13,8 @@ const OUTLET_ENDINGS: &[&str] = &[
 ];
 
 /// What follows an outlet's name in a byline: 记者, 报道, 讯 (财华社讯), 快讯.
-const REPORTING: &[&str] = &["记者", "综合报道", "报道", "快讯", "讯", "特约", "消息"];
+/// `综合` (上游新闻综合人民日报: compiled from others) ends the name too.
+const REPORTING: &[&str] = &["记者", "综合", "报道", "快讯", "讯", "特约"];
 
 /// The outlet the text names as the article's origin, if any (see the module doc).
 pub fn original_outlet(paragraphs: &[String]) -> Option<String> {
@@ -77,7 +78,13 @@ fn outlet_name(s: &str) -> Option<String> {
     let end = s
         .find(|c: char| c.is_whitespace() || "）)】，,。；;_、|".contains(c))
         .unwrap_or(s.len());
-    let name = s[..end].trim_end_matches("发布");
+    // `上游新闻综合人民日报`: the outlet is the one that compiled it. An account name such as
+    // `国防部发布` is kept whole: it is the name.
+    let name = &s[..end];
+    let name = match name.find("综合") {
+        Some(at) if at > 0 => &name[..at],
+        _ => name,
+    };
     plausible(name, true)
 }
 
@@ -89,7 +96,7 @@ fn plausible(name: &str, reported: bool) -> Option<String> {
     if !(2..=12).contains(&len) || name.contains(|c: char| !c.is_alphanumeric()) {
         return None;
     }
-    if name.contains("视觉中国") || name == "此前" || name == "媒体" || name.ends_with("消息") {
+    if name.contains("视觉中国") || name == "此前" || name == "媒体" || ["消息", "速报", "简报"].iter().any(|w| name.contains(w)) {
         return None;
     }
     (reported || OUTLET_ENDINGS.iter().any(|e| name.ends_with(e))).then(|| name.to_string())
@@ -122,12 +129,15 @@ mod tests {
         assert_eq!(o(&["【来源：九派新闻】…"]).as_deref(), Some("九派新闻"));
         assert_eq!(o(&["正文。", "本文来源：时代财经 作者：余思毅"]).as_deref(), Some("时代财经"));
         assert_eq!(o(&["来源：观察者网"]).as_deref(), Some("观察者网"));
-        assert_eq!(o(&["正文。", "来源：国防部发布"]).as_deref(), Some("国防部"));
+        assert_eq!(o(&["正文。", "来源：国防部发布"]).as_deref(), Some("国防部发布"));
+        assert_eq!(o(&["正文。", "来源：上游新闻综合人民日报、新华社"]).as_deref(), Some("上游新闻"));
+        assert_eq!(o(&["【亿邦动力讯】9月5日消息，中保科技获投数千万人民币A轮融资。"]).as_deref(), Some("亿邦动力"));
     }
 
     #[test]
     fn headlines_credits_and_vague_attributions_are_not_outlets() {
         assert_eq!(o(&["【股市收盘】沪指涨0.5%"]), None);
+        assert_eq!(o(&["【美股盘前消息速报】①美联储给市场投下一枚重磅“炸弹”！"]), None);
         assert_eq!(o(&["【央行行长潘功胜会见美联储主席鲍威尔】…"]), None);
         assert_eq!(o(&["【ST贵人：上交所决定终止公司股票上市】"]), None);
         assert_eq!(o(&["据此前报道，…"]), None);
