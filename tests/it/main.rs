@@ -10,6 +10,7 @@ mod ingest;
 mod interrupt;
 mod llm;
 mod processes;
+mod provenance;
 mod search;
 mod serve;
 mod terminal;
