@@ -595,4 +595,55 @@ mod tests {
         assert!(html.contains("<a rel=\"next\" href=\"/?q=a%26b%22&amp;page=3\">"), "{html}");
         assert!(html.contains("<q>&quot;&gt;&lt;svg onload=alert(1)&gt;</q>"), "{html}");
     }
+
+    /// A result whose text names its outlet shows `outlet via feed`; an imported seed page is
+    /// labelled and its citations are plain text, on the results and on its document page.
+    #[test]
+    fn outlets_and_imported_pages_in_results_and_on_document_pages() {
+        let page = hostile_page([Lang::Zh, Lang::En]);
+        let hit = |e: &workflow::Entry, outlet: Option<&str>, imported: bool| Hit {
+            id: e.document.id.clone(),
+            title: e.document.title.clone(),
+            source: "腾讯新闻".into(),
+            published_at: e.document.published_at,
+            published_precision: e.document.published_precision,
+            url: None,
+            lang: e.document.lang,
+            score: 1.0,
+            snippet: Snippet { text: String::new(), highlights: vec![] },
+            duplicate_of: None,
+            title_only: false,
+            outlet: outlet.map(str::to_string),
+            imported,
+        };
+        let e = &page.entries[0];
+        let results = SearchResults {
+            query: "稀土".into(),
+            total: 2,
+            offset: 0,
+            limit: PAGE_SIZE,
+            sort: SortOrder::Relevance,
+            hits: vec![hit(e, Some("环球时报"), false), hit(e, None, true)],
+            title_only: 0,
+            title_only_hidden: false,
+        };
+        let digests = vec![e.digest.clone(), e.digest.clone()];
+        let html = results_html(&results, &digests, &[], 1).into_string();
+        let mut articles = html.split("<article").skip(1);
+        let (real, seed) = (articles.next().unwrap_or_default(), articles.next().unwrap_or_default());
+        assert!(real.contains("<span class=\"source\">环球时报 via 腾讯新闻</span>"), "{real}");
+        assert!(real.contains("<a class=\"cite\" href=") && !real.contains(">imported</span>"), "{real}");
+        assert!(seed.contains("<span class=\"source\">腾讯新闻</span>") && seed.contains(">imported</span>"), "{seed}");
+        assert!(!seed.contains("<a class=\"cite\""), "an imported page's citations are not links: {seed}");
+        assert!(seed.contains("<span class=\"cite\" title=\"cites paragraph n of the page"), "{seed}");
+
+        let mut doc = e.document.clone();
+        doc.meta = serde_json::json!({ "imported_from": "000_x.txt" });
+        let html = document_html(&doc, None, e.digest.as_ref()).into_string();
+        assert!(html.contains(">imported</span>") && !html.contains("<a class=\"cite\""), "{html}");
+        doc.meta = serde_json::json!({ "outlet": "观察者网" });
+        let html = document_html(&doc, None, e.digest.as_ref()).into_string();
+        assert!(html.contains("via ") && html.contains("<a class=\"cite\" href=\"#p"), "{html}");
+        assert!(!html.contains(">imported</span>"), "{html}");
+    }
 }
