@@ -1501,6 +1501,36 @@ mod tests {
     }
 
     #[test]
+    fn core_viewpoint_is_the_thesis_not_the_query_match_nor_a_tick() {
+        let d = doc(
+            "A股持续走弱，创业板指跌逾1%，稀土永磁、医疗板块领跌",
+            &[
+                "日经225指数开盘下跌0.48%，报39582.33点。",
+                "今日A股三大指数低开低走，创业板指跌逾1%，医疗、半导体板块领跌，两市超3000只个股下跌，成交额较上一交易日萎缩。",
+                "稀土价格回落，稀土永磁概念股北方稀土跌近2%。",
+                "医疗板块同样走弱，多只医疗器械股跌超2%，市场情绪整体偏谨慎。",
+                "分析人士认为，A股短期仍将震荡，创业板指面临支撑位考验，投资者宜控制仓位。",
+            ],
+        );
+        let digest = ExtractiveSummarizer::new().summarize(&d, DocKind::News, Some("稀土"));
+        let core = &digest.sections[0];
+        assert_eq!(core.heading, CORE_VIEWPOINT);
+        assert!(
+            core.bullets[0].text.starts_with("今日A股三大指数低开低走"),
+            "{:?}",
+            core.bullets[0].text
+        );
+    }
+
+    #[test]
+    fn market_ticks_are_recognised() {
+        assert!(is_market_tick("日经225指数开盘下跌0.48%，报39582.33点。"));
+        assert!(is_market_tick("The Dow fell 12 points to 2,280 in early trading."));
+        assert!(!is_market_tick("马来西亚总理安瓦尔11日宣布，该国政府将制定禁止稀土原材料出口的新政策。"));
+        assert!(!is_market_tick("Retail prices rose 0.4 pct in February, the government said."));
+    }
+
+    #[test]
     fn query_syntax_is_not_searched_for() {
         assert_eq!(
             clean_query("稀土 -美国 title:出口 \"管制\" AND 镓"),
