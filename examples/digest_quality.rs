@@ -250,7 +250,10 @@ fn measure_core(doc: &Document, digest: &Digest, s: &mut Stats) {
         words(&doc.title).intersection(&words(&core.text)).count() >= 1
     } else {
         let grams = |t: &str| -> HashSet<String> {
-            let chars: Vec<char> = t.chars().filter(|&c| ('\u{4e00}'..='\u{9fff}').contains(&c)).collect();
+            let chars: Vec<char> = t
+                .chars()
+                .filter(|&c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+                .collect();
             chars.windows(2).map(|w| w.iter().collect()).collect()
         };
         grams(&doc.title).intersection(&grams(&core.text)).count() >= 2
@@ -258,13 +261,21 @@ fn measure_core(doc: &Document, digest: &Digest, s: &mut Stats) {
     if shared {
         s.core_title += 1;
     } else {
-        s.off_title_cores
-            .push(format!("{} «{}»: {}", doc.id, head(&doc.title, 30), head(&core.text, 60)));
+        s.off_title_cores.push(format!(
+            "{} «{}»: {}",
+            doc.id,
+            head(&doc.title, 30),
+            head(&core.text, 60)
+        ));
     }
     if is_market_tick(&core.text) && !shared {
         s.core_tick += 1;
-        s.tick_cores
-            .push(format!("{} «{}»: {}", doc.id, head(&doc.title, 30), head(&core.text, 60)));
+        s.tick_cores.push(format!(
+            "{} «{}»: {}",
+            doc.id,
+            head(&doc.title, 30),
+            head(&core.text, 60)
+        ));
     }
 }
 
@@ -277,8 +288,25 @@ const STOP_WORDS: &[&str] = &[
 /// summarizer's own rule on purpose, so the measure does not grade its own homework.
 fn is_market_tick(text: &str) -> bool {
     const ZH_MARKETS: &[&str] = &[
-        "指数", "股指", "沪指", "深成指", "创业板指", "恒指", "日经", "道指", "纳指", "标普",
-        "板块", "个股", "期货", "股价", "盘中", "开盘", "收盘", "午盘", "尾盘",
+        "指数",
+        "股指",
+        "沪指",
+        "深成指",
+        "创业板指",
+        "恒指",
+        "日经",
+        "道指",
+        "纳指",
+        "标普",
+        "板块",
+        "个股",
+        "期货",
+        "股价",
+        "盘中",
+        "开盘",
+        "收盘",
+        "午盘",
+        "尾盘",
     ];
     const ZH_MOVES: &[&str] = &["涨", "跌", "收于", "报收", "走高", "走低", "翻红", "翻绿"];
     let has_figure = text.contains('%') || text.contains('％') || text.contains("点");
@@ -290,12 +318,30 @@ fn is_market_tick(text: &str) -> bool {
         return true;
     }
     let lower = text.to_lowercase();
-    let en_market = ["stock index", "share index", "stocks", "shares", "dow", "nasdaq", "s&p", "futures", "nikkei"]
-        .iter()
-        .any(|m| lower.contains(m));
-    let en_move = [" rose ", " fell ", " gained ", " lost ", " closed ", " dropped ", " climbed "]
-        .iter()
-        .any(|m| lower.contains(m));
+    let en_market = [
+        "stock index",
+        "share index",
+        "stocks",
+        "shares",
+        "dow",
+        "nasdaq",
+        "s&p",
+        "futures",
+        "nikkei",
+    ]
+    .iter()
+    .any(|m| lower.contains(m));
+    let en_move = [
+        " rose ",
+        " fell ",
+        " gained ",
+        " lost ",
+        " closed ",
+        " dropped ",
+        " climbed ",
+    ]
+    .iter()
+    .any(|m| lower.contains(m));
     let en_figure = ["pct", "percent", "%", "points", "cents"]
         .iter()
         .any(|m| lower.contains(m));

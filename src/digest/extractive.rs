@@ -1067,8 +1067,24 @@ fn core_viewpoint(cands: &[Candidate], pool: &[usize]) -> Option<Vec<usize>> {
 /// `contains` over a short sentence; longer ones carry more than a tick.
 fn is_market_tick(text: &str) -> bool {
     const ZH_MARKETS: &[&str] = &[
-        "指数", "股指", "沪指", "深成指", "创业板指", "恒指", "日经", "道指", "纳指", "标普",
-        "板块", "个股", "期货", "股价", "开盘", "收盘", "午盘", "尾盘",
+        "指数",
+        "股指",
+        "沪指",
+        "深成指",
+        "创业板指",
+        "恒指",
+        "日经",
+        "道指",
+        "纳指",
+        "标普",
+        "板块",
+        "个股",
+        "期货",
+        "股价",
+        "开盘",
+        "收盘",
+        "午盘",
+        "尾盘",
     ];
     const ZH_MOVES: &[&str] = &["涨", "跌", "收于", "报收", "走高", "走低", "翻红", "翻绿"];
     if text.is_ascii() {
@@ -1076,13 +1092,31 @@ fn is_market_tick(text: &str) -> bool {
             return false;
         }
         let lower = text.to_ascii_lowercase();
-        let market = ["stock index", "share index", "stocks", "shares", "dow ", "nasdaq", "s&p", "futures", "nikkei"]
-            .iter()
-            .any(|m| lower.contains(m));
+        let market = [
+            "stock index",
+            "share index",
+            "stocks",
+            "shares",
+            "dow ",
+            "nasdaq",
+            "s&p",
+            "futures",
+            "nikkei",
+        ]
+        .iter()
+        .any(|m| lower.contains(m));
         return market
-            && [" rose ", " fell ", " gained ", " lost ", " closed ", " dropped ", " climbed "]
-                .iter()
-                .any(|m| lower.contains(m))
+            && [
+                " rose ",
+                " fell ",
+                " gained ",
+                " lost ",
+                " closed ",
+                " dropped ",
+                " climbed ",
+            ]
+            .iter()
+            .any(|m| lower.contains(m))
             && ["pct", "percent", "%", "points", "cents"]
                 .iter()
                 .any(|m| lower.contains(m));
@@ -1525,9 +1559,15 @@ mod tests {
     #[test]
     fn market_ticks_are_recognised() {
         assert!(is_market_tick("日经225指数开盘下跌0.48%，报39582.33点。"));
-        assert!(is_market_tick("The Dow fell 12 points to 2,280 in early trading."));
-        assert!(!is_market_tick("马来西亚总理安瓦尔11日宣布，该国政府将制定禁止稀土原材料出口的新政策。"));
-        assert!(!is_market_tick("Retail prices rose 0.4 pct in February, the government said."));
+        assert!(is_market_tick(
+            "The Dow fell 12 points to 2,280 in early trading."
+        ));
+        assert!(!is_market_tick(
+            "马来西亚总理安瓦尔11日宣布，该国政府将制定禁止稀土原材料出口的新政策。"
+        ));
+        assert!(!is_market_tick(
+            "Retail prices rose 0.4 pct in February, the government said."
+        ));
     }
 
     #[test]
