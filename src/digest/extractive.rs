@@ -10,7 +10,10 @@
 //! - information: figures with units and names,
 //!
 //! with penalties for sentences that are too short or too long, questions, and lead-ins that
-//! end in a colon. It picks sentences by maximal marginal relevance (no near-duplicates),
+//! end in a colon. The Core Viewpoint is scored apart, as the article's own thesis: centrality,
+//! the title's terms and lead position, never the query except to break a near-tie, with
+//! market-tick lines off the title and lone short hooks held back.
+//! It picks sentences by maximal marginal relevance (no near-duplicates),
 //! and fills the template of the document kind: news gets "Core Viewpoint" and theme groups
 //! (sentences clustered by what they are about, wherever they stand) each headed by one
 //! phrase of the text (`themes::theme_phrase`); research gets "Investment Rating", "Core
