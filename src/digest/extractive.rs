@@ -10,7 +10,10 @@
 //! - information: figures with units and names,
 //!
 //! with penalties for sentences that are too short or too long, questions, and lead-ins that
-//! end in a colon. It picks sentences by maximal marginal relevance (no near-duplicates),
+//! end in a colon. The Core Viewpoint is scored apart, as the article's own thesis: centrality,
+//! the title's terms and lead position, never the query except to break a near-tie, with
+//! market-tick lines off the title and lone short hooks held back.
+//! It picks sentences by maximal marginal relevance (no near-duplicates),
 //! and fills the template of the document kind: news gets "Core Viewpoint" and theme groups
 //! (sentences clustered by what they are about, wherever they stand) each headed by one
 //! phrase of the text (`themes::theme_phrase`); research gets "Investment Rating", "Core
@@ -78,6 +81,11 @@ struct Candidate {
     /// Normalized term vector: (vocabulary index, weight), sorted by index.
     vector: Vec<(u32, f32)>,
     score: f32,
+    /// How well the sentence stands for the whole document, whatever the query: the Core
+    /// Viewpoint is the best of these.
+    thesis: f32,
+    /// Similarity to the reader's query (0 without one); breaks near-ties between theses.
+    query_sim: f32,
 }
 
 /// Units below which a sentence says too little to be a bullet.
@@ -333,6 +341,8 @@ fn candidates(doc: &Document, layout: &Layout, kind: DocKind) -> (Vec<Candidate>
             units,
             vector,
             score: 0.0,
+            thesis: 0.0,
+            query_sim: 0.0,
         });
     }
     let weights: Vec<f32> = ids.iter().map(|&id| idf(id)).collect();
@@ -578,27 +588,59 @@ fn score(
         centralities.push((vc - 1.0) / rest_norm);
     }
     let max_central = centralities.iter().cloned().fold(1e-6f32, f32::max);
+    let title_sims: Vec<f32> = cands.iter().map(|c| dot(&c.vector, &title)).collect();
+    // Title similarity relative to the sentence closest to the title: titles are short, so
+    // raw cosines are small and vary by document. The floor keeps a title that shares
+    // nothing with the text from magnifying noise.
+    let title_scale = title_sims.iter().cloned().fold(0.2f32, f32::max);
+    // A short sentence that cannot take its neighbour along is a hook (`首个资本运作来了。`),
+    // not a thesis.
+    let short_alone: Vec<bool> = (0..cands.len())
+        .map(|k| {
+            cands[k].units < 40.0
+                && cands.get(k + 1).is_none_or(|n| {
+                    n.order != cands[k].last_order + 1 || n.paragraph != cands[k].paragraph
+                })
+        })
+        .collect();
     let mut first_in_paragraph = usize::MAX;
     for (k, c) in cands.iter_mut().enumerate() {
         let central = (centralities[k] / max_central).max(0.0);
-        let title_sim = dot(&c.vector, &title);
+        let title_sim = title_sims[k];
         let rank = body_rank[c.paragraph] as f32;
         let position = 1.0 / (1.0 + position_decay * rank);
         let info = information(&c.text);
         let mut s = 0.42 * central + 0.25 * title_sim + 0.18 * position + 0.15 * info;
-        if let Some(q) = &query_vector {
-            s += 0.6 * dot(&c.vector, q);
+        c.query_sim = query_vector.as_ref().map_or(0.0, |q| dot(&c.vector, q));
+        s += 0.6 * c.query_sim;
+        // The thesis: what the whole document is about (centrality, the title's terms), with
+        // the lead as a prior since news states its point first — and no query, which would
+        // pull in whatever sentence names it (`日经225指数开盘下跌0.48%` under 稀土).
+        let lead = 1.0 / (1.0 + rank);
+        let mut t = 0.4 * central + 0.25 * title_sim / title_scale + 0.35 * lead;
+        let form = length_factor(c.units) * form_factor(&c.text);
+        s *= form;
+        t *= form;
+        if short_alone[k] {
+            t *= 0.6;
         }
-        s *= length_factor(c.units) * form_factor(&c.text);
         if c.open {
             s *= 0.5;
+            t *= 0.5;
+        }
+        // A price tick is the point of a market report (it then shares the title's terms),
+        // never of a piece about something else.
+        if title_sim < 0.1 && is_market_tick(&c.text) {
+            t *= 0.3;
         }
         // The first sentence of a paragraph usually carries its point.
         if c.paragraph != first_in_paragraph {
             s *= 1.05;
+            t *= 1.05;
             first_in_paragraph = c.paragraph;
         }
         c.score = s;
+        c.thesis = t;
     }
 }
 
@@ -964,7 +1006,7 @@ fn news(
     doc_count: &dyn Fn(TermId) -> u32,
 ) -> Vec<Section> {
     let all: Vec<usize> = (0..cands.len()).collect();
-    let core = core_viewpoint(cands);
+    let core = core_viewpoint(cands, &all);
     let mut sections = Vec::new();
     let mut taken = Vec::new();
     if let Some(core) = core {
@@ -983,32 +1025,34 @@ fn news(
     sections
 }
 
-/// The lede: the first sentence when it is nearly as good as the best of the first few
-/// paragraphs, else that best, unless a later sentence is much better; a short one takes the
-/// next sentence along.
-fn core_viewpoint(cands: &[Candidate]) -> Option<Vec<usize>> {
-    let best_overall =
-        (0..cands.len()).max_by(|&a, &b| cands[a].score.total_cmp(&cands[b].score))?;
-    let first_paragraphs: Vec<usize> = {
-        let mut paras: Vec<usize> = cands.iter().map(|c| c.paragraph).collect();
-        paras.dedup();
-        paras.into_iter().take(3).collect()
-    };
-    let lede = (0..cands.len())
-        .filter(|&i| first_paragraphs.contains(&cands[i].paragraph))
-        .max_by(|&a, &b| cands[a].score.total_cmp(&cands[b].score))
-        .map(|best_early| {
-            // A short opener is a hook ("首个资本运作来了"), not the point.
-            if cands[0].units >= 40.0 && cands[0].score >= 0.7 * cands[best_early].score {
-                0
-            } else {
-                best_early
-            }
-        });
-    let core = match lede {
-        Some(l) if cands[l].score * 1.4 >= cands[best_overall].score => l,
-        _ => best_overall,
-    };
+/// Sentences within this share of the best thesis are a tie the query may break.
+const THESIS_TIE: f32 = 0.97;
+
+/// The document's own thesis among `pool` (indices into `cands`): the sentence that best
+/// stands for the whole of it; among near-ties, the one closest to the query. A short one takes
+/// the next sentence of its paragraph along.
+fn core_viewpoint(cands: &[Candidate], pool: &[usize]) -> Option<Vec<usize>> {
+    let best = pool
+        .iter()
+        .copied()
+        .max_by(|&a, &b| cands[a].thesis.total_cmp(&cands[b].thesis))?;
+    if cands[best].thesis <= 0.0 {
+        return None;
+    }
+    let floor = THESIS_TIE * cands[best].thesis;
+    let core = pool
+        .iter()
+        .copied()
+        .filter(|&i| cands[i].thesis >= floor)
+        .max_by(|&a, &b| {
+            let (x, y) = (&cands[a], &cands[b]);
+            x.query_sim
+                .total_cmp(&y.query_sim)
+                .then(x.thesis.total_cmp(&y.thesis))
+                // Equal on both: the earlier sentence.
+                .then(b.cmp(&a))
+        })
+        .unwrap_or(best);
     let mut out = vec![core];
     if cands[core].units < 40.0
         && let Some(next) = cands.get(core + 1)
@@ -1019,6 +1063,71 @@ fn core_viewpoint(cands: &[Candidate]) -> Option<Vec<usize>> {
         out.push(core + 1);
     }
     Some(out)
+}
+
+/// A market-tick line: an index, share or futures move given as a figure
+/// (`日经225指数开盘下跌0.48%，报39582.33点。`, `The Dow fell 12 points.`). One pass of
+/// `contains` over a short sentence; longer ones carry more than a tick.
+fn is_market_tick(text: &str) -> bool {
+    const ZH_MARKETS: &[&str] = &[
+        "指数",
+        "股指",
+        "沪指",
+        "深成指",
+        "创业板指",
+        "恒指",
+        "日经",
+        "道指",
+        "纳指",
+        "标普",
+        "板块",
+        "个股",
+        "期货",
+        "股价",
+        "开盘",
+        "收盘",
+        "午盘",
+        "尾盘",
+    ];
+    const ZH_MOVES: &[&str] = &["涨", "跌", "收于", "报收", "走高", "走低", "翻红", "翻绿"];
+    if text.is_ascii() {
+        if text.split_whitespace().count() > 30 {
+            return false;
+        }
+        let lower = text.to_ascii_lowercase();
+        let market = [
+            "stock index",
+            "share index",
+            "stocks",
+            "shares",
+            "dow ",
+            "nasdaq",
+            "s&p",
+            "futures",
+            "nikkei",
+        ]
+        .iter()
+        .any(|m| lower.contains(m));
+        return market
+            && [
+                " rose ",
+                " fell ",
+                " gained ",
+                " lost ",
+                " closed ",
+                " dropped ",
+                " climbed ",
+            ]
+            .iter()
+            .any(|m| lower.contains(m))
+            && ["pct", "percent", "%", "points", "cents"]
+                .iter()
+                .any(|m| lower.contains(m));
+    }
+    text.chars().count() <= 80
+        && (text.contains('%') || text.contains('％') || text.contains('点'))
+        && ZH_MARKETS.iter().any(|m| text.contains(m))
+        && ZH_MOVES.iter().any(|m| text.contains(m))
 }
 
 /// Investment-rating words, longest first so "强烈推荐" wins over "推荐".
@@ -1219,12 +1328,8 @@ fn roundup(
     let mut taken = Vec::new();
     let opening: Vec<usize> = (0..cands.len()).filter(|&i| cands[i].part == 0).collect();
     if layout.has_headings() {
-        // The opening sentence of a roundup frames it; take it unless it is clearly weak.
-        let best = pick(cands, &opening, 1, &[]);
-        let core = match (opening.first(), best.first()) {
-            (Some(&first), Some(&b)) if cands[first].score >= 0.7 * cands[b].score => vec![first],
-            _ => best,
-        };
+        // The opening of a roundup frames it: its thesis is there, not under a topic heading.
+        let core = core_viewpoint(cands, &opening).unwrap_or_default();
         if !core.is_empty() {
             taken.extend(core.iter().copied());
             sections.push(Section {
@@ -1405,6 +1510,8 @@ mod tests {
             units: 20.0,
             vector: vec![],
             score: 1.0,
+            thesis: 1.0,
+            query_sim: 0.0,
         };
         assert_eq!(
             rating_sentence(&[
@@ -1428,6 +1535,42 @@ mod tests {
         assert_eq!(label_of("比亚迪：海外销量继续增长"), Some("比亚迪".into()));
         assert_eq!(label_of("公司表示：将继续推进"), None);
         assert_eq!(label_of("周一(2月20日)：中国央行公布LPR"), None);
+    }
+
+    #[test]
+    fn core_viewpoint_is_the_thesis_not_the_query_match_nor_a_tick() {
+        let d = doc(
+            "A股持续走弱，创业板指跌逾1%，稀土永磁、医疗板块领跌",
+            &[
+                "日经225指数开盘下跌0.48%，报39582.33点。",
+                "今日A股三大指数低开低走，创业板指跌逾1%，医疗、半导体板块领跌，两市超3000只个股下跌，成交额较上一交易日萎缩。",
+                "稀土价格回落，稀土永磁概念股北方稀土跌近2%。",
+                "医疗板块同样走弱，多只医疗器械股跌超2%，市场情绪整体偏谨慎。",
+                "分析人士认为，A股短期仍将震荡，创业板指面临支撑位考验，投资者宜控制仓位。",
+            ],
+        );
+        let digest = ExtractiveSummarizer::new().summarize(&d, DocKind::News, Some("稀土"));
+        let core = &digest.sections[0];
+        assert_eq!(core.heading, CORE_VIEWPOINT);
+        assert!(
+            core.bullets[0].text.starts_with("今日A股三大指数低开低走"),
+            "{:?}",
+            core.bullets[0].text
+        );
+    }
+
+    #[test]
+    fn market_ticks_are_recognised() {
+        assert!(is_market_tick("日经225指数开盘下跌0.48%，报39582.33点。"));
+        assert!(is_market_tick(
+            "The Dow fell 12 points to 2,280 in early trading."
+        ));
+        assert!(!is_market_tick(
+            "马来西亚总理安瓦尔11日宣布，该国政府将制定禁止稀土原材料出口的新政策。"
+        ));
+        assert!(!is_market_tick(
+            "Retail prices rose 0.4 pct in February, the government said."
+        ));
     }
 
     #[test]
