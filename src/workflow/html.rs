@@ -177,7 +177,13 @@ pub fn page_body(page: &Page, links: &Links<'_>, chrome: Option<&str>) -> Markup
             }
             p.made lang=[chrome] { "Digests: " (super::render::made_by_words(&super::render::made_by(page))) }
             @if let Some(note) = super::render::page_language_note(page) {
-                p.note lang=[chrome] { strong { "Note: " } (note) }
+                // The note's `backticked` parts are commands: set as code, not shown with backticks.
+                p.note lang=[chrome] {
+                    strong { "Note: " }
+                    @for (i, part) in note.split('`').enumerate() {
+                        @if i % 2 == 1 { code { (part) } } @else { (part) }
+                    }
+                }
             }
         }
         @if page.entries.is_empty() {

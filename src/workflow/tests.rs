@@ -477,6 +477,11 @@ fn pages_say_which_summarizer_and_language_made_the_digests() -> Result<()> {
         assert!(text.contains("English digests of Chinese sources need an LLM endpoint"), "{text}");
         assert!(text.contains("llm.base_url and llm.model") && text.contains("DOSSIER_LLM_URL and DOSSIER_LLM_MODEL"), "{text}");
     }
+    let html = render(&page, Format::Html)?;
+    assert!(
+        html.contains("<code>dossier workflow edit NAME --summarizer llm</code>") && !html.contains('`'),
+        "the command in the HTML note is code, without backticks: {html}"
+    );
     let json: serde_json::Value = serde_json::from_str(&render(&page, Format::Json)?)?;
     assert_eq!(json["digests_made_by"], serde_json::json!([{"summarizer": "extractive", "lang": "zh", "count": 1}]));
 
