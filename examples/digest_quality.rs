@@ -28,55 +28,29 @@
 //! `--show N` prints up to N offending bullets and headings of each kind, for reading.
 
 use std::collections::HashSet;
-use std::io::BufRead;
 
 use dossier::digest::{Digest, DigestRequest, ExtractiveSummarizer, Summarizer};
-use dossier::{Document, Lang};
+use dossier::{Document, Lang, ingest};
 
 /// Share of the shorter bullet's bigrams found in the other above which two bullets make
 /// the same claim.
 const DUPLICATE_OVERLAP: f32 = 0.6;
 const ENGLISH_SAMPLE: usize = 1000;
 
-#[derive(serde::Deserialize)]
-struct Record {
-    id: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    source: String,
-    lang: String,
-    paragraphs: Vec<String>,
-}
-
-fn read(
-    path: &str,
-    mut keep: impl FnMut(&Record) -> bool,
-) -> Result<Vec<Document>, Box<dyn std::error::Error>> {
-    let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
-    let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
+/// Every document of a corpus file that `keep` accepts, read by the ingest pipeline itself
+/// (so titles, languages and validation are what `dossier ingest` would store).
+fn read(path: &str, mut keep: impl FnMut(&Document) -> bool) -> Result<Vec<Document>, Box<dyn std::error::Error>> {
+    let inputs = ingest::discover(&[std::path::PathBuf::from(path)])?;
     let mut docs = Vec::new();
-    for line in reader.lines() {
-        let r: Record = serde_json::from_str(&line?)?;
-        if r.paragraphs.iter().all(|p| p.trim().is_empty()) || !keep(&r) {
-            continue;
-        }
-        let title = if r.title.trim().is_empty() {
-            Document::first_sentence(&r.paragraphs)
-        } else {
-            r.title
-        };
-        docs.push(Document {
-            id: r.id,
-            title,
-            source: r.source,
-            published_at: None,
-            published_precision: None,
-            url: None,
-            lang: Lang::parse(&r.lang).unwrap_or(Lang::Zh),
-            paragraphs: r.paragraphs,
-            meta: serde_json::Value::Null,
-        });
+    for input in &inputs {
+        ingest::read_input(input, &ingest::ReadOptions::default(), &mut |record| {
+            if let Ok(doc) = record.result
+                && keep(&doc)
+            {
+                docs.push(doc);
+            }
+            std::ops::ControlFlow::Continue(())
+        })?;
     }
     Ok(docs)
 }
@@ -124,10 +98,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     })?;
     let zh_count = docs.len();
     let mut english = read(&format!("{corpus}/reuters21578.jsonl.gz"), |r| {
-        r.lang == "en"
+        r.lang == Lang::En
     })?;
     english.extend(read(&format!("{corpus}/usnews.jsonl.gz"), |r| {
-        r.lang == "en"
+        r.lang == Lang::En
     })?);
     english.sort_by_cached_key(|d| blake3::hash(d.id.as_bytes()).to_hex().to_string());
     english.truncate(ENGLISH_SAMPLE);
