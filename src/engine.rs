@@ -157,14 +157,15 @@ impl WriteLock {
             match file.try_lock() {
                 Ok(()) => break,
                 Err(std::fs::TryLockError::WouldBlock) => {
-                    let holder = std::fs::read_to_string(&path).unwrap_or_default();
-                    let holder = holder.trim();
+                    // Who holds it: read only when it is said (the first wait, the refusal).
+                    let holder = || std::fs::read_to_string(&path).unwrap_or_default().trim().to_string();
                     if started.elapsed() >= wait {
+                        let holder = holder();
                         return Err(Error::Busy {
                             what: format!("the data directory {}", data_dir.display()),
                             detail: format!(
                                 "another dossier process is writing to it ({}) and did not finish within {} s",
-                                if holder.is_empty() { "unknown" } else { holder },
+                                if holder.is_empty() { "unknown" } else { &holder },
                                 wait.as_secs()
                             ),
                             remedy: "try again when it has finished, or raise ingest.lock_wait_secs \
@@ -172,7 +173,7 @@ impl WriteLock {
                         });
                     }
                     if !logged {
-                        tracing::info!(holder, "waiting for another dossier process to finish writing");
+                        tracing::info!(holder = %holder(), "waiting for another dossier process to finish writing");
                         logged = true;
                     }
                     std::thread::sleep(Duration::from_millis(50));
@@ -608,15 +609,7 @@ impl Engine {
         }
         let candidates = self.store.ids_in_seq_range(after, indexed)?;
         let matching = search::matching_ids(&self.index, request, &candidates)?;
-        let mut dated: Vec<(Option<DateTime<Utc>>, i64, String)> = Vec::with_capacity(matching.len());
-        for id in matching {
-            if let Some(d) = self.store.get(&id)? {
-                dated.push((d.doc.published_at, d.seq, id));
-            }
-        }
-        // Newest first, as pages read; undated last.
-        dated.sort_by(|a, b| b.0.is_some().cmp(&a.0.is_some()).then(b.0.cmp(&a.0)).then(b.1.cmp(&a.1)));
-        Ok(Matches { ids: dated.into_iter().map(|(_, _, id)| id).collect(), upto: indexed })
+        Ok(Matches { ids: self.store.newest_first(&matching)?, upto: indexed })
     }
 
     /// One stored document, or a NotFound error naming the id.

@@ -394,6 +394,21 @@ impl Store {
             .query_row([], |r| r.get(0))?)
     }
 
+    /// `ids` ordered as pages read — newest published first, undated last, later stored first
+    /// among equals — from the date and seq columns only (no paragraphs are read); unknown ids
+    /// are dropped.
+    pub fn newest_first(&self, ids: &[String]) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached("SELECT published_at, seq FROM documents WHERE id = ?1")?;
+        let mut dated: Vec<(Option<i64>, i64, &String)> = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some((at, seq)) = stmt.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional()? {
+                dated.push((at, seq, id));
+            }
+        }
+        dated.sort_by(|a, b| b.0.is_some().cmp(&a.0.is_some()).then(b.0.cmp(&a.0)).then(b.1.cmp(&a.1)));
+        Ok(dated.into_iter().map(|(_, _, id)| id.clone()).collect())
+    }
+
     /// Ids of the documents stored after seq `after`, up to and including `upto`.
     pub fn ids_in_seq_range(&self, after: i64, upto: i64) -> Result<Vec<String>> {
         Ok(self
