@@ -157,27 +157,22 @@ impl<'a> Digester<'a> {
         if let Some(d) = self.stored_digest(id)? {
             return Ok((d, None));
         }
-        let d = self
-            .store()
-            .get(id)?
-            .ok_or_else(|| Error::NotFound { what: "document", name: id.to_string() })?;
-        refuse_title_only(&d)?;
-        let opts = DigestOptions::default();
-        let summarizer = self.summarizer(&opts)?;
-        let kind = Self::kind_of(&d);
-        let key = summarizer.cache_key(&d.doc, kind, None);
-        if let Some(found) = self.reuse(id, &key)? {
-            let pending = UnstoredDigest { doc_id: id.to_string(), cache_key: key, digest: found.clone() };
-            return Ok((found, Some(pending)));
-        }
-        let req = DigestRequest { kind: Some(kind), query: None, lang: None };
-        let (digest, _) = summarizer.summarize_counted(&d.doc, &req)?;
-        let pending = UnstoredDigest { doc_id: id.to_string(), cache_key: key, digest: digest.clone() };
-        Ok((digest, Some(pending)))
+        let (made, _) = self.make(id, &DigestOptions::default())?;
+        Ok((made.digest.clone(), Some(made)))
     }
 
     /// The digest of one document: the stored one when current, else made, verified and stored.
     pub fn digest(&self, id: &str, opts: &DigestOptions) -> Result<Digest> {
+        let (made, fresh) = self.make(id, opts)?;
+        if let Some(usage) = fresh {
+            self.keep(id, &made.cache_key, &made.digest, usage)?;
+        }
+        Ok(made.digest)
+    }
+
+    /// The digest `opts` asks for, reused when one is current (unless `force`) or made and
+    /// verified now — not stored. `Some(usage)` when it was made now.
+    fn make(&self, id: &str, opts: &DigestOptions) -> Result<(UnstoredDigest, Option<TokenUsage>)> {
         let d = self
             .store()
             .get(id)?
@@ -185,16 +180,16 @@ impl<'a> Digester<'a> {
         refuse_title_only(&d)?;
         let summarizer = self.summarizer(opts)?;
         let kind = Self::kind_of(&d);
-        let key = summarizer.cache_key(&d.doc, kind, opts.query.as_deref());
+        let cache_key = summarizer.cache_key(&d.doc, kind, opts.query.as_deref());
+        let unstored = |digest| UnstoredDigest { doc_id: id.to_string(), cache_key: cache_key.clone(), digest };
         if !opts.force
-            && let Some(found) = self.reuse(id, &key)?
+            && let Some(found) = self.reuse(id, &cache_key)?
         {
-            return Ok(found);
+            return Ok((unstored(found), None));
         }
         let req = DigestRequest { kind: Some(kind), query: opts.query.clone(), lang: opts.lang };
         let (digest, usage) = summarizer.summarize_counted(&d.doc, &req)?;
-        self.keep(id, &key, &digest, usage)?;
-        Ok(digest)
+        Ok((unstored(digest), Some(usage)))
     }
 
     /// Sets the digest template of one document ("news", "research", "roundup", "excerpt"), or
