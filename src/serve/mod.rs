@@ -211,28 +211,25 @@ impl AppState {
     pub async fn digest(&self, id: String) -> Result<Digest, ApiError> {
         let mut made = self.digests(vec![id]).await?;
         made.pop()
-            .flatten()
-            .ok_or_else(|| ApiError::internal("no digest could be made for this document"))
-            .and_then(|r| r.map_err(ApiError::from))
+            .ok_or_else(|| ApiError::internal("no digest could be made for this document"))?
+            .map_err(ApiError::from)
     }
 
-    /// Digests of several documents, as [`AppState::digest`]: one result per id, `None` only
-    /// when the read itself failed.
-    pub async fn digests(&self, ids: Vec<String>) -> Result<Vec<Option<Result<Digest>>>, ApiError> {
+    /// Digests of several documents, as [`AppState::digest`]: one result per id.
+    pub async fn digests(&self, ids: Vec<String>) -> Result<Vec<Result<Digest>>, ApiError> {
         let queue = self.shared.digest_queue.clone();
         self.read(move |r| {
             let digester = r.engine.digester();
             Ok(ids
                 .iter()
                 .map(|id| {
-                    let made = digester.stored_or_unstored(id).map(|(digest, pending)| {
+                    digester.stored_or_unstored(id).map(|(digest, pending)| {
                         if let Some(p) = pending {
                             // Full queue: drop it; the next visit makes it again.
                             let _ = queue.try_send(p);
                         }
                         digest
-                    });
-                    Some(made)
+                    })
                 })
                 .collect())
         })

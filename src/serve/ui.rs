@@ -293,12 +293,11 @@ async fn digests_for(state: &AppState, results: &SearchResults) -> Vec<Option<Di
         Ok(made) => made
             .into_iter()
             .map(|d| match d {
-                Some(Ok(d)) => Some(d),
-                Some(Err(e)) => {
+                Ok(d) => Some(d),
+                Err(e) => {
                     tracing::warn!(error = %e, "could not make a digest for a search result");
                     None
                 }
-                None => None,
             })
             .collect(),
         Err(_) => vec![None; n],
