@@ -23,4 +23,5 @@ pub mod index;
 pub mod report;
 pub mod search;
 pub mod serve;
+pub mod sources;
 pub mod workflow;

@@ -22,7 +22,7 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 /// (and, for dossier builds that predate it, `meta.schema_version`). rusqlite_migration does
 /// this too, but its current release (2.6) needs rusqlite 0.40 and two bundled SQLites cannot be
 /// linked into one binary; the whole mechanism is the 30 lines below.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 5] = [
     // 1: documents, digests and the digest cache.
     r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -92,6 +92,57 @@ CREATE TABLE IF NOT EXISTS workflow_documents (
     // before, which show as they always did.
     r#"
 ALTER TABLE documents ADD COLUMN date_precision TEXT;
+"#,
+    // 4: sources (crate::sources): feeds and watched directories with their polling state, and
+    // the files of watched directories already ingested (path, mtime, size).
+    r#"
+CREATE TABLE IF NOT EXISTS sources (
+    id             INTEGER PRIMARY KEY,
+    name           TEXT NOT NULL UNIQUE,
+    kind           TEXT NOT NULL,
+    location       TEXT NOT NULL,
+    every_secs     INTEGER NOT NULL,
+    lang           TEXT,
+    source_label   TEXT,
+    created_at     INTEGER NOT NULL,
+    last_poll      INTEGER,
+    last_success   INTEGER,
+    items_seen     INTEGER NOT NULL DEFAULT 0,
+    items_new      INTEGER NOT NULL DEFAULT 0,
+    total_new      INTEGER NOT NULL DEFAULT 0,
+    last_error     TEXT,
+    failures       INTEGER NOT NULL DEFAULT 0,
+    next_poll      INTEGER NOT NULL,
+    etag           TEXT,
+    last_modified  TEXT
+);
+CREATE TABLE IF NOT EXISTS source_files (
+    source_id  INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    path       TEXT NOT NULL,
+    mtime_ns   INTEGER NOT NULL,
+    size       INTEGER NOT NULL,
+    PRIMARY KEY (source_id, path)
+);
+"#,
+    // 5: workflow webhooks (crate::sources::webhook) and the log of their deliveries.
+    r#"
+CREATE TABLE IF NOT EXISTS workflow_webhooks (
+    workflow_id  INTEGER PRIMARY KEY REFERENCES workflows(id) ON DELETE CASCADE,
+    url          TEXT NOT NULL,
+    secret       TEXT
+);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    id           INTEGER PRIMARY KEY,
+    workflow_id  INTEGER NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
+    run_id       INTEGER NOT NULL,
+    url          TEXT NOT NULL,
+    at           INTEGER NOT NULL,
+    attempts     INTEGER NOT NULL,
+    status       INTEGER,
+    delivered    INTEGER NOT NULL,
+    error        TEXT
+);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_workflow ON webhook_deliveries(workflow_id, id);
 "#,
 ];
 

@@ -17,6 +17,7 @@
 //! formats or compute search results itself; it translates HTTP to library calls.
 
 mod api;
+mod poller;
 mod ui;
 
 use std::future::Future;
@@ -403,6 +404,7 @@ impl From<Error> for ApiError {
             Error::Config(_) => (StatusCode::INTERNAL_SERVER_ERROR, "misconfigured"),
             Error::FormatVersion { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "format_version"),
             Error::Llm(_) => (StatusCode::BAD_GATEWAY, "llm_failed"),
+            Error::Fetch { .. } => (StatusCode::BAD_GATEWAY, "fetch_failed"),
             Error::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             Error::Interrupted => (StatusCode::SERVICE_UNAVAILABLE, "interrupted"),
             Error::Io { .. } | Error::Sqlite(_) | Error::Index(_) | Error::Json(_) => {
@@ -523,9 +525,14 @@ pub async fn run(
             }
         })
     };
+    let stop_polling = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    if state.config().sources.poll_in_serve {
+        poller::spawn(&state, stop_polling.clone())?;
+    }
     tracing::info!(%addr, max_connections = limits.max_connections, "dossier serving on http://{addr}");
     serve_connections(listener, router(state), limits, shutdown).await;
     reloader.abort();
+    stop_polling.store(true, std::sync::atomic::Ordering::SeqCst);
     Ok(())
 }
 

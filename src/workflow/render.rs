@@ -132,10 +132,20 @@ pub(super) fn documents_counted(total: u64, title_only: u64) -> String {
 }
 
 /// ` · imported — citations refer to the original page's paragraphs` after an imported seed
-/// page's date line: its `[n]` are not this store's paragraphs.
+/// page's date line: its `[n]` are not this store's paragraphs. A feed item whose linked page
+/// could not be read gets ` · feed summary only` instead: its digest covers the summary.
 pub fn imported_tag(d: &crate::Document) -> &'static str {
-    if d.is_imported() { IMPORTED_TAG } else { "" }
+    if d.is_imported() {
+        IMPORTED_TAG
+    } else if d.meta.get("text").and_then(|t| t.as_str()) == Some("summary") {
+        SUMMARY_TAG
+    } else {
+        ""
+    }
 }
+
+/// See [`imported_tag`].
+pub const SUMMARY_TAG: &str = " · feed summary only (the linked page's full text could not be read)";
 
 /// See [`imported_tag`].
 pub const IMPORTED_TAG: &str = " · imported (another tool's digest; its [n] cite the original page's paragraphs)";
@@ -460,6 +470,10 @@ fn atom_entry(w: &mut Writer<Vec<u8>>, e: &super::Entry, base: &str) -> io::Resu
                 w.create_element("link")
                     .with_attributes([("rel", "related"), ("href", &*xml_chars(u))])
                     .write_empty()?;
+            }
+            // Feed readers that show one line per entry show the summary: the digest's line.
+            if let Some(g) = &e.digest {
+                text_element(w, "summary", &crate::seed::render_seed_line(g))?;
             }
             w.create_element("content")
                 .with_attribute(("type", "html"))

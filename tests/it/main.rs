@@ -13,6 +13,7 @@ mod processes;
 mod provenance;
 mod search;
 mod serve;
+mod sources;
 mod terminal;
 mod workflow;
 mod browser;
