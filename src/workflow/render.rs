@@ -473,7 +473,7 @@ fn atom_entry(w: &mut Writer<Vec<u8>>, e: &super::Entry, base: &str) -> io::Resu
             }
             // Feed readers that show one line per entry show the summary: the digest's line.
             if let Some(g) = &e.digest {
-                text_element(w, "summary", &crate::seed::render_seed_line(g))?;
+                text_element(w, "summary", &without_citations(&crate::seed::render_seed_line(g)))?;
             }
             w.create_element("content")
                 .with_attribute(("type", "html"))
@@ -481,6 +481,26 @@ fn atom_entry(w: &mut Writer<Vec<u8>>, e: &super::Entry, base: &str) -> io::Resu
             Ok(())
         })?;
     Ok(())
+}
+
+/// A digest line without its `[n]` citations: a feed reader's one-line summary cannot link
+/// them, and bare numbers in brackets read as noise.
+fn without_citations(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && after[digits..].starts_with(']') {
+            out.push_str(rest[..open].trim_end_matches(' '));
+            rest = &after[digits + 1..];
+        } else {
+            out.push_str(&rest[..=open]);
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `dossier workflow list`: one line per workflow.
@@ -616,6 +636,12 @@ pub fn outcome_text(o: &RunOutcome) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn summaries_drop_citation_markers_only() {
+        assert_eq!(without_citations("Prices fell [1][2]. Output rose [11]."), "Prices fell. Output rose.");
+        assert_eq!(without_citations("Index [a] and [3x] stay [ ]"), "Index [a] and [3x] stay [ ]");
+    }
     use crate::workflow::html::tests::{ESCAPES, hostile_page};
 
     /// No byte a terminal acts on: C0 but `\n`/`\t`, DEL, C1.
