@@ -240,6 +240,20 @@ enum WorkflowCommand {
 
 use dossier::workflow::render::Format as WorkflowFormat;
 
+/// A source's settings as flags (all optional so `edit` can change one thing).
+#[derive(Args)]
+struct SourceArgs {
+    /// How often to poll: 90s, 30m, 2h, 1d (default 30m).
+    #[arg(long, value_name = "INTERVAL")]
+    every: Option<String>,
+    /// Language of its documents (zh or en); default: detected per document.
+    #[arg(long)]
+    lang: Option<String>,
+    /// Source name given to its documents; default: the feed's title or the directory's name.
+    #[arg(long, value_name = "LABEL")]
+    source_label: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum SourceCommand {
     /// Add a feed (an http(s) URL of RSS 2.0 or Atom) or a directory to watch.
@@ -248,15 +262,8 @@ enum SourceCommand {
         /// The feed's URL, or a directory whose new and changed files are ingested.
         #[arg(value_name = "URL|DIR")]
         location: String,
-        /// How often to poll: 90s, 30m, 2h, 1d (default 30m).
-        #[arg(long, value_name = "INTERVAL")]
-        every: Option<String>,
-        /// Language of its documents (zh or en); default: detected per document.
-        #[arg(long)]
-        lang: Option<String>,
-        /// Source name given to its documents; default: the feed's title or the directory's name.
-        #[arg(long, value_name = "LABEL")]
-        source_label: Option<String>,
+        #[command(flatten)]
+        opts: SourceArgs,
     },
     /// Every source with its state: last poll, last success, items seen and new, last error,
     /// next poll.
@@ -273,12 +280,8 @@ enum SourceCommand {
         /// A new feed URL or directory.
         #[arg(long, value_name = "URL|DIR")]
         location: Option<String>,
-        #[arg(long, value_name = "INTERVAL")]
-        every: Option<String>,
-        #[arg(long)]
-        lang: Option<String>,
-        #[arg(long, value_name = "LABEL")]
-        source_label: Option<String>,
+        #[command(flatten)]
+        opts: SourceArgs,
     },
     /// Delete a source (its documents stay).
     Rm { name: String },
@@ -909,7 +912,8 @@ fn source_command(config: Config, cmd: SourceCommand, stdout: &mut impl Write) -
     use dossier::sources::{self, SourceInput, Sources};
     let mut engine = Engine::open(config)?;
     match cmd {
-        SourceCommand::Add { name, location, every, lang, source_label } => {
+        SourceCommand::Add { name, location, opts } => {
+            let SourceArgs { every, lang, source_label } = opts;
             let input = SourceInput { name: Some(name), location: Some(location), every, lang, source_label };
             let s = Sources::open(engine.store()).add(&input)?;
             writeln!(
@@ -929,7 +933,8 @@ fn source_command(config: Config, cmd: SourceCommand, stdout: &mut impl Write) -
                 write!(stdout, "{}", sources::list_text(&list))?;
             }
         }
-        SourceCommand::Edit { name, rename, location, every, lang, source_label } => {
+        SourceCommand::Edit { name, rename, location, opts } => {
+            let SourceArgs { every, lang, source_label } = opts;
             let input = SourceInput { name: rename, location, every, lang, source_label };
             let s = Sources::open(engine.store()).edit(&name, &input)?;
             writeln!(stdout, "updated source {}", s.name)?;

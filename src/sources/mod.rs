@@ -738,20 +738,28 @@ pub fn list_text(list: &[SourceInfo]) -> String {
             out.push_str(&format!("  {}\n", extras.join(", ")));
         }
         out.push_str(&format!(
-            "  last poll {}, last success {}; last poll saw {} items, {} new ({} new in all)\n",
+            "  last poll {}, last success {}; last poll saw {}, {} new ({} new in all)\n",
             when(s.last_poll),
             when(s.last_success),
-            s.items_seen,
+            items(s.items_seen),
             s.items_new,
             s.total_new
         ));
         if let Some(e) = &s.last_error {
-            let streak = if s.failures > 0 { format!(" ({} failed polls in a row)", s.failures) } else { String::new() };
+            let streak = match s.failures {
+                0 => String::new(),
+                1 => " (1 failed poll)".to_string(),
+                n => format!(" ({n} failed polls in a row)"),
+            };
             out.push_str(&format!("  last error{streak}: {}\n", crate::report::terminal_safe(e)));
         }
         out.push_str(&format!("  next poll {}\n", when(Some(s.next_poll))));
     }
     out
+}
+
+fn items(n: u64) -> String {
+    if n == 1 { "1 item".to_string() } else { format!("{n} items") }
 }
 
 /// One line per poll.
@@ -763,10 +771,11 @@ pub fn outcome_text(outcomes: &[PollOutcome]) -> String {
     for o in outcomes {
         let next = o.next_poll.format("%Y-%m-%d %H:%M:%S UTC");
         match &o.error {
-            Some(e) => out.push_str(&format!("{}: failed: {}; next try {next}\n", o.source, crate::report::terminal_safe(e))),
+            // The error names the source and its location already.
+            Some(e) => out.push_str(&format!("failed: {}; next try {next}\n", crate::report::terminal_safe(e))),
             None if o.not_modified => out.push_str(&format!("{}: not modified; next poll {next}\n", o.source)),
             None => {
-                out.push_str(&format!("{}: {} items seen, {} new, {} updated", o.source, o.seen, o.new, o.updated));
+                out.push_str(&format!("{}: {} seen, {} new, {} updated", o.source, items(o.seen), o.new, o.updated));
                 if o.bad > 0 {
                     out.push_str(&format!(", {} could not be read (see `dossier source list`)", o.bad));
                 }

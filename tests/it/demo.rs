@@ -38,14 +38,14 @@ fn shell(line: &str, home: &Path, addr: &str) -> Command {
     c
 }
 
-fn free_addr() -> String {
+pub fn free_addr() -> String {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
     let addr = l.local_addr().unwrap_or_else(|e| panic!("local_addr: {e}"));
     addr.to_string()
 }
 
 /// Kills the server when the test ends, whatever happens.
-struct Server(std::process::Child);
+pub struct Server(pub std::process::Child);
 
 impl Drop for Server {
     fn drop(&mut self) {

@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::Value;
 
+use super::demo::{Server, free_addr};
 use super::{dossier, json, ok, run, stderr, tempdir};
 
 /// What the fixture server serves and what it saw.
@@ -294,7 +295,7 @@ fn feeds_poll_politely_and_robustly() {
     let list = json(dossier_fast(d).args(["source", "list", "--json"]));
     assert_eq!((source(&list, "flaky")["failures"].as_u64(), source(&list, "flaky")["last_error"].is_null()), (Some(0), true));
     let text = ok(dossier_fast(d).args(["source", "list"]));
-    assert!(text.contains("loop (feed, every 1h)") && text.contains("last error (1 failed polls in a row): more than 5 redirects"), "{text}");
+    assert!(text.contains("loop (feed, every 1h)") && text.contains("last error (1 failed poll): more than 5 redirects"), "{text}");
 }
 
 #[test]
@@ -305,7 +306,7 @@ fn a_summary_whose_page_cannot_be_read_is_kept_and_marked() {
     let d = dir.path();
     ok(dossier_fast(d).args(["source", "add", "wire", &format!("{base}/feed.xml"), "--source-label", "Metals Desk", "--lang", "en"]));
     let out = ok(dossier_fast(d).args(["source", "poll", "wire"]));
-    assert!(out.starts_with("wire: 1 items seen, 1 new, 0 updated; next poll "), "{out}");
+    assert!(out.starts_with("wire: 1 item seen, 1 new, 0 updated; next poll "), "{out}");
     let doc = json(dossier_fast(d).args(["show", "gone-1", "--json"]));
     assert_eq!((doc["source"].as_str(), doc["lang"].as_str()), (Some("Metals Desk"), Some("en")), "{doc}");
     assert_eq!(doc["paragraphs"], serde_json::json!(["Nickel fell on Friday."]));
@@ -341,23 +342,8 @@ fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
     false
 }
 
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
-    l.local_addr().unwrap_or_else(|e| panic!("{e}")).port()
-}
-
 fn http_get(url: &str) -> String {
     reqwest::blocking::get(url).and_then(|r| r.text()).unwrap_or_else(|e| panic!("GET {url}: {e}"))
-}
-
-/// Kills the server when the test ends, passed or not.
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[test]
@@ -369,10 +355,10 @@ fn serve_polls_runs_workflows_and_notifies() {
     ok(dossier_fast(d).args(["source", "add", "wire", &format!("{base}/feed.xml"), "--every", "1s"]));
     ok(dossier_fast(d).args(["workflow", "add", "copper", "--query", "copper"]));
     ok(dossier_fast(d).args(["workflow", "webhook", "copper", "--url", &format!("{base}/hook"), "--secret", "s3cret"]));
-    let port = free_port();
+    let addr = free_addr();
     let server = Server(
         dossier_fast(d)
-            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .args(["serve", "--addr", &addr])
             .env("DOSSIER_POLL_TICK_SECS", "1")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -393,9 +379,9 @@ fn serve_polls_runs_workflows_and_notifies() {
     assert_eq!(payload["workflow"], "copper");
     assert_eq!(payload["documents"][0]["id"], "cu-2", "{payload}");
     assert_eq!(payload["documents"][0]["link"], "/documents/cu-2");
-    let page = http_get(&format!("http://127.0.0.1:{port}/workflows/copper"));
+    let page = http_get(&format!("http://{addr}/workflows/copper"));
     assert!(page.contains("Copper smelters cut output"), "{page}");
-    let atom = http_get(&format!("http://127.0.0.1:{port}/api/workflows/copper/feed.atom"));
+    let atom = http_get(&format!("http://{addr}/api/workflows/copper/feed.atom"));
     assert!(atom.contains("Copper smelters cut output") && atom.contains("href=\"/documents/cu-2\""), "{atom}");
     drop(server);
     let log = ok(dossier(d).args(["workflow", "deliveries", "copper"]));
