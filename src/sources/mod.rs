@@ -509,7 +509,7 @@ impl Poller {
                 }
             }
             Err(f) => {
-                let message = format!("{} ({}): {}", source.name, source.location, f.message);
+                let error = Error::Fetch { what: format!("{} ({})", source.name, source.location), message: f.message.clone() };
                 let next_poll = sources.record_failure(&source, now, &f.message, f.retry_after)?;
                 tracing::warn!(source = %source.name, location = %source.location, error = %f.message, %next_poll, "poll failed");
                 PollOutcome {
@@ -519,7 +519,7 @@ impl Poller {
                     updated: 0,
                     bad: 0,
                     not_modified: false,
-                    error: Some(message),
+                    error: Some(error.to_string()),
                     next_poll,
                 }
             }
