@@ -145,6 +145,10 @@ async fn flaky(State(s): State<(Shared, String)>, headers: HeaderMap) -> Respons
     rss("Flaky", &items, &base).into_response()
 }
 
+async fn busy() -> Response {
+    (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "120")], "slow down").into_response()
+}
+
 async fn redirect_loop() -> Response {
     (StatusCode::FOUND, [(header::LOCATION, "/loop")]).into_response()
 }
@@ -176,6 +180,7 @@ fn start_site() -> (String, Shared) {
         .route("/slow.xml", get(slow))
         .route("/flaky.xml", get(flaky))
         .route("/loop", get(redirect_loop))
+        .route("/busy.xml", get(busy))
         .route("/big.xml", get(big))
         .route("/hook", post(hook))
         .with_state(state);
@@ -233,6 +238,8 @@ fn feeds_poll_politely_and_robustly() {
     ] {
         ok(dossier_fast(d).args(["source", "add", name, &format!("{base}{path}"), "--every", "1h"]));
     }
+    // Polled every second, but the server asks for two minutes: Retry-After wins.
+    ok(dossier_fast(d).args(["source", "add", "busy", &format!("{base}/busy.xml"), "--every", "1s"]));
     ok(dossier_fast(d).args(["workflow", "add", "lithium", "--query", "lithium"]));
 
     // One pass over every source: the broken ones fail, each with its own error, and the
@@ -259,6 +266,10 @@ fn feeds_poll_politely_and_robustly() {
     let flaky = source(&list, "flaky");
     assert_eq!(flaky["failures"], 1);
     assert!(flaky["last_success"].is_null() && flaky["last_error"].as_str().is_some_and(|e| e.contains("503")));
+    let busy = source(&list, "busy");
+    let at = |field: &str| chrono::DateTime::parse_from_rfc3339(busy[field].as_str().unwrap_or_default()).map(|t| t.timestamp()).unwrap_or(0);
+    assert!(at("next_poll") - at("last_poll") >= 120, "429 Retry-After: 120 not honoured: {busy}");
+    assert!(busy["last_error"].as_str().is_some_and(|e| e.contains("429")), "{busy}");
     let wire = source(&list, "wire");
     assert_eq!((wire["items_seen"].as_u64(), wire["items_new"].as_u64()), (Some(1), Some(1)));
     assert!(site(&site_state).user_agents.iter().all(|ua| ua.starts_with(&format!("dossier/{}", env!("CARGO_PKG_VERSION")))));
