@@ -16,7 +16,7 @@ use super::{AppState, Shared, expire_footer, lock, refresh_readers};
 use crate::Document;
 use crate::engine::{Engine, IngestSummary};
 use crate::error::Result;
-use crate::sources::{Poller, Sink};
+use crate::sources::{Poller, Sink, webhook};
 use crate::store::Store;
 
 /// Writes through the server's writer; reads source rows on a connection of its own.
@@ -75,9 +75,16 @@ fn one_pass(poller: &mut Poller, sink: &mut ServerSink) -> Result<()> {
     }
     // A fresh connection on the current index: it sees what the polls just committed.
     let engine = lock(&sink.shared.readers.current).sibling()?;
-    let runs = crate::sources::webhook::after_new_documents(&engine, poller.fetcher().client(), &sink.shared.config)?;
-    for r in runs.iter().filter(|r| !r.new_documents.is_empty()) {
-        tracing::info!(workflow = %r.workflow, new = r.new_documents.len(), digests = r.digests_made, "workflow ran after new documents");
+    for name in webhook::workflow_names(&engine)? {
+        // One run at a time per workflow, shared with runs asked for over the API, so two
+        // never make the same digests at once.
+        let this_workflow = lock(&sink.shared.runs).entry(name.clone()).or_default().clone();
+        let _one_at_a_time = this_workflow.blocking_lock();
+        if let Some(r) = webhook::run_and_notify(&engine, poller.fetcher().client(), &sink.shared.config, &name)?
+            && !r.new_documents.is_empty()
+        {
+            tracing::info!(workflow = %r.workflow, new = r.new_documents.len(), digests = r.digests_made, "workflow ran after new documents");
+        }
     }
     Ok(())
 }

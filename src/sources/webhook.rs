@@ -248,39 +248,49 @@ fn log_delivery(store: &Store, workflow: &str, d: &Delivery) -> Result<()> {
 /// Runs every workflow after new documents arrived, and delivers the webhooks of those that
 /// collected some. A workflow that fails is logged and the others go on.
 pub fn after_new_documents(engine: &Engine, client: &reqwest::blocking::Client, config: &Config) -> Result<Vec<RunOutcome>> {
-    let names: Vec<String> = Workflows::open(engine.store())?.list()?.into_iter().map(|w| w.workflow.name).collect();
     let mut outcomes = Vec::new();
-    for name in names {
-        let outcome = match workflow::run(engine, &name) {
-            Ok(o) => o,
-            Err(e) if e.class() != crate::error::ErrorClass::Internal => {
-                tracing::warn!(workflow = %name, error = %e, "workflow run after new documents failed");
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        if !outcome.new_documents.is_empty()
-            && let Some(hook) = get(engine.store(), &name)?
-        {
-            let body = serde_json::to_vec(&payload(engine, &outcome, config.serve.public_url.as_deref())?)?;
-            let mut d = deliver(
-                client,
-                &hook,
-                &body,
-                config.sources.webhook_attempts,
-                Duration::from_millis(config.sources.webhook_retry_ms),
-            );
-            d.run_id = outcome.run.id;
-            if d.delivered {
-                tracing::info!(workflow = %name, url = %hook.url, attempts = d.attempts, documents = outcome.new_documents.len(), "webhook delivered");
-            } else {
-                tracing::warn!(workflow = %name, url = %hook.url, attempts = d.attempts, error = ?d.error, "webhook not delivered");
-            }
-            log_delivery(engine.store(), &name, &d)?;
-        }
-        outcomes.push(outcome);
+    for name in workflow_names(engine)? {
+        outcomes.extend(run_and_notify(engine, client, config, &name)?);
     }
     Ok(outcomes)
+}
+
+/// The names of every workflow.
+pub fn workflow_names(engine: &Engine) -> Result<Vec<String>> {
+    Ok(Workflows::open(engine.store())?.list()?.into_iter().map(|w| w.workflow.name).collect())
+}
+
+/// Runs one workflow and, when it collected documents, delivers its webhook. `None` when the
+/// run failed for a reason other than a fault (logged; the next arrival runs it again).
+pub fn run_and_notify(engine: &Engine, client: &reqwest::blocking::Client, config: &Config, name: &str) -> Result<Option<RunOutcome>> {
+    let outcome = match workflow::run(engine, name) {
+        Ok(o) => o,
+        Err(e) if e.class() != crate::error::ErrorClass::Internal => {
+            tracing::warn!(workflow = %name, error = %e, "workflow run after new documents failed");
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    if !outcome.new_documents.is_empty()
+        && let Some(hook) = get(engine.store(), name)?
+    {
+        let body = serde_json::to_vec(&payload(engine, &outcome, config.serve.public_url.as_deref())?)?;
+        let mut d = deliver(
+            client,
+            &hook,
+            &body,
+            config.sources.webhook_attempts,
+            Duration::from_millis(config.sources.webhook_retry_ms),
+        );
+        d.run_id = outcome.run.id;
+        if d.delivered {
+            tracing::info!(workflow = %name, url = %hook.url, attempts = d.attempts, documents = outcome.new_documents.len(), "webhook delivered");
+        } else {
+            tracing::warn!(workflow = %name, url = %hook.url, attempts = d.attempts, error = ?d.error, "webhook not delivered");
+        }
+        log_delivery(engine.store(), name, &d)?;
+    }
+    Ok(Some(outcome))
 }
 
 /// `dossier workflow deliveries NAME`.
