@@ -32,6 +32,8 @@ struct Site {
     flaky_failures: usize,
     /// Webhook posts: body and signature header.
     hooks: Vec<(Vec<u8>, Option<String>)>,
+    /// /hook answers 500 this many more times.
+    hook_failures: usize,
     user_agents: Vec<String>,
 }
 
@@ -161,7 +163,12 @@ async fn big() -> Response {
 
 async fn hook(State(s): State<(Shared, String)>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let sig = headers.get("x-dossier-signature").and_then(|v| v.to_str().ok()).map(String::from);
-    site(&s.0).hooks.push((body.to_vec(), sig));
+    let mut site = site(&s.0);
+    if site.hook_failures > 0 {
+        site.hook_failures -= 1;
+        return StatusCode::INTERNAL_SERVER_ERROR;
+    }
+    site.hooks.push((body.to_vec(), sig));
     StatusCode::NO_CONTENT
 }
 
@@ -361,6 +368,8 @@ fn http_get(url: &str) -> String {
 fn serve_polls_runs_workflows_and_notifies() {
     let (base, site_state) = start_site();
     site(&site_state).items = vec![item("cu-1", "Copper rallies on supply worries", "Copper rallied.")];
+    // The receiver fails the first delivery once: it is retried.
+    site(&site_state).hook_failures = 1;
     let dir = tempdir();
     let d = dir.path();
     ok(dossier_fast(d).args(["source", "add", "wire", &format!("{base}/feed.xml"), "--every", "1s"]));
@@ -397,6 +406,7 @@ fn serve_polls_runs_workflows_and_notifies() {
     drop(server);
     let log = ok(dossier(d).args(["workflow", "deliveries", "copper"]));
     assert!(log.contains(&format!("→ {base}/hook: delivered after 1 attempt (HTTP 204)")), "{log}");
+    assert!(log.contains(&format!("→ {base}/hook: delivered after 2 attempts (HTTP 204)")), "{log}");
     // Each document was collected once, however many polls ran.
     let info = json(dossier(d).args(["workflow", "show", "copper", "--json"]));
     assert_eq!(info["documents"], 2, "{info}");
