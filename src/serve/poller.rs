@@ -64,7 +64,10 @@ pub(super) fn spawn(state: &AppState, stop: Arc<AtomicBool>) -> Result<()> {
             }
         })
         .map_err(|e| crate::Error::io("poller thread", e))?;
-    tracing::info!(tick_secs = tick.as_secs(), "polling sources on their schedules");
+    tracing::info!(
+        tick_secs = tick.as_secs(),
+        "polling sources on their schedules"
+    );
     Ok(())
 }
 
@@ -78,10 +81,17 @@ fn one_pass(poller: &mut Poller, sink: &mut ServerSink) -> Result<()> {
     for name in webhook::workflow_names(&engine)? {
         // One run at a time per workflow, shared with runs asked for over the API, so two
         // never make the same digests at once.
-        let this_workflow = lock(&sink.shared.runs).entry(name.clone()).or_default().clone();
+        let this_workflow = lock(&sink.shared.runs)
+            .entry(name.clone())
+            .or_default()
+            .clone();
         let _one_at_a_time = this_workflow.blocking_lock();
-        if let Some(r) = webhook::run_and_notify(&engine, poller.fetcher().client(), &sink.shared.config, &name)?
-            && !r.new_documents.is_empty()
+        if let Some(r) = webhook::run_and_notify(
+            &engine,
+            poller.fetcher().client(),
+            &sink.shared.config,
+            &name,
+        )? && !r.new_documents.is_empty()
         {
             tracing::info!(workflow = %r.workflow, new = r.new_documents.len(), digests = r.digests_made, "workflow ran after new documents");
         }

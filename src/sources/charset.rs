@@ -18,7 +18,10 @@ pub fn detect(bytes: &[u8], content_type: Option<&str>) -> &'static Encoding {
     if let Some((enc, _)) = Encoding::for_bom(bytes) {
         return enc;
     }
-    if let Some(enc) = content_type.and_then(charset_param).and_then(|l| Encoding::for_label(l.as_bytes())) {
+    if let Some(enc) = content_type
+        .and_then(charset_param)
+        .and_then(|l| Encoding::for_label(l.as_bytes()))
+    {
         return enc;
     }
     declared(&bytes[..bytes.len().min(SNIFF_BYTES)]).unwrap_or(UTF_8)
@@ -69,7 +72,8 @@ fn declared(head: &[u8]) -> Option<&'static Encoding> {
     let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
     let text = String::from_utf8_lossy(&lower);
     let label_after = |from: usize| -> Option<&'static Encoding> {
-        let rest = text[from..].trim_start_matches(|c: char| c == '=' || c == '"' || c == '\'' || c.is_whitespace());
+        let rest = text[from..]
+            .trim_start_matches(|c: char| c == '=' || c == '"' || c == '\'' || c.is_whitespace());
         let label: String = rest
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
@@ -107,17 +111,27 @@ mod tests {
     #[test]
     fn header_charset_decides() {
         let bytes = gbk("<p>稀土出口管制</p>");
-        assert_eq!(decode(&bytes, Some("text/html; charset=GBK")), "<p>稀土出口管制</p>");
-        assert_eq!(decode(&bytes, Some("text/html; charset=\"gb2312\"")), "<p>稀土出口管制</p>");
+        assert_eq!(
+            decode(&bytes, Some("text/html; charset=GBK")),
+            "<p>稀土出口管制</p>"
+        );
+        assert_eq!(
+            decode(&bytes, Some("text/html; charset=\"gb2312\"")),
+            "<p>稀土出口管制</p>"
+        );
     }
 
     #[test]
     fn meta_tags_declare_when_the_header_does_not() {
         let page = gbk(r#"<html><head><meta charset="gb18030"><title>稀土</title></head></html>"#);
         assert_eq!(detect(&page, Some("text/html")).name(), "gb18030");
-        let page = gbk(r#"<meta http-equiv="Content-Type" content="text/html; charset=gbk"><p>锂矿</p>"#);
+        let page =
+            gbk(r#"<meta http-equiv="Content-Type" content="text/html; charset=gbk"><p>锂矿</p>"#);
         assert!(decode(&page, None).contains("锂矿"));
-        let big5 = encoding_rs::BIG5.encode(r#"<meta charset=big5><p>台積電</p>"#).0.into_owned();
+        let big5 = encoding_rs::BIG5
+            .encode(r#"<meta charset=big5><p>台積電</p>"#)
+            .0
+            .into_owned();
         assert!(decode(&big5, None).contains("台積電"));
     }
 
@@ -131,10 +145,15 @@ mod tests {
 
     #[test]
     fn gbk_feed_becomes_utf8_with_its_declaration_rewritten() {
-        let feed = gbk(r#"<?xml version="1.0" encoding="GBK"?><rss><channel><title>财经</title></channel></rss>"#);
+        let feed = gbk(
+            r#"<?xml version="1.0" encoding="GBK"?><rss><channel><title>财经</title></channel></rss>"#,
+        );
         let utf8 = feed_to_utf8(&feed, None);
         let text = std::str::from_utf8(&utf8).unwrap_or_default();
-        assert!(text.starts_with(r#"<?xml version="1.0" encoding="utf-8"?>"#), "{text}");
+        assert!(
+            text.starts_with(r#"<?xml version="1.0" encoding="utf-8"?>"#),
+            "{text}"
+        );
         assert!(text.contains("<title>财经</title>"), "{text}");
         let plain = r#"<?xml version="1.0" encoding="utf-8"?><rss/>"#.as_bytes();
         assert!(matches!(feed_to_utf8(plain, None), Cow::Borrowed(_)));

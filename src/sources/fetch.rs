@@ -61,7 +61,10 @@ pub enum Fetched {
 pub enum FetchError {
     /// Worth trying again later: 429, 5xx, a timeout, a connection refused or reset. The
     /// server's Retry-After, when it sent one.
-    Transient { message: String, retry_after: Option<Duration> },
+    Transient {
+        message: String,
+        retry_after: Option<Duration>,
+    },
     /// Will fail the same way until someone changes something: 4xx, a redirect loop, a body
     /// over the limit, a URL that is not http(s).
     Permanent { message: String },
@@ -86,7 +89,10 @@ pub struct Fetcher {
 impl Fetcher {
     pub fn new(config: &Config) -> crate::Result<Fetcher> {
         let cfg = &config.sources;
-        let contact = cfg.contact_url.as_deref().or(config.serve.public_url.as_deref());
+        let contact = cfg
+            .contact_url
+            .as_deref()
+            .or(config.serve.public_url.as_deref());
         let client = reqwest::blocking::Client::builder()
             .user_agent(user_agent(contact))
             .connect_timeout(Duration::from_secs(cfg.connect_timeout_secs.max(1)))
@@ -94,7 +100,9 @@ impl Fetcher {
             .redirect(reqwest::redirect::Policy::limited(5))
             .gzip(true)
             .build()
-            .map_err(|e| crate::Error::Config(format!("cannot set up the HTTP client for sources: {e}")))?;
+            .map_err(|e| {
+                crate::Error::Config(format!("cannot set up the HTTP client for sources: {e}"))
+            })?;
         Ok(Fetcher {
             client,
             max_bytes: cfg.max_bytes,
@@ -120,11 +128,20 @@ impl Fetcher {
     }
 
     /// GETs `url`, conditionally when `validators` has any.
-    pub fn get(&mut self, url: &str, validators: Option<&Validators>) -> Result<Fetched, FetchError> {
-        let parsed = url::Url::parse(url).map_err(|e| FetchError::Permanent { message: format!("not a URL ({e})") })?;
+    pub fn get(
+        &mut self,
+        url: &str,
+        validators: Option<&Validators>,
+    ) -> Result<Fetched, FetchError> {
+        let parsed = url::Url::parse(url).map_err(|e| FetchError::Permanent {
+            message: format!("not a URL ({e})"),
+        })?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(FetchError::Permanent {
-                message: format!("only http:// and https:// URLs can be fetched, not {}:", parsed.scheme()),
+                message: format!(
+                    "only http:// and https:// URLs can be fetched, not {}:",
+                    parsed.scheme()
+                ),
             });
         }
         let host = parsed.host_str().unwrap_or_default().to_string();
@@ -141,7 +158,12 @@ impl Fetcher {
         let started = Instant::now();
         let response = request.send().map_err(|e| request_error(&e))?;
         let status = response.status();
-        tracing::debug!(url, status = status.as_u16(), ms = started.elapsed().as_millis() as u64, "fetched");
+        tracing::debug!(
+            url,
+            status = status.as_u16(),
+            ms = started.elapsed().as_millis() as u64,
+            "fetched"
+        );
         if status == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
         }
@@ -162,7 +184,11 @@ impl Fetcher {
             });
         }
         let header = |name: reqwest::header::HeaderName| {
-            response.headers().get(name).and_then(|v| v.to_str().ok()).map(String::from)
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(String::from)
         };
         let content_type = header(reqwest::header::CONTENT_TYPE);
         let validators = Validators {
@@ -177,14 +203,21 @@ impl Fetcher {
         }
         let mut bytes = Vec::new();
         // Read one byte past the limit to tell "exactly at the limit" from "over it".
-        let read = response.take(self.max_bytes.saturating_add(1)).read_to_end(&mut bytes);
+        let read = response
+            .take(self.max_bytes.saturating_add(1))
+            .read_to_end(&mut bytes);
         if let Err(e) = read {
             return Err(read_error(&e));
         }
         if bytes.len() as u64 > self.max_bytes {
             return Err(too_large(self.max_bytes));
         }
-        Ok(Fetched::Body(Body { bytes, content_type, validators, final_url }))
+        Ok(Fetched::Body(Body {
+            bytes,
+            content_type,
+            validators,
+            final_url,
+        }))
     }
 }
 
@@ -212,14 +245,22 @@ fn request_error(e: &reqwest::Error) -> FetchError {
     }
     if e.is_connect() {
         return FetchError::Transient {
-            message: format!("could not connect ({}); dossier will try again later", root_cause(e)),
+            message: format!(
+                "could not connect ({}); dossier will try again later",
+                root_cause(e)
+            ),
             retry_after: None,
         };
     }
     if e.is_builder() {
-        return FetchError::Permanent { message: format!("cannot request this URL: {}", root_cause(e)) };
+        return FetchError::Permanent {
+            message: format!("cannot request this URL: {}", root_cause(e)),
+        };
     }
-    FetchError::Transient { message: format!("the request failed: {}", root_cause(e)), retry_after: None }
+    FetchError::Transient {
+        message: format!("the request failed: {}", root_cause(e)),
+        retry_after: None,
+    }
 }
 
 /// A body read that failed: a timeout mid-body is transient like one before it.
@@ -235,7 +276,10 @@ fn read_error(e: &std::io::Error) -> FetchError {
             retry_after: None,
         };
     }
-    FetchError::Transient { message: format!("reading the body failed: {e}"), retry_after: None }
+    FetchError::Transient {
+        message: format!("reading the body failed: {e}"),
+        retry_after: None,
+    }
 }
 
 /// The innermost cause of a reqwest error: its own Display hides it ("error sending request").
@@ -254,7 +298,9 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
         Ok(secs) => Duration::from_secs(secs),
         Err(_) => {
             let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-            (at.with_timezone(&Utc) - Utc::now()).to_std().unwrap_or(Duration::ZERO)
+            (at.with_timezone(&Utc) - Utc::now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
         }
     };
     Some(wait.min(MAX_RETRY_AFTER))
@@ -268,7 +314,10 @@ mod tests {
     fn retry_after_in_seconds_or_as_a_date() {
         assert_eq!(parse_retry_after("120"), Some(Duration::from_secs(120)));
         assert_eq!(parse_retry_after("99999999"), Some(MAX_RETRY_AFTER));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
         let later = (Utc::now() + chrono::Duration::seconds(600)).to_rfc2822();
         let wait = parse_retry_after(&later).map(|d| d.as_secs());
         assert!(wait.is_some_and(|s| (590..=600).contains(&s)), "{wait:?}");
@@ -278,7 +327,10 @@ mod tests {
     #[test]
     fn user_agent_names_dossier_its_version_and_contact() {
         let v = env!("CARGO_PKG_VERSION");
-        assert_eq!(user_agent(Some("https://news.example.org")), format!("dossier/{v} (+https://news.example.org)"));
+        assert_eq!(
+            user_agent(Some("https://news.example.org")),
+            format!("dossier/{v} (+https://news.example.org)")
+        );
         assert_eq!(user_agent(None), format!("dossier/{v}"));
     }
 }

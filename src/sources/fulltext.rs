@@ -23,10 +23,39 @@ const FURNITURE_TAGS: &[&str] = &[
 
 /// Class or id words (split on `-`, `_`, spaces, and camel case lower-cased) that mark furniture.
 const FURNITURE_WORDS: &[&str] = &[
-    "nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs", "footer", "sidebar",
-    "share", "sharing", "social", "related", "recommend", "recommended", "comment", "comments",
-    "ad", "ads", "advert", "advertisement", "adsbygoogle", "banner", "promo", "sponsor",
-    "subscribe", "newsletter", "toolbar", "tags", "hot", "rank", "copyright", "popup", "modal",
+    "nav",
+    "navbar",
+    "navigation",
+    "menu",
+    "breadcrumb",
+    "breadcrumbs",
+    "footer",
+    "sidebar",
+    "share",
+    "sharing",
+    "social",
+    "related",
+    "recommend",
+    "recommended",
+    "comment",
+    "comments",
+    "ad",
+    "ads",
+    "advert",
+    "advertisement",
+    "adsbygoogle",
+    "banner",
+    "promo",
+    "sponsor",
+    "subscribe",
+    "newsletter",
+    "toolbar",
+    "tags",
+    "hot",
+    "rank",
+    "copyright",
+    "popup",
+    "modal",
 ];
 
 /// A block whose text is more than this share links is a list of links, not prose.
@@ -49,8 +78,12 @@ pub fn extract(html: &str) -> Vec<String> {
         if chars < 10 {
             continue;
         }
-        let commas = text.chars().filter(|c| matches!(c, ',' | '，' | '、' | '。' | ';' | '；')).count();
-        let score = (1.0 + commas as f64 + (chars as f64 / 100.0).min(3.0)) * (1.0 - link_share(*block));
+        let commas = text
+            .chars()
+            .filter(|c| matches!(c, ',' | '，' | '、' | '。' | ';' | '；'))
+            .count();
+        let score =
+            (1.0 + commas as f64 + (chars as f64 / 100.0).min(3.0)) * (1.0 - link_share(*block));
         let mut weight = 1.0;
         for ancestor in block.ancestors().filter_map(ElementRef::wrap).take(2) {
             match scores.iter_mut().find(|(_, e)| e.id() == ancestor.id()) {
@@ -60,10 +93,7 @@ pub fn extract(html: &str) -> Vec<String> {
             weight /= 2.0;
         }
     }
-    let Some((_, best)) = scores
-        .into_iter()
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-    else {
+    let Some((_, best)) = scores.into_iter().max_by(|a, b| a.0.total_cmp(&b.0)) else {
         return Vec::new();
     };
     let mut paragraphs: Vec<String> = Vec::new();
@@ -98,7 +128,9 @@ fn in_furniture(el: ElementRef<'_>) -> bool {
         .any(|e| {
             let v = e.value();
             FURNITURE_TAGS.contains(&v.name())
-                || v.attr("role").is_some_and(|r| matches!(r, "navigation" | "banner" | "complementary" | "contentinfo"))
+                || v.attr("role").is_some_and(|r| {
+                    matches!(r, "navigation" | "banner" | "complementary" | "contentinfo")
+                })
                 || v.id().is_some_and(names_furniture)
                 || v.classes().any(names_furniture)
         })
@@ -135,14 +167,21 @@ fn is_cjk(c: char) -> bool {
 
 /// The share of the element's characters that are inside links.
 fn link_share(el: ElementRef<'_>) -> f64 {
-    let total: usize = el.text().map(|t| t.chars().filter(|c| !c.is_whitespace()).count()).sum();
+    let total: usize = el
+        .text()
+        .map(|t| t.chars().filter(|c| !c.is_whitespace()).count())
+        .sum();
     if total == 0 {
         return 0.0;
     }
     let linked: usize = el
         .descendants()
         .filter(|n| matches!(n.value(), Node::Text(_)))
-        .filter(|n| n.ancestors().filter_map(ElementRef::wrap).any(|a| a.value().name() == "a"))
+        .filter(|n| {
+            n.ancestors()
+                .filter_map(ElementRef::wrap)
+                .any(|a| a.value().name() == "a")
+        })
         .map(|n| match n.value() {
             Node::Text(t) => t.chars().filter(|c| !c.is_whitespace()).count(),
             _ => 0,
@@ -209,7 +248,11 @@ mod tests {
         assert_eq!(paragraphs.len(), 4, "{paragraphs:#?}");
         assert!(paragraphs[0].starts_with("Lithium carbonate prices fell again"));
         assert_eq!(paragraphs[2], "What comes next");
-        assert!(paragraphs.iter().all(|p| !p.contains("Share on") && !p.contains("Sign up") && !p.contains("Copper")));
+        assert!(
+            paragraphs.iter().all(|p| !p.contains("Share on")
+                && !p.contains("Sign up")
+                && !p.contains("Copper"))
+        );
     }
 
     #[test]
@@ -220,7 +263,13 @@ mod tests {
 
     #[test]
     fn furniture_words_are_whole_words() {
-        assert!(names_furniture("share-bar") && names_furniture("ad_box") && names_furniture("top nav"));
-        assert!(!names_furniture("header-title") && !names_furniture("reader") && !names_furniture("shadow"));
+        assert!(
+            names_furniture("share-bar") && names_furniture("ad_box") && names_furniture("top nav")
+        );
+        assert!(
+            !names_furniture("header-title")
+                && !names_furniture("reader")
+                && !names_furniture("shadow")
+        );
     }
 }

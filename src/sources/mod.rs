@@ -63,7 +63,11 @@ impl Kind {
     }
 
     fn parse(s: &str) -> Kind {
-        if s == "directory" { Kind::Directory } else { Kind::Feed }
+        if s == "directory" {
+            Kind::Directory
+        } else {
+            Kind::Feed
+        }
     }
 }
 
@@ -144,11 +148,16 @@ impl Sink for Engine {
 }
 
 fn bad_field(field: &str, message: impl Into<String>) -> Error {
-    Error::BadField { field: field.into(), message: message.into() }
+    Error::BadField {
+        field: field.into(),
+        message: message.into(),
+    }
 }
 
 fn from_unix(t: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(t, 0).single().unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+    Utc.timestamp_opt(t, 0)
+        .single()
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
 }
 
 /// Parses an interval like `90s`, `30m`, `2h`, `1d` (at least one second).
@@ -170,7 +179,10 @@ pub fn parse_every(value: &str) -> Result<u64> {
         _ => return Err(bad()),
     };
     match n.checked_mul(unit) {
-        Some(0) => Err(bad_field("--every", "is zero; a source is polled at least every second")),
+        Some(0) => Err(bad_field(
+            "--every",
+            "is zero; a source is polled at least every second",
+        )),
         Some(secs) => Ok(secs),
         None => Err(bad()),
     }
@@ -191,9 +203,13 @@ pub fn format_every(secs: u64) -> String {
 fn location_of(value: &str) -> Result<(Kind, String)> {
     let v = value.trim();
     if v.contains("://") {
-        let url = url::Url::parse(v).map_err(|e| bad_field("URL", format!("{v:?} is not a URL ({e})")))?;
+        let url = url::Url::parse(v)
+            .map_err(|e| bad_field("URL", format!("{v:?} is not a URL ({e})")))?;
         if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
-            return Err(bad_field("URL", format!("{v:?}: only http:// and https:// feeds can be polled")));
+            return Err(bad_field(
+                "URL",
+                format!("{v:?}: only http:// and https:// feeds can be polled"),
+            ));
         }
         return Ok((Kind::Feed, url.to_string()));
     }
@@ -205,7 +221,9 @@ fn location_of(value: &str) -> Result<(Kind, String)> {
         }
         Ok(_) => Err(bad_field(
             "DIR",
-            format!("{v:?} is a file; watch the directory it is in, or ingest it once with `dossier ingest`"),
+            format!(
+                "{v:?} is a file; watch the directory it is in, or ingest it once with `dossier ingest`"
+            ),
         )),
         Err(_) => Err(bad_field(
             "URL|DIR",
@@ -215,7 +233,12 @@ fn location_of(value: &str) -> Result<(Kind, String)> {
 }
 
 fn lang_of(value: &str) -> Result<Lang> {
-    Lang::parse(value).ok_or_else(|| bad_field("--lang", format!("{value:?} is not a language dossier knows; use zh or en")))
+    Lang::parse(value).ok_or_else(|| {
+        bad_field(
+            "--lang",
+            format!("{value:?} is not a language dossier knows; use zh or en"),
+        )
+    })
 }
 
 /// The sources of one store.
@@ -245,7 +268,10 @@ fn row_to_info(r: &rusqlite::Row<'_>) -> rusqlite::Result<SourceInfo> {
         last_error: r.get(13)?,
         failures: r.get::<_, i64>(14)?.clamp(0, i64::from(u32::MAX)) as u32,
         next_poll: from_unix(r.get(15)?),
-        validators: Validators { etag: r.get(16)?, last_modified: r.get(17)? },
+        validators: Validators {
+            etag: r.get(16)?,
+            last_modified: r.get(17)?,
+        },
     })
 }
 
@@ -258,13 +284,24 @@ impl<'a> Sources<'a> {
     pub fn add(&self, input: &SourceInput) -> Result<SourceInfo> {
         let name = crate::workflow::validate_name(input.name.as_deref().unwrap_or_default())
             .map_err(|e| match e {
-                Error::BadField { message, .. } => bad_field("NAME", message.replace("the workflow", "the source")),
+                Error::BadField { message, .. } => {
+                    bad_field("NAME", message.replace("the workflow", "the source"))
+                }
                 e => e,
             })?;
         let (kind, location) = location_of(input.location.as_deref().unwrap_or_default())?;
-        let every = input.every.as_deref().map(parse_every).transpose()?.unwrap_or(DEFAULT_EVERY_SECS);
+        let every = input
+            .every
+            .as_deref()
+            .map(parse_every)
+            .transpose()?
+            .unwrap_or(DEFAULT_EVERY_SECS);
         let lang = input.lang.as_deref().map(lang_of).transpose()?;
-        let label = input.source_label.as_deref().map(str::trim).filter(|l| !l.is_empty());
+        let label = input
+            .source_label
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty());
         let now = Utc::now().timestamp();
         let inserted = self.store.connection().execute(
             "INSERT OR IGNORE INTO sources (name, kind, location, every_secs, lang, source_label, created_at, next_poll)
@@ -284,14 +321,26 @@ impl<'a> Sources<'a> {
     pub fn get(&self, name: &str) -> Result<SourceInfo> {
         self.store
             .connection()
-            .query_row(&format!("SELECT {COLUMNS} FROM sources WHERE name = ?1"), [name], row_to_info)
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM sources WHERE name = ?1"),
+                [name],
+                row_to_info,
+            )
             .optional()?
-            .ok_or_else(|| Error::NotFound { what: "source (see `dossier source list`)", name: name.to_string() })
+            .ok_or_else(|| Error::NotFound {
+                what: "source (see `dossier source list`)",
+                name: name.to_string(),
+            })
     }
 
     pub fn list(&self) -> Result<Vec<SourceInfo>> {
-        let mut stmt = self.store.connection().prepare(&format!("SELECT {COLUMNS} FROM sources ORDER BY name"))?;
-        let rows = stmt.query_map([], row_to_info)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut stmt = self
+            .store
+            .connection()
+            .prepare(&format!("SELECT {COLUMNS} FROM sources ORDER BY name"))?;
+        let rows = stmt
+            .query_map([], row_to_info)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -301,7 +350,9 @@ impl<'a> Sources<'a> {
             .store
             .connection()
             .prepare("SELECT name FROM sources WHERE next_poll <= ?1 ORDER BY next_poll, name")?;
-        let rows = stmt.query_map([now.timestamp()], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+        let rows = stmt
+            .query_map([now.timestamp()], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
         Ok(rows)
     }
 
@@ -312,9 +363,16 @@ impl<'a> Sources<'a> {
         if let Some(new_name) = &input.name {
             let new_name = crate::workflow::validate_name(new_name)?;
             if new_name != old.name && self.get(&new_name).is_ok() {
-                return Err(Error::AlreadyExists { what: "source", name: new_name, remedy: "choose another name" });
+                return Err(Error::AlreadyExists {
+                    what: "source",
+                    name: new_name,
+                    remedy: "choose another name",
+                });
             }
-            tx.execute("UPDATE sources SET name = ?2 WHERE id = ?1", params![old.id, new_name])?;
+            tx.execute(
+                "UPDATE sources SET name = ?2 WHERE id = ?1",
+                params![old.id, new_name],
+            )?;
         }
         if let Some(loc) = &input.location {
             let (kind, location) = location_of(loc)?;
@@ -330,19 +388,31 @@ impl<'a> Sources<'a> {
         if let Some(every) = &input.every {
             let secs = parse_every(every)? as i64;
             // A shorter interval takes effect now, not after the old, longer one.
-            let next = old.last_poll.map_or(Utc::now().timestamp(), |t| t.timestamp() + secs);
+            let next = old
+                .last_poll
+                .map_or(Utc::now().timestamp(), |t| t.timestamp() + secs);
             tx.execute(
                 "UPDATE sources SET every_secs = ?2, next_poll = MIN(next_poll, ?3) WHERE id = ?1",
                 params![old.id, secs, next],
             )?;
         }
         if let Some(lang) = &input.lang {
-            let lang = if lang.is_empty() { None } else { Some(lang_of(lang)?.as_str()) };
-            tx.execute("UPDATE sources SET lang = ?2 WHERE id = ?1", params![old.id, lang])?;
+            let lang = if lang.is_empty() {
+                None
+            } else {
+                Some(lang_of(lang)?.as_str())
+            };
+            tx.execute(
+                "UPDATE sources SET lang = ?2 WHERE id = ?1",
+                params![old.id, lang],
+            )?;
         }
         if let Some(label) = &input.source_label {
             let label = Some(label.trim()).filter(|l| !l.is_empty());
-            tx.execute("UPDATE sources SET source_label = ?2 WHERE id = ?1", params![old.id, label])?;
+            tx.execute(
+                "UPDATE sources SET source_label = ?2 WHERE id = ?1",
+                params![old.id, label],
+            )?;
         }
         tx.commit()?;
         self.get(input.name.as_deref().map(str::trim).unwrap_or(name))
@@ -350,17 +420,28 @@ impl<'a> Sources<'a> {
 
     /// Deletes a source; its documents stay.
     pub fn remove(&self, name: &str) -> Result<()> {
-        let n = self.store.connection().execute("DELETE FROM sources WHERE name = ?1", [name])?;
+        let n = self
+            .store
+            .connection()
+            .execute("DELETE FROM sources WHERE name = ?1", [name])?;
         if n == 0 {
-            return Err(Error::NotFound { what: "source (see `dossier source list`)", name: name.to_string() });
+            return Err(Error::NotFound {
+                what: "source (see `dossier source list`)",
+                name: name.to_string(),
+            });
         }
         Ok(())
     }
 
     fn files(&self, id: i64) -> Result<HashMap<String, (i64, i64)>> {
-        let mut stmt = self.store.connection().prepare("SELECT path, mtime_ns, size FROM source_files WHERE source_id = ?1")?;
+        let mut stmt = self
+            .store
+            .connection()
+            .prepare("SELECT path, mtime_ns, size FROM source_files WHERE source_id = ?1")?;
         let rows = stmt
-            .query_map([id], |r| Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?))))?
+            .query_map([id], |r| {
+                Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?)))
+            })?
             .collect::<rusqlite::Result<HashMap<_, _>>>()?;
         Ok(rows)
     }
@@ -373,7 +454,12 @@ impl<'a> Sources<'a> {
         Ok(())
     }
 
-    fn record_success(&self, s: &SourceInfo, now: DateTime<Utc>, g: &Gathered) -> Result<DateTime<Utc>> {
+    fn record_success(
+        &self,
+        s: &SourceInfo,
+        now: DateTime<Utc>,
+        g: &Gathered,
+    ) -> Result<DateTime<Utc>> {
         let next = now + chrono::Duration::seconds(s.every_secs as i64);
         let validators = g.validators.as_ref().unwrap_or(&s.validators);
         self.store.connection().execute(
@@ -394,7 +480,13 @@ impl<'a> Sources<'a> {
         Ok(next)
     }
 
-    fn record_failure(&self, s: &SourceInfo, now: DateTime<Utc>, message: &str, retry_after: Option<Duration>) -> Result<DateTime<Utc>> {
+    fn record_failure(
+        &self,
+        s: &SourceInfo,
+        now: DateTime<Utc>,
+        message: &str,
+        retry_after: Option<Duration>,
+    ) -> Result<DateTime<Utc>> {
         let failures = s.failures.saturating_add(1);
         let wait = backoff(Duration::from_secs(s.every_secs), failures, retry_after);
         let next = now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::days(1));
@@ -413,7 +505,9 @@ pub fn backoff(every: Duration, failures: u32, retry_after: Option<Duration>) ->
     let cap = MAX_BACKOFF.max(every);
     match retry_after {
         Some(wait) => wait.max(every).min(cap),
-        None => every.saturating_mul(1u32 << failures.saturating_sub(1).min(20)).min(cap),
+        None => every
+            .saturating_mul(1u32 << failures.saturating_sub(1).min(20))
+            .min(cap),
     }
 }
 
@@ -439,15 +533,27 @@ struct Failed {
 impl From<FetchError> for Failed {
     fn from(e: FetchError) -> Failed {
         match e {
-            FetchError::Transient { message, retry_after } => Failed { message, retry_after },
-            FetchError::Permanent { message } => Failed { message, retry_after: None },
+            FetchError::Transient {
+                message,
+                retry_after,
+            } => Failed {
+                message,
+                retry_after,
+            },
+            FetchError::Permanent { message } => Failed {
+                message,
+                retry_after: None,
+            },
         }
     }
 }
 
 impl From<Error> for Failed {
     fn from(e: Error) -> Failed {
-        Failed { message: e.to_string(), retry_after: None }
+        Failed {
+            message: e.to_string(),
+            retry_after: None,
+        }
     }
 }
 
@@ -462,7 +568,9 @@ impl Poller {
     pub fn new(config: &Config) -> Result<Poller> {
         Ok(Poller {
             fetcher: Fetcher::new(config)?,
-            read: ReadOptions { max_doc_bytes: config.ingest.max_doc_bytes },
+            read: ReadOptions {
+                max_doc_bytes: config.ingest.max_doc_bytes,
+            },
             full_text: config.sources.full_text,
         })
     }
@@ -509,7 +617,10 @@ impl Poller {
                 }
             }
             Err(f) => {
-                let error = Error::Fetch { what: format!("{} ({})", source.name, source.location), message: f.message.clone() };
+                let error = Error::Fetch {
+                    what: format!("{} ({})", source.name, source.location),
+                    message: f.message.clone(),
+                };
                 let next_poll = sources.record_failure(&source, now, &f.message, f.retry_after)?;
                 tracing::warn!(source = %source.name, location = %source.location, error = %f.message, %next_poll, "poll failed");
                 PollOutcome {
@@ -528,8 +639,16 @@ impl Poller {
     }
 
     fn poll_feed(&mut self, sink: &mut dyn Sink, source: &SourceInfo) -> Result<Gathered, Failed> {
-        let body = match self.fetcher.get(&source.location, Some(&source.validators))? {
-            Fetched::NotModified => return Ok(Gathered { not_modified: true, ..Default::default() }),
+        let body = match self
+            .fetcher
+            .get(&source.location, Some(&source.validators))?
+        {
+            Fetched::NotModified => {
+                return Ok(Gathered {
+                    not_modified: true,
+                    ..Default::default()
+                });
+            }
             Fetched::Body(b) => b,
         };
         let utf8 = charset::feed_to_utf8(&body.bytes, body.content_type.as_deref());
@@ -539,19 +658,29 @@ impl Poller {
             .suffix(".xml")
             .tempfile()
             .map_err(|e| Error::io(std::env::temp_dir(), e))?;
-        file.write_all(&utf8).map_err(|e| Error::io(file.path(), e))?;
-        let tmp_stem = file.path().file_stem().map(|s| s.to_string_lossy().into_owned());
-        let (docs, problems) = read_records(&Input {
-            path: file.path().to_path_buf(),
-            format: Format::Feed,
-            bytes: utf8.len() as u64,
-            root: std::env::temp_dir(),
-        }, &self.read)?;
+        file.write_all(&utf8)
+            .map_err(|e| Error::io(file.path(), e))?;
+        let tmp_stem = file
+            .path()
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned());
+        let (docs, problems) = read_records(
+            &Input {
+                path: file.path().to_path_buf(),
+                format: Format::Feed,
+                bytes: utf8.len() as u64,
+                root: std::env::temp_dir(),
+            },
+            &self.read,
+        )?;
         if docs.is_empty()
             && let Some((None, message)) = problems.first()
         {
             // The whole body was rejected: not a feed (an HTML error page, a moved feed).
-            return Err(Failed { message: message.clone(), retry_after: None });
+            return Err(Failed {
+                message: message.clone(),
+                retry_after: None,
+            });
         }
         let mut g = Gathered {
             seen: docs.len() as u64,
@@ -598,7 +727,8 @@ impl Poller {
                         let mut paragraphs = fulltext::extract(&html);
                         paragraphs.retain(|p| p.trim() != doc.title.trim());
                         let page_chars: usize = paragraphs.iter().map(|p| p.chars().count()).sum();
-                        let summary_chars: usize = doc.paragraphs.iter().map(|p| p.chars().count()).sum();
+                        let summary_chars: usize =
+                            doc.paragraphs.iter().map(|p| p.chars().count()).sum();
                         let mut full = doc.clone();
                         full.paragraphs = paragraphs;
                         if page_chars <= summary_chars {
@@ -612,7 +742,9 @@ impl Poller {
                     Err(e) => Err(e),
                 }
             }
-            Ok(Fetched::NotModified) => Err("the page answered 304 to an unconditional request".into()),
+            Ok(Fetched::NotModified) => {
+                Err("the page answered 304 to an unconditional request".into())
+            }
             Err(e) => Err(e.message().to_string()),
         };
         match outcome {
@@ -624,12 +756,20 @@ impl Poller {
             Err(why) => {
                 tracing::info!(doc = %doc.id, %url, reason = %why, "kept the feed's summary");
                 set_meta(doc, "text", "summary".into());
-                set_meta(doc, "text_note", format!("the linked page was not used: {why}").into());
+                set_meta(
+                    doc,
+                    "text_note",
+                    format!("the linked page was not used: {why}").into(),
+                );
             }
         }
     }
 
-    fn poll_directory(&mut self, sink: &mut dyn Sink, source: &SourceInfo) -> Result<Gathered, Failed> {
+    fn poll_directory(
+        &mut self,
+        sink: &mut dyn Sink,
+        source: &SourceInfo,
+    ) -> Result<Gathered, Failed> {
         let dir = PathBuf::from(&source.location);
         if !dir.is_dir() {
             return Err(Failed {
@@ -658,7 +798,10 @@ impl Poller {
             }
             let (mut docs, problems) = match read_records(&input, &self.read) {
                 Ok(read) => read,
-                Err(e) => (Vec::new(), vec![(None, format!("{}: {e}", input.path.display()))]),
+                Err(e) => (
+                    Vec::new(),
+                    vec![(None, format!("{}: {e}", input.path.display()))],
+                ),
             };
             g.seen += docs.len() as u64;
             g.bad += problems.len() as u64;
@@ -679,7 +822,10 @@ impl Poller {
 
 /// Reads an input's records: its documents, and its problems (item number or none for the
 /// whole input, and the message).
-fn read_records(input: &Input, opts: &ReadOptions) -> Result<(Vec<Document>, Vec<(Option<u64>, String)>)> {
+fn read_records(
+    input: &Input,
+    opts: &ReadOptions,
+) -> Result<(Vec<Document>, Vec<(Option<u64>, String)>)> {
     let mut docs = Vec::new();
     let mut problems = Vec::new();
     ingest::read_input(input, opts, &mut |rec: Record| {
@@ -721,12 +867,23 @@ fn set_meta(doc: &mut Document, key: &str, value: serde_json::Value) {
 /// `dossier source list`: one block per source with its state.
 pub fn list_text(list: &[SourceInfo]) -> String {
     if list.is_empty() {
-        return "No sources yet; add one with `dossier source add NAME URL|DIR --every 30m`.\n".to_string();
+        return "No sources yet; add one with `dossier source add NAME URL|DIR --every 30m`.\n"
+            .to_string();
     }
-    let when = |t: Option<DateTime<Utc>>| t.map_or("never".to_string(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string());
+    let when = |t: Option<DateTime<Utc>>| {
+        t.map_or("never".to_string(), |t| {
+            t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+        })
+    };
     let mut out = String::new();
     for s in list {
-        out.push_str(&format!("{} ({}, every {}): {}\n", s.name, s.kind.as_str(), format_every(s.every_secs), s.location));
+        out.push_str(&format!(
+            "{} ({}, every {}): {}\n",
+            s.name,
+            s.kind.as_str(),
+            format_every(s.every_secs),
+            s.location
+        ));
         let mut extras = Vec::new();
         if let Some(l) = &s.source_label {
             extras.push(format!("source label {l:?}"));
@@ -751,7 +908,10 @@ pub fn list_text(list: &[SourceInfo]) -> String {
                 1 => " (1 failed poll)".to_string(),
                 n => format!(" ({n} failed polls in a row)"),
             };
-            out.push_str(&format!("  last error{streak}: {}\n", crate::report::terminal_safe(e)));
+            out.push_str(&format!(
+                "  last error{streak}: {}\n",
+                crate::report::terminal_safe(e)
+            ));
         }
         out.push_str(&format!("  next poll {}\n", when(Some(s.next_poll))));
     }
@@ -759,7 +919,11 @@ pub fn list_text(list: &[SourceInfo]) -> String {
 }
 
 fn items(n: u64) -> String {
-    if n == 1 { "1 item".to_string() } else { format!("{n} items") }
+    if n == 1 {
+        "1 item".to_string()
+    } else {
+        format!("{n} items")
+    }
 }
 
 /// One line per poll.
@@ -772,12 +936,26 @@ pub fn outcome_text(outcomes: &[PollOutcome]) -> String {
         let next = o.next_poll.format("%Y-%m-%d %H:%M:%S UTC");
         match &o.error {
             // The error names the source and its location already.
-            Some(e) => out.push_str(&format!("failed: {}; next try {next}\n", crate::report::terminal_safe(e))),
-            None if o.not_modified => out.push_str(&format!("{}: not modified; next poll {next}\n", o.source)),
+            Some(e) => out.push_str(&format!(
+                "failed: {}; next try {next}\n",
+                crate::report::terminal_safe(e)
+            )),
+            None if o.not_modified => {
+                out.push_str(&format!("{}: not modified; next poll {next}\n", o.source))
+            }
             None => {
-                out.push_str(&format!("{}: {} seen, {} new, {} updated", o.source, items(o.seen), o.new, o.updated));
+                out.push_str(&format!(
+                    "{}: {} seen, {} new, {} updated",
+                    o.source,
+                    items(o.seen),
+                    o.new,
+                    o.updated
+                ));
                 if o.bad > 0 {
-                    out.push_str(&format!(", {} could not be read (see `dossier source list`)", o.bad));
+                    out.push_str(&format!(
+                        ", {} could not be read (see `dossier source list`)",
+                        o.bad
+                    ));
                 }
                 out.push_str(&format!("; next poll {next}\n"));
             }

@@ -76,9 +76,14 @@ pub struct PayloadDocument {
 fn workflow_id(store: &Store, name: &str) -> Result<i64> {
     store
         .connection()
-        .query_row("SELECT id FROM workflows WHERE name = ?1", [name], |r| r.get(0))
+        .query_row("SELECT id FROM workflows WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })
         .optional()?
-        .ok_or_else(|| Error::NotFound { what: "workflow (see `dossier workflow list`)", name: name.to_string() })
+        .ok_or_else(|| Error::NotFound {
+            what: "workflow (see `dossier workflow list`)",
+            name: name.to_string(),
+        })
 }
 
 /// The webhook of workflow `name`, if it has one.
@@ -86,9 +91,16 @@ pub fn get(store: &Store, name: &str) -> Result<Option<Webhook>> {
     let id = workflow_id(store, name)?;
     Ok(store
         .connection()
-        .query_row("SELECT url, secret FROM workflow_webhooks WHERE workflow_id = ?1", [id], |r| {
-            Ok(Webhook { url: r.get(0)?, secret: r.get(1)? })
-        })
+        .query_row(
+            "SELECT url, secret FROM workflow_webhooks WHERE workflow_id = ?1",
+            [id],
+            |r| {
+                Ok(Webhook {
+                    url: r.get(0)?,
+                    secret: r.get(1)?,
+                })
+            },
+        )
         .optional()?)
 }
 
@@ -97,17 +109,25 @@ pub fn set(store: &Store, name: &str, hook: Option<&Webhook>) -> Result<()> {
     let id = workflow_id(store, name)?;
     match hook {
         None => {
-            store.connection().execute("DELETE FROM workflow_webhooks WHERE workflow_id = ?1", [id])?;
+            store
+                .connection()
+                .execute("DELETE FROM workflow_webhooks WHERE workflow_id = ?1", [id])?;
         }
         Some(h) => {
             let url = url::Url::parse(h.url.trim()).map_err(|e| Error::BadField {
                 field: "--webhook".into(),
-                message: format!("{:?} is not a URL ({e}); give the receiver's http(s) address", h.url),
+                message: format!(
+                    "{:?} is not a URL ({e}); give the receiver's http(s) address",
+                    h.url
+                ),
             })?;
             if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
                 return Err(Error::BadField {
                     field: "--webhook".into(),
-                    message: format!("{:?}: only http:// and https:// receivers are supported", h.url),
+                    message: format!(
+                        "{:?}: only http:// and https:// receivers are supported",
+                        h.url
+                    ),
                 });
             }
             let secret = h.secret.as_deref().map(str::trim).filter(|s| !s.is_empty());
@@ -131,11 +151,16 @@ pub fn deliveries(store: &Store, name: &str, limit: usize) -> Result<Vec<Deliver
     let rows = stmt
         .query_map(params![id, limit as i64], |r| {
             Ok(Delivery {
-                at: Utc.timestamp_opt(r.get(0)?, 0).single().unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
+                at: Utc
+                    .timestamp_opt(r.get(0)?, 0)
+                    .single()
+                    .unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
                 run_id: r.get(1)?,
                 url: r.get(2)?,
                 attempts: r.get::<_, i64>(3)?.clamp(0, i64::from(u32::MAX)) as u32,
-                status: r.get::<_, Option<i64>>(4)?.and_then(|s| u16::try_from(s).ok()),
+                status: r
+                    .get::<_, Option<i64>>(4)?
+                    .and_then(|s| u16::try_from(s).ok()),
                 delivered: r.get::<_, i64>(5)? != 0,
                 error: r.get(6)?,
             })
@@ -165,9 +190,13 @@ pub fn payload(engine: &Engine, outcome: &RunOutcome, base: Option<&str>) -> Res
     let mut documents = Vec::new();
     for id in &outcome.new_documents {
         let doc = engine.document(id)?;
-        let digest = workflow::stored_digest(engine.store(), id)?.map(|d| crate::seed::render_seed_line(&d));
+        let digest =
+            workflow::stored_digest(engine.store(), id)?.map(|d| crate::seed::render_seed_line(&d));
         documents.push(PayloadDocument {
-            link: format!("{base}/documents/{}", crate::workflow::html::encode_segment(id)),
+            link: format!(
+                "{base}/documents/{}",
+                crate::workflow::html::encode_segment(id)
+            ),
             id: doc.id,
             title: doc.title,
             source: doc.source,
@@ -187,7 +216,13 @@ pub fn payload(engine: &Engine, outcome: &RunOutcome, base: Option<&str>) -> Res
 }
 
 /// POSTs `body` to the hook, retrying transient failures; returns the log entry.
-pub fn deliver(client: &reqwest::blocking::Client, hook: &Webhook, body: &[u8], attempts: u32, first_retry: Duration) -> Delivery {
+pub fn deliver(
+    client: &reqwest::blocking::Client,
+    hook: &Webhook,
+    body: &[u8],
+    attempts: u32,
+    first_retry: Duration,
+) -> Delivery {
     let mut status = None;
     let mut error = None;
     let mut tries = 0;
@@ -221,7 +256,9 @@ pub fn deliver(client: &reqwest::blocking::Client, hook: &Webhook, body: &[u8], 
                 status = Some(r.status().as_u16());
                 error = Some(format!("the receiver answered {}", r.status()));
                 // A 4xx other than 429 will not change by itself.
-                if r.status().is_client_error() && r.status() != reqwest::StatusCode::TOO_MANY_REQUESTS {
+                if r.status().is_client_error()
+                    && r.status() != reqwest::StatusCode::TOO_MANY_REQUESTS
+                {
                     break;
                 }
             }
@@ -232,7 +269,15 @@ pub fn deliver(client: &reqwest::blocking::Client, hook: &Webhook, body: &[u8], 
         }
         tracing::debug!(url = %hook.url, attempt = tries, error = ?error, "webhook delivery failed");
     }
-    Delivery { at: Utc::now(), run_id: 0, url: hook.url.clone(), attempts: tries, status, delivered: false, error }
+    Delivery {
+        at: Utc::now(),
+        run_id: 0,
+        url: hook.url.clone(),
+        attempts: tries,
+        status,
+        delivered: false,
+        error,
+    }
 }
 
 fn log_delivery(store: &Store, workflow: &str, d: &Delivery) -> Result<()> {
@@ -247,7 +292,11 @@ fn log_delivery(store: &Store, workflow: &str, d: &Delivery) -> Result<()> {
 
 /// Runs every workflow after new documents arrived, and delivers the webhooks of those that
 /// collected some. A workflow that fails is logged and the others go on.
-pub fn after_new_documents(engine: &Engine, client: &reqwest::blocking::Client, config: &Config) -> Result<Vec<RunOutcome>> {
+pub fn after_new_documents(
+    engine: &Engine,
+    client: &reqwest::blocking::Client,
+    config: &Config,
+) -> Result<Vec<RunOutcome>> {
     let mut outcomes = Vec::new();
     for name in workflow_names(engine)? {
         outcomes.extend(run_and_notify(engine, client, config, &name)?);
@@ -257,12 +306,21 @@ pub fn after_new_documents(engine: &Engine, client: &reqwest::blocking::Client, 
 
 /// The names of every workflow.
 pub fn workflow_names(engine: &Engine) -> Result<Vec<String>> {
-    Ok(Workflows::open(engine.store())?.list()?.into_iter().map(|w| w.workflow.name).collect())
+    Ok(Workflows::open(engine.store())?
+        .list()?
+        .into_iter()
+        .map(|w| w.workflow.name)
+        .collect())
 }
 
 /// Runs one workflow and, when it collected documents, delivers its webhook. `None` when the
 /// run failed for a reason other than a fault (logged; the next arrival runs it again).
-pub fn run_and_notify(engine: &Engine, client: &reqwest::blocking::Client, config: &Config, name: &str) -> Result<Option<RunOutcome>> {
+pub fn run_and_notify(
+    engine: &Engine,
+    client: &reqwest::blocking::Client,
+    config: &Config,
+    name: &str,
+) -> Result<Option<RunOutcome>> {
     let outcome = match workflow::run(engine, name) {
         Ok(o) => o,
         Err(e) if e.class() != crate::error::ErrorClass::Internal => {
@@ -274,7 +332,11 @@ pub fn run_and_notify(engine: &Engine, client: &reqwest::blocking::Client, confi
     if !outcome.new_documents.is_empty()
         && let Some(hook) = get(engine.store(), name)?
     {
-        let body = serde_json::to_vec(&payload(engine, &outcome, config.serve.public_url.as_deref())?)?;
+        let body = serde_json::to_vec(&payload(
+            engine,
+            &outcome,
+            config.serve.public_url.as_deref(),
+        )?)?;
         let mut d = deliver(
             client,
             &hook,
@@ -300,7 +362,9 @@ pub fn deliveries_text(name: &str, list: &[Delivery]) -> String {
     }
     let mut out = String::new();
     for d in list {
-        let status = d.status.map_or("no answer".to_string(), |s| format!("HTTP {s}"));
+        let status = d
+            .status
+            .map_or("no answer".to_string(), |s| format!("HTTP {s}"));
         let what = if d.delivered { "delivered" } else { "FAILED" };
         out.push_str(&format!(
             "{} run {} → {}: {what} after {} attempt{} ({status})",

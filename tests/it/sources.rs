@@ -44,7 +44,9 @@ fn site(s: &Shared) -> std::sync::MutexGuard<'_, Site> {
 }
 
 fn rss(title: &str, items: &[(String, String, String)], base: &str) -> String {
-    let mut out = format!(r#"<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}</title><link>{base}/</link><description>d</description>"#);
+    let mut out = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}</title><link>{base}/</link><description>d</description>"#
+    );
     for (guid, t, desc) in items {
         out.push_str(&format!(
             "<item><guid>{guid}</guid><title>{t}</title><link>{base}/article/{guid}.html</link><description>{desc}</description><pubDate>Sat, 28 Nov 2026 08:00:00 GMT</pubDate></item>"
@@ -57,7 +59,10 @@ fn rss(title: &str, items: &[(String, String, String)], base: &str) -> String {
 fn hit(s: &Shared, path: &str, headers: &HeaderMap) {
     let mut site = site(s);
     *site.hits.entry(path.to_string()).or_default() += 1;
-    if let Some(ua) = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()) {
+    if let Some(ua) = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+    {
         site.user_agents.push(ua.to_string());
     }
 }
@@ -66,13 +71,27 @@ async fn feed(State(s): State<(Shared, String)>, headers: HeaderMap) -> Response
     let (s, base) = s;
     hit(&s, "/feed.xml", &headers);
     let body = rss("Metals Wire", &site(&s).items, &base);
-    let etag = format!("\"{}\"", blake3::hash(body.as_bytes()).to_hex().as_str().get(..16).unwrap_or_default());
-    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+    let etag = format!(
+        "\"{}\"",
+        blake3::hash(body.as_bytes())
+            .to_hex()
+            .as_str()
+            .get(..16)
+            .unwrap_or_default()
+    );
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
         site(&s).not_modified += 1;
         return StatusCode::NOT_MODIFIED.into_response();
     }
     let mut r = body.into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/rss+xml; charset=utf-8"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/rss+xml; charset=utf-8"),
+    );
     if let Ok(v) = HeaderValue::from_str(&etag) {
         r.headers_mut().insert(header::ETAG, v);
     }
@@ -112,7 +131,11 @@ async fn gbk_feed(State(s): State<(Shared, String)>, headers: HeaderMap) -> Resp
     let body = format!(
         r#"<?xml version="1.0" encoding="GBK"?><rss version="2.0"><channel><title>财经快讯</title><link>{base}/</link><description>d</description><item><guid>gbk-1</guid><title>稀土出口管制新规发布</title><link>{base}/gbk-page.html</link><description>商务部发布稀土出口管制新规。</description><pubDate>Sat, 28 Nov 2026 08:00:00 GMT</pubDate></item></channel></rss>"#
     );
-    ([(header::CONTENT_TYPE, "application/xml; charset=GBK")], gbk(&body)).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/xml; charset=GBK")],
+        gbk(&body),
+    )
+        .into_response()
 }
 
 async fn gbk_page() -> Response {
@@ -141,14 +164,24 @@ async fn flaky(State(s): State<(Shared, String)>, headers: HeaderMap) -> Respons
         fail
     };
     if fail {
-        return (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "120")], "down").into_response();
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "120")],
+            "down",
+        )
+            .into_response();
     }
     let items = vec![("flaky-1".to_string(), "Copper output recovers".to_string(), "Copper output recovered in Chile after the strike ended, miners said on Friday, and shipments resumed.".to_string())];
     rss("Flaky", &items, &base).into_response()
 }
 
 async fn busy() -> Response {
-    (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "120")], "slow down").into_response()
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(header::RETRY_AFTER, "120")],
+        "slow down",
+    )
+        .into_response()
 }
 
 async fn redirect_loop() -> Response {
@@ -162,7 +195,10 @@ async fn big() -> Response {
 }
 
 async fn hook(State(s): State<(Shared, String)>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let sig = headers.get("x-dossier-signature").and_then(|v| v.to_str().ok()).map(String::from);
+    let sig = headers
+        .get("x-dossier-signature")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
     let mut site = site(&s.0);
     if site.hook_failures > 0 {
         site.hook_failures -= 1;
@@ -175,7 +211,8 @@ async fn hook(State(s): State<(Shared, String)>, headers: HeaderMap, body: Bytes
 /// Starts the fixture site on its own runtime thread; returns its base URL and its state.
 fn start_site() -> (String, Shared) {
     let shared: Shared = Arc::new(Mutex::new(Site::default()));
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
+    let listener =
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
     let addr: SocketAddr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
     let base = format!("http://{addr}");
     let state = (shared.clone(), base.clone());
@@ -192,10 +229,16 @@ fn start_site() -> (String, Shared) {
         .route("/hook", post(hook))
         .with_state(state);
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap_or_else(|e| panic!("runtime: {e}"));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("runtime: {e}"));
         rt.block_on(async move {
-            listener.set_nonblocking(true).unwrap_or_else(|e| panic!("{e}"));
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap_or_else(|e| panic!("{e}"));
+            listener
+                .set_nonblocking(true)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let listener =
+                tokio::net::TcpListener::from_std(listener).unwrap_or_else(|e| panic!("{e}"));
             let _ = axum::serve(listener, app).await;
         });
     });
@@ -217,8 +260,12 @@ fn item(guid: &str, title: &str, desc: &str) -> (String, String, String) {
 }
 
 fn max_seq(dir: &Path) -> i64 {
-    let conn = rusqlite::Connection::open(dir.join("dossier.db")).unwrap_or_else(|e| panic!("db: {e}"));
-    conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM documents", [], |r| r.get(0)).unwrap_or_else(|e| panic!("{e}"))
+    let conn =
+        rusqlite::Connection::open(dir.join("dossier.db")).unwrap_or_else(|e| panic!("db: {e}"));
+    conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM documents", [], |r| {
+        r.get(0)
+    })
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn source<'a>(list: &'a Value, name: &str) -> &'a Value {
@@ -230,8 +277,14 @@ fn source<'a>(list: &'a Value, name: &str) -> &'a Value {
 #[test]
 fn feeds_poll_politely_and_robustly() {
     let (base, site_state) = start_site();
-    let long = "Lithium carbonate prices fell again this week as inventories at converters kept rising. ".repeat(6);
-    site(&site_state).items = vec![item("li-1", "Lithium slides again", &format!("<p>{long}</p><p>{long}</p><p>{long}</p>"))];
+    let long =
+        "Lithium carbonate prices fell again this week as inventories at converters kept rising. "
+            .repeat(6);
+    site(&site_state).items = vec![item(
+        "li-1",
+        "Lithium slides again",
+        &format!("<p>{long}</p><p>{long}</p><p>{long}</p>"),
+    )];
     site(&site_state).flaky_failures = 1;
     let dir = tempdir();
     let d = dir.path();
@@ -243,48 +296,129 @@ fn feeds_poll_politely_and_robustly() {
         ("loop", "/loop"),
         ("big", "/big.xml"),
     ] {
-        ok(dossier_fast(d).args(["source", "add", name, &format!("{base}{path}"), "--every", "1h"]));
+        ok(dossier_fast(d).args([
+            "source",
+            "add",
+            name,
+            &format!("{base}{path}"),
+            "--every",
+            "1h",
+        ]));
     }
     // Polled every second, but the server asks for two minutes: Retry-After wins.
-    ok(dossier_fast(d).args(["source", "add", "busy", &format!("{base}/busy.xml"), "--every", "1s"]));
+    ok(dossier_fast(d).args([
+        "source",
+        "add",
+        "busy",
+        &format!("{base}/busy.xml"),
+        "--every",
+        "1s",
+    ]));
     ok(dossier_fast(d).args(["workflow", "add", "lithium", "--query", "lithium"]));
 
     // One pass over every source: the broken ones fail, each with its own error, and the
     // others are stored regardless.
     let started = Instant::now();
     let report = json(dossier_fast(d).args(["poll", "--json"]));
-    assert!(started.elapsed() < Duration::from_secs(20), "a slow source held up the others: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "a slow source held up the others: {:?}",
+        started.elapsed()
+    );
     let polls = report["polls"].as_array().cloned().unwrap_or_default();
-    let poll = |name: &str| polls.iter().find(|p| p["source"] == name).cloned().unwrap_or_else(|| panic!("no poll of {name}: {report}"));
-    assert_eq!((poll("wire")["new"].as_u64(), poll("wire")["error"].is_null()), (Some(1), true), "{report}");
+    let poll = |name: &str| {
+        polls
+            .iter()
+            .find(|p| p["source"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no poll of {name}: {report}"))
+    };
+    assert_eq!(
+        (
+            poll("wire")["new"].as_u64(),
+            poll("wire")["error"].is_null()
+        ),
+        (Some(1), true),
+        "{report}"
+    );
     assert_eq!(poll("gbk")["new"], 1, "{report}");
     let error = |name: &str| poll(name)["error"].as_str().unwrap_or_default().to_string();
     assert!(error("slow").contains("timed out"), "{}", error("slow"));
-    assert!(error("flaky").contains("503") && error("flaky").contains("try again later"), "{}", error("flaky"));
-    assert!(error("loop").contains("more than 5 redirects"), "{}", error("loop"));
-    assert!(error("big").contains("larger than 100000 bytes") && error("big").contains("sources.max_bytes"), "{}", error("big"));
+    assert!(
+        error("flaky").contains("503") && error("flaky").contains("try again later"),
+        "{}",
+        error("flaky")
+    );
+    assert!(
+        error("loop").contains("more than 5 redirects"),
+        "{}",
+        error("loop")
+    );
+    assert!(
+        error("big").contains("larger than 100000 bytes")
+            && error("big").contains("sources.max_bytes"),
+        "{}",
+        error("big")
+    );
     // The workflow ran on the new documents.
-    let lithium = report["workflow_runs"].as_array().and_then(|r| r.iter().find(|r| r["workflow"] == "lithium")).cloned();
-    assert_eq!(lithium.map(|r| r["new_documents"].clone()), Some(serde_json::json!(["li-1"])), "{report}");
+    let lithium = report["workflow_runs"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["workflow"] == "lithium"))
+        .cloned();
+    assert_eq!(
+        lithium.map(|r| r["new_documents"].clone()),
+        Some(serde_json::json!(["li-1"])),
+        "{report}"
+    );
 
     // The state says so: a failing source backs off (503 with Retry-After: 120, never sooner
     // than its hour), keeps its place, and shows its error.
     let list = json(dossier_fast(d).args(["source", "list", "--json"]));
     let flaky = source(&list, "flaky");
     assert_eq!(flaky["failures"], 1);
-    assert!(flaky["last_success"].is_null() && flaky["last_error"].as_str().is_some_and(|e| e.contains("503")));
+    assert!(
+        flaky["last_success"].is_null()
+            && flaky["last_error"]
+                .as_str()
+                .is_some_and(|e| e.contains("503"))
+    );
     let busy = source(&list, "busy");
-    let at = |field: &str| chrono::DateTime::parse_from_rfc3339(busy[field].as_str().unwrap_or_default()).map(|t| t.timestamp()).unwrap_or(0);
-    assert!(at("next_poll") - at("last_poll") >= 120, "429 Retry-After: 120 not honoured: {busy}");
-    assert!(busy["last_error"].as_str().is_some_and(|e| e.contains("429")), "{busy}");
+    let at = |field: &str| {
+        chrono::DateTime::parse_from_rfc3339(busy[field].as_str().unwrap_or_default())
+            .map(|t| t.timestamp())
+            .unwrap_or(0)
+    };
+    assert!(
+        at("next_poll") - at("last_poll") >= 120,
+        "429 Retry-After: 120 not honoured: {busy}"
+    );
+    assert!(
+        busy["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("429")),
+        "{busy}"
+    );
     let wire = source(&list, "wire");
-    assert_eq!((wire["items_seen"].as_u64(), wire["items_new"].as_u64()), (Some(1), Some(1)));
-    assert!(site(&site_state).user_agents.iter().all(|ua| ua.starts_with(&format!("dossier/{}", env!("CARGO_PKG_VERSION")))));
+    assert_eq!(
+        (wire["items_seen"].as_u64(), wire["items_new"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert!(
+        site(&site_state)
+            .user_agents
+            .iter()
+            .all(|ua| ua.starts_with(&format!("dossier/{}", env!("CARGO_PKG_VERSION"))))
+    );
 
     // The GBK feed and its GBK page decoded; the summary-only item got the page's text.
     let gbk_doc = json(dossier_fast(d).args(["show", "gbk-1", "--json"]));
     let text = gbk_doc["paragraphs"].to_string();
-    assert!(text.contains("商务部发布公告") && text.contains("短期内对海外供应链") && !text.contains("分享"), "{gbk_doc}");
+    assert!(
+        text.contains("商务部发布公告")
+            && text.contains("短期内对海外供应链")
+            && !text.contains("分享"),
+        "{gbk_doc}"
+    );
     assert_eq!(gbk_doc["title"], "稀土出口管制新规发布");
     assert_eq!(gbk_doc["meta"]["text"], "page");
 
@@ -297,23 +431,58 @@ fn feeds_poll_politely_and_robustly() {
 
     // A new item (summary only: its page's full text is fetched) reaches the store, the
     // workflow page and its Atom feed.
-    site(&site_state).items.push(item("li-2", "Lithium producers cut output", "Producers cut lithium output."));
+    site(&site_state).items.push(item(
+        "li-2",
+        "Lithium producers cut output",
+        "Producers cut lithium output.",
+    ));
     let third = json(dossier_fast(d).args(["source", "poll", "wire", "--json"]));
     assert_eq!(third["polls"][0]["new"], 1, "{third}");
     let doc = json(dossier_fast(d).args(["show", "li-2", "--json"]));
-    assert!(doc["paragraphs"][0].as_str().is_some_and(|p| p.starts_with("Full text of li-2")), "{doc}");
-    assert!(!doc["paragraphs"].to_string().contains("Share on X") && !doc["paragraphs"].to_string().contains("Copper hits"), "{doc}");
+    assert!(
+        doc["paragraphs"][0]
+            .as_str()
+            .is_some_and(|p| p.starts_with("Full text of li-2")),
+        "{doc}"
+    );
+    assert!(
+        !doc["paragraphs"].to_string().contains("Share on X")
+            && !doc["paragraphs"].to_string().contains("Copper hits"),
+        "{doc}"
+    );
     let atom = ok(dossier_fast(d).args(["workflow", "show", "lithium", "--format", "atom"]));
-    assert!(atom.contains("Lithium producers cut output") && atom.contains("<link rel=\"alternate\" type=\"text/html\" href=\"/documents/li-2\"/>"), "{atom}");
+    assert!(
+        atom.contains("Lithium producers cut output")
+            && atom
+                .contains("<link rel=\"alternate\" type=\"text/html\" href=\"/documents/li-2\"/>"),
+        "{atom}"
+    );
     assert!(atom.contains("<summary>"), "{atom}");
 
     // 500 then recovery: polled again, the flaky source stores its item and clears its error.
     let recovered = json(dossier_fast(d).args(["source", "poll", "flaky", "--json"]));
-    assert_eq!((recovered["polls"][0]["new"].as_u64(), recovered["polls"][0]["error"].is_null()), (Some(1), true), "{recovered}");
+    assert_eq!(
+        (
+            recovered["polls"][0]["new"].as_u64(),
+            recovered["polls"][0]["error"].is_null()
+        ),
+        (Some(1), true),
+        "{recovered}"
+    );
     let list = json(dossier_fast(d).args(["source", "list", "--json"]));
-    assert_eq!((source(&list, "flaky")["failures"].as_u64(), source(&list, "flaky")["last_error"].is_null()), (Some(0), true));
+    assert_eq!(
+        (
+            source(&list, "flaky")["failures"].as_u64(),
+            source(&list, "flaky")["last_error"].is_null()
+        ),
+        (Some(0), true)
+    );
     let text = ok(dossier_fast(d).args(["source", "list"]));
-    assert!(text.contains("loop (feed, every 1h)") && text.contains("last error (1 failed poll): more than 5 redirects"), "{text}");
+    assert!(
+        text.contains("loop (feed, every 1h)")
+            && text.contains("last error (1 failed poll): more than 5 redirects"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -322,14 +491,38 @@ fn a_summary_whose_page_cannot_be_read_is_kept_and_marked() {
     site(&site_state).items = vec![item("gone-1", "Nickel falls", "Nickel fell on Friday.")];
     let dir = tempdir();
     let d = dir.path();
-    ok(dossier_fast(d).args(["source", "add", "wire", &format!("{base}/feed.xml"), "--source-label", "Metals Desk", "--lang", "en"]));
+    ok(dossier_fast(d).args([
+        "source",
+        "add",
+        "wire",
+        &format!("{base}/feed.xml"),
+        "--source-label",
+        "Metals Desk",
+        "--lang",
+        "en",
+    ]));
     let out = ok(dossier_fast(d).args(["source", "poll", "wire"]));
-    assert!(out.starts_with("wire: 1 item seen, 1 new, 0 updated; next poll "), "{out}");
+    assert!(
+        out.starts_with("wire: 1 item seen, 1 new, 0 updated; next poll "),
+        "{out}"
+    );
     let doc = json(dossier_fast(d).args(["show", "gone-1", "--json"]));
-    assert_eq!((doc["source"].as_str(), doc["lang"].as_str()), (Some("Metals Desk"), Some("en")), "{doc}");
-    assert_eq!(doc["paragraphs"], serde_json::json!(["Nickel fell on Friday."]));
+    assert_eq!(
+        (doc["source"].as_str(), doc["lang"].as_str()),
+        (Some("Metals Desk"), Some("en")),
+        "{doc}"
+    );
+    assert_eq!(
+        doc["paragraphs"],
+        serde_json::json!(["Nickel fell on Friday."])
+    );
     assert_eq!(doc["meta"]["text"], "summary");
-    assert!(doc["meta"]["text_note"].as_str().is_some_and(|n| n.contains("404")), "{doc}");
+    assert!(
+        doc["meta"]["text_note"]
+            .as_str()
+            .is_some_and(|n| n.contains("404")),
+        "{doc}"
+    );
     let shown = ok(dossier_fast(d).args(["show", "gone-1"]));
     assert!(shown.contains("feed summary only"), "{shown}");
 }
@@ -340,11 +533,26 @@ fn bad_source_definitions_are_refused_with_the_fix() {
     let d = dir.path();
     let o = run(dossier(d).args(["source", "add", "x", "ftp://example.org/feed"]));
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("only http:// and https:// feeds can be polled"), "{}", stderr(&o));
-    let o = run(dossier(d).args(["source", "add", "x", "https://example.org/feed", "--every", "30"]));
+    assert!(
+        stderr(&o).contains("only http:// and https:// feeds can be polled"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(dossier(d).args([
+        "source",
+        "add",
+        "x",
+        "https://example.org/feed",
+        "--every",
+        "30",
+    ]));
     assert!(stderr(&o).contains("like 30m or 2h"), "{}", stderr(&o));
     let o = run(dossier(d).args(["source", "poll", "nope"]));
-    assert!(stderr(&o).contains("source (see `dossier source list`) not found: nope"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("source (see `dossier source list`) not found: nope"),
+        "{}",
+        stderr(&o)
+    );
     assert!(ok(dossier(d).args(["source", "list"])).contains("No sources yet"));
 }
 
@@ -361,20 +569,41 @@ fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
 }
 
 fn http_get(url: &str) -> String {
-    reqwest::blocking::get(url).and_then(|r| r.text()).unwrap_or_else(|e| panic!("GET {url}: {e}"))
+    reqwest::blocking::get(url)
+        .and_then(|r| r.text())
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
 }
 
 #[test]
 fn serve_polls_runs_workflows_and_notifies() {
     let (base, site_state) = start_site();
-    site(&site_state).items = vec![item("cu-1", "Copper rallies on supply worries", "Copper rallied.")];
+    site(&site_state).items = vec![item(
+        "cu-1",
+        "Copper rallies on supply worries",
+        "Copper rallied.",
+    )];
     // The receiver fails the first delivery once: it is retried.
     site(&site_state).hook_failures = 1;
     let dir = tempdir();
     let d = dir.path();
-    ok(dossier_fast(d).args(["source", "add", "wire", &format!("{base}/feed.xml"), "--every", "1s"]));
+    ok(dossier_fast(d).args([
+        "source",
+        "add",
+        "wire",
+        &format!("{base}/feed.xml"),
+        "--every",
+        "1s",
+    ]));
     ok(dossier_fast(d).args(["workflow", "add", "copper", "--query", "copper"]));
-    ok(dossier_fast(d).args(["workflow", "webhook", "copper", "--url", &format!("{base}/hook"), "--secret", "s3cret"]));
+    ok(dossier_fast(d).args([
+        "workflow",
+        "webhook",
+        "copper",
+        "--url",
+        &format!("{base}/hook"),
+        "--secret",
+        "s3cret",
+    ]));
     let addr = free_addr();
     let server = Server(
         dossier_fast(d)
@@ -386,27 +615,58 @@ fn serve_polls_runs_workflows_and_notifies() {
             .unwrap_or_else(|e| panic!("spawn serve: {e}")),
     );
     let hooked = |n: usize| site(&site_state).hooks.len() >= n;
-    assert!(eventually(Duration::from_secs(20), || hooked(1)), "the first item never reached the webhook");
+    assert!(
+        eventually(Duration::from_secs(20), || hooked(1)),
+        "the first item never reached the webhook"
+    );
     // A new item arrives: within a poll interval (plus the run) it is on the page, in the feed
     // and at the webhook.
-    site(&site_state).items.push(item("cu-2", "Copper smelters cut output", "Copper smelters cut output."));
+    site(&site_state).items.push(item(
+        "cu-2",
+        "Copper smelters cut output",
+        "Copper smelters cut output.",
+    ));
     let arrived = Instant::now();
-    assert!(eventually(Duration::from_secs(15), || hooked(2)), "the new item never reached the webhook");
-    assert!(arrived.elapsed() < Duration::from_secs(10), "took {:?}", arrived.elapsed());
+    assert!(
+        eventually(Duration::from_secs(15), || hooked(2)),
+        "the new item never reached the webhook"
+    );
+    assert!(
+        arrived.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        arrived.elapsed()
+    );
     let (body, sig) = site(&site_state).hooks[1].clone();
-    assert_eq!(sig, Some(dossier::sources::webhook::signature("s3cret", &body)));
-    let payload: Value = serde_json::from_slice(&body).unwrap_or_else(|e| panic!("webhook body: {e}"));
+    assert_eq!(
+        sig,
+        Some(dossier::sources::webhook::signature("s3cret", &body))
+    );
+    let payload: Value =
+        serde_json::from_slice(&body).unwrap_or_else(|e| panic!("webhook body: {e}"));
     assert_eq!(payload["workflow"], "copper");
     assert_eq!(payload["documents"][0]["id"], "cu-2", "{payload}");
     assert_eq!(payload["documents"][0]["link"], "/documents/cu-2");
     let page = http_get(&format!("http://{addr}/workflows/copper"));
     assert!(page.contains("Copper smelters cut output"), "{page}");
     let atom = http_get(&format!("http://{addr}/api/workflows/copper/feed.atom"));
-    assert!(atom.contains("Copper smelters cut output") && atom.contains("href=\"/documents/cu-2\""), "{atom}");
+    assert!(
+        atom.contains("Copper smelters cut output") && atom.contains("href=\"/documents/cu-2\""),
+        "{atom}"
+    );
     drop(server);
     let log = ok(dossier(d).args(["workflow", "deliveries", "copper"]));
-    assert!(log.contains(&format!("→ {base}/hook: delivered after 1 attempt (HTTP 204)")), "{log}");
-    assert!(log.contains(&format!("→ {base}/hook: delivered after 2 attempts (HTTP 204)")), "{log}");
+    assert!(
+        log.contains(&format!(
+            "→ {base}/hook: delivered after 1 attempt (HTTP 204)"
+        )),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!(
+            "→ {base}/hook: delivered after 2 attempts (HTTP 204)"
+        )),
+        "{log}"
+    );
     // Each document was collected once, however many polls ran.
     let info = json(dossier(d).args(["workflow", "show", "copper", "--json"]));
     assert_eq!(info["documents"], 2, "{info}");
