@@ -16,6 +16,7 @@ mod serve;
 mod terminal;
 mod workflow;
 mod browser;
+mod webui;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
