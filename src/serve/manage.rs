@@ -37,20 +37,36 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/sources", get(sources_page))
         .route("/manage/workflows", post(create_workflow))
         .route("/manage/workflows/new", get(new_workflow_page))
-        .route("/manage/workflows/{name}/edit", get(edit_workflow_page).post(update_workflow))
+        .route(
+            "/manage/workflows/{name}/edit",
+            get(edit_workflow_page).post(update_workflow),
+        )
         .route("/manage/workflows/{name}/run", post(run_workflow))
-        .route("/manage/workflows/{name}/delete", get(delete_workflow_page).post(delete_workflow))
+        .route(
+            "/manage/workflows/{name}/delete",
+            get(delete_workflow_page).post(delete_workflow),
+        )
         .route("/manage/sources", post(create_source))
         .route("/manage/sources/new", get(new_source_page))
-        .route("/manage/sources/{name}/edit", get(edit_source_page).post(update_source))
-        .route("/manage/sources/{name}/delete", get(delete_source_page).post(delete_source))
+        .route(
+            "/manage/sources/{name}/edit",
+            get(edit_source_page).post(update_source),
+        )
+        .route(
+            "/manage/sources/{name}/delete",
+            get(delete_source_page).post(delete_source),
+        )
 }
 
 /// The fields of a posted form, in order.
 type Fields = Vec<(String, String)>;
 
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
-    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
 }
 
 fn csrf_input(s: &LoggedIn) -> Markup {
@@ -68,7 +84,8 @@ pub(super) fn post_button(action: &str, label: &str, class: &str, s: &LoggedIn) 
 }
 
 fn see_other(location: &str) -> Response {
-    let location = HeaderValue::from_str(location).unwrap_or_else(|_| HeaderValue::from_static("/"));
+    let location =
+        HeaderValue::from_str(location).unwrap_or_else(|_| HeaderValue::from_static("/"));
     (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
 }
 
@@ -89,7 +106,14 @@ async fn refused(state: &AppState, why: Refusal) -> Response {
         p.error #refused data-code=(format!("{why:?}")) { (why.message()) }
         p { a href="/login" { "Log in" } " · " a href="/" { "Search" } }
     };
-    page(state, StatusCode::FORBIDDEN, "Not allowed · dossier", html! {}, body).await
+    page(
+        state,
+        StatusCode::FORBIDDEN,
+        "Not allowed · dossier",
+        html! {},
+        body,
+    )
+    .await
 }
 
 /// A POST's form fields and session, or the response refusing it (too large, not a form, no
@@ -106,11 +130,18 @@ async fn posted(
     }
 }
 
-async fn form_fields(state: &AppState, body: Result<Bytes, BytesRejection>) -> Result<Fields, Response> {
+async fn form_fields(
+    state: &AppState,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Fields, Response> {
     match body {
         Ok(b) => Ok(url::form_urlencoded::parse(&b).into_owned().collect()),
         Err(rejection) => {
-            let e = ApiError::new(rejection.status(), "bad_body", format!("the form could not be read: {}", rejection.body_text()));
+            let e = ApiError::new(
+                rejection.status(),
+                "bad_body",
+                format!("the form could not be read: {}", rejection.body_text()),
+            );
             Err(page(state, e.status, "Error · dossier", html! {}, error_body(&e)).await)
         }
     }
@@ -149,10 +180,27 @@ fn login_form(next: &str, error: Option<&str>) -> Markup {
     }
 }
 
-async fn login_page(State(state): State<AppState>, headers: HeaderMap, Query(params): Query<Fields>) -> Response {
+async fn login_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<Fields>,
+) -> Response {
     let next = field(&params, "next").to_string();
-    if state.config().serve.token.as_deref().is_none_or(str::is_empty) {
-        return page(&state, StatusCode::OK, "Log in · dossier", html! {}, no_token_body()).await;
+    if state
+        .config()
+        .serve
+        .token
+        .as_deref()
+        .is_none_or(str::is_empty)
+    {
+        return page(
+            &state,
+            StatusCode::OK,
+            "Log in · dossier",
+            html! {},
+            no_token_body(),
+        )
+        .await;
     }
     if let Some(s) = state.sessions().get(&headers) {
         let body = html! {
@@ -160,12 +208,30 @@ async fn login_page(State(state): State<AppState>, headers: HeaderMap, Query(par
             p #logged-in { "This browser is logged in: you can add, edit, run and delete " a href="/workflows" { "workflows" } " and " a href="/sources" { "sources" } "." }
             (post_button("/logout", "Log out", "secondary", &s))
         };
-        return page(&state, StatusCode::OK, "Logged in · dossier", html! {}, body).await;
+        return page(
+            &state,
+            StatusCode::OK,
+            "Logged in · dossier",
+            html! {},
+            body,
+        )
+        .await;
     }
-    page(&state, StatusCode::OK, "Log in · dossier", html! {}, login_form(&next, None)).await
+    page(
+        &state,
+        StatusCode::OK,
+        "Log in · dossier",
+        html! {},
+        login_form(&next, None),
+    )
+    .await
 }
 
-async fn login(State(state): State<AppState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     if !session::same_site(&headers, &state.config().serve) {
         return refused(&state, Refusal::CrossSite).await;
     }
@@ -174,43 +240,84 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, body: Result<B
         Err(res) => return res,
     };
     let Some(token) = state.config().serve.token.clone().filter(|t| !t.is_empty()) else {
-        return page(&state, StatusCode::FORBIDDEN, "Log in · dossier", html! {}, no_token_body()).await;
+        return page(
+            &state,
+            StatusCode::FORBIDDEN,
+            "Log in · dossier",
+            html! {},
+            no_token_body(),
+        )
+        .await;
     };
     let next = field(&fields, "next").to_string();
     let given = field(&fields, "token").trim();
     if !session::same_secret(given.as_bytes(), token.as_bytes()) {
         tracing::warn!("a browser login with a wrong token");
         let error = "That token is wrong. Use the token this server was started with (serve.token, or the DOSSIER_TOKEN environment variable).";
-        return page(&state, StatusCode::UNAUTHORIZED, "Log in · dossier", html! {}, login_form(&next, Some(error))).await;
+        return page(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            "Log in · dossier",
+            html! {},
+            login_form(&next, Some(error)),
+        )
+        .await;
     }
     let s = match state.sessions().create() {
         Ok(s) => s,
         Err(e) => {
             let e = ApiError::from(e);
-            return page(&state, e.status, "Log in · dossier", html! {}, error_body(&e)).await;
+            return page(
+                &state,
+                e.status,
+                "Log in · dossier",
+                html! {},
+                error_body(&e),
+            )
+            .await;
         }
     };
     let mut res = see_other(local_path(&next).unwrap_or("/workflows"));
-    res.headers_mut().append(header::SET_COOKIE, session::session_cookie(&state.config().serve, &s));
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        session::session_cookie(&state.config().serve, &s),
+    );
     res
 }
 
-async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let (s, _) = match posted(&state, &headers, body).await {
         Ok(p) => p,
         Err(res) => return res,
     };
     state.sessions().end(&s);
     let mut res = see_other("/");
-    res.headers_mut().append(header::SET_COOKIE, session::clear_session_cookie(&state.config().serve));
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        session::clear_session_cookie(&state.config().serve),
+    );
     res
 }
 
 // --- workflows --------------------------------------------------------------------------------
 
 /// The workflow form's fields as `dossier workflow add` takes them.
-const WORKFLOW_FIELDS: [&str; 10] =
-    ["name", "query", "sources", "lang", "since", "until", "within_days", "summarizer", "output_lang", "first_run"];
+const WORKFLOW_FIELDS: [&str; 10] = [
+    "name",
+    "query",
+    "sources",
+    "lang",
+    "since",
+    "until",
+    "within_days",
+    "summarizer",
+    "output_lang",
+    "first_run",
+];
 
 /// A workflow's definition as the form's fields, to fill the edit form.
 fn workflow_fields(input: &WorkflowInput) -> Fields {
@@ -234,17 +341,33 @@ fn workflow_fields(input: &WorkflowInput) -> Fields {
         output_lang.to_string(),
         input.first_run.map(|n| n.to_string()).unwrap_or_default(),
     ];
-    WORKFLOW_FIELDS.iter().map(|k| k.to_string()).zip(values).collect()
+    WORKFLOW_FIELDS
+        .iter()
+        .map(|k| k.to_string())
+        .zip(values)
+        .collect()
 }
 
 fn bad(field: &str, message: impl Into<String>) -> Error {
-    Error::BadField { field: field.to_string(), message: message.into() }
+    Error::BadField {
+        field: field.to_string(),
+        message: message.into(),
+    }
 }
 
-fn number<T: std::str::FromStr>(fields: &[(String, String)], name: &str, what: &str) -> crate::Result<Option<T>> {
+fn number<T: std::str::FromStr>(
+    fields: &[(String, String)],
+    name: &str,
+    what: &str,
+) -> crate::Result<Option<T>> {
     match field(fields, name).trim() {
         "" => Ok(None),
-        v => v.parse().map(Some).map_err(|_| bad(name, format!("{v:?} is not a number; give {what}, or leave it empty"))),
+        v => v.parse().map(Some).map_err(|_| {
+            bad(
+                name,
+                format!("{v:?} is not a number; give {what}, or leave it empty"),
+            )
+        }),
     }
 }
 
@@ -254,17 +377,32 @@ fn workflow_input(fields: &[(String, String)]) -> crate::Result<WorkflowInput> {
     let summarizer = match field(fields, "summarizer").trim() {
         "" | "extractive" => SummarizerChoice::Extractive,
         "llm" => SummarizerChoice::Llm,
-        v => return Err(bad("summarizer", format!("{v:?} is not a summarizer; choose extractive or llm"))),
+        v => {
+            return Err(bad(
+                "summarizer",
+                format!("{v:?} is not a summarizer; choose extractive or llm"),
+            ));
+        }
     };
     let output_lang = match field(fields, "output_lang").trim() {
         "" | "en" => crate::workflow::OutputLanguage::En,
         "source" => crate::workflow::OutputLanguage::Source,
-        v => return Err(bad("output_lang", format!("{v:?} is not an output language; choose en or source"))),
+        v => {
+            return Err(bad(
+                "output_lang",
+                format!("{v:?} is not an output language; choose en or source"),
+            ));
+        }
     };
     Ok(WorkflowInput {
         name: field(fields, "name").to_string(),
         query: field(fields, "query").to_string(),
-        sources: field(fields, "sources").split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+        sources: field(fields, "sources")
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
         lang: opt("lang"),
         since: opt("since"),
         until: opt("until"),
@@ -275,7 +413,13 @@ fn workflow_input(fields: &[(String, String)]) -> crate::Result<WorkflowInput> {
     })
 }
 
-fn workflow_form(action: &str, submit: &str, values: &[(String, String)], s: &LoggedIn, error: Option<&ApiError>) -> Markup {
+fn workflow_form(
+    action: &str,
+    submit: &str,
+    values: &[(String, String)],
+    s: &LoggedIn,
+    error: Option<&ApiError>,
+) -> Markup {
     let v = |k: &str| field(values, k);
     let sel = |k: &str, option: &str, default: bool| v(k) == option || (v(k).is_empty() && default);
     html! {
@@ -323,10 +467,21 @@ async fn new_workflow_page(State(state): State<AppState>, headers: HeaderMap) ->
         Err(res) => return res,
     };
     let body = html! { h1 { "New workflow" } (workflow_form("/manage/workflows", "Add workflow", &[], &s, None)) };
-    page(&state, StatusCode::OK, "New workflow · dossier", html! {}, body).await
+    page(
+        &state,
+        StatusCode::OK,
+        "New workflow · dossier",
+        html! {},
+        body,
+    )
+    .await
 }
 
-async fn create_workflow(State(state): State<AppState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+async fn create_workflow(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let (s, fields) = match posted(&state, &headers, body).await {
         Ok(p) => p,
         Err(res) => return res,
@@ -351,14 +506,25 @@ async fn create_workflow(State(state): State<AppState>, headers: HeaderMap, body
     }
 }
 
-async fn edit_workflow_page(State(state): State<AppState>, headers: HeaderMap, Path(name): Path<String>) -> Response {
-    let s = match logged_in(&state, &headers, &format!("/manage/workflows/{}/edit", encode_segment(&name))) {
+async fn edit_workflow_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Response {
+    let s = match logged_in(
+        &state,
+        &headers,
+        &format!("/manage/workflows/{}/edit", encode_segment(&name)),
+    ) {
         Ok(s) => s,
         Err(res) => return res,
     };
     let lookup = name.clone();
     let title = format!("Edit {name} · dossier");
-    match state.read(move |r| Workflows::open(r.engine.store())?.get(&lookup)).await {
+    match state
+        .read(move |r| Workflows::open(r.engine.store())?.get(&lookup))
+        .await
+    {
         Ok(wf) => {
             let action = format!("/manage/workflows/{}/edit", encode_segment(&name));
             let body = html! { h1 { "Edit " (name) } (workflow_form(&action, "Save", &workflow_fields(&WorkflowInput::from(&wf)), &s, None)) };
@@ -392,7 +558,14 @@ async fn update_workflow(
         Err(e) => {
             let action = format!("/manage/workflows/{}/edit", encode_segment(&name));
             let body = html! { h1 { "Edit " (name) } (workflow_form(&action, "Save", &fields, &s, Some(&e))) };
-            page(&state, e.status, &format!("Edit {name} · dossier"), html! {}, body).await
+            page(
+                &state,
+                e.status,
+                &format!("Edit {name} · dossier"),
+                html! {},
+                body,
+            )
+            .await
         }
     }
 }
@@ -439,9 +612,17 @@ async fn run_workflow(
     }
 }
 
-async fn delete_workflow_page(State(state): State<AppState>, headers: HeaderMap, Path(name): Path<String>) -> Response {
+async fn delete_workflow_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Response {
     let segment = encode_segment(&name);
-    let s = match logged_in(&state, &headers, &format!("/manage/workflows/{segment}/delete")) {
+    let s = match logged_in(
+        &state,
+        &headers,
+        &format!("/manage/workflows/{segment}/delete"),
+    ) {
         Ok(s) => s,
         Err(res) => return res,
     };
@@ -451,7 +632,14 @@ async fn delete_workflow_page(State(state): State<AppState>, headers: HeaderMap,
         (post_button(&format!("/manage/workflows/{segment}/delete"), "Delete", "danger", &s))
         p { a href={ "/workflows/" (segment) } { "Cancel" } }
     };
-    page(&state, StatusCode::OK, &format!("Delete {name} · dossier"), html! {}, body).await
+    page(
+        &state,
+        StatusCode::OK,
+        &format!("Delete {name} · dossier"),
+        html! {},
+        body,
+    )
+    .await
 }
 
 async fn delete_workflow(
@@ -464,18 +652,35 @@ async fn delete_workflow(
         return res;
     }
     let lookup = name.clone();
-    match state.read(move |r| Workflows::open(r.engine.store())?.remove(&lookup)).await {
+    match state
+        .read(move |r| Workflows::open(r.engine.store())?.remove(&lookup))
+        .await
+    {
         Ok(()) => {
             tracing::info!(workflow = %name, "workflow deleted in the browser");
             see_other("/workflows")
         }
-        Err(e) => page(&state, e.status, "Delete · dossier", html! {}, error_body(&e)).await,
+        Err(e) => {
+            page(
+                &state,
+                e.status,
+                "Delete · dossier",
+                html! {},
+                error_body(&e),
+            )
+            .await
+        }
     }
 }
 
 /// The Run / Edit / Delete controls of a workflow's page, for a logged-in browser, and how many
 /// of its documents arrived since this browser's last visit.
-pub(super) fn workflow_controls(name: &str, s: &LoggedIn, new: usize, since: Option<DateTime<Utc>>) -> Markup {
+pub(super) fn workflow_controls(
+    name: &str,
+    s: &LoggedIn,
+    new: usize,
+    since: Option<DateTime<Utc>>,
+) -> Markup {
     let segment = encode_segment(name);
     html! {
         div.controls lang="en" {
@@ -495,9 +700,19 @@ async fn sources_page(State(state): State<AppState>, headers: HeaderMap) -> Resp
     let session = state.sessions().get(&headers);
     let list = match state.read(|r| sources::list(r.engine)).await {
         Ok(l) => l,
-        Err(e) => return page(&state, e.status, "Sources · dossier", html! {}, error_body(&e)).await,
+        Err(e) => {
+            return page(
+                &state,
+                e.status,
+                "Sources · dossier",
+                html! {},
+                error_body(&e),
+            )
+            .await;
+        }
     };
-    let when = |t: Option<DateTime<Utc>>| t.map_or_else(|| "never".to_string(), |t| format_when(Some(t)));
+    let when =
+        |t: Option<DateTime<Utc>>| t.map_or_else(|| "never".to_string(), |t| format_when(Some(t)));
     let body = html! {
         h1 { "Sources" }
         @if session.is_some() { p { a #add-source href="/manage/sources/new" { "Add a source" } } }
@@ -530,18 +745,36 @@ async fn sources_page(State(state): State<AppState>, headers: HeaderMap) -> Resp
 }
 
 fn source_fields(s: &SourceForm) -> Fields {
-    [("name", &s.name), ("location", &s.location), ("every", &s.every), ("lang", &s.lang), ("source_label", &s.source_label)]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect()
+    [
+        ("name", &s.name),
+        ("location", &s.location),
+        ("every", &s.every),
+        ("lang", &s.lang),
+        ("source_label", &s.source_label),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.clone()))
+    .collect()
 }
 
 fn source_input(fields: &[(String, String)]) -> SourceForm {
     let f = |k: &str| field(fields, k).trim().to_string();
-    SourceForm { name: f("name"), location: f("location"), every: f("every"), lang: f("lang"), source_label: f("source_label") }
+    SourceForm {
+        name: f("name"),
+        location: f("location"),
+        every: f("every"),
+        lang: f("lang"),
+        source_label: f("source_label"),
+    }
 }
 
-fn source_form(action: &str, submit: &str, values: &[(String, String)], s: &LoggedIn, error: Option<&ApiError>) -> Markup {
+fn source_form(
+    action: &str,
+    submit: &str,
+    values: &[(String, String)],
+    s: &LoggedIn,
+    error: Option<&ApiError>,
+) -> Markup {
     let v = |k: &str| field(values, k);
     html! {
         @if let Some(e) = error { p.error #form-error data-code=(e.code) { (e.message) } }
@@ -562,11 +795,23 @@ async fn new_source_page(State(state): State<AppState>, headers: HeaderMap) -> R
         Ok(s) => s,
         Err(res) => return res,
     };
-    let body = html! { h1 { "New source" } (source_form("/manage/sources", "Add source", &[], &s, None)) };
-    page(&state, StatusCode::OK, "New source · dossier", html! {}, body).await
+    let body =
+        html! { h1 { "New source" } (source_form("/manage/sources", "Add source", &[], &s, None)) };
+    page(
+        &state,
+        StatusCode::OK,
+        "New source · dossier",
+        html! {},
+        body,
+    )
+    .await
 }
 
-async fn create_source(State(state): State<AppState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+async fn create_source(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let (s, fields) = match posted(&state, &headers, body).await {
         Ok(p) => p,
         Err(res) => return res,
@@ -581,7 +826,11 @@ async fn create_source(State(state): State<AppState>, headers: HeaderMap, body: 
     }
 }
 
-async fn edit_source_page(State(state): State<AppState>, headers: HeaderMap, Path(name): Path<String>) -> Response {
+async fn edit_source_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Response {
     let action = format!("/manage/sources/{}/edit", encode_segment(&name));
     let s = match logged_in(&state, &headers, &action) {
         Ok(s) => s,
@@ -610,17 +859,31 @@ async fn update_source(
     };
     let input = source_input(&fields);
     let old = name.clone();
-    match state.read(move |r| sources::edit(r.engine, &old, &input)).await {
+    match state
+        .read(move |r| sources::edit(r.engine, &old, &input))
+        .await
+    {
         Ok(()) => see_other("/sources"),
         Err(e) => {
             let action = format!("/manage/sources/{}/edit", encode_segment(&name));
             let body = html! { h1 { "Edit " (name) } (source_form(&action, "Save", &fields, &s, Some(&e))) };
-            page(&state, e.status, &format!("Edit {name} · dossier"), html! {}, body).await
+            page(
+                &state,
+                e.status,
+                &format!("Edit {name} · dossier"),
+                html! {},
+                body,
+            )
+            .await
         }
     }
 }
 
-async fn delete_source_page(State(state): State<AppState>, headers: HeaderMap, Path(name): Path<String>) -> Response {
+async fn delete_source_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Response {
     let action = format!("/manage/sources/{}/delete", encode_segment(&name));
     let s = match logged_in(&state, &headers, &action) {
         Ok(s) => s,
@@ -632,7 +895,14 @@ async fn delete_source_page(State(state): State<AppState>, headers: HeaderMap, P
         (post_button(&action, "Delete", "danger", &s))
         p { a href="/sources" { "Cancel" } }
     };
-    page(&state, StatusCode::OK, &format!("Delete {name} · dossier"), html! {}, body).await
+    page(
+        &state,
+        StatusCode::OK,
+        &format!("Delete {name} · dossier"),
+        html! {},
+        body,
+    )
+    .await
 }
 
 async fn delete_source(
@@ -646,7 +916,16 @@ async fn delete_source(
     }
     match state.read(move |r| sources::remove(r.engine, &name)).await {
         Ok(()) => see_other("/sources"),
-        Err(e) => page(&state, e.status, "Delete · dossier", html! {}, error_body(&e)).await,
+        Err(e) => {
+            page(
+                &state,
+                e.status,
+                "Delete · dossier",
+                html! {},
+                error_body(&e),
+            )
+            .await
+        }
     }
 }
 
@@ -655,11 +934,15 @@ mod tests {
     use super::*;
 
     fn fields(pairs: &[(&str, &str)]) -> Fields {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
-    fn the_workflow_form_reads_as_workflow_add_and_says_which_field_is_wrong() -> crate::Result<()> {
+    fn the_workflow_form_reads_as_workflow_add_and_says_which_field_is_wrong() -> crate::Result<()>
+    {
         let input = workflow_input(&fields(&[
             ("name", "稀土"),
             ("query", "稀土 出口"),
@@ -671,17 +954,31 @@ mod tests {
             ("first_run", ""),
         ]))?;
         assert_eq!(input.sources, vec!["财新", "新华社"]);
-        assert_eq!((input.lang.as_deref(), input.within_days, input.first_run), (Some("zh"), Some(7), None));
+        assert_eq!(
+            (input.lang.as_deref(), input.within_days, input.first_run),
+            (Some("zh"), Some(7), None)
+        );
         assert_eq!(input.summarizer, Some(SummarizerChoice::Llm));
         let back = workflow_fields(&input);
         assert_eq!(field(&back, "sources"), "财新, 新华社");
         assert_eq!(field(&back, "summarizer"), "llm");
         for (k, v, expect) in [
             ("first_run", "ten", "first_run: \"ten\" is not a number"),
-            ("summarizer", "gpt", "summarizer: \"gpt\" is not a summarizer; choose extractive or llm"),
-            ("output_lang", "fr", "output_lang: \"fr\" is not an output language"),
+            (
+                "summarizer",
+                "gpt",
+                "summarizer: \"gpt\" is not a summarizer; choose extractive or llm",
+            ),
+            (
+                "output_lang",
+                "fr",
+                "output_lang: \"fr\" is not an output language",
+            ),
         ] {
-            let err = workflow_input(&fields(&[("name", "x"), ("query", "y"), (k, v)])).err().map(|e| e.to_string()).unwrap_or_default();
+            let err = workflow_input(&fields(&[("name", "x"), ("query", "y"), (k, v)]))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
             assert!(err.starts_with(expect), "{err}");
         }
         Ok(())
@@ -689,8 +986,18 @@ mod tests {
 
     #[test]
     fn after_login_only_local_paths_are_followed() {
-        assert_eq!(local_path("/workflows/%E7%A8%80"), Some("/workflows/%E7%A8%80"));
-        for bad in ["//evil.example", "https://evil.example", "/\\evil.example", "", "/a b", "/稀土"] {
+        assert_eq!(
+            local_path("/workflows/%E7%A8%80"),
+            Some("/workflows/%E7%A8%80")
+        );
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "",
+            "/a b",
+            "/稀土",
+        ] {
             assert_eq!(local_path(bad), None, "{bad}");
         }
     }

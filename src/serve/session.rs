@@ -55,7 +55,10 @@ pub struct Sessions {
 fn random_hex() -> Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| {
-        Error::io("the operating system's random source", std::io::Error::other(e.to_string()))
+        Error::io(
+            "the operating system's random source",
+            std::io::Error::other(e.to_string()),
+        )
     })?;
     let mut out = String::with_capacity(64);
     for b in bytes {
@@ -81,7 +84,13 @@ impl Sessions {
         {
             map.remove(&oldest);
         }
-        map.insert(key(&id), Session { csrf: csrf.clone(), expires: now + SESSION_TTL });
+        map.insert(
+            key(&id),
+            Session {
+                csrf: csrf.clone(),
+                expires: now + SESSION_TTL,
+            },
+        );
         tracing::info!(sessions = map.len(), "browser session started");
         Ok(LoggedIn { csrf, id })
     }
@@ -92,7 +101,10 @@ impl Sessions {
         let mut map = super::lock(&self.by_hash);
         let k = key(&id);
         match map.get(&k) {
-            Some(s) if s.expires > Instant::now() => Some(LoggedIn { csrf: s.csrf.clone(), id }),
+            Some(s) if s.expires > Instant::now() => Some(LoggedIn {
+                csrf: s.csrf.clone(),
+                id,
+            }),
             Some(_) => {
                 map.remove(&k);
                 None
@@ -200,7 +212,11 @@ pub fn same_site(headers: &HeaderMap, serve: &ServeConfig) -> bool {
         .public_url
         .as_deref()
         .and_then(|u| url::Url::parse(u).ok())
-        .is_some_and(|u| u.origin().ascii_serialization().eq_ignore_ascii_case(origin));
+        .is_some_and(|u| {
+            u.origin()
+                .ascii_serialization()
+                .eq_ignore_ascii_case(origin)
+        });
     by_host || by_public_url
 }
 
@@ -216,7 +232,11 @@ pub fn check_post(
         return Err(Refusal::CrossSite);
     }
     let session = sessions.get(headers).ok_or(Refusal::NotLoggedIn)?;
-    let given = form.iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.as_str()).unwrap_or("");
+    let given = form
+        .iter()
+        .find(|(k, _)| k == CSRF_FIELD)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
     if !same_secret(given.as_bytes(), session.csrf.as_bytes()) {
         return Err(Refusal::BadCsrf);
     }
@@ -226,7 +246,10 @@ pub fn check_post(
 /// When this browser last opened workflow `name`'s page (Unix seconds), from `dossier_seen`.
 pub fn last_seen(headers: &HeaderMap, name: &str) -> Option<i64> {
     let want = seen_key(name);
-    seen_entries(headers).into_iter().find(|(k, _)| *k == want).map(|(_, t)| t)
+    seen_entries(headers)
+        .into_iter()
+        .find(|(k, _)| *k == want)
+        .map(|(_, t)| t)
 }
 
 /// The `dossier_seen` cookie with workflow `name` seen at `now` (moved to the front; the
@@ -234,7 +257,11 @@ pub fn last_seen(headers: &HeaderMap, name: &str) -> Option<i64> {
 pub fn seen_cookie(serve: &ServeConfig, headers: &HeaderMap, name: &str, now: i64) -> HeaderValue {
     let want = seen_key(name);
     let mut entries = vec![(want.clone(), now)];
-    entries.extend(seen_entries(headers).into_iter().filter(|(k, _)| *k != want));
+    entries.extend(
+        seen_entries(headers)
+            .into_iter()
+            .filter(|(k, _)| *k != want),
+    );
     entries.truncate(SEEN_MAX);
     let value: Vec<String> = entries.iter().map(|(k, t)| format!("{k}-{t}")).collect();
     set_cookie(serve, SEEN_COOKIE, &value.join("."), 365 * 24 * 3600)
@@ -264,7 +291,10 @@ mod tests {
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
         for (k, v) in pairs {
-            h.append(*k, HeaderValue::from_str(v).unwrap_or_else(|e| panic!("{e}")));
+            h.append(
+                *k,
+                HeaderValue::from_str(v).unwrap_or_else(|e| panic!("{e}")),
+            );
         }
         h
     }
@@ -277,7 +307,11 @@ mod tests {
         assert_ne!(s.id, s.csrf);
         let h = headers(&[("cookie", &format!("other=1; {SESSION_COOKIE}={}", s.id))]);
         assert_eq!(sessions.get(&h).map(|l| l.csrf), Some(s.csrf.clone()));
-        assert!(sessions.get(&headers(&[("cookie", "dossier_session=00")])).is_none());
+        assert!(
+            sessions
+                .get(&headers(&[("cookie", "dossier_session=00")]))
+                .is_none()
+        );
         sessions.end(&s);
         assert!(sessions.get(&h).is_none());
         Ok(())
@@ -290,20 +324,54 @@ mod tests {
         let s = sessions.create()?;
         let cookie = format!("{SESSION_COOKIE}={}", s.id);
         let form = vec![(CSRF_FIELD.to_string(), s.csrf.clone())];
-        let ok = headers(&[("cookie", &cookie), ("host", "127.0.0.1:7700"), ("origin", "http://127.0.0.1:7700"), ("sec-fetch-site", "same-origin")]);
+        let ok = headers(&[
+            ("cookie", &cookie),
+            ("host", "127.0.0.1:7700"),
+            ("origin", "http://127.0.0.1:7700"),
+            ("sec-fetch-site", "same-origin"),
+        ]);
         assert!(check_post(&sessions, &config, &ok, &form).is_ok());
         let plain = headers(&[("cookie", &cookie)]);
-        assert!(check_post(&sessions, &config, &plain, &form).is_ok(), "clients that send neither header rely on the token");
+        assert!(
+            check_post(&sessions, &config, &plain, &form).is_ok(),
+            "clients that send neither header rely on the token"
+        );
         let wrong = vec![(CSRF_FIELD.to_string(), "0".repeat(64))];
-        assert_eq!(check_post(&sessions, &config, &plain, &wrong).err(), Some(Refusal::BadCsrf));
-        assert_eq!(check_post(&sessions, &config, &plain, &[]).err(), Some(Refusal::BadCsrf));
-        let evil = headers(&[("cookie", &cookie), ("host", "127.0.0.1:7700"), ("origin", "https://evil.example")]);
-        assert_eq!(check_post(&sessions, &config, &evil, &form).err(), Some(Refusal::CrossSite));
+        assert_eq!(
+            check_post(&sessions, &config, &plain, &wrong).err(),
+            Some(Refusal::BadCsrf)
+        );
+        assert_eq!(
+            check_post(&sessions, &config, &plain, &[]).err(),
+            Some(Refusal::BadCsrf)
+        );
+        let evil = headers(&[
+            ("cookie", &cookie),
+            ("host", "127.0.0.1:7700"),
+            ("origin", "https://evil.example"),
+        ]);
+        assert_eq!(
+            check_post(&sessions, &config, &evil, &form).err(),
+            Some(Refusal::CrossSite)
+        );
         let cross = headers(&[("cookie", &cookie), ("sec-fetch-site", "cross-site")]);
-        assert_eq!(check_post(&sessions, &config, &cross, &form).err(), Some(Refusal::CrossSite));
-        let null = headers(&[("cookie", &cookie), ("host", "127.0.0.1:7700"), ("origin", "null")]);
-        assert_eq!(check_post(&sessions, &config, &null, &form).err(), Some(Refusal::CrossSite));
-        assert_eq!(check_post(&sessions, &config, &headers(&[]), &form).err(), Some(Refusal::NotLoggedIn));
+        assert_eq!(
+            check_post(&sessions, &config, &cross, &form).err(),
+            Some(Refusal::CrossSite)
+        );
+        let null = headers(&[
+            ("cookie", &cookie),
+            ("host", "127.0.0.1:7700"),
+            ("origin", "null"),
+        ]);
+        assert_eq!(
+            check_post(&sessions, &config, &null, &form).err(),
+            Some(Refusal::CrossSite)
+        );
+        assert_eq!(
+            check_post(&sessions, &config, &headers(&[]), &form).err(),
+            Some(Refusal::NotLoggedIn)
+        );
         Ok(())
     }
 
@@ -313,10 +381,26 @@ mod tests {
         let s = Sessions::default().create()?;
         let v = session_cookie(&config, &s);
         let v = v.to_str().unwrap_or_default();
-        assert_eq!(v, format!("dossier_session={}; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200", s.id));
-        serve.public_url = Some("https://news.example.org/dossier".into());
-        assert!(session_cookie(&config, &s).to_str().unwrap_or_default().ends_with("; Secure"));
-        assert!(clear_session_cookie(&config).to_str().unwrap_or_default().contains("Max-Age=0"));
+        assert_eq!(
+            v,
+            format!(
+                "dossier_session={}; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200",
+                s.id
+            )
+        );
+        config.public_url = Some("https://news.example.org/dossier".into());
+        assert!(
+            session_cookie(&config, &s)
+                .to_str()
+                .unwrap_or_default()
+                .ends_with("; Secure")
+        );
+        assert!(
+            clear_session_cookie(&config)
+                .to_str()
+                .unwrap_or_default()
+                .contains("Max-Age=0")
+        );
         Ok(())
     }
 
@@ -324,14 +408,29 @@ mod tests {
     fn the_seen_cookie_remembers_each_workflow_s_last_visit() {
         let config = ServeConfig::default();
         let c = seen_cookie(&config, &HeaderMap::new(), "稀土供应链", 100);
-        let value = c.to_str().unwrap_or_default().split(';').next().unwrap_or_default().to_string();
+        let value = c
+            .to_str()
+            .unwrap_or_default()
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .to_string();
         let h = headers(&[("cookie", &value)]);
         assert_eq!(last_seen(&h, "稀土供应链"), Some(100));
         assert_eq!(last_seen(&h, "other"), None);
         let c = seen_cookie(&config, &h, "other", 200);
-        let value = c.to_str().unwrap_or_default().split(';').next().unwrap_or_default().to_string();
+        let value = c
+            .to_str()
+            .unwrap_or_default()
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .to_string();
         let h = headers(&[("cookie", &value)]);
-        assert_eq!((last_seen(&h, "稀土供应链"), last_seen(&h, "other")), (Some(100), Some(200)));
+        assert_eq!(
+            (last_seen(&h, "稀土供应链"), last_seen(&h, "other")),
+            (Some(100), Some(200))
+        );
         let junk = headers(&[("cookie", "dossier_seen=zz-1.abc.0123456789ab-x")]);
         assert_eq!(last_seen(&junk, "other"), None);
     }

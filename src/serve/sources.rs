@@ -58,7 +58,10 @@ pub fn list(_engine: &Engine) -> Result<Vec<SourceHealth>> {
 
 /// One source's definition, to fill its edit form. MERGE: the sources module's lookup.
 pub fn get(_engine: &Engine, name: &str) -> Result<SourceForm> {
-    Err(Error::NotFound { what: "source", name: name.to_string() })
+    Err(Error::NotFound {
+        what: "source",
+        name: name.to_string(),
+    })
 }
 
 /// Adds a source (validated as `dossier source add` does). MERGE: the sources module's add.
