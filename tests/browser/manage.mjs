@@ -78,7 +78,7 @@ try {
   const error = await page.textContent('#form-error');
   check('an invalid workflow shows its error in the form', /query: is empty/.test(error), error);
   check('the form keeps what was typed', (await page.inputValue('#workflow-form input[name=name]')) === '稀土 browser');
-  await page.fill('#workflow-form input[name=query]', '稀土');
+  await page.fill('#workflow-form input[name=query]', '稀土供应链');
   await page.selectOption('#workflow-form select[name=lang]', 'zh');
   await page.fill('#workflow-form input[name=first_run]', '6');
   await Promise.all([page.waitForURL((u) => u.pathname.startsWith('/workflows/')), page.click('#workflow-form button[type=submit]')]);
@@ -88,15 +88,17 @@ try {
   // 5. Run it: the result counts the new documents; the page shows them with digests.
   await Promise.all([page.waitForURL((u) => u.pathname.endsWith('/run')), page.click('.controls button:text-is("Run now")')]);
   const result = await page.textContent('#run-result');
-  check('the run reports its new documents', /6 new documents/.test(result), result);
+  const collected = Number((/(\d+) new documents?/.exec(result) || [])[1]);
+  check('the run reports its new documents', collected >= 3 && collected <= 6, result);
   await page.screenshot({ path: join(shots, 'manage-run.png'), fullPage: false });
   await Promise.all([page.waitForURL((u) => u.pathname.startsWith('/workflows/')), page.click('#open-workflow')]);
   const docs = await page.$$eval('article.doc', (xs) => xs.map((x) => ({
     title: (x.querySelector('h2.title') || x.querySelector('.title'))?.textContent || '',
+    titleOnly: x.classList.contains('title-only'),
     digest: Boolean(x.querySelector('.digest')),
   })));
-  check('the workflow page shows the documents it collected', docs.length === 6 && docs.every((d) => d.title), docs);
-  check('with their digests', docs.filter((d) => d.digest).length >= 3, docs);
+  check('the workflow page shows the documents it collected', docs.length === collected && docs.every((d) => d.title), docs);
+  check('with their digests (title-only items have none)', docs.some((d) => d.digest) && docs.every((d) => d.digest || d.titleOnly), docs);
   await page.screenshot({ path: join(shots, 'manage-workflow.png'), fullPage: false });
 
   // 6. Log out: the forms are gone again.
