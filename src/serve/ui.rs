@@ -34,6 +34,7 @@ use super::{ApiError, AppState, Footer, manage, session};
 
 const APP_CSS: &str = include_str!("assets/app.css");
 const APP_JS: &str = include_str!("assets/app.js");
+const MANAGE_CSS: &str = include_str!("assets/manage.css");
 /// Results per page of the search UI.
 const PAGE_SIZE: usize = 10;
 
@@ -46,6 +47,10 @@ pub(super) fn routes() -> Router<AppState> {
         .route(
             "/assets/app.css",
             get(|| async { asset("text/css; charset=utf-8", APP_CSS) }),
+        )
+        .route(
+            "/assets/manage.css",
+            get(|| async { asset("text/css; charset=utf-8", MANAGE_CSS) }),
         )
         .route(
             "/assets/app.js",
@@ -94,6 +99,7 @@ fn layout(lang: Lang, title: &str, head: Markup, body: Markup, footer: Option<&F
                 title { (title) }
                 link rel="icon" href="data:,";
                 link rel="stylesheet" href="/assets/app.css";
+                link rel="stylesheet" href="/assets/manage.css";
                 (head)
                 script src="/assets/app.js" defer {}
             }
