@@ -147,12 +147,13 @@ async fn form_fields(
     }
 }
 
-/// The session of a management page's request, or a redirect to the login page and back.
-fn logged_in(state: &AppState, headers: &HeaderMap, back: &str) -> Result<LoggedIn, Response> {
+/// The session of a management page's request, or where to send the browser instead: the
+/// login page, and back here after it.
+fn logged_in(state: &AppState, headers: &HeaderMap, back: &str) -> Result<LoggedIn, String> {
     state
         .sessions()
         .get(headers)
-        .ok_or_else(|| see_other(&format!("/login?next={}", encode_segment(back))))
+        .ok_or_else(|| format!("/login?next={}", encode_segment(back)))
 }
 
 // --- login ------------------------------------------------------------------------------------
@@ -464,7 +465,7 @@ fn workflow_form(
 async fn new_workflow_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let s = match logged_in(&state, &headers, "/manage/workflows/new") {
         Ok(s) => s,
-        Err(res) => return res,
+        Err(to) => return see_other(&to),
     };
     let body = html! { h1 { "New workflow" } (workflow_form("/manage/workflows", "Add workflow", &[], &s, None)) };
     page(
@@ -517,7 +518,7 @@ async fn edit_workflow_page(
         &format!("/manage/workflows/{}/edit", encode_segment(&name)),
     ) {
         Ok(s) => s,
-        Err(res) => return res,
+        Err(to) => return see_other(&to),
     };
     let lookup = name.clone();
     let title = format!("Edit {name} · dossier");
@@ -624,7 +625,7 @@ async fn delete_workflow_page(
         &format!("/manage/workflows/{segment}/delete"),
     ) {
         Ok(s) => s,
-        Err(res) => return res,
+        Err(to) => return see_other(&to),
     };
     let body = html! {
         h1 { "Delete " (name) "?" }
@@ -793,7 +794,7 @@ fn source_form(
 async fn new_source_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let s = match logged_in(&state, &headers, "/manage/sources/new") {
         Ok(s) => s,
-        Err(res) => return res,
+        Err(to) => return see_other(&to),
     };
     let body =
         html! { h1 { "New source" } (source_form("/manage/sources", "Add source", &[], &s, None)) };
@@ -834,7 +835,7 @@ async fn edit_source_page(
     let action = format!("/manage/sources/{}/edit", encode_segment(&name));
     let s = match logged_in(&state, &headers, &action) {
         Ok(s) => s,
-        Err(res) => return res,
+        Err(to) => return see_other(&to),
     };
     let lookup = name.clone();
     let title = format!("Edit {name} · dossier");
@@ -887,7 +888,7 @@ async fn delete_source_page(
     let action = format!("/manage/sources/{}/delete", encode_segment(&name));
     let s = match logged_in(&state, &headers, &action) {
         Ok(s) => s,
-        Err(res) => return res,
+        Err(to) => return see_other(&to),
     };
     let body = html! {
         h1 { "Delete " (name) "?" }
