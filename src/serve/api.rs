@@ -28,6 +28,7 @@ use crate::search::{MatchMode, SearchRequest, SortOrder, TitleOnly};
 use crate::workflow::render;
 use crate::workflow::{self, WorkflowInput, Workflows};
 
+use super::session::same_secret;
 use super::{ApiError, AppState};
 
 /// The OpenAPI 3.1 document describing every route of [`api_routes`].
@@ -77,11 +78,6 @@ pub fn api_routes(state: &AppState) -> Vec<ApiRoute> {
         read(Method::GET, "/api/workflows/{name}/page", get(workflow_page)),
         read(Method::GET, "/api/workflows/{name}/feed.atom", get(workflow_feed)),
     ]
-}
-
-/// Compares in time independent of where the first difference is.
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {

@@ -12,6 +12,7 @@
 
 use std::fmt::Write as _;
 
+use chrono::{DateTime, Utc};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::digest::{Digest, DocKind};
@@ -161,6 +162,12 @@ pub enum Links<'a> {
 /// The body of a workflow page: the seed header ("Workflow", name, "Search documents") and one
 /// article per entry. `chrome` is [`chrome_lang`] of the page.
 pub fn page_body(page: &Page, links: &Links<'_>, chrome: Option<&str>) -> Markup {
+    page_body_marking(page, links, chrome, None)
+}
+
+/// [`page_body`] with the entries collected at or after `new_since` marked new (the web UI
+/// marks what arrived since a reader's last visit).
+pub fn page_body_marking(page: &Page, links: &Links<'_>, chrome: Option<&str>, new_since: Option<DateTime<Utc>>) -> Markup {
     html! {
         header.workflow {
             div.kicker lang=[chrome] { "Workflow" }
@@ -190,12 +197,12 @@ pub fn page_body(page: &Page, links: &Links<'_>, chrome: Option<&str>) -> Markup
             p.empty lang=[chrome] { "No documents yet." }
         }
         @for (i, e) in page.entries.iter().enumerate() {
-            (entry_article(e, i, links))
+            (entry_article(e, i, links, new_since.is_some_and(|t| e.added_at >= t)))
         }
     }
 }
 
-fn entry_article(e: &Entry, i: usize, links: &Links<'_>) -> Markup {
+fn entry_article(e: &Entry, i: usize, links: &Links<'_>, new: bool) -> Markup {
     let d = &e.document;
     let id = encode_segment(&d.id);
     type Cite = Box<dyn Fn(usize) -> Option<String>>;
@@ -216,13 +223,15 @@ fn entry_article(e: &Entry, i: usize, links: &Links<'_>) -> Markup {
     let chrome = chrome_lang(d.lang);
     if d.is_title_only() {
         return html! {
-            article.doc.title-only id={ "d" (i + 1) } lang=(d.lang.as_str()) {
+            article.doc.title-only.new[new] id={ "d" (i + 1) } lang=(d.lang.as_str()) {
+                @if new { (new_label(chrome)) }
                 (title_only_line(&d.title, title_href.as_deref(), &d.source_label(), &format_published(d.published_at, d.published_precision), chrome))
             }
         };
     }
     html! {
-        article.doc id={ "d" (i + 1) } lang=(d.lang.as_str()) {
+        article.doc.new[new] id={ "d" (i + 1) } lang=(d.lang.as_str()) {
+            @if new { (new_label(chrome)) }
             (entry_head(&d.title, title_href.as_deref(), &d.source_label(), &format_published(d.published_at, d.published_precision)))
             @if d.is_imported() { (imported_label(chrome)) }
             @match &e.digest {
@@ -238,6 +247,11 @@ fn entry_article(e: &Entry, i: usize, links: &Links<'_>) -> Markup {
             }
         }
     }
+}
+
+/// The mark on an entry collected since the reader's last visit.
+fn new_label(chrome: Option<&str>) -> Markup {
+    html! { span.label.new-mark lang=[chrome] title="collected since your last visit of this page" { "new" } }
 }
 
 /// Numbered paragraphs, each with the anchor `{prefix}p{n}` that citations point to.

@@ -17,6 +17,7 @@ mod sources;
 mod terminal;
 mod workflow;
 mod browser;
+mod webui;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
