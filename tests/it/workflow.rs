@@ -323,3 +323,108 @@ fn the_default_log_level_does_not_repeat_stdout() {
     assert!(search.status.success());
     assert_eq!(stderr(&search), "");
 }
+
+/// The run brief of a terminal page: from `Run brief` to the line saying what is new, with the
+/// run's time (which changes every run) written `<time>`.
+fn brief_block(page: &str) -> String {
+    let start = page.find("Run brief · ").unwrap_or_else(|| panic!("no brief on the page:\n{page}"));
+    let rest = &page[start..];
+    let end = rest
+        .find("First run: every story is new.\n")
+        .map(|i| i + "First run: every story is new.\n".len())
+        .or_else(|| rest.find("New since run #").and_then(|i| rest[i..].find('\n').map(|j| i + j + 1)))
+        .unwrap_or_else(|| panic!("the brief does not say what is new:\n{rest}"));
+    let block = &rest[..end];
+    // "Run brief · run #1 · 2026-11-29 23:01 · 5 documents"
+    let mut parts: Vec<&str> = block.splitn(4, " · ").collect();
+    if parts.len() == 4 {
+        parts[2] = "<time>";
+    }
+    parts.join(" · ")
+}
+
+#[test]
+fn the_run_brief_cites_the_run_and_says_what_is_new() {
+    let dir = sample_workflow("稀土供应链");
+    let d = dir.path();
+    let text = ok(dossier(d).args(["workflow", "run", NAME, "--format", "terminal"]));
+    let brief = brief_block(&text);
+    // Above the documents, below the page's head.
+    assert!(text.find("Run brief").unwrap_or(0) < text.find("\n[").unwrap_or(0), "{text}");
+    insta::assert_snapshot!("workflow_brief_sample", brief);
+
+    // Every line cites a document of the page and a paragraph it has, and its figure is there.
+    let page = json(dossier(d).args(["workflow", "show", NAME, "--format", "json"]));
+    let b = &page["brief"];
+    let stories = b["stories"].as_array().cloned().unwrap_or_default();
+    let figures = b["figures"].as_array().cloned().unwrap_or_default();
+    assert!(!stories.is_empty() && !figures.is_empty(), "{b}");
+    let entries: Vec<String> = page["entries"].as_array().into_iter().flatten().filter_map(|e| e["id"].as_str().map(String::from)).collect();
+    for line in stories.iter().chain(&figures) {
+        let doc = line["cite"]["doc"].as_str().unwrap_or("");
+        assert!(entries.iter().any(|e| e == doc), "{doc} is not on the page");
+        let shown = json(dossier(d).args(["show", doc, "--json"]));
+        let paragraphs = shown["paragraphs"].as_array().cloned().unwrap_or_default();
+        let cited: Vec<String> = line["cite"]["paragraphs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|n| {
+                let n = n.as_u64().unwrap_or(0) as usize;
+                assert!(n >= 1 && n <= paragraphs.len(), "{doc} [{n}] does not exist");
+                paragraphs[n - 1].as_str().unwrap_or("").to_string()
+            })
+            .collect();
+        if let Some(figure) = line["figure"].as_str() {
+            assert!(cited.iter().any(|p| p.contains(figure)), "{figure} is not in {doc} {cited:?}");
+        }
+    }
+    assert_eq!(b["previous_run"], Value::Null, "a first run has nothing before it");
+
+    // The standalone HTML links each brief citation to the paragraph in the page.
+    let html = ok(dossier(d).args(["workflow", "show", NAME, "--format", "html"]));
+    let brief_html = html.split("<section class=\"brief\">").nth(1).and_then(|s| s.split("</section>").next()).unwrap_or("");
+    assert!(brief_html.contains("<h2 lang=\"en\">Run brief</h2>"), "{brief_html}");
+    let mut links = 0;
+    for part in brief_html.split("class=\"cite\" href=\"#").skip(1) {
+        let target = part.split('"').next().unwrap_or("");
+        assert!(html.contains(&format!("<li id=\"{target}\"")), "brief citation #{target} has no paragraph");
+        links += 1;
+    }
+    assert!(links >= stories.len() + figures.len(), "{brief_html}");
+    // Markdown and the feed carry it at the top too; `workflow show` prints it.
+    let md = ok(dossier(d).args(["workflow", "show", NAME, "--format", "markdown"]));
+    let at = md.find("\n## Run brief\n").unwrap_or_else(|| panic!("{md}"));
+    assert!(!md[..at].contains("\n## "), "the brief comes before the documents:\n{md}");
+    let atom = ok(dossier(d).args(["workflow", "show", NAME, "--format", "atom"]));
+    let feed = feed_rs::parser::parse(atom.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(feed.entries[0].title.as_ref().is_some_and(|t| t.content.starts_with("Run brief")), "{atom}");
+    let show = ok(dossier(d).args(["workflow", "show", NAME]));
+    assert!(show.contains("\nRun brief · run #1 · ") && show.contains("First run: every story is new."), "{show}");
+
+    // A run with nothing new keeps the brief of the run that brought something.
+    ok(dossier(d).args(["workflow", "run", NAME]));
+    assert_eq!(json(dossier(d).args(["workflow", "show", NAME, "--format", "json"]))["brief"], *b);
+
+    // A later run: one document telling the lead story again continues it, one is new.
+    let lead = &stories[0];
+    let lead_title = json(dossier(d).args(["show", lead["cite"]["doc"].as_str().unwrap_or(""), "--json"]))["title"].as_str().unwrap_or("").to_string();
+    let again = serde_json::json!({"id": "again-1", "title": format!("{lead_title}（续）"), "source": "测试社",
+        "published_at": "2030-01-02T03:04:00Z", "lang": "zh",
+        "paragraphs": ["稀土供应链消息：相关各方继续就此事磋商，出口额增长12.5%。", "报告称将继续推进稀土供应链整合。"]});
+    let fresh = serde_json::json!({"id": "fresh-1", "title": "镓锗锑新规落地 企业调整采购", "source": "测试社",
+        "published_at": "2030-01-02T05:04:00Z", "lang": "zh",
+        "paragraphs": ["稀土供应链之外，镓锗锑新规落地，多家企业调整采购计划。"]});
+    let file = d.join("more.jsonl");
+    write(&file, format!("{again}\n{fresh}\n"));
+    ok(dossier(d).arg("ingest").arg(&file));
+    let later = json(dossier(d).args(["workflow", "run", NAME, "--format", "json"]));
+    let b2 = &later["brief"];
+    assert_eq!(b2["documents"], 2, "{b2}");
+    assert!(b2["previous_run"].as_i64().is_some(), "{b2}");
+    let by_doc = |id: &str| b2["stories"].as_array().into_iter().flatten().find(|s| s["cite"]["doc"] == id).cloned().unwrap_or(Value::Null);
+    assert_eq!(by_doc("again-1")["follows"], lead["cite"]["doc"], "{b2}");
+    assert_eq!(by_doc("fresh-1")["follows"], Value::Null, "{b2}");
+    let text = ok(dossier(d).args(["workflow", "show", NAME, "--format", "terminal"]));
+    assert!(text.contains("New since run #1: 1 of 2 stories; 1 continues an earlier one."), "{text}");
+}
