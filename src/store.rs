@@ -727,7 +727,7 @@ mod tests {
         s.connection().pragma_update(None, "user_version", 999)?;
         drop(s);
         let err = Store::open(&path).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.contains("format version 999") && err.contains("expects 3"), "{err}");
+        assert!(err.contains("format version 999") && err.contains(&format!("expects {SCHEMA_VERSION}")), "{err}");
         Ok(())
     }
 

@@ -296,7 +296,7 @@ pub fn markdown(page: &Page) -> String {
     );
     let _ = writeln!(out, "*Digests: {}*\n", md_text(&made_by_words(&made_by(page))));
     if let Some(note) = page_language_note(page) {
-        let _ = writeln!(out, "> **Note:** {}\n", md_text(note));
+        let _ = writeln!(out, "> **Note:** {}\n", md_text(&note));
     }
     if let Some(b) = &page.brief {
         out.push_str(&brief_markdown(b));
@@ -827,6 +827,54 @@ mod tests {
         assert!(content.contains("<a class=\"cite\" href=\"https://news.example.org/dossier/documents/x%2F1%22%3F%23#p1\""), "{content}");
         assert!(content.contains("&lt;script&gt;alert(3)&lt;/script&gt;"), "the digest HTML is escaped once more:\n{content}");
         assert!(!content.contains("<script"), "{content}");
+    }
+
+    /// A brief quoting hostile documents: every rendering escapes it or drops its controls, and
+    /// its citations link to the documents' paragraphs (on the server, or in the page).
+    #[test]
+    fn a_hostile_brief_renders_inert_with_citation_links() {
+        let mut page = hostile_page([Lang::Zh, Lang::En]);
+        let id = page.entries[0].document.id.clone();
+        let cite = brief::Cite { doc: id.clone(), paragraphs: vec![1] };
+        page.brief = Some(Brief {
+            run_id: 3,
+            ran_at: DateTime::<Utc>::UNIX_EPOCH,
+            made_by: "extractive".into(),
+            previous_run: Some(2),
+            documents: 2,
+            title_only: 0,
+            stories: vec![brief::Story {
+                text: format!("<script>alert(6)</script>{ESCAPES}"),
+                lang: Lang::Zh,
+                cite: cite.clone(),
+                title: "t".into(),
+                also: vec!["en-2".into()],
+                follows: None,
+            }],
+            figures: vec![brief::Figure { figure: "5%<b>".into(), text: "涨5%<b>".into(), lang: Lang::Zh, cite }],
+            dropped: 0,
+        });
+        let text = terminal(&page);
+        assert_no_controls(&text);
+        assert!(text.contains("Run brief · run #3 · 1970-01-01 00:00 · 2 documents · made by extractive\nStories\n  - <script>alert(6)</script>"), "{text}");
+        assert!(text.contains("(also en-2) · new\nFigures\n  - 5%<b> — 涨5%<b> x/1\"?# [1]\nNew since run #2: 1 of 1 story.\n"), "{text}");
+        assert!(text.find("Run brief").unwrap_or(usize::MAX) < text.find(&page.entries[1].document.title).unwrap_or(0));
+        let md = markdown(&page);
+        assert_no_controls(&md);
+        assert!(md.contains("## Run brief\n") && md.contains("\\<script\\>alert(6)"), "{md}");
+        let standalone = html::standalone_page(&page);
+        assert!(!standalone.contains("<script>alert(6)") && standalone.contains("&lt;script&gt;alert(6)"), "{standalone}");
+        assert!(standalone.contains("<a class=\"cite\" href=\"#d1-p1\" data-doc=\"x/1&quot;?#\" data-p=\"1\">[1]</a>"), "{standalone}");
+        let served = html::page_body(&page, &html::Links::Server { prefix: "" }, None).into_string();
+        assert!(served.contains("href=\"/documents/x%2F1%22%3F%23#p1\""), "{served}");
+        let xml = atom(&page, None).unwrap_or_else(|e| panic!("{e}"));
+        let feed = feed_rs::parser::parse(xml.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+        assert_eq!(feed.entries.len(), 3, "the brief, then the documents");
+        assert_eq!(feed.entries[0].title.as_ref().map(|t| t.content.as_str()), Some("Run brief · run #3"));
+        let body = feed.entries[0].content.as_ref().and_then(|c| c.body.clone()).unwrap_or_default();
+        assert!(body.contains("&lt;script&gt;alert(6)") && body.contains("href=\"/documents/x%2F1%22%3F%23#p1\""), "{body}");
+        let v: serde_json::Value = serde_json::from_str(&json(&page).unwrap_or_default()).unwrap_or_default();
+        assert_eq!(v["brief"]["stories"][0]["cite"]["doc"], id.as_str());
     }
 
     #[test]
