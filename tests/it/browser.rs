@@ -1,8 +1,8 @@
 //! The web UI in a real headless Chromium (Debian's `chromium`), driven by
 //! tests/browser/ui.mjs with playwright-core: search 稀土, open a result, click a citation and
 //! see its paragraph highlighted; the home page's placeholder is whole; a run brief citation on
-//! a workflow page opens the right paragraph of the right document; pages showing a document full of script payloads run none of
-//! them. Screenshots go to target/tmp/browser/. Without Chromium, Node or the script's
+//! a workflow page opens the right paragraph of the right document; pages showing a document
+//! full of script payloads run none of them. Screenshots go to target/tmp/browser/. Without Chromium, Node or the script's
 //! node_modules the test FAILS in CI (CI=true; .ci/run installs them). Elsewhere it is skipped,
 //! and says so where a passing test cannot hide it: a `SKIPPED:` line on the real stderr and a
 //! file in target/tmp/skipped/ (see `skipped` in main.rs).

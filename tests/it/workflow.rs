@@ -150,16 +150,21 @@ fn renderings_read_like_the_seeds_and_the_feed_parses() {
 
     let md = ok(dossier(d).args(["workflow", "show", NAME, "--format", "markdown"]));
     assert!(md.starts_with("# 稀土供应链\n\n*Search documents*"), "{md}");
-    assert_eq!(md.matches("\n## ").count(), 5);
+    // The run brief, then one section per document.
+    assert_eq!(md.matches("\n## ").count(), 6);
+    assert!(md.contains("\n## Run brief\n"), "{md}");
 
     let atom = ok(dossier(d).args(["workflow", "show", NAME, "--format", "atom"]));
     let feed = feed_rs::parser::parse(atom.as_bytes()).unwrap_or_else(|e| panic!("Atom does not parse: {e}"));
     assert_eq!(feed.title.map(|t| t.content).as_deref(), Some(NAME));
-    assert_eq!(feed.entries.len(), 5);
-    let mut ids: Vec<&str> = feed.entries.iter().map(|e| e.id.as_str()).collect();
+    // The run brief first (its own test checks it), then one entry per document.
+    assert!(feed.entries[0].id.starts_with("urn:dossier:workflow:"), "{atom}");
+    let documents: Vec<_> = feed.entries.iter().filter(|e| e.id.starts_with("urn:dossier:document:")).collect();
+    assert_eq!(documents.len(), 5);
+    let mut ids: Vec<&str> = documents.iter().map(|e| e.id.as_str()).collect();
     ids.dedup();
     assert_eq!(ids.len(), 5, "entry ids are unique");
-    for e in &feed.entries {
+    for e in &documents {
         assert!(
             e.title.is_some() && e.published.is_some() && e.content.is_some(),
             "{e:?}"
@@ -168,11 +173,15 @@ fn renderings_read_like_the_seeds_and_the_feed_parses() {
     }
     // Without serve.public_url the links are relative and the subtitle says so.
     assert!(feed.description.is_some_and(|d| d.content.contains("serve.public_url")));
-    assert!(feed.entries.iter().all(|e| e.links.iter().any(|l| l.href.starts_with("/documents/"))));
+    assert!(documents.iter().all(|e| e.links.iter().any(|l| l.href.starts_with("/documents/"))));
     // With it, links are absolute; `workflow run --base-url` wins over it for that command.
     let links = |atom: &str| -> Vec<String> {
         let feed = feed_rs::parser::parse(atom.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-        feed.entries.iter().flat_map(|e| e.links.iter().filter(|l| l.rel.as_deref() == Some("alternate")).map(|l| l.href.clone())).collect()
+        feed.entries
+            .iter()
+            .filter(|e| e.id.starts_with("urn:dossier:document:"))
+            .flat_map(|e| e.links.iter().filter(|l| l.rel.as_deref() == Some("alternate")).map(|l| l.href.clone()))
+            .collect()
     };
     let public = ok(dossier(d).env("DOSSIER_PUBLIC_URL", "https://news.example.org/").args(["workflow", "show", NAME, "--format", "atom"]));
     let public = links(&public);
