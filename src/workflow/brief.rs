@@ -251,12 +251,40 @@ fn clause_around(text: &str, span: &std::ops::Range<usize>) -> String {
         .map_or(text.len(), |(i, _)| span.end + i);
     let clause = text[start..end].trim();
     if clause.chars().count() <= MAX_FIGURE_CHARS {
-        return clause.to_string();
+        return balanced(clause);
     }
     // A long clause keeps the figure and what is nearest to it.
     let before: String = text[start..span.start].chars().rev().take(MAX_FIGURE_CHARS / 2).collect::<Vec<_>>().into_iter().rev().collect();
     let after: String = text[span.end..end].chars().take(MAX_FIGURE_CHARS / 2).collect();
     format!("…{}{}{}…", before.trim_start(), &text[span.clone()], after.trim_end())
+}
+
+/// A clause cut out of a sentence may open a bracket it does not close (`矿藏（约合人民币1.5万亿元`)
+/// or close one it did not open (`约合人民币1.5元）`): the first is closed, the second dropped.
+fn balanced(clause: &str) -> String {
+    let mut out = String::with_capacity(clause.len() + 3);
+    let mut open: Vec<char> = Vec::new();
+    for c in clause.chars() {
+        let closer = match c {
+            '（' => Some('）'),
+            '(' => Some(')'),
+            '《' => Some('》'),
+            '“' => Some('”'),
+            _ => None,
+        };
+        if let Some(cl) = closer {
+            open.push(cl);
+        } else if matches!(c, '）' | ')' | '》' | '”') {
+            if open.last() == Some(&c) {
+                open.pop();
+            } else {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out.extend(open.into_iter().rev());
+    out
 }
 
 /// Makes the brief of a run from its members (newest first) and the previous run's documents.
@@ -604,5 +632,8 @@ mod tests {
         let clause = clause_around(&text, &q.span);
         assert!(clause.contains("5500亿美元") && clause.chars().count() <= MAX_FIGURE_CHARS + 12, "{clause}");
         assert_eq!(clause_around("Exports fell 3.5%, to $1,200 million.", &(13..17)), "Exports fell 3.5%");
+        assert_eq!(balanced("矿藏（约合人民币1.5万亿元"), "矿藏（约合人民币1.5万亿元）");
+        assert_eq!(balanced("1林吉特约合人民币1.5元）"), "1林吉特约合人民币1.5元");
+        assert_eq!(balanced("《法案》规定(2025)"), "《法案》规定(2025)");
     }
 }

@@ -417,13 +417,18 @@ fn the_run_brief_cites_the_run_and_says_what_is_new() {
 
     // A later run: one document telling the lead story again continues it, one is new.
     let lead = &stories[0];
-    let lead_title = json(dossier(d).args(["show", lead["cite"]["doc"].as_str().unwrap_or(""), "--json"]))["title"].as_str().unwrap_or("").to_string();
-    let again = serde_json::json!({"id": "again-1", "title": format!("{lead_title}（续）"), "source": "测试社",
-        "published_at": "2030-01-02T03:04:00Z", "lang": "zh",
-        "paragraphs": ["稀土供应链消息：相关各方继续就此事磋商，出口额增长12.5%。", "报告称将继续推进稀土供应链整合。"]});
+    // The same story republished under another id and title: the lead document's text.
+    let lead_doc = json(dossier(d).args(["show", lead["cite"]["doc"].as_str().unwrap_or(""), "--json"]));
+    let again = serde_json::json!({"id": "again-1", "title": format!("{}（续）", lead_doc["title"].as_str().unwrap_or("")),
+        "source": "测试社", "published_at": "2030-01-02T03:04:00Z", "lang": "zh", "paragraphs": lead_doc["paragraphs"]});
     let fresh = serde_json::json!({"id": "fresh-1", "title": "镓锗锑新规落地 企业调整采购", "source": "测试社",
         "published_at": "2030-01-02T05:04:00Z", "lang": "zh",
-        "paragraphs": ["稀土供应链之外，镓锗锑新规落地，多家企业调整采购计划。"]});
+        "paragraphs": [
+            "商务部今日宣布镓锗锑出口新规正式落地，稀土供应链相关企业纷纷调整采购计划。",
+            "业内人士表示，新规实施后，镓的出口价格较上月上涨15%，多家下游企业提前备货。",
+            "分析人士认为，新规将推动国内企业加快技术升级，提高资源利用效率，稀土供应链的稳定性有望增强。",
+            "据统计，今年前十个月我国锗产品出口量同比下降8.2%，出口额约为3.5亿美元。"
+        ]});
     let file = d.join("more.jsonl");
     write(&file, format!("{again}\n{fresh}\n"));
     ok(dossier(d).arg("ingest").arg(&file));
