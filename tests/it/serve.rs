@@ -718,7 +718,7 @@ async fn untrusted_documents_render_as_inert_text() {
         documents[0].links.iter().map(|l| (l.rel.as_deref(), l.href.as_str())).collect();
     assert_eq!(links, vec![(Some("alternate"), "/documents/xss-1")], "the javascript: URL is no link");
     assert!(
-        parsed.entries[0]
+        documents[0]
             .title
             .as_ref()
             .is_some_and(|t| t.content.contains("<script>"))
