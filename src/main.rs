@@ -838,7 +838,7 @@ fn workflow_command(config: Config, cmd: WorkflowCommand, stdout: &mut impl Writ
             } else if json {
                 writeln!(stdout, "{}", serde_json::to_string_pretty(&w.info(&name)?)?)?;
             } else {
-                write!(stdout, "{}", render::info_text(&w.info(&name)?, &w.runs(&name)?, &w.digests_made_by(&name)?))?;
+                write!(stdout, "{}", render::info_text(&w.info(&name)?, &w.runs(&name)?, &w.digests_made_by(&name)?, w.latest_brief(&name)?.as_ref()))?;
             }
         }
         WorkflowCommand::Edit { name, rename, clear_filters, def } => {

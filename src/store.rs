@@ -22,7 +22,7 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 /// (and, for dossier builds that predate it, `meta.schema_version`). rusqlite_migration does
 /// this too, but its current release (2.6) needs rusqlite 0.40 and two bundled SQLites cannot be
 /// linked into one binary; the whole mechanism is the 30 lines below.
-const MIGRATIONS: [&str; 5] = [
+const MIGRATIONS: [&str; 6] = [
     // 1: documents, digests and the digest cache.
     r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -143,6 +143,15 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
     error        TEXT
 );
 CREATE INDEX IF NOT EXISTS webhook_deliveries_by_workflow ON webhook_deliveries(workflow_id, id);
+    // 6: the brief of each workflow run that collected documents (crate::workflow::brief), as
+    // JSON, so a page shows it without recomputing.
+    r#"
+CREATE TABLE IF NOT EXISTS workflow_briefs (
+    run_id       INTEGER PRIMARY KEY,
+    workflow_id  INTEGER NOT NULL,
+    brief        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS workflow_briefs_by_workflow ON workflow_briefs (workflow_id, run_id);
 "#,
 ];
 
@@ -329,22 +338,32 @@ impl DocumentBatch<'_> {
         let content_hash = doc.content_hash();
         let record_hash = doc.record_hash(&content_hash);
         let precision = doc.published_precision.map(|p| p.as_str());
-        let found: Option<(String, Option<String>)> = self
+        let meta = if doc.meta.is_null() { None } else { Some(serde_json::to_string(&doc.meta)?) };
+        let found: Option<(String, Option<String>, Option<String>)> = self
             .tx()?
-            .prepare_cached("SELECT record_hash, date_precision FROM documents WHERE id = ?1")?
-            .query_row([&doc.id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .prepare_cached("SELECT record_hash, date_precision, meta FROM documents WHERE id = ?1")?
+            .query_row([&doc.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
-        let existing = found.as_ref().map(|(h, _)| h.as_str());
+        let existing = found.as_ref().map(|(h, _, _)| h.as_str());
         if existing == Some(record_hash.as_str()) {
-            // The precision is not part of the record hash, so re-ingesting a database from
-            // before it was kept fills it in without a new seq, a reindex or a lost digest.
-            if let Some((_, stored)) = &found
+            // The precision and the outlet are not part of the record hash, so re-ingesting a
+            // database from before they were kept fills them in without a new seq, a reindex
+            // or a lost digest.
+            if let Some((_, stored, _)) = &found
                 && precision.is_some()
                 && stored.as_deref() != precision
             {
                 self.tx()?
                     .prepare_cached("UPDATE documents SET date_precision = ?2 WHERE id = ?1")?
                     .execute(params![doc.id, precision])?;
+            }
+            // With equal record hashes the meta can differ only in its outlet.
+            if let Some((_, _, stored_meta)) = &found
+                && *stored_meta != meta
+            {
+                self.tx()?
+                    .prepare_cached("UPDATE documents SET meta = ?2 WHERE id = ?1")?
+                    .execute(params![doc.id, meta])?;
             }
             return Ok(Upsert::Unchanged);
         }
@@ -358,7 +377,6 @@ impl DocumentBatch<'_> {
         let seq = self.next_seq;
         self.next_seq += 1;
         let paragraphs = serde_json::to_string(&doc.paragraphs)?;
-        let meta = if doc.meta.is_null() { None } else { Some(serde_json::to_string(&doc.meta)?) };
         let now = Utc::now().timestamp();
         self.tx()?
             .prepare_cached(
@@ -855,10 +873,13 @@ mod tests {
         assert_eq!(old, Some(None), "an old row's precision is unknown");
         let mut b = s.write()?;
         day.published_precision = Some(DatePrecision::Day);
+        // The outlet ingest finds now is kept the same way: outside the record hash.
+        day.meta = serde_json::json!({"outlet": "环球时报"});
         assert_eq!(b.upsert(&day)?, Upsert::Unchanged);
         b.commit()?;
         let now = s.get("a")?;
         assert_eq!(now.as_ref().map(|d| (d.seq, d.doc.published_precision)), Some((1, Some(DatePrecision::Day))));
+        assert_eq!(now.as_ref().and_then(|d| d.doc.outlet()), Some("环球时报"));
         assert!(s.digest_json("a")?.is_some(), "an unchanged re-ingest keeps the digest");
         Ok(())
     }

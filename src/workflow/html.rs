@@ -193,6 +193,7 @@ pub fn page_body_marking(page: &Page, links: &Links<'_>, chrome: Option<&str>, n
                 }
             }
         }
+        @if let Some(b) = &page.brief { (brief_html(b, page, links, chrome)) }
         @if page.entries.is_empty() {
             p.empty lang=[chrome] { "No documents yet." }
         }
@@ -202,7 +203,74 @@ pub fn page_body_marking(page: &Page, links: &Links<'_>, chrome: Option<&str>, n
     }
 }
 
+/// Where a brief's citation of paragraph `n` of document `doc` points: the document's page on
+/// the server, or its paragraph in this page when it is one of the page's entries (else plain
+/// text: a standalone page has only the paragraphs of its entries).
+fn brief_href(page: &Page, links: &Links<'_>, doc: &str, n: usize) -> Option<String> {
+    match links {
+        Links::Server { prefix } => Some(format!("{prefix}/documents/{}#p{n}", encode_segment(doc))),
+        Links::SelfContained => {
+            let i = page.entries.iter().position(|e| e.document.id == doc)?;
+            Some(format!("#d{}-p{n}", i + 1))
+        }
+    }
+}
+
+/// `qq-34199 [4]` with each paragraph a link (see [`brief_href`]).
+fn brief_cite(c: &super::brief::Cite, page: &Page, links: &Links<'_>) -> Markup {
+    html! {
+        " " span.cite-doc { (c.doc) }
+        @for n in &c.paragraphs {
+            @if let Some(href) = brief_href(page, links, &c.doc, *n) {
+                a.cite href=(href) data-doc=(c.doc) data-p=(n) { "[" (n) "]" }
+            } @else {
+                span.cite { "[" (n) "]" }
+            }
+        }
+    }
+}
+
+/// The run brief above a page's entries: stories, figures and what is new, each line citing
+/// document and paragraph. Lines keep the language they were written in.
+pub fn brief_html(b: &super::brief::Brief, page: &Page, links: &Links<'_>, chrome: Option<&str>) -> Markup {
+    html! {
+        section.brief {
+            h2 lang=[chrome] { "Run brief" }
+            p.meta lang=[chrome] { (b.head_line()) " · made by " (b.made_by) }
+            @if b.stories.is_empty() {
+                p.empty lang=[chrome] { "No story to brief: the run's documents have no digest with a verified claim." }
+            } @else {
+                h3 lang=[chrome] { "Stories" }
+                ul.stories {
+                    @for s in &b.stories {
+                        li lang=(s.lang.as_str()) {
+                            (s.text) (brief_cite(&s.cite, page, links))
+                            @if !s.also.is_empty() {
+                                " " span.also lang=[chrome] { "(also " (s.also.join(", ")) ")" }
+                            }
+                            " " @match &s.follows {
+                                Some(prev) => span.label.continues lang=[chrome] title={ "continues " (prev) " of the previous run" } { "continues" },
+                                None => span.label.new lang=[chrome] { "new" },
+                            }
+                        }
+                    }
+                }
+            }
+            @if !b.figures.is_empty() {
+                h3 lang=[chrome] { "Figures" }
+                ul.figures {
+                    @for f in &b.figures {
+                        li lang=(f.lang.as_str()) { strong { (f.figure) } " — " (f.text) (brief_cite(&f.cite, page, links)) }
+                    }
+                }
+            }
+            p.new-since lang=[chrome] { (b.new_since_line()) }
+        }
+    }
+}
+
 fn entry_article(e: &Entry, i: usize, links: &Links<'_>, new: bool) -> Markup {
+
     let d = &e.document;
     let id = encode_segment(&d.id);
     type Cite = Box<dyn Fn(usize) -> Option<String>>;
@@ -366,6 +434,7 @@ pub(crate) mod tests {
             }),
             total: 2,
             title_only: 0,
+            brief: None,
             entries: vec![
                 Entry {
                     document: doc(
