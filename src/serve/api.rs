@@ -172,7 +172,8 @@ async fn openapi() -> Response {
 }
 
 /// Parses search parameters as the CLI names them: `q`, `sort`, `match`, `since`, `until`,
-/// `source` (repeatable), `lang`, `limit`, `offset`, `title_only` (show|hide). `extra` names further keys the caller
+/// `source` (repeatable), `lang`, `limit`, `offset`, `title_only` (show|hide), `explain` and
+/// `literal` (true|false). `extra` names further keys the caller
 /// reads itself; any other key is an error, so a typo does not silently widen a search.
 pub fn search_request(params: &[(String, String)], extra: &[&str]) -> Result<SearchRequest, ApiError> {
     let mut r = SearchRequest {
@@ -228,6 +229,18 @@ pub fn search_request(params: &[(String, String)], extra: &[&str]) -> Result<Sea
                     return Err(ApiError::bad_request(format!(
                         "offset={v} is past the deepest page ({MAX_OFFSET})"
                     )));
+                }
+            }
+            "explain" | "literal" => {
+                let on = match v {
+                    "" | "false" => false,
+                    "true" => true,
+                    _ => return Err(ApiError::bad_request(format!("{k}={v:?}: use true or false"))),
+                };
+                if k == "explain" {
+                    r.explain = on;
+                } else {
+                    r.literal = on;
                 }
             }
             "title_only" => {

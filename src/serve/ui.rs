@@ -569,6 +569,7 @@ mod tests {
             title_only: false,
             outlet: None,
             imported: false,
+            explain: vec![],
         };
         let results = SearchResults {
             query: "\"><svg onload=alert(1)>".into(),
@@ -614,6 +615,7 @@ mod tests {
             title_only: false,
             outlet: outlet.map(str::to_string),
             imported,
+            explain: vec![],
         };
         let e = &page.entries[0];
         let results = SearchResults {
