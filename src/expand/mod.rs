@@ -221,7 +221,14 @@ fn unit(run: &[Vec<String>], expansions: Vec<Alternative>, options: Options) -> 
         let segment = &run[0];
         let found = if segment.len() == 1 { compound_parts(&segment[0]) } else { inner_words(segment) };
         if let Some((parts, via)) = found {
-            alternatives.push(Alternative { text: parts.join(" "), groups: parts.into_iter().map(|p| vec![p]).collect(), via });
+            // A part of a compound word is in the index as a sub-word of it, spelled as in the
+            // dictionary. An inner word stands in the text on its own, and jieba may cut it
+            // there as it cuts it alone (约谈 → 约/谈): search it the way the index holds it.
+            let groups = match via {
+                Via::InnerWord => parts.iter().map(|p| segment::query_words(p)).collect(),
+                _ => parts.iter().map(|p| vec![p.clone()]).collect(),
+            };
+            alternatives.push(Alternative { text: parts.join(" "), groups, via });
         }
     }
     for e in expansions {

@@ -80,7 +80,7 @@ fn keys_join_chinese_directly_and_other_words_with_a_space() {
     let w = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
     assert_eq!(key_of(&w(&["高管", "变动"])), "高管变动");
     assert_eq!(key_of(&w(&["rare", "earth"])), "rare earth");
-    assert_eq!(key_of(&w(&["a股", "市场"])), "a股 市场");
+    assert_eq!(key_of(&w(&["5g", "基站"])), "5g 基站");
 }
 
 #[test]

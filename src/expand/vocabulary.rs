@@ -205,7 +205,7 @@ mod tests {
         let later = SystemTime::now() + std::time::Duration::from_secs(5);
         let f = std::fs::File::options().write(true).open(&path).map_err(|e| Error::io(&path, e))?;
         f.set_modified(later).map_err(|e| Error::io(&path, e))?;
-        assert_eq!(texts(&Vocabulary::for_data_dir(dir.path())?, "光伏"), ["硅料"]);
+        assert_eq!(texts(&*Vocabulary::for_data_dir(dir.path())?, "光伏"), ["硅料"]);
         std::fs::write(&path, "[expand\n").map_err(|e| Error::io(&path, e))?;
         f.set_modified(later + std::time::Duration::from_secs(5)).map_err(|e| Error::io(&path, e))?;
         let err = Vocabulary::for_data_dir(dir.path()).err().map(|e| e.to_string()).unwrap_or_default();
