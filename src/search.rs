@@ -429,7 +429,12 @@ fn unit_query(
 ) -> Box<dyn Query> {
     let mut alternatives = Vec::new();
     for alt in &unit.alternatives {
-        words_seen.extend(alt.groups.iter().flatten().cloned());
+        // The single characters of an unknown word (被/约/谈) would highlight and choose
+        // snippets at every 被 of the text: its inner word stands for it there.
+        let characters = alt.groups.iter().any(|g| g.len() > 1 && g.iter().all(|w| w.chars().count() == 1));
+        if !(characters && alt.via == Via::Query && unit.alternatives.len() > 1) {
+            words_seen.extend(alt.groups.iter().map(|g| expand::key_of(g)));
+        }
         let parts = alt.groups.iter().map(|g| group_query(g, fields)).collect();
         let query = combine(parts, Occur::Must);
         let query: Box<dyn Query> =
@@ -446,6 +451,20 @@ fn unit_query(
     }
     terms.push(TermAlternatives { term: unit.text.clone(), alternatives });
     query
+}
+
+/// The query whose terms the snippet highlights: the words of `words` (see
+/// [`CompiledQuery::words`]), so that what a search leaves out of them is not highlighted.
+fn highlight_query(words: &[String], fields: Fields) -> BooleanQuery {
+    let terms = words
+        .iter()
+        .flat_map(|w| segment::query_words(w))
+        .map(|w| {
+            let t = Term::from_field_text(fields.body, &w);
+            (Occur::Should, Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as Box<dyn Query>)
+        })
+        .collect();
+    BooleanQuery::new(terms)
 }
 
 /// Words that must appear together (one word, or a phrase), in the title (boosted) or body.
@@ -546,7 +565,7 @@ pub fn search(
             (hits.into_iter().map(|((_, score), addr)| (score, addr)).collect(), total)
         }
     };
-    let mut snippets = SnippetGenerator::create(&searcher, &*compiled.query, fields.body)?;
+    let mut snippets = SnippetGenerator::create(&searcher, &highlight_query(&compiled.words, fields), fields.body)?;
     snippets.set_max_num_chars(SNIPPET_BYTES);
     let mut hits = Vec::with_capacity(addresses.len().min(limit));
     let (mut kept, mut hidden) = (0usize, 0usize);
@@ -617,13 +636,22 @@ fn explain(searcher: &tantivy::Searcher, addr: DocAddress, terms: &[TermAlternat
     let mut out = Vec::new();
     for term in terms {
         for (alt, query) in &term.alternatives {
-            // tantivy's explain fails exactly when the document does not match the query.
-            if query.explain(searcher, addr).is_ok() {
+            if matches_doc(searcher, addr, &**query).unwrap_or(false) {
                 out.push(Explained { term: term.term.clone(), matched: alt.text.clone(), via: alt.via });
             }
         }
     }
     out
+}
+
+/// Whether `query` matches the document at `addr`. (Not `Query::explain`: it seeks scorers
+/// that may already stand past the document, which tantivy's debug assertions refuse.)
+fn matches_doc(searcher: &tantivy::Searcher, addr: DocAddress, query: &dyn Query) -> Result<bool> {
+    use tantivy::DocSet;
+    let weight = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(searcher))?;
+    let mut scorer = weight.scorer(searcher.segment_reader(addr.segment_ord), 1.0)?;
+    let current = scorer.doc();
+    Ok(current == addr.doc_id || (current < addr.doc_id && scorer.seek(addr.doc_id) == addr.doc_id))
 }
 
 /// Where the first query word occurs in `p`, as a byte offset (case-insensitive for Latin).

@@ -126,7 +126,7 @@ impl Default for Options {
 
 /// The lookup key of a sequence of query words: Chinese words joined directly (so 高管变动
 /// is one key whether jieba cuts it or not), others with a space.
-pub(crate) fn key_of(words: &[String]) -> String {
+pub fn key_of(words: &[String]) -> String {
     let mut key = String::new();
     for w in words {
         let glue = key.chars().next_back().is_some_and(is_cjk) && w.chars().next().is_some_and(is_cjk);
