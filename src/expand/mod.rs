@@ -217,7 +217,11 @@ fn unit(run: &[Vec<String>], expansions: Vec<Alternative>, options: Options) -> 
     let words: Vec<String> = run.iter().flatten().cloned().collect();
     let text = key_of(&words);
     let mut alternatives = vec![Alternative { text: text.clone(), groups: run.to_vec(), via: Via::Query }];
-    if options.words && run.len() == 1 {
+    // A name (北方稀土, tagged nt; or any word with aliases) is not the sum of its parts:
+    // 北方 + 稀土 is not the company.
+    let name = expansions.iter().any(|e| e.via == Via::Alias)
+        || matches!(segment::tagged_words(&text).as_slice(), [(_, tag)] if matches!(*tag, "nr" | "ns" | "nt" | "nz"));
+    if options.words && run.len() == 1 && !name {
         let segment = &run[0];
         let found = if segment.len() == 1 { compound_parts(&segment[0]) } else { inner_words(segment) };
         if let Some((parts, via)) = found {
