@@ -432,7 +432,10 @@ fn unit_query(
         // The single characters of an unknown word (被/约/谈) would highlight and choose
         // snippets at every 被 of the text: its inner word stands for it there.
         let characters = alt.groups.iter().any(|g| g.len() > 1 && g.iter().all(|w| w.chars().count() == 1));
-        if !(characters && alt.via == Via::Query && unit.alternatives.len() > 1) {
+        // Likewise the words of another name of a company (股份, 集团 of its full name): the
+        // highlight is per word, and they are everywhere.
+        let long_name = alt.via == Via::Alias && alt.groups.iter().any(|g| g.len() > 1);
+        if !(characters && alt.via == Via::Query && unit.alternatives.len() > 1) && !long_name {
             words_seen.extend(alt.groups.iter().map(|g| expand::key_of(g)));
         }
         let parts = alt.groups.iter().map(|g| group_query(g, fields)).collect();
