@@ -589,10 +589,12 @@ mod tests {
                 ("lang", "zh"),
                 ("since", "2024-01-01"),
                 ("limit", "20"),
+                ("explain", "true"),
             ]),
             &[],
         )
         .map_err(|e| e.message)?;
+        assert!(r.explain && !r.literal);
         assert_eq!(r.query, "稀土");
         assert_eq!(r.sort, SortOrder::Relevance);
         assert_eq!(r.sources, vec!["a", "b"]);
@@ -605,6 +607,7 @@ mod tests {
             (vec![("q", "x"), ("sort", "oldest")], "newest or relevance"),
             (vec![("sort", "newest")], "q (the query) is missing"),
             (vec![("q", "x"), ("since", "yesterday")], "cannot parse date"),
+            (vec![("q", "x"), ("explain", "yes")], "explain=\"yes\": use true or false"),
         ] {
             let err = search_request(&params(&bad), &[])
                 .err()
