@@ -18,6 +18,7 @@ pub mod store;
 pub mod demo;
 pub mod digesting;
 pub mod engine;
+pub mod expand;
 pub mod eval;
 pub mod index;
 pub mod report;

@@ -391,6 +391,13 @@ struct SearchArgs {
     /// Output JSON (shape documented in README.md).
     #[arg(long)]
     json: bool,
+    /// Say for each hit what matched each query term: the word, a part of it, a synonym, an
+    /// alias or a translation (JSON: `explain`).
+    #[arg(long)]
+    explain: bool,
+    /// Search only the words as typed: no synonyms, aliases, translations or word parts.
+    #[arg(long)]
+    literal: bool,
     /// Print each hit with its digest (made with the extractive summarizer when missing).
     #[arg(long)]
     digest: bool,
@@ -1008,6 +1015,8 @@ fn search_request(a: &SearchArgs) -> anyhow::Result<SearchRequest> {
         limit: a.limit,
         offset: a.offset,
         title_only: a.title_only,
+        explain: a.explain,
+        literal: a.literal,
     })
 }
 

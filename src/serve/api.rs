@@ -168,7 +168,8 @@ async fn openapi() -> Response {
 }
 
 /// Parses search parameters as the CLI names them: `q`, `sort`, `match`, `since`, `until`,
-/// `source` (repeatable), `lang`, `limit`, `offset`, `title_only` (show|hide). `extra` names further keys the caller
+/// `source` (repeatable), `lang`, `limit`, `offset`, `title_only` (show|hide), `explain` and
+/// `literal` (true|false). `extra` names further keys the caller
 /// reads itself; any other key is an error, so a typo does not silently widen a search.
 pub fn search_request(params: &[(String, String)], extra: &[&str]) -> Result<SearchRequest, ApiError> {
     let mut r = SearchRequest {
@@ -224,6 +225,18 @@ pub fn search_request(params: &[(String, String)], extra: &[&str]) -> Result<Sea
                     return Err(ApiError::bad_request(format!(
                         "offset={v} is past the deepest page ({MAX_OFFSET})"
                     )));
+                }
+            }
+            "explain" | "literal" => {
+                let on = match v {
+                    "" | "false" => false,
+                    "true" => true,
+                    _ => return Err(ApiError::bad_request(format!("{k}={v:?}: use true or false"))),
+                };
+                if k == "explain" {
+                    r.explain = on;
+                } else {
+                    r.literal = on;
                 }
             }
             "title_only" => {
@@ -572,10 +585,12 @@ mod tests {
                 ("lang", "zh"),
                 ("since", "2024-01-01"),
                 ("limit", "20"),
+                ("explain", "true"),
             ]),
             &[],
         )
         .map_err(|e| e.message)?;
+        assert!(r.explain && !r.literal);
         assert_eq!(r.query, "稀土");
         assert_eq!(r.sort, SortOrder::Relevance);
         assert_eq!(r.sources, vec!["a", "b"]);
@@ -588,6 +603,7 @@ mod tests {
             (vec![("q", "x"), ("sort", "oldest")], "newest or relevance"),
             (vec![("sort", "newest")], "q (the query) is missing"),
             (vec![("q", "x"), ("since", "yesterday")], "cannot parse date"),
+            (vec![("q", "x"), ("explain", "yes")], "explain=\"yes\": use true or false"),
         ] {
             let err = search_request(&params(&bad), &[])
                 .err()

@@ -592,6 +592,7 @@ mod tests {
             title_only: false,
             outlet: None,
             imported: false,
+            explain: vec![],
         };
         let results = SearchResults {
             query: "\"><svg onload=alert(1)>".into(),
@@ -637,6 +638,7 @@ mod tests {
             title_only: false,
             outlet: outlet.map(str::to_string),
             imported,
+            explain: vec![],
         };
         let e = &page.entries[0];
         let results = SearchResults {

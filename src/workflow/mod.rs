@@ -251,6 +251,8 @@ impl Workflow {
             limit,
             offset: 0,
             title_only: crate::search::TitleOnly::Show,
+            explain: false,
+            literal: false,
         }
     }
 }

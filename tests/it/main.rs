@@ -11,6 +11,7 @@ mod interrupt;
 mod llm;
 mod processes;
 mod provenance;
+mod query;
 mod search;
 mod serve;
 mod sources;
