@@ -143,6 +143,7 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
     error        TEXT
 );
 CREATE INDEX IF NOT EXISTS webhook_deliveries_by_workflow ON webhook_deliveries(workflow_id, id);
+"#,
     // 6: the brief of each workflow run that collected documents (crate::workflow::brief), as
     // JSON, so a page shows it without recomputing.
     r#"
