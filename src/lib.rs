@@ -20,6 +20,7 @@ pub mod digesting;
 pub mod engine;
 pub mod eval;
 pub mod index;
+pub mod ranking;
 pub mod report;
 pub mod search;
 pub mod serve;

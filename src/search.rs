@@ -21,11 +21,10 @@ use tantivy::{DocAddress, Score, TantivyDocument, Term};
 use crate::document::{DatePrecision, Lang, is_cjk};
 use crate::error::{Error, Result};
 use crate::index::{Fields, NO_DATE, SearchIndex};
+use crate::ranking;
 use crate::segment;
 use crate::store::Store;
 
-/// How much a match in the title counts over one in the body.
-const TITLE_BOOST: Score = 2.5;
 /// Snippet length budget in bytes of source text (about 80 Chinese characters).
 const SNIPPET_BYTES: usize = 240;
 
@@ -301,6 +300,8 @@ pub fn compile(request: &SearchRequest, fields: Fields) -> Result<CompiledQuery>
     let q = request.query.trim();
     let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut words_seen = Vec::new();
+    // Stretches of words the user wrote side by side, for the proximity clause.
+    let mut runs: Vec<Vec<String>> = vec![Vec::new()];
     let required = match request.match_mode {
         MatchMode::All => Occur::Must,
         MatchMode::Any => Occur::Should,
@@ -322,9 +323,29 @@ pub fn compile(request: &SearchRequest, fields: Fields) -> Result<CompiledQuery>
                 if !clause.excluded {
                     words_seen.extend(words.iter().cloned());
                 }
-                let groups = if phrase { vec![words] } else { word_groups(words) };
+                let groups = if phrase {
+                    vec![words]
+                } else if required == Occur::Should {
+                    // Any word may match: a run of single characters (a name the dictionary
+                    // lacks, with question words such as 是/由/哪 beside it) is not made one
+                    // phrase the passage would have to contain verbatim; each character counts
+                    // on its own and the proximity clause rewards those that stand together.
+                    words.into_iter().map(|w| vec![w]).collect()
+                } else {
+                    word_groups(words)
+                };
+                if clause.excluded || phrase || clause.alternatives.len() > 1 {
+                    runs.push(Vec::new());
+                } else {
+                    for g in &groups {
+                        match &g[..] {
+                            [w] => runs.last_mut().into_iter().for_each(|r| r.push(w.clone())),
+                            _ => runs.push(Vec::new()),
+                        }
+                    }
+                }
                 let parts: Vec<Box<dyn Query>> =
-                    groups.iter().map(|g| group_query(g, fields)).collect();
+                    groups.iter().map(|g| ranking::group_query(g, fields)).collect();
                 alts.push(combine(parts, required));
             }
             if alts.is_empty() {
@@ -346,6 +367,11 @@ pub fn compile(request: &SearchRequest, fields: Fields) -> Result<CompiledQuery>
         }
         if !must.iter().any(|(o, _)| *o != Occur::MustNot) {
             return Err(bad_query(q, "no term left to search for"));
+        }
+        if request.sort == SortOrder::Relevance
+            && let Some(near) = ranking::proximity(&runs, fields)
+        {
+            must.push((Occur::Should, near));
         }
         // The text part of the query, whatever its mode, is one required block: filters below
         // must not turn "any word" into "any word or any filter".
@@ -375,26 +401,6 @@ pub fn compile(request: &SearchRequest, fields: Fields) -> Result<CompiledQuery>
         must.push((Occur::Must, Box::new(TermQuery::new(t, IndexRecordOption::Basic))));
     }
     Ok(CompiledQuery { query: Box::new(BooleanQuery::new(must)), words: words_seen })
-}
-
-/// Words that must appear together (one word, or a phrase), in the title (boosted) or body.
-fn group_query(words: &[String], fields: Fields) -> Box<dyn Query> {
-    let in_field = |field| -> Box<dyn Query> {
-        if words.len() == 1 {
-            Box::new(TermQuery::new(
-                Term::from_field_text(field, &words[0]),
-                IndexRecordOption::WithFreqs,
-            ))
-        } else {
-            Box::new(PhraseQuery::new(
-                words.iter().map(|w| Term::from_field_text(field, w)).collect(),
-            ))
-        }
-    };
-    Box::new(BooleanQuery::new(vec![
-        (Occur::Should, Box::new(BoostQuery::new(in_field(fields.title), TITLE_BOOST))),
-        (Occur::Should, in_field(fields.body)),
-    ]))
 }
 
 fn combine(mut parts: Vec<Box<dyn Query>>, occur: Occur) -> Box<dyn Query> {
