@@ -2,8 +2,8 @@
 //!
 //! Parses the user's query language (words, `"quoted phrases"`, `OR`, `-exclusion`; Chinese
 //! written without spaces is segmented into words that must all match), turns it into a tantivy
-//! query over title (boosted) and body, applies date / source / language filters, ranks newest
-//! first (ties by relevance) or by relevance, and hydrates hits from the store with a snippet
+//! query over title and body (scored by crate::ranking), applies date / source / language
+//! filters, ranks newest first (ties by relevance) or by relevance, and hydrates hits from the store with a snippet
 //! whose highlights fall on the matched words. It must not modify the store or the index.
 
 use std::ops::Bound;
@@ -11,9 +11,7 @@ use std::ops::Bound;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
-use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
-};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Score, TantivyDocument, Term};
