@@ -130,11 +130,12 @@ mod tests {
 
     /// With `--match any`, a name the dictionary lacks (split into characters) counts by its
     /// characters even where the question's function characters around it (由…的是谁) are not in
-    /// the text; as one phrase 由蔺钶 it would count for nothing and tie with a passage without it.
+    /// the text; as one phrase 由蔺钶 it counted for nothing and tied with a passage without it
+    /// (same length, both with 配音).
     #[test]
     fn any_mode_does_not_require_a_run_of_single_characters_verbatim() -> Result<()> {
         let (_dir, mut e) = engine_with(&[
-            ("other", "角色", "这个角色由别人配音，是谁呢。"),
+            ("other", "角色", "这个角色由别人来配音。"),
             ("name", "角色", "蔺钶为这个角色配音。"),
         ])?;
         let request = SearchRequest {
