@@ -101,7 +101,7 @@ mod tests {
         let docs: Vec<crate::Document> = docs
             .iter()
             .map(|(id, title, body)| {
-                let mut d = crate::Document::for_test(title, &[body]);
+                let mut d = crate::Document::for_test(title, &[*body]);
                 d.id = (*id).into();
                 d
             })
