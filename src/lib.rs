@@ -21,6 +21,7 @@ pub mod engine;
 pub mod expand;
 pub mod eval;
 pub mod index;
+pub mod ranking;
 pub mod report;
 pub mod search;
 pub mod serve;

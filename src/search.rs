@@ -2,8 +2,8 @@
 //!
 //! Parses the user's query language (words, `"quoted phrases"`, `OR`, `-exclusion`; Chinese
 //! written without spaces is segmented into words that must all match), turns it into a tantivy
-//! query over title (boosted) and body, applies date / source / language filters, ranks newest
-//! first (ties by relevance) or by relevance, and hydrates hits from the store with a snippet
+//! query over title and body (scored by crate::ranking), applies date / source / language
+//! filters, ranks newest first (ties by relevance) or by relevance, and hydrates hits from the store with a snippet
 //! whose highlights fall on the matched words. It must not modify the store or the index.
 
 use std::ops::Bound;
@@ -22,11 +22,10 @@ use crate::document::{DatePrecision, Lang};
 use crate::error::{Error, Result};
 use crate::expand::{self, Alternative, Unit, Via, Vocabulary};
 use crate::index::{Fields, NO_DATE, SearchIndex};
+use crate::ranking;
 use crate::segment;
 use crate::store::Store;
 
-/// How much a match in the title counts over one in the body.
-const TITLE_BOOST: Score = 2.5;
 /// Snippet length budget in bytes of source text (about 80 Chinese characters).
 const SNIPPET_BYTES: usize = 240;
 
@@ -303,6 +302,8 @@ pub fn compile(request: &SearchRequest, fields: Fields, vocabulary: &Vocabulary)
     let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut words_seen = Vec::new();
     let mut terms = Vec::new();
+    // Stretches of words the user wrote side by side, for the proximity clause.
+    let mut runs: Vec<Vec<String>> = vec![Vec::new()];
     let required = match request.match_mode {
         MatchMode::All => Occur::Must,
         MatchMode::Any => Occur::Should,
@@ -336,13 +337,20 @@ pub fn compile(request: &SearchRequest, fields: Fields, vocabulary: &Vocabulary)
                 let all_optional = units.iter().all(|u| u.optional);
                 for unit in units {
                     let occur = if unit.optional && !all_optional { Occur::Should } else { required };
-                    let query = unit_query(&unit, fields, &mut words_seen, &mut terms);
+                    // Proximity pairs the words as typed: a unit of one typed word continues the
+                    // run, anything else (a run of single characters, a phrase) ends it.
+                    match unit.alternatives.first().map(|a| a.groups.as_slice()) {
+                        Some([g]) if g.len() == 1 => runs.last_mut().into_iter().for_each(|r| r.push(g[0].clone())),
+                        _ => runs.push(Vec::new()),
+                    }
+                    let query = unit_query(&unit, fields, required, &mut words_seen, &mut terms);
                     must.push((occur, query));
                 }
                 continue;
             }
             let clause = &clauses[i];
             i += 1;
+            runs.push(Vec::new());
             let mut alts: Vec<Box<dyn Query>> = Vec::new();
             for atom in &clause.alternatives {
                 let words = match atom {
@@ -355,16 +363,16 @@ pub fn compile(request: &SearchRequest, fields: Fields, vocabulary: &Vocabulary)
                     // Exclusions stay literal: excluding every synonym would remove too much.
                     Atom::Words(_) if !clause.excluded => expand::plan(words, vocabulary, options)
                         .iter()
-                        .map(|unit| unit_query(unit, fields, &mut words_seen, &mut terms))
+                        .map(|unit| unit_query(unit, fields, required, &mut words_seen, &mut terms))
                         .collect(),
                     Atom::Words(_) => {
-                        expand::word_groups(words).iter().map(|g| group_query(g, fields)).collect()
+                        expand::word_groups(words).iter().map(|g| ranking::group_query(g, fields)).collect()
                     }
                     Atom::Phrase(_) => {
                         if !clause.excluded {
                             words_seen.extend(words.iter().cloned());
                         }
-                        vec![group_query(&words, fields)]
+                        vec![ranking::group_query(&words, fields)]
                     }
                 };
                 alts.push(combine(parts, required));
@@ -388,6 +396,11 @@ pub fn compile(request: &SearchRequest, fields: Fields, vocabulary: &Vocabulary)
         }
         if !must.iter().any(|(o, _)| *o != Occur::MustNot) {
             return Err(bad_query(q, "no term left to search for"));
+        }
+        if request.sort == SortOrder::Relevance
+            && let Some(near) = ranking::proximity(&runs, fields)
+        {
+            must.push((Occur::Should, near));
         }
         // The text part of the query, whatever its mode, is one required block: filters below
         // must not turn "any word" into "any word or any filter".
@@ -424,6 +437,7 @@ pub fn compile(request: &SearchRequest, fields: Fields, vocabulary: &Vocabulary)
 fn unit_query(
     unit: &Unit,
     fields: Fields,
+    required: Occur,
     words_seen: &mut Vec<String>,
     terms: &mut Vec<TermAlternatives>,
 ) -> Box<dyn Query> {
@@ -438,7 +452,21 @@ fn unit_query(
         if !(characters && alt.via == Via::Query && unit.alternatives.len() > 1) && !long_name {
             words_seen.extend(alt.groups.iter().map(|g| expand::key_of(g)));
         }
-        let parts = alt.groups.iter().map(|g| group_query(g, fields)).collect();
+        let parts = alt
+            .groups
+            .iter()
+            .map(|g| {
+                // Any word may match: a run of single characters (a name the dictionary lacks,
+                // with question words such as 是/由/哪 beside it) is not made one phrase the
+                // passage would have to contain verbatim; each character counts on its own and
+                // the proximity clause rewards those that stand together.
+                if required == Occur::Should && g.len() > 1 && g.iter().all(|w| w.chars().count() == 1) {
+                    combine(g.iter().map(|w| ranking::group_query(std::slice::from_ref(w), fields)).collect(), Occur::Should)
+                } else {
+                    ranking::group_query(g, fields)
+                }
+            })
+            .collect();
         let query = combine(parts, Occur::Must);
         let query: Box<dyn Query> =
             if alt.via == Via::Query { query } else { Box::new(BoostQuery::new(query, alt.via.boost())) };
@@ -468,26 +496,6 @@ fn highlight_query(words: &[String], fields: Fields) -> BooleanQuery {
         })
         .collect();
     BooleanQuery::new(terms)
-}
-
-/// Words that must appear together (one word, or a phrase), in the title (boosted) or body.
-fn group_query(words: &[String], fields: Fields) -> Box<dyn Query> {
-    let in_field = |field| -> Box<dyn Query> {
-        if words.len() == 1 {
-            Box::new(TermQuery::new(
-                Term::from_field_text(field, &words[0]),
-                IndexRecordOption::WithFreqs,
-            ))
-        } else {
-            Box::new(PhraseQuery::new(
-                words.iter().map(|w| Term::from_field_text(field, w)).collect(),
-            ))
-        }
-    };
-    Box::new(BooleanQuery::new(vec![
-        (Occur::Should, Box::new(BoostQuery::new(in_field(fields.title), TITLE_BOOST))),
-        (Occur::Should, in_field(fields.body)),
-    ]))
 }
 
 fn combine(mut parts: Vec<Box<dyn Query>>, occur: Occur) -> Box<dyn Query> {

@@ -644,25 +644,50 @@ async fn workflows_are_added_edited_run_and_deleted_through_the_forms() {
         StatusCode::NOT_FOUND
     );
 
-    // Sources cannot be changed in this build; the form says so and keeps what was typed.
-    let src = post(
+    // Sources: a bad location is refused in the form, which keeps what was typed; a good one is
+    // added, listed with its state, edited and removed.
+    let bad = post(
         &state,
         "/manage/sources",
         c,
-        &[
-            ("name", "feed"),
-            ("location", "https://example.com/f.xml"),
-            ("csrf", &csrf),
-        ],
+        &[("name", "feed"), ("location", "ftp://example.com/f.xml"), ("csrf", &csrf)],
     )
     .await;
-    assert_eq!(src.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(
-        src.body.contains("id=\"form-error\"")
-            && src.body.contains("value=\"https://example.com/f.xml\""),
+        bad.body.contains("id=\"form-error\"")
+            && bad.body.contains("only http:// and https:// feeds can be polled")
+            && bad.body.contains("value=\"ftp://example.com/f.xml\""),
         "{}",
-        src.body
+        bad.body
     );
+    let added = post(
+        &state,
+        "/manage/sources",
+        c,
+        &[("name", "wire"), ("location", "https://example.com/f.xml"), ("every", "2h"), ("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let listed = get(&state, "/sources", c).await;
+    assert!(
+        listed.body.contains("wire") && listed.body.contains("https://example.com/f.xml") && listed.body.contains("2h"),
+        "{}",
+        listed.body
+    );
+    let edited = post(
+        &state,
+        "/manage/sources/wire/edit",
+        c,
+        &[("name", "wire"), ("location", "https://example.com/f.xml"), ("every", "45m"), ("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER, "{}", edited.body);
+    assert!(get(&state, "/sources", c).await.body.contains("45m"));
+    let removed = post(&state, "/manage/sources/wire/delete", c, &[("csrf", &csrf)]).await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.body);
+    let after = get(&state, "/sources", c).await;
+    assert!(!after.body.contains("https://example.com/f.xml"), "{}", after.body);
 }
 
 #[tokio::test]
