@@ -356,6 +356,40 @@ mod tests {
         assert_eq!(date_in("目标价 2024 元"), None);
     }
 
+    /// tests/fixtures/pdf/report.pdf, printed by Chromium from report.html beside it.
+    #[test]
+    fn a_printed_report_reads_as_its_paragraphs_with_pages() {
+        let bytes = include_bytes!("../../tests/fixtures/pdf/report.pdf");
+        let r = report(bytes).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.draft.title.as_deref(), Some("稀土公司：价格回升，维持买入"));
+        assert_eq!(r.broker.as_deref(), Some("中信证券"));
+        assert_eq!(r.rating.as_deref(), Some("买入"));
+        let day = r.draft.published_at.map(|d| d.format("%Y-%m-%d").to_string());
+        assert_eq!(day.as_deref(), Some("2024-05-01"));
+        assert_eq!(r.page_count, 2);
+        let got: Vec<(u32, &str)> = r.pages.iter().copied().zip(r.draft.paragraphs.iter().map(String::as_str)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, "报告日期：2024年5月1日 投资评级：买入"),
+                (1, "核心观点"),
+                (1, "稀土价格回升，公司利润回升，公司产能回升，公司价格回升，公司利润回升，公司产能回升，公司价格回升。"),
+                (1, "公司产能增长，利润增长，价格增长，产能增长，利润增长，价格增长，产能增长，利润增长，价格增长。"),
+                (1, "Prices rose in the first quarter."),
+                (1, "项目 | 2023 | 2024"),
+                (1, "利润 | 23.7 | 32.1"),
+                (2, "公司价格"),
+                (2, "公司价格增长，利润增长。"),
+            ]
+        );
+    }
+
+    #[test]
+    fn garbage_is_not_a_pdf() {
+        let e = report(b"%PDF-1.7\nnot really").err().unwrap_or_default();
+        assert!(e.starts_with("is not a readable PDF"), "{e}");
+    }
+
     #[test]
     fn radicals_named_for_ideographs_are_unified() {
         assert_eq!(unify("北⽅稀⼟：增⻓，⻛险，ﬁrst"), "北方稀土：增长，风险，first");
