@@ -53,7 +53,7 @@ pub struct Laid {
 }
 
 /// A gap wider than this many font sizes splits a row into cells (columns, table cells).
-const CELL_GAP: f64 = 1.2;
+const CELL_GAP: f64 = 0.8;
 /// A gap wider than this (in font sizes) between two glyphs of a cell is a word space.
 const SPACE_GAP: f64 = 0.2;
 /// Type this much larger than the body's is a heading.
@@ -339,32 +339,39 @@ fn order(page: &Page, number: u32, rows: Vec<Row>) -> Vec<Line> {
             None
         }
     };
-    let pitch = typical_pitch(&rows);
+    // Columns set by CSS or a layout program need not share baselines, so a region is a run of
+    // rows that each keep to one side of the middle (or are split across it), holding rows on
+    // both sides.
     let mut lines = Vec::new();
     let mut i = 0;
     while i < rows.len() {
-        if !split(&rows[i]) {
+        let sided = |r: &Row| split(r) || side(r).is_some();
+        if !sided(&rows[i]) {
             lines.push(full_line(&rows[i], number, left, right));
             i += 1;
             continue;
         }
-        // The region runs while rows are split or lie on one side; it ends after its last split
-        // row unless what follows is close below (a longer column's last lines).
         let start = i;
-        let mut end = i;
-        let mut j = i + 1;
-        while j < rows.len() && (split(&rows[j]) || side(&rows[j]).is_some()) {
-            let close = rows[j].y - rows[j - 1].y <= 1.5 * pitch.max(rows[j].size);
-            if split(&rows[j]) {
-                end = j;
-            } else if !close {
-                break;
-            } else if j == end + 1 {
-                end = j;
-            }
-            j += 1;
+        while i < rows.len() && sided(&rows[i]) {
+            i += 1;
         }
-        let region = &rows[start..=end];
+        // A longer left column ends a line or so below the right one; one-sided rows further
+        // down are the short lines of full-width text after the columns.
+        let right_end = rows[start..i]
+            .iter()
+            .filter(|r| split(r) || side(r) == Some(2))
+            .map(|r| r.y)
+            .fold(f64::MIN, f64::max);
+        if let Some(k) = rows[start..i].iter().position(|r| r.y > right_end + 2.0 * r.size) {
+            i = (start + k).max(start + 1);
+        }
+        let region = &rows[start..i];
+        let on_left = region.iter().filter(|r| split(r) || side(r) == Some(1)).count();
+        let on_right = region.iter().filter(|r| split(r) || side(r) == Some(2)).count();
+        if on_left < 2 || on_right < 2 {
+            lines.extend(region.iter().map(|r| full_line(r, number, left, right)));
+            continue;
+        }
         let gutter_left = region
             .iter()
             .flat_map(|r| r.cells.iter().filter(|c| c.x1 < middle))
@@ -401,7 +408,6 @@ fn order(page: &Page, number: u32, rows: Vec<Row>) -> Vec<Line> {
                 }
             }
         }
-        i = end + 1;
     }
     lines
 }
@@ -420,18 +426,6 @@ fn full_line(row: &Row, page: u32, left: f64, right: f64) -> Line {
         table,
         text: row.text(if table { " | " } else { " " }),
     }
-}
-
-/// The most common distance between consecutive rows of the same size: the line pitch.
-fn typical_pitch(rows: &[Row]) -> f64 {
-    let mut gaps: Vec<i64> = rows
-        .windows(2)
-        .filter(|w| (w[0].size - w[1].size).abs() < 0.5)
-        .map(|w| ((w[1].y - w[0].y) * 2.0).round() as i64)
-        .filter(|g| *g > 0)
-        .collect();
-    gaps.sort_unstable();
-    mode(&gaps).map_or(0.0, |g| g as f64 / 2.0)
 }
 
 fn mode(sorted: &[i64]) -> Option<i64> {
@@ -664,8 +658,8 @@ mod tests {
         for n in 1..=3 {
             let mut rows = vec![
                 text_glyphs(50.0, 30.0, 8.0, "某某证券研究所 公司研究"),
-                text_glyphs(50.0, 120.0, 16.0, &format!("第{n}部分标题")),
-                text_glyphs(50.0, 150.0, 10.0, &format!("这是第{n}页的正文。")),
+                text_glyphs(50.0, 200.0, 16.0, ["引言", "行业格局", "盈利预测"][n - 1]),
+                text_glyphs(50.0, 230.0, 10.0, &format!("这是第{n}页的正文。")),
                 text_glyphs(290.0, 780.0, 8.0, &n.to_string()),
             ];
             if n == 3 {
@@ -678,16 +672,16 @@ mod tests {
         assert_eq!(
             texts(&laid),
             vec![
-                ("第1部分标题".into(), 1),
+                ("引言".into(), 1),
                 ("这是第1页的正文。".into(), 1),
-                ("第2部分标题".into(), 2),
+                ("行业格局".into(), 2),
                 ("这是第2页的正文。".into(), 2),
-                ("第3部分标题".into(), 3),
+                ("盈利预测".into(), 3),
                 ("这是第3页的正文。".into(), 3),
             ]
         );
         assert!(laid.blocks[0].heading && !laid.blocks[1].heading);
-        assert_eq!(laid.title.as_deref(), Some("第1部分标题"));
+        assert_eq!(laid.title.as_deref(), Some("引言"));
         assert!(laid.first_page_lines[0].contains("证券研究所"));
     }
 
