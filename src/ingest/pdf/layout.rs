@@ -326,7 +326,8 @@ fn order(page: &Page, number: u32, rows: Vec<Row>) -> Vec<Line> {
             && row.cells[0].x1 < middle
             && row.cells[1].x0 > middle
             && (row.cells[0].x0 - left).abs() < 0.05 * width
-            && row.cells[0].x1 - row.cells[0].x0 > 0.25 * width
+            // One long cell: a column's last short line beside the other column's full one.
+            && row.cells.iter().any(|c| c.x1 - c.x0 > 0.25 * width)
     };
     let side = |row: &Row| {
         if row.cells.len() != 1 {
