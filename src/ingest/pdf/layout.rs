@@ -552,8 +552,13 @@ fn join(paragraph: &mut String, line: &str) {
     let hyphenated = tail.next() == Some('-')
         && tail.next().is_some_and(|c| c.is_alphabetic())
         && line.chars().next().is_some_and(|c| c.is_lowercase());
+    // A Chinese line break before or after a number or Latin word is only a wrap too.
+    let beside_wide = paragraph.chars().next_back().is_some_and(is_wide)
+        || line.trim().chars().next().is_some_and(is_wide);
     if hyphenated {
         paragraph.pop();
+        paragraph.push_str(line.trim());
+    } else if beside_wide && !paragraph.is_empty() {
         paragraph.push_str(line.trim());
     } else {
         join_line(paragraph, line);
