@@ -203,6 +203,13 @@ impl Document {
         self.meta.get("imported_from").is_some()
     }
 
+    /// The 1-based page of the source PDF that paragraph `[n]` starts on (`meta.pages`, kept at
+    /// ingest); `None` for documents that have no pages.
+    pub fn paragraph_page(&self, n: usize) -> Option<u64> {
+        let pages = self.meta.get("pages")?.as_array()?;
+        n.checked_sub(1).and_then(|i| pages.get(i)).and_then(serde_json::Value::as_u64)
+    }
+
     /// The paragraph cited as `[n]` (1-based), if it exists.
     pub fn paragraph(&self, n: usize) -> Option<&str> {
         n.checked_sub(1).and_then(|i| self.paragraphs.get(i)).map(String::as_str)

@@ -15,7 +15,7 @@ use dossier::engine::{Engine, IngestOptions};
 use dossier::report::{self, Highlight};
 use dossier::search::{MatchMode, SearchRequest, SortOrder, TitleOnly};
 use dossier::digest::llm::OutputLang;
-use dossier::digest::{render_markdown, render_terminal};
+use dossier::digest::{render_markdown_for, render_terminal, render_terminal_for};
 use dossier::digesting::{DigestOptions, SummarizerChoice};
 use dossier::error::ErrorClass;
 use dossier::{Error, Lang, dates};
@@ -626,14 +626,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 writeln!(stdout, "{}", serde_json::to_string_pretty(&digest)?)?;
             } else if markdown {
                 let doc = engine.document(&id)?;
-                write!(stdout, "{}{}", dossier::workflow::render::markdown_heading(&doc, "#"), render_markdown(&digest))?;
+                write!(stdout, "{}{}", dossier::workflow::render::markdown_heading(&doc, "#"), render_markdown_for(&digest, &doc))?;
             } else {
                 let doc = engine.document(&id)?;
                 let label = doc.source_label();
                 let (title, source) = (report::terminal_safe(&doc.title), report::terminal_safe(&label));
                 let imported = dossier::workflow::render::imported_tag(&doc);
                 writeln!(stdout, "{title}\n{source} · {}{imported}", dossier::engine::format_published(doc.published_at, doc.published_precision))?;
-                write!(stdout, "{}", render_terminal(&digest))?;
+                write!(stdout, "{}", render_terminal_for(&digest, &doc))?;
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -29,7 +29,7 @@ use crate::document::{Document, Lang};
 pub use extractive::ExtractiveSummarizer;
 pub use kind::detect_kind;
 pub use llm::OutputLang;
-pub use render::{render_markdown, render_terminal};
+pub use render::{render_markdown, render_markdown_for, render_terminal, render_terminal_for};
 pub use verify::{VerifyPolicy, verify};
 
 /// What kind of document a digest summarizes; it chooses the template.

@@ -11,7 +11,15 @@
 use std::fmt::Write;
 
 use crate::digest::{Bullet, Digest, DocKind};
+use crate::document::Document;
 use crate::report::terminal_safe;
+
+/// The page a cited paragraph starts on, when the document has pages (a PDF).
+type PageOf<'a> = &'a dyn Fn(usize) -> Option<u64>;
+
+fn no_pages(_: usize) -> Option<u64> {
+    None
+}
 
 /// Marker appended to a bullet that failed verification but was kept.
 pub const UNVERIFIED_MARK: &str = "(unverified)";
@@ -19,6 +27,16 @@ pub const UNVERIFIED_MARK: &str = "(unverified)";
 /// Plain text for a terminal: level-1 headings flush left, their bullets indented two spaces,
 /// level-2 headings indented two spaces and their bullets four.
 pub fn render_terminal(d: &Digest) -> String {
+    terminal_with(d, &no_pages)
+}
+
+/// [`render_terminal`] for the digest of `doc`: citations of a PDF's paragraphs show their
+/// page (`p.3 [12]`).
+pub fn render_terminal_for(d: &Digest, doc: &Document) -> String {
+    terminal_with(d, &|n| doc.paragraph_page(n))
+}
+
+fn terminal_with(d: &Digest, page_of: PageOf<'_>) -> String {
     let mut out = String::new();
     if d.kind == DocKind::Excerpt {
         let _ = writeln!(out, "Excerpt (no digest could be made):");
@@ -32,7 +50,7 @@ pub fn render_terminal(d: &Digest) -> String {
         let indent = if s.level >= 2 { "  " } else { "" };
         let _ = writeln!(out, "{indent}{}", terminal_safe(&s.heading));
         for b in &s.bullets {
-            let _ = writeln!(out, "{indent}  - {}", bullet_line(b));
+            let _ = writeln!(out, "{indent}  - {}", bullet_line(b, page_of));
         }
     }
     if let Some(v) = d.verification.as_ref().filter(|v| v.bullets_checked > 0) {
@@ -44,6 +62,16 @@ pub fn render_terminal(d: &Digest) -> String {
 /// Markdown: `###` for level-1 headings, `####` for level 2, bullets as list items; an excerpt
 /// is a block quote.
 pub fn render_markdown(d: &Digest) -> String {
+    markdown_with(d, &no_pages)
+}
+
+/// [`render_markdown`] for the digest of `doc`: citations of a PDF's paragraphs show their
+/// page (`p.3 [12]`).
+pub fn render_markdown_for(d: &Digest, doc: &Document) -> String {
+    markdown_with(d, &|n| doc.paragraph_page(n))
+}
+
+fn markdown_with(d: &Digest, page_of: PageOf<'_>) -> String {
     let mut out = String::new();
     if d.kind == DocKind::Excerpt {
         let _ = writeln!(out, "*Excerpt (no digest could be made):*\n");
@@ -61,7 +89,7 @@ pub fn render_markdown(d: &Digest) -> String {
             out.push('\n');
         }
         for b in &s.bullets {
-            let mut line = format!("{}{}", escape_markdown(&b.text), citations(&b.citations));
+            let mut line = format!("{}{}", escape_markdown(&b.text), paged_citations(&b.citations, page_of));
             if b.verified == Some(false) {
                 line.push_str(&format!(" *{UNVERIFIED_MARK}*"));
             }
@@ -74,8 +102,8 @@ pub fn render_markdown(d: &Digest) -> String {
     out
 }
 
-fn bullet_line(b: &Bullet) -> String {
-    let mut line = format!("{}{}", terminal_safe(&b.text), citations(&b.citations));
+fn bullet_line(b: &Bullet, page_of: PageOf<'_>) -> String {
+    let mut line = format!("{}{}", terminal_safe(&b.text), paged_citations(&b.citations, page_of));
     if b.verified == Some(false) {
         line.push(' ');
         line.push_str(UNVERIFIED_MARK);
@@ -91,6 +119,24 @@ pub fn citations(c: &[usize]) -> String {
     let mut s = String::from(" ");
     for n in c {
         let _ = write!(s, "[{n}]");
+    }
+    s
+}
+
+/// " p.3 [12][13] p.4 [15]": [`citations`] with the page written wherever it changes.
+fn paged_citations(c: &[usize], page_of: PageOf<'_>) -> String {
+    let mut s = String::new();
+    let mut last = None;
+    for (i, n) in c.iter().enumerate() {
+        let page = page_of(*n);
+        if i == 0 || page != last {
+            s.push(' ');
+            if let Some(p) = page {
+                let _ = write!(s, "p.{p} ");
+            }
+        }
+        let _ = write!(s, "[{n}]");
+        last = page;
     }
     s
 }
@@ -211,6 +257,27 @@ mod tests {
 
         *Verified 2 of 3 bullets; 1 kept unverified.*
         ");
+    }
+
+    #[test]
+    fn citations_of_a_pdf_show_the_page_where_it_changes() {
+        let pages: Vec<u64> = (1..=40).map(|n| if n <= 30 { 2 } else { 3 }).collect();
+        let doc = Document {
+            id: "file:r.pdf".into(),
+            title: "研报".into(),
+            source: "reports".into(),
+            published_at: None,
+            published_precision: None,
+            url: None,
+            lang: Lang::Zh,
+            paragraphs: vec!["段落。".into(); 40],
+            meta: serde_json::json!({"pages": pages}),
+        };
+        let t = render_terminal_for(&sample(), &doc);
+        assert!(t.contains("目标价36.8港元。 p.2 [5]\n"), "{t}");
+        assert!(t.contains("同比增长64%。 p.2 [30] p.3 [31]\n"), "{t}");
+        let m = render_markdown_for(&sample(), &doc);
+        assert!(m.contains("出货量达\\*7\\*GWh。 p.2 [3] *(unverified)*"), "{m}");
     }
 
     #[test]

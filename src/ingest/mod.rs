@@ -1,7 +1,7 @@
 //! ingest: where do documents come from?
 //!
-//! Turns the paths a user names into inputs (JSONL, plain or gzip; directories of .txt, .md and
-//! .html files; RSS 2.0 and Atom feeds) and inputs into validated [`Document`]s, one [`Record`]
+//! Turns the paths a user names into inputs (JSONL, plain or gzip; directories of .txt, .md,
+//! .html and .pdf files; RSS 2.0 and Atom feeds) and inputs into validated [`Document`]s, one [`Record`]
 //! at a time, each carrying where it came from and either the document or a message saying what
 //! is wrong with it and what to do. Readers stream: a JSONL file is never held in memory whole.
 //! This module must not store, index or deduplicate across inputs — the ingest pipeline does
@@ -15,6 +15,7 @@ mod feed;
 mod html;
 mod jsonl;
 pub mod outlet;
+mod pdf;
 mod text;
 
 use std::collections::HashSet;
@@ -81,6 +82,9 @@ pub enum Format {
     Html,
     /// An RSS 2.0, RSS 1.0 or Atom file: one document per item.
     Feed,
+    /// A .pdf file (or a file starting `%PDF`): one document, a paragraph's page in
+    /// `meta.pages`.
+    Pdf,
 }
 
 impl Format {
@@ -91,6 +95,7 @@ impl Format {
             Format::Markdown => "markdown",
             Format::Html => "html",
             Format::Feed => "feed",
+            Format::Pdf => "pdf",
         }
     }
 }
@@ -104,7 +109,7 @@ pub fn check_html_depth(html: &str) -> std::result::Result<(), String> {
 /// Expands paths (files and directories, recursively) into the list of inputs: each
 /// directory's files sorted by path, the paths' expansions in the order given, a file reached
 /// twice listed once. In directories, files are chosen by extension (.jsonl, .ndjson, .jsonl.gz,
-/// .json.gz, .txt, .md, .markdown, .html, .htm, .rss, .atom, and .xml when it holds a feed);
+/// .json.gz, .txt, .md, .markdown, .html, .htm, .pdf, .rss, .atom, and .xml when it holds a feed);
 /// hidden files and others are skipped. A file named directly is read whatever its extension,
 /// its format found from its content. A path that does not exist is an error naming it.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>> {
@@ -118,7 +123,8 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>> {
                     line: None,
                 },
                 message: "no such file or directory; check the path (ingest reads JSONL files, \
-                          plain or .gz, RSS/Atom feeds, and directories of .txt/.md/.html files)"
+                          plain or .gz, RSS/Atom feeds, and directories of .txt/.md/.html/.pdf \
+                          files)"
                     .into(),
             },
             _ => Error::io(path, e),
@@ -138,7 +144,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>> {
                 push_input(&mut inputs, &mut seen, file, format, path.clone())?;
             }
             if skipped > 0 {
-                tracing::info!(dir = %path.display(), skipped, "skipped files that are not .jsonl(.gz), .txt, .md, .html or feeds");
+                tracing::info!(dir = %path.display(), skipped, "skipped files that are not .jsonl(.gz), .txt, .md, .html, .pdf or feeds");
             }
         } else {
             let format = format_of_named_file(path)?;
@@ -226,6 +232,7 @@ fn format_by_extension(path: &Path) -> Option<Format> {
         "md" | "markdown" => Some(Format::Markdown),
         "html" | "htm" | "xhtml" => Some(Format::Html),
         "rss" | "atom" => Some(Format::Feed),
+        "pdf" => Some(Format::Pdf),
         _ => None,
     }
 }
@@ -251,7 +258,8 @@ fn format_of_named_file(path: &Path) -> Result<Format> {
             line: None,
         },
         message: "cannot tell what kind of file this is; dossier reads JSONL (plain or gzip), \
-                  .txt, .md, .html and RSS/Atom feeds — give the file one of those extensions"
+                  .txt, .md, .html, .pdf and RSS/Atom feeds — give the file one of those \
+                  extensions"
             .into(),
     })
 }
@@ -264,6 +272,11 @@ fn sniff(path: &Path) -> Result<Option<Format>> {
         .map_err(|e| Error::io(path, e))?;
     if head.starts_with(&[0x1f, 0x8b]) {
         return Ok(Some(Format::Jsonl));
+    }
+    // The PDF header may follow a little junk (some writers prepend bytes); readers look for it
+    // in the first kilobyte.
+    if head.len() >= 5 && head[..head.len().min(1024)].windows(5).any(|w| w == b"%PDF-") {
+        return Ok(Some(Format::Pdf));
     }
     let start = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
     let first = start
@@ -306,7 +319,7 @@ pub fn read_input(
     match input.format {
         Format::Jsonl => jsonl::read(input, opts, sink),
         Format::Feed => feed::read(input, opts, sink),
-        Format::Text | Format::Markdown | Format::Html => {
+        Format::Text | Format::Markdown | Format::Html | Format::Pdf => {
             let location = Location {
                 file: input.path.clone(),
                 line: None,
@@ -337,10 +350,22 @@ enum FileProblem {
 }
 
 fn read_single_file(input: &Input, opts: &ReadOptions) -> Result<Document, FileProblem> {
-    let bytes = read_limited(&input.path, opts.max_doc_bytes)?;
+    // A PDF's bytes are mostly fonts and images: its limit is on the file, its text is held to
+    // max_doc_bytes like any other document's.
+    let limit = match input.format {
+        Format::Pdf => opts.max_doc_bytes.saturating_mul(PDF_SIZE_FACTOR),
+        _ => opts.max_doc_bytes,
+    };
+    let bytes = read_limited(&input.path, limit)?;
+    let mut meta = serde_json::Value::Null;
     let draft = match input.format {
         Format::Text => text::plain(&bytes)?,
         Format::Markdown => text::markdown(&bytes)?,
+        Format::Pdf => {
+            let report = pdf::report(&bytes)?;
+            meta = pdf_meta(&report);
+            report.draft
+        }
         _ => html::page(&bytes)?,
     };
     let relative = input.path.strip_prefix(&input.root).unwrap_or(&input.path);
@@ -353,9 +378,31 @@ fn read_single_file(input: &Input, opts: &ReadOptions) -> Result<Document, FileP
         id: format!("file:{id}"),
         source: directory_name(&input.root),
         url: None,
-        meta: serde_json::Value::Null,
+        meta,
     };
-    finish(draft, fields, opts, true).map_err(FileProblem::Bad)
+    // A PDF's title comes from its cover and was already taken off its paragraphs; dropping
+    // one more would put `meta.pages` out of step.
+    finish(draft, fields, opts, input.format != Format::Pdf).map_err(FileProblem::Bad)
+}
+
+/// How many times `ingest.max_doc_bytes` a PDF file may be.
+const PDF_SIZE_FACTOR: usize = 8;
+
+/// The meta of a PDF document: the page of each paragraph (`pages`), the page count, and the
+/// broker and rating from its cover when it names them.
+fn pdf_meta(report: &pdf::Report) -> serde_json::Value {
+    let mut meta = serde_json::json!({
+        "format": "pdf",
+        "pages": report.pages,
+        "page_count": report.page_count,
+    });
+    if let Some(broker) = &report.broker {
+        meta["broker"] = broker.clone().into();
+    }
+    if let Some(rating) = &report.rating {
+        meta["rating"] = rating.clone().into();
+    }
+    meta
 }
 
 impl From<String> for FileProblem {

@@ -19,7 +19,7 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use serde::Serialize;
 
-use crate::digest::{Digest, render_markdown, render_terminal};
+use crate::digest::{Digest, render_markdown_for, render_terminal_for};
 use crate::document::Lang;
 use crate::engine::{format_published, format_when};
 use crate::report::terminal_safe;
@@ -213,7 +213,7 @@ pub fn terminal(page: &Page) -> String {
         let _ = writeln!(out, "{}", terminal_safe(&d.title));
         let _ = writeln!(out, "{} · {}{}", terminal_safe(&d.source_label()), format_published(d.published_at, d.published_precision), imported_tag(d));
         match &e.digest {
-            Some(g) => out.push_str(&render_terminal(g)),
+            Some(g) => out.push_str(&render_terminal_for(g, d)),
             None => out.push_str("(no digest yet)\n"),
         }
         let _ = writeln!(out, "[{}]\n", terminal_safe(&d.id));
@@ -318,7 +318,7 @@ pub fn markdown(page: &Page) -> String {
         }
         out.push_str(&markdown_heading(&e.document, "##"));
         match &e.digest {
-            Some(g) => out.push_str(&render_markdown(g)),
+            Some(g) => out.push_str(&render_markdown_for(g, &e.document)),
             None => out.push_str("*No digest yet.*\n"),
         }
         out.push('\n');

@@ -16,7 +16,7 @@ use std::time::Duration;
 use super::root;
 use super::serve::{config, ingest_into, xss_fixture};
 
-fn chromium() -> PathBuf {
+pub fn chromium() -> PathBuf {
     std::env::var_os("CHROMIUM")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))

@@ -9,6 +9,7 @@ mod eval;
 mod ingest;
 mod interrupt;
 mod llm;
+mod pdf;
 mod processes;
 mod provenance;
 mod query;
