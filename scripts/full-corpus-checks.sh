@@ -41,6 +41,19 @@ for p in problems:
 sys.exit(1 if problems else 0)
 PY
 
+echo "== finance event topics, full set (scripts/make-event-eval.py --all: 2,065 FinCUGE items, 13 event names)"
+python3 scripts/make-event-eval.py --all "$WORK/events" > /dev/null
+"$BIN" -q --data-dir "$WORK/events-data" eval "$WORK/events" --match all --json > "$WORK/events.json"
+python3 - "$WORK/events.json" <<'PY' || failed=1
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(f"{r['queries']} event names over {r['documents']} items (all words): nDCG@10 {r['ndcg_at_k']:.4f}, "
+      f"MRR {r['mrr']:.4f} ({r['seconds']:.1f} s)")
+if r["ndcg_at_k"] < 0.93:
+    print(f"FAILED: nDCG@10 {r['ndcg_at_k']:.4f} is below the floor 0.93", file=sys.stderr)
+    sys.exit(1)
+PY
+
 echo "== fixtures against their sources"
 for f in "$SHARED"/seeds/*.txt; do
   if ! cmp -s "$f" "tests/fixtures/seed/real/$(basename "$f")"; then
