@@ -20,6 +20,9 @@ pub const UNVERIFIED_MARK: &str = "(unverified)";
 /// level-2 headings indented two spaces and their bullets four.
 pub fn render_terminal(d: &Digest) -> String {
     let mut out = String::new();
+    if let Some(note) = &d.note {
+        let _ = writeln!(out, "Note: {}", terminal_safe(note));
+    }
     if d.kind == DocKind::Excerpt {
         let _ = writeln!(out, "Excerpt (no digest could be made):");
         let _ = writeln!(
@@ -45,6 +48,9 @@ pub fn render_terminal(d: &Digest) -> String {
 /// is a block quote.
 pub fn render_markdown(d: &Digest) -> String {
     let mut out = String::new();
+    if let Some(note) = &d.note {
+        let _ = writeln!(out, "*Note: {}*\n", escape_markdown(note));
+    }
     if d.kind == DocKind::Excerpt {
         let _ = writeln!(out, "*Excerpt (no digest could be made):*\n");
         for line in d.excerpt.as_deref().unwrap_or("").lines() {
@@ -172,6 +178,7 @@ mod tests {
                 },
             ],
             excerpt: None,
+            note: None,
             verification: Some(VerificationReport {
                 bullets_checked: 3,
                 bullets_kept: 3,
@@ -240,6 +247,7 @@ mod tests {
             summarizer: "extractive".into(),
             sections: vec![],
             excerpt: Some("马来西亚将禁止稀土原材料出口。".into()),
+            note: None,
             verification: None,
         };
         assert_eq!(
