@@ -688,4 +688,23 @@ mod tests {
         assert!(html.contains("via ") && html.contains("<a class=\"cite\" href=\"#p"), "{html}");
         assert!(!html.contains(">imported</span>"), "{html}");
     }
+
+    /// The document page names the summarizer of the digest it shows and links to the other
+    /// stored one; a stand-in digest shows its note, in English, above the bullets.
+    #[test]
+    fn document_page_toggles_between_stored_digests() {
+        let e = &hostile_page([Lang::Zh, Lang::En]).entries[0];
+        let Some(mut g) = e.digest.clone() else { panic!("the test page has a digest") };
+        g.summarizer = "llm:qwen".into();
+        let families = ["extractive".to_string(), "llm".to_string()];
+        let toggle = digest_toggle("qq 1", &g, &families).into_string();
+        assert!(toggle.contains("Digest by llm:qwen"), "{toggle}");
+        assert!(toggle.contains("<a href=\"/documents/qq%201?summarizer=extractive\">show the extractive digest</a>"), "{toggle}");
+        assert!(!toggle.contains("summarizer=llm"), "{toggle}");
+        g.summarizer = "extractive".into();
+        g.note = Some("The LLM digest failed (timeout); this is the extractive digest.".into());
+        let html = document_html(&e.document, None, Some(&g), Some(digest_toggle("qq 1", &g, &families))).into_string();
+        assert!(html.contains("summarizer=llm\">show the llm digest</a>"), "{html}");
+        assert!(html.contains("<p class=\"digest-note\" lang=\"en\">The LLM digest failed (timeout)"), "{html}");
+    }
 }
