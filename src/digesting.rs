@@ -33,6 +33,16 @@ pub enum SummarizerChoice {
     Llm,
 }
 
+impl SummarizerChoice {
+    /// The family the store keeps one digest of per document (`crate::store::family_of`).
+    pub fn family(self) -> &'static str {
+        match self {
+            SummarizerChoice::Extractive => "extractive",
+            SummarizerChoice::Llm => "llm",
+        }
+    }
+}
+
 /// What a caller wants of a digest.
 #[derive(Debug, Clone, Default)]
 pub struct DigestOptions {
@@ -110,10 +120,10 @@ impl<'a> Digester<'a> {
     /// A digest already made for this exact input, from the document's own record or the
     /// shared cache (the same text under another id).
     fn reuse(&self, doc_id: &str, key: &str) -> Result<Option<Digest>> {
-        if let Some((stored_key, json)) = self.store().digest_json(doc_id)?
-            && (stored_key == key || stored_key == IMPORTED_KEY)
-        {
-            return Ok(Some(serde_json::from_str(&json)?));
+        for (_, stored_key, json) in self.store().digests_json(doc_id)? {
+            if stored_key == key || stored_key == IMPORTED_KEY {
+                return Ok(Some(serde_json::from_str(&json)?));
+            }
         }
         match self.store().cached_digest_json(key)? {
             Some(json) => Ok(Some(serde_json::from_str(&json)?)),
@@ -151,14 +161,63 @@ impl<'a> Digester<'a> {
         Ok(summarizer.cache_key(&d.doc, Self::kind_of(d), opts.query.as_deref()))
     }
 
-    /// The document's stored digest, or an extractive one made now and returned without being
-    /// stored (`None` as the second value when it was stored already). Reads only.
+    /// The summarizer whose digest is shown when the caller names none: the LLM when an
+    /// endpoint is configured (`llm.base_url` and `llm.model`), else the extractive one.
+    pub fn preferred(&self) -> SummarizerChoice {
+        if self.config.llm.llm_config().is_ok() { SummarizerChoice::Llm } else { SummarizerChoice::Extractive }
+    }
+
+    /// The document's stored digest of the preferred summarizer ([`Digester::preferred`]), or
+    /// an extractive one made now and returned without being stored (`None` as the second value
+    /// when nothing needs storing). Reads only.
     pub fn stored_or_unstored(&self, id: &str) -> Result<(Digest, Option<UnstoredDigest>)> {
-        if let Some(d) = self.stored_digest(id)? {
-            return Ok((d, None));
+        self.stored_or_unstored_of(id, self.preferred())
+    }
+
+    /// As [`Digester::stored_or_unstored`], for the digest of `want`'s family. No LLM digest is
+    /// made here (a page must not wait on a model): without a stored one, the extractive digest
+    /// stands in, with a note saying why.
+    pub fn stored_or_unstored_of(&self, id: &str, want: SummarizerChoice) -> Result<(Digest, Option<UnstoredDigest>)> {
+        for (family, _, json) in self.store().digests_json(id)? {
+            if family == want.family() {
+                return Ok((serde_json::from_str(&json)?, None));
+            }
         }
-        let (made, _) = self.make(id, &DigestOptions::default())?;
-        Ok((made.digest.clone(), Some(made)))
+        let (made, fresh) = self.make(id, &DigestOptions::default())?;
+        let mut shown = made.digest.clone();
+        if want == SummarizerChoice::Llm && made.cache_key != IMPORTED_KEY {
+            shown.note = Some(llm_missing_note(self.store().digest_failure(id, "llm")?.as_deref()));
+        }
+        Ok((shown, fresh.map(|_| made)))
+    }
+
+    /// The digest `dossier digest` and search show when no summarizer is named: the preferred
+    /// one. An LLM digest that fails (timeout, unusable answer) is recorded as failed and the
+    /// extractive digest is returned in its place, with a note saying why.
+    pub fn digest_preferred(&self, id: &str, opts: &DigestOptions) -> Result<Digest> {
+        let extractive = DigestOptions { summarizer: SummarizerChoice::Extractive, ..opts.clone() };
+        if self.preferred() == SummarizerChoice::Extractive {
+            return self.digest(id, &extractive);
+        }
+        match self.digest(id, &DigestOptions { summarizer: SummarizerChoice::Llm, ..opts.clone() }) {
+            Err(e @ (Error::Llm(_) | Error::Fetch { .. } | Error::Busy { .. })) => {
+                tracing::warn!(doc = %id, error = %e, "LLM digest failed; showing the extractive one");
+                self.store().note_digest_failure(id, "llm", &e.to_string())?;
+                let mut d = self.digest(id, &extractive)?;
+                d.note = Some(llm_missing_note(Some(&e.to_string())));
+                Ok(d)
+            }
+            other => other,
+        }
+    }
+
+    /// Every stored digest of a document by summarizer family ("extractive", "llm").
+    pub fn stored_digests(&self, id: &str) -> Result<std::collections::BTreeMap<String, Digest>> {
+        let mut out = std::collections::BTreeMap::new();
+        for (family, _, json) in self.store().digests_json(id)? {
+            out.insert(family, serde_json::from_str(&json)?);
+        }
+        Ok(out)
     }
 
     /// The digest of one document: the stored one when current, else made, verified and stored.
@@ -213,12 +272,10 @@ impl<'a> Digester<'a> {
         self.store.set_kind(id, value)
     }
 
-    /// The stored digest of a document, whatever made it.
+    /// The stored digest of a document: the preferred summarizer's ([`Digester::preferred`]),
+    /// else another's, with a note saying why.
     pub fn stored_digest(&self, id: &str) -> Result<Option<Digest>> {
-        match self.store().digest_json(id)? {
-            Some((_, json)) => Ok(Some(serde_json::from_str(&json)?)),
-            None => Ok(None),
-        }
+        stored_digest_of(self.store(), id, self.preferred())
     }
 
     /// Digests every document that has none (published since `since`, if given). Failures are
@@ -315,6 +372,32 @@ impl<'a> Digester<'a> {
     }
 }
 
+/// The stored digest of `want`'s family; without one, another family's, noting why when an LLM
+/// digest was wanted (imported digests are not ours to remake and get no note).
+pub fn stored_digest_of(store: &Store, id: &str, want: SummarizerChoice) -> Result<Option<Digest>> {
+    let mut other = None;
+    for (family, key, json) in store.digests_json(id)? {
+        if family == want.family() {
+            return Ok(Some(serde_json::from_str(&json)?));
+        }
+        other.get_or_insert((key, json));
+    }
+    let Some((key, json)) = other else { return Ok(None) };
+    let mut d: Digest = serde_json::from_str(&json)?;
+    if want == SummarizerChoice::Llm && key != IMPORTED_KEY {
+        d.note = Some(llm_missing_note(store.digest_failure(id, "llm")?.as_deref()));
+    }
+    Ok(Some(d))
+}
+
+/// Why the extractive digest stands where an LLM digest was wanted.
+fn llm_missing_note(failure: Option<&str>) -> String {
+    match failure {
+        Some(e) => format!("The LLM digest failed ({e}); this is the extractive digest. The next workflow run or `dossier digest ID --summarizer llm` tries again."),
+        None => "No LLM digest has been made of this document yet; this is the extractive digest. `dossier digest ID --summarizer llm` makes one.".into(),
+    }
+}
+
 /// A title-only item gets no digest: an excerpt of it would only repeat its headline. The
 /// message says so rather than letting the caller think digesting failed.
 fn refuse_title_only(d: &StoredDocument) -> Result<()> {
@@ -389,6 +472,39 @@ mod tests {
         let err = d.stored_or_unstored("bare").err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("holds only its title") && err.contains("nothing to digest"), "{err}");
         assert!(crate::report::digest_run_text(&s).contains("skipped 1 title-only documents"));
+        Ok(())
+    }
+
+    /// An LLM digest is kept beside the extractive one, not over it; asked for the LLM's, a
+    /// document without one shows the extractive digest with a note naming the failure, and a
+    /// later LLM digest clears that note.
+    #[test]
+    fn llm_and_extractive_digests_are_both_kept() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let flags = Flags { data_dir: Some(dir.path().to_path_buf()), ..Flags::default() };
+        let mut engine = crate::engine::Engine::open(Config::load(&flags, &HashMap::new())?)?;
+        let mut doc = crate::Document::for_test("稀土出口管制", &["商务部宣布对部分稀土物项实施出口管制。", "新规自12月1日起施行。"]);
+        doc.id = "a".into();
+        engine.add_documents(&[doc])?;
+        let d = engine.digester();
+        assert_eq!(d.preferred(), SummarizerChoice::Extractive, "no endpoint configured");
+        let extractive = d.digest("a", &DigestOptions::default())?;
+        engine.store().note_digest_failure("a", "llm", "the model timed out after 60 s")?;
+        let shown = stored_digest_of(engine.store(), "a", SummarizerChoice::Llm)?;
+        let note = shown.as_ref().and_then(|g| g.note.clone()).unwrap_or_default();
+        assert!(note.contains("LLM digest failed (the model timed out after 60 s)") && note.contains("extractive"), "{note}");
+        assert_eq!(shown.map(|g| g.summarizer), Some("extractive".to_string()));
+
+        let mut llm = extractive.clone();
+        llm.summarizer = "llm:test-model".into();
+        engine.store().keep_digest("a", "llm-key", &llm.summarizer, &serde_json::to_string(&llm)?, 10, 5)?;
+        let all = d.stored_digests("a")?;
+        assert_eq!(all.keys().map(String::as_str).collect::<Vec<_>>(), ["extractive", "llm"]);
+        let shown = stored_digest_of(engine.store(), "a", SummarizerChoice::Llm)?;
+        assert_eq!(shown.as_ref().map(|g| (g.summarizer.as_str(), g.note.is_none())), Some(("llm:test-model", true)));
+        assert_eq!(engine.store().digest_failure("a", "llm")?, None, "a stored LLM digest clears the failure");
+        let (again, pending) = d.stored_or_unstored_of("a", SummarizerChoice::Extractive)?;
+        assert_eq!((again.summarizer.as_str(), pending.is_none()), ("extractive", true));
         Ok(())
     }
 }

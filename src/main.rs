@@ -70,8 +70,11 @@ enum Command {
         /// With --all: only documents published on or after this date.
         #[arg(long, value_name = "DATE", requires = "all")]
         since: Option<String>,
-        #[arg(long, value_enum, default_value_t = SummarizerChoice::Extractive)]
-        summarizer: SummarizerChoice,
+        /// Which summarizer's digest. Default for one document: llm when an endpoint is
+        /// configured (llm.base_url and llm.model), falling back to the extractive digest, with a
+        /// note, when the model fails; extractive otherwise and for --all.
+        #[arg(long, value_enum)]
+        summarizer: Option<SummarizerChoice>,
         /// Output language for LLM digests: en (default) or zh/source (the document's own).
         #[arg(long)]
         lang: Option<String>,
@@ -96,6 +99,10 @@ enum Command {
     /// Show one document with its numbered paragraphs.
     Show {
         id: String,
+        /// With --json: which stored digest is `digest` (default: llm when an endpoint is
+        /// configured, else extractive); `digests` holds every stored one.
+        #[arg(long, value_enum)]
+        summarizer: Option<SummarizerChoice>,
         #[arg(long)]
         json: bool,
     },
@@ -398,11 +405,14 @@ struct SearchArgs {
     /// Search only the words as typed: no synonyms, aliases, translations or word parts.
     #[arg(long)]
     literal: bool,
-    /// Print each hit with its digest (made with the extractive summarizer when missing).
+    /// Print each hit with its digest (made when missing).
     #[arg(long)]
     digest: bool,
-    #[arg(long, value_enum, default_value_t = SummarizerChoice::Extractive, requires = "digest")]
-    summarizer: SummarizerChoice,
+    /// Which summarizer's digests: default llm when an endpoint is configured (llm.base_url and
+    /// llm.model; a failed LLM digest falls back to the extractive one, with a note), else
+    /// extractive.
+    #[arg(long, value_enum, requires = "digest")]
+    summarizer: Option<SummarizerChoice>,
 }
 
 fn main() -> ExitCode {
@@ -564,14 +574,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let digests = if args.digest {
                 let opts = DigestOptions {
-                    summarizer: args.summarizer,
+                    summarizer: args.summarizer.unwrap_or_default(),
                     query: Some(request.query.clone()),
                     ..Default::default()
                 };
                 let mut out = Vec::with_capacity(results.hits.len());
                 for hit in &results.hits {
                     // A title-only hit has nothing to digest; it stays one line.
-                    out.push(if hit.title_only { None } else { Some(engine.digester().digest(&hit.id, &opts)?) });
+                    out.push(match (hit.title_only, args.summarizer) {
+                        (true, _) => None,
+                        (false, Some(_)) => Some(engine.digester().digest(&hit.id, &opts)?),
+                        (false, None) => Some(engine.digester().digest_preferred(&hit.id, &opts)?),
+                    });
                 }
                 Some(out)
             } else {
@@ -605,7 +619,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Error::Config(format!("--lang {l:?}: use en, zh or source"))
                 })?),
             };
-            let opts = DigestOptions { summarizer, lang, query: None, force };
+            let opts = DigestOptions { summarizer: summarizer.unwrap_or_default(), lang, query: None, force };
             let engine = Engine::open(config)?;
             if all {
                 let since = since.as_deref().map(|s| dates::parse_bound(s, false)).transpose()?;
@@ -621,7 +635,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(kind) = kind.as_deref() {
                 engine.digester().set_kind(&id, kind)?;
             }
-            let digest = engine.digester().digest(&id, &opts)?;
+            let digest = match summarizer {
+                Some(_) => engine.digester().digest(&id, &opts)?,
+                None => engine.digester().digest_preferred(&id, &opts)?,
+            };
             if json {
                 writeln!(stdout, "{}", serde_json::to_string_pretty(&digest)?)?;
             } else if markdown {
@@ -689,11 +706,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Show { id, json } => {
+        Command::Show { id, summarizer, json } => {
             let engine = Engine::open(config)?;
             let doc = engine.document(&id)?;
             if json {
-                writeln!(stdout, "{}", serde_json::to_string_pretty(&doc)?)?;
+                let digester = engine.digester();
+                let want = summarizer.unwrap_or_else(|| digester.preferred());
+                let mut v = serde_json::to_value(&doc)?;
+                v["digest"] = serde_json::to_value(dossier::digesting::stored_digest_of(engine.store(), &id, want)?)?;
+                v["digests"] = serde_json::to_value(digester.stored_digests(&id)?)?;
+                writeln!(stdout, "{}", serde_json::to_string_pretty(&v)?)?;
             } else {
                 write!(stdout, "{}", report::document_text(&doc))?;
             }

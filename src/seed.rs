@@ -346,6 +346,7 @@ fn parse_digest(line: &str) -> std::result::Result<Digest, String> {
             summarizer: "imported".to_string(),
             sections,
             excerpt: None,
+            note: None,
             verification: None,
         }),
         Err(_) if is_excerpt(line) => {
@@ -355,6 +356,7 @@ fn parse_digest(line: &str) -> std::result::Result<Digest, String> {
                 summarizer: "imported".to_string(),
                 sections: Vec::new(),
                 excerpt: Some(line.to_string()),
+                note: None,
                 verification: None,
             })
         }

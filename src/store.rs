@@ -22,7 +22,7 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 /// (and, for dossier builds that predate it, `meta.schema_version`). rusqlite_migration does
 /// this too, but its current release (2.6) needs rusqlite 0.40 and two bundled SQLites cannot be
 /// linked into one binary; the whole mechanism is the 30 lines below.
-const MIGRATIONS: [&str; 6] = [
+const MIGRATIONS: [&str; 8] = [
     // 1: documents, digests and the digest cache.
     r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -154,7 +154,42 @@ CREATE TABLE IF NOT EXISTS workflow_briefs (
 );
 CREATE INDEX IF NOT EXISTS workflow_briefs_by_workflow ON workflow_briefs (workflow_id, run_id);
 "#,
+    // 7: a document keeps one digest per summarizer family ('llm' or 'extractive', which includes
+    // imported ones), so an LLM digest no longer replaces the extractive one. SQLite cannot
+    // change a primary key in place: the table is rebuilt.
+    r#"
+CREATE TABLE digests_by_family (
+    doc_id      TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    cache_key   TEXT NOT NULL,
+    summarizer  TEXT NOT NULL,
+    digest      TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    family      TEXT GENERATED ALWAYS AS (CASE WHEN summarizer LIKE 'llm%' THEN 'llm' ELSE 'extractive' END) VIRTUAL
+);
+INSERT INTO digests_by_family (doc_id, cache_key, summarizer, digest, created_at)
+    SELECT doc_id, cache_key, summarizer, digest, created_at FROM digests;
+DROP TABLE digests;
+ALTER TABLE digests_by_family RENAME TO digests;
+CREATE UNIQUE INDEX digests_doc_family ON digests (doc_id, family);
+"#,
+    // 8: why a document's last digest of a family failed (an LLM timeout, a garbled answer), so
+    // the page that shows the other family's digest instead can say why.
+    r#"
+CREATE TABLE IF NOT EXISTS digest_failures (
+    doc_id     TEXT NOT NULL,
+    family     TEXT NOT NULL,
+    error      TEXT NOT NULL,
+    failed_at  INTEGER NOT NULL,
+    PRIMARY KEY (doc_id, family)
+);
+"#,
 ];
+
+/// The summarizer family of a digest's `summarizer` name ("llm:<model>" → "llm"; extractive and
+/// imported digests → "extractive"), as migration 7 computes it.
+pub fn family_of(summarizer: &str) -> &'static str {
+    if summarizer.starts_with("llm") { "llm" } else { "extractive" }
+}
 
 /// What storing one document did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -525,12 +560,39 @@ impl Store {
         Ok(())
     }
 
-    /// The stored digest of a document, as JSON, with its cache key.
+    /// The newest stored digest of a document, as JSON, with its cache key.
     pub fn digest_json(&self, doc_id: &str) -> Result<Option<(String, String)>> {
         Ok(self
             .conn
-            .prepare_cached("SELECT cache_key, digest FROM digests WHERE doc_id = ?1")?
+            .prepare_cached("SELECT cache_key, digest FROM digests WHERE doc_id = ?1 ORDER BY created_at DESC, family LIMIT 1")?
             .query_row([doc_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    /// Every stored digest of a document, one per summarizer family ("llm", "extractive"), as
+    /// (family, cache key, JSON), the LLM's first.
+    pub fn digests_json(&self, doc_id: &str) -> Result<Vec<(String, String, String)>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT family, cache_key, digest FROM digests WHERE doc_id = ?1 ORDER BY family DESC")?
+            .query_map([doc_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Records why the last digest of `family` for `doc_id` failed (kept until one is stored).
+    pub fn note_digest_failure(&self, doc_id: &str, family: &str, error: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT OR REPLACE INTO digest_failures (doc_id, family, error, failed_at) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![doc_id, family, error, Utc::now().timestamp()])?;
+        Ok(())
+    }
+
+    /// Why the last digest of `family` for `doc_id` failed, if it did and none was stored since.
+    pub fn digest_failure(&self, doc_id: &str, family: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT error FROM digest_failures WHERE doc_id = ?1 AND family = ?2")?
+            .query_row([doc_id, family], |r| r.get(0))
             .optional()?)
     }
 
@@ -565,7 +627,8 @@ impl Store {
         self.put_digest_json(doc_id, cache_key, summarizer, json)
     }
 
-    /// Stores a document's digest (JSON), replacing any earlier one.
+    /// Stores a document's digest (JSON), replacing any earlier one of the same summarizer
+    /// family (and the record of its failure).
     pub fn put_digest_json(
         &self,
         doc_id: &str,
@@ -577,11 +640,14 @@ impl Store {
             .prepare_cached(
                 "INSERT INTO digests (doc_id, cache_key, summarizer, digest, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT(doc_id) DO UPDATE SET cache_key = excluded.cache_key,
+                 ON CONFLICT(doc_id, family) DO UPDATE SET cache_key = excluded.cache_key,
                    summarizer = excluded.summarizer, digest = excluded.digest,
                    created_at = excluded.created_at",
             )?
             .execute(params![doc_id, cache_key, summarizer, json, Utc::now().timestamp()])?;
+        self.conn
+            .prepare_cached("DELETE FROM digest_failures WHERE doc_id = ?1 AND family = ?2")?
+            .execute([doc_id, family_of(summarizer)])?;
         Ok(())
     }
 
@@ -663,7 +729,7 @@ impl Store {
         s.latest = latest.and_then(from_unix);
         s.undated = undated as u64;
         s.last_ingest = last.and_then(from_unix);
-        s.digests = c.query_row("SELECT COUNT(*) FROM digests", [], |r| r.get::<_, i64>(0))? as u64;
+        s.digests = c.query_row("SELECT COUNT(DISTINCT doc_id) FROM digests", [], |r| r.get::<_, i64>(0))? as u64;
         let group = |col: &str| -> Result<Vec<(String, u64)>> {
             let mut stmt = c.prepare(&format!(
                 "SELECT {col}, COUNT(*) FROM documents GROUP BY {col} ORDER BY COUNT(*) DESC, {col}"

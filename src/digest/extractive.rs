@@ -136,6 +136,7 @@ impl ExtractiveSummarizer {
             summarizer: SUMMARIZER_NAME.to_string(),
             sections,
             excerpt: None,
+            note: None,
             verification: None,
         }
     }
@@ -148,6 +149,7 @@ impl ExtractiveSummarizer {
             summarizer: SUMMARIZER_NAME.to_string(),
             sections: Vec::new(),
             excerpt: Some(layout::excerpt(doc, self.excerpt_chars)),
+            note: None,
             verification: None,
         }
     }

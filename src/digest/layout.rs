@@ -554,8 +554,23 @@ fn strip_source_tag(s: &str) -> String {
             }
         }
     }
+    // "观察者网：澳大利亚总理…": the outlet introducing its own text is a byline too. Only a
+    // short all-Chinese name ending like an outlet's, so "外交部：…" (who said it) stays.
+    if let Some(end) = t.find(['：', ':']) {
+        let head = &t[..end];
+        if (2..=8).contains(&head.chars().count())
+            && head.chars().all(is_cjk)
+            && OUTLET_ENDS.iter().any(|e| head.ends_with(e))
+        {
+            let colon = t[end..].chars().next().map_or(1, char::len_utf8);
+            t = t[end + colon..].trim_start();
+        }
+    }
     t.to_string()
 }
+
+/// How the names of outlets end (观察者网, 环球时报, 新华社, 腾讯新闻, 第一财经).
+const OUTLET_ENDS: &[&str] = &["网", "报", "社", "新闻", "财经"];
 
 const SOURCE_MARKS: &[&str] = &[
     "讯", "记者", "电", "报道", "编辑", "综合", "来源", "文/", "文／", "作者", "撰文", "观察者网",
@@ -979,6 +994,12 @@ mod tests {
             t("【环球时报特约记者 任重】马来西亚总理安瓦尔11日宣布禁止稀土原材料出口。"),
             "马来西亚总理安瓦尔11日宣布禁止稀土原材料出口。"
         );
+        // qq-23087 [16]: an outlet prefix goes like a byline; a speaker's does not.
+        assert_eq!(
+            t("**观察者网：澳大利亚总理阿尔巴尼斯11月4日至7日访华期间，将出席第六届中国国际进口博览会。**"),
+            "澳大利亚总理阿尔巴尼斯11月4日至7日访华期间，将出席第六届中国国际进口博览会。"
+        );
+        assert_eq!(t("外交部：中方欢迎澳大利亚总理访华。"), "外交部：中方欢迎澳大利亚总理访华。");
         assert_eq!(
             t("中新网北京2月21日电(记者 袁秀月)21日，20余省份公布考研初试成绩。"),
             "21日，20余省份公布考研初试成绩。"

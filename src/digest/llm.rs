@@ -713,6 +713,7 @@ impl AnswerDigest {
             summarizer: format!("llm:{}", model.trim()),
             sections,
             excerpt: None,
+            note: None,
             verification: None,
         }
     }

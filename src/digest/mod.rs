@@ -124,6 +124,10 @@ pub struct Digest {
     /// For `DocKind::Excerpt`: the excerpt text (ending in "..." when cut).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
+    /// Why this digest is shown instead of the one asked for (an LLM digest that failed or was
+    /// never made); set when a digest is picked for display, never stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification: Option<VerificationReport>,
 }

@@ -38,6 +38,9 @@ pub fn render_terminal_for(d: &Digest, doc: &Document) -> String {
 
 fn terminal_with(d: &Digest, page_of: PageOf<'_>) -> String {
     let mut out = String::new();
+    if let Some(note) = &d.note {
+        let _ = writeln!(out, "Note: {}", terminal_safe(note));
+    }
     if d.kind == DocKind::Excerpt {
         let _ = writeln!(out, "Excerpt (no digest could be made):");
         let _ = writeln!(
@@ -73,6 +76,9 @@ pub fn render_markdown_for(d: &Digest, doc: &Document) -> String {
 
 fn markdown_with(d: &Digest, page_of: PageOf<'_>) -> String {
     let mut out = String::new();
+    if let Some(note) = &d.note {
+        let _ = writeln!(out, "*Note: {}*\n", escape_markdown(note));
+    }
     if d.kind == DocKind::Excerpt {
         let _ = writeln!(out, "*Excerpt (no digest could be made):*\n");
         for line in d.excerpt.as_deref().unwrap_or("").lines() {
@@ -218,6 +224,7 @@ mod tests {
                 },
             ],
             excerpt: None,
+            note: None,
             verification: Some(VerificationReport {
                 bullets_checked: 3,
                 bullets_kept: 3,
@@ -307,6 +314,7 @@ mod tests {
             summarizer: "extractive".into(),
             sections: vec![],
             excerpt: Some("马来西亚将禁止稀土原材料出口。".into()),
+            note: None,
             verification: None,
         };
         assert_eq!(

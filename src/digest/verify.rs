@@ -437,6 +437,7 @@ mod tests {
                 })
                 .collect(),
             excerpt: None,
+            note: None,
             verification: None,
         }
     }

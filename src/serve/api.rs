@@ -335,14 +335,18 @@ async fn document(State(state): State<AppState>, Path(id): Path<String>) -> Resu
     Ok(Json(view).into_response())
 }
 
-/// The stored digest of a document, or an extractive one made now (and stored off the
-/// request's path).
-pub(super) async fn digest_of(state: &AppState, id: String) -> Result<crate::digest::Digest, ApiError> {
-    state.digest(id).await
+/// `?summarizer=extractive|llm` picks a stored digest's family; without it, the preferred one.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct DigestQuery {
+    pub summarizer: Option<crate::digesting::SummarizerChoice>,
 }
 
-async fn digest(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    Ok(Json(digest_of(&state, id).await?).into_response())
+async fn digest(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<DigestQuery>,
+) -> Result<Response, ApiError> {
+    Ok(Json(state.digest_as(id, q.summarizer).await?.0).into_response())
 }
 
 /// Turns a request body into JSONL: a JSON object is one record, a JSON array one record per

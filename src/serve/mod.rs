@@ -227,6 +227,25 @@ impl AppState {
             .map_err(ApiError::from)
     }
 
+    /// The document's digest of `want`'s family (the preferred one when `None`), as
+    /// [`AppState::digest`], with the families of its stored digests (for a page's toggle).
+    pub async fn digest_as(
+        &self,
+        id: String,
+        want: Option<crate::digesting::SummarizerChoice>,
+    ) -> Result<(Digest, Vec<String>), ApiError> {
+        let queue = self.shared.digest_queue.clone();
+        self.read(move |r| {
+            let digester = r.engine.digester();
+            let (digest, pending) = digester.stored_or_unstored_of(&id, want.unwrap_or_else(|| digester.preferred()))?;
+            if let Some(p) = pending {
+                let _ = queue.try_send(p);
+            }
+            Ok((digest, digester.stored_digests(&id)?.into_keys().collect()))
+        })
+        .await
+    }
+
     /// Digests of several documents, as [`AppState::digest`]: one result per id.
     pub async fn digests(&self, ids: Vec<String>) -> Result<Vec<Result<Digest>>, ApiError> {
         let queue = self.shared.digest_queue.clone();

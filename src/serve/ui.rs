@@ -29,7 +29,7 @@ use crate::search::{SearchResults, Snippet, SortOrder};
 use crate::workflow::html::{self as wh, chrome_lang, encode_segment, safe_url};
 use crate::workflow::{self, Workflows};
 
-use super::api::{digest_of, search_request};
+use super::api::search_request;
 use super::{ApiError, AppState, Footer, manage, session};
 
 const APP_CSS: &str = include_str!("assets/app.css");
@@ -375,7 +375,11 @@ fn results_html(r: &SearchResults, digests: &[Option<Digest>], params: &[(String
     }
 }
 
-async fn document_page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+async fn document_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<super::api::DigestQuery>,
+) -> Response {
     let lookup = id.clone();
     let stored = match state
         .read(move |r| {
@@ -389,23 +393,38 @@ async fn document_page(State(state): State<AppState>, Path(id): Path<String>) ->
         Ok(d) => d,
         Err(e) => return page(&state, e.status, "Not found · dossier", html! {}, error_body(&e)).await,
     };
-    let digest = match digest_of(&state, id).await {
-        Ok(d) => Some(d),
+    let (digest, families) = match state.digest_as(id, q.summarizer).await {
+        Ok((d, families)) => (Some(d), families),
         // A title-only item has no digest by design; its page says so below.
-        Err(_) if stored.doc.is_title_only() => None,
+        Err(_) if stored.doc.is_title_only() => (None, Vec::new()),
         Err(e) => {
             tracing::warn!(doc = %stored.doc.id, error = %e.message, "document page without digest");
-            None
+            (None, Vec::new())
         }
     };
     let d = &stored.doc;
-    let body = document_html(d, stored.duplicate_of.as_deref(), digest.as_ref());
+    let toggle = digest.as_ref().map(|g| digest_toggle(&d.id, g, &families));
+    let body = document_html(d, stored.duplicate_of.as_deref(), digest.as_ref(), toggle);
     page_in(&state, d.lang, StatusCode::OK, &format!("{} · dossier", d.title), html! {}, body).await
+}
+
+/// Which summarizer made the shown digest, and links to the document's other stored digests
+/// (an LLM digest and the extractive one are both kept).
+fn digest_toggle(id: &str, shown: &Digest, families: &[String]) -> Markup {
+    let shown_family = crate::store::family_of(&shown.summarizer);
+    html! {
+        p.digest-by lang="en" {
+            "Digest by " (shown.summarizer)
+            @for f in families.iter().filter(|f| f.as_str() != shown_family) {
+                " · " a href={ "/documents/" (encode_segment(id)) "?summarizer=" (f) } { "show the " (f) " digest" }
+            }
+        }
+    }
 }
 
 /// A document page's body: title, `source · time · id` (and the original, if it is an http(s)
 /// URL), the digest with citations to `#pn`, the numbered paragraphs. In the document's language.
-fn document_html(d: &Document, duplicate_of: Option<&str>, digest: Option<&Digest>) -> Markup {
+fn document_html(d: &Document, duplicate_of: Option<&str>, digest: Option<&Digest>, toggle: Option<Markup>) -> Markup {
     let chrome = chrome_lang(d.lang);
     html! {
         article.document lang=(d.lang.as_str()) {
@@ -420,6 +439,7 @@ fn document_html(d: &Document, duplicate_of: Option<&str>, digest: Option<&Diges
                 p.meta lang=[chrome] { "Same text as " a href={ "/documents/" (encode_segment(of)) } { (of) } }
             }
             @if d.is_imported() { (wh::imported_label(chrome)) }
+            @if let Some(t) = toggle { (t) }
             @match digest {
                 Some(g) if d.is_imported() => (wh::imported_digest_html(g)),
                 Some(g) => (wh::digest_html(g, &|n| Some(format!("#p{n}")))),
@@ -557,7 +577,7 @@ mod tests {
     fn a_hostile_document_page_is_inert_and_in_its_language() {
         let page = hostile_page([Lang::Zh, Lang::En]);
         let e = &page.entries[0];
-        let html = page_html(e.document.lang, document_html(&e.document, Some("a\"b"), e.digest.as_ref()));
+        let html = page_html(e.document.lang, document_html(&e.document, Some("a\"b"), e.digest.as_ref(), None));
         assert_inert(&html);
         assert!(html.contains("<article class=\"document\" lang=\"zh\">"), "{html}");
         assert!(html.contains("<h2 class=\"text\" lang=\"en\">Text · 2 paragraphs</h2>"), "{html}");
@@ -567,7 +587,7 @@ mod tests {
         assert!(html.contains("<a class=\"cite\" href=\"#p2\" data-p=\"2\">[2]</a>"), "{html}");
 
         let en = &page.entries[1];
-        let html = page_html(en.document.lang, document_html(&en.document, None, None));
+        let html = page_html(en.document.lang, document_html(&en.document, None, None, None));
         assert!(html.contains("<html lang=\"en\">") && html.contains("<h2 class=\"text\">Text"), "{html}");
         assert!(
             html.contains("<a href=\"https://example.com/a?b=1&amp;c=&quot;2&quot;\" rel=\"noopener noreferrer nofollow\">original</a>"),
@@ -663,11 +683,30 @@ mod tests {
 
         let mut doc = e.document.clone();
         doc.meta = serde_json::json!({ "imported_from": "000_x.txt" });
-        let html = document_html(&doc, None, e.digest.as_ref()).into_string();
+        let html = document_html(&doc, None, e.digest.as_ref(), None).into_string();
         assert!(html.contains(">imported</span>") && !html.contains("<a class=\"cite\""), "{html}");
         doc.meta = serde_json::json!({ "outlet": "观察者网" });
-        let html = document_html(&doc, None, e.digest.as_ref()).into_string();
+        let html = document_html(&doc, None, e.digest.as_ref(), None).into_string();
         assert!(html.contains("via ") && html.contains("<a class=\"cite\" href=\"#p"), "{html}");
         assert!(!html.contains(">imported</span>"), "{html}");
+    }
+
+    /// The document page names the summarizer of the digest it shows and links to the other
+    /// stored one; a stand-in digest shows its note, in English, above the bullets.
+    #[test]
+    fn document_page_toggles_between_stored_digests() {
+        let e = &hostile_page([Lang::Zh, Lang::En]).entries[0];
+        let Some(mut g) = e.digest.clone() else { panic!("the test page has a digest") };
+        g.summarizer = "llm:qwen".into();
+        let families = ["extractive".to_string(), "llm".to_string()];
+        let toggle = digest_toggle("qq 1", &g, &families).into_string();
+        assert!(toggle.contains("Digest by llm:qwen"), "{toggle}");
+        assert!(toggle.contains("<a href=\"/documents/qq%201?summarizer=extractive\">show the extractive digest</a>"), "{toggle}");
+        assert!(!toggle.contains("summarizer=llm"), "{toggle}");
+        g.summarizer = "extractive".into();
+        g.note = Some("The LLM digest failed (timeout); this is the extractive digest.".into());
+        let html = document_html(&e.document, None, Some(&g), Some(digest_toggle("qq 1", &g, &families))).into_string();
+        assert!(html.contains("summarizer=llm\">show the llm digest</a>"), "{html}");
+        assert!(html.contains("<p class=\"digest-note\" lang=\"en\">The LLM digest failed (timeout)"), "{html}");
     }
 }

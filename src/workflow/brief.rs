@@ -552,6 +552,7 @@ mod tests {
                     .collect(),
             }],
             excerpt: None,
+            note: None,
             verification: None,
         }
     }

@@ -87,6 +87,9 @@ pub fn imported_digest_html(d: &Digest) -> Markup {
 fn digest_html_with(d: &Digest, cite: CiteHref<'_>, plain_title: Option<&str>) -> Markup {
     html! {
         div.digest lang=(d.lang.as_str()) {
+            @if let Some(note) = &d.note {
+                p.digest-note lang="en" { (note) }
+            }
             @if d.kind == DocKind::Excerpt {
                 p.excerpt { span.label { "Excerpt" } " " (d.excerpt.as_deref().unwrap_or("")) }
             }
@@ -409,6 +412,7 @@ pub(crate) mod tests {
                 }],
             }],
             excerpt: None,
+            note: None,
             verification: None,
         };
         Page {
@@ -562,6 +566,7 @@ pub(crate) mod tests {
                 },
             ],
             excerpt: None,
+            note: None,
             verification: None,
         };
         let cite = |n: usize| (n != 3).then(|| format!("/documents/a%22b#p{n}\"><x"));

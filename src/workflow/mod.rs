@@ -536,6 +536,8 @@ impl<'a> Workflows<'a> {
             .query_map(params![id, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         let mut entries = Vec::with_capacity(rows.len());
+        // A workflow set to the LLM shows its LLM digests; the extractive ones stay stored.
+        let want = info.workflow.summarizer;
         for (doc_id, added_at) in rows {
             let Some(stored) = self.store.get(&doc_id)? else {
                 continue;
@@ -543,7 +545,7 @@ impl<'a> Workflows<'a> {
             entries.push(Entry {
                 document: stored.doc,
                 added_at: from_unix(added_at),
-                digest: stored_digest(self.store, &doc_id)?,
+                digest: crate::digesting::stored_digest_of(self.store, &doc_id, want)?,
             });
         }
         Ok(Page {
@@ -601,18 +603,19 @@ impl<'a> Workflows<'a> {
         Ok(out)
     }
 
-    /// Collected documents without a stored digest.
-    fn members_without_digest(&self, id: i64) -> Result<Vec<String>> {
+    /// Collected documents without a stored digest of `family` (an imported digest counts as
+    /// any: it is not ours to remake).
+    fn members_without_digest(&self, id: i64, family: &str) -> Result<Vec<String>> {
         Ok(self
             .conn
             .prepare(
                 "SELECT m.doc_id FROM workflow_documents m
                  JOIN documents d ON d.id = m.doc_id
-                 LEFT JOIN digests g ON g.doc_id = m.doc_id
-                 WHERE m.workflow_id = ?1 AND g.doc_id IS NULL
+                 WHERE m.workflow_id = ?1 AND NOT EXISTS (SELECT 1 FROM digests g WHERE g.doc_id = m.doc_id
+                       AND (g.family = ?2 OR g.cache_key = 'imported'))
                  ORDER BY d.published_at IS NULL, d.published_at DESC, d.seq DESC",
             )?
-            .query_map([id], |r| r.get(0))?
+            .query_map(params![id, family], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?)
     }
 }
@@ -633,11 +636,12 @@ pub struct DigestChoice {
     pub query: Option<String>,
 }
 
-/// Returns the document's stored digest (whatever made it), or makes, stores and returns one
-/// through [`Digester::digest`]. Taking any stored digest first keeps a document's digest stable
-/// when a workflow (with its query) and the UI (without) both show it.
+/// Returns the document's stored digest of the chosen summarizer's family (whatever query it
+/// was made for), or makes, stores and returns one through [`Digester::digest`]. Taking a stored
+/// digest first keeps a document's digest stable when a workflow (with its query) and the UI
+/// (without) both show it.
 pub fn ensure_digest(digester: &Digester<'_>, id: &str, choice: &DigestChoice) -> Result<Digest> {
-    if let Some(d) = digester.stored_digest(id)? {
+    if let Some(d) = digester.stored_digests(id)?.remove(choice.summarizer.family()) {
         return Ok(d);
     }
     let opts = DigestOptions {
@@ -690,7 +694,7 @@ pub fn run(engine: &Engine, name: &str) -> Result<RunOutcome> {
     tx.commit()?;
 
     // Digests, each stored as it is made (a failure or a hang loses none made before it).
-    let lacking = Workflows::open(store)?.members_without_digest(id)?;
+    let lacking = Workflows::open(store)?.members_without_digest(id, wf.summarizer.family())?;
     let choice = DigestChoice {
         summarizer: wf.summarizer,
         lang: wf.output_lang,
@@ -710,6 +714,14 @@ pub fn run(engine: &Engine, name: &str) -> Result<RunOutcome> {
             Ok(_) => digests_made += 1,
             Err(e) if e.is_user_error() => {
                 tracing::warn!(workflow = %wf.name, doc = %doc_id, error = %e, "digest failed; the next run retries");
+                if wf.summarizer == SummarizerChoice::Llm {
+                    // The page shows the extractive digest meanwhile, saying why.
+                    store.note_digest_failure(doc_id, "llm", &e.to_string())?;
+                    let fallback = DigestChoice { summarizer: SummarizerChoice::Extractive, ..choice.clone() };
+                    if let Err(e) = ensure_digest(&digester, doc_id, &fallback) {
+                        tracing::warn!(doc = %doc_id, error = %e, "no extractive digest either");
+                    }
+                }
                 failures.push(DigestFailure {
                     id: doc_id.clone(),
                     message: e.to_string(),

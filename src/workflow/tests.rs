@@ -314,6 +314,7 @@ fn fixed_page() -> Page {
             },
         ],
         excerpt: None,
+        note: None,
         verification: None,
     });
     let ran_at = Utc.with_ymd_and_hms(2024, 3, 20, 9, 0, 0).single().unwrap_or_default();

@@ -39,6 +39,44 @@ fn extractive_digest_of_a_real_article_is_cited_verified_and_stored() {
     assert!(stderr(&o).contains("not a digest kind"), "{}", stderr(&o));
 }
 
+/// With an LLM endpoint configured the LLM digest is the one asked for by default; when the model
+/// cannot answer (here: nothing listens on the port), the extractive digest is shown with a note
+/// saying why, both on the command line and in `show --json`, and the failure is remembered.
+#[test]
+fn a_failed_llm_digest_falls_back_to_the_extractive_one_with_a_note() {
+    let dir = tempdir();
+    ok(dossier(dir.path()).arg("ingest").arg(sample()));
+    let llm = |c: &mut std::process::Command| {
+        c.env("DOSSIER_LLM_URL", "http://127.0.0.1:9/v1")
+            .env("DOSSIER_LLM_MODEL", "absent-model")
+            .env("DOSSIER_LLM_MAX_RETRIES", "0")
+            .env("DOSSIER_LLM_TIMEOUT_SECS", "5");
+    };
+    let mut c = dossier(dir.path());
+    llm(c.args(["digest", "qq-34199", "--json"]));
+    let d = json(&mut c);
+    assert_eq!(d["summarizer"], "extractive", "{d}");
+    let note = d["note"].as_str().unwrap_or("");
+    assert!(note.starts_with("The LLM digest failed (") && note.contains("this is the extractive digest"), "{note}");
+    let mut c = dossier(dir.path());
+    llm(c.args(["digest", "qq-34199"]));
+    let text = ok(&mut c);
+    assert!(text.lines().nth(2).is_some_and(|l| l.starts_with("Note: The LLM digest failed")), "{text}");
+    // Asked for by name, the LLM's failure is an error, not a silent stand-in.
+    let mut c = dossier(dir.path());
+    llm(c.args(["digest", "qq-34199", "--summarizer", "llm"]));
+    assert_ne!(run(&mut c).status.code(), Some(0));
+    let mut c = dossier(dir.path());
+    llm(c.args(["show", "qq-34199", "--json"]));
+    let doc = json(&mut c);
+    assert_eq!(doc["digest"]["summarizer"], "extractive", "{}", doc["digest"]);
+    assert!(doc["digest"]["note"].as_str().is_some_and(|n| n.contains("LLM digest failed")), "{}", doc["digest"]);
+    assert_eq!(doc["digests"].as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()), Some(vec!["extractive".to_string()]));
+    // Without an endpoint the extractive digest is the one shown, with no note.
+    let doc = json(dossier(dir.path()).args(["show", "qq-34199", "--json"]));
+    assert!(doc["digest"]["summarizer"] == "extractive" && doc["digest"]["note"].is_null(), "{}", doc["digest"]);
+}
+
 /// The paragraph numbers cited at the end of a bullet line ("… [3]", "… [3][10]"), or None
 /// when the line does not end in citation markers.
 fn trailing_citations(line: &str) -> Option<Vec<usize>> {

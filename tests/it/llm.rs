@@ -280,6 +280,18 @@ fn cli_digest_with_llm_is_verified_stored_and_reused() {
     assert_eq!(first, second, "the stored digest must be reused");
     let stats = super::json(super::dossier(dir.path()).args(["stats", "--json"]));
     assert_eq!(stats["digests"], 1);
+    // The extractive digest is kept beside the LLM's, not over it; `show --json` carries both and
+    // shows the LLM's when an endpoint is configured.
+    let ex = super::json(super::dossier(dir.path()).args(["digest", "qq-19636", "--summarizer", "extractive", "--json"]));
+    assert_eq!(ex["summarizer"], "extractive", "{ex}");
+    let shown = super::json(
+        super::dossier(dir.path()).args(["show", "qq-19636", "--json"]).env("DOSSIER_LLM_URL", &url).env("DOSSIER_LLM_MODEL", &model),
+    );
+    assert_eq!(shown["digest"], first, "{shown}");
+    assert_eq!(shown["digests"]["llm"], first, "{shown}");
+    assert_eq!(shown["digests"]["extractive"], ex, "{shown}");
+    let (third, _) = digest(&[]);
+    assert_eq!(first, third, "making the extractive digest must not replace the LLM's");
 }
 
 /// A workflow set to the LLM summarizer briefs its run from the model's digests: the brief says
