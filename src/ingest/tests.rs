@@ -252,7 +252,7 @@ fn discover_names_a_missing_path_and_sniffs_named_files() {
         err,
         format!(
             "{}: no such file or directory; check the path (ingest reads JSONL files, plain or \
-             .gz, RSS/Atom feeds, and directories of .txt/.md/.html files)",
+             .gz, RSS/Atom feeds, and directories of .txt/.md/.html/.pdf files)",
             missing.display()
         )
     );
