@@ -79,7 +79,7 @@ fn a_missing_path_is_a_user_error() {
     assert_eq!(
         stderr(&o),
         "error: /nonexistent/news.jsonl: no such file or directory; check the path (ingest reads \
-         JSONL files, plain or .gz, RSS/Atom feeds, and directories of .txt/.md/.html files)\n"
+         JSONL files, plain or .gz, RSS/Atom feeds, and directories of .txt/.md/.html/.pdf files)\n"
     );
 }
 
