@@ -22,7 +22,7 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 /// (and, for dossier builds that predate it, `meta.schema_version`). rusqlite_migration does
 /// this too, but its current release (2.6) needs rusqlite 0.40 and two bundled SQLites cannot be
 /// linked into one binary; the whole mechanism is the 30 lines below.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     // 1: documents, digests and the digest cache.
     r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -92,6 +92,26 @@ CREATE TABLE IF NOT EXISTS workflow_documents (
     // before, which show as they always did.
     r#"
 ALTER TABLE documents ADD COLUMN date_precision TEXT;
+"#,
+    // 4: stories (crate::stories): which documents tell the same story. `band_keys` keeps a
+    // member's LSH keys so an update can remove exactly its rows from `story_bands`; band rows
+    // have no foreign key (a deleted document's rows are skipped: it has no membership).
+    r#"
+CREATE TABLE IF NOT EXISTS stories (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at  INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS story_members (
+    doc_id     TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+    story_id   INTEGER NOT NULL,
+    band_keys  BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS story_members_by_story ON story_members(story_id);
+CREATE TABLE IF NOT EXISTS story_bands (
+    key     INTEGER NOT NULL,
+    doc_id  TEXT NOT NULL,
+    PRIMARY KEY (key, doc_id)
+) WITHOUT ROWID;
 "#,
 ];
 
@@ -266,6 +286,12 @@ impl DocumentBatch<'_> {
         self.tx = Some(tx);
         self.next_seq = next_seq;
         Ok(done)
+    }
+
+    /// The open transaction, for modules that write their own rows with the documents
+    /// (`stories::assign`), so both commit or roll back together.
+    pub fn connection(&self) -> Result<&Connection> {
+        Ok(self.tx()?)
     }
 
     /// The highest seq this batch has handed out (or the highest committed before it).

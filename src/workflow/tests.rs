@@ -344,6 +344,7 @@ fn fixed_page() -> Page {
             document: doc,
             added_at: ran_at,
             digest,
+            story: Default::default(),
         }],
     }
 }
@@ -403,7 +404,7 @@ fn page_with_title_only() -> Page {
         meta: serde_json::Value::Null,
     };
     let added_at = page.entries[0].added_at;
-    page.entries.push(Entry { document: doc, added_at, digest: None });
+    page.entries.push(Entry { document: doc, added_at, digest: None, story: Default::default() });
     page.total = 2;
     page.title_only = 1;
     page

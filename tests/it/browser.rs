@@ -1,6 +1,6 @@
 //! The web UI in a real headless Chromium (Debian's `chromium`), driven by
 //! tests/browser/ui.mjs with playwright-core: search 稀土, open a result, click a citation and
-//! see its paragraph highlighted; pages showing a document full of script payloads run none of
+//! see its paragraph highlighted; a collapsed story opens to its sources; pages showing a document full of script payloads run none of
 //! them. Screenshots go to target/tmp/browser/. Without Chromium, Node or the script's
 //! node_modules the test FAILS in CI (CI=true; .ci/run installs them). Elsewhere it is skipped,
 //! and says so where a passing test cannot hide it: a `SKIPPED:` line on the real stderr and a
@@ -130,7 +130,7 @@ fn ui_search_citation_highlight_and_xss_in_chromium() {
         serde_json::from_str(report.trim()).unwrap_or_else(|e| panic!("report is not JSON ({e}): {report}"));
     assert_eq!(v["ok"], true, "{v}");
     assert!(v["checks"].as_array().is_some_and(|c| c.len() >= 25), "{v}");
-    for shot in ["search.png", "document-citation.png", "workflow.png", "xss.png"] {
+    for shot in ["search.png", "document-citation.png", "workflow.png", "story.png", "xss.png"] {
         assert!(
             shots.join(shot).metadata().is_ok_and(|m| m.len() > 1000),
             "screenshot {shot}"

@@ -12,6 +12,7 @@ mod llm;
 mod processes;
 mod provenance;
 mod search;
+mod stories;
 mod serve;
 mod terminal;
 mod workflow;

@@ -1,0 +1,180 @@
+use std::io::Read;
+
+use super::*;
+use crate::store::Store;
+
+fn fixture_docs() -> Vec<Document> {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/stories/eu_wind.jsonl"))
+        .unwrap_or_default();
+    text.lines().filter_map(|l| serde_json::from_str::<Document>(l).ok()).collect()
+}
+
+fn get<'a>(docs: &'a [Document], id: &str) -> &'a Document {
+    docs.iter().find(|d| d.id == id).unwrap_or_else(|| panic!("{id} missing from the fixture"))
+}
+
+/// Two candidates share a band key: what LSH needs before the exact check runs.
+fn candidates(a: &Sketch, b: &Sketch) -> bool {
+    a.band_keys().iter().zip(b.band_keys()).any(|(x, y)| *x == y)
+}
+
+#[test]
+fn the_eu_wind_repost_is_one_story_and_the_same_day_eu_item_another() {
+    let docs = fixture_docs();
+    assert_eq!(docs.len(), 3);
+    let (a, b, other) = (get(&docs, "qq-21472"), get(&docs, "qq-21473"), get(&docs, "qq-21505"));
+    let (sa, sb, so) = (Sketch::of(a), Sketch::of(b), Sketch::of(other));
+    assert!(candidates(&sa, &sb));
+    assert!(same_story(&sa, &sb));
+    assert!(!same_story(&sa, &so));
+    assert!(!same_story(&sb, &so));
+}
+
+#[test]
+fn boilerplate_and_bylines_do_not_count() {
+    let base = get(&fixture_docs(), "qq-21472").clone();
+    let mut with_junk = base.clone();
+    with_junk.paragraphs.push("责任编辑：张三".into());
+    with_junk.paragraphs.push("点击关注我们，获取更多资讯".into());
+    if let Some(first) = with_junk.paragraphs.get_mut(1) {
+        *first = first.replace("【文/观察者网 王世纯】", "【环球网报道 记者 李四】");
+    }
+    assert_eq!(Sketch::of(&base).shingles, Sketch::of(&with_junk).shingles);
+}
+
+#[test]
+fn sketches_are_deterministic() {
+    let docs = fixture_docs();
+    let a = Sketch::of(get(&docs, "qq-21472"));
+    // Fixed seeds: these keys are stored, so they must never change between builds.
+    assert_eq!(a.band_keys(), Sketch::of(get(&docs, "qq-21472")).band_keys());
+    assert_eq!(a.band_keys().len(), sketch::BANDS);
+}
+
+fn synthetic(id: &str, paragraphs: &[String]) -> Document {
+    Document {
+        id: id.into(),
+        title: id.into(),
+        source: "test".into(),
+        published_at: None,
+        published_precision: None,
+        url: None,
+        lang: Lang::Zh,
+        paragraphs: paragraphs.to_vec(),
+        meta: serde_json::Value::Null,
+    }
+}
+
+fn story(conn: &Connection, id: &str) -> Option<i64> {
+    stories_of(conn, &[id.to_string()]).ok().and_then(|m| m.get(id).map(|s| s.id))
+}
+
+#[test]
+fn assignment_joins_merges_through_a_bridge_and_reassigns_updates() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
+    let store = Store::open(&dir.path().join("dossier.db"))?;
+    let docs = fixture_docs();
+    let (a, b, other) = (get(&docs, "qq-21472"), get(&docs, "qq-21473"), get(&docs, "qq-21505"));
+    let mut batch = store.write()?;
+    for d in [a, other, b] {
+        batch.upsert(d)?;
+        assign(batch.connection()?, d)?;
+    }
+    batch.commit()?;
+    let conn = store.connection();
+    assert_eq!(story(conn, "qq-21472"), story(conn, "qq-21473"));
+    assert_ne!(story(conn, "qq-21472"), story(conn, "qq-21505"));
+
+    // A document holding both texts bridges the two stories: they merge into the older id.
+    let both: Vec<String> = a.paragraphs.iter().chain(&other.paragraphs).cloned().collect();
+    let older = story(conn, "qq-21472").min(story(conn, "qq-21505"));
+    let mut batch = store.write()?;
+    let bridge = synthetic("bridge", &both);
+    batch.upsert(&bridge)?;
+    assign(batch.connection()?, &bridge)?;
+    batch.commit()?;
+    for id in ["qq-21472", "qq-21473", "qq-21505", "bridge"] {
+        assert_eq!(story(conn, id), older, "{id}");
+    }
+
+    // Updated to unrelated text, the bridge leaves; the merged story stays merged.
+    let mut batch = store.write()?;
+    let changed = synthetic("bridge", &["完全不同的一段文字，讲的是另一件事情，与风电和哈马斯都没有关系。".to_string()]);
+    batch.upsert(&changed)?;
+    assign(batch.connection()?, &changed)?;
+    batch.commit()?;
+    assert_ne!(story(conn, "bridge"), older);
+    assert_eq!(story(conn, "qq-21505"), older);
+    let s = stats(conn)?;
+    assert_eq!((s.stories, s.unassigned), (2, 0));
+    assert_eq!(s.largest.map(|l| l.size), Some(3));
+    Ok(())
+}
+
+#[test]
+fn backfill_assigns_documents_stored_without_stories() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
+    let store = Store::open(&dir.path().join("dossier.db"))?;
+    let mut batch = store.write()?;
+    for d in fixture_docs() {
+        batch.upsert(&d)?;
+    }
+    batch.commit()?;
+    assert_eq!(stats(store.connection())?.unassigned, 3);
+    let tx = store.transaction()?;
+    assert_eq!(backfill(&tx)?, 3);
+    tx.commit()?;
+    let s = stats(store.connection())?;
+    assert_eq!((s.stories, s.multi_member, s.unassigned), (2, 1, 0));
+    let m = members(store.connection(), story(store.connection(), "qq-21473").unwrap_or_default())?;
+    // Best first: the longer text of the two.
+    assert_eq!(m.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["qq-21472", "qq-21473"]);
+    Ok(())
+}
+
+#[derive(serde::Deserialize)]
+struct Pair {
+    label: String,
+    kind: String,
+    coverage: f64,
+    a: Document,
+    b: Document,
+}
+
+/// Precision and recall of "same story" (LSH candidate and confirmed) on the labelled sample
+/// cut by scripts/make-story-pairs.py. Floors are what was measured (BENCHMARKS.md, "Stories").
+#[test]
+fn labelled_pairs_meet_the_measured_floors() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/stories/pairs.jsonl.gz");
+    let mut text = String::new();
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    flate2::read::GzDecoder::new(file).read_to_string(&mut text).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let pairs: Vec<Pair> = text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    assert!(pairs.len() >= 100, "{} pairs", pairs.len());
+    let (mut tp, mut fp, mut fn_) = (0usize, 0usize, 0usize);
+    let mut missed = Vec::new();
+    for p in &pairs {
+        let (sa, sb) = (Sketch::of(&p.a), Sketch::of(&p.b));
+        let said = candidates(&sa, &sb) && same_story(&sa, &sb);
+        match (p.label == "same", said) {
+            (true, true) => tp += 1,
+            (false, true) => {
+                fp += 1;
+                missed.push(format!("false merge {} {} ({})", p.a.id, p.b.id, p.kind));
+            }
+            (true, false) => {
+                fn_ += 1;
+                missed.push(format!("missed {} {} ({}, coverage {})", p.a.id, p.b.id, p.kind, p.coverage));
+            }
+            (false, false) => {}
+        }
+    }
+    let precision = tp as f64 / (tp + fp).max(1) as f64;
+    let recall = tp as f64 / (tp + fn_).max(1) as f64;
+    eprintln!("precision {precision:.3} recall {recall:.3}\n{}", missed.join("\n"));
+    assert!(precision >= PRECISION_FLOOR, "precision {precision:.3}: {missed:#?}");
+    assert!(recall >= RECALL_FLOOR, "recall {recall:.3}: {missed:#?}");
+}
+
+const PRECISION_FLOOR: f64 = 0.97;
+const RECALL_FLOOR: f64 = 0.90;
