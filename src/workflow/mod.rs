@@ -250,6 +250,8 @@ impl Workflow {
             limit,
             offset: 0,
             title_only: crate::search::TitleOnly::Show,
+            // Every copy is collected (a late one joins its story's page); the page collapses.
+            collapse: Some(crate::search::Collapse::None),
         }
     }
 }
