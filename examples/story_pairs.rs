@@ -15,8 +15,28 @@ use dossier::stories::{Sketch, sketch};
 struct Pair {
     label: String,
     kind: String,
-    a: Document,
-    b: Document,
+    a: serde_json::Value,
+    b: serde_json::Value,
+}
+
+/// A corpus record as a document (day-only dates do not deserialize into `Document`; dates do
+/// not matter here).
+fn from_json(v: &serde_json::Value) -> Document {
+    let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+    Document {
+        id: s("id"),
+        title: s("title"),
+        source: s("source"),
+        published_at: None,
+        published_precision: None,
+        url: None,
+        lang: dossier::Lang::parse(&s("lang")).unwrap_or(dossier::Lang::Zh),
+        paragraphs: v["paragraphs"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|p| p.as_str().map(str::to_string)).collect())
+            .unwrap_or_default(),
+        meta: serde_json::Value::Null,
+    }
 }
 
 fn main() -> anyhow::Result<()> {
@@ -28,7 +48,7 @@ fn main() -> anyhow::Result<()> {
     let scored: Vec<(String, bool, bool, f64, f64)> = pairs
         .iter()
         .map(|p| {
-            let (a, b) = (Sketch::of(&p.a), Sketch::of(&p.b));
+            let (a, b) = (Sketch::of(&from_json(&p.a)), Sketch::of(&from_json(&p.b)));
             let cand = a.is_usable() && b.is_usable() && a.band_keys().iter().zip(b.band_keys()).any(|(x, y)| *x == y);
             let (shared, ratio) = sketch::overlap(&a.shingles, &b.shingles);
             (p.kind.clone(), p.label == "same", cand, shared, ratio)

@@ -6,7 +6,27 @@ use crate::store::Store;
 fn fixture_docs() -> Vec<Document> {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/stories/eu_wind.jsonl"))
         .unwrap_or_default();
-    text.lines().filter_map(|l| serde_json::from_str::<Document>(l).ok()).collect()
+    text.lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()).map(|v| from_json(&v)).collect()
+}
+
+/// A corpus record as a document (the corpora give day-only dates, which `Document` does not
+/// deserialize; dates do not matter here).
+fn from_json(v: &serde_json::Value) -> Document {
+    let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+    Document {
+        id: s("id"),
+        title: s("title"),
+        source: s("source"),
+        published_at: None,
+        published_precision: None,
+        url: None,
+        lang: Lang::parse(&s("lang")).unwrap_or(Lang::Zh),
+        paragraphs: v["paragraphs"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|p| p.as_str().map(str::to_string)).collect())
+            .unwrap_or_default(),
+        meta: serde_json::Value::Null,
+    }
 }
 
 fn get<'a>(docs: &'a [Document], id: &str) -> &'a Document {
@@ -85,15 +105,28 @@ fn assignment_joins_merges_through_a_bridge_and_reassigns_updates() -> Result<()
     assert_eq!(story(conn, "qq-21472"), story(conn, "qq-21473"));
     assert_ne!(story(conn, "qq-21472"), story(conn, "qq-21505"));
 
-    // A document holding both texts bridges the two stories: they merge into the older id.
-    let both: Vec<String> = a.paragraphs.iter().chain(&other.paragraphs).cloned().collect();
-    let older = story(conn, "qq-21472").min(story(conn, "qq-21505"));
-    let mut batch = store.write()?;
+    // Two stories, then a document holding both texts: it bridges them, and they merge into
+    // the older id.
+    let (first, second) = (synthetic("first", &a.paragraphs[1..8]), synthetic("second", &a.paragraphs[15..22]));
+    let both: Vec<String> = a.paragraphs[1..8].iter().chain(&a.paragraphs[15..22]).cloned().collect();
     let bridge = synthetic("bridge", &both);
+    // A store of their own: parts of qq-21472 would join its story above.
+    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
+    let store = Store::open(&dir.path().join("dossier.db"))?;
+    let conn = store.connection();
+    let mut batch = store.write()?;
+    for d in [&first, &second] {
+        batch.upsert(d)?;
+        assign(batch.connection()?, d)?;
+    }
+    batch.commit()?;
+    assert_ne!(story(conn, "first"), story(conn, "second"));
+    let older = story(conn, "first").min(story(conn, "second"));
+    let mut batch = store.write()?;
     batch.upsert(&bridge)?;
     assign(batch.connection()?, &bridge)?;
     batch.commit()?;
-    for id in ["qq-21472", "qq-21473", "qq-21505", "bridge"] {
+    for id in ["first", "second", "bridge"] {
         assert_eq!(story(conn, id), older, "{id}");
     }
 
@@ -104,10 +137,11 @@ fn assignment_joins_merges_through_a_bridge_and_reassigns_updates() -> Result<()
     assign(batch.connection()?, &changed)?;
     batch.commit()?;
     assert_ne!(story(conn, "bridge"), older);
-    assert_eq!(story(conn, "qq-21505"), older);
+    assert_eq!(story(conn, "first"), story(conn, "second"));
     let s = stats(conn)?;
+    // first+second, the changed bridge.
     assert_eq!((s.stories, s.unassigned), (2, 0));
-    assert_eq!(s.largest.map(|l| l.size), Some(3));
+    assert_eq!(s.largest.map(|l| l.size), Some(2));
     Ok(())
 }
 
@@ -137,8 +171,8 @@ struct Pair {
     label: String,
     kind: String,
     coverage: f64,
-    a: Document,
-    b: Document,
+    a: serde_json::Value,
+    b: serde_json::Value,
 }
 
 /// Precision and recall of "same story" (LSH candidate and confirmed) on the labelled sample
@@ -154,17 +188,28 @@ fn labelled_pairs_meet_the_measured_floors() {
     let (mut tp, mut fp, mut fn_) = (0usize, 0usize, 0usize);
     let mut missed = Vec::new();
     for p in &pairs {
-        let (sa, sb) = (Sketch::of(&p.a), Sketch::of(&p.b));
+        let (a, b) = (from_json(&p.a), from_json(&p.b));
+        let (sa, sb) = (Sketch::of(&a), Sketch::of(&b));
         let said = candidates(&sa, &sb) && same_story(&sa, &sb);
         match (p.label == "same", said) {
             (true, true) => tp += 1,
             (false, true) => {
                 fp += 1;
-                missed.push(format!("false merge {} {} ({})", p.a.id, p.b.id, p.kind));
+                missed.push(format!("false merge {} {} ({})", a.id, b.id, p.kind));
             }
             (true, false) => {
                 fn_ += 1;
-                missed.push(format!("missed {} {} ({}, coverage {})", p.a.id, p.b.id, p.kind, p.coverage));
+                let (shared, ratio) = sketch::overlap(&sa.shingles, &sb.shingles);
+                missed.push(format!(
+                    "missed {} {} ({}, coverage {}; candidates {}, shared {shared:.2}, ratio {ratio:.2}, shingles {}/{})",
+                    a.id,
+                    b.id,
+                    p.kind,
+                    p.coverage,
+                    candidates(&sa, &sb),
+                    sa.shingles.len(),
+                    sb.shingles.len()
+                ));
             }
             (false, false) => {}
         }
