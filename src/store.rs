@@ -734,7 +734,7 @@ mod tests {
         s.connection().pragma_update(None, "user_version", 999)?;
         drop(s);
         let err = Store::open(&path).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.contains("format version 999") && err.contains("expects 3"), "{err}");
+        assert!(err.contains("format version 999") && err.contains(&format!("expects {SCHEMA_VERSION}")), "{err}");
         Ok(())
     }
 
@@ -825,7 +825,7 @@ mod tests {
         }
         let s = Store::open(&path)?;
         let version: u32 = s.connection().pragma_query_value(None, "user_version", |r| r.get(0))?;
-        assert_eq!(version, 3);
+        assert_eq!(version, SCHEMA_VERSION);
         let old = s.get("a")?.map(|d| d.doc.published_precision);
         assert_eq!(old, Some(None), "an old row's precision is unknown");
         let mut b = s.write()?;

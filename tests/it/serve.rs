@@ -528,7 +528,8 @@ async fn workflows_created_run_paged_and_fed_over_the_api() {
     assert_eq!(run.status, StatusCode::OK, "{}", run.body);
     let first = run.json();
     assert_eq!(first["first_run"], true);
-    assert_eq!(first["new_documents"].as_array().map(Vec::len), Some(4));
+    // The four newest hold a copy of a story already among them: three new stories.
+    assert_eq!(first["new_documents"].as_array().map(Vec::len), Some(3));
     let page1 = get(&st, &format!("{location}/page")).await;
     assert_eq!(page1.status, StatusCode::OK);
     let feed1 = get(&st, &format!("{location}/feed.atom")).await;
