@@ -20,7 +20,7 @@ Deterministic (fixed seed). Writes the full set to target/story-pairs.jsonl.gz a
 sample (with the texts, as the tests need them) to tests/fixtures/stories/pairs.jsonl.gz.
 Run from the repo root with ../shared beside it.
 """
-import collections, difflib, gzip, json, os, random, re, sys
+import collections, gzip, json, os, random, re, sys
 
 SHARED = os.environ.get("DOSSIER_SHARED", os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
 ROOT = os.path.join(os.path.dirname(__file__), "..")
