@@ -150,7 +150,7 @@ try {
     open: x.querySelector('details.story')?.open ?? null,
   })));
   check('copies collapse into one result with its sources closed', story.length === 1 && story[0].details && story[0].open === false, story);
-  const listVisible = () => page.$eval('details.story ul', (u) => u.getBoundingClientRect().height > 0);
+  const listVisible = () => page.$eval('details.story ul', (u) => u.checkVisibility());
   check('the sources are hidden until asked for', !(await listVisible()));
   await page.click('details.story summary');
   check('a collapsed entry expands to its sources', await listVisible());
