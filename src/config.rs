@@ -22,6 +22,58 @@ pub struct Config {
     pub ingest: IngestConfig,
     pub llm: LlmSettings,
     pub serve: ServeConfig,
+    pub sources: SourcesConfig,
+}
+
+/// The `[sources]` section: how feeds, pages and webhook receivers are fetched, and how
+/// `dossier serve` schedules polls.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SourcesConfig {
+    /// Where site owners can reach whoever runs this dossier, sent in the User-Agent
+    /// (`dossier/VERSION (+URL)`); default `serve.public_url`. `DOSSIER_CONTACT_URL`.
+    pub contact_url: Option<String>,
+    /// Seconds to connect to a host. `DOSSIER_FETCH_CONNECT_TIMEOUT_SECS`.
+    pub connect_timeout_secs: u64,
+    /// Seconds one whole request may take (headers and body) before it is abandoned.
+    /// `DOSSIER_FETCH_TIMEOUT_SECS`.
+    pub timeout_secs: u64,
+    /// Largest response body read, bytes (after gzip); a larger one is abandoned mid-stream.
+    /// `DOSSIER_FETCH_MAX_BYTES`.
+    pub max_bytes: u64,
+    /// Milliseconds between two requests to the same host. `DOSSIER_FETCH_HOST_DELAY_MS`.
+    pub host_delay_ms: u64,
+    /// Whether `dossier serve` polls sources on their schedules and runs the workflows when new
+    /// documents arrive. `DOSSIER_SERVE_POLL` (true/false).
+    pub poll_in_serve: bool,
+    /// Seconds between two looks of `dossier serve` for sources that are due.
+    /// `DOSSIER_POLL_TICK_SECS`.
+    pub tick_secs: u64,
+    /// Fetch the linked page of feed items that carry only a summary. `DOSSIER_FULL_TEXT`.
+    pub full_text: bool,
+    /// Attempts per webhook delivery (the first plus retries with doubling delays).
+    /// `DOSSIER_WEBHOOK_ATTEMPTS`.
+    pub webhook_attempts: u32,
+    /// Milliseconds before the first webhook retry; each further retry waits twice as long.
+    /// `DOSSIER_WEBHOOK_RETRY_MS`.
+    pub webhook_retry_ms: u64,
+}
+
+impl Default for SourcesConfig {
+    fn default() -> Self {
+        SourcesConfig {
+            contact_url: None,
+            connect_timeout_secs: 10,
+            timeout_secs: 30,
+            max_bytes: 10 * 1024 * 1024,
+            host_delay_ms: 1000,
+            poll_in_serve: true,
+            tick_secs: 5,
+            full_text: true,
+            webhook_attempts: 4,
+            webhook_retry_ms: 2000,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -279,6 +331,7 @@ struct FileConfig {
     ingest: IngestConfig,
     llm: LlmSettings,
     serve: ServeConfig,
+    sources: SourcesConfig,
 }
 
 /// Settings given as command-line flags (highest precedence).
@@ -312,6 +365,7 @@ impl Config {
             ingest: file_cfg.ingest,
             llm: file_cfg.llm,
             serve: file_cfg.serve,
+            sources: file_cfg.sources,
         };
         // Environment.
         if let Some(v) = env.get("DOSSIER_DATA_DIR") {
@@ -392,6 +446,30 @@ impl Config {
         if let Some(v) = env.get("DOSSIER_MAX_INGEST_BYTES") {
             cfg.serve.max_ingest_bytes = parse_env("DOSSIER_MAX_INGEST_BYTES", v)?;
         }
+        for (name, slot) in [
+            ("DOSSIER_FETCH_CONNECT_TIMEOUT_SECS", &mut cfg.sources.connect_timeout_secs),
+            ("DOSSIER_FETCH_TIMEOUT_SECS", &mut cfg.sources.timeout_secs),
+            ("DOSSIER_FETCH_MAX_BYTES", &mut cfg.sources.max_bytes),
+            ("DOSSIER_FETCH_HOST_DELAY_MS", &mut cfg.sources.host_delay_ms),
+            ("DOSSIER_POLL_TICK_SECS", &mut cfg.sources.tick_secs),
+            ("DOSSIER_WEBHOOK_RETRY_MS", &mut cfg.sources.webhook_retry_ms),
+        ] {
+            if let Some(v) = env.get(name) {
+                *slot = parse_env(name, v)?;
+            }
+        }
+        if let Some(v) = env.get("DOSSIER_CONTACT_URL") {
+            cfg.sources.contact_url = Some(v.clone()).filter(|u| !u.trim().is_empty());
+        }
+        if let Some(v) = env.get("DOSSIER_WEBHOOK_ATTEMPTS") {
+            cfg.sources.webhook_attempts = parse_env("DOSSIER_WEBHOOK_ATTEMPTS", v)?;
+        }
+        if let Some(v) = env.get("DOSSIER_SERVE_POLL") {
+            cfg.sources.poll_in_serve = parse_bool_env("DOSSIER_SERVE_POLL", v)?;
+        }
+        if let Some(v) = env.get("DOSSIER_FULL_TEXT") {
+            cfg.sources.full_text = parse_bool_env("DOSSIER_FULL_TEXT", v)?;
+        }
         // A secret of blanks (an empty `DOSSIER_TOKEN=`, a stray newline in a file) is no
         // secret: treat it as unset so the server refuses to be exposed without a real one.
         cfg.serve.token = trimmed_secret(cfg.serve.token.take());
@@ -428,6 +506,17 @@ impl Config {
             ("serve.max_connections (DOSSIER_MAX_CONNECTIONS)", self.serve.max_connections as u64),
             ("serve.header_timeout_secs (DOSSIER_HEADER_TIMEOUT_SECS)", self.serve.header_timeout_secs),
             ("serve.idle_timeout_secs (DOSSIER_IDLE_TIMEOUT_SECS)", self.serve.idle_timeout_secs),
+        ] {
+            if value == 0 {
+                return Err(Error::Config(format!("{name} is 0; it must be at least 1")));
+            }
+        }
+        for (name, value) in [
+            ("sources.connect_timeout_secs (DOSSIER_FETCH_CONNECT_TIMEOUT_SECS)", self.sources.connect_timeout_secs),
+            ("sources.timeout_secs (DOSSIER_FETCH_TIMEOUT_SECS)", self.sources.timeout_secs),
+            ("sources.max_bytes (DOSSIER_FETCH_MAX_BYTES)", self.sources.max_bytes),
+            ("sources.tick_secs (DOSSIER_POLL_TICK_SECS)", self.sources.tick_secs),
+            ("sources.webhook_attempts (DOSSIER_WEBHOOK_ATTEMPTS)", u64::from(self.sources.webhook_attempts)),
         ] {
             if value == 0 {
                 return Err(Error::Config(format!("{name} is 0; it must be at least 1")));
@@ -476,6 +565,14 @@ fn read_file(path: &Path) -> Result<FileConfig> {
 /// A secret without surrounding blanks, or `None` when nothing is left.
 fn trimmed_secret(secret: Option<String>) -> Option<String> {
     secret.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+fn parse_bool_env(name: &str, value: &str) -> Result<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(Error::Config(format!("environment variable {name}={value:?} is not true or false"))),
+    }
 }
 
 fn parse_env<T: std::str::FromStr>(name: &str, value: &str) -> Result<T> {

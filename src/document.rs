@@ -160,7 +160,16 @@ impl Document {
             h.update(b"\x00");
         }
         h.update(&self.published_at.map(|t| t.timestamp()).unwrap_or(i64::MIN).to_le_bytes());
-        if !self.meta.is_null() {
+        // The outlet is found in the text by ingest (`ingest::outlet`), so like the date's
+        // precision it stays outside: a dossier that finds outlets better must not make every
+        // re-ingested record look changed (new seq, lost digest).
+        if let Some(m) = self.meta.as_object().filter(|m| m.contains_key("outlet")) {
+            let mut m = m.clone();
+            m.remove("outlet");
+            if !m.is_empty() {
+                h.update(serde_json::Value::Object(m).to_string().as_bytes());
+            }
+        } else if !self.meta.is_null() {
             h.update(self.meta.to_string().as_bytes());
         }
         h.finalize().to_hex()[..32].to_string()

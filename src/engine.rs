@@ -292,13 +292,19 @@ impl Engine {
     /// A search of what the index holds now, without catching up (for a server, whose
     /// background task catches up): reads only.
     pub fn search_now(&self, request: &SearchRequest) -> Result<SearchResults> {
-        search::search(&self.index, &self.store, request)
+        search::search(&self.index, &self.store, request, &*self.vocabulary()?)
+    }
+
+    /// The query vocabulary: the shipped synonyms table plus `<data-dir>/synonyms.toml`, read
+    /// again when that file changes.
+    pub fn vocabulary(&self) -> Result<std::sync::Arc<crate::expand::Vocabulary>> {
+        crate::expand::Vocabulary::for_data_dir(&self.config.data_dir)
     }
 
     /// Checks that `request` parses and compiles, without running it (saved searches are
     /// refused when they are written, not at their first run).
     pub fn check_search(&self, request: &SearchRequest) -> Result<()> {
-        search::compile(request, self.index.fields()).map(|_| ())
+        search::compile(request, self.index.fields(), &*self.vocabulary()?).map(|_| ())
     }
 
     pub fn index(&self) -> &SearchIndex {
@@ -597,7 +603,7 @@ impl Engine {
             }
             self.index.reload()?;
         }
-        search::search(&self.index, &self.store, request)
+        search::search(&self.index, &self.store, request, &*self.vocabulary()?)
     }
 
     /// The documents matching `request`'s query and filters that were stored after seq `after`
@@ -610,14 +616,14 @@ impl Engine {
         let indexed = self.index.indexed_seq()?;
         self.index.reload()?;
         let Some(after) = after else {
-            let results = search::search(&self.index, &self.store, request)?;
+            let results = search::search(&self.index, &self.store, request, &*self.vocabulary()?)?;
             return Ok(Matches { ids: results.hits.into_iter().map(|h| h.id).collect(), upto: indexed });
         };
         if indexed <= after {
             return Ok(Matches { ids: Vec::new(), upto: after });
         }
         let candidates = self.store.ids_in_seq_range(after, indexed)?;
-        let matching = search::matching_ids(&self.index, request, &candidates)?;
+        let matching = search::matching_ids(&self.index, request, &*self.vocabulary()?, &candidates)?;
         Ok(Matches { ids: self.store.newest_first(&matching)?, upto: indexed })
     }
 

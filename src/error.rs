@@ -74,6 +74,11 @@ pub enum Error {
     #[error("LLM: {0}")]
     Llm(String),
 
+    /// A source (a feed, a page, a webhook receiver) could not be fetched or refused what was
+    /// sent; `what` names the source and the URL, `message` the problem and what to do.
+    #[error("{what}: {message}")]
+    Fetch { what: String, message: String },
+
     /// Another dossier process holds what this one needs (the data directory's write lock)
     /// for longer than this one may wait.
     #[error("{what} is busy: {detail}; {remedy}")]
@@ -146,7 +151,7 @@ impl Error {
             | Error::AlreadyExists { .. }
             | Error::BadField { .. }
             | Error::FormatVersion { .. } => ErrorClass::User,
-            Error::Llm(_) | Error::Busy { .. } => ErrorClass::External,
+            Error::Llm(_) | Error::Fetch { .. } | Error::Busy { .. } => ErrorClass::External,
             // A path that vanished, a permission or a full disk is for the user to fix, not a
             // bug; other I/O failures (EIO, a broken pipe mid-write) are treated as faults.
             Error::Io { source, .. } => match source.kind() {
@@ -167,7 +172,7 @@ impl Error {
     /// item of a batch (an eval query, a workflow's digest) without ending the batch. I/O
     /// failures are not among them even when external: the next item would meet them too.
     pub fn is_user_error(&self) -> bool {
-        self.class() == ErrorClass::User || matches!(self, Error::Llm(_) | Error::Busy { .. })
+        self.class() == ErrorClass::User || matches!(self, Error::Llm(_) | Error::Fetch { .. } | Error::Busy { .. })
     }
 }
 

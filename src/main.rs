@@ -152,6 +152,15 @@ enum Command {
     /// Saved searches whose pages collect new documents with their digests.
     #[command(subcommand)]
     Workflow(WorkflowCommand),
+    /// Feeds and watched directories polled on a schedule (by `dossier serve` or `dossier poll`).
+    #[command(subcommand)]
+    Source(SourceCommand),
+    /// Poll every source that is due once, then run the workflows if documents arrived (for
+    /// cron or a systemd timer).
+    Poll {
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve the JSON API and the web UI (default 127.0.0.1:7700; config serve.addr).
     Serve {
         /// Listen address, e.g. 127.0.0.1:7700. Also DOSSIER_ADDR.
@@ -231,9 +240,84 @@ enum WorkflowCommand {
     },
     /// Delete a workflow (its documents and digests stay).
     Rm { name: String },
+    /// Set or remove the webhook told of each run that collects documents (a JSON POST).
+    Webhook {
+        name: String,
+        /// The receiver's http(s) URL.
+        #[arg(long, value_name = "URL", required_unless_present = "remove", conflicts_with = "remove")]
+        url: Option<String>,
+        /// Sign each body: header X-Dossier-Signature: sha256=HMAC-SHA256(secret, body).
+        #[arg(long, value_name = "SECRET", requires = "url")]
+        secret: Option<String>,
+        /// Remove the webhook.
+        #[arg(long)]
+        remove: bool,
+    },
+    /// The webhook deliveries of a workflow, newest first.
+    Deliveries {
+        name: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 use dossier::workflow::render::Format as WorkflowFormat;
+
+/// A source's settings as flags (all optional so `edit` can change one thing).
+#[derive(Args)]
+struct SourceArgs {
+    /// How often to poll: 90s, 30m, 2h, 1d (default 30m).
+    #[arg(long, value_name = "INTERVAL")]
+    every: Option<String>,
+    /// Language of its documents (zh or en); default: detected per document.
+    #[arg(long)]
+    lang: Option<String>,
+    /// Source name given to its documents; default: the feed's title or the directory's name.
+    #[arg(long, value_name = "LABEL")]
+    source_label: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum SourceCommand {
+    /// Add a feed (an http(s) URL of RSS 2.0 or Atom) or a directory to watch.
+    Add {
+        name: String,
+        /// The feed's URL, or a directory whose new and changed files are ingested.
+        #[arg(value_name = "URL|DIR")]
+        location: String,
+        #[command(flatten)]
+        opts: SourceArgs,
+    },
+    /// Every source with its state: last poll, last success, items seen and new, last error,
+    /// next poll.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a source; options not given keep their value (an empty --lang or --source-label
+    /// removes it).
+    Edit {
+        name: String,
+        #[arg(long, value_name = "NAME")]
+        rename: Option<String>,
+        /// A new feed URL or directory.
+        #[arg(long, value_name = "URL|DIR")]
+        location: Option<String>,
+        #[command(flatten)]
+        opts: SourceArgs,
+    },
+    /// Delete a source (its documents stay).
+    Rm { name: String },
+    /// Poll one source now (or every source), due or not, then run the workflows if documents
+    /// arrived.
+    Poll {
+        name: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
 
 /// A workflow's definition as flags (all optional so `edit` can change one thing).
 #[derive(Args)]
@@ -336,6 +420,13 @@ struct SearchArgs {
     /// Output JSON (shape documented in README.md).
     #[arg(long)]
     json: bool,
+    /// Say for each hit what matched each query term: the word, a part of it, a synonym, an
+    /// alias or a translation (JSON: `explain`).
+    #[arg(long)]
+    explain: bool,
+    /// Search only the words as typed: no synonyms, aliases, translations or word parts.
+    #[arg(long)]
+    literal: bool,
     /// Print each hit with its digest (made with the extractive summarizer when missing).
     #[arg(long)]
     digest: bool,
@@ -718,6 +809,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Workflow(cmd) => workflow_command(config, cmd, &mut stdout),
+        Command::Source(cmd) => source_command(config, cmd, &mut stdout),
+        Command::Poll { json } => {
+            let mut engine = Engine::open(config)?;
+            poll_and_run(&mut engine, None, json, &mut stdout)
+        }
         Command::Serve { addr } => {
             let mut config = config;
             if let Some(a) = addr {
@@ -813,7 +909,7 @@ fn workflow_command(config: Config, cmd: WorkflowCommand, stdout: &mut impl Writ
             } else if json {
                 writeln!(stdout, "{}", serde_json::to_string_pretty(&w.info(&name)?)?)?;
             } else {
-                write!(stdout, "{}", render::info_text(&w.info(&name)?, &w.runs(&name)?, &w.digests_made_by(&name)?))?;
+                write!(stdout, "{}", render::info_text(&w.info(&name)?, &w.runs(&name)?, &w.digests_made_by(&name)?, w.latest_brief(&name)?.as_ref()))?;
             }
         }
         WorkflowCommand::Edit { name, rename, clear_filters, def } => {
@@ -858,8 +954,111 @@ fn workflow_command(config: Config, cmd: WorkflowCommand, stdout: &mut impl Writ
             Workflows::open(engine.store())?.remove(&name)?;
             writeln!(stdout, "removed workflow {name}")?;
         }
+        WorkflowCommand::Webhook { name, url, secret, remove } => {
+            use dossier::sources::webhook;
+            match url {
+                Some(url) if !remove => {
+                    webhook::set(engine.store(), &name, Some(&webhook::Webhook { url: url.clone(), secret }))?;
+                    writeln!(stdout, "runs of {name} that collect documents will be posted to {url}")?;
+                }
+                _ => {
+                    webhook::set(engine.store(), &name, None)?;
+                    writeln!(stdout, "removed the webhook of {name}")?;
+                }
+            }
+        }
+        WorkflowCommand::Deliveries { name, limit, json } => {
+            let list = dossier::sources::webhook::deliveries(engine.store(), &name, limit)?;
+            if json {
+                writeln!(stdout, "{}", serde_json::to_string_pretty(&list)?)?;
+            } else {
+                write!(stdout, "{}", dossier::sources::webhook::deliveries_text(&name, &list))?;
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn source_command(config: Config, cmd: SourceCommand, stdout: &mut impl Write) -> anyhow::Result<ExitCode> {
+    use dossier::sources::{self, SourceInput, Sources};
+    let mut engine = Engine::open(config)?;
+    match cmd {
+        SourceCommand::Add { name, location, opts } => {
+            let SourceArgs { every, lang, source_label } = opts;
+            let input = SourceInput { name: Some(name), location: Some(location), every, lang, source_label };
+            let s = Sources::open(engine.store()).add(&input)?;
+            writeln!(
+                stdout,
+                "added source {} ({}, every {}); `dossier source poll {}` polls it now, `dossier serve` or `dossier poll` on its schedule",
+                s.name,
+                s.location,
+                sources::format_every(s.every_secs),
+                s.name
+            )?;
+        }
+        SourceCommand::List { json } => {
+            let list = Sources::open(engine.store()).list()?;
+            if json {
+                writeln!(stdout, "{}", serde_json::to_string_pretty(&list)?)?;
+            } else {
+                write!(stdout, "{}", sources::list_text(&list))?;
+            }
+        }
+        SourceCommand::Edit { name, rename, location, opts } => {
+            let SourceArgs { every, lang, source_label } = opts;
+            let input = SourceInput { name: rename, location, every, lang, source_label };
+            let s = Sources::open(engine.store()).edit(&name, &input)?;
+            writeln!(stdout, "updated source {}", s.name)?;
+        }
+        SourceCommand::Rm { name } => {
+            Sources::open(engine.store()).remove(&name)?;
+            writeln!(stdout, "removed source {name} (its documents stay)")?;
+        }
+        SourceCommand::Poll { name, json } => {
+            let names = match name {
+                Some(n) => vec![n],
+                None => Sources::open(engine.store()).list()?.into_iter().map(|s| s.name).collect(),
+            };
+            return poll_and_run(&mut engine, Some(names), json, stdout);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Polls the named sources (or those due), runs the workflows when documents arrived, and
+/// reports. Exit status 2 when every source polled failed (a cron job should notice); a
+/// partial failure is reported and exits 0.
+fn poll_and_run(engine: &mut Engine, names: Option<Vec<String>>, json: bool, stdout: &mut impl Write) -> anyhow::Result<ExitCode> {
+    use dossier::sources::{self, Poller};
+    let config = engine.config.clone();
+    let mut poller = Poller::new(&config)?;
+    let outcomes = match names {
+        Some(names) => {
+            let mut out = Vec::new();
+            for n in names {
+                out.push(poller.poll(engine, &n)?);
+            }
+            out
+        }
+        None => poller.poll_due(engine)?,
+    };
+    let arrived: u64 = outcomes.iter().map(|o| o.new + o.updated).sum();
+    let runs = if arrived > 0 {
+        sources::webhook::after_new_documents(engine, poller.fetcher().client(), &config)?
+    } else {
+        Vec::new()
+    };
+    if json {
+        let report = serde_json::json!({ "polls": outcomes, "workflow_runs": runs });
+        writeln!(stdout, "{}", serde_json::to_string_pretty(&report)?)?;
+    } else {
+        write!(stdout, "{}", sources::outcome_text(&outcomes))?;
+        for r in runs.iter().filter(|r| !r.new_documents.is_empty()) {
+            writeln!(stdout, "workflow {}: {} new documents", r.workflow, r.new_documents.len())?;
+        }
+    }
+    let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
+    Ok(if failed > 0 && failed == outcomes.len() { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -888,6 +1087,8 @@ fn search_request(a: &SearchArgs) -> anyhow::Result<SearchRequest> {
         offset: a.offset,
         title_only: a.title_only,
         collapse: a.collapse,
+        explain: a.explain,
+        literal: a.literal,
     })
 }
 

@@ -73,6 +73,21 @@ pub fn mark_snippet(s: &Snippet, style: Highlight) -> String {
 /// Search results as the terminal shows them. `digests`, when given, holds for each hit the
 /// rendered digest text to print under it: digests made for the search's query, which the
 /// text says, since `dossier digest ID` (no query) may pick other sentences.
+/// `稀土 (query); 高管变动 → 辞职 (synonym)`: what matched each query term of a hit.
+fn explain_line(explained: &[crate::search::Explained]) -> String {
+    let parts: Vec<String> = explained
+        .iter()
+        .map(|e| {
+            if e.matched == e.term {
+                format!("{} ({})", e.term, e.via.as_str())
+            } else {
+                format!("{} → {} ({})", e.term, e.matched, e.via.as_str())
+            }
+        })
+        .collect();
+    parts.join("; ")
+}
+
 pub fn search_text(r: &SearchResults, style: Highlight, digests: Option<&[Option<String>]>) -> String {
     let mut out = String::new();
     if r.hits.is_empty() {
@@ -115,6 +130,9 @@ pub fn search_text(r: &SearchResults, style: Highlight, digests: Option<&[Option
         }
         if !hit.also.is_empty() {
             let _ = writeln!(out, "  {}", terminal_safe(&crate::stories::collapse::sources_line(&hit.also)));
+        }
+        if !hit.explain.is_empty() {
+            let _ = writeln!(out, "  matched: {}", terminal_safe(&explain_line(&hit.explain)));
         }
         match hit.story {
             Some(s) if s.size > 1 => {
@@ -475,6 +493,7 @@ mod tests {
             imported: false,
             story: None,
             also: Vec::new(),
+            explain: vec![],
         };
         let r = SearchResults {
             query: format!("q{ESCAPES}"),

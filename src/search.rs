@@ -12,14 +12,15 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
+    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, QueryClone, RangeQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Score, TantivyDocument, Term};
 
-use crate::document::{DatePrecision, Lang, is_cjk};
+use crate::document::{DatePrecision, Lang};
 use crate::error::{Error, Result};
+use crate::expand::{self, Alternative, Unit, Via, Vocabulary};
 use crate::index::{Fields, NO_DATE, SearchIndex};
 use crate::segment;
 use crate::store::Store;
@@ -96,6 +97,10 @@ pub struct SearchRequest {
     pub title_only: TitleOnly,
     /// `None`: by story when newest first, every document in relevance order.
     pub collapse: Option<Collapse>,
+    /// Say for each hit which words, expansions or translations matched ([`Hit::explain`]).
+    pub explain: bool,
+    /// Search only the words as typed: no synonyms, aliases, translations or word parts.
+    pub literal: bool,
 }
 
 impl SearchRequest {
@@ -148,6 +153,20 @@ pub struct Hit {
     /// When collapsed: the story's other members.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub also: Vec<crate::stories::collapse::OtherSource>,
+    /// With [`SearchRequest::explain`]: for each query term, what in this document matched it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub explain: Vec<Explained>,
+}
+
+/// One query term of a hit and what matched it: the word itself, a part, a synonym, an alias
+/// or a translation.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Explained {
+    /// The query term (as segmented).
+    pub term: String,
+    /// What this document contains for it.
+    pub matched: String,
+    pub via: Via,
 }
 
 impl Hit {
@@ -291,68 +310,91 @@ fn parse_clauses(query: &str) -> Result<Vec<Clause>> {
     Ok(clauses)
 }
 
-/// Groups query words into what must match: a run of single CJK characters (words the
-/// dictionary does not know, split into characters) must stand together, so it becomes a
-/// phrase; every other word stands alone.
-fn word_groups(words: Vec<String>) -> Vec<Vec<String>> {
-    let single_cjk = |w: &str| {
-        let mut cs = w.chars();
-        matches!((cs.next(), cs.next()), (Some(c), None) if is_cjk(c))
-    };
-    let mut groups: Vec<Vec<String>> = Vec::new();
-    let mut run: Vec<String> = Vec::new();
-    for w in words {
-        if single_cjk(&w) {
-            run.push(w);
-        } else {
-            if !run.is_empty() {
-                groups.push(std::mem::take(&mut run));
-            }
-            groups.push(vec![w]);
-        }
-    }
-    if !run.is_empty() {
-        groups.push(run);
-    }
-    groups
-}
-
-/// The compiled form of a query: the tantivy query, plus the words to look for when choosing
-/// snippet paragraphs.
+/// The compiled form of a query: the tantivy query, the words to look for when choosing
+/// snippet paragraphs, and each query term's alternatives (for `explain`).
 pub struct CompiledQuery {
     pub query: Box<dyn Query>,
     pub words: Vec<String>,
+    pub terms: Vec<TermAlternatives>,
 }
 
-/// Parses `request.query` and builds the full tantivy query including filters.
-pub fn compile(request: &SearchRequest, fields: Fields) -> Result<CompiledQuery> {
+/// A query term and, for each way of matching it, the query that finds that way.
+pub struct TermAlternatives {
+    pub term: String,
+    pub alternatives: Vec<(Alternative, Box<dyn Query>)>,
+}
+
+/// Parses `request.query` and builds the full tantivy query including filters. Unquoted words
+/// are expanded through `vocabulary` (see [`crate::expand`]) unless `request.literal`.
+pub fn compile(request: &SearchRequest, fields: Fields, vocabulary: &Vocabulary) -> Result<CompiledQuery> {
     let q = request.query.trim();
     let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut words_seen = Vec::new();
+    let mut terms = Vec::new();
     let required = match request.match_mode {
         MatchMode::All => Occur::Must,
         MatchMode::Any => Occur::Should,
     };
+    let options = if request.literal {
+        expand::Options { vocabulary: false, words: false }
+    } else {
+        expand::Options::default()
+    };
     if q.is_empty() || q == "*" {
         must.push((Occur::Must, Box::new(AllQuery)));
     } else {
-        for clause in parse_clauses(q)? {
+        let clauses = parse_clauses(q)?;
+        let plain = |c: &Clause| !c.excluded && matches!(c.alternatives.as_slice(), [Atom::Words(_)]);
+        let mut i = 0;
+        while i < clauses.len() {
+            // Consecutive plain clauses are planned together, so that a dictionary entry of
+            // several words (`rare earth`, `export controls`) is found across the spaces.
+            if plain(&clauses[i]) {
+                let mut words = Vec::new();
+                while i < clauses.len() && plain(&clauses[i]) {
+                    if let [Atom::Words(text)] = clauses[i].alternatives.as_slice() {
+                        words.extend(segment::query_words(text));
+                    }
+                    i += 1;
+                }
+                if words.is_empty() {
+                    return Err(bad_query(q, "a term has no searchable words (only punctuation?); remove it"));
+                }
+                let units = expand::plan(words, vocabulary, options);
+                let all_optional = units.iter().all(|u| u.optional);
+                for unit in units {
+                    let occur = if unit.optional && !all_optional { Occur::Should } else { required };
+                    let query = unit_query(&unit, fields, &mut words_seen, &mut terms);
+                    must.push((occur, query));
+                }
+                continue;
+            }
+            let clause = &clauses[i];
+            i += 1;
             let mut alts: Vec<Box<dyn Query>> = Vec::new();
             for atom in &clause.alternatives {
-                let (text, phrase) = match atom {
-                    Atom::Words(t) => (t, false),
-                    Atom::Phrase(t) => (t, true),
+                let words = match atom {
+                    Atom::Words(t) | Atom::Phrase(t) => segment::query_words(t),
                 };
-                let words = segment::query_words(text);
                 if words.is_empty() {
                     continue;
                 }
-                if !clause.excluded {
-                    words_seen.extend(words.iter().cloned());
-                }
-                let groups = if phrase { vec![words] } else { word_groups(words) };
-                let parts: Vec<Box<dyn Query>> =
-                    groups.iter().map(|g| group_query(g, fields)).collect();
+                let parts: Vec<Box<dyn Query>> = match atom {
+                    // Exclusions stay literal: excluding every synonym would remove too much.
+                    Atom::Words(_) if !clause.excluded => expand::plan(words, vocabulary, options)
+                        .iter()
+                        .map(|unit| unit_query(unit, fields, &mut words_seen, &mut terms))
+                        .collect(),
+                    Atom::Words(_) => {
+                        expand::word_groups(words).iter().map(|g| group_query(g, fields)).collect()
+                    }
+                    Atom::Phrase(_) => {
+                        if !clause.excluded {
+                            words_seen.extend(words.iter().cloned());
+                        }
+                        vec![group_query(&words, fields)]
+                    }
+                };
                 alts.push(combine(parts, required));
             }
             if alts.is_empty() {
@@ -402,7 +444,58 @@ pub fn compile(request: &SearchRequest, fields: Fields) -> Result<CompiledQuery>
         let t = Term::from_field_text(fields.lang, lang.as_str());
         must.push((Occur::Must, Box::new(TermQuery::new(t, IndexRecordOption::Basic))));
     }
-    Ok(CompiledQuery { query: Box::new(BooleanQuery::new(must)), words: words_seen })
+    Ok(CompiledQuery { query: Box::new(BooleanQuery::new(must)), words: words_seen, terms })
+}
+
+/// One query term: any of its alternatives, each boosted by how it relates to the typed words.
+/// Records the words for snippets and the alternatives for `explain`.
+fn unit_query(
+    unit: &Unit,
+    fields: Fields,
+    words_seen: &mut Vec<String>,
+    terms: &mut Vec<TermAlternatives>,
+) -> Box<dyn Query> {
+    let mut alternatives = Vec::new();
+    for alt in &unit.alternatives {
+        // The single characters of an unknown word (被/约/谈) would highlight and choose
+        // snippets at every 被 of the text: its inner word stands for it there.
+        let characters = alt.groups.iter().any(|g| g.len() > 1 && g.iter().all(|w| w.chars().count() == 1));
+        // Likewise the words of another name of a company (股份, 集团 of its full name): the
+        // highlight is per word, and they are everywhere.
+        let long_name = alt.via == Via::Alias && alt.groups.iter().any(|g| g.len() > 1);
+        if !(characters && alt.via == Via::Query && unit.alternatives.len() > 1) && !long_name {
+            words_seen.extend(alt.groups.iter().map(|g| expand::key_of(g)));
+        }
+        let parts = alt.groups.iter().map(|g| group_query(g, fields)).collect();
+        let query = combine(parts, Occur::Must);
+        let query: Box<dyn Query> =
+            if alt.via == Via::Query { query } else { Box::new(BoostQuery::new(query, alt.via.boost())) };
+        alternatives.push((alt.clone(), query));
+    }
+    let query: Box<dyn Query> = if alternatives.len() == 1 {
+        alternatives[0].1.box_clone()
+    } else {
+        Box::new(BooleanQuery::new(alternatives.iter().map(|(_, q)| (Occur::Should, q.box_clone())).collect()))
+    };
+    if unit.alternatives.len() > 1 {
+        tracing::debug!(term = %unit.text, alternatives = unit.alternatives.len(), "query term expanded");
+    }
+    terms.push(TermAlternatives { term: unit.text.clone(), alternatives });
+    query
+}
+
+/// The query whose terms the snippet highlights: the words of `words` (see
+/// [`CompiledQuery::words`]), so that what a search leaves out of them is not highlighted.
+fn highlight_query(words: &[String], fields: Fields) -> BooleanQuery {
+    let terms = words
+        .iter()
+        .flat_map(|w| segment::query_words(w))
+        .map(|w| {
+            let t = Term::from_field_text(fields.body, &w);
+            (Occur::Should, Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as Box<dyn Query>)
+        })
+        .collect();
+    BooleanQuery::new(terms)
 }
 
 /// Words that must appear together (one word, or a phrase), in the title (boosted) or body.
@@ -437,14 +530,19 @@ fn combine(mut parts: Vec<Box<dyn Query>>, occur: Occur) -> Box<dyn Query> {
 
 /// Which of `candidates` (document ids) match `request`'s query and filters — every match, not
 /// a top N, in no particular order.
-pub fn matching_ids(index: &SearchIndex, request: &SearchRequest, candidates: &[String]) -> Result<Vec<String>> {
+pub fn matching_ids(
+    index: &SearchIndex,
+    request: &SearchRequest,
+    vocabulary: &Vocabulary,
+    candidates: &[String],
+) -> Result<Vec<String>> {
     let fields = index.fields();
     let searcher = index.searcher();
     let mut out = Vec::new();
     // In slices: one term set per slice keeps a catch-up of a large ingest from building one
     // enormous query.
     for slice in candidates.chunks(8192) {
-        let compiled = compile(request, fields)?;
+        let compiled = compile(request, fields, vocabulary)?;
         let ids = TermSetQuery::new(slice.iter().map(|c| Term::from_field_text(fields.id, c)));
         let query = BooleanQuery::new(vec![
             (Occur::Must, compiled.query),
@@ -461,9 +559,14 @@ pub fn matching_ids(index: &SearchIndex, request: &SearchRequest, candidates: &[
 }
 
 /// Runs a search and hydrates the hits from the store.
-pub fn search(index: &SearchIndex, store: &Store, request: &SearchRequest) -> Result<SearchResults> {
+pub fn search(
+    index: &SearchIndex,
+    store: &Store,
+    request: &SearchRequest,
+    vocabulary: &Vocabulary,
+) -> Result<SearchResults> {
     let fields = index.fields();
-    let compiled = compile(request, fields)?;
+    let compiled = compile(request, fields, vocabulary)?;
     let searcher = index.searcher();
     let limit = request.limit.max(1);
     let hide = request.title_only == TitleOnly::Hide;
@@ -497,7 +600,7 @@ pub fn search(index: &SearchIndex, store: &Store, request: &SearchRequest) -> Re
             (hits.into_iter().map(|((_, score), addr)| (score, addr)).collect(), total)
         }
     };
-    let mut snippets = SnippetGenerator::create(&searcher, &*compiled.query, fields.body)?;
+    let mut snippets = SnippetGenerator::create(&searcher, &highlight_query(&compiled.words, fields), fields.body)?;
     snippets.set_max_num_chars(SNIPPET_BYTES);
     let mut hits = Vec::with_capacity(addresses.len().min(limit));
     let (mut kept, mut hidden) = (0usize, 0usize);
@@ -521,6 +624,7 @@ pub fn search(index: &SearchIndex, store: &Store, request: &SearchRequest) -> Re
         let snippet = make_snippet(&snippets, &doc.doc.title, &doc.doc.paragraphs, &compiled.words);
         let outlet = doc.doc.outlet().map(str::to_string);
         let imported = doc.doc.is_imported();
+        let explain = if request.explain { explain(&searcher, addr, &compiled.terms) } else { Vec::new() };
         hits.push(Hit {
             id: doc.doc.id,
             title: doc.doc.title,
@@ -537,6 +641,7 @@ pub fn search(index: &SearchIndex, store: &Store, request: &SearchRequest) -> Re
             imported,
             story: None,
             also: Vec::new(),
+            explain,
         });
     }
     if collapse {
@@ -578,6 +683,29 @@ pub fn search(index: &SearchIndex, store: &Store, request: &SearchRequest) -> Re
         title_only,
         title_only_hidden: hide,
     })
+}
+
+/// For each query term, the alternatives that match the document at `addr`.
+fn explain(searcher: &tantivy::Searcher, addr: DocAddress, terms: &[TermAlternatives]) -> Vec<Explained> {
+    let mut out = Vec::new();
+    for term in terms {
+        for (alt, query) in &term.alternatives {
+            if matches_doc(searcher, addr, &**query).unwrap_or(false) {
+                out.push(Explained { term: term.term.clone(), matched: alt.text.clone(), via: alt.via });
+            }
+        }
+    }
+    out
+}
+
+/// Whether `query` matches the document at `addr`. (Not `Query::explain`: it seeks scorers
+/// that may already stand past the document, which tantivy's debug assertions refuse.)
+fn matches_doc(searcher: &tantivy::Searcher, addr: DocAddress, query: &dyn Query) -> Result<bool> {
+    use tantivy::DocSet;
+    let weight = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(searcher))?;
+    let mut scorer = weight.scorer(searcher.segment_reader(addr.segment_ord), 1.0)?;
+    let current = scorer.doc();
+    Ok(current == addr.doc_id || (current < addr.doc_id && scorer.seek(addr.doc_id) == addr.doc_id))
 }
 
 /// Where the first query word occurs in `p`, as a byte offset (case-insensitive for Latin).
@@ -683,7 +811,7 @@ mod tests {
 
     #[test]
     fn single_characters_of_unknown_words_stay_together() {
-        let g = word_groups(vec!["川".into(), "普".into(), "关税".into(), "a".into()]);
+        let g = expand::word_groups(vec!["川".into(), "普".into(), "关税".into(), "a".into()]);
         assert_eq!(g, vec![vec!["川".to_string(), "普".into()], vec!["关税".into()], vec!["a".into()]]);
     }
 }

@@ -124,6 +124,12 @@ pub fn tagged_words(text: &str) -> Vec<(&str, &str)> {
     JIEBA.tag(text, false).into_iter().map(|t| (t.word, t.tag)).collect()
 }
 
+/// Whether jieba's dictionary (with the finance words) holds `word` as one word: query
+/// expansion looks for the known words inside compound and unknown query words with it.
+pub fn is_dictionary_word(word: &str) -> bool {
+    JIEBA.has_word(word)
+}
+
 /// The query-mode terms of `text`, in order (what a search for `text` looks for).
 pub fn query_words(text: &str) -> Vec<String> {
     let mut segmenter = ChineseSegmenter::for_query();

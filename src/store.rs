@@ -22,7 +22,7 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 /// (and, for dossier builds that predate it, `meta.schema_version`). rusqlite_migration does
 /// this too, but its current release (2.6) needs rusqlite 0.40 and two bundled SQLites cannot be
 /// linked into one binary; the whole mechanism is the 30 lines below.
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 7] = [
     // 1: documents, digests and the digest cache.
     r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -93,7 +93,68 @@ CREATE TABLE IF NOT EXISTS workflow_documents (
     r#"
 ALTER TABLE documents ADD COLUMN date_precision TEXT;
 "#,
-    // 4: stories (crate::stories): which documents tell the same story. `band_keys` keeps a
+    // 4: sources (crate::sources): feeds and watched directories with their polling state, and
+    // the files of watched directories already ingested (path, mtime, size).
+    r#"
+CREATE TABLE IF NOT EXISTS sources (
+    id             INTEGER PRIMARY KEY,
+    name           TEXT NOT NULL UNIQUE,
+    kind           TEXT NOT NULL,
+    location       TEXT NOT NULL,
+    every_secs     INTEGER NOT NULL,
+    lang           TEXT,
+    source_label   TEXT,
+    created_at     INTEGER NOT NULL,
+    last_poll      INTEGER,
+    last_success   INTEGER,
+    items_seen     INTEGER NOT NULL DEFAULT 0,
+    items_new      INTEGER NOT NULL DEFAULT 0,
+    total_new      INTEGER NOT NULL DEFAULT 0,
+    last_error     TEXT,
+    failures       INTEGER NOT NULL DEFAULT 0,
+    next_poll      INTEGER NOT NULL,
+    etag           TEXT,
+    last_modified  TEXT
+);
+CREATE TABLE IF NOT EXISTS source_files (
+    source_id  INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    path       TEXT NOT NULL,
+    mtime_ns   INTEGER NOT NULL,
+    size       INTEGER NOT NULL,
+    PRIMARY KEY (source_id, path)
+);
+"#,
+    // 5: workflow webhooks (crate::sources::webhook) and the log of their deliveries.
+    r#"
+CREATE TABLE IF NOT EXISTS workflow_webhooks (
+    workflow_id  INTEGER PRIMARY KEY REFERENCES workflows(id) ON DELETE CASCADE,
+    url          TEXT NOT NULL,
+    secret       TEXT
+);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    id           INTEGER PRIMARY KEY,
+    workflow_id  INTEGER NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
+    run_id       INTEGER NOT NULL,
+    url          TEXT NOT NULL,
+    at           INTEGER NOT NULL,
+    attempts     INTEGER NOT NULL,
+    status       INTEGER,
+    delivered    INTEGER NOT NULL,
+    error        TEXT
+);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_workflow ON webhook_deliveries(workflow_id, id);
+"#,
+    // 6: the brief of each workflow run that collected documents (crate::workflow::brief), as
+    // JSON, so a page shows it without recomputing.
+    r#"
+CREATE TABLE IF NOT EXISTS workflow_briefs (
+    run_id       INTEGER PRIMARY KEY,
+    workflow_id  INTEGER NOT NULL,
+    brief        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS workflow_briefs_by_workflow ON workflow_briefs (workflow_id, run_id);
+"#,
+    // 7: stories (crate::stories): which documents tell the same story. `band_keys` keeps a
     // member's LSH keys so an update can remove exactly its rows from `story_bands`; band rows
     // have no foreign key (a deleted document's rows are skipped: it has no membership).
     r#"
@@ -304,22 +365,32 @@ impl DocumentBatch<'_> {
         let content_hash = doc.content_hash();
         let record_hash = doc.record_hash(&content_hash);
         let precision = doc.published_precision.map(|p| p.as_str());
-        let found: Option<(String, Option<String>)> = self
+        let meta = if doc.meta.is_null() { None } else { Some(serde_json::to_string(&doc.meta)?) };
+        let found: Option<(String, Option<String>, Option<String>)> = self
             .tx()?
-            .prepare_cached("SELECT record_hash, date_precision FROM documents WHERE id = ?1")?
-            .query_row([&doc.id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .prepare_cached("SELECT record_hash, date_precision, meta FROM documents WHERE id = ?1")?
+            .query_row([&doc.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
-        let existing = found.as_ref().map(|(h, _)| h.as_str());
+        let existing = found.as_ref().map(|(h, _, _)| h.as_str());
         if existing == Some(record_hash.as_str()) {
-            // The precision is not part of the record hash, so re-ingesting a database from
-            // before it was kept fills it in without a new seq, a reindex or a lost digest.
-            if let Some((_, stored)) = &found
+            // The precision and the outlet are not part of the record hash, so re-ingesting a
+            // database from before they were kept fills them in without a new seq, a reindex
+            // or a lost digest.
+            if let Some((_, stored, _)) = &found
                 && precision.is_some()
                 && stored.as_deref() != precision
             {
                 self.tx()?
                     .prepare_cached("UPDATE documents SET date_precision = ?2 WHERE id = ?1")?
                     .execute(params![doc.id, precision])?;
+            }
+            // With equal record hashes the meta can differ only in its outlet.
+            if let Some((_, _, stored_meta)) = &found
+                && *stored_meta != meta
+            {
+                self.tx()?
+                    .prepare_cached("UPDATE documents SET meta = ?2 WHERE id = ?1")?
+                    .execute(params![doc.id, meta])?;
             }
             return Ok(Upsert::Unchanged);
         }
@@ -333,7 +404,6 @@ impl DocumentBatch<'_> {
         let seq = self.next_seq;
         self.next_seq += 1;
         let paragraphs = serde_json::to_string(&doc.paragraphs)?;
-        let meta = if doc.meta.is_null() { None } else { Some(serde_json::to_string(&doc.meta)?) };
         let now = Utc::now().timestamp();
         self.tx()?
             .prepare_cached(
@@ -830,10 +900,13 @@ mod tests {
         assert_eq!(old, Some(None), "an old row's precision is unknown");
         let mut b = s.write()?;
         day.published_precision = Some(DatePrecision::Day);
+        // The outlet ingest finds now is kept the same way: outside the record hash.
+        day.meta = serde_json::json!({"outlet": "环球时报"});
         assert_eq!(b.upsert(&day)?, Upsert::Unchanged);
         b.commit()?;
         let now = s.get("a")?;
         assert_eq!(now.as_ref().map(|d| (d.seq, d.doc.published_precision)), Some((1, Some(DatePrecision::Day))));
+        assert_eq!(now.as_ref().and_then(|d| d.doc.outlet()), Some("环球时报"));
         assert!(s.digest_json("a")?.is_some(), "an unchanged re-ingest keeps the digest");
         Ok(())
     }

@@ -623,6 +623,27 @@ mod tests {
         assert!(check_bullet(bullet, &[1], &d, true).is_err());
     }
 
+    /// An LLM bullet that fuses two paragraphs of a real article (qq-34356 [4] and [5], the
+    /// bundled sample): each number may come from any cited paragraph, and the wording is
+    /// measured against all of them together — but a number cited to the wrong paragraph fails.
+    #[test]
+    fn a_bullet_fusing_several_real_paragraphs_takes_numbers_from_any_of_them() {
+        let d = doc(
+            Lang::Zh,
+            &[
+                "据欧洲新闻台网站报道，上述法案为欧洲国家在国内开采矿产等关键原材料“开了绿灯”，并推进绿色技术发展。该法案共列出34种关键原材料，其中17种被认为是“战略性原材料”，包括稀土、锂、镍、钴和硅等。法案设定的目标称，在2030年前，欧盟每年原材料消耗量的10%应来自境内开采，40%在欧盟加工，25%来自回收再利用。而针对战略性原材料，法案要求来自单一第三国的供应量不能超过65%。",
+                "《关键原材料法案》于去年3月由欧盟委员会正式提出，去年12月由欧洲议会通过。法国媒体认为，“如今该法案已闯过最后一关，以欧盟一般法案进度而言算是非常快速”。欧洲动态网称，《关键原材料法案》旨在减少欧盟对第三国的依赖，特别是中国，因为中国在许多相关原材料的供应链上都有话语权。目前中国供应欧盟98%用量的稀土、97%的锂、93%的镁，这些都是半导体、锂电池、太阳能和风力发电等产业的关键原材料。",
+            ],
+        );
+        let en = "The act caps supply of strategic raw materials from any single third country at 65%, while China now supplies 98% of the EU's rare earths";
+        assert_eq!(check_bullet(en, &[1, 2], &d, false), Ok(()));
+        assert_eq!(check_bullet(en, &[1], &d, false), Err("number \"98%\" not found in [1]".to_string()));
+        assert_eq!(check_bullet(en, &[2], &d, false), Err("number \"65%\" not found in [2]".to_string()));
+        let zh = "法案要求来自单一第三国的战略性原材料供应量不能超过65%，而目前中国供应欧盟98%用量的稀土";
+        assert_eq!(check_bullet(zh, &[1, 2], &d, true), Ok(()));
+        assert!(check_bullet(zh, &[2], &d, true).is_err());
+    }
+
     #[test]
     fn verbatim_quotes_pass_whatever_their_numbers() {
         let d = doc(

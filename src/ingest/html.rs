@@ -58,7 +58,7 @@ const MAX_DEPTH: usize = 1024;
 /// Rejects markup nested deeper than [`MAX_DEPTH`], estimated by one linear scan that counts
 /// start and end tags, skipping void elements, elements that close themselves implicitly (p,
 /// li, td…), comments and the raw text of scripts and styles.
-fn check_depth(html: &str) -> Result<(), String> {
+pub(super) fn check_depth(html: &str) -> Result<(), String> {
     const NOT_NESTING: &[&str] = &[
         "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
         "source", "track", "wbr", "p", "li", "dt", "dd", "td", "th", "tr", "option", "optgroup",

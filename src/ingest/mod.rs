@@ -95,6 +95,12 @@ impl Format {
     }
 }
 
+/// Refuses HTML nested too deep to parse in reasonable time (a fetched page is checked as a
+/// file is before `scraper` sees it).
+pub fn check_html_depth(html: &str) -> std::result::Result<(), String> {
+    html::check_depth(html)
+}
+
 /// Expands paths (files and directories, recursively) into the list of inputs: each
 /// directory's files sorted by path, the paths' expansions in the order given, a file reached
 /// twice listed once. In directories, files are chosen by extension (.jsonl, .ndjson, .jsonl.gz,

@@ -28,6 +28,7 @@ use crate::search::{Collapse, MatchMode, SearchRequest, SortOrder, TitleOnly};
 use crate::workflow::render;
 use crate::workflow::{self, WorkflowInput, Workflows};
 
+use super::session::same_secret;
 use super::{ApiError, AppState};
 
 /// The OpenAPI 3.1 document describing every route of [`api_routes`].
@@ -78,11 +79,6 @@ pub fn api_routes(state: &AppState) -> Vec<ApiRoute> {
         read(Method::GET, "/api/workflows/{name}/page", get(workflow_page)),
         read(Method::GET, "/api/workflows/{name}/feed.atom", get(workflow_feed)),
     ]
-}
-
-/// Compares in time independent of where the first difference is.
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -173,7 +169,8 @@ async fn openapi() -> Response {
 }
 
 /// Parses search parameters as the CLI names them: `q`, `sort`, `match`, `since`, `until`,
-/// `source` (repeatable), `lang`, `limit`, `offset`, `title_only` (show|hide), `collapse` (story|none). `extra` names further keys the caller
+/// `source` (repeatable), `lang`, `limit`, `offset`, `title_only` (show|hide), `collapse`
+/// (story|none), `explain` and `literal` (true|false). `extra` names further keys the caller
 /// reads itself; any other key is an error, so a typo does not silently widen a search.
 pub fn search_request(params: &[(String, String)], extra: &[&str]) -> Result<SearchRequest, ApiError> {
     let mut r = SearchRequest {
@@ -237,6 +234,18 @@ pub fn search_request(params: &[(String, String)], extra: &[&str]) -> Result<Sea
                     "story" => Some(Collapse::Story),
                     "none" => Some(Collapse::None),
                     _ => return Err(ApiError::bad_request(format!("collapse={v:?}: use story or none"))),
+                };
+            }
+            "explain" | "literal" => {
+                let on = match v {
+                    "" | "false" => false,
+                    "true" => true,
+                    _ => return Err(ApiError::bad_request(format!("{k}={v:?}: use true or false"))),
+                };
+                if k == "explain" {
+                    r.explain = on;
+                } else {
+                    r.literal = on;
                 }
             }
             "title_only" => {
@@ -250,7 +259,7 @@ pub fn search_request(params: &[(String, String)], extra: &[&str]) -> Result<Sea
             k if extra.contains(&k) => {}
             k => {
                 return Err(ApiError::bad_request(format!(
-                    "unknown parameter {k:?}; the search takes q, sort, match, since, until, source, lang, limit, offset, title_only"
+                    "unknown parameter {k:?}; the search takes q, sort, match, since, until, source, lang, limit, offset, title_only, collapse, explain, literal"
                 )));
             }
         }
@@ -596,10 +605,12 @@ mod tests {
                 ("lang", "zh"),
                 ("since", "2024-01-01"),
                 ("limit", "20"),
+                ("explain", "true"),
             ]),
             &[],
         )
         .map_err(|e| e.message)?;
+        assert!(r.explain && !r.literal);
         assert_eq!(r.query, "稀土");
         assert_eq!(r.sort, SortOrder::Relevance);
         assert_eq!(r.sources, vec!["a", "b"]);
@@ -612,6 +623,7 @@ mod tests {
             (vec![("q", "x"), ("sort", "oldest")], "newest or relevance"),
             (vec![("sort", "newest")], "q (the query) is missing"),
             (vec![("q", "x"), ("since", "yesterday")], "cannot parse date"),
+            (vec![("q", "x"), ("explain", "yes")], "explain=\"yes\": use true or false"),
         ] {
             let err = search_request(&params(&bad), &[])
                 .err()

@@ -12,11 +12,16 @@
 //! background writer. Other processes (`dossier ingest`, `reindex`) may write the same data
 //! directory: a background task picks up their index commits and rebuilt indexes, and catches
 //! the index up when a writer died. Documents are untrusted: everything is escaped, and a strict
-//! Content-Security-Policy forbids inline script. Writes need the configured bearer token, and
+//! Content-Security-Policy forbids inline script. Writes need the configured bearer token (in
+//! the browser: a login with it, then a CSRF token per form — `session.rs`, `manage.rs`), and
 //! the server refuses a non-loopback address without one. This module must not parse input
 //! formats or compute search results itself; it translates HTTP to library calls.
 
 mod api;
+mod poller;
+mod manage;
+mod session;
+mod sources;
 mod ui;
 
 use std::future::Future;
@@ -69,6 +74,8 @@ struct Shared {
     /// for the first instead of making the same digests again. Runs of different workflows, and
     /// runs in other processes, go on side by side (collecting is one transaction).
     runs: Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The web UI's logged-in browsers.
+    sessions: session::Sessions,
 }
 
 /// Pooled engines — each its own SQLite connection, all sharing one tantivy reader — handed
@@ -134,12 +141,17 @@ impl AppState {
                 footer_refreshing: std::sync::atomic::AtomicBool::new(false),
                 digest_queue,
                 runs: Mutex::new(std::collections::HashMap::new()),
+                sessions: session::Sessions::default(),
             }),
         })
     }
 
     pub fn config(&self) -> &Config {
         &self.shared.config
+    }
+
+    fn sessions(&self) -> &session::Sessions {
+        &self.shared.sessions
     }
 
     /// A pooled engine (or a new one) reading the current index.
@@ -403,6 +415,7 @@ impl From<Error> for ApiError {
             Error::Config(_) => (StatusCode::INTERNAL_SERVER_ERROR, "misconfigured"),
             Error::FormatVersion { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "format_version"),
             Error::Llm(_) => (StatusCode::BAD_GATEWAY, "llm_failed"),
+            Error::Fetch { .. } => (StatusCode::BAD_GATEWAY, "fetch_failed"),
             Error::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             Error::Interrupted => (StatusCode::SERVICE_UNAVAILABLE, "interrupted"),
             Error::Io { .. } | Error::Sqlite(_) | Error::Index(_) | Error::Json(_) => {
@@ -441,6 +454,7 @@ pub fn router(state: AppState) -> Router {
     }
     router
         .merge(ui::routes())
+        .merge(manage::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
@@ -478,7 +492,9 @@ async fn security_headers(mut res: Response) -> Response {
     );
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // Not `no-referrer`: under it browsers send `Origin: null` with our own form posts, and the
+    // forms' origin check needs the real one. Other sites still get no referrer.
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     res
 }
 
@@ -523,9 +539,14 @@ pub async fn run(
             }
         })
     };
+    let stop_polling = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    if state.config().sources.poll_in_serve {
+        poller::spawn(&state, stop_polling.clone())?;
+    }
     tracing::info!(%addr, max_connections = limits.max_connections, "dossier serving on http://{addr}");
     serve_connections(listener, router(state), limits, shutdown).await;
     reloader.abort();
+    stop_polling.store(true, std::sync::atomic::Ordering::SeqCst);
     Ok(())
 }
 

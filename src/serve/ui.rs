@@ -3,7 +3,8 @@
 //! Server-rendered HTML pages: search (a box with filters and newest-first / relevance sort;
 //! results with their digests), a document with its numbered paragraphs (citations `[n]` link
 //! to `#pn`; assets/app.js scrolls there and highlights it), the list of workflows and a page
-//! per workflow, each with the index's size and last ingest in the footer. Pages work offline:
+//! per workflow (with Run, Edit and Delete for a logged-in browser, and its new documents
+//! marked: `manage.rs`), each with the index's size and last ingest in the footer. Pages work offline:
 //! the stylesheet and script are embedded in the binary, there are no external fonts, and no
 //! inline script or style (the Content-Security-Policy forbids it). Pages are `maud` templates,
 //! so every piece of document text is escaped by construction. The chrome is English; a page
@@ -15,7 +16,8 @@ use std::fmt::Write as _;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
+use chrono::{DateTime, Utc};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use maud::{DOCTYPE, Markup, html};
@@ -28,10 +30,11 @@ use crate::workflow::html::{self as wh, chrome_lang, encode_segment, safe_url};
 use crate::workflow::{self, Workflows};
 
 use super::api::{digest_of, search_request};
-use super::{ApiError, AppState, Footer};
+use super::{ApiError, AppState, Footer, manage, session};
 
 const APP_CSS: &str = include_str!("assets/app.css");
 const APP_JS: &str = include_str!("assets/app.js");
+const MANAGE_CSS: &str = include_str!("assets/manage.css");
 /// Results per page of the search UI.
 const PAGE_SIZE: usize = 10;
 
@@ -45,6 +48,10 @@ pub(super) fn routes() -> Router<AppState> {
         .route(
             "/assets/app.css",
             get(|| async { asset("text/css; charset=utf-8", APP_CSS) }),
+        )
+        .route(
+            "/assets/manage.css",
+            get(|| async { asset("text/css; charset=utf-8", MANAGE_CSS) }),
         )
         .route(
             "/assets/app.js",
@@ -93,6 +100,7 @@ fn layout(lang: Lang, title: &str, head: Markup, body: Markup, footer: Option<&F
                 title { (title) }
                 link rel="icon" href="data:,";
                 link rel="stylesheet" href="/assets/app.css";
+                link rel="stylesheet" href="/assets/manage.css";
                 (head)
                 script src="/assets/app.js" defer {}
             }
@@ -101,6 +109,8 @@ fn layout(lang: Lang, title: &str, head: Markup, body: Markup, footer: Option<&F
                     a.brand href="/" { "dossier" }
                     a href="/" { "Search" }
                     a href="/workflows" { "Workflows" }
+                    a href="/sources" { "Sources" }
+                    a.account href="/login" { "Account" }
                 }
                 main.page { (body) }
                 (footer_html(footer, chrome))
@@ -110,7 +120,7 @@ fn layout(lang: Lang, title: &str, head: Markup, body: Markup, footer: Option<&F
 }
 
 /// A page of the UI in English chrome; [`page_in`] for pages in a document's language.
-async fn page(state: &AppState, status: StatusCode, title: &str, head: Markup, body: Markup) -> Response {
+pub(super) async fn page(state: &AppState, status: StatusCode, title: &str, head: Markup, body: Markup) -> Response {
     page_in(state, Lang::En, status, title, head, body).await
 }
 
@@ -119,7 +129,7 @@ async fn page_in(state: &AppState, lang: Lang, status: StatusCode, title: &str, 
     (status, Html(layout(lang, title, head, body, footer.as_ref()).into_string())).into_response()
 }
 
-fn error_body(e: &ApiError) -> Markup {
+pub(super) fn error_body(e: &ApiError) -> Markup {
     html! { p.error data-code=(e.code) { (e.message) } }
 }
 
@@ -478,13 +488,15 @@ fn document_html(d: &Document, duplicate_of: Option<&str>, digest: Option<&Diges
     }
 }
 
-async fn workflows_page(State(state): State<AppState>) -> Response {
+async fn workflows_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let session = state.sessions().get(&headers);
     let list = match state.read(|r| Workflows::open(r.engine.store())?.list()).await {
         Ok(l) => l,
         Err(e) => return page(&state, e.status, "Workflows · dossier", html! {}, error_body(&e)).await,
     };
     let body = html! {
         h1 { "Workflows" }
+        @if session.is_some() { p { a #add-workflow href="/manage/workflows/new" { "Add a workflow" } } }
         @if list.is_empty() {
             p.empty { "No workflows yet: add one with " code { "dossier workflow add NAME --query …" } " or POST /api/workflows." }
         } @else {
@@ -511,7 +523,7 @@ async fn workflows_page(State(state): State<AppState>) -> Response {
     page(&state, StatusCode::OK, "Workflows · dossier", html! {}, body).await
 }
 
-async fn workflow_page(State(state): State<AppState>, Path(name): Path<String>) -> Response {
+async fn workflow_page(State(state): State<AppState>, headers: HeaderMap, Path(name): Path<String>) -> Response {
     let lookup = name.clone();
     let wf_page = match state
         .read(move |r| Workflows::open(r.engine.store())?.page(&lookup, workflow::DEFAULT_PAGE_LIMIT))
@@ -525,13 +537,24 @@ async fn workflow_page(State(state): State<AppState>, Path(name): Path<String>) 
     let head = html! { link rel="alternate" type="application/atom+xml" title=(name) href=(feed); };
     let lang = wh::page_lang(&wf_page);
     let chrome = chrome_lang(lang);
+    // A logged-in browser sees the controls and what arrived since its last visit (when it
+    // opened this page before: the `dossier_seen` cookie).
+    let login = state.sessions().get(&headers);
+    let new_since = login.as_ref().and_then(|_| session::last_seen(&headers, &name)).and_then(|t| DateTime::from_timestamp(t, 0));
+    let new = new_since.map_or(0, |t| wf_page.entries.iter().filter(|e| e.added_at >= t).count());
     let body = html! {
-        (wh::page_body(&wf_page, &wh::Links::Server { prefix: "" }, chrome))
+        @if let Some(s) = &login { (manage::workflow_controls(&name, s, new, new_since)) }
+        (wh::page_body_marking(&wf_page, &wh::Links::Server { prefix: "" }, chrome, new_since))
         p.meta lang=[chrome] {
             a href=(feed) { "Atom feed" } " · " a href={ "/api/workflows/" (segment) "/page" } { "JSON" }
         }
     };
-    page_in(&state, lang, StatusCode::OK, &format!("{name} · dossier"), head, body).await
+    let mut res = page_in(&state, lang, StatusCode::OK, &format!("{name} · dossier"), head, body).await;
+    if login.is_some() {
+        let seen = session::seen_cookie(&state.config().serve, &headers, &name, Utc::now().timestamp());
+        res.headers_mut().append(header::SET_COOKIE, seen);
+    }
+    res
 }
 
 #[cfg(test)]
@@ -627,6 +650,7 @@ mod tests {
             imported: false,
             story: None,
             also: Vec::new(),
+            explain: vec![],
         };
         let results = SearchResults {
             query: "\"><svg onload=alert(1)>".into(),
@@ -674,6 +698,7 @@ mod tests {
             imported,
             story: None,
             also: Vec::new(),
+            explain: vec![],
         };
         let e = &page.entries[0];
         let results = SearchResults {

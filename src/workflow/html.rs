@@ -12,6 +12,7 @@
 
 use std::fmt::Write as _;
 
+use chrono::{DateTime, Utc};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::digest::{Digest, DocKind};
@@ -161,6 +162,12 @@ pub enum Links<'a> {
 /// The body of a workflow page: the seed header ("Workflow", name, "Search documents") and one
 /// article per entry. `chrome` is [`chrome_lang`] of the page.
 pub fn page_body(page: &Page, links: &Links<'_>, chrome: Option<&str>) -> Markup {
+    page_body_marking(page, links, chrome, None)
+}
+
+/// [`page_body`] with the entries collected at or after `new_since` marked new (the web UI
+/// marks what arrived since a reader's last visit).
+pub fn page_body_marking(page: &Page, links: &Links<'_>, chrome: Option<&str>, new_since: Option<DateTime<Utc>>) -> Markup {
     html! {
         header.workflow {
             div.kicker lang=[chrome] { "Workflow" }
@@ -186,16 +193,84 @@ pub fn page_body(page: &Page, links: &Links<'_>, chrome: Option<&str>) -> Markup
                 }
             }
         }
+        @if let Some(b) = &page.brief { (brief_html(b, page, links, chrome)) }
         @if page.entries.is_empty() {
             p.empty lang=[chrome] { "No documents yet." }
         }
         @for (i, e) in page.entries.iter().enumerate() {
-            (entry_article(e, i, links))
+            (entry_article(e, i, links, new_since.is_some_and(|t| e.added_at >= t)))
         }
     }
 }
 
-fn entry_article(e: &Entry, i: usize, links: &Links<'_>) -> Markup {
+/// Where a brief's citation of paragraph `n` of document `doc` points: the document's page on
+/// the server, or its paragraph in this page when it is one of the page's entries (else plain
+/// text: a standalone page has only the paragraphs of its entries).
+fn brief_href(page: &Page, links: &Links<'_>, doc: &str, n: usize) -> Option<String> {
+    match links {
+        Links::Server { prefix } => Some(format!("{prefix}/documents/{}#p{n}", encode_segment(doc))),
+        Links::SelfContained => {
+            let i = page.entries.iter().position(|e| e.document.id == doc)?;
+            Some(format!("#d{}-p{n}", i + 1))
+        }
+    }
+}
+
+/// `qq-34199 [4]` with each paragraph a link (see [`brief_href`]).
+fn brief_cite(c: &super::brief::Cite, page: &Page, links: &Links<'_>) -> Markup {
+    html! {
+        " " span.cite-doc { (c.doc) }
+        @for n in &c.paragraphs {
+            @if let Some(href) = brief_href(page, links, &c.doc, *n) {
+                a.cite href=(href) data-doc=(c.doc) data-p=(n) { "[" (n) "]" }
+            } @else {
+                span.cite { "[" (n) "]" }
+            }
+        }
+    }
+}
+
+/// The run brief above a page's entries: stories, figures and what is new, each line citing
+/// document and paragraph. Lines keep the language they were written in.
+pub fn brief_html(b: &super::brief::Brief, page: &Page, links: &Links<'_>, chrome: Option<&str>) -> Markup {
+    html! {
+        section.brief {
+            h2 lang=[chrome] { "Run brief" }
+            p.meta lang=[chrome] { (b.head_line()) " · made by " (b.made_by) }
+            @if b.stories.is_empty() {
+                p.empty lang=[chrome] { "No story to brief: the run's documents have no digest with a verified claim." }
+            } @else {
+                h3 lang=[chrome] { "Stories" }
+                ul.stories {
+                    @for s in &b.stories {
+                        li lang=(s.lang.as_str()) {
+                            (s.text) (brief_cite(&s.cite, page, links))
+                            @if !s.also.is_empty() {
+                                " " span.also lang=[chrome] { "(also " (s.also.join(", ")) ")" }
+                            }
+                            " " @match &s.follows {
+                                Some(prev) => span.label.continues lang=[chrome] title={ "continues " (prev) " of the previous run" } { "continues" },
+                                None => span.label.new lang=[chrome] { "new" },
+                            }
+                        }
+                    }
+                }
+            }
+            @if !b.figures.is_empty() {
+                h3 lang=[chrome] { "Figures" }
+                ul.figures {
+                    @for f in &b.figures {
+                        li lang=(f.lang.as_str()) { strong { (f.figure) } " — " (f.text) (brief_cite(&f.cite, page, links)) }
+                    }
+                }
+            }
+            p.new-since lang=[chrome] { (b.new_since_line()) }
+        }
+    }
+}
+
+fn entry_article(e: &Entry, i: usize, links: &Links<'_>, new: bool) -> Markup {
+
     let d = &e.document;
     let id = encode_segment(&d.id);
     type Cite = Box<dyn Fn(usize) -> Option<String>>;
@@ -216,13 +291,15 @@ fn entry_article(e: &Entry, i: usize, links: &Links<'_>) -> Markup {
     let chrome = chrome_lang(d.lang);
     if d.is_title_only() {
         return html! {
-            article.doc.title-only id={ "d" (i + 1) } lang=(d.lang.as_str()) {
+            article.doc.title-only.new[new] id={ "d" (i + 1) } lang=(d.lang.as_str()) {
+                @if new { (new_label(chrome)) }
                 (title_only_line(&d.title, title_href.as_deref(), &d.source_label(), &format_published(d.published_at, d.published_precision), chrome))
             }
         };
     }
     html! {
-        article.doc id={ "d" (i + 1) } lang=(d.lang.as_str()) {
+        article.doc.new[new] id={ "d" (i + 1) } lang=(d.lang.as_str()) {
+            @if new { (new_label(chrome)) }
             (entry_head(&d.title, title_href.as_deref(), &d.source_label(), &format_published(d.published_at, d.published_precision)))
             @if d.is_imported() { (imported_label(chrome)) }
             @match &e.digest {
@@ -269,6 +346,11 @@ pub fn story_sources(story: Option<crate::stories::StoryRef>, also: &[crate::sto
             }
         }
     }
+}
+
+/// The mark on an entry collected since the reader's last visit.
+fn new_label(chrome: Option<&str>) -> Markup {
+    html! { span.label.new-mark lang=[chrome] title="collected since your last visit of this page" { "new" } }
 }
 
 /// Numbered paragraphs, each with the anchor `{prefix}p{n}` that citations point to.
@@ -383,6 +465,7 @@ pub(crate) mod tests {
             }),
             total: 2,
             title_only: 0,
+            brief: None,
             entries: vec![
                 Entry {
                     document: doc(

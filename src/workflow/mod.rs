@@ -11,6 +11,7 @@
 //! documents newest first, each with its digest, in the renderings of [`render`] and [`html`].
 //! This module must not parse input formats, print, change documents, or build search queries.
 
+pub mod brief;
 pub mod html;
 pub mod render;
 
@@ -252,6 +253,8 @@ impl Workflow {
             title_only: crate::search::TitleOnly::Show,
             // Every copy is collected (a late one joins its story's page); the page collapses.
             collapse: Some(crate::search::Collapse::None),
+            explain: false,
+            literal: false,
         }
     }
 }
@@ -330,6 +333,8 @@ pub struct Page {
     pub total: u64,
     /// How many of the `total` hold only their title (shown as one line, without a digest).
     pub title_only: u64,
+    /// The brief of the last run that collected documents.
+    pub brief: Option<brief::Brief>,
     pub entries: Vec<Entry>,
 }
 
@@ -403,6 +408,7 @@ impl<'a> Workflows<'a> {
         // Children first: foreign keys may be off on connections opened elsewhere.
         tx.execute("DELETE FROM workflow_documents WHERE workflow_id = ?1", [id])?;
         tx.execute("DELETE FROM workflow_runs WHERE workflow_id = ?1", [id])?;
+        tx.execute("DELETE FROM workflow_briefs WHERE workflow_id = ?1", [id])?;
         tx.execute("DELETE FROM workflows WHERE id = ?1", [id])?;
         tx.commit()?;
         Ok(())
@@ -552,6 +558,7 @@ impl<'a> Workflows<'a> {
             last_run: info.last_run,
             total: info.documents,
             title_only: self.title_only_members(id)?,
+            brief: brief::latest(self.store, id)?,
             entries,
         })
     }
@@ -573,6 +580,11 @@ impl<'a> Workflows<'a> {
             }
         }
         Ok(n)
+    }
+
+    /// The brief of the workflow's last run that collected documents.
+    pub fn latest_brief(&self, name: &str) -> Result<Option<brief::Brief>> {
+        brief::latest(self.store, self.require(name)?)
     }
 
     /// Which summarizer made the stored digests of the workflow's documents, in which language.
@@ -726,6 +738,8 @@ pub fn run(engine: &Engine, name: &str) -> Result<RunOutcome> {
         "UPDATE workflow_runs SET digests_made = ?2, digest_failures = ?3 WHERE id = ?1",
         params![run_id, digests_made as i64, failures.len() as i64],
     )?;
+    // After the digests, so the brief quotes them; made from stored rows only, no model call.
+    brief::make_and_store(store, id, run_id, from_unix(now.timestamp()), &wf.query)?;
     let run = RunRecord {
         id: run_id,
         ran_at: from_unix(now.timestamp()),

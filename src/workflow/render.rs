@@ -25,6 +25,7 @@ use crate::engine::{format_published, format_when};
 use crate::report::terminal_safe;
 
 use super::html::{self, encode_segment, safe_url};
+use super::brief::{self, Brief};
 use super::{Page, RunOutcome, RunRecord, Workflow, WorkflowInfo};
 
 /// The output forms of a workflow page.
@@ -52,17 +53,32 @@ pub fn render(page: &Page, format: Format, base_url: Option<&str>) -> io::Result
 }
 
 /// What the page says when a workflow asks for English digests but makes extractive ones,
-/// which quote each document in its own language.
-pub const ENGLISH_NEEDS_LLM: &str = "English digests of Chinese sources need an LLM endpoint: the \
+/// which quote each document in its own language. `{name}` is the workflow's name, quoted for
+/// a shell.
+const ENGLISH_NEEDS_LLM: &str = "English digests of Chinese sources need an LLM endpoint: the \
 extractive summarizer quotes each document in its own language. Set llm.base_url and llm.model in \
 the configuration (or DOSSIER_LLM_URL and DOSSIER_LLM_MODEL), then choose it with \
-`dossier workflow edit NAME --summarizer llm`.";
+`dossier workflow edit {name} --summarizer llm`.";
+
+/// The workflow name as a shell word: as it is when it holds only letters (any script),
+/// digits and `-_.`, else in single quotes. A name with a backtick (which would end the note's
+/// code span) is written `NAME`.
+fn shell_word(name: &str) -> String {
+    if name.contains('`') {
+        "NAME".to_string()
+    } else if name.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+        name.to_string()
+    } else {
+        format!("'{}'", name.replace('\'', "'\\''"))
+    }
+}
 
 /// The note a workflow's page and `workflow show` carry about the language of its digests:
 /// set to English with only the extractive summarizer, it cannot keep that promise.
-pub fn language_note(wf: &Workflow) -> Option<&'static str> {
+pub fn language_note(wf: &Workflow) -> Option<String> {
     use super::{OutputLanguage, SummarizerChoice};
-    (wf.summarizer == SummarizerChoice::Extractive && wf.output_lang == OutputLanguage::En).then_some(ENGLISH_NEEDS_LLM)
+    (wf.summarizer == SummarizerChoice::Extractive && wf.output_lang == OutputLanguage::En)
+        .then(|| ENGLISH_NEEDS_LLM.replace("{name}", &shell_word(&wf.name)))
 }
 
 /// Which summarizer made how many of the digests, in which language.
@@ -75,7 +91,7 @@ pub struct MadeBy {
 
 /// [`language_note`] for a page: only when some Chinese document on it has (or will get) a
 /// digest that is not in English — a page of imported English digests keeps its promise.
-pub fn page_language_note(page: &Page) -> Option<&'static str> {
+pub fn page_language_note(page: &Page) -> Option<String> {
     let broken = page.entries.iter().any(|e| {
         e.document.lang == Lang::Zh
             && !e.document.is_title_only()
@@ -132,10 +148,20 @@ pub(super) fn documents_counted(total: u64, title_only: u64) -> String {
 }
 
 /// ` · imported — citations refer to the original page's paragraphs` after an imported seed
-/// page's date line: its `[n]` are not this store's paragraphs.
+/// page's date line: its `[n]` are not this store's paragraphs. A feed item whose linked page
+/// could not be read gets ` · feed summary only` instead: its digest covers the summary.
 pub fn imported_tag(d: &crate::Document) -> &'static str {
-    if d.is_imported() { IMPORTED_TAG } else { "" }
+    if d.is_imported() {
+        IMPORTED_TAG
+    } else if d.meta.get("text").and_then(|t| t.as_str()) == Some("summary") {
+        SUMMARY_TAG
+    } else {
+        ""
+    }
 }
+
+/// See [`imported_tag`].
+pub const SUMMARY_TAG: &str = " · feed summary only (the linked page's full text could not be read)";
 
 /// See [`imported_tag`].
 pub const IMPORTED_TAG: &str = " · imported (another tool's digest; its [n] cite the original page's paragraphs)";
@@ -174,6 +200,10 @@ pub fn terminal(page: &Page) -> String {
         let _ = writeln!(out, "Note: {note}");
     }
     out.push('\n');
+    if let Some(b) = &page.brief {
+        out.push_str(&brief_terminal(b));
+        out.push('\n');
+    }
     for e in &page.entries {
         let d = &e.document;
         if d.is_title_only() {
@@ -186,7 +216,7 @@ pub fn terminal(page: &Page) -> String {
             Some(g) => out.push_str(&render_terminal(g)),
             None => out.push_str("(no digest yet)\n"),
         }
-        if let Some(line) = story_line(e) {
+        if let Some(line) = story_sources_line(e) {
             let _ = writeln!(out, "{}", terminal_safe(&line));
         }
         let _ = writeln!(out, "[{}]\n", terminal_safe(&d.id));
@@ -197,9 +227,82 @@ pub fn terminal(page: &Page) -> String {
 
 /// `+2 sources: 环球时报 via 腾讯新闻 2023-10-10, … (dossier story 7)` for an entry standing for a
 /// story with copies.
-fn story_line(e: &super::Entry) -> Option<String> {
+fn story_sources_line(e: &super::Entry) -> Option<String> {
     let s = e.story.story.filter(|_| !e.story.also.is_empty())?;
     Some(format!("{} (dossier story {})", crate::stories::collapse::sources_line(&e.story.also), s.id))
+}
+
+/// A run brief as text: its head line, the stories, the figures and what is new, each line
+/// ending in its citation `qq-34199 [4]`.
+pub fn brief_terminal(b: &Brief) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Run brief · {} · made by {}", b.head_line(), terminal_safe(&b.made_by));
+    if b.stories.is_empty() {
+        let _ = writeln!(out, "  No story to brief: the run's documents have no digest with a verified claim.");
+    } else {
+        let _ = writeln!(out, "Stories");
+        for s in &b.stories {
+            let _ = writeln!(out, "  - {}", story_line(s, terminal_text));
+        }
+    }
+    if !b.figures.is_empty() {
+        let _ = writeln!(out, "Figures");
+        for f in &b.figures {
+            let _ = writeln!(
+                out,
+                "  - {} — {} {}",
+                terminal_safe(&f.figure),
+                terminal_safe(&f.text),
+                terminal_safe(&brief::cite_text(&f.cite))
+            );
+        }
+    }
+    let _ = writeln!(out, "{}", b.new_since_line());
+    out
+}
+
+/// One story: its claim, citation, the other documents telling it, and whether it is new;
+/// `clean` makes each piece safe for the output (terminal or Markdown).
+fn story_line(s: &brief::Story, clean: fn(&str) -> String) -> String {
+    let mut line = format!("{} {}", clean(&s.text), clean(&brief::cite_text(&s.cite)));
+    if !s.also.is_empty() {
+        let _ = write!(line, " (also {})", clean(&s.also.join(", ")));
+    }
+    match &s.follows {
+        Some(prev) => {
+            let _ = write!(line, " · continues {}", clean(prev));
+        }
+        None => line.push_str(" · new"),
+    }
+    line
+}
+
+fn terminal_text(s: &str) -> String {
+    terminal_safe(s).into_owned()
+}
+
+/// The brief in Markdown, above the documents.
+pub fn brief_markdown(b: &Brief) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "## Run brief\n\n*{} · made by {}*\n", md_text(&b.head_line()), md_text(&b.made_by));
+    if b.stories.is_empty() {
+        let _ = writeln!(out, "No story to brief: the run's documents have no digest with a verified claim.\n");
+    } else {
+        let _ = writeln!(out, "### Stories\n");
+        for s in &b.stories {
+            let _ = writeln!(out, "- {}", story_line(s, md_text));
+        }
+        out.push('\n');
+    }
+    if !b.figures.is_empty() {
+        let _ = writeln!(out, "### Figures\n");
+        for f in &b.figures {
+            let _ = writeln!(out, "- **{}** — {} {}", md_text(&f.figure), md_text(&f.text), md_text(&brief::cite_text(&f.cite)));
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "*{}*\n", md_text(&b.new_since_line()));
+    out
 }
 
 /// Markdown: the name as the page title, one `##` section per document.
@@ -213,7 +316,10 @@ pub fn markdown(page: &Page) -> String {
     );
     let _ = writeln!(out, "*Digests: {}*\n", md_text(&made_by_words(&made_by(page))));
     if let Some(note) = page_language_note(page) {
-        let _ = writeln!(out, "> **Note:** {}\n", md_text(note));
+        let _ = writeln!(out, "> **Note:** {}\n", md_text(&note));
+    }
+    if let Some(b) = &page.brief {
+        out.push_str(&brief_markdown(b));
     }
     for e in &page.entries {
         if e.document.is_title_only() {
@@ -225,7 +331,7 @@ pub fn markdown(page: &Page) -> String {
             Some(g) => out.push_str(&render_markdown(g)),
             None => out.push_str("*No digest yet.*\n"),
         }
-        if let Some(line) = story_line(e) {
+        if let Some(line) = story_sources_line(e) {
             let _ = writeln!(out, "\n*{}*", md_text(&line));
         }
         out.push('\n');
@@ -296,7 +402,9 @@ struct JsonPage<'a> {
     digests_made_by: Vec<MadeBy>,
     /// Set when the workflow's output language cannot be kept (English, extractive).
     #[serde(skip_serializing_if = "Option::is_none")]
-    language_note: Option<&'static str>,
+    language_note: Option<String>,
+    /// The brief of the last run that collected documents.
+    brief: &'a Option<Brief>,
     entries: Vec<JsonEntry<'a>>,
 }
 
@@ -338,6 +446,7 @@ pub fn json(page: &Page) -> Result<String, serde_json::Error> {
         title_only: page.title_only,
         digests_made_by: made_by(page),
         language_note: page_language_note(page),
+        brief: &page.brief,
         entries: page
             .entries
             .iter()
@@ -439,6 +548,9 @@ pub fn atom(page: &Page, base_url: Option<&str>) -> io::Result<String> {
                     ("href", format!("{base}/workflows/{name}").as_str()),
                 ])
                 .write_empty()?;
+            if let Some(b) = &page.brief {
+                atom_brief(w, b, &name, base)?;
+            }
             for e in &entries {
                 atom_entry(w, e, base)?;
             }
@@ -447,6 +559,45 @@ pub fn atom(page: &Page, base_url: Option<&str>) -> io::Result<String> {
     let mut xml = String::from_utf8(w.into_inner()).map_err(io::Error::other)?;
     xml.push('\n');
     Ok(xml)
+}
+
+/// The run brief as the feed's first entry, one per run (a new run's brief is a new entry),
+/// its citations linking to the documents' paragraphs on the server.
+fn atom_brief(w: &mut Writer<Vec<u8>>, b: &Brief, name: &str, base: &str) -> io::Result<()> {
+    let cite = |c: &brief::Cite| {
+        html! {
+            " " (c.doc)
+            @for n in &c.paragraphs {
+                a.cite href={ (base) "/documents/" (encode_segment(&c.doc)) "#p" (n) } { "[" (n) "]" }
+            }
+        }
+    };
+    let content = html! {
+        p { (b.head_line()) " · made by " (b.made_by) }
+        @if !b.stories.is_empty() {
+            h3 { "Stories" }
+            ul { @for s in &b.stories { li lang=(s.lang.as_str()) { (s.text) (cite(&s.cite)) @if s.follows.is_some() { " · continues" } @else { " · new" } } } }
+        }
+        @if !b.figures.is_empty() {
+            h3 { "Figures" }
+            ul { @for f in &b.figures { li lang=(f.lang.as_str()) { strong { (f.figure) } " — " (f.text) (cite(&f.cite)) } } }
+        }
+        p { (b.new_since_line()) }
+    };
+    w.create_element("entry").write_inner_content(|w| {
+        text_element(w, "id", &format!("urn:dossier:workflow:{name}:run:{}", b.run_id))?;
+        text_element(w, "title", &format!("Run brief · run #{}", b.run_id))?;
+        text_element(w, "updated", &rfc3339(b.ran_at))?;
+        w.create_element("author").write_inner_content(|w| text_element(w, "name", "dossier"))?;
+        w.create_element("link")
+            .with_attributes([("rel", "alternate"), ("type", "text/html"), ("href", format!("{base}/workflows/{name}").as_str())])
+            .write_empty()?;
+        w.create_element("content")
+            .with_attribute(("type", "html"))
+            .write_text_content(BytesText::new(&xml_chars(&content.into_string())))?;
+        Ok(())
+    })?;
+    Ok(())
 }
 
 fn atom_entry(w: &mut Writer<Vec<u8>>, e: &super::Entry, base: &str) -> io::Result<()> {
@@ -462,7 +613,7 @@ fn atom_entry(w: &mut Writer<Vec<u8>>, e: &super::Entry, base: &str) -> io::Resu
             None if d.is_title_only() => p { "Title only: the item holds nothing but its headline." },
             None => p { "No digest yet." },
         }
-        @if let Some(line) = story_line(e) {
+        @if let Some(line) = story_sources_line(e) {
             p { (line) }
         }
     };
@@ -485,12 +636,36 @@ fn atom_entry(w: &mut Writer<Vec<u8>>, e: &super::Entry, base: &str) -> io::Resu
                     .with_attributes([("rel", "related"), ("href", &*xml_chars(u))])
                     .write_empty()?;
             }
+            // Feed readers that show one line per entry show the summary: the digest's line.
+            if let Some(g) = &e.digest {
+                text_element(w, "summary", &without_citations(&crate::seed::render_seed_line(g)))?;
+            }
             w.create_element("content")
                 .with_attribute(("type", "html"))
                 .write_text_content(BytesText::new(&xml_chars(&content.into_string())))?;
             Ok(())
         })?;
     Ok(())
+}
+
+/// A digest line without its `[n]` citations: a feed reader's one-line summary cannot link
+/// them, and bare numbers in brackets read as noise.
+fn without_citations(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && after[digits..].starts_with(']') {
+            out.push_str(rest[..open].trim_end_matches(' '));
+            rest = &after[digits + 1..];
+        } else {
+            out.push_str(&rest[..=open]);
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `dossier workflow list`: one line per workflow.
@@ -535,7 +710,8 @@ fn digest_words(wf: &Workflow) -> String {
 
 /// `dossier workflow show`: the definition and its runs.
 /// `made` says which summarizer made the digests of its documents, in which language.
-pub fn info_text(w: &WorkflowInfo, runs: &[RunRecord], made: &[MadeBy]) -> String {
+/// `brief` is the brief of its last run that collected documents, shown below the runs.
+pub fn info_text(w: &WorkflowInfo, runs: &[RunRecord], made: &[MadeBy], brief: Option<&Brief>) -> String {
     let wf = &w.workflow;
     let mut out = String::new();
     let _ = writeln!(out, "Workflow {}", terminal_safe(&wf.name));
@@ -585,6 +761,10 @@ pub fn info_text(w: &WorkflowInfo, runs: &[RunRecord], made: &[MadeBy]) -> Strin
             );
         }
     }
+    if let Some(b) = brief {
+        out.push('\n');
+        out.push_str(&brief_terminal(b));
+    }
     out
 }
 
@@ -626,6 +806,12 @@ pub fn outcome_text(o: &RunOutcome) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn summaries_drop_citation_markers_only() {
+        assert_eq!(without_citations("Prices fell [1][2]. Output rose [11]."), "Prices fell. Output rose.");
+        assert_eq!(without_citations("Index [a] and [3x] stay [ ]"), "Index [a] and [3x] stay [ ]");
+    }
     use crate::workflow::html::tests::{ESCAPES, hostile_page};
 
     /// No byte a terminal acts on: C0 but `\n`/`\t`, DEL, C1.
@@ -705,6 +891,54 @@ mod tests {
         assert!(content.contains("<a class=\"cite\" href=\"https://news.example.org/dossier/documents/x%2F1%22%3F%23#p1\""), "{content}");
         assert!(content.contains("&lt;script&gt;alert(3)&lt;/script&gt;"), "the digest HTML is escaped once more:\n{content}");
         assert!(!content.contains("<script"), "{content}");
+    }
+
+    /// A brief quoting hostile documents: every rendering escapes it or drops its controls, and
+    /// its citations link to the documents' paragraphs (on the server, or in the page).
+    #[test]
+    fn a_hostile_brief_renders_inert_with_citation_links() {
+        let mut page = hostile_page([Lang::Zh, Lang::En]);
+        let id = page.entries[0].document.id.clone();
+        let cite = brief::Cite { doc: id.clone(), paragraphs: vec![1] };
+        page.brief = Some(Brief {
+            run_id: 3,
+            ran_at: DateTime::<Utc>::UNIX_EPOCH,
+            made_by: "extractive".into(),
+            previous_run: Some(2),
+            documents: 2,
+            title_only: 0,
+            stories: vec![brief::Story {
+                text: format!("<script>alert(6)</script>{ESCAPES}"),
+                lang: Lang::Zh,
+                cite: cite.clone(),
+                title: "t".into(),
+                also: vec!["en-2".into()],
+                follows: None,
+            }],
+            figures: vec![brief::Figure { figure: "5%<b>".into(), text: "涨5%<b>".into(), lang: Lang::Zh, cite }],
+            dropped: 0,
+        });
+        let text = terminal(&page);
+        assert_no_controls(&text);
+        assert!(text.contains("Run brief · run #3 · 1970-01-01 00:00 · 2 documents · made by extractive\nStories\n  - <script>alert(6)</script>"), "{text}");
+        assert!(text.contains("(also en-2) · new\nFigures\n  - 5%<b> — 涨5%<b> x/1\"?# [1]\nNew since run #2: 1 of 1 story.\n"), "{text}");
+        assert!(text.find("Run brief").unwrap_or(usize::MAX) < text.find(&page.entries[1].document.title).unwrap_or(0));
+        let md = markdown(&page);
+        assert_no_controls(&md);
+        assert!(md.contains("## Run brief\n") && md.contains("\\<script\\>alert(6)"), "{md}");
+        let standalone = html::standalone_page(&page);
+        assert!(!standalone.contains("<script>alert(6)") && standalone.contains("&lt;script&gt;alert(6)"), "{standalone}");
+        assert!(standalone.contains("<a class=\"cite\" href=\"#d1-p1\" data-doc=\"x/1&quot;?#\" data-p=\"1\">[1]</a>"), "{standalone}");
+        let served = html::page_body(&page, &html::Links::Server { prefix: "" }, None).into_string();
+        assert!(served.contains("href=\"/documents/x%2F1%22%3F%23#p1\""), "{served}");
+        let xml = atom(&page, None).unwrap_or_else(|e| panic!("{e}"));
+        let feed = feed_rs::parser::parse(xml.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+        assert_eq!(feed.entries.len(), 3, "the brief, then the documents");
+        assert_eq!(feed.entries[0].title.as_ref().map(|t| t.content.as_str()), Some("Run brief · run #3"));
+        let body = feed.entries[0].content.as_ref().and_then(|c| c.body.clone()).unwrap_or_default();
+        assert!(body.contains("&lt;script&gt;alert(6)") && body.contains("href=\"/documents/x%2F1%22%3F%23#p1\""), "{body}");
+        let v: serde_json::Value = serde_json::from_str(&json(&page).unwrap_or_default()).unwrap_or_default();
+        assert_eq!(v["brief"]["stories"][0]["cite"]["doc"], id.as_str());
     }
 
     #[test]

@@ -344,6 +344,7 @@ fn fixed_page() -> Page {
         }),
         total: 1,
         title_only: 0,
+        brief: None,
         entries: vec![Entry {
             document: doc,
             added_at: ran_at,
@@ -484,7 +485,7 @@ fn pages_say_which_summarizer_and_language_made_the_digests() -> Result<()> {
     }
     let html = render(&page, Format::Html)?;
     assert!(
-        html.contains("<code>dossier workflow edit NAME --summarizer llm</code>") && !html.contains('`'),
+        html.contains("<code>dossier workflow edit 稀土供应链 --summarizer llm</code>") && !html.contains('`'),
         "the command in the HTML note is code, without backticks: {html}"
     );
     let json: serde_json::Value = serde_json::from_str(&render(&page, Format::Json)?)?;
@@ -498,10 +499,16 @@ fn pages_say_which_summarizer_and_language_made_the_digests() -> Result<()> {
         documents: 1,
         last_run: page.last_run.clone(),
     };
-    let show = render::info_text(&info, &[], &made);
+    let show = render::info_text(&info, &[], &made, None);
     assert!(show.contains("  digests:      extractive (quoted sentences, offline), in each document's own language\n"), "{show}");
     assert!(show.contains("  made so far:  1 extractive in Chinese\n") && show.contains("need an LLM endpoint"), "{show}");
     assert!(!show.contains("English\n") && !show.contains("output En"), "{show}");
+    // The command names this workflow, quoted for a shell when it needs to be.
+    assert!(show.contains("`dossier workflow edit 稀土供应链 --summarizer llm`"), "{show}");
+    let mut odd = page.workflow.clone();
+    odd.name = "rare earths: Tom's".into();
+    let note = render::language_note(&odd).unwrap_or_default();
+    assert!(note.contains("`dossier workflow edit 'rare earths: Tom'\\''s' --summarizer llm`"), "{note}");
 
     page.workflow.output_lang = OutputLanguage::Source;
     assert!(!render(&page, Format::Terminal)?.contains("LLM endpoint"));

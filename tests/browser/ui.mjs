@@ -69,6 +69,10 @@ try {
   check('CSP forbids inline script', /script-src 'self'/.test(csp) && !/unsafe-inline/.test(csp), csp);
   const footer = await page.textContent('footer#footer');
   check('footer shows index size and last ingest', /documents/.test(footer) && /MB/.test(footer) && /last ingest \d{4}-\d\d-\d\d \d\d:\d\d/.test(footer), footer);
+  // The search box's placeholder keeps its quotes inside the attribute (issue 8).
+  const box = await page.$eval('input[name=q]', (i) => ({ placeholder: i.getAttribute('placeholder'), label: i.getAttribute('aria-label'), attrs: i.getAttributeNames() }));
+  check('the home page placeholder is whole', box.placeholder === '稀土供应链, "export controls", 稀土 OR 锂 -镓' && box.label === 'Search'
+    && box.attrs.every((a) => ['type', 'name', 'value', 'placeholder', 'aria-label', 'autofocus'].includes(a)), box);
   const font = await page.evaluate(() => getComputedStyle(document.body).fontFamily);
   check('CJK font stack', /PingFang SC/.test(font) && /Noto Sans CJK SC/.test(font) && /Microsoft YaHei/.test(font), font);
 
@@ -141,7 +145,29 @@ try {
   check('workflow page reads like the seeds', /Workflow/.test(head) && /Search documents/.test(head), head);
   await page.screenshot({ path: join(shots, 'workflow.png'), fullPage: false });
 
-  // 5b. Stories: the sample's two copies of the EU wind-power story are one collapsed result;
+  // 5b. The run brief above the documents: a citation opens that paragraph of that document.
+  const brief = await page.$$eval('section.brief li', (lis) => lis.map((li) => {
+    const a = li.querySelector('a.cite');
+    const figure = li.querySelector('strong');
+    return a && { href: a.getAttribute('href'), doc: a.dataset.doc, n: a.dataset.p, figure: figure ? figure.textContent : null,
+      text: li.firstChild && li.firstChild.nodeType === 3 ? li.firstChild.textContent : '' };
+  }).filter(Boolean));
+  check('the workflow page opens with a run brief citing documents', brief.length >= 2
+    && (await page.$eval('main', (m) => m.innerHTML.indexOf('section class="brief"') < m.innerHTML.indexOf('<article'))), brief);
+  const line = brief.find((b) => b.figure) || brief[0];
+  check('brief citations link to a paragraph of a document', line.href === `/documents/${encodeURIComponent(line.doc)}#p${line.n}`, line);
+  await Promise.all([page.waitForURL((u) => u.pathname.startsWith('/documents/')), page.click(`section.brief a.cite[href="${line.href}"] >> nth=0`)]);
+  await page.waitForFunction((n) => document.getElementById('p' + n)?.classList.contains('highlight'), line.n, { timeout: 5000 });
+  const opened = await page.evaluate((n) => ({
+    path: decodeURIComponent(window.location.pathname),
+    hash: window.location.hash,
+    para: document.getElementById('p' + n)?.textContent || '',
+  }), line.n);
+  const quoted = line.figure || line.text.trim().slice(0, 8);
+  check('a brief citation opens the right paragraph of the right document',
+    opened.path === `/documents/${line.doc}` && opened.hash === `#p${line.n}` && opened.para.includes(quoted), { line, opened });
+  await page.screenshot({ path: join(shots, 'brief-citation.png'), fullPage: false });
+  // 5c. Stories: the sample's two copies of the EU wind-power story are one collapsed result;
   // "+1 source" opens to the other copy and links the story page, which lists both.
   await page.goto(base + '/?q=' + encodeURIComponent('风电 反补贴'));
   await page.waitForSelector('#results article.result');

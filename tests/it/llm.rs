@@ -281,3 +281,44 @@ fn cli_digest_with_llm_is_verified_stored_and_reused() {
     let stats = super::json(super::dossier(dir.path()).args(["stats", "--json"]));
     assert_eq!(stats["digests"], 1);
 }
+
+/// A workflow set to the LLM summarizer briefs its run from the model's digests: the brief says
+/// so, and every line it kept cites a paragraph that exists (the checks themselves are unit
+/// tests of `workflow::brief`; a small model's lines may all be dropped, which the brief says).
+#[test]
+fn workflow_run_brief_comes_from_llm_digests() {
+    let test = "llm::workflow_run_brief_comes_from_llm_digests";
+    let Some((url, key, model)) = server(test) else {
+        return;
+    };
+    super::ran(test);
+    let dir = super::tempdir();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/llm/qqnews_rare_earth.jsonl");
+    super::ok(super::dossier(dir.path()).arg("ingest").arg(&fixture));
+    super::ok(super::dossier(dir.path()).args(["workflow", "add", "稀土", "--query", "稀土", "--first-run", "1", "--summarizer", "llm"]));
+    let page = super::json(
+        super::dossier(dir.path())
+            .args(["workflow", "run", "稀土", "--format", "json"])
+            .env("DOSSIER_LLM_URL", &url)
+            .env("DOSSIER_LLM_MODEL", &model)
+            .env("DOSSIER_LLM_API_KEY", &key)
+            .env("DOSSIER_LLM_RESPONSE_FORMAT", "json_object+schema")
+            .env("DOSSIER_LLM_TIMEOUT_SECS", "600"),
+    );
+    let brief = &page["brief"];
+    assert_eq!(brief["documents"], 1, "{page}");
+    let stories = brief["stories"].as_array().cloned().unwrap_or_default();
+    if stories.is_empty() {
+        assert_eq!(brief["made_by"], "none", "{brief}");
+    } else {
+        assert_eq!(brief["made_by"], format!("llm:{model}"), "{brief}");
+    }
+    let id = page["entries"][0]["id"].as_str().unwrap_or("").to_string();
+    let doc = super::json(super::dossier(dir.path()).args(["show", &id, "--json"]));
+    let n = doc["paragraphs"].as_array().map(Vec::len).unwrap_or(0) as u64;
+    for line in stories.iter().chain(brief["figures"].as_array().into_iter().flatten()) {
+        assert_eq!(line["cite"]["doc"], id.as_str(), "{line}");
+        let cites: Vec<u64> = line["cite"]["paragraphs"].as_array().into_iter().flatten().filter_map(Value::as_u64).collect();
+        assert!(!cites.is_empty() && cites.iter().all(|c| (1..=n).contains(c)), "{line}");
+    }
+}

@@ -11,12 +11,15 @@ mod interrupt;
 mod llm;
 mod processes;
 mod provenance;
+mod query;
 mod search;
 mod stories;
 mod serve;
+mod sources;
 mod terminal;
 mod workflow;
 mod browser;
+mod webui;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

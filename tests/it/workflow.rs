@@ -150,16 +150,21 @@ fn renderings_read_like_the_seeds_and_the_feed_parses() {
 
     let md = ok(dossier(d).args(["workflow", "show", NAME, "--format", "markdown"]));
     assert!(md.starts_with("# 稀土供应链\n\n*Search documents*"), "{md}");
-    assert_eq!(md.matches("\n## ").count(), 5);
+    // The run brief, then one section per document.
+    assert_eq!(md.matches("\n## ").count(), 6);
+    assert!(md.contains("\n## Run brief\n"), "{md}");
 
     let atom = ok(dossier(d).args(["workflow", "show", NAME, "--format", "atom"]));
     let feed = feed_rs::parser::parse(atom.as_bytes()).unwrap_or_else(|e| panic!("Atom does not parse: {e}"));
     assert_eq!(feed.title.map(|t| t.content).as_deref(), Some(NAME));
-    assert_eq!(feed.entries.len(), 5);
-    let mut ids: Vec<&str> = feed.entries.iter().map(|e| e.id.as_str()).collect();
+    // The run brief first (its own test checks it), then one entry per document.
+    assert!(feed.entries[0].id.starts_with("urn:dossier:workflow:"), "{atom}");
+    let documents: Vec<_> = feed.entries.iter().filter(|e| e.id.starts_with("urn:dossier:document:")).collect();
+    assert_eq!(documents.len(), 5);
+    let mut ids: Vec<&str> = documents.iter().map(|e| e.id.as_str()).collect();
     ids.dedup();
     assert_eq!(ids.len(), 5, "entry ids are unique");
-    for e in &feed.entries {
+    for e in &documents {
         assert!(
             e.title.is_some() && e.published.is_some() && e.content.is_some(),
             "{e:?}"
@@ -168,11 +173,15 @@ fn renderings_read_like_the_seeds_and_the_feed_parses() {
     }
     // Without serve.public_url the links are relative and the subtitle says so.
     assert!(feed.description.is_some_and(|d| d.content.contains("serve.public_url")));
-    assert!(feed.entries.iter().all(|e| e.links.iter().any(|l| l.href.starts_with("/documents/"))));
+    assert!(documents.iter().all(|e| e.links.iter().any(|l| l.href.starts_with("/documents/"))));
     // With it, links are absolute; `workflow run --base-url` wins over it for that command.
     let links = |atom: &str| -> Vec<String> {
         let feed = feed_rs::parser::parse(atom.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-        feed.entries.iter().flat_map(|e| e.links.iter().filter(|l| l.rel.as_deref() == Some("alternate")).map(|l| l.href.clone())).collect()
+        feed.entries
+            .iter()
+            .filter(|e| e.id.starts_with("urn:dossier:document:"))
+            .flat_map(|e| e.links.iter().filter(|l| l.rel.as_deref() == Some("alternate")).map(|l| l.href.clone()))
+            .collect()
     };
     let public = ok(dossier(d).env("DOSSIER_PUBLIC_URL", "https://news.example.org/").args(["workflow", "show", NAME, "--format", "atom"]));
     let public = links(&public);
@@ -322,4 +331,114 @@ fn the_default_log_level_does_not_repeat_stdout() {
     let search = run(dossier(d).env_remove("RUST_LOG").args(["search", "稀土", "--digest", "--limit", "2"]));
     assert!(search.status.success());
     assert_eq!(stderr(&search), "");
+}
+
+/// The run brief of a terminal page: from `Run brief` to the line saying what is new, with the
+/// run's time (which changes every run) written `<time>`.
+fn brief_block(page: &str) -> String {
+    let start = page.find("Run brief · ").unwrap_or_else(|| panic!("no brief on the page:\n{page}"));
+    let rest = &page[start..];
+    let end = rest
+        .find("First run: every story is new.\n")
+        .map(|i| i + "First run: every story is new.\n".len())
+        .or_else(|| rest.find("New since run #").and_then(|i| rest[i..].find('\n').map(|j| i + j + 1)))
+        .unwrap_or_else(|| panic!("the brief does not say what is new:\n{rest}"));
+    let block = &rest[..end];
+    // "Run brief · run #1 · 2026-11-29 23:01 · 5 documents"
+    let mut parts: Vec<&str> = block.splitn(4, " · ").collect();
+    if parts.len() == 4 {
+        parts[2] = "<time>";
+    }
+    parts.join(" · ")
+}
+
+#[test]
+fn the_run_brief_cites_the_run_and_says_what_is_new() {
+    let dir = sample_workflow("稀土供应链");
+    let d = dir.path();
+    let text = ok(dossier(d).args(["workflow", "run", NAME, "--format", "terminal"]));
+    let brief = brief_block(&text);
+    // Above the documents, below the page's head.
+    assert!(text.find("Run brief").unwrap_or(0) < text.find("\n[").unwrap_or(0), "{text}");
+    insta::assert_snapshot!("workflow_brief_sample", brief);
+
+    // Every line cites a document of the page and a paragraph it has, and its figure is there.
+    let page = json(dossier(d).args(["workflow", "show", NAME, "--format", "json"]));
+    let b = &page["brief"];
+    let stories = b["stories"].as_array().cloned().unwrap_or_default();
+    let figures = b["figures"].as_array().cloned().unwrap_or_default();
+    assert!(!stories.is_empty() && !figures.is_empty(), "{b}");
+    let entries: Vec<String> = page["entries"].as_array().into_iter().flatten().filter_map(|e| e["id"].as_str().map(String::from)).collect();
+    for line in stories.iter().chain(&figures) {
+        let doc = line["cite"]["doc"].as_str().unwrap_or("");
+        assert!(entries.iter().any(|e| e == doc), "{doc} is not on the page");
+        let shown = json(dossier(d).args(["show", doc, "--json"]));
+        let paragraphs = shown["paragraphs"].as_array().cloned().unwrap_or_default();
+        let cited: Vec<String> = line["cite"]["paragraphs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|n| {
+                let n = n.as_u64().unwrap_or(0) as usize;
+                assert!(n >= 1 && n <= paragraphs.len(), "{doc} [{n}] does not exist");
+                paragraphs[n - 1].as_str().unwrap_or("").to_string()
+            })
+            .collect();
+        if let Some(figure) = line["figure"].as_str() {
+            assert!(cited.iter().any(|p| p.contains(figure)), "{figure} is not in {doc} {cited:?}");
+        }
+    }
+    assert_eq!(b["previous_run"], Value::Null, "a first run has nothing before it");
+
+    // The standalone HTML links each brief citation to the paragraph in the page.
+    let html = ok(dossier(d).args(["workflow", "show", NAME, "--format", "html"]));
+    let brief_html = html.split("<section class=\"brief\">").nth(1).and_then(|s| s.split("</section>").next()).unwrap_or("");
+    assert!(brief_html.contains("<h2 lang=\"en\">Run brief</h2>"), "{brief_html}");
+    let mut links = 0;
+    for part in brief_html.split("class=\"cite\" href=\"#").skip(1) {
+        let target = part.split('"').next().unwrap_or("");
+        assert!(html.contains(&format!("<li id=\"{target}\"")), "brief citation #{target} has no paragraph");
+        links += 1;
+    }
+    assert!(links >= stories.len() + figures.len(), "{brief_html}");
+    // Markdown and the feed carry it at the top too; `workflow show` prints it.
+    let md = ok(dossier(d).args(["workflow", "show", NAME, "--format", "markdown"]));
+    let at = md.find("\n## Run brief\n").unwrap_or_else(|| panic!("{md}"));
+    assert!(!md[..at].contains("\n## "), "the brief comes before the documents:\n{md}");
+    let atom = ok(dossier(d).args(["workflow", "show", NAME, "--format", "atom"]));
+    let feed = feed_rs::parser::parse(atom.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(feed.entries[0].title.as_ref().is_some_and(|t| t.content.starts_with("Run brief")), "{atom}");
+    let show = ok(dossier(d).args(["workflow", "show", NAME]));
+    assert!(show.contains("\nRun brief · run #1 · ") && show.contains("First run: every story is new."), "{show}");
+
+    // A run with nothing new keeps the brief of the run that brought something.
+    ok(dossier(d).args(["workflow", "run", NAME]));
+    assert_eq!(json(dossier(d).args(["workflow", "show", NAME, "--format", "json"]))["brief"], *b);
+
+    // A later run: one document telling the lead story again continues it, one is new.
+    let lead = &stories[0];
+    // The same story republished under another id and title: the lead document's text.
+    let lead_doc = json(dossier(d).args(["show", lead["cite"]["doc"].as_str().unwrap_or(""), "--json"]));
+    let again = serde_json::json!({"id": "again-1", "title": format!("{}（续）", lead_doc["title"].as_str().unwrap_or("")),
+        "source": "测试社", "published_at": "2030-01-02T03:04:00Z", "lang": "zh", "paragraphs": lead_doc["paragraphs"]});
+    let fresh = serde_json::json!({"id": "fresh-1", "title": "镓锗锑新规落地 企业调整采购", "source": "测试社",
+        "published_at": "2030-01-02T05:04:00Z", "lang": "zh",
+        "paragraphs": [
+            "商务部今日宣布镓锗锑出口新规正式落地，稀土供应链相关企业纷纷调整采购计划。",
+            "业内人士表示，新规实施后，镓的出口价格较上月上涨15%，多家下游企业提前备货。",
+            "分析人士认为，新规将推动国内企业加快技术升级，提高资源利用效率，稀土供应链的稳定性有望增强。",
+            "据统计，今年前十个月我国锗产品出口量同比下降8.2%，出口额约为3.5亿美元。"
+        ]});
+    let file = d.join("more.jsonl");
+    write(&file, format!("{again}\n{fresh}\n"));
+    ok(dossier(d).arg("ingest").arg(&file));
+    let later = json(dossier(d).args(["workflow", "run", NAME, "--format", "json"]));
+    let b2 = &later["brief"];
+    assert_eq!(b2["documents"], 2, "{b2}");
+    assert!(b2["previous_run"].as_i64().is_some(), "{b2}");
+    let by_doc = |id: &str| b2["stories"].as_array().into_iter().flatten().find(|s| s["cite"]["doc"] == id).cloned().unwrap_or(Value::Null);
+    assert_eq!(by_doc("again-1")["follows"], lead["cite"]["doc"], "{b2}");
+    assert_eq!(by_doc("fresh-1")["follows"], Value::Null, "{b2}");
+    let text = ok(dossier(d).args(["workflow", "show", NAME, "--format", "terminal"]));
+    assert!(text.contains("New since run #1: 1 of 2 stories; 1 continues an earlier one."), "{text}");
 }
