@@ -157,16 +157,24 @@ CREATE INDEX IF NOT EXISTS workflow_briefs_by_workflow ON workflow_briefs (workf
     // 7: stories (crate::stories): which documents tell the same story. `band_keys` keeps a
     // member's LSH keys so an update can remove exactly its rows from `story_bands`; band rows
     // have no foreign key (a deleted document's rows are skipped: it has no membership).
+    // `sample` is its stored shingle sample, `rep` the member a story was founded by, and
+    // `story_shingle_df` in how many founded stories a sampled shingle was seen (a stop list).
     r#"
 CREATE TABLE IF NOT EXISTS stories (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    created_at  INTEGER NOT NULL
+    created_at  INTEGER NOT NULL,
+    rep         TEXT
 );
 CREATE TABLE IF NOT EXISTS story_members (
     doc_id     TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
     story_id   INTEGER NOT NULL,
-    band_keys  BLOB NOT NULL
+    band_keys  BLOB NOT NULL,
+    sample     BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS story_shingle_df (
+    h  INTEGER PRIMARY KEY,
+    n  INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS story_members_by_story ON story_members(story_id);
 CREATE TABLE IF NOT EXISTS story_bands (
     key     INTEGER NOT NULL,

@@ -3,9 +3,11 @@
 //! Chinese financial news is reposted and lightly rewritten by many outlets. Every stored
 //! document belongs to exactly one story (a document with no copy is a story of one). At ingest,
 //! inside the same transaction that stores the document, its body is sketched
-//! ([`sketch::Sketch`]), its LSH band keys look up candidate documents already stored, each
-//! candidate is confirmed on the exact shingle sets ([`same_story`]) and the document joins the
-//! confirmed story — or, when it confirms several, they merge into the one with the smallest id
+//! ([`sketch::Sketch`]), its LSH band keys look up candidate stories, and the document joins a
+//! story only when it matches the story's representative (the member that founded it) or most
+//! of its earliest members, compared on stored shingle samples ([`sketch::Sample`]) without the
+//! shingles many stories share ([`STOP_DF`]); stories it matches by their representatives
+//! merge into the one with the smallest id
 //! (the oldest), so the outcome depends only on the order documents arrive, never on timing.
 //!
 //! Tables (`stories`, `story_members`, `story_bands`) belong to this module; the store's
@@ -21,7 +23,7 @@ pub mod figures;
 pub mod page;
 pub mod sketch;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use serde::Serialize;
@@ -36,8 +38,13 @@ pub const SAME_STORY_OVERLAP: f64 = 0.5;
 /// …and is at least this share of the larger's size: a round-up quoting a brief whole is not
 /// the brief's story (and would otherwise bridge every story it quotes).
 pub const MIN_SIZE_RATIO: f64 = 0.2;
-/// Candidates tried per story before giving up on it (the best-matching first).
-const TRIES_PER_STORY: usize = 3;
+/// A sampled shingle seen in this many founded stories is boilerplate or template wording
+/// (`…涉嫌严重违纪违法，目前正接受…审查调查`) and counts for no link. Copies joining a story do not
+/// count, so a much-reposted story does not stop its own text.
+pub const STOP_DF: i64 = 8;
+/// Members besides the representative a document is checked against (the earliest first);
+/// matching more than half of them also joins it.
+const MAJORITY_OF: usize = 6;
 
 /// A story as a hit or page entry shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -46,61 +53,93 @@ pub struct StoryRef {
     pub size: u64,
 }
 
-/// The decision on two sketches (see [`SAME_STORY_OVERLAP`], [`MIN_SIZE_RATIO`]).
+/// The decision on two sketches (see [`SAME_STORY_OVERLAP`], [`MIN_SIZE_RATIO`]), made the way
+/// ingest makes it: on their stored samples, without a stop list.
 pub fn same_story(a: &Sketch, b: &Sketch) -> bool {
-    if !a.is_usable() || !b.is_usable() {
-        return false;
-    }
-    let (shared, ratio) = sketch::overlap(&a.shingles, &b.shingles);
-    shared >= SAME_STORY_OVERLAP && ratio >= MIN_SIZE_RATIO
+    samples_match(&sketch::Sample::of(a), &sketch::Sample::of(b), &HashSet::new())
+}
+
+fn samples_match(a: &sketch::Sample, b: &sketch::Sample, stop: &HashSet<u64>) -> bool {
+    a.overlap(b, stop).is_some_and(|(shared, ratio)| shared >= SAME_STORY_OVERLAP && ratio >= MIN_SIZE_RATIO)
 }
 
 /// Puts a just-stored document into its story (see the module doc) and returns the story id.
 /// `conn` is the transaction that stored the document.
+///
+/// No single-link chains: a document joins a story only when it matches the story's
+/// representative (the member that founded it) or more than half of its earliest members, and
+/// two stories merge only when the document matches both representatives.
 pub fn assign(conn: &Connection, doc: &Document) -> Result<i64> {
     unassign(conn, &doc.id)?;
     let sketch = Sketch::of(doc);
+    let sample = sketch::Sample::of(&sketch);
     let keys = if sketch.is_usable() { sketch.band_keys() } else { Vec::new() };
-    let mut confirmed: BTreeSet<i64> = BTreeSet::new();
+    // (story, matched its representative, overlap with it) for each story the document joins.
+    let mut confirmed: Vec<(i64, bool, f64)> = Vec::new();
     if !keys.is_empty() {
-        let candidates: Vec<(String, i64)> = {
+        let stories: BTreeSet<i64> = {
             let mut stmt = conn.prepare_cached(&candidates_sql())?;
             let mut values: Vec<rusqlite::types::Value> = keys.iter().map(|&k| k.into()).collect();
             values.push(doc.id.clone().into());
-            stmt.query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
+            stmt.query_map(params_from_iter(values), |r| r.get::<_, i64>(0))?
                 .collect::<rusqlite::Result<_>>()?
         };
-        let mut tried: HashMap<i64, usize> = HashMap::new();
-        for (other, story) in candidates {
-            let n = tried.entry(story).or_default();
-            if confirmed.contains(&story) || *n >= TRIES_PER_STORY {
-                continue;
-            }
-            *n += 1;
-            if let Some(other_doc) = load_text(conn, &other)?
-                && same_story(&sketch, &Sketch::of(&other_doc))
-            {
-                confirmed.insert(story);
+        if !stories.is_empty() {
+            let stop = stop_list(conn, &sample)?;
+            for story in stories {
+                let members = story_samples(conn, story)?;
+                let Some((rep, rest)) = members.split_first() else { continue };
+                let with_rep = sample.overlap(rep, &stop);
+                if with_rep.is_some_and(|(shared, ratio)| shared >= SAME_STORY_OVERLAP && ratio >= MIN_SIZE_RATIO) {
+                    confirmed.push((story, true, with_rep.map_or(0.0, |(s, _)| s)));
+                    continue;
+                }
+                let others = &rest[..rest.len().min(MAJORITY_OF)];
+                let agree = others.iter().filter(|m| samples_match(&sample, m, &stop)).count();
+                if agree * 2 > members.len().min(MAJORITY_OF + 1) {
+                    confirmed.push((story, false, 0.0));
+                }
             }
         }
     }
+    // The best-matching story (by its representative; the oldest when equal) takes the
+    // document; others merge into it only when their representative matched too.
+    confirmed.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.total_cmp(&a.2)).then(a.0.cmp(&b.0)));
     let story = match confirmed.first() {
-        Some(&first) => {
-            for &other in confirmed.iter().skip(1) {
-                conn.prepare_cached("UPDATE story_members SET story_id = ?1 WHERE story_id = ?2")?
-                    .execute(params![first, other])?;
-                conn.prepare_cached("DELETE FROM stories WHERE id = ?1")?.execute([other])?;
-                tracing::debug!(into = first, merged = other, via = %doc.id, "stories merged");
+        Some(&(first, first_by_rep, _)) => {
+            let into = if first_by_rep {
+                confirmed.iter().filter(|c| c.1).map(|c| c.0).min().unwrap_or(first)
+            } else {
+                first
+            };
+            if first_by_rep {
+                for &(other, _, _) in confirmed.iter().filter(|c| c.1 && c.0 != into) {
+                    conn.prepare_cached("UPDATE story_members SET story_id = ?1 WHERE story_id = ?2")?
+                        .execute(params![into, other])?;
+                    conn.prepare_cached("DELETE FROM stories WHERE id = ?1")?.execute([other])?;
+                    tracing::debug!(into, merged = other, via = %doc.id, "stories merged");
+                }
             }
-            first
+            into
         }
-        None => conn
-            .prepare_cached("INSERT INTO stories (created_at) VALUES (?1) RETURNING id")?
-            .query_row([chrono::Utc::now().timestamp()], |r| r.get(0))?,
+        None => {
+            let id: i64 = conn
+                .prepare_cached("INSERT INTO stories (created_at, rep) VALUES (?1, ?2) RETURNING id")?
+                .query_row(params![chrono::Utc::now().timestamp(), doc.id], |r| r.get(0))?;
+            if sketch.is_usable() {
+                let mut count = conn.prepare_cached(
+                    "INSERT INTO story_shingle_df (h, n) VALUES (?1, 1) ON CONFLICT(h) DO UPDATE SET n = n + 1",
+                )?;
+                for &h in &sample.hashes {
+                    count.execute([h as i64])?;
+                }
+            }
+            id
+        }
     };
     let blob: Vec<u8> = keys.iter().flat_map(|k| k.to_le_bytes()).collect();
-    conn.prepare_cached("INSERT INTO story_members (doc_id, story_id, band_keys) VALUES (?1, ?2, ?3)")?
-        .execute(params![doc.id, story, blob])?;
+    conn.prepare_cached("INSERT INTO story_members (doc_id, story_id, band_keys, sample) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![doc.id, story, blob, sample.to_blob()])?;
     let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO story_bands (key, doc_id) VALUES (?1, ?2)")?;
     for k in &keys {
         insert.execute(params![k, doc.id])?;
@@ -108,12 +147,38 @@ pub fn assign(conn: &Connection, doc: &Document) -> Result<i64> {
     Ok(story)
 }
 
+/// The document's sampled shingles that are template wording (see [`STOP_DF`]).
+fn stop_list(conn: &Connection, sample: &sketch::Sample) -> Result<HashSet<u64>> {
+    let mut stmt = conn.prepare_cached("SELECT n FROM story_shingle_df WHERE h = ?1")?;
+    let mut stop = HashSet::new();
+    for &h in &sample.hashes {
+        if stmt.query_row([h as i64], |r| r.get::<_, i64>(0)).optional()?.is_some_and(|n| n >= STOP_DF) {
+            stop.insert(h);
+        }
+    }
+    Ok(stop)
+}
+
+/// A story's stored samples, its representative first (or, when the representative has left
+/// the story, its earliest member), then the other members earliest first, at most
+/// [`MAJORITY_OF`] of them.
+fn story_samples(conn: &Connection, story: i64) -> Result<Vec<sketch::Sample>> {
+    let rows: Vec<Vec<u8>> = conn
+        .prepare_cached(
+            "SELECT m.sample FROM story_members m JOIN documents d ON d.id = m.doc_id
+             WHERE m.story_id = ?1
+             ORDER BY m.doc_id = (SELECT rep FROM stories WHERE id = ?1) DESC, d.seq LIMIT ?2",
+        )?
+        .query_map(params![story, MAJORITY_OF as i64 + 1], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows.iter().filter_map(|b| sketch::Sample::from_blob(b)).collect())
+}
+
 fn candidates_sql() -> String {
     let marks = vec!["?"; sketch::BANDS].join(", ");
     format!(
-        "SELECT b.doc_id, m.story_id FROM story_bands b JOIN story_members m ON m.doc_id = b.doc_id
-         WHERE b.key IN ({marks}) AND b.doc_id <> ?{}
-         GROUP BY b.doc_id ORDER BY COUNT(*) DESC, m.story_id, b.doc_id",
+        "SELECT DISTINCT m.story_id FROM story_bands b JOIN story_members m ON m.doc_id = b.doc_id
+         WHERE b.key IN ({marks}) AND b.doc_id <> ?{}",
         sketch::BANDS + 1
     )
 }

@@ -28,8 +28,14 @@ pub const BANDS: usize = 30;
 /// very different length are what story detection misses most, so bands are short.
 pub const ROWS: usize = 2;
 /// Fewer shingles than this: too little text to tell a copy from a coincidence; such a
-/// document is a story of its own.
-pub const MIN_SHINGLES: usize = 12;
+/// document is a story of its own. Short official announcements (`…接受审查调查`) share most of
+/// their 20–40 shingles with every other announcement of the same template, so a short text
+/// never links on its own.
+pub const MIN_SHINGLES: usize = 40;
+/// Most hashes a stored [`Sample`] keeps: a document is sampled at the first level (rate 1, ½,
+/// ¼, …) at which its shingles fit, so candidates are confirmed from stored samples without
+/// re-reading and re-sketching their text.
+pub const SAMPLE_CAP: usize = 320;
 
 /// A document reduced to what story detection compares.
 #[derive(Debug, Clone)]
@@ -98,6 +104,76 @@ impl Sketch {
                 h as i64
             })
             .collect()
+    }
+}
+
+/// A document's shingles as stored for confirming candidates: `shingles` distinct shingles in
+/// all, and those whose mixed hash has at least `level` leading zero bits (a rate of 2^-level,
+/// the same subset of the hash space for every document, so two samples restricted to the
+/// higher of their levels are samples of the same shingles and compare exactly).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sample {
+    pub shingles: u32,
+    pub level: u8,
+    /// Sorted mixed hashes.
+    pub hashes: Vec<u64>,
+}
+
+impl Sample {
+    pub fn of(sketch: &Sketch) -> Sample {
+        let mut all: Vec<u64> = sketch.shingles.iter().map(|&s| mix(s ^ SAMPLE_SEED)).collect();
+        all.sort_unstable();
+        let mut level = 0u8;
+        // Sorted ascending, so the hashes with `level` leading zeros are a prefix.
+        let mut kept = all.len();
+        while kept > SAMPLE_CAP && level < 63 {
+            level += 1;
+            kept = all.partition_point(|h| h.leading_zeros() >= level as u32);
+        }
+        all.truncate(kept);
+        Sample { shingles: sketch.shingles.len().min(u32::MAX as usize) as u32, level, hashes: all }
+    }
+
+    /// The bytes stored in `story_members.sample`: count (u32 LE), level, hashes (u64 LE).
+    pub fn to_blob(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(5 + 8 * self.hashes.len());
+        out.extend_from_slice(&self.shingles.to_le_bytes());
+        out.push(self.level);
+        for h in &self.hashes {
+            out.extend_from_slice(&h.to_le_bytes());
+        }
+        out
+    }
+
+    /// `None` for bytes [`Sample::to_blob`] did not write.
+    pub fn from_blob(b: &[u8]) -> Option<Sample> {
+        if b.len() < 5 || (b.len() - 5) % 8 != 0 {
+            return None;
+        }
+        let shingles = u32::from_le_bytes(b[..4].try_into().ok()?);
+        let hashes = b[5..]
+            .chunks_exact(8)
+            .map(|c| c.try_into().map(u64::from_le_bytes))
+            .collect::<std::result::Result<Vec<u64>, _>>()
+            .ok()?;
+        Some(Sample { shingles, level: b[4], hashes })
+    }
+
+    /// Estimated (share of the smaller text the larger holds, size ratio smaller/larger), both
+    /// texts without the `stop` shingles; `None` when either has fewer than [`MIN_SHINGLES`]
+    /// left, so shared boilerplate alone never links two texts.
+    pub fn overlap(&self, other: &Sample, stop: &std::collections::HashSet<u64>) -> Option<(f64, f64)> {
+        let level = self.level.max(other.level);
+        let keep = |h: &&u64| h.leading_zeros() >= level as u32 && !stop.contains(*h);
+        let a: Vec<u64> = self.hashes.iter().filter(keep).copied().collect();
+        let b: Vec<u64> = other.hashes.iter().filter(keep).copied().collect();
+        let scale = 1usize << level.min(32);
+        if a.len() * scale < MIN_SHINGLES || b.len() * scale < MIN_SHINGLES {
+            return None;
+        }
+        let (shared, _) = overlap(&a, &b);
+        let (n, m) = (self.shingles.max(1) as f64, other.shingles.max(1) as f64);
+        Some((shared, n.min(m) / n.max(m)))
     }
 }
 
@@ -212,6 +288,10 @@ fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
 }
+
+/// The sample's fixed seed (independent of the signature's, so samples and bands do not
+/// correlate).
+const SAMPLE_SEED: u64 = 0x6c8e_9cf5_7093_2bd5;
 
 /// The signature's fixed seed: stored band keys depend on it, so it never changes.
 const SEED: u64 = 0x2545_f491_4f6c_dd1d;
