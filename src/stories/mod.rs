@@ -38,6 +38,11 @@ pub const SAME_STORY_OVERLAP: f64 = 0.5;
 /// …and is at least this share of the larger's size: a round-up quoting a brief whole is not
 /// the brief's story (and would otherwise bridge every story it quotes).
 pub const MIN_SIZE_RATIO: f64 = 0.2;
+/// A smaller text of fewer shingles than this is short (a brief, an announcement)…
+pub const SHORT_TEXT: u32 = 120;
+/// …and must share this much: short texts of one template (official announcements, market
+/// bulletins) share most of their wording and differ only in who, where and how much.
+pub const SHORT_TEXT_OVERLAP: f64 = 0.7;
 /// A sampled shingle seen in this many founded stories is boilerplate or template wording
 /// (`…涉嫌严重违纪违法，目前正接受…审查调查`) and counts for no link. Copies joining a story do not
 /// count, so a much-reposted story does not stop its own text.
@@ -60,7 +65,14 @@ pub fn same_story(a: &Sketch, b: &Sketch) -> bool {
 }
 
 fn samples_match(a: &sketch::Sample, b: &sketch::Sample, stop: &HashSet<u64>) -> bool {
-    a.overlap(b, stop).is_some_and(|(shared, ratio)| shared >= SAME_STORY_OVERLAP && ratio >= MIN_SIZE_RATIO)
+    match_score(a, b, stop).is_some()
+}
+
+/// The share of the smaller text the larger holds when the two tell the same story.
+fn match_score(a: &sketch::Sample, b: &sketch::Sample, stop: &HashSet<u64>) -> Option<f64> {
+    let (shared, ratio) = a.overlap(b, stop)?;
+    let needed = if a.shingles.min(b.shingles) < SHORT_TEXT { SHORT_TEXT_OVERLAP } else { SAME_STORY_OVERLAP };
+    (shared >= needed && ratio >= MIN_SIZE_RATIO).then_some(shared)
 }
 
 /// Puts a just-stored document into its story (see the module doc) and returns the story id.
@@ -89,9 +101,8 @@ pub fn assign(conn: &Connection, doc: &Document) -> Result<i64> {
             for story in stories {
                 let members = story_samples(conn, story)?;
                 let Some((rep, rest)) = members.split_first() else { continue };
-                let with_rep = sample.overlap(rep, &stop);
-                if with_rep.is_some_and(|(shared, ratio)| shared >= SAME_STORY_OVERLAP && ratio >= MIN_SIZE_RATIO) {
-                    confirmed.push((story, true, with_rep.map_or(0.0, |(s, _)| s)));
+                if let Some(shared) = match_score(&sample, rep, &stop) {
+                    confirmed.push((story, true, shared));
                     continue;
                 }
                 let others = &rest[..rest.len().min(MAJORITY_OF)];
