@@ -23,7 +23,7 @@ pub mod figures;
 pub mod page;
 pub mod sketch;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use serde::Serialize;
@@ -50,6 +50,9 @@ pub const STOP_DF: i64 = 8;
 /// Members besides the representative a document is checked against (the earliest first);
 /// matching more than half of them also joins it.
 const MAJORITY_OF: usize = 6;
+/// Candidate stories checked, those sharing the most band keys first: a band that template
+/// wording fills with hundreds of stories must not make one document cost hundreds of checks.
+const MAX_CANDIDATE_STORIES: usize = 16;
 
 /// A story as a hit or page entry shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -89,7 +92,7 @@ pub fn assign(conn: &Connection, doc: &Document) -> Result<i64> {
     // (story, matched its representative, overlap with it) for each story the document joins.
     let mut confirmed: Vec<(i64, bool, f64)> = Vec::new();
     if !keys.is_empty() {
-        let stories: BTreeSet<i64> = {
+        let stories: Vec<i64> = {
             let mut stmt = conn.prepare_cached(&candidates_sql())?;
             let mut values: Vec<rusqlite::types::Value> = keys.iter().map(|&k| k.into()).collect();
             values.push(doc.id.clone().into());
@@ -188,8 +191,9 @@ fn story_samples(conn: &Connection, story: i64) -> Result<Vec<sketch::Sample>> {
 fn candidates_sql() -> String {
     let marks = vec!["?"; sketch::BANDS].join(", ");
     format!(
-        "SELECT DISTINCT m.story_id FROM story_bands b JOIN story_members m ON m.doc_id = b.doc_id
-         WHERE b.key IN ({marks}) AND b.doc_id <> ?{}",
+        "SELECT m.story_id FROM story_bands b JOIN story_members m ON m.doc_id = b.doc_id
+         WHERE b.key IN ({marks}) AND b.doc_id <> ?{}
+         GROUP BY m.story_id ORDER BY COUNT(*) DESC, m.story_id LIMIT {MAX_CANDIDATE_STORIES}",
         sketch::BANDS + 1
     )
 }

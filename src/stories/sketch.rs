@@ -210,9 +210,24 @@ pub fn numbered_body(doc: &Document) -> Vec<(usize, &str)> {
     doc.paragraphs
         .iter()
         .enumerate()
-        .filter(|(i, _)| layout.roles.get(*i) == Some(&Role::Body))
+        .filter(|(i, p)| layout.roles.get(*i) == Some(&Role::Body) && !is_code_like(p))
         .map(|(i, p)| (i + 1, strip_byline(p)))
         .collect()
+}
+
+/// Scraped style sheets and scripts (`--weui-BG-1: #1e1e1e;--weui-…`, WeChat pages carry
+/// kilobytes of it): no CJK and at least 12 % ASCII punctuation, where prose has 3–5 %. Shared
+/// by every page of the site, it would otherwise tie unrelated articles into one story.
+fn is_code_like(p: &str) -> bool {
+    let (mut n, mut punct) = (0usize, 0usize);
+    for c in p.chars().filter(|c| !c.is_whitespace()) {
+        if is_cjk(c) {
+            return false;
+        }
+        n += 1;
+        punct += usize::from(c.is_ascii_punctuation());
+    }
+    n >= 20 && punct * 100 >= n * 12
 }
 
 /// `【文/观察者网 王世纯】在电动汽车之后…` → `在电动汽车之后…`, only when the bracket is a byline
@@ -228,6 +243,15 @@ fn strip_byline(p: &str) -> &str {
         }
     }
     p
+}
+
+#[cfg(test)]
+#[test]
+fn style_sheets_are_code_and_prose_is_not() {
+    assert!(is_code_like("#404040;--weui-BG-5: #2c2c2c;--weui-FG-0: rgba(255, 255, 255, .8);--weui-FG-"));
+    assert!(is_code_like("size:17px;font-size:var(--articleFontsize);overflow:hidden;text-"));
+    assert!(!is_code_like("The central bank (PBOC) injected 1.45 trillion yuan via its MLF on Wednesday, keeping rates."));
+    assert!(!is_code_like("2023年11月15日人民银行开展4950亿元公开市场逆回购操作（MLF）；利率维持2.50%。"));
 }
 
 /// The shingle hashes of one paragraph (with repeats; callers dedupe).
