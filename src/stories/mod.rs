@@ -53,6 +53,10 @@ const MAJORITY_OF: usize = 6;
 /// Candidate stories checked, those sharing the most band keys first: a band that template
 /// wording fills with hundreds of stories must not make one document cost hundreds of checks.
 const MAX_CANDIDATE_STORIES: usize = 16;
+/// A copy is published within this many seconds of the member it matches (both dated):
+/// statistics releases, weekly bulletins and 挂牌督办 notices repeat most of their wording
+/// month after month, and each month is a story of its own.
+pub const MAX_APART_SECS: i64 = 3 * 86_400;
 
 /// A story as a hit or page entry shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -103,13 +107,18 @@ pub fn assign(conn: &Connection, doc: &Document) -> Result<i64> {
             let stop = stop_list(conn, &sample)?;
             for story in stories {
                 let members = story_samples(conn, story)?;
-                let Some((rep, rest)) = members.split_first() else { continue };
-                if let Some(shared) = match_score(&sample, rep, &stop) {
+                let when = doc.published_at.map(|t| t.timestamp());
+                let near = |m: &Option<i64>| match (when, *m) {
+                    (Some(a), Some(b)) => (a - b).abs() <= MAX_APART_SECS,
+                    _ => true,
+                };
+                let Some(((rep, rep_at), rest)) = members.split_first() else { continue };
+                if let Some(shared) = match_score(&sample, rep, &stop).filter(|_| near(rep_at)) {
                     confirmed.push((story, true, shared));
                     continue;
                 }
                 let others = &rest[..rest.len().min(MAJORITY_OF)];
-                let agree = others.iter().filter(|m| samples_match(&sample, m, &stop)).count();
+                let agree = others.iter().filter(|(m, at)| near(at) && samples_match(&sample, m, &stop)).count();
                 if agree * 2 > members.len().min(MAJORITY_OF + 1) {
                     confirmed.push((story, false, 0.0));
                 }
@@ -176,16 +185,16 @@ fn stop_list(conn: &Connection, sample: &sketch::Sample) -> Result<HashSet<u64>>
 /// A story's stored samples, its representative first (or, when the representative has left
 /// the story, its earliest member), then the other members earliest first, at most
 /// [`MAJORITY_OF`] of them.
-fn story_samples(conn: &Connection, story: i64) -> Result<Vec<sketch::Sample>> {
-    let rows: Vec<Vec<u8>> = conn
+fn story_samples(conn: &Connection, story: i64) -> Result<Vec<(sketch::Sample, Option<i64>)>> {
+    let rows: Vec<(Vec<u8>, Option<i64>)> = conn
         .prepare_cached(
-            "SELECT m.sample FROM story_members m JOIN documents d ON d.id = m.doc_id
+            "SELECT m.sample, d.published_at FROM story_members m JOIN documents d ON d.id = m.doc_id
              WHERE m.story_id = ?1
              ORDER BY m.doc_id = (SELECT rep FROM stories WHERE id = ?1) DESC, d.seq LIMIT ?2",
         )?
-        .query_map(params![story, MAJORITY_OF as i64 + 1], |r| r.get(0))?
+        .query_map(params![story, MAJORITY_OF as i64 + 1], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(rows.iter().filter_map(|b| sketch::Sample::from_blob(b)).collect())
+    Ok(rows.iter().filter_map(|(b, at)| sketch::Sample::from_blob(b).map(|s| (s, *at))).collect())
 }
 
 fn candidates_sql() -> String {
@@ -250,18 +259,18 @@ pub fn backfill(conn: &Connection) -> Result<u64> {
 
 /// The text of a stored document, enough to sketch it.
 fn load_text(conn: &Connection, id: &str) -> Result<Option<Document>> {
-    let row: Option<(String, String, String)> = conn
-        .prepare_cached("SELECT title, lang, paragraphs FROM documents WHERE id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    let row: Option<(String, String, String, Option<i64>)> = conn
+        .prepare_cached("SELECT title, lang, paragraphs, published_at FROM documents WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .optional()?;
-    let Some((title, lang, paragraphs)) = row else {
+    let Some((title, lang, paragraphs, published)) = row else {
         return Ok(None);
     };
     Ok(Some(Document {
         id: id.to_string(),
         title,
         source: String::new(),
-        published_at: None,
+        published_at: published.and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
         published_precision: None,
         url: None,
         lang: Lang::parse(&lang).unwrap_or(Lang::Zh),

@@ -278,3 +278,27 @@ fn template_announcements_do_not_form_a_story() -> Result<()> {
     assert_eq!((s.stories, s.multi_member), (24, 0), "{s:?}");
     Ok(())
 }
+
+/// A monthly release repeats most of last month's wording: a month apart, it is another story;
+/// the same text a day later is a copy.
+#[test]
+fn the_same_wording_a_month_later_is_another_story() -> Result<()> {
+    let docs = fixture_docs();
+    let p = &get(&docs, "qq-21472").paragraphs;
+    let at = |id: &str, day: u32| {
+        let mut d = synthetic(id, &p[1..12]);
+        d.published_at = chrono::NaiveDate::from_ymd_opt(2023, 10, day)
+            .and_then(|d| d.and_hms_opt(8, 0, 0))
+            .map(|t| t.and_utc());
+        d
+    };
+    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
+    let store = Store::open(&dir.path().join("dossier.db"))?;
+    let mut later = at("november", 1);
+    later.published_at = later.published_at.map(|t| t + chrono::Duration::days(30));
+    assign_all(&store, &[at("october", 1), at("october-copy", 2), later])?;
+    let conn = store.connection();
+    assert_eq!(story(conn, "october"), story(conn, "october-copy"));
+    assert_ne!(story(conn, "november"), story(conn, "october"));
+    Ok(())
+}
