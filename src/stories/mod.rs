@@ -47,6 +47,8 @@ pub const SHORT_TEXT_OVERLAP: f64 = 0.7;
 /// (`…涉嫌严重违纪违法，目前正接受…审查调查`) and counts for no link. Copies joining a story do not
 /// count, so a much-reposted story does not stop its own text.
 pub const STOP_DF: i64 = 8;
+/// Documents with fewer shingles than this count towards [`STOP_DF`].
+pub const STOP_COUNT_BELOW: u32 = 300;
 /// Members besides the representative a document is checked against (the earliest first);
 /// matching more than half of them also joins it.
 const MAJORITY_OF: usize = 6;
@@ -149,7 +151,9 @@ pub fn assign(conn: &Connection, doc: &Document) -> Result<i64> {
             let id: i64 = conn
                 .prepare_cached("INSERT INTO stories (created_at, rep) VALUES (?1, ?2) RETURNING id")?
                 .query_row(params![chrono::Utc::now().timestamp(), doc.id], |r| r.get(0))?;
-            if sketch.is_usable() {
+            // Only short texts are counted: template wording lives in briefs and notices, and
+            // counting every long article's sample made ingest several times slower.
+            if sketch.is_usable() && sample.shingles < STOP_COUNT_BELOW {
                 let mut count = conn.prepare_cached(
                     "INSERT INTO story_shingle_df (h, n) VALUES (?1, 1) ON CONFLICT(h) DO UPDATE SET n = n + 1",
                 )?;
