@@ -147,7 +147,7 @@ impl Sample {
 
     /// `None` for bytes [`Sample::to_blob`] did not write.
     pub fn from_blob(b: &[u8]) -> Option<Sample> {
-        if b.len() < 5 || (b.len() - 5) % 8 != 0 {
+        if b.len() < 5 || !(b.len() - 5).is_multiple_of(8) {
             return None;
         }
         let shingles = u32::from_le_bytes(b[..4].try_into().ok()?);
