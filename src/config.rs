@@ -93,6 +93,9 @@ pub struct IngestConfig {
     /// writing the same data directory before giving up with a "busy" error, seconds.
     /// `DOSSIER_LOCK_WAIT_SECS`.
     pub lock_wait_secs: u64,
+    /// Group documents into stories (near-duplicate copies) as they are stored. Off, ingest is
+    /// a little faster and every document stands alone until a later ingest with it on.
+    pub stories: bool,
 }
 
 impl Default for IngestConfig {
@@ -104,6 +107,7 @@ impl Default for IngestConfig {
             batch_docs: 2000,
             index_commit_secs: 30,
             lock_wait_secs: 30,
+            stories: true,
         }
     }
 }

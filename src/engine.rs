@@ -117,6 +117,7 @@ pub struct Stats {
     pub index_bytes: u64,
     pub index_documents: u64,
     pub index_lag: u64,
+    pub stories: crate::stories::StoryStats,
 }
 
 pub struct Engine {
@@ -410,8 +411,16 @@ impl Engine {
         let inputs = ingest::discover(paths)?;
         let total_bytes: u64 = inputs.iter().map(|i| i.bytes).sum();
         let _lock = self.lock_for_writing("ingest", self.lock_wait())?;
+        let stories = self.config.ingest.stories;
         let mut writer = self.writer()?;
         let mut summary = IngestSummary { caught_up: self.catch_up_with(&mut writer)?, ..Default::default() };
+        if stories {
+            // Documents stored with stories off (or before stories existed) join theirs first,
+            // so the ones this run adds can find them.
+            let tx = self.store.transaction()?;
+            crate::stories::backfill(&tx)?;
+            tx.commit()?;
+        }
         let read_opts = ReadOptions { max_doc_bytes: self.config.ingest.max_doc_bytes };
         let batch_docs = self.config.ingest.batch_docs.max(1);
         let commit_every = Duration::from_secs(self.config.ingest.index_commit_secs.max(1));
@@ -440,7 +449,7 @@ impl Engine {
                             }
                         }
                         Ok(doc) => {
-                            store_and_index(&mut batch, &mut writer, &doc, &mut pending)?;
+                            store_and_index(&mut batch, &mut writer, &doc, &mut pending, stories)?;
                             in_txn += 1;
                             if in_txn >= batch_docs {
                                 in_txn = 0;
@@ -520,7 +529,7 @@ impl Engine {
         let mut batch = self.store.write()?;
         for doc in docs {
             // An error drops the batch, which rolls it back.
-            store_and_index(&mut batch, &mut writer, doc, &mut summary)?;
+            store_and_index(&mut batch, &mut writer, doc, &mut summary, self.config.ingest.stories)?;
         }
         let seq = batch.max_seq();
         batch.commit()?;
@@ -638,6 +647,7 @@ impl Engine {
             index_bytes: self.index.size_bytes(),
             index_documents: self.index.num_docs(),
             index_lag: self.index_lag()?,
+            stories: crate::stories::stats(self.store.connection())?,
         })
     }
 
@@ -674,8 +684,15 @@ fn store_and_index(
     writer: &mut IndexBatch,
     doc: &crate::Document,
     counts: &mut IngestSummary,
+    stories: bool,
 ) -> Result<()> {
-    let (replace, duplicate_of) = match store.upsert(doc)? {
+    let upsert = store.upsert(doc)?;
+    // In the documents' transaction: a crash keeps both or neither. An unchanged document is
+    // assigned only when it has no story yet (stored with stories off).
+    if stories && (upsert != Upsert::Unchanged || !crate::stories::has_story(store.connection()?, &doc.id)?) {
+        crate::stories::assign(store.connection()?, doc)?;
+    }
+    let (replace, duplicate_of) = match upsert {
         Upsert::Inserted { duplicate_of, .. } => {
             counts.ingested += 1;
             (false, duplicate_of)

@@ -15,6 +15,7 @@ pub mod bench;
 pub mod config;
 pub mod progress;
 pub mod store;
+pub mod stories;
 pub mod demo;
 pub mod digesting;
 pub mod engine;

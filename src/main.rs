@@ -13,7 +13,8 @@ use clap::{Args, Parser, Subcommand};
 use dossier::config::{Config, Flags};
 use dossier::engine::{Engine, IngestOptions};
 use dossier::report::{self, Highlight};
-use dossier::search::{MatchMode, SearchRequest, SortOrder, TitleOnly};
+use dossier::stories::page as story_page;
+use dossier::search::{Collapse, MatchMode, SearchRequest, SortOrder, TitleOnly};
 use dossier::digest::llm::OutputLang;
 use dossier::digest::{render_markdown_for, render_terminal, render_terminal_for};
 use dossier::digesting::{DigestOptions, SummarizerChoice};
@@ -57,6 +58,30 @@ enum Command {
     },
     /// Rebuild the search index from the database.
     Reindex,
+    /// Figures (money, tonnes, percentages) that the stories matching a search state, each with
+    /// its sources; figures the sources disagree on are flagged.
+    Figures {
+        /// The search, in the language of `dossier search`.
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+        /// Only documents published on or after this date.
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Stories to read (the newest matching).
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        #[arg(long, value_enum, default_value_t = FiguresFormat::Table)]
+        format: FiguresFormat,
+    },
+    /// Show a story: every copy of it with source and time, what each adds, and a digest cited
+    /// to member and paragraph.
+    Story {
+        /// The story's number (as search and workflow pages show it) or a document id.
+        id: String,
+        /// Output JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Search documents, newest first by default.
     Search(SearchArgs),
     /// Make (or show the stored) digest of a document, or of all documents lacking one.
@@ -395,6 +420,10 @@ struct SearchArgs {
     /// only"); hide leaves them out.
     #[arg(long, value_enum, default_value_t = TitleOnly::Show, value_name = "show|hide")]
     title_only: TitleOnly,
+    /// story: one entry per story (copies of it listed as "+N sources"); none: every document.
+    /// Default: story for newest first, none for relevance.
+    #[arg(long, value_enum, value_name = "story|none")]
+    collapse: Option<Collapse>,
     /// Output JSON (shape documented in README.md).
     #[arg(long)]
     json: bool,
@@ -721,6 +750,41 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Figures { query, since, limit, format } => {
+            let mut engine = Engine::open(config)?;
+            let request = SearchRequest {
+                query: query.join(" "),
+                since: since.as_deref().map(|s| dates::parse_bound(s, false)).transpose()?,
+                limit,
+                ..Default::default()
+            };
+            let rows = dossier::stories::figures::for_search(&mut engine, &request)?;
+            match format {
+                FiguresFormat::Table => write!(stdout, "{}", dossier::stories::figures::table(&rows))?,
+                FiguresFormat::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(&rows)?)?,
+                FiguresFormat::Csv => write!(stdout, "{}", dossier::stories::figures::csv(&rows))?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Story { id, json } => {
+            let engine = Engine::open(config)?;
+            let store = engine.store();
+            // A number is a story; anything else (or a number no story has) is a document id.
+            let story = match id.parse::<i64>().ok().filter(|n| story_page::build(store, *n).is_ok()) {
+                Some(n) => n,
+                None => story_page::story_of(store, &id)?.ok_or_else(|| Error::NotFound {
+                    what: "story or document",
+                    name: format!("{id} (give a story number from `dossier search` or a document id)"),
+                })?,
+            };
+            let page = story_page::build(store, story)?;
+            if json {
+                writeln!(stdout, "{}", serde_json::to_string_pretty(&page)?)?;
+            } else {
+                write!(stdout, "{}", story_page::terminal(&page))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Stats { json } => {
             let engine = Engine::open(config)?;
             let stats = engine.stats()?;
@@ -1019,6 +1083,13 @@ fn poll_and_run(engine: &mut Engine, names: Option<Vec<String>>, json: bool, std
     Ok(if failed > 0 && failed == outcomes.len() { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }
 
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum FiguresFormat {
+    Table,
+    Json,
+    Csv,
+}
+
 fn search_request(a: &SearchArgs) -> anyhow::Result<SearchRequest> {
     let lang = match &a.lang {
         Some(l) => Some(Lang::parse(l).ok_or_else(|| {
@@ -1037,6 +1108,7 @@ fn search_request(a: &SearchArgs) -> anyhow::Result<SearchRequest> {
         limit: a.limit,
         offset: a.offset,
         title_only: a.title_only,
+        collapse: a.collapse,
         explain: a.explain,
         literal: a.literal,
     })

@@ -128,10 +128,20 @@ pub fn search_text(r: &SearchResults, style: Highlight, digests: Option<&[Option
         if let Some(of) = &hit.duplicate_of {
             let _ = writeln!(out, "  (same text as {})", terminal_safe(of));
         }
+        if !hit.also.is_empty() {
+            let _ = writeln!(out, "  {}", terminal_safe(&crate::stories::collapse::sources_line(&hit.also)));
+        }
         if !hit.explain.is_empty() {
             let _ = writeln!(out, "  matched: {}", terminal_safe(&explain_line(&hit.explain)));
         }
-        let _ = writeln!(out, "  [{}]", terminal_safe(&hit.id));
+        match hit.story {
+            Some(s) if s.size > 1 => {
+                let _ = writeln!(out, "  [{}] · story {} (dossier story {})", terminal_safe(&hit.id), s.id, s.id);
+            }
+            _ => {
+                let _ = writeln!(out, "  [{}]", terminal_safe(&hit.id));
+            }
+        }
         out.push('\n');
     }
     let shown_to = r.offset + r.hits.len();
@@ -370,6 +380,15 @@ pub fn stats_text(s: &Stats) -> String {
             let _ = writeln!(out, "dates: none ({} undated)", st.undated);
         }
     }
+    let so = &s.stories;
+    let _ = writeln!(
+        out,
+        "stories: {} ({} with copies{}){}",
+        so.stories,
+        so.multi_member,
+        so.largest.filter(|l| l.size > 1).map(|l| format!("; the largest, story {}, has {} documents", l.id, l.size)).unwrap_or_default(),
+        if so.unassigned > 0 { format!(", {} documents without one (the next ingest assigns them)", so.unassigned) } else { String::new() }
+    );
     let _ = writeln!(out, "text: {:.1} MB", st.text_bytes as f64 / 1e6);
     let _ = writeln!(out, "database: {:.1} MB", s.database_bytes as f64 / 1e6);
     let _ = writeln!(out, "index: {:.1} MB, {} documents", s.index_bytes as f64 / 1e6, s.index_documents);
@@ -472,6 +491,8 @@ mod tests {
             title_only: false,
             outlet: None,
             imported: false,
+            story: None,
+            also: Vec::new(),
             explain: vec![],
         };
         let r = SearchResults {

@@ -71,6 +71,16 @@ impl TitleOnly {
     }
 }
 
+/// Whether results show every document or one entry per story (see [`crate::stories`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Collapse {
+    /// One entry per story: its best matching member, the others as "+N sources".
+    Story,
+    /// Every matching document.
+    None,
+}
+
 /// A search as the CLI, the API and workflows ask for it.
 #[derive(Debug, Clone, Default)]
 pub struct SearchRequest {
@@ -84,10 +94,22 @@ pub struct SearchRequest {
     pub limit: usize,
     pub offset: usize,
     pub title_only: TitleOnly,
+    /// `None`: by story when newest first, every document in relevance order.
+    pub collapse: Option<Collapse>,
     /// Say for each hit which words, expansions or translations matched ([`Hit::explain`]).
     pub explain: bool,
     /// Search only the words as typed: no synonyms, aliases, translations or word parts.
     pub literal: bool,
+}
+
+impl SearchRequest {
+    /// Whether results are collapsed to one entry per story.
+    pub fn collapses(&self) -> bool {
+        self.collapse.unwrap_or(match self.sort {
+            SortOrder::Newest => Collapse::Story,
+            SortOrder::Relevance => Collapse::None,
+        }) == Collapse::Story
+    }
 }
 
 /// A snippet of the body around the matched words. `highlights` are `[start, end)` offsets in
@@ -124,6 +146,12 @@ pub struct Hit {
     /// (see [`search`]), its citations point at paragraphs this store does not have.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub imported: bool,
+    /// The story this document belongs to (absent for documents stored with stories off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub story: Option<crate::stories::StoryRef>,
+    /// When collapsed: the story's other members.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<crate::stories::collapse::OtherSource>,
     /// With [`SearchRequest::explain`]: for each query term, what in this document matched it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub explain: Vec<Explained>,
@@ -552,8 +580,12 @@ pub fn search(
     let hide = request.title_only == TitleOnly::Hide;
     // Hiding title-only items is a filter on the stored text, which the index does not hold:
     // rank every match, then drop them while hydrating, so total and offset count only the rest.
+    let collapse = request.collapses();
     let (take, skip) = if hide {
         (searcher.search(&*compiled.query, &Count)?.max(1), 0)
+    } else if collapse {
+        // Copies fold into one entry: read enough matches to fill the page after folding.
+        ((request.offset + limit) * 4, 0)
     } else {
         (limit, request.offset)
     };
@@ -593,7 +625,7 @@ pub fn search(
                 continue;
             }
             kept += 1;
-            if kept <= request.offset || hits.len() >= limit {
+            if !collapse && (kept <= request.offset || hits.len() >= limit) {
                 continue;
             }
         }
@@ -615,8 +647,27 @@ pub fn search(
             title_only,
             outlet,
             imported,
+            story: None,
+            also: Vec::new(),
             explain,
         });
+    }
+    if collapse {
+        hits = crate::stories::collapse::collapse(store.connection(), hits, |h| h.id.as_str())?
+            .into_iter()
+            .skip(request.offset)
+            .take(limit)
+            .map(|(mut h, c)| {
+                h.story = c.story;
+                h.also = c.also;
+                h
+            })
+            .collect();
+    } else {
+        let stories = crate::stories::stories_of(store.connection(), &hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>())?;
+        for h in &mut hits {
+            h.story = stories.get(&h.id).copied();
+        }
     }
     // An imported seed page restates another tool's digest of some article; it must not stand
     // above the documents themselves. In relevance order it goes after the real documents of

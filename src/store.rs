@@ -22,7 +22,7 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 /// (and, for dossier builds that predate it, `meta.schema_version`). rusqlite_migration does
 /// this too, but its current release (2.6) needs rusqlite 0.40 and two bundled SQLites cannot be
 /// linked into one binary; the whole mechanism is the 30 lines below.
-const MIGRATIONS: [&str; 8] = [
+const MIGRATIONS: [&str; 9] = [
     // 1: documents, digests and the digest cache.
     r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -182,6 +182,34 @@ CREATE TABLE IF NOT EXISTS digest_failures (
     failed_at  INTEGER NOT NULL,
     PRIMARY KEY (doc_id, family)
 );
+"#,
+    // 9: stories (crate::stories): which documents tell the same story. `band_keys` keeps a
+    // member's LSH keys so an update can remove exactly its rows from `story_bands`; band rows
+    // have no foreign key (a deleted document's rows are skipped: it has no membership).
+    // `sample` is its stored shingle sample, `rep` the member a story was founded by, and
+    // `story_shingle_df` in how many founded stories a sampled shingle was seen (a stop list).
+    r#"
+CREATE TABLE IF NOT EXISTS stories (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at  INTEGER NOT NULL,
+    rep         TEXT
+);
+CREATE TABLE IF NOT EXISTS story_members (
+    doc_id     TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+    story_id   INTEGER NOT NULL,
+    band_keys  BLOB NOT NULL,
+    sample     BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS story_shingle_df (
+    h  INTEGER PRIMARY KEY,
+    n  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS story_members_by_story ON story_members(story_id);
+CREATE TABLE IF NOT EXISTS story_bands (
+    key     INTEGER NOT NULL,
+    doc_id  TEXT NOT NULL,
+    PRIMARY KEY (key, doc_id)
+) WITHOUT ROWID;
 "#,
 ];
 
@@ -362,6 +390,12 @@ impl DocumentBatch<'_> {
         self.tx = Some(tx);
         self.next_seq = next_seq;
         Ok(done)
+    }
+
+    /// The open transaction, for modules that write their own rows with the documents
+    /// (`stories::assign`), so both commit or roll back together.
+    pub fn connection(&self) -> Result<&Connection> {
+        Ok(self.tx()?)
     }
 
     /// The highest seq this batch has handed out (or the highest committed before it).

@@ -24,7 +24,7 @@ use serde::Serialize;
 use crate::dates;
 use crate::document::Lang;
 use crate::engine::{IngestOptions, format_published};
-use crate::search::{MatchMode, SearchRequest, SortOrder, TitleOnly};
+use crate::search::{Collapse, MatchMode, SearchRequest, SortOrder, TitleOnly};
 use crate::workflow::render;
 use crate::workflow::{self, WorkflowInput, Workflows};
 
@@ -68,6 +68,7 @@ pub fn api_routes(state: &AppState) -> Vec<ApiRoute> {
         read(Method::GET, "/api/search", get(search)),
         read(Method::GET, "/api/documents/{id}", get(document)),
         read(Method::GET, "/api/documents/{id}/digest", get(digest)),
+        read(Method::GET, "/api/stories/{id}", get(story)),
         write(Method::POST, "/api/ingest", post(ingest)),
         read(Method::GET, "/api/workflows", get(list_workflows)),
         write(Method::POST, "/api/workflows", post(create_workflow)),
@@ -168,8 +169,8 @@ async fn openapi() -> Response {
 }
 
 /// Parses search parameters as the CLI names them: `q`, `sort`, `match`, `since`, `until`,
-/// `source` (repeatable), `lang`, `limit`, `offset`, `title_only` (show|hide), `explain` and
-/// `literal` (true|false). `extra` names further keys the caller
+/// `source` (repeatable), `lang`, `limit`, `offset`, `title_only` (show|hide), `collapse`
+/// (story|none), `explain` and `literal` (true|false). `extra` names further keys the caller
 /// reads itself; any other key is an error, so a typo does not silently widen a search.
 pub fn search_request(params: &[(String, String)], extra: &[&str]) -> Result<SearchRequest, ApiError> {
     let mut r = SearchRequest {
@@ -227,6 +228,14 @@ pub fn search_request(params: &[(String, String)], extra: &[&str]) -> Result<Sea
                     )));
                 }
             }
+            "collapse" => {
+                r.collapse = match v {
+                    "" => None,
+                    "story" => Some(Collapse::Story),
+                    "none" => Some(Collapse::None),
+                    _ => return Err(ApiError::bad_request(format!("collapse={v:?}: use story or none"))),
+                };
+            }
             "explain" | "literal" => {
                 let on = match v {
                     "" | "false" => false,
@@ -250,7 +259,7 @@ pub fn search_request(params: &[(String, String)], extra: &[&str]) -> Result<Sea
             k if extra.contains(&k) => {}
             k => {
                 return Err(ApiError::bad_request(format!(
-                    "unknown parameter {k:?}; the search takes q, sort, match, since, until, source, lang, limit, offset, title_only"
+                    "unknown parameter {k:?}; the search takes q, sort, match, since, until, source, lang, limit, offset, title_only, collapse, explain, literal"
                 )));
             }
         }
@@ -300,6 +309,17 @@ struct DocumentView<'a> {
     #[serde(skip_serializing_if = "serde_json::Value::is_null")]
     meta: &'a serde_json::Value,
     paragraphs: Vec<Paragraph<'a>>,
+}
+
+/// A story page as JSON: members best first with what each adds, and the cited digest.
+async fn story(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let page = state
+        .read(move |r| {
+            let n = id.parse::<i64>().map_err(|_| crate::Error::NotFound { what: "story", name: id.clone() })?;
+            crate::stories::page::build(r.engine.store(), n)
+        })
+        .await?;
+    Ok(Json(page).into_response())
 }
 
 async fn document(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {

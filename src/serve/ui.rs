@@ -42,6 +42,7 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(search_page))
         .route("/documents/{id}", get(document_page))
+        .route("/stories/{id}", get(story_page))
         .route("/workflows", get(workflows_page))
         .route("/workflows/{name}", get(workflow_page))
         .route(
@@ -358,6 +359,7 @@ fn results_html(r: &SearchResults, digests: &[Option<Digest>], params: &[(String
                             "Same text as " a href={ "/documents/" (encode_segment(of)) } { (of) }
                         }
                     }
+                    (wh::story_sources(hit.story, &hit.also, &wh::Links::Server { prefix: "" }))
                 }
                 }
             }
@@ -420,6 +422,60 @@ fn digest_toggle(id: &str, shown: &Digest, families: &[String]) -> Markup {
             }
         }
     }
+}
+
+/// A story: its digest cited to member and paragraph, then every member with source, time and
+/// the paragraphs it alone has.
+async fn story_page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let built = state
+        .read(move |r| {
+            let n = id.parse::<i64>().map_err(|_| crate::Error::NotFound { what: "story", name: id.clone() })?;
+            crate::stories::page::build(r.engine.store(), n)
+        })
+        .await;
+    let p = match built {
+        Ok(p) => p,
+        Err(e) => return page(&state, e.status, "Not found · dossier", html! {}, error_body(&e)).await,
+    };
+    let doc_href = |id: &str, n: usize| format!("/documents/{}#p{n}", encode_segment(id));
+    let body = html! {
+        article.story {
+            div.kicker { "Story " (p.id) " · " (p.size) @if p.size == 1 { " source" } @else { " sources" } }
+            h1 { (p.title) }
+            h2 { "Digest" }
+            ul.digest {
+                @for b in &p.digest {
+                    li {
+                        (b.text) " "
+                        span.cite {
+                            (b.doc) " "
+                            @for n in &b.paragraphs { a href=(doc_href(&b.doc, *n)) { "[" (n) "]" } }
+                        }
+                    }
+                }
+            }
+            h2 { "Sources" }
+            ol.members {
+                @for m in &p.members {
+                    li.member {
+                        a href={ "/documents/" (encode_segment(&m.member.id)) } { (m.member.title) }
+                        div.meta { span.source { (m.member.source) } " · " time { (m.when) } " · " code { (m.member.id) } }
+                        @if !m.adds.is_empty() {
+                            details.adds {
+                                summary { "Adds " (m.adds.len()) @if m.adds.len() == 1 { " paragraph" } @else { " paragraphs" } " no other source has" }
+                                @for a in &m.adds {
+                                    p { a href=(doc_href(&m.member.id, a.paragraph)) { "[" (a.paragraph) "]" } " " (a.text) }
+                                }
+                            }
+                        } @else if p.size > 1 {
+                            p.meta { "Adds nothing the others lack." }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page(&state, StatusCode::OK, &format!("{} · story · dossier", p.title), html! {}, body).await
 }
 
 /// A document page's body: title, `source · time · id` (and the original, if it is an http(s)
@@ -612,6 +668,8 @@ mod tests {
             title_only: false,
             outlet: None,
             imported: false,
+            story: None,
+            also: Vec::new(),
             explain: vec![],
         };
         let results = SearchResults {
@@ -658,6 +716,8 @@ mod tests {
             title_only: false,
             outlet: outlet.map(str::to_string),
             imported,
+            story: None,
+            also: Vec::new(),
             explain: vec![],
         };
         let e = &page.entries[0];

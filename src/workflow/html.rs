@@ -310,10 +310,41 @@ fn entry_article(e: &Entry, i: usize, links: &Links<'_>, new: bool) -> Markup {
                 Some(digest) => (digest_html(digest, &*cite)),
                 None => p.nodigest lang=[chrome] { "No digest yet: the next run makes it." },
             }
+            (story_sources(e.story.story, &e.story.also, links))
             @if let Links::SelfContained = links {
                 details.text {
                     summary lang=[chrome] { "Full text · " (d.paragraphs.len()) " paragraphs" }
                     (paragraphs_html(&d.paragraphs, &format!("d{}-", i + 1)))
+                }
+            }
+        }
+    }
+}
+
+/// A collapsed entry's other sources: "+N sources", which opens to each member's outlet and time
+/// (linked to its document on the server) and a link to the story page.
+pub fn story_sources(story: Option<crate::stories::StoryRef>, also: &[crate::stories::collapse::OtherSource], links: &Links<'_>) -> Markup {
+    let prefix = match links {
+        Links::Server { prefix } => Some(*prefix),
+        Links::SelfContained => None,
+    };
+    html! {
+        @if let (Some(s), false) = (story, also.is_empty()) {
+            details.story lang="en" {
+                summary { "+" (also.len()) @if also.len() == 1 { " source" } @else { " sources" } }
+                ul {
+                    @for c in also {
+                        li {
+                            @match prefix {
+                                Some(p) => a href={ (p) "/documents/" (encode_segment(&c.id)) } { (c.source) },
+                                None => (c.source),
+                            }
+                            " · " (c.when()) " · " code { (c.id) }
+                        }
+                    }
+                }
+                @if let Some(p) = prefix {
+                    p { a.story-link href={ (p) "/stories/" (s.id) } { "Story page (" (s.size) " sources)" } }
                 }
             }
         }
@@ -450,11 +481,13 @@ pub(crate) mod tests {
                     ),
                     added_at: t,
                     digest: Some(digest.clone()),
+                    story: Default::default(),
                 },
                 Entry {
                     document: doc("en-2", "Plain <English> title".into(), "Wire", "https://example.com/a?b=1&c=\"2\"", langs[1]),
                     added_at: t,
                     digest: None,
+                    story: Default::default(),
                 },
             ],
         }

@@ -251,6 +251,8 @@ impl Workflow {
             limit,
             offset: 0,
             title_only: crate::search::TitleOnly::Show,
+            // Every copy is collected (a late one joins its story's page); the page collapses.
+            collapse: Some(crate::search::Collapse::None),
             explain: false,
             literal: false,
         }
@@ -318,6 +320,8 @@ pub struct Entry {
     /// When a run collected it.
     pub added_at: DateTime<Utc>,
     pub digest: Option<Digest>,
+    /// Its story and the story's other members (the page shows a story once).
+    pub story: crate::stories::collapse::Collapsed,
 }
 
 /// A workflow's page: its definition, its last run and its documents newest first.
@@ -533,12 +537,14 @@ impl<'a> Workflows<'a> {
                           json_extract(d.meta, '$.imported_from') IS NOT NULL,
                           d.published_at DESC, d.seq DESC LIMIT ?2",
             )?
-            .query_map(params![id, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+            // Copies fold into one entry per story: read enough to fill the page after folding.
+            .query_map(params![id, limit.saturating_mul(4) as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        let mut entries = Vec::with_capacity(rows.len());
+        let rows = crate::stories::collapse::collapse(self.conn, rows, |(doc_id, _)| doc_id.as_str())?;
         // A workflow set to the LLM shows its LLM digests; the extractive ones stay stored.
         let want = info.workflow.summarizer;
-        for (doc_id, added_at) in rows {
+        let mut entries = Vec::with_capacity(rows.len().min(limit));
+        for ((doc_id, added_at), story) in rows.into_iter().take(limit) {
             let Some(stored) = self.store.get(&doc_id)? else {
                 continue;
             };
@@ -546,6 +552,7 @@ impl<'a> Workflows<'a> {
                 document: stored.doc,
                 added_at: from_unix(added_at),
                 digest: crate::digesting::stored_digest_of(self.store, &doc_id, want)?,
+                story,
             });
         }
         Ok(Page {
@@ -683,8 +690,16 @@ pub fn run(engine: &Engine, name: &str) -> Result<RunOutcome> {
         let mut stmt = tx.prepare_cached(
             "INSERT OR IGNORE INTO workflow_documents (workflow_id, doc_id, run_id, added_at) VALUES (?1, ?2, 0, ?3)",
         )?;
+        // A copy of a story the workflow already holds is collected (its story page lists it)
+        // but is not new: a run counts stories, not copies.
+        let mut known = tx.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM story_members m JOIN story_members o ON o.story_id = m.story_id
+                JOIN workflow_documents w ON w.doc_id = o.doc_id AND w.workflow_id = ?1
+                WHERE m.doc_id = ?2 AND o.doc_id <> ?2)",
+        )?;
         for doc_id in &matches.ids {
-            if stmt.execute(params![id, doc_id, now.timestamp()])? > 0 {
+            let copy: bool = known.query_row(params![id, doc_id], |r| r.get(0))?;
+            if stmt.execute(params![id, doc_id, now.timestamp()])? > 0 && !copy {
                 new_ids.push(doc_id.clone());
             }
         }

@@ -216,10 +216,20 @@ pub fn terminal(page: &Page) -> String {
             Some(g) => out.push_str(&render_terminal_for(g, d)),
             None => out.push_str("(no digest yet)\n"),
         }
+        if let Some(line) = story_sources_line(e) {
+            let _ = writeln!(out, "{}", terminal_safe(&line));
+        }
         let _ = writeln!(out, "[{}]\n", terminal_safe(&d.id));
     }
     let _ = writeln!(out, "{}", footer_line(page));
     out
+}
+
+/// `+2 sources: 环球时报 via 腾讯新闻 2023-10-10, … (dossier story 7)` for an entry standing for a
+/// story with copies.
+fn story_sources_line(e: &super::Entry) -> Option<String> {
+    let s = e.story.story.filter(|_| !e.story.also.is_empty())?;
+    Some(format!("{} (dossier story {})", crate::stories::collapse::sources_line(&e.story.also), s.id))
 }
 
 /// A run brief as text: its head line, the stories, the figures and what is new, each line
@@ -321,6 +331,9 @@ pub fn markdown(page: &Page) -> String {
             Some(g) => out.push_str(&render_markdown_for(g, &e.document)),
             None => out.push_str("*No digest yet.*\n"),
         }
+        if let Some(line) = story_sources_line(e) {
+            let _ = writeln!(out, "\n*{}*", md_text(&line));
+        }
         out.push('\n');
     }
     out
@@ -416,6 +429,12 @@ struct JsonEntry<'a> {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     title_only: bool,
     digest: Option<&'a Digest>,
+    /// The story it stands for (absent for documents stored with stories off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    story: Option<crate::stories::StoryRef>,
+    /// The story's other members, best first.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    also: &'a [crate::stories::collapse::OtherSource],
 }
 
 /// The page as JSON (documents without their paragraphs; `GET /api/documents/{id}` has them).
@@ -444,6 +463,8 @@ pub fn json(page: &Page) -> Result<String, serde_json::Error> {
                 added_at: e.added_at,
                 title_only: e.document.is_title_only(),
                 digest: e.digest.as_ref(),
+                story: e.story.story,
+                also: &e.story.also,
             })
             .collect(),
     })
@@ -591,6 +612,9 @@ fn atom_entry(w: &mut Writer<Vec<u8>>, e: &super::Entry, base: &str) -> io::Resu
             Some(g) => (html::digest_html(g, &cite)),
             None if d.is_title_only() => p { "Title only: the item holds nothing but its headline." },
             None => p { "No digest yet." },
+        }
+        @if let Some(line) = story_sources_line(e) {
+            p { (line) }
         }
     };
     w.create_element("entry")

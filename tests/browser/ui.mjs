@@ -6,7 +6,8 @@
 // Opens the UI, searches 稀土, opens a result, clicks a citation and checks that the paragraph
 // it names is highlighted and scrolled into view; then opens pages showing a document whose
 // title, source, URL and paragraphs carry <script>, onerror= and javascript: payloads and
-// checks that no script ran and no dialog opened. Prints one JSON report line; exits 1 on the
+// checks that no script ran and no dialog opened. A story's collapsed result opens to its
+// sources and links its story page. Prints one JSON report line; exits 1 on the
 // first failed check.
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -166,6 +167,25 @@ try {
   check('a brief citation opens the right paragraph of the right document',
     opened.path === `/documents/${line.doc}` && opened.hash === `#p${line.n}` && opened.para.includes(quoted), { line, opened });
   await page.screenshot({ path: join(shots, 'brief-citation.png'), fullPage: false });
+  // 5c. Stories: the sample's two copies of the EU wind-power story are one collapsed result;
+  // "+1 source" opens to the other copy and links the story page, which lists both.
+  await page.goto(base + '/?q=' + encodeURIComponent('风电 反补贴'));
+  await page.waitForSelector('#results article.result');
+  const story = await page.$$eval('#results article.result', (xs) => xs.map((x) => ({
+    details: Boolean(x.querySelector('details.story')),
+    open: x.querySelector('details.story')?.open ?? null,
+  })));
+  check('copies collapse into one result with its sources closed', story.length === 1 && story[0].details && story[0].open === false, story);
+  const listVisible = () => page.$eval('details.story ul', (u) => u.checkVisibility());
+  check('the sources are hidden until asked for', !(await listVisible()));
+  await page.click('details.story summary');
+  check('a collapsed entry expands to its sources', await listVisible());
+  const sources = await page.$$eval('details.story li', (xs) => xs.map((x) => x.textContent));
+  check('each source shows outlet, time and id', sources.length === 1 && /· \d{4}-\d\d-\d\d · qq-2147[23]/.test(sources[0]), sources);
+  await Promise.all([page.waitForURL((u) => u.pathname.startsWith('/stories/')), page.click('details.story a.story-link')]);
+  const members = await page.$$eval('ol.members li.member code', (xs) => xs.map((x) => x.textContent));
+  check('the story page lists both copies', members.length === 2 && members.includes('qq-21472') && members.includes('qq-21473'), members);
+  await page.screenshot({ path: join(shots, 'story.png'), fullPage: false });
 
   // 6. Untrusted documents stay inert: document page, search results, workflow page, feed.
   await page.addInitScript(() => { window.__xss = undefined; });

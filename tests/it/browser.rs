@@ -1,7 +1,8 @@
 //! The web UI in a real headless Chromium (Debian's `chromium`), driven by
 //! tests/browser/ui.mjs with playwright-core: search 稀土, open a result, click a citation and
 //! see its paragraph highlighted; the home page's placeholder is whole; a run brief citation on
-//! a workflow page opens the right paragraph of the right document; pages showing a document
+//! a workflow page opens the right paragraph of the right document; a collapsed story opens to
+//! its sources; pages showing a document
 //! full of script payloads run none of them;
 //! and tests/browser/manage.mjs logs in with the token, adds a workflow through its form, runs
 //! it and sees its documents. Screenshots go to target/tmp/browser/. Without Chromium, Node or the script's
@@ -99,7 +100,7 @@ fn ui_search_citation_highlight_and_xss_in_chromium() {
         serde_json::from_str(report.trim()).unwrap_or_else(|e| panic!("report is not JSON ({e}): {report}"));
     assert_eq!(v["ok"], true, "{v}");
     assert!(v["checks"].as_array().is_some_and(|c| c.len() >= 25), "{v}");
-    for shot in ["search.png", "document-citation.png", "workflow.png", "brief-citation.png", "xss.png"] {
+    for shot in ["search.png", "document-citation.png", "workflow.png", "brief-citation.png", "story.png", "xss.png"] {
         assert!(
             shots.join(shot).metadata().is_ok_and(|m| m.len() > 1000),
             "screenshot {shot}"

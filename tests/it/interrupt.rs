@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::*;
 
 /// A JSONL file of `copies` renamed copies of the sample: big enough to interrupt mid-way.
-fn big_input(dir: &Path, copies: usize) -> (PathBuf, usize) {
+pub(super) fn big_input(dir: &Path, copies: usize) -> (PathBuf, usize) {
     let text = {
         let f = std::fs::File::open(sample()).unwrap_or_else(|e| panic!("{e}"));
         let mut s = String::new();
@@ -35,7 +35,7 @@ fn big_input(dir: &Path, copies: usize) -> (PathBuf, usize) {
     (path, n)
 }
 
-fn wait_for_rows(dir: &Path, at_least: u64, child: &mut std::process::Child) {
+pub(super) fn wait_for_rows(dir: &Path, at_least: u64, child: &mut std::process::Child) {
     let db = dir.join("dossier.db");
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {

@@ -14,6 +14,7 @@ mod processes;
 mod provenance;
 mod query;
 mod search;
+mod stories;
 mod serve;
 mod sources;
 mod terminal;

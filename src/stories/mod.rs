@@ -1,0 +1,379 @@
+//! stories: which documents tell the same story?
+//!
+//! Chinese financial news is reposted and lightly rewritten by many outlets. Every stored
+//! document belongs to exactly one story (a document with no copy is a story of one). At ingest,
+//! inside the same transaction that stores the document, its body is sketched
+//! ([`sketch::Sketch`]), its LSH band keys look up candidate stories, and the document joins a
+//! story only when it matches the story's representative (the member that founded it) or most
+//! of its earliest members, compared on stored shingle samples ([`sketch::Sample`]) without the
+//! shingles many stories share ([`STOP_DF`]); stories it matches by their representatives
+//! merge into the one with the smallest id
+//! (the oldest), so the outcome depends only on the order documents arrive, never on timing.
+//!
+//! Tables (`stories`, `story_members`, `story_bands`) belong to this module; the store's
+//! migrations create them. An updated document leaves its story and is assigned afresh; a story
+//! it bridged stays merged (its other members still came together through it once, and a story
+//! id someone linked to must not split under them). A deleted document leaves its story through
+//! the foreign key; band rows pointing at it are skipped because it has no membership.
+//! Documents stored with `ingest.stories = false` (or before this module existed) get their
+//! stories from [`backfill`], which ingest runs first.
+
+pub mod collapse;
+pub mod figures;
+pub mod page;
+pub mod sketch;
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use serde::Serialize;
+
+use crate::document::{Document, Lang};
+use crate::error::Result;
+pub use sketch::Sketch;
+
+/// Two sketches tell the same story when the smaller shares at least this share of its
+/// shingles with the larger. Tuned on the labelled pairs (BENCHMARKS.md, "Stories").
+pub const SAME_STORY_OVERLAP: f64 = 0.5;
+/// …and is at least this share of the larger's size: a round-up quoting a brief whole is not
+/// the brief's story (and would otherwise bridge every story it quotes).
+pub const MIN_SIZE_RATIO: f64 = 0.2;
+/// A smaller text of fewer shingles than this is short (a brief, an announcement)…
+pub const SHORT_TEXT: u32 = 120;
+/// …and must share this much: short texts of one template (official announcements, market
+/// bulletins) share most of their wording and differ only in who, where and how much.
+pub const SHORT_TEXT_OVERLAP: f64 = 0.7;
+/// A sampled shingle seen in this many founded stories is boilerplate or template wording
+/// (`…涉嫌严重违纪违法，目前正接受…审查调查`) and counts for no link. Copies joining a story do not
+/// count, so a much-reposted story does not stop its own text.
+pub const STOP_DF: i64 = 8;
+/// Documents with fewer shingles than this count towards [`STOP_DF`].
+pub const STOP_COUNT_BELOW: u32 = 300;
+/// Members besides the representative a document is checked against (the earliest first);
+/// matching more than half of them also joins it.
+const MAJORITY_OF: usize = 6;
+/// Candidate stories checked, those sharing the most band keys first: a band that template
+/// wording fills with hundreds of stories must not make one document cost hundreds of checks.
+const MAX_CANDIDATE_STORIES: usize = 16;
+/// A copy is published within this many seconds of the member it matches (both dated):
+/// statistics releases, weekly bulletins and 挂牌督办 notices repeat most of their wording
+/// month after month, and each month is a story of its own.
+pub const MAX_APART_SECS: i64 = 3 * 86_400;
+
+/// A story as a hit or page entry shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct StoryRef {
+    pub id: i64,
+    pub size: u64,
+}
+
+/// The decision on two sketches (see [`SAME_STORY_OVERLAP`], [`MIN_SIZE_RATIO`]), made the way
+/// ingest makes it: on their stored samples, without a stop list.
+pub fn same_story(a: &Sketch, b: &Sketch) -> bool {
+    samples_match(&sketch::Sample::of(a), &sketch::Sample::of(b), &HashSet::new())
+}
+
+fn samples_match(a: &sketch::Sample, b: &sketch::Sample, stop: &HashSet<u64>) -> bool {
+    match_score(a, b, stop).is_some()
+}
+
+/// The share of the smaller text the larger holds when the two tell the same story.
+fn match_score(a: &sketch::Sample, b: &sketch::Sample, stop: &HashSet<u64>) -> Option<f64> {
+    let (shared, ratio) = a.overlap(b, stop)?;
+    let needed = if a.shingles.min(b.shingles) < SHORT_TEXT { SHORT_TEXT_OVERLAP } else { SAME_STORY_OVERLAP };
+    (shared >= needed && ratio >= MIN_SIZE_RATIO).then_some(shared)
+}
+
+/// Puts a just-stored document into its story (see the module doc) and returns the story id.
+/// `conn` is the transaction that stored the document.
+///
+/// No single-link chains: a document joins a story only when it matches the story's
+/// representative (the member that founded it) or more than half of its earliest members, and
+/// two stories merge only when the document matches both representatives.
+pub fn assign(conn: &Connection, doc: &Document) -> Result<i64> {
+    unassign(conn, &doc.id)?;
+    let sketch = Sketch::of(doc);
+    let sample = sketch::Sample::of(&sketch);
+    let keys = if sketch.is_usable() { sketch.band_keys() } else { Vec::new() };
+    // (story, matched its representative, overlap with it) for each story the document joins.
+    let mut confirmed: Vec<(i64, bool, f64)> = Vec::new();
+    if !keys.is_empty() {
+        let stories: Vec<i64> = {
+            let mut stmt = conn.prepare_cached(&candidates_sql())?;
+            let mut values: Vec<rusqlite::types::Value> = keys.iter().map(|&k| k.into()).collect();
+            values.push(doc.id.clone().into());
+            stmt.query_map(params_from_iter(values), |r| r.get::<_, i64>(0))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        if !stories.is_empty() {
+            let stop = stop_list(conn, &sample)?;
+            for story in stories {
+                let members = story_samples(conn, story)?;
+                let when = doc.published_at.map(|t| t.timestamp());
+                let near = |m: &Option<i64>| match (when, *m) {
+                    (Some(a), Some(b)) => (a - b).abs() <= MAX_APART_SECS,
+                    _ => true,
+                };
+                let Some(((rep, rep_at), rest)) = members.split_first() else { continue };
+                if let Some(shared) = match_score(&sample, rep, &stop).filter(|_| near(rep_at)) {
+                    confirmed.push((story, true, shared));
+                    continue;
+                }
+                let others = &rest[..rest.len().min(MAJORITY_OF)];
+                let agree = others.iter().filter(|(m, at)| near(at) && samples_match(&sample, m, &stop)).count();
+                if agree * 2 > members.len().min(MAJORITY_OF + 1) {
+                    confirmed.push((story, false, 0.0));
+                }
+            }
+        }
+    }
+    // The best-matching story (by its representative; the oldest when equal) takes the
+    // document; others merge into it only when their representative matched too.
+    confirmed.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.total_cmp(&a.2)).then(a.0.cmp(&b.0)));
+    let story = match confirmed.first() {
+        Some(&(first, first_by_rep, _)) => {
+            let into = if first_by_rep {
+                confirmed.iter().filter(|c| c.1).map(|c| c.0).min().unwrap_or(first)
+            } else {
+                first
+            };
+            if first_by_rep {
+                for &(other, _, _) in confirmed.iter().filter(|c| c.1 && c.0 != into) {
+                    conn.prepare_cached("UPDATE story_members SET story_id = ?1 WHERE story_id = ?2")?
+                        .execute(params![into, other])?;
+                    conn.prepare_cached("DELETE FROM stories WHERE id = ?1")?.execute([other])?;
+                    tracing::debug!(into, merged = other, via = %doc.id, "stories merged");
+                }
+            }
+            into
+        }
+        None => {
+            let id: i64 = conn
+                .prepare_cached("INSERT INTO stories (created_at, rep) VALUES (?1, ?2) RETURNING id")?
+                .query_row(params![chrono::Utc::now().timestamp(), doc.id], |r| r.get(0))?;
+            // Only short texts are counted: template wording lives in briefs and notices, and
+            // counting every long article's sample made ingest several times slower.
+            if sketch.is_usable() && sample.shingles < STOP_COUNT_BELOW {
+                let mut count = conn.prepare_cached(
+                    "INSERT INTO story_shingle_df (h, n) VALUES (?1, 1) ON CONFLICT(h) DO UPDATE SET n = n + 1",
+                )?;
+                for &h in &sample.hashes {
+                    count.execute([h as i64])?;
+                }
+            }
+            id
+        }
+    };
+    let blob: Vec<u8> = keys.iter().flat_map(|k| k.to_le_bytes()).collect();
+    conn.prepare_cached("INSERT INTO story_members (doc_id, story_id, band_keys, sample) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![doc.id, story, blob, sample.to_blob()])?;
+    let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO story_bands (key, doc_id) VALUES (?1, ?2)")?;
+    for k in &keys {
+        insert.execute(params![k, doc.id])?;
+    }
+    Ok(story)
+}
+
+/// The document's sampled shingles that are template wording (see [`STOP_DF`]).
+fn stop_list(conn: &Connection, sample: &sketch::Sample) -> Result<HashSet<u64>> {
+    let mut stmt = conn.prepare_cached("SELECT n FROM story_shingle_df WHERE h = ?1")?;
+    let mut stop = HashSet::new();
+    for &h in &sample.hashes {
+        if stmt.query_row([h as i64], |r| r.get::<_, i64>(0)).optional()?.is_some_and(|n| n >= STOP_DF) {
+            stop.insert(h);
+        }
+    }
+    Ok(stop)
+}
+
+/// A story's stored samples, its representative first (or, when the representative has left
+/// the story, its earliest member), then the other members earliest first, at most
+/// [`MAJORITY_OF`] of them.
+fn story_samples(conn: &Connection, story: i64) -> Result<Vec<(sketch::Sample, Option<i64>)>> {
+    let rows: Vec<(Vec<u8>, Option<i64>)> = conn
+        .prepare_cached(
+            "SELECT m.sample, d.published_at FROM story_members m JOIN documents d ON d.id = m.doc_id
+             WHERE m.story_id = ?1
+             ORDER BY m.doc_id = (SELECT rep FROM stories WHERE id = ?1) DESC, d.seq LIMIT ?2",
+        )?
+        .query_map(params![story, MAJORITY_OF as i64 + 1], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows.iter().filter_map(|(b, at)| sketch::Sample::from_blob(b).map(|s| (s, *at))).collect())
+}
+
+fn candidates_sql() -> String {
+    let marks = vec!["?"; sketch::BANDS].join(", ");
+    format!(
+        "SELECT m.story_id FROM story_bands b JOIN story_members m ON m.doc_id = b.doc_id
+         WHERE b.key IN ({marks}) AND b.doc_id <> ?{}
+         GROUP BY m.story_id ORDER BY COUNT(*) DESC, m.story_id LIMIT {MAX_CANDIDATE_STORIES}",
+        sketch::BANDS + 1
+    )
+}
+
+/// Takes a document out of its story (before it is assigned again); a story left empty goes.
+pub fn unassign(conn: &Connection, doc_id: &str) -> Result<()> {
+    let found: Option<(i64, Vec<u8>)> = conn
+        .prepare_cached("SELECT story_id, band_keys FROM story_members WHERE doc_id = ?1")?
+        .query_row([doc_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((story, blob)) = found else {
+        return Ok(());
+    };
+    let mut delete = conn.prepare_cached("DELETE FROM story_bands WHERE key = ?1 AND doc_id = ?2")?;
+    for chunk in blob.chunks_exact(8) {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(chunk);
+        delete.execute(params![i64::from_le_bytes(b), doc_id])?;
+    }
+    conn.prepare_cached("DELETE FROM story_members WHERE doc_id = ?1")?.execute([doc_id])?;
+    conn.prepare_cached(
+        "DELETE FROM stories WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM story_members WHERE story_id = ?1)",
+    )?
+    .execute([story])?;
+    Ok(())
+}
+
+/// Whether a document has a story yet.
+pub fn has_story(conn: &Connection, doc_id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM story_members WHERE doc_id = ?1")?
+        .query_row([doc_id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Assigns a story to every document that has none, in the order they were stored. Returns how
+/// many it assigned.
+pub fn backfill(conn: &Connection) -> Result<u64> {
+    let ids: Vec<String> = conn
+        .prepare("SELECT id FROM documents WHERE id NOT IN (SELECT doc_id FROM story_members) ORDER BY seq")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in &ids {
+        if let Some(doc) = load_text(conn, id)? {
+            assign(conn, &doc)?;
+        }
+    }
+    if !ids.is_empty() {
+        tracing::info!(documents = ids.len(), "stories assigned to documents that had none");
+    }
+    Ok(ids.len() as u64)
+}
+
+/// The text of a stored document, enough to sketch it.
+fn load_text(conn: &Connection, id: &str) -> Result<Option<Document>> {
+    let row: Option<(String, String, String, Option<i64>)> = conn
+        .prepare_cached("SELECT title, lang, paragraphs, published_at FROM documents WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    let Some((title, lang, paragraphs, published)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(Document {
+        id: id.to_string(),
+        title,
+        source: String::new(),
+        published_at: published.and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
+        published_precision: None,
+        url: None,
+        lang: Lang::parse(&lang).unwrap_or(Lang::Zh),
+        paragraphs: serde_json::from_str(&paragraphs)?,
+        meta: serde_json::Value::Null,
+    }))
+}
+
+/// The story and its size of each of `ids` that has one.
+pub fn stories_of(conn: &Connection, ids: &[String]) -> Result<HashMap<String, StoryRef>> {
+    let mut out = HashMap::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.story_id, (SELECT COUNT(*) FROM story_members s WHERE s.story_id = m.story_id)
+         FROM story_members m WHERE m.doc_id = ?1",
+    )?;
+    for id in ids {
+        if let Some((sid, size)) =
+            stmt.query_row([id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))).optional()?
+        {
+            out.insert(id.clone(), StoryRef { id: sid, size: size as u64 });
+        }
+    }
+    Ok(out)
+}
+
+/// One member of a story, as listings show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Member {
+    pub id: String,
+    pub title: String,
+    pub source: String,
+    pub published_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(skip)]
+    pub published_precision: Option<crate::document::DatePrecision>,
+    pub text_bytes: u64,
+    #[serde(skip)]
+    pub seq: i64,
+}
+
+/// The members of a story, best first: the most complete text, the earliest when equal.
+pub fn members(conn: &Connection, story: i64) -> Result<Vec<Member>> {
+    let rows = conn
+        .prepare_cached(
+            "SELECT d.id, d.title, d.source, d.meta, d.published_at, d.text_bytes, d.seq, d.date_precision
+             FROM story_members m JOIN documents d ON d.id = m.doc_id WHERE m.story_id = ?1
+             ORDER BY d.text_bytes DESC, COALESCE(d.published_at, 9223372036854775807), d.seq",
+        )?
+        .query_map([story], |r| {
+            let source: String = r.get(2)?;
+            let meta: Option<String> = r.get(3)?;
+            let outlet = meta
+                .and_then(|m| serde_json::from_str::<serde_json::Value>(&m).ok())
+                .and_then(|m| m.get("outlet").and_then(|o| o.as_str()).map(str::to_string));
+            let published: Option<i64> = r.get(4)?;
+            Ok(Member {
+                id: r.get(0)?,
+                title: r.get(1)?,
+                source: crate::document::source_label(&source, outlet.as_deref().filter(|o| *o != source)),
+                published_at: published.and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
+                published_precision: r
+                    .get::<_, Option<String>>(7)?
+                    .and_then(|p| crate::document::DatePrecision::parse(&p)),
+                text_bytes: r.get::<_, i64>(5)? as u64,
+                seq: r.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Counts for `dossier stats` and the benchmarks: stories, the largest, documents without one.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StoryStats {
+    pub stories: u64,
+    pub multi_member: u64,
+    pub largest: Option<StoryRef>,
+    pub unassigned: u64,
+}
+
+pub fn stats(conn: &Connection) -> Result<StoryStats> {
+    let (stories, multi): (i64, i64) = conn.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(n > 1), 0) FROM (SELECT COUNT(*) AS n FROM story_members GROUP BY story_id)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let largest = conn
+        .query_row(
+            "SELECT story_id, COUNT(*) AS n FROM story_members GROUP BY story_id ORDER BY n DESC, story_id LIMIT 1",
+            [],
+            |r| Ok(StoryRef { id: r.get(0)?, size: r.get::<_, i64>(1)? as u64 }),
+        )
+        .optional()?;
+    let unassigned: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM documents WHERE id NOT IN (SELECT doc_id FROM story_members)",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(StoryStats { stories: stories as u64, multi_member: multi as u64, largest, unassigned: unassigned as u64 })
+}
+
+#[cfg(test)]
+mod tests;

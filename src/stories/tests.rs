@@ -1,0 +1,304 @@
+use std::io::Read;
+
+use super::*;
+use crate::store::Store;
+
+fn fixture_docs() -> Vec<Document> {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/stories/eu_wind.jsonl"))
+        .unwrap_or_default();
+    text.lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()).map(|v| from_json(&v)).collect()
+}
+
+/// A corpus record as a document (the corpora give day-only dates, which `Document` does not
+/// deserialize; dates do not matter here).
+fn from_json(v: &serde_json::Value) -> Document {
+    let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+    Document {
+        id: s("id"),
+        title: s("title"),
+        source: s("source"),
+        published_at: None,
+        published_precision: None,
+        url: None,
+        lang: Lang::parse(&s("lang")).unwrap_or(Lang::Zh),
+        paragraphs: v["paragraphs"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|p| p.as_str().map(str::to_string)).collect())
+            .unwrap_or_default(),
+        meta: serde_json::Value::Null,
+    }
+}
+
+fn get<'a>(docs: &'a [Document], id: &str) -> &'a Document {
+    docs.iter().find(|d| d.id == id).unwrap_or_else(|| panic!("{id} missing from the fixture"))
+}
+
+/// Two candidates share a band key: what LSH needs before the exact check runs.
+fn candidates(a: &Sketch, b: &Sketch) -> bool {
+    a.band_keys().iter().zip(b.band_keys()).any(|(x, y)| *x == y)
+}
+
+#[test]
+fn the_eu_wind_repost_is_one_story_and_the_same_day_eu_item_another() {
+    let docs = fixture_docs();
+    assert_eq!(docs.len(), 3);
+    let (a, b, other) = (get(&docs, "qq-21472"), get(&docs, "qq-21473"), get(&docs, "qq-21505"));
+    let (sa, sb, so) = (Sketch::of(a), Sketch::of(b), Sketch::of(other));
+    assert!(candidates(&sa, &sb));
+    assert!(same_story(&sa, &sb));
+    assert!(!same_story(&sa, &so));
+    assert!(!same_story(&sb, &so));
+}
+
+#[test]
+fn boilerplate_and_bylines_do_not_count() {
+    let base = get(&fixture_docs(), "qq-21472").clone();
+    let mut with_junk = base.clone();
+    with_junk.paragraphs.push("责任编辑：张三".into());
+    with_junk.paragraphs.push("点击关注我们，获取更多资讯".into());
+    if let Some(first) = with_junk.paragraphs.get_mut(1) {
+        *first = first.replace("【文/观察者网 王世纯】", "【环球网报道 记者 李四】");
+    }
+    assert_eq!(Sketch::of(&base).shingles, Sketch::of(&with_junk).shingles);
+}
+
+#[test]
+fn sketches_are_deterministic() {
+    let docs = fixture_docs();
+    let a = Sketch::of(get(&docs, "qq-21472"));
+    // Fixed seeds: these keys are stored, so they must never change between builds.
+    assert_eq!(a.band_keys(), Sketch::of(get(&docs, "qq-21472")).band_keys());
+    assert_eq!(a.band_keys().len(), sketch::BANDS);
+}
+
+fn synthetic(id: &str, paragraphs: &[String]) -> Document {
+    Document {
+        id: id.into(),
+        title: id.into(),
+        source: "test".into(),
+        published_at: None,
+        published_precision: None,
+        url: None,
+        lang: Lang::Zh,
+        paragraphs: paragraphs.to_vec(),
+        meta: serde_json::Value::Null,
+    }
+}
+
+fn story(conn: &Connection, id: &str) -> Option<i64> {
+    stories_of(conn, &[id.to_string()]).ok().and_then(|m| m.get(id).map(|s| s.id))
+}
+
+#[test]
+fn assignment_joins_merges_through_a_bridge_and_reassigns_updates() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
+    let store = Store::open(&dir.path().join("dossier.db"))?;
+    let docs = fixture_docs();
+    let (a, b, other) = (get(&docs, "qq-21472"), get(&docs, "qq-21473"), get(&docs, "qq-21505"));
+    let mut batch = store.write()?;
+    for d in [a, other, b] {
+        batch.upsert(d)?;
+        assign(batch.connection()?, d)?;
+    }
+    batch.commit()?;
+    let conn = store.connection();
+    assert_eq!(story(conn, "qq-21472"), story(conn, "qq-21473"));
+    assert_ne!(story(conn, "qq-21472"), story(conn, "qq-21505"));
+
+    // Two stories, then a document holding both texts: it bridges them, and they merge into
+    // the older id.
+    let (first, second) = (synthetic("first", &a.paragraphs[1..8]), synthetic("second", &a.paragraphs[15..22]));
+    let both: Vec<String> = a.paragraphs[1..8].iter().chain(&a.paragraphs[15..22]).cloned().collect();
+    let bridge = synthetic("bridge", &both);
+    // A store of their own: parts of qq-21472 would join its story above.
+    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
+    let store = Store::open(&dir.path().join("dossier.db"))?;
+    let conn = store.connection();
+    let mut batch = store.write()?;
+    for d in [&first, &second] {
+        batch.upsert(d)?;
+        assign(batch.connection()?, d)?;
+    }
+    batch.commit()?;
+    assert_ne!(story(conn, "first"), story(conn, "second"));
+    let older = story(conn, "first").min(story(conn, "second"));
+    let mut batch = store.write()?;
+    batch.upsert(&bridge)?;
+    assign(batch.connection()?, &bridge)?;
+    batch.commit()?;
+    for id in ["first", "second", "bridge"] {
+        assert_eq!(story(conn, id), older, "{id}");
+    }
+
+    // Updated to unrelated text, the bridge leaves; the merged story stays merged.
+    let mut batch = store.write()?;
+    let changed = synthetic("bridge", &["完全不同的一段文字，讲的是另一件事情，与风电和哈马斯都没有关系。".to_string()]);
+    batch.upsert(&changed)?;
+    assign(batch.connection()?, &changed)?;
+    batch.commit()?;
+    assert_ne!(story(conn, "bridge"), older);
+    assert_eq!(story(conn, "first"), story(conn, "second"));
+    let s = stats(conn)?;
+    // first+second, the changed bridge.
+    assert_eq!((s.stories, s.unassigned), (2, 0));
+    assert_eq!(s.largest.map(|l| l.size), Some(2));
+    Ok(())
+}
+
+#[test]
+fn backfill_assigns_documents_stored_without_stories() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
+    let store = Store::open(&dir.path().join("dossier.db"))?;
+    let mut batch = store.write()?;
+    for d in fixture_docs() {
+        batch.upsert(&d)?;
+    }
+    batch.commit()?;
+    assert_eq!(stats(store.connection())?.unassigned, 3);
+    let tx = store.transaction()?;
+    assert_eq!(backfill(&tx)?, 3);
+    tx.commit()?;
+    let s = stats(store.connection())?;
+    assert_eq!((s.stories, s.multi_member, s.unassigned), (2, 1, 0));
+    let m = members(store.connection(), story(store.connection(), "qq-21473").unwrap_or_default())?;
+    // Best first: the longer text of the two.
+    assert_eq!(m.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["qq-21472", "qq-21473"]);
+    Ok(())
+}
+
+#[derive(serde::Deserialize)]
+struct Pair {
+    label: String,
+    kind: String,
+    coverage: f64,
+    a: serde_json::Value,
+    b: serde_json::Value,
+}
+
+/// Precision and recall of "same story" (LSH candidate and confirmed) on the labelled sample
+/// cut by scripts/make-story-pairs.py. Floors are what was measured (BENCHMARKS.md, "Stories").
+#[test]
+fn labelled_pairs_meet_the_measured_floors() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/stories/pairs.jsonl.gz");
+    let mut text = String::new();
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    flate2::read::GzDecoder::new(file).read_to_string(&mut text).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let pairs: Vec<Pair> = text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    assert!(pairs.len() >= 100, "{} pairs", pairs.len());
+    let (mut tp, mut fp, mut fn_) = (0usize, 0usize, 0usize);
+    let mut missed = Vec::new();
+    for p in &pairs {
+        let (a, b) = (from_json(&p.a), from_json(&p.b));
+        let (sa, sb) = (Sketch::of(&a), Sketch::of(&b));
+        let said = candidates(&sa, &sb) && same_story(&sa, &sb);
+        match (p.label == "same", said) {
+            (true, true) => tp += 1,
+            (false, true) => {
+                fp += 1;
+                missed.push(format!("false merge {} {} ({})", a.id, b.id, p.kind));
+            }
+            (true, false) => {
+                fn_ += 1;
+                let (shared, ratio) = sketch::overlap(&sa.shingles, &sb.shingles);
+                missed.push(format!(
+                    "missed {} {} ({}, coverage {}; candidates {}, shared {shared:.2}, ratio {ratio:.2}, shingles {}/{})",
+                    a.id,
+                    b.id,
+                    p.kind,
+                    p.coverage,
+                    candidates(&sa, &sb),
+                    sa.shingles.len(),
+                    sb.shingles.len()
+                ));
+            }
+            (false, false) => {}
+        }
+    }
+    let precision = tp as f64 / (tp + fp).max(1) as f64;
+    let recall = tp as f64 / (tp + fn_).max(1) as f64;
+    eprintln!("precision {precision:.3} recall {recall:.3}\n{}", missed.join("\n"));
+    assert!(precision >= PRECISION_FLOOR, "precision {precision:.3}: {missed:#?}");
+    assert!(recall >= RECALL_FLOOR, "recall {recall:.3}: {missed:#?}");
+}
+
+const PRECISION_FLOOR: f64 = 0.97;
+const RECALL_FLOOR: f64 = 0.88;
+
+fn assign_all(store: &Store, docs: &[Document]) -> Result<()> {
+    let mut batch = store.write()?;
+    for d in docs {
+        batch.upsert(d)?;
+        assign(batch.connection()?, d)?;
+    }
+    batch.commit()
+}
+
+/// A overlaps B and B overlaps C, but A and C share little: C must not join A's story through
+/// B (single-link chaining is how unrelated articles ended up in one qqnews story).
+#[test]
+fn a_document_matching_only_a_later_member_does_not_chain_into_the_story() -> Result<()> {
+    let docs = fixture_docs();
+    let p = &get(&docs, "qq-21472").paragraphs;
+    let (a, b, c) = (synthetic("a", &p[5..11]), synthetic("b", &p[7..14]), synthetic("c", &p[10..16]));
+    assert!(same_story(&Sketch::of(&a), &Sketch::of(&b)));
+    assert!(same_story(&Sketch::of(&b), &Sketch::of(&c)));
+    assert!(!same_story(&Sketch::of(&a), &Sketch::of(&c)));
+    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
+    let store = Store::open(&dir.path().join("dossier.db"))?;
+    assign_all(&store, &[a, b, c])?;
+    let conn = store.connection();
+    assert_eq!(story(conn, "a"), story(conn, "b"));
+    assert_ne!(story(conn, "c"), story(conn, "a"));
+    Ok(())
+}
+
+/// Official announcements of one template (`…涉嫌严重违纪违法，目前正接受…审查调查`) differ only in
+/// who and where: they share most of their shingles, yet each is its own story.
+#[test]
+fn template_announcements_do_not_form_a_story() -> Result<()> {
+    let places = ["湖南省", "江西省", "云南省", "贵州省", "河北省", "山西省", "吉林省", "广西壮族自治区", "四川省", "甘肃省", "辽宁省", "安徽省"];
+    let roles = ["政协原副主席", "人大常委会原副主任", "原副省长", "发展改革委原主任", "国资委原党委书记"];
+    let names = ["张某某", "李某", "王某某", "赵某", "陈某某", "刘某", "杨某某", "黄某", "周某某", "吴某", "徐某某", "孙某"];
+    let docs: Vec<Document> = (0..24)
+        .map(|i| {
+            let who = format!("{}{}{}", places[i % places.len()], roles[i % roles.len()], names[(i * 7) % names.len()]);
+            synthetic(
+                &format!("ann-{i}"),
+                &[
+                    format!("据中央纪委国家监委网站消息，{who}涉嫌严重违纪违法，目前正接受中央纪委国家监委纪律审查和监察调查。"),
+                    format!("{who}简历：曾任{}{}，{}年退休。", places[(i + 3) % places.len()], roles[(i + 2) % roles.len()], 2010 + i),
+                ],
+            )
+        })
+        .collect();
+    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
+    let store = Store::open(&dir.path().join("dossier.db"))?;
+    assign_all(&store, &docs)?;
+    let s = stats(store.connection())?;
+    assert_eq!((s.stories, s.multi_member), (24, 0), "{s:?}");
+    Ok(())
+}
+
+/// A monthly release repeats most of last month's wording: a month apart, it is another story;
+/// the same text a day later is a copy.
+#[test]
+fn the_same_wording_a_month_later_is_another_story() -> Result<()> {
+    let docs = fixture_docs();
+    let p = &get(&docs, "qq-21472").paragraphs;
+    let at = |id: &str, day: u32| {
+        let mut d = synthetic(id, &p[1..12]);
+        d.published_at = chrono::NaiveDate::from_ymd_opt(2023, 10, day)
+            .and_then(|d| d.and_hms_opt(8, 0, 0))
+            .map(|t| t.and_utc());
+        d
+    };
+    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
+    let store = Store::open(&dir.path().join("dossier.db"))?;
+    let mut later = at("november", 1);
+    later.published_at = later.published_at.map(|t| t + chrono::Duration::days(30));
+    assign_all(&store, &[at("october", 1), at("october-copy", 2), later])?;
+    let conn = store.connection();
+    assert_eq!(story(conn, "october"), story(conn, "october-copy"));
+    assert_ne!(story(conn, "november"), story(conn, "october"));
+    Ok(())
+}

@@ -1,0 +1,95 @@
+//! Stories: copies of one story ingested in two batches are one story — a workflow run counts it
+//! once, the late copy joins the story page, search collapses it (`--collapse none` does not) —
+//! and a kill -9 during ingest leaves every document in exactly one story after a rerun.
+
+use std::process::Stdio;
+
+use serde_json::Value;
+
+use super::*;
+
+fn fixture_lines() -> Vec<String> {
+    let text = std::fs::read_to_string(root().join("tests/fixtures/stories/eu_wind.jsonl"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    text.lines().map(str::to_string).collect()
+}
+
+fn line_of(lines: &[String], id: &str) -> String {
+    lines.iter().find(|l| l.contains(&format!("\"id\": \"{id}\""))).cloned().unwrap_or_else(|| panic!("{id}"))
+}
+
+#[test]
+fn a_late_copy_joins_its_story_and_is_not_new_to_a_workflow() {
+    let dir = tempdir();
+    let d = dir.path();
+    let lines = fixture_lines();
+    let first = d.join("first.jsonl");
+    let late = d.join("late.jsonl");
+    write(&first, format!("{}\n{}\n", line_of(&lines, "qq-21472"), line_of(&lines, "qq-21505")));
+    write(&late, format!("{}\n", line_of(&lines, "qq-21473")));
+
+    ok(dossier(d).arg("ingest").arg(&first));
+    ok(dossier(d).args(["workflow", "add", "风电", "--query", "风电", "--first-run", "10"]));
+    let run1 = run(dossier(d).args(["workflow", "run", "风电", "--format", "json"]));
+    assert!(run1.status.success(), "{}", stderr(&run1));
+    assert!(stderr(&run1).contains("collected 1 document"), "{}", stderr(&run1));
+
+    ok(dossier(d).arg("ingest").arg(&late));
+    let run2 = run(dossier(d).args(["workflow", "run", "风电", "--format", "json"]));
+    assert!(run2.status.success(), "{}", stderr(&run2));
+    // The late copy is collected (and digested) but is no new story.
+    assert!(stderr(&run2).contains("collected 0 documents"), "{}", stderr(&run2));
+    let page: Value = serde_json::from_str(&stdout(&run2)).unwrap_or_else(|e| panic!("{e}"));
+    let entries = page["entries"].as_array().cloned().unwrap_or_default();
+    assert_eq!(entries.len(), 1, "one entry for the story: {page}");
+    assert_eq!(entries[0]["id"], "qq-21472", "the more complete text stands for the story");
+    assert_eq!(entries[0]["story"]["size"], 2);
+    assert_eq!(entries[0]["also"][0]["id"], "qq-21473");
+    let md = ok(dossier(d).args(["workflow", "show", "风电", "--format", "markdown"]));
+    assert!(md.contains("+1 source: 腾讯新闻 2023-10-10 (dossier story"), "{md}");
+
+    // The story page lists both, each with what it adds.
+    let story = json(dossier(d).args(["story", "qq-21473", "--json"]));
+    let ids: Vec<&str> = story["members"].as_array().into_iter().flatten().filter_map(|m| m["id"].as_str()).collect();
+    assert_eq!(ids, ["qq-21472", "qq-21473"], "{story}");
+    assert!(story["digest"].as_array().is_some_and(|d| !d.is_empty()), "{story}");
+    let text = ok(dossier(d).args(["story", story["id"].to_string().as_str()]));
+    assert!(text.contains("qq-21472 ["), "{text}");
+
+    // Search: one hit per story newest first; every document with --collapse none.
+    let hits = json(dossier(d).args(["search", "风电", "--json"]));
+    assert_eq!(hits["hits"].as_array().map(Vec::len), Some(1), "{hits}");
+    assert_eq!(hits["hits"][0]["story"]["size"], 2);
+    let all = json(dossier(d).args(["search", "风电", "--json", "--collapse", "none"]));
+    assert_eq!(all["hits"].as_array().map(Vec::len), Some(2), "{all}");
+    assert_eq!(all["hits"][1]["story"], all["hits"][0]["story"]);
+    let missing = run(dossier(d).args(["story", "999"]));
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("not found"), "{}", stderr(&missing));
+}
+
+#[test]
+fn kill_9_mid_ingest_then_rerun_leaves_every_document_in_one_story() {
+    let dir = tempdir();
+    let (input, expected) = super::interrupt::big_input(dir.path(), 4);
+    let mut child = dossier(dir.path())
+        .args(["ingest"])
+        .arg(&input)
+        .env("DOSSIER_INDEX_HEAP_MB", "64")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    super::interrupt::wait_for_rows(dir.path(), 2000, &mut child);
+    let _ = child.kill(); // SIGKILL
+    let _ = child.wait();
+    ok(dossier(dir.path()).arg("ingest").arg(&input));
+    let conn = rusqlite::Connection::open(dir.path().join("dossier.db")).unwrap_or_else(|e| panic!("{e}"));
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}")) };
+    assert_eq!(count("SELECT COUNT(*) FROM documents") as usize, expected);
+    assert_eq!(count("SELECT COUNT(*) FROM documents WHERE id NOT IN (SELECT doc_id FROM story_members)"), 0);
+    assert_eq!(count("SELECT COUNT(*) FROM story_members WHERE doc_id NOT IN (SELECT id FROM documents)"), 0);
+    assert_eq!(count("SELECT COUNT(*) FROM story_members WHERE story_id NOT IN (SELECT id FROM stories)"), 0);
+    // The renamed copies of one article (each with a line of its own) are one story.
+    assert_eq!(count("SELECT COUNT(DISTINCT story_id) FROM story_members WHERE doc_id LIKE 'qq-21472-copy%' OR doc_id LIKE 'qq-21473-copy%'"), 1);
+}
