@@ -17,7 +17,7 @@
 //! replace it without touching the rest. This module must not print, run searches or make
 //! digests.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
@@ -146,11 +146,11 @@ pub struct Member<'a> {
 }
 
 /// Groups documents that tell the same story: indices into `docs`, each group in the order of
-/// `docs`, groups ordered by their first member. Two documents go together when their titles
-/// share rare terms other than the workflow's own query terms (every member matches those).
-/// This is the one place the brief decides what a story is; a clustering of near-duplicates
-/// can replace it.
-pub fn group_stories(docs: &[&Document], query: &str) -> Vec<Vec<usize>> {
+/// `docs`, groups ordered by their first member. Two documents go together when ingest put them
+/// in one story (`story_of`: document id → story id, crate::stories), or when their titles share
+/// rare terms other than the workflow's own query terms (every member matches those) — a run
+/// also gathers follow-ups that are not copies.
+pub fn group_stories(docs: &[&Document], query: &str, story_of: &HashMap<String, i64>) -> Vec<Vec<usize>> {
     let mut query_terms = HashSet::new();
     for_each_term(query, |id, _| {
         query_terms.insert(id);
@@ -180,7 +180,11 @@ pub fn group_stories(docs: &[&Document], query: &str) -> Vec<Vec<usize>> {
         for j in i + 1..docs.len() {
             let shared = terms[i].intersection(&terms[j]).count();
             let smaller = terms[i].len().min(terms[j].len()).max(1);
-            if shared >= MIN_SHARED_TERMS && shared as f32 / smaller as f32 >= MIN_SHARED_SHARE {
+            let same_story = matches!(
+                (story_of.get(&docs[i].id), story_of.get(&docs[j].id)),
+                (Some(a), Some(b)) if a == b
+            );
+            if same_story || (shared >= MIN_SHARED_TERMS && shared as f32 / smaller as f32 >= MIN_SHARED_SHARE) {
                 let (a, b) = (root(&mut parent, i), root(&mut parent, j));
                 // The earlier document stays the root, so groups keep the order of `docs`.
                 parent[a.max(b)] = a.min(b);
@@ -296,11 +300,12 @@ pub fn compose(
     members: &[Member<'_>],
     previous_run: Option<i64>,
     previous: &[&Document],
+    story_of: &HashMap<String, i64>,
 ) -> Brief {
     let title_only = members.iter().filter(|m| m.doc.is_title_only()).count() as u64;
     let readable: Vec<&Member<'_>> = members.iter().filter(|m| !m.doc.is_title_only()).collect();
     let docs: Vec<&Document> = readable.iter().map(|m| m.doc).collect();
-    let mut groups = group_stories(&docs, query);
+    let mut groups = group_stories(&docs, query, story_of);
     // Most important first: the story most documents tell; ties keep the newest first.
     groups.sort_by_key(|g| std::cmp::Reverse(g.len()));
 
@@ -333,7 +338,7 @@ pub fn compose(
         if !made_by.contains(&digest.summarizer) {
             made_by.push(digest.summarizer.clone());
         }
-        let follows = story_follows(g.iter().map(|&j| readable[j].doc), previous, query);
+        let follows = story_follows(g.iter().map(|&j| readable[j].doc), previous, query, story_of);
         stories.push(Story {
             text: bullet.text.clone(),
             lang: digest.lang,
@@ -368,6 +373,7 @@ fn story_follows<'a>(
     group: impl Iterator<Item = &'a Document>,
     previous: &[&Document],
     query: &str,
+    story_of: &HashMap<String, i64>,
 ) -> Option<String> {
     if previous.is_empty() {
         return None;
@@ -375,7 +381,7 @@ fn story_follows<'a>(
     for d in group {
         let mut both: Vec<&Document> = vec![d];
         both.extend(previous.iter().copied());
-        let groups = group_stories(&both, query);
+        let groups = group_stories(&both, query, story_of);
         if let Some(g) = groups.iter().find(|g| g.contains(&0) && g.len() > 1) {
             return g.iter().find(|&&j| j != 0).map(|&j| both[j].id.clone());
         }
@@ -492,7 +498,10 @@ pub fn make_and_store(store: &Store, workflow_id: i64, run_id: i64, ran_at: Date
     };
     let members: Vec<Member<'_>> = docs.iter().zip(&digests).map(|(doc, g)| Member { doc, digest: g.as_ref() }).collect();
     let prev_refs: Vec<&Document> = previous.iter().collect();
-    let brief = compose(run_id, ran_at, query, &members, previous_run, &prev_refs);
+    let all_ids: Vec<String> = docs.iter().chain(&previous).map(|d| d.id.clone()).collect();
+    let story_of: HashMap<String, i64> =
+        crate::stories::stories_of(conn, &all_ids)?.into_iter().map(|(id, s)| (id, s.id)).collect();
+    let brief = compose(run_id, ran_at, query, &members, previous_run, &prev_refs, &story_of);
     conn.execute(
         "INSERT OR REPLACE INTO workflow_briefs (run_id, workflow_id, brief) VALUES (?1, ?2, ?3)",
         params![run_id, workflow_id, serde_json::to_string(&brief)?],
@@ -562,12 +571,24 @@ mod tests {
         let a = doc("a", "稀土出口管制升级 欧盟汽车厂商告急", &["x"], 3);
         let b = doc("b", "欧盟汽车厂商因稀土出口管制减产", &["x"], 2);
         let c = doc("c", "稀土价格周报：氧化镨钕上涨", &["x"], 1);
-        let groups = group_stories(&[&a, &b, &c], "稀土");
+        let groups = group_stories(&[&a, &b, &c], "稀土", &HashMap::new());
         assert_eq!(groups, vec![vec![0, 1], vec![2]]);
         // Sharing only the query's own terms is no story.
         let d = doc("d", "稀土新闻", &["x"], 1);
         let e = doc("e", "稀土消息", &["x"], 1);
-        assert_eq!(group_stories(&[&d, &e], "稀土"), vec![vec![0], vec![1]]);
+        assert_eq!(group_stories(&[&d, &e], "稀土", &HashMap::new()), vec![vec![0], vec![1]]);
+    }
+
+    /// Copies that ingest put in one story go together even when their headlines share nothing
+    /// (a repost under a new title); others keep the headline test.
+    #[test]
+    fn documents_of_one_ingest_story_are_one_brief_story() {
+        let a = doc("a", "商务部公告", &["x"], 3);
+        let b = doc("b", "重磅！新规今起实施", &["x"], 2);
+        let c = doc("c", "稀土价格周报：氧化镨钕上涨", &["x"], 1);
+        let story_of: HashMap<String, i64> = [("a".to_string(), 7), ("b".to_string(), 7), ("c".to_string(), 9)].into();
+        assert_eq!(group_stories(&[&a, &b, &c], "稀土", &story_of), vec![vec![0, 1], vec![2]]);
+        assert_eq!(group_stories(&[&a, &b, &c], "稀土", &HashMap::new()), vec![vec![0], vec![1], vec![2]]);
     }
 
     #[test]
@@ -592,7 +613,7 @@ mod tests {
             Member { doc: &c, digest: Some(&dc) },
             Member { doc: &t, digest: None },
         ];
-        let brief = compose(7, Utc.with_ymd_and_hms(2025, 3, 4, 0, 0, 0).unwrap(), "稀土", &members, Some(6), &[&old]);
+        let brief = compose(7, Utc.with_ymd_and_hms(2025, 3, 4, 0, 0, 0).unwrap(), "稀土", &members, Some(6), &[&old], &HashMap::new());
         assert_eq!(brief.documents, 4);
         assert_eq!(brief.title_only, 1);
         assert_eq!(brief.stories.len(), 1, "{brief:#?}");
@@ -619,10 +640,10 @@ mod tests {
         let c = doc("c", "氧化镨钕价格周报：本周上涨", &["氧化镨钕价格本周上涨3%，报每吨45万元。"], 2);
         let old = doc("old", "氧化镨钕价格周报：上周持平", &["氧化镨钕价格持平。"], 1);
         let dc = digest(&[("氧化镨钕价格本周上涨3%", &[1])]);
-        let brief = compose(2, Utc::now(), "稀土", &[Member { doc: &c, digest: Some(&dc) }], Some(1), &[&old]);
+        let brief = compose(2, Utc::now(), "稀土", &[Member { doc: &c, digest: Some(&dc) }], Some(1), &[&old], &HashMap::new());
         assert_eq!(brief.stories[0].follows.as_deref(), Some("old"));
         assert_eq!(brief.new_since_line(), "New since run #1: 0 of 1 story; 1 continues an earlier one.");
-        let first = compose(1, Utc::now(), "稀土", &[Member { doc: &c, digest: Some(&dc) }], None, &[]);
+        let first = compose(1, Utc::now(), "稀土", &[Member { doc: &c, digest: Some(&dc) }], None, &[], &HashMap::new());
         assert_eq!(first.new_since_line(), "First run: every story is new.");
     }
 

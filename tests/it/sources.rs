@@ -104,14 +104,29 @@ async fn article(UrlPath(file): UrlPath<String>) -> Response {
     if id.starts_with("gone") {
         return (StatusCode::NOT_FOUND, "no such article").into_response();
     }
+    // Each article tells its own story (two of nine paragraphs, chosen by the id), so that
+    // ingest does not file two items as copies of one story.
+    const BODIES: [&str; 9] = [
+        "Analysts said converters kept building inventories while demand from battery makers grew more slowly than new supply.",
+        "Several producers in Australia announced output cuts that could steady prices in the first quarter.",
+        "Chilean miners reported record quarterly shipments to Asian refiners despite a strike at one northern port.",
+        "A government agency in Beijing published new rules on export licences for graphite anodes used in cells.",
+        "European carmakers signed long-term offtake agreements with two Canadian developers earlier this month.",
+        "Traders in Shanghai pointed to weaker spot premiums and rising warehouse stocks across the Yangtze delta.",
+        "The largest smelter in Zambia restarted its second furnace after repairs that took most of the autumn.",
+        "Insurance costs for bulk carriers crossing the Red Sea climbed again, adding to freight bills for ore.",
+        "A Japanese trading house agreed to buy a minority stake in a nickel refinery planned for Indonesia.",
+    ];
+    let h = id.bytes().map(usize::from).sum::<usize>();
+    let (first, second) = (BODIES[h % 9], BODIES[(h + 3) % 9]);
     let html = format!(
         r##"<html><head><meta charset="utf-8"><title>{id}</title></head><body>
 <nav><a href="/">Home</a> <a href="/metals">Metals</a></nav>
 <article><h1>{id}</h1>
 <p>Full text of {id}: lithium carbonate prices fell again this week, extending a slide that began in early November.</p>
 <div class="share-buttons"><a href="#">Share on X</a></div>
-<p>Analysts said converters kept building inventories while demand from battery makers grew more slowly than new supply.</p>
-<p>Several producers in Australia announced output cuts that could steady prices in the first quarter.</p>
+<p>{first}</p>
+<p>{second}</p>
 </article>
 <ul class="related"><li><a href="/x">Copper hits a record</a></li></ul>
 <footer>© Metals Wire</footer></body></html>"##
