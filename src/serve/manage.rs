@@ -619,28 +619,38 @@ async fn delete_workflow_page(
     Path(name): Path<String>,
 ) -> Response {
     let segment = encode_segment(&name);
-    let s = match logged_in(
+    confirm_delete(
         &state,
         &headers,
+        &name,
         &format!("/manage/workflows/{segment}/delete"),
-    ) {
+        "The workflow, its runs and its list of collected documents are deleted. The documents and their digests stay.",
+        &format!("/workflows/{segment}"),
+    )
+    .await
+}
+
+/// The page that asks before deleting `name`: what goes and what stays, a Delete button posting
+/// to `action` (login and CSRF as every form), and a way back to `cancel`.
+async fn confirm_delete(
+    state: &AppState,
+    headers: &HeaderMap,
+    name: &str,
+    action: &str,
+    consequence: &str,
+    cancel: &str,
+) -> Response {
+    let s = match logged_in(state, headers, action) {
         Ok(s) => s,
         Err(to) => return see_other(&to),
     };
     let body = html! {
         h1 { "Delete " (name) "?" }
-        p { "The workflow, its runs and its list of collected documents are deleted. The documents and their digests stay." }
-        (post_button(&format!("/manage/workflows/{segment}/delete"), "Delete", "danger", &s))
-        p { a href={ "/workflows/" (segment) } { "Cancel" } }
+        p { (consequence) }
+        (post_button(action, "Delete", "danger", &s))
+        p { a href=(cancel) { "Cancel" } }
     };
-    page(
-        &state,
-        StatusCode::OK,
-        &format!("Delete {name} · dossier"),
-        html! {},
-        body,
-    )
-    .await
+    page(state, StatusCode::OK, &format!("Delete {name} · dossier"), html! {}, body).await
 }
 
 async fn delete_workflow(
@@ -885,23 +895,13 @@ async fn delete_source_page(
     headers: HeaderMap,
     Path(name): Path<String>,
 ) -> Response {
-    let action = format!("/manage/sources/{}/delete", encode_segment(&name));
-    let s = match logged_in(&state, &headers, &action) {
-        Ok(s) => s,
-        Err(to) => return see_other(&to),
-    };
-    let body = html! {
-        h1 { "Delete " (name) "?" }
-        p { "The source is no longer polled. Documents it brought stay." }
-        (post_button(&action, "Delete", "danger", &s))
-        p { a href="/sources" { "Cancel" } }
-    };
-    page(
+    confirm_delete(
         &state,
-        StatusCode::OK,
-        &format!("Delete {name} · dossier"),
-        html! {},
-        body,
+        &headers,
+        &name,
+        &format!("/manage/sources/{}/delete", encode_segment(&name)),
+        "The source is no longer polled. Documents it brought stay.",
+        "/sources",
     )
     .await
 }
