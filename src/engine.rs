@@ -127,6 +127,8 @@ pub struct Engine {
     /// The last store seq this engine knows the index holds: lets `search` tell in memory
     /// whether the index may lag. Never ahead of the truth; re-read from disk when in doubt.
     indexed_seq: i64,
+    /// Story candidates by band key, for the days this engine's ingests have touched.
+    bands: crate::stories::BandIndex,
 }
 
 /// Name of the data directory's write-lock file.
@@ -215,7 +217,7 @@ impl Engine {
         let store = Store::open(&config.db_path())?;
         let index = SearchIndex::open_current(&config.data_dir)?;
         let indexed_seq = index.indexed_seq()?;
-        Ok(Engine { config, store, index, indexed_seq })
+        Ok(Engine { config, store, index, indexed_seq, bands: Default::default() })
     }
 
     /// Opens the store for `reindex`, which must work when the current index is from another
@@ -230,7 +232,7 @@ impl Engine {
                 SearchIndex::create_aside(&config.data_dir)?
             }
         };
-        Ok(Engine { config: Arc::new(config), store, index, indexed_seq: 0 })
+        Ok(Engine { config: Arc::new(config), store, index, indexed_seq: 0, bands: Default::default() })
     }
 
     pub fn store(&self) -> &Store {
@@ -245,6 +247,7 @@ impl Engine {
             store: Store::open(&self.config.db_path())?,
             index: self.index.clone(),
             indexed_seq: self.indexed_seq,
+            bands: Default::default(),
         })
     }
 
@@ -418,7 +421,7 @@ impl Engine {
             // Documents stored with stories off (or before stories existed) join theirs first,
             // so the ones this run adds can find them.
             let tx = self.store.transaction()?;
-            crate::stories::backfill(&tx)?;
+            crate::stories::backfill(&tx, &mut self.bands)?;
             tx.commit()?;
         }
         let read_opts = ReadOptions { max_doc_bytes: self.config.ingest.max_doc_bytes };
@@ -449,7 +452,7 @@ impl Engine {
                             }
                         }
                         Ok(doc) => {
-                            store_and_index(&mut batch, &mut writer, &doc, &mut pending, stories)?;
+                            store_and_index(&mut batch, &mut writer, &doc, &mut pending, stories.then_some(&mut self.bands))?;
                             in_txn += 1;
                             if in_txn >= batch_docs {
                                 in_txn = 0;
@@ -502,6 +505,8 @@ impl Engine {
             // An internal fault (disk full, database error): keep what was committed before it;
             // dropping the open batch rolls it back.
             drop(batch);
+            // It was told of rows that were just rolled back.
+            self.bands.clear();
             return Err(e);
         }
         committed_seq = committed_seq.max(batch.max_seq());
@@ -527,9 +532,13 @@ impl Engine {
         let mut writer = self.writer()?;
         let mut summary = IngestSummary { caught_up: self.catch_up_with(&mut writer)?, ..Default::default() };
         let mut batch = self.store.write()?;
+        let stories = self.config.ingest.stories;
         for doc in docs {
-            // An error drops the batch, which rolls it back.
-            store_and_index(&mut batch, &mut writer, doc, &mut summary, self.config.ingest.stories)?;
+            // An error drops the batch, which rolls it back (and the band index with it).
+            if let Err(e) = store_and_index(&mut batch, &mut writer, doc, &mut summary, stories.then_some(&mut self.bands)) {
+                self.bands.clear();
+                return Err(e);
+            }
         }
         let seq = batch.max_seq();
         batch.commit()?;
@@ -684,13 +693,15 @@ fn store_and_index(
     writer: &mut IndexBatch,
     doc: &crate::Document,
     counts: &mut IngestSummary,
-    stories: bool,
+    stories: Option<&mut crate::stories::BandIndex>,
 ) -> Result<()> {
     let upsert = store.upsert(doc)?;
     // In the documents' transaction: a crash keeps both or neither. An unchanged document is
     // assigned only when it has no story yet (stored with stories off).
-    if stories && (upsert != Upsert::Unchanged || !crate::stories::has_story(store.connection()?, &doc.id)?) {
-        crate::stories::assign(store.connection()?, doc)?;
+    if let Some(bands) = stories
+        && (upsert != Upsert::Unchanged || !crate::stories::has_story(store.connection()?, &doc.id)?)
+    {
+        crate::stories::assign(store.connection()?, bands, doc, Utc::now().timestamp())?;
     }
     let (replace, duplicate_of) = match upsert {
         Upsert::Inserted { duplicate_of, .. } => {

@@ -22,7 +22,7 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 /// (and, for dossier builds that predate it, `meta.schema_version`). rusqlite_migration does
 /// this too, but its current release (2.6) needs rusqlite 0.40 and two bundled SQLites cannot be
 /// linked into one binary; the whole mechanism is the 30 lines below.
-const MIGRATIONS: [&str; 9] = [
+const MIGRATIONS: [&str; 10] = [
     // 1: documents, digests and the digest cache.
     r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -210,6 +210,28 @@ CREATE TABLE IF NOT EXISTS story_bands (
     doc_id  TEXT NOT NULL,
     PRIMARY KEY (key, doc_id)
 ) WITHOUT ROWID;
+"#,
+    // 10: story candidates and the stop list are found in memory (crate::stories::bands), by day:
+    // each member keeps the day (since 1970, UTC) it is compared around — its publication day,
+    // or the day it was stored when undated — and whether its sample counts towards the stop
+    // list (it founded its story and is short: level-0 sample under 300 hashes). `story_bands`
+    // (30 rows of random keys per document) and `story_shingle_df` (dozens of random-key upserts
+    // per document) made ingest twice as slow, and slower as they grew: they go.
+    r#"
+ALTER TABLE story_members ADD COLUMN day INTEGER;
+ALTER TABLE story_members ADD COLUMN stop_counted INTEGER NOT NULL DEFAULT 0;
+UPDATE story_members SET
+    day = (
+        SELECT (t - ((t % 86400) + 86400) % 86400) / 86400
+        FROM (SELECT COALESCE(d.published_at, d.ingested_at) AS t FROM documents d WHERE d.id = story_members.doc_id)
+    ),
+    stop_counted = (
+        doc_id IN (SELECT rep FROM stories) AND length(band_keys) > 0
+        AND substr(sample, 5, 1) = x'00' AND length(sample) < 5 + 8 * 300
+    );
+CREATE INDEX IF NOT EXISTS story_members_by_day ON story_members(day);
+DROP TABLE IF EXISTS story_bands;
+DROP TABLE IF EXISTS story_shingle_df;
 "#,
 ];
 

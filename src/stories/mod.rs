@@ -3,21 +3,23 @@
 //! Chinese financial news is reposted and lightly rewritten by many outlets. Every stored
 //! document belongs to exactly one story (a document with no copy is a story of one). At ingest,
 //! inside the same transaction that stores the document, its body is sketched
-//! ([`sketch::Sketch`]), its LSH band keys look up candidate stories, and the document joins a
+//! ([`sketch::Sketch`]), its LSH band keys look up candidate members published within three
+//! days of it ([`bands::BandIndex`], in memory, loaded by day), and the document joins a
 //! story only when it matches the story's representative (the member that founded it) or most
 //! of its earliest members, compared on stored shingle samples ([`sketch::Sample`]) without the
 //! shingles many stories share ([`STOP_DF`]); stories it matches by their representatives
 //! merge into the one with the smallest id
 //! (the oldest), so the outcome depends only on the order documents arrive, never on timing.
 //!
-//! Tables (`stories`, `story_members`, `story_bands`) belong to this module; the store's
+//! Tables (`stories`, `story_members`, `story_shingle_df`) belong to this module; the store's
 //! migrations create them. An updated document leaves its story and is assigned afresh; a story
 //! it bridged stays merged (its other members still came together through it once, and a story
 //! id someone linked to must not split under them). A deleted document leaves its story through
-//! the foreign key; band rows pointing at it are skipped because it has no membership.
+//! the foreign key; band entries still pointing at it find no membership and are skipped.
 //! Documents stored with `ingest.stories = false` (or before this module existed) get their
 //! stories from [`backfill`], which ingest runs first.
 
+pub mod bands;
 pub mod collapse;
 pub mod figures;
 pub mod page;
@@ -25,11 +27,12 @@ pub mod sketch;
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use crate::document::{Document, Lang};
 use crate::error::Result;
+pub use bands::BandIndex;
 pub use sketch::Sketch;
 
 /// Two sketches tell the same story when the smaller shares at least this share of its
@@ -43,9 +46,10 @@ pub const SHORT_TEXT: u32 = 120;
 /// …and must share this much: short texts of one template (official announcements, market
 /// bulletins) share most of their wording and differ only in who, where and how much.
 pub const SHORT_TEXT_OVERLAP: f64 = 0.7;
-/// A sampled shingle seen in this many founded stories is boilerplate or template wording
-/// (`…涉嫌严重违纪违法，目前正接受…审查调查`) and counts for no link. Copies joining a story do not
-/// count, so a much-reposted story does not stop its own text.
+/// A sampled shingle seen in this many short stories founded within [`MAX_APART_SECS`] of a
+/// document is boilerplate or template wording (`…涉嫌严重违纪违法，目前正接受…审查调查`) and counts
+/// for no link. Copies joining a story do not count, so a much-reposted story does not stop its
+/// own text.
 pub const STOP_DF: i64 = 8;
 /// Documents with fewer shingles than this count towards [`STOP_DF`].
 pub const STOP_COUNT_BELOW: u32 = 300;
@@ -73,12 +77,12 @@ pub fn same_story(a: &Sketch, b: &Sketch) -> bool {
     samples_match(&sketch::Sample::of(a), &sketch::Sample::of(b), &HashSet::new())
 }
 
-fn samples_match(a: &sketch::Sample, b: &sketch::Sample, stop: &HashSet<u64>) -> bool {
+fn samples_match(a: &sketch::Sample, b: &sketch::Sample, stop: &HashSet<u32>) -> bool {
     match_score(a, b, stop).is_some()
 }
 
 /// The share of the smaller text the larger holds when the two tell the same story.
-fn match_score(a: &sketch::Sample, b: &sketch::Sample, stop: &HashSet<u64>) -> Option<f64> {
+fn match_score(a: &sketch::Sample, b: &sketch::Sample, stop: &HashSet<u32>) -> Option<f64> {
     let (shared, ratio) = a.overlap(b, stop)?;
     let needed = if a.shingles.min(b.shingles) < SHORT_TEXT { SHORT_TEXT_OVERLAP } else { SAME_STORY_OVERLAP };
     (shared >= needed && ratio >= MIN_SIZE_RATIO).then_some(shared)
@@ -90,23 +94,18 @@ fn match_score(a: &sketch::Sample, b: &sketch::Sample, stop: &HashSet<u64>) -> O
 /// No single-link chains: a document joins a story only when it matches the story's
 /// representative (the member that founded it) or more than half of its earliest members, and
 /// two stories merge only when the document matches both representatives.
-pub fn assign(conn: &Connection, doc: &Document) -> Result<i64> {
+pub fn assign(conn: &Connection, bands: &mut BandIndex, doc: &Document, stored_at: i64) -> Result<i64> {
     unassign(conn, &doc.id)?;
     let sketch = Sketch::of(doc);
     let sample = sketch::Sample::of(&sketch);
     let keys = if sketch.is_usable() { sketch.band_keys() } else { Vec::new() };
+    let day = bands::day_of(doc.published_at.map_or(stored_at, |t| t.timestamp()));
     // (story, matched its representative, overlap with it) for each story the document joins.
     let mut confirmed: Vec<(i64, bool, f64)> = Vec::new();
     if !keys.is_empty() {
-        let stories: Vec<i64> = {
-            let mut stmt = conn.prepare_cached(&candidates_sql())?;
-            let mut values: Vec<rusqlite::types::Value> = keys.iter().map(|&k| k.into()).collect();
-            values.push(doc.id.clone().into());
-            stmt.query_map(params_from_iter(values), |r| r.get::<_, i64>(0))?
-                .collect::<rusqlite::Result<_>>()?
-        };
+        let stories = candidate_stories(conn, bands, day, &keys)?;
         if !stories.is_empty() {
-            let stop = stop_list(conn, &sample)?;
+            let stop = bands.stop_list(day, &sample.hashes);
             for story in stories {
                 let members = story_samples(conn, story)?;
                 let when = doc.published_at.map(|t| t.timestamp());
@@ -150,40 +149,39 @@ pub fn assign(conn: &Connection, doc: &Document) -> Result<i64> {
         None => {
             let id: i64 = conn
                 .prepare_cached("INSERT INTO stories (created_at, rep) VALUES (?1, ?2) RETURNING id")?
-                .query_row(params![chrono::Utc::now().timestamp(), doc.id], |r| r.get(0))?;
-            // Only short texts are counted: template wording lives in briefs and notices, and
-            // counting every long article's sample made ingest several times slower.
-            if sketch.is_usable() && sample.shingles < STOP_COUNT_BELOW {
-                let mut count = conn.prepare_cached(
-                    "INSERT INTO story_shingle_df (h, n) VALUES (?1, 1) ON CONFLICT(h) DO UPDATE SET n = n + 1",
-                )?;
-                for &h in &sample.hashes {
-                    count.execute([h as i64])?;
-                }
-            }
+                .query_row(params![stored_at, doc.id], |r| r.get(0))?;
             id
         }
     };
+    // Only short texts founding a story are counted: template wording lives in briefs and
+    // notices, and copies joining a story must not stop its own text.
+    let stop_counted = confirmed.is_empty() && sketch.is_usable() && sample.shingles < STOP_COUNT_BELOW;
     let blob: Vec<u8> = keys.iter().flat_map(|k| k.to_le_bytes()).collect();
-    conn.prepare_cached("INSERT INTO story_members (doc_id, story_id, band_keys, sample) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![doc.id, story, blob, sample.to_blob()])?;
-    let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO story_bands (key, doc_id) VALUES (?1, ?2)")?;
-    for k in &keys {
-        insert.execute(params![k, doc.id])?;
-    }
+    let member: i64 = conn
+        .prepare_cached(
+            "INSERT INTO story_members (doc_id, story_id, band_keys, sample, day, stop_counted)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING rowid",
+        )?
+        .query_row(params![doc.id, story, blob, sample.to_blob(), day, stop_counted], |r| r.get(0))?;
+    bands.add(day, member, &keys, stop_counted.then_some(sample.hashes.as_slice()));
     Ok(story)
 }
 
-/// The document's sampled shingles that are template wording (see [`STOP_DF`]).
-fn stop_list(conn: &Connection, sample: &sketch::Sample) -> Result<HashSet<u64>> {
-    let mut stmt = conn.prepare_cached("SELECT n FROM story_shingle_df WHERE h = ?1")?;
-    let mut stop = HashSet::new();
-    for &h in &sample.hashes {
-        if stmt.query_row([h as i64], |r| r.get::<_, i64>(0)).optional()?.is_some_and(|n| n >= STOP_DF) {
-            stop.insert(h);
+/// The stories of the members sharing band keys with a document, those sharing the most first
+/// (the oldest story when equal), at most [`MAX_CANDIDATE_STORIES`].
+fn candidate_stories(conn: &Connection, bands: &mut BandIndex, day: i64, keys: &[i64]) -> Result<Vec<i64>> {
+    let shared = bands.candidates(conn, day, keys)?;
+    let mut by_story: HashMap<i64, u32> = HashMap::new();
+    let mut story_of = conn.prepare_cached("SELECT story_id FROM story_members WHERE rowid = ?1")?;
+    for (member, n) in shared {
+        // A member that has since left (updated, deleted) is no candidate.
+        if let Some(story) = story_of.query_row([member as i64], |r| r.get::<_, i64>(0)).optional()? {
+            *by_story.entry(story).or_default() += n;
         }
     }
-    Ok(stop)
+    let mut ranked: Vec<(i64, u32)> = by_story.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Ok(ranked.into_iter().take(MAX_CANDIDATE_STORIES).map(|(s, _)| s).collect())
 }
 
 /// A story's stored samples, its representative first (or, when the representative has left
@@ -201,31 +199,15 @@ fn story_samples(conn: &Connection, story: i64) -> Result<Vec<(sketch::Sample, O
     Ok(rows.iter().filter_map(|(b, at)| sketch::Sample::from_blob(b).map(|s| (s, *at))).collect())
 }
 
-fn candidates_sql() -> String {
-    let marks = vec!["?"; sketch::BANDS].join(", ");
-    format!(
-        "SELECT m.story_id FROM story_bands b JOIN story_members m ON m.doc_id = b.doc_id
-         WHERE b.key IN ({marks}) AND b.doc_id <> ?{}
-         GROUP BY m.story_id ORDER BY COUNT(*) DESC, m.story_id LIMIT {MAX_CANDIDATE_STORIES}",
-        sketch::BANDS + 1
-    )
-}
-
 /// Takes a document out of its story (before it is assigned again); a story left empty goes.
 pub fn unassign(conn: &Connection, doc_id: &str) -> Result<()> {
-    let found: Option<(i64, Vec<u8>)> = conn
-        .prepare_cached("SELECT story_id, band_keys FROM story_members WHERE doc_id = ?1")?
-        .query_row([doc_id], |r| Ok((r.get(0)?, r.get(1)?)))
+    let found: Option<i64> = conn
+        .prepare_cached("SELECT story_id FROM story_members WHERE doc_id = ?1")?
+        .query_row([doc_id], |r| r.get(0))
         .optional()?;
-    let Some((story, blob)) = found else {
+    let Some(story) = found else {
         return Ok(());
     };
-    let mut delete = conn.prepare_cached("DELETE FROM story_bands WHERE key = ?1 AND doc_id = ?2")?;
-    for chunk in blob.chunks_exact(8) {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(chunk);
-        delete.execute(params![i64::from_le_bytes(b), doc_id])?;
-    }
     conn.prepare_cached("DELETE FROM story_members WHERE doc_id = ?1")?.execute([doc_id])?;
     conn.prepare_cached(
         "DELETE FROM stories WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM story_members WHERE story_id = ?1)",
@@ -245,14 +227,14 @@ pub fn has_story(conn: &Connection, doc_id: &str) -> Result<bool> {
 
 /// Assigns a story to every document that has none, in the order they were stored. Returns how
 /// many it assigned.
-pub fn backfill(conn: &Connection) -> Result<u64> {
+pub fn backfill(conn: &Connection, bands: &mut BandIndex) -> Result<u64> {
     let ids: Vec<String> = conn
         .prepare("SELECT id FROM documents WHERE id NOT IN (SELECT doc_id FROM story_members) ORDER BY seq")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for id in &ids {
-        if let Some(doc) = load_text(conn, id)? {
-            assign(conn, &doc)?;
+        if let Some((doc, stored_at)) = load_text(conn, id)? {
+            assign(conn, bands, &doc, stored_at)?;
         }
     }
     if !ids.is_empty() {
@@ -261,26 +243,29 @@ pub fn backfill(conn: &Connection) -> Result<u64> {
     Ok(ids.len() as u64)
 }
 
-/// The text of a stored document, enough to sketch it.
-fn load_text(conn: &Connection, id: &str) -> Result<Option<Document>> {
-    let row: Option<(String, String, String, Option<i64>)> = conn
-        .prepare_cached("SELECT title, lang, paragraphs, published_at FROM documents WHERE id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+/// The text of a stored document, enough to sketch it, and when it was stored.
+fn load_text(conn: &Connection, id: &str) -> Result<Option<(Document, i64)>> {
+    let row: Option<(String, String, String, Option<i64>, i64)> = conn
+        .prepare_cached("SELECT title, lang, paragraphs, published_at, ingested_at FROM documents WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
         .optional()?;
-    let Some((title, lang, paragraphs, published)) = row else {
+    let Some((title, lang, paragraphs, published, stored_at)) = row else {
         return Ok(None);
     };
-    Ok(Some(Document {
-        id: id.to_string(),
-        title,
-        source: String::new(),
-        published_at: published.and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
-        published_precision: None,
-        url: None,
-        lang: Lang::parse(&lang).unwrap_or(Lang::Zh),
-        paragraphs: serde_json::from_str(&paragraphs)?,
-        meta: serde_json::Value::Null,
-    }))
+    Ok(Some((
+        Document {
+            id: id.to_string(),
+            title,
+            source: String::new(),
+            published_at: published.and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
+            published_precision: None,
+            url: None,
+            lang: Lang::parse(&lang).unwrap_or(Lang::Zh),
+            paragraphs: serde_json::from_str(&paragraphs)?,
+            meta: serde_json::Value::Null,
+        },
+        stored_at,
+    )))
 }
 
 /// The story and its size of each of `ids` that has one.

@@ -110,63 +110,83 @@ impl Sketch {
 /// A document's shingles as stored for confirming candidates: `shingles` distinct shingles in
 /// all, and those whose mixed hash has at least `level` leading zero bits (a rate of 2^-level,
 /// the same subset of the hash space for every document, so two samples restricted to the
-/// higher of their levels are samples of the same shingles and compare exactly).
+/// higher of their levels are samples of the same shingles and compare exactly). A hash is kept
+/// as its top 32 bits: enough to tell apart the few hundred shingles of two samples (and the
+/// leading zeros that say its level), at half the bytes stored per document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sample {
     pub shingles: u32,
     pub level: u8,
-    /// Sorted mixed hashes.
-    pub hashes: Vec<u64>,
+    /// Sorted top halves of mixed hashes.
+    pub hashes: Vec<u32>,
 }
+
+/// Set in the stored level byte for samples of 32-bit hashes (earlier ones stored 64 bits).
+const HALF_HASHES: u8 = 0x80;
 
 impl Sample {
     pub fn of(sketch: &Sketch) -> Sample {
-        let mut all: Vec<u64> = sketch.shingles.iter().map(|&s| mix(s ^ SAMPLE_SEED)).collect();
-        all.sort_unstable();
-        let mut level = 0u8;
-        // Sorted ascending, so the hashes with `level` leading zeros are a prefix.
-        let mut kept = all.len();
-        while kept > SAMPLE_CAP && level < 63 {
-            level += 1;
-            kept = all.partition_point(|h| h.leading_zeros() >= level as u32);
+        let all: Vec<u32> = sketch.shingles.iter().map(|&s| (mix(s ^ SAMPLE_SEED) >> 32) as u32).collect();
+        // The lowest level at which the sample fits, from a count of leading zeros: no sort of
+        // the hashes that are not kept.
+        let mut at_least = [0usize; 34];
+        for h in &all {
+            at_least[h.leading_zeros() as usize] += 1;
         }
-        all.truncate(kept);
-        Sample { shingles: sketch.shingles.len().min(u32::MAX as usize) as u32, level, hashes: all }
+        for lz in (0..33).rev() {
+            at_least[lz] += at_least[lz + 1];
+        }
+        let level = (0..=32).find(|&l| at_least[l] <= SAMPLE_CAP).unwrap_or(32);
+        let mut hashes: Vec<u32> = all.into_iter().filter(|h| h.leading_zeros() >= level as u32).collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        Sample { shingles: sketch.shingles.len().min(u32::MAX as usize) as u32, level: level as u8, hashes }
     }
 
-    /// The bytes stored in `story_members.sample`: count (u32 LE), level, hashes (u64 LE).
+    /// The bytes stored in `story_members.sample`: count (u32 LE), level | 0x80, hashes (u32 LE).
     pub fn to_blob(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(5 + 8 * self.hashes.len());
+        let mut out = Vec::with_capacity(5 + 4 * self.hashes.len());
         out.extend_from_slice(&self.shingles.to_le_bytes());
-        out.push(self.level);
+        out.push(self.level | HALF_HASHES);
         for h in &self.hashes {
             out.extend_from_slice(&h.to_le_bytes());
         }
         out
     }
 
-    /// `None` for bytes [`Sample::to_blob`] did not write.
+    /// `None` for bytes [`Sample::to_blob`] did not write. Samples stored with 64-bit hashes
+    /// (before store migration 10) read as their top halves, so both compare.
     pub fn from_blob(b: &[u8]) -> Option<Sample> {
-        if b.len() < 5 || !(b.len() - 5).is_multiple_of(8) {
+        if b.len() < 5 {
             return None;
         }
         let shingles = u32::from_le_bytes(b[..4].try_into().ok()?);
-        let hashes = b[5..]
-            .chunks_exact(8)
-            .map(|c| c.try_into().map(u64::from_le_bytes))
-            .collect::<std::result::Result<Vec<u64>, _>>()
-            .ok()?;
-        Some(Sample { shingles, level: b[4], hashes })
+        let (level, rest) = (b[4], &b[5..]);
+        let hashes = if level & HALF_HASHES != 0 {
+            if !rest.len().is_multiple_of(4) {
+                return None;
+            }
+            rest.chunks_exact(4).map(|c| c.try_into().map(u32::from_le_bytes)).collect::<std::result::Result<_, _>>()
+        } else {
+            if !rest.len().is_multiple_of(8) {
+                return None;
+            }
+            rest.chunks_exact(8)
+                .map(|c| c.try_into().map(|c| (u64::from_le_bytes(c) >> 32) as u32))
+                .collect::<std::result::Result<_, _>>()
+        }
+        .ok()?;
+        Some(Sample { shingles, level: level & !HALF_HASHES, hashes })
     }
 
     /// Estimated (share of the smaller text the larger holds, size ratio smaller/larger), both
     /// texts without the `stop` shingles; `None` when either has fewer than [`MIN_SHINGLES`]
     /// left, so shared boilerplate alone never links two texts.
-    pub fn overlap(&self, other: &Sample, stop: &std::collections::HashSet<u64>) -> Option<(f64, f64)> {
+    pub fn overlap(&self, other: &Sample, stop: &std::collections::HashSet<u32>) -> Option<(f64, f64)> {
         let level = self.level.max(other.level);
-        let keep = |h: &&u64| h.leading_zeros() >= level as u32 && !stop.contains(*h);
-        let a: Vec<u64> = self.hashes.iter().filter(keep).copied().collect();
-        let b: Vec<u64> = other.hashes.iter().filter(keep).copied().collect();
+        let keep = |h: &&u32| h.leading_zeros() >= level as u32 && !stop.contains(*h);
+        let a: Vec<u32> = self.hashes.iter().filter(keep).copied().collect();
+        let b: Vec<u32> = other.hashes.iter().filter(keep).copied().collect();
         let scale = 1usize << level.min(32);
         if a.len() * scale < MIN_SHINGLES || b.len() * scale < MIN_SHINGLES {
             return None;
@@ -179,7 +199,7 @@ impl Sample {
 
 /// How much of the smaller text the larger one holds (shared shingles over the smaller set's
 /// size) and the ratio of the sizes, smaller over larger. Both in 0..=1.
-pub fn overlap(a: &[u64], b: &[u64]) -> (f64, f64) {
+pub fn overlap<T: Ord>(a: &[T], b: &[T]) -> (f64, f64) {
     let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     if small.is_empty() {
         return (0.0, 0.0);

@@ -98,7 +98,7 @@ fn assignment_joins_merges_through_a_bridge_and_reassigns_updates() -> Result<()
     let mut batch = store.write()?;
     for d in [a, other, b] {
         batch.upsert(d)?;
-        assign(batch.connection()?, d)?;
+        assign(batch.connection()?, &mut BandIndex::new(), d, 0)?;
     }
     batch.commit()?;
     let conn = store.connection();
@@ -117,14 +117,14 @@ fn assignment_joins_merges_through_a_bridge_and_reassigns_updates() -> Result<()
     let mut batch = store.write()?;
     for d in [&first, &second] {
         batch.upsert(d)?;
-        assign(batch.connection()?, d)?;
+        assign(batch.connection()?, &mut BandIndex::new(), d, 0)?;
     }
     batch.commit()?;
     assert_ne!(story(conn, "first"), story(conn, "second"));
     let older = story(conn, "first").min(story(conn, "second"));
     let mut batch = store.write()?;
     batch.upsert(&bridge)?;
-    assign(batch.connection()?, &bridge)?;
+    assign(batch.connection()?, &mut BandIndex::new(), &bridge, 0)?;
     batch.commit()?;
     for id in ["first", "second", "bridge"] {
         assert_eq!(story(conn, id), older, "{id}");
@@ -134,7 +134,7 @@ fn assignment_joins_merges_through_a_bridge_and_reassigns_updates() -> Result<()
     let mut batch = store.write()?;
     let changed = synthetic("bridge", &["完全不同的一段文字，讲的是另一件事情，与风电和哈马斯都没有关系。".to_string()]);
     batch.upsert(&changed)?;
-    assign(batch.connection()?, &changed)?;
+    assign(batch.connection()?, &mut BandIndex::new(), &changed, 0)?;
     batch.commit()?;
     assert_ne!(story(conn, "bridge"), older);
     assert_eq!(story(conn, "first"), story(conn, "second"));
@@ -156,7 +156,7 @@ fn backfill_assigns_documents_stored_without_stories() -> Result<()> {
     batch.commit()?;
     assert_eq!(stats(store.connection())?.unassigned, 3);
     let tx = store.transaction()?;
-    assert_eq!(backfill(&tx)?, 3);
+    assert_eq!(backfill(&tx, &mut BandIndex::new())?, 3);
     tx.commit()?;
     let s = stats(store.connection())?;
     assert_eq!((s.stories, s.multi_member, s.unassigned), (2, 1, 0));
@@ -225,12 +225,73 @@ const PRECISION_FLOOR: f64 = 0.97;
 const RECALL_FLOOR: f64 = 0.88;
 
 fn assign_all(store: &Store, docs: &[Document]) -> Result<()> {
+    // One index for the batch, as ingest keeps it: later documents find earlier ones in memory.
+    let mut bands = BandIndex::new();
     let mut batch = store.write()?;
     for d in docs {
         batch.upsert(d)?;
-        assign(batch.connection()?, d)?;
+        assign(batch.connection()?, &mut bands, d, 0)?;
     }
     batch.commit()
+}
+
+/// Two processes on one data directory: each one's in-memory band index takes in the members
+/// the other stored since it last looked, so a copy stored by one finds the original stored by
+/// the other — whether or not the day was already loaded.
+#[test]
+fn band_indexes_of_two_processes_follow_each_others_rows() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
+    let path = dir.path().join("dossier.db");
+    let (one, two) = (Store::open(&path)?, Store::open(&path)?);
+    let docs = fixture_docs();
+    let (a, b, other) = (get(&docs, "qq-21472"), get(&docs, "qq-21473"), get(&docs, "qq-21505"));
+    let (mut bands_one, mut bands_two) = (BandIndex::new(), BandIndex::new());
+    // Process two loads the day (through an unrelated document of the same day)…
+    let mut batch = two.write()?;
+    batch.upsert(other)?;
+    assign(batch.connection()?, &mut bands_two, other, 0)?;
+    batch.commit()?;
+    assert!(!bands_two.is_empty());
+    // …process one stores the original…
+    let mut batch = one.write()?;
+    batch.upsert(a)?;
+    assign(batch.connection()?, &mut bands_one, a, 0)?;
+    batch.commit()?;
+    // …and process two, its day already in memory, still finds it for the copy.
+    let mut batch = two.write()?;
+    batch.upsert(b)?;
+    assign(batch.connection()?, &mut bands_two, b, 0)?;
+    batch.commit()?;
+    let conn = one.connection();
+    assert_eq!(story(conn, "qq-21472"), story(conn, "qq-21473"));
+    assert_ne!(story(conn, "qq-21472"), story(conn, "qq-21505"));
+    Ok(())
+}
+
+/// Copies more than three days apart are never candidates: the band index holds the days
+/// around a document only, and a day's members are found whatever order the days arrive in.
+#[test]
+fn candidates_are_found_by_day_in_any_order() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
+    let store = Store::open(&dir.path().join("dossier.db"))?;
+    let docs = fixture_docs();
+    let a = get(&docs, "qq-21472");
+    let day = chrono::Duration::days(1);
+    let base = chrono::DateTime::from_timestamp(1_686_000_000, 0);
+    let at = |d: &Document, id: &str, shift: chrono::Duration| Document {
+        id: id.to_string(),
+        published_at: base.map(|t| t + shift),
+        ..d.clone()
+    };
+    // Stored latest first: the earlier days are loaded after the later ones.
+    let later = at(a, "later", day * 2);
+    let far = at(a, "far", day * -5);
+    let copy = at(a, "copy", chrono::Duration::zero());
+    assign_all(&store, &[later, far, copy])?;
+    let conn = store.connection();
+    assert_eq!(story(conn, "copy"), story(conn, "later"));
+    assert_ne!(story(conn, "far"), story(conn, "copy"));
+    Ok(())
 }
 
 /// A overlaps B and B overlaps C, but A and C share little: C must not join A's story through
@@ -301,4 +362,21 @@ fn the_same_wording_a_month_later_is_another_story() -> Result<()> {
     assert_eq!(story(conn, "october"), story(conn, "october-copy"));
     assert_ne!(story(conn, "november"), story(conn, "october"));
     Ok(())
+}
+
+/// Samples stored before store migration 10 kept 64-bit hashes; they read as their top halves,
+/// so an old member and a new document compare as two new ones do.
+#[test]
+fn samples_stored_with_64_bit_hashes_still_compare() {
+    let docs = fixture_docs();
+    let new = sketch::Sample::of(&Sketch::of(get(&docs, "qq-21472")));
+    let mut old = new.shingles.to_le_bytes().to_vec();
+    old.push(new.level);
+    for h in &new.hashes {
+        old.extend_from_slice(&((u64::from(*h) << 32) | 0x1234_5678).to_le_bytes());
+    }
+    assert_eq!(sketch::Sample::from_blob(&old), Some(new.clone()));
+    assert_eq!(sketch::Sample::from_blob(&new.to_blob()), Some(new.clone()));
+    assert_eq!(sketch::Sample::from_blob(&old[..old.len() - 3]), None);
+    assert!(new.to_blob().len() < old.len());
 }

@@ -1,0 +1,355 @@
+//! bands: which stored documents might tell the same story as a new one, and which of its
+//! wording is template?
+//!
+//! The LSH candidate lookup and the stop list, in memory. Every story member's band keys and
+//! shingle sample are stored with it (`story_members`, with the `day` it is compared around);
+//! this index maps band keys to members for the days a process needs, and counts in how many
+//! stories founded on those days each sampled shingle was seen (the stop list,
+//! [`STOP_DF`](super::STOP_DF)), loaded from those rows on first use. A copy is
+//! published within [`MAX_APART_SECS`](super::MAX_APART_SECS) of the member it matches, so a
+//! document only ever needs the members of its own day and the three on either side: a day's
+//! keys are read once (one indexed range of `story_members`), ingest in date order touches a
+//! handful of days, and the cost per document stays the same however many documents the
+//! directory holds. The rows it was built from are the truth: this index only proposes
+//! candidates, which are then confirmed on stored samples, so a stale or colliding entry costs
+//! a check and never a wrong merge.
+//!
+//! It must not be the only copy of anything: it is rebuilt from SQLite in every process, and it
+//! follows rows other processes add (everything past the highest `story_members` rowid it has
+//! seen) before each lookup. Days beyond [`MAX_ENTRIES`] are dropped, least recently used first,
+//! so a load in random date order costs re-reads, never unbounded memory.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::{Connection, params};
+
+use super::sketch::Sample;
+use crate::error::Result;
+
+/// Most band entries held in memory (about 20 bytes each): ~200,000 documents' worth, weeks of
+/// a heavy news day.
+pub const MAX_ENTRIES: usize = 6_000_000;
+
+/// Days on either side of a document's own that hold its candidates.
+pub const DAYS_AROUND: i64 = (super::MAX_APART_SECS + 86_399) / 86_400;
+
+/// Days on either side of a document's own whose founded stories count towards its stop list:
+/// template wording (press-conference transcripts, 最高检 arrest notices, earthquake bulletins)
+/// recurs every few days to weeks; over ±3 days too few are seen to stop it (measured on
+/// qqnews: 15 more template merges than over ±30 days).
+pub const STOP_DAYS_AROUND: i64 = 30;
+
+/// Seconds since 1970 → the day (UTC) a member is compared around.
+pub fn day_of(ts: i64) -> i64 {
+    ts.div_euclid(86_400)
+}
+
+/// One day's band keys. Keys are cut to 32 bits: they only need to tell apart the keys of one
+/// day (~100,000 entries on a heavy day: a stray match per few hundred documents, confirmed on
+/// samples and dropped).
+#[derive(Default)]
+struct Day {
+    /// Key → the first member (a `story_members` rowid) that has it.
+    first: HashMap<u32, u32>,
+    /// Key → further members with it (rare: copies and template wording).
+    more: HashMap<u32, Vec<u32>>,
+    /// The sampled shingles counted for the stop list under this day (one per founding
+    /// story), so dropping the day takes them out of [`BandIndex::df`].
+    counted: Vec<u32>,
+    /// Whether `first`/`more` hold the day's members (days only counted for the stop list
+    /// do not hold them).
+    bands_loaded: bool,
+    entries: usize,
+    used: u64,
+}
+
+impl Day {
+    fn add(&mut self, key: i64, member: u32) {
+        let k = key as u32;
+        match self.first.entry(k) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(member);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => self.more.entry(k).or_default().push(member),
+        }
+        self.entries += 1;
+    }
+
+    fn members(&self, key: i64, out: &mut impl FnMut(u32)) {
+        let k = key as u32;
+        if let Some(&m) = self.first.get(&k) {
+            out(m);
+            if let Some(ms) = self.more.get(&k) {
+                ms.iter().for_each(|&m| out(m));
+            }
+        }
+    }
+}
+
+/// The in-memory band index (see the module doc). One per engine; empty until the first lookup.
+#[derive(Default)]
+pub struct BandIndex {
+    days: HashMap<i64, Day>,
+    /// Sampled shingle → (day, in how many short stories founded that day it was seen), over
+    /// the loaded days: one lookup per shingle for a stop list that spans two months.
+    df: HashMap<u32, Vec<(i64, u16)>>,
+    /// The highest `story_members` rowid this index has taken into account; `None` until first
+    /// used (then it starts at the table's current maximum: loading a day reads it whole).
+    seen: Option<i64>,
+    entries: usize,
+    clock: u64,
+}
+
+impl BandIndex {
+    pub fn new() -> BandIndex {
+        BandIndex::default()
+    }
+
+    /// Forgets everything (after a rolled-back transaction: rows it was told of may not exist).
+    pub fn clear(&mut self) {
+        *self = BandIndex::default();
+    }
+
+    /// Members stored around `day` sharing at least one of `keys`, each with how many keys it
+    /// shares. `conn` must be the writing transaction (the one that will store the document).
+    pub fn candidates(&mut self, conn: &Connection, day: i64, keys: &[i64]) -> Result<HashMap<u32, u32>> {
+        self.catch_up(conn)?;
+        let wanted = day - DAYS_AROUND..=day + DAYS_AROUND;
+        let counted = day - STOP_DAYS_AROUND..=day + STOP_DAYS_AROUND;
+        for d in counted.clone() {
+            self.load_day(conn, d, wanted.contains(&d))?;
+        }
+        self.clock += 1;
+        let mut shared: HashMap<u32, u32> = HashMap::new();
+        for d in counted.clone() {
+            if let Some(day) = self.days.get_mut(&d) {
+                day.used = self.clock;
+                if wanted.contains(&d) {
+                    for &k in keys {
+                        day.members(k, &mut |m| *shared.entry(m).or_default() += 1);
+                    }
+                }
+            }
+        }
+        self.evict(&counted, MAX_ENTRIES);
+        Ok(shared)
+    }
+
+    /// The sampled shingles of `hashes` seen in at least [`STOP_DF`](super::STOP_DF) short
+    /// stories founded within [`STOP_DAYS_AROUND`] days of `day` (call [`BandIndex::candidates`]
+    /// for the day first: it loads the days).
+    pub fn stop_list(&self, day: i64, hashes: &[u32]) -> HashSet<u32> {
+        let near = day - STOP_DAYS_AROUND..=day + STOP_DAYS_AROUND;
+        hashes
+            .iter()
+            .filter(|&h| {
+                let seen: i64 = self
+                    .df
+                    .get(h)
+                    .map(|days| days.iter().filter(|(d, _)| near.contains(d)).map(|&(_, n)| i64::from(n)).sum())
+                    .unwrap_or(0);
+                seen >= super::STOP_DF
+            })
+            .copied()
+            .collect()
+    }
+
+    /// Counts one founding story's sampled shingles under `day` (loaded).
+    fn count(&mut self, day: i64, hashes: &[u32]) {
+        let Some(d) = self.days.get_mut(&day) else { return };
+        for &h in hashes {
+            let days = self.df.entry(h).or_default();
+            match days.iter_mut().find(|(at, _)| *at == day) {
+                Some((_, n)) => *n = n.saturating_add(1),
+                None => days.push((day, 1)),
+            }
+        }
+        d.counted.extend_from_slice(hashes);
+        d.entries += hashes.len();
+        self.entries += hashes.len();
+    }
+
+    /// Records a member just stored (rowid `member`) under `day`; `stop` is its sample's hashes
+    /// when it counts towards the stop list.
+    pub fn add(&mut self, day: i64, member: i64, keys: &[i64], stop: Option<&[u32]>) {
+        self.seen = Some(self.seen.map_or(member, |s| s.max(member)));
+        if let Some(d) = self.days.get_mut(&day) {
+            if d.bands_loaded {
+                for &k in keys {
+                    d.add(k, member as u32);
+                }
+                self.entries += keys.len();
+            }
+            if let Some(hashes) = stop {
+                self.count(day, hashes);
+            }
+        }
+    }
+
+    /// Takes in members other processes stored since this index last looked.
+    fn catch_up(&mut self, conn: &Connection) -> Result<()> {
+        let max: i64 = conn
+            .prepare_cached("SELECT COALESCE(MAX(rowid), 0) FROM story_members")?
+            .query_row([], |r| r.get(0))?;
+        let Some(seen) = self.seen else {
+            self.seen = Some(max);
+            return Ok(());
+        };
+        if max <= seen {
+            return Ok(());
+        }
+        let rows: Vec<(i64, Option<i64>, Vec<u8>, Option<Vec<u8>>)> = conn
+            .prepare_cached(
+                "SELECT rowid, day, band_keys, CASE WHEN stop_counted THEN sample END
+                 FROM story_members WHERE rowid > ?1",
+            )?
+            .query_map([seen], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (rowid, day, blob, sample) in rows {
+            if let Some(day) = day {
+                let stop = sample.as_deref().and_then(Sample::from_blob);
+                self.add(day, rowid, &keys_of(&blob), stop.as_ref().map(|s| s.hashes.as_slice()));
+            }
+        }
+        self.seen = Some(max);
+        Ok(())
+    }
+
+    /// Loads a day's stop-list counts, and its band keys when `bands` (each once).
+    fn load_day(&mut self, conn: &Connection, day: i64, bands: bool) -> Result<()> {
+        if !self.days.contains_key(&day) {
+            self.days.insert(day, Day::default());
+            let samples: Vec<Vec<u8>> = conn
+                .prepare_cached("SELECT sample FROM story_members WHERE day = ?1 AND stop_counted")?
+                .query_map(params![day], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for sample in samples.iter().filter_map(|b| Sample::from_blob(b)) {
+                self.count(day, &sample.hashes);
+            }
+        }
+        let Some(loaded) = self.days.get_mut(&day) else { return Ok(()) };
+        if loaded.bands_loaded || !bands {
+            return Ok(());
+        }
+        {
+            let before = loaded.entries;
+            let mut stmt = conn.prepare_cached("SELECT rowid, band_keys FROM story_members WHERE day = ?1")?;
+            let mut rows = stmt.query(params![day])?;
+            while let Some(r) = rows.next()? {
+                let rowid: i64 = r.get(0)?;
+                for k in keys_of(r.get_ref(1)?.as_blob().unwrap_or_default()) {
+                    loaded.add(k, rowid as u32);
+                }
+            }
+            loaded.bands_loaded = true;
+            self.entries += loaded.entries - before;
+        }
+        Ok(())
+    }
+
+    /// Drops the least recently used days (never one of `keep`) while over [`MAX_ENTRIES`].
+    fn evict(&mut self, keep: &std::ops::RangeInclusive<i64>, limit: usize) {
+        while self.entries > limit {
+            let Some((&oldest, _)) =
+                self.days.iter().filter(|(d, _)| !keep.contains(d)).min_by_key(|(d, day)| (day.used, **d))
+            else {
+                return;
+            };
+            if let Some(day) = self.days.remove(&oldest) {
+                self.entries -= day.entries;
+                for h in day.counted {
+                    if let Some(days) = self.df.get_mut(&h) {
+                        days.retain_mut(|(at, n)| {
+                            *n -= u16::from(*at == oldest);
+                            *n > 0
+                        });
+                        if days.is_empty() {
+                            self.df.remove(&h);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Entries held (for tests and tracing).
+    pub fn len(&self) -> usize {
+        self.entries
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries == 0
+    }
+}
+
+/// Band keys as stored (little-endian i64s).
+pub fn keys_of(blob: &[u8]) -> Vec<i64> {
+    blob.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_utc_and_floor_before_1970() {
+        assert_eq!(day_of(0), 0);
+        assert_eq!(day_of(86_399), 0);
+        assert_eq!(day_of(86_400), 1);
+        assert_eq!(day_of(-1), -1);
+        assert_eq!(DAYS_AROUND, 3);
+    }
+
+    #[test]
+    fn a_day_holds_several_members_per_key() {
+        let mut d = Day::default();
+        d.add(7, 1);
+        d.add(7, 2);
+        d.add(9, 3);
+        let mut got = Vec::new();
+        d.members(7, &mut |m| got.push(m));
+        assert_eq!(got, vec![1, 2]);
+        got.clear();
+        d.members(8, &mut |m| got.push(m));
+        assert!(got.is_empty());
+        assert_eq!(d.entries, 3);
+    }
+
+    /// Stop-list counts span the days around a document, and a day dropped for memory takes
+    /// its counts with it.
+    #[test]
+    fn stop_counts_span_the_window_and_leave_with_their_day() {
+        let mut index = BandIndex::new();
+        for day in [10, 20, 70] {
+            index.days.insert(day, Day { bands_loaded: true, ..Day::default() });
+        }
+        let template = [1u32, 2, 3];
+        for _ in 0..5 {
+            index.add(10, 1, &[], Some(&template));
+        }
+        for _ in 0..3 {
+            index.add(20, 2, &[], Some(&template[..2]));
+        }
+        index.add(70, 3, &[], Some(&template));
+        let stopped = |index: &BandIndex, day| {
+            let mut s: Vec<u32> = index.stop_list(day, &[1, 2, 3, 4]).into_iter().collect();
+            s.sort();
+            s
+        };
+        // Day 15 sees days 10 and 20: 1 and 2 eight times, 3 five times.
+        assert_eq!(stopped(&index, 15), vec![1, 2]);
+        // Day 45 sees day 20 and 70 only.
+        assert!(stopped(&index, 45).is_empty());
+        assert_eq!(index.len(), 15 + 6 + 3);
+        // Over the limit, the least recently used day outside the kept range goes.
+        index.days.get_mut(&10).map(|d| d.used = 0);
+        index.days.get_mut(&20).map(|d| d.used = 5);
+        index.days.get_mut(&70).map(|d| d.used = 9);
+        index.evict(&(60..=80), 5);
+        assert!(!index.days.contains_key(&10) && !index.days.contains_key(&20));
+        assert_eq!(index.len(), 3);
+        assert!(stopped(&index, 15).is_empty());
+        assert_eq!(index.df.len(), 3);
+    }
+}
+
