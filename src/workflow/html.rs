@@ -267,6 +267,24 @@ pub fn brief_html(b: &super::brief::Brief, page: &Page, links: &Links<'_>, chrom
                     }
                 }
             }
+            @for (disputed, heading) in super::render::LEDGER_HEADINGS {
+                @let lines: Vec<&super::brief::Checked> = b.ledger.iter().filter(|c| c.disputed() == disputed).collect();
+                @if !lines.is_empty() {
+                    h3 lang=[chrome] { (heading) }
+                    ul.ledger.disputed[disputed] {
+                        @for c in lines {
+                            li lang=(c.lang.as_str()) {
+                                (c.measure) ": "
+                                @for (k, v) in c.values.iter().enumerate() {
+                                    @if k > 0 { " ≠ " }
+                                    strong { (v.figure) }
+                                    @for (j, cite) in v.cites.iter().enumerate() { @if j > 0 { "," } (brief_cite(cite, page, links)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             p.new-since lang=[chrome] { (b.new_since_line()) }
         }
     }

@@ -257,9 +257,23 @@ pub fn brief_terminal(b: &Brief) -> String {
             );
         }
     }
+    for (disputed, heading) in LEDGER_HEADINGS {
+        let mut lines = b.ledger.iter().filter(|c| c.disputed() == disputed).peekable();
+        if lines.peek().is_some() {
+            let _ = writeln!(out, "{heading}");
+        }
+        for c in lines {
+            let _ = writeln!(out, "  {} {}: {}", if disputed { '!' } else { '-' }, terminal_safe(&c.measure), c.values_text(terminal_text));
+        }
+    }
     let _ = writeln!(out, "{}", b.new_since_line());
     out
 }
+
+/// The brief's ledger sections, in order: what the copies of a story disagree on (the analyst
+/// checks these first), then what they agree on.
+pub const LEDGER_HEADINGS: [(bool, &str); 2] =
+    [(true, "Figures the sources disagree on"), (false, "Figures the sources agree on")];
 
 /// One story: its claim, citation, the other documents telling it, and whether it is new;
 /// `clean` makes each piece safe for the output (terminal or Markdown).
@@ -298,6 +312,17 @@ pub fn brief_markdown(b: &Brief) -> String {
         let _ = writeln!(out, "### Figures\n");
         for f in &b.figures {
             let _ = writeln!(out, "- **{}** — {} {}", md_text(&f.figure), md_text(&f.text), md_text(&brief::cite_text(&f.cite)));
+        }
+        out.push('\n');
+    }
+    for (disputed, heading) in LEDGER_HEADINGS {
+        let lines: Vec<&brief::Checked> = b.ledger.iter().filter(|c| c.disputed() == disputed).collect();
+        if lines.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "### {heading}\n");
+        for c in lines {
+            let _ = writeln!(out, "- {}: {}", md_text(&c.measure), c.values_text(md_text));
         }
         out.push('\n');
     }
@@ -581,6 +606,24 @@ fn atom_brief(w: &mut Writer<Vec<u8>>, b: &Brief, name: &str, base: &str) -> io:
         @if !b.figures.is_empty() {
             h3 { "Figures" }
             ul { @for f in &b.figures { li lang=(f.lang.as_str()) { strong { (f.figure) } " — " (f.text) (cite(&f.cite)) } } }
+        }
+        @for (disputed, heading) in LEDGER_HEADINGS {
+            @let lines: Vec<&brief::Checked> = b.ledger.iter().filter(|c| c.disputed() == disputed).collect();
+            @if !lines.is_empty() {
+                h3 { (heading) }
+                ul {
+                    @for c in lines {
+                        li lang=(c.lang.as_str()) {
+                            (c.measure) ": "
+                            @for (k, v) in c.values.iter().enumerate() {
+                                @if k > 0 { " ≠ " }
+                                strong { (v.figure) }
+                                @for (j, cite_) in v.cites.iter().enumerate() { @if j > 0 { "," } (cite(cite_)) }
+                            }
+                        }
+                    }
+                }
+            }
         }
         p { (b.new_since_line()) }
     };
@@ -915,13 +958,22 @@ mod tests {
                 also: vec!["en-2".into()],
                 follows: None,
             }],
-            figures: vec![brief::Figure { figure: "5%<b>".into(), text: "涨5%<b>".into(), lang: Lang::Zh, cite }],
+            figures: vec![brief::Figure { figure: "5%<b>".into(), text: "涨5%<b>".into(), lang: Lang::Zh, cite: cite.clone() }],
+            ledger: vec![brief::Checked {
+                measure: "售价<i>\u{1b}[2J".into(),
+                lang: Lang::Zh,
+                values: vec![
+                    brief::Stated { figure: "39.59万元".into(), cites: vec![cite.clone()] },
+                    brief::Stated { figure: "29.59万元".into(), cites: vec![cite] },
+                ],
+            }],
             dropped: 0,
         });
         let text = terminal(&page);
         assert_no_controls(&text);
         assert!(text.contains("Run brief · run #3 · 1970-01-01 00:00 · 2 documents · made by extractive\nStories\n  - <script>alert(6)</script>"), "{text}");
-        assert!(text.contains("(also en-2) · new\nFigures\n  - 5%<b> — 涨5%<b> x/1\"?# [1]\nNew since run #2: 1 of 1 story.\n"), "{text}");
+        assert!(text.contains("(also en-2) · new\nFigures\n  - 5%<b> — 涨5%<b> x/1\"?# [1]\nFigures the sources disagree on\n"), "{text}");
+        assert!(text.contains("Figures the sources disagree on\n  ! 售价<i>[2J: 39.59万元 x/1\"?# [1] ≠ 29.59万元 x/1\"?# [1]\nNew since run #2: 1 of 1 story.\n"), "{text}");
         assert!(text.find("Run brief").unwrap_or(usize::MAX) < text.find(&page.entries[1].document.title).unwrap_or(0));
         let md = markdown(&page);
         assert_no_controls(&md);
@@ -931,6 +983,7 @@ mod tests {
         assert!(standalone.contains("<a class=\"cite\" href=\"#d1-p1\" data-doc=\"x/1&quot;?#\" data-p=\"1\">[1]</a>"), "{standalone}");
         let served = html::page_body(&page, &html::Links::Server { prefix: "" }, None).into_string();
         assert!(served.contains("href=\"/documents/x%2F1%22%3F%23#p1\""), "{served}");
+        assert!(served.contains("售价&lt;i&gt;") && served.contains("<strong>39.59万元</strong>"), "{served}");
         let xml = atom(&page, None).unwrap_or_else(|e| panic!("{e}"));
         let feed = feed_rs::parser::parse(xml.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{xml}"));
         assert_eq!(feed.entries.len(), 3, "the brief, then the documents");
