@@ -88,7 +88,8 @@ fn clauses(text: &str) -> Vec<&str> {
 const TAIL_ZH: &[&str] = &[
     "分别为", "分别是", "分别", "约为", "大约", "达到", "高达", "超过", "不足", "不到", "约合", "合计", "共计", "总计",
     "仅为", "已达", "已经", "约有", "左右", "人民币", "逾", "为", "达", "约", "近", "超", "共", "仅", "已", "有", "是",
-    "了", "在", "的", "将", "或", "再", "又", "也", "均", "则", "仍", "还", "从", "由", "每",
+    "了", "在", "的", "将", "或", "再", "又", "也", "均", "则", "仍", "还", "从", "由", "每", "就", "或许", "可能",
+    "将会", "会",
 ];
 const TAIL_EN: &[&str] = &[
     "at", "of", "by", "was", "were", "is", "are", "be", "been", "about", "around", "nearly", "almost", "some",
@@ -144,7 +145,8 @@ fn strip_tail(s: &mut String, en: bool) {
 }
 
 /// Conjunctions a clause opens with (`但其毛利率` is `毛利率`).
-const LEAD_ZH: &[&str] = &["但其", "但是", "而其", "其中", "并且", "同时", "此外", "另外", "但", "而", "其", "并", "且"];
+const LEAD_ZH: &[&str] =
+    &["但其", "但是", "而其", "其中", "并且", "同时", "此外", "另外", "甚至", "预计", "但", "而", "其", "并", "且", "的"];
 const LEAD_EN: &[&str] = &["and", "but", "while", "its", "the", "their"];
 
 /// `s` with the conjunctions it opens with taken off.
@@ -342,21 +344,26 @@ fn measure_of(p: &str, span: &std::ops::Range<usize>) -> Measure {
     let clause = &clean[clause_start..];
     // Only what follows the clause's previous number (`涨3%至` is about that one).
     let seg_start = clause.char_indices().rev().find(|(_, c)| c.is_ascii_digit() || *c == '%' || *c == '％').map_or(0, |(i, c)| i + c.len_utf8());
-    let mut what = clause[seg_start..].to_string();
+    // …and past that number's unit (`降到了25万元` after `40-50万元的车`).
+    let mut what = clause[seg_start..].trim_start_matches(|c: char| "万亿千百元吨美欧日英港币镑个百分点".contains(c)).to_string();
     strip_tail(&mut what, en);
     if !en {
         // `公布了29.59万元的售价`: a figure followed by `的` is the value of what follows.
         if let Some(after) = p.get(span.end..).map(past_range).and_then(|a| a.strip_prefix('的')) {
-            let noun: String = after.chars().take_while(|c| is_cjk(*c)).take(4).collect();
-            if noun.chars().count() >= 2 {
+            let noun: String = after.chars().take_while(|c| is_cjk(*c)).take(5).collect();
+            // Only a noun that ends its clause (`的售价，`), not the subject of a new one
+            // (`的车降到了25万元`).
+            let ends_clause = after[noun.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric());
+            if (2..=4).contains(&noun.chars().count()) && ends_clause {
                 what = noun;
             }
         }
     }
     strip_lead(&mut what, en);
     if is_generic(&what, en) {
-        // The nearest clause before that names something: `净利润27.03亿美元，同比增长20%`.
-        let subject = clauses(&clean[..clause_start]).into_iter().rev().find_map(|c| {
+        // The nearest clause (this one's start included: `营收增长10%至50亿元`) that names
+        // something: `净利润27.03亿美元，同比增长20%`.
+        let subject = clauses(&clean).into_iter().rev().find_map(|c| {
             let cut = c.char_indices().find(|(_, ch)| ch.is_ascii_digit()).map_or(c.len(), |(i, _)| i);
             let mut subject = c[..cut].to_string();
             let moves: &[&str] = if en { MOVE_EN } else { MOVE_ZH };
@@ -510,6 +517,12 @@ pub fn ledger<D: std::borrow::Borrow<Document>>(members: &[D]) -> Vec<Figure> {
                 if !kept(&q.unit) {
                     continue;
                 }
+                // The low end of a range (`25.99` of `25.99-29.59万元`) borrows the range's unit
+                // and would dispute any single price; the high end stands for the range.
+                let low_end = q.raw.ends_with(|c: char| c.is_ascii_digit()) && past_range(&p[q.span.end..]).len() != p.len() - q.span.end;
+                if low_end {
+                    continue;
+                }
                 let q = unhedged(q);
                 let measure = measure_of(p, &q.span);
                 if measure.what.chars().filter(|c| c.is_alphabetic()).count() < 2 {
@@ -650,16 +663,29 @@ pub fn lines(figures: &[Figure], min_sources: usize) -> Vec<Line> {
     out
 }
 
+/// What a line is labelled: the most specific measure of its figures (`全轮驱动焕新版的售价`
+/// over `售价`), with the period any of them names.
+pub fn line_label(figures: &[Figure], line: &Line) -> String {
+    match line {
+        Line::Conflict(group) => {
+            let of = || group.iter().map(|&i| &figures[i]);
+            let Some(longest) = of().min_by_key(|f| std::cmp::Reverse(f.measure.chars().count())) else { return String::new() };
+            Figure { when: of().find_map(|f| f.when.clone()), ..longest.clone() }.label()
+        }
+        Line::Agreed(i) => figures[*i].label(),
+    }
+}
+
 /// A ledger line as text: `出口量: 3834吨 — a [1] ≠ 3800吨 — b [1] (sources disagree)`.
 pub fn line_text(figures: &[Figure], line: &Line) -> String {
     let value = |i: usize| format!("{} — {}", figures[i].raw, sources_text(&figures[i]));
     match line {
         Line::Conflict(group) => format!(
             "{}: {} (sources disagree)",
-            figures[group[0]].label(),
+            line_label(figures, line),
             group.iter().map(|&i| value(i)).collect::<Vec<_>>().join(" ≠ ")
         ),
-        Line::Agreed(i) => format!("{}: {}", figures[*i].label(), value(*i)),
+        Line::Agreed(i) => format!("{}: {}", line_label(figures, line), value(*i)),
     }
 }
 
@@ -770,6 +796,9 @@ mod tests {
             ["上涨=2.8万元", "全轮驱动焕新版的售价=29.59万元"]
         );
         assert_eq!(measures("3，同时还公布了25.99-29.59万元的售价，并将在今年第四季度开始交付。"), ["售价=25.99", "售价=29.59万元"]);
+        let l = ledger(&[doc("a", "同时还公布了25.99-29.59万元的售价。营收增长10%至50亿元。")]);
+        let raws: Vec<&str> = l.iter().map(|f| f.raw.as_str()).collect();
+        assert_eq!(raws, ["29.59万元", "10%", "50亿元"], "a range's low end is no figure of its own: {l:#?}");
         assert_eq!(measures("腾讯2023全年总营收达6090亿元，同比增长10%。"), ["腾讯总营收@2023 FY=6090亿元", "腾讯总营收同比增长@2023 FY=10%"]);
         assert_eq!(measures("海关数据显示，前三季度锑出口量为3834吨，同比下降。"), ["锑出口量@Q1-Q3=3834吨"]);
         assert_eq!(measures("据统计，1-9月出口量约3800吨。9月1日，出口额为5亿元。"), ["出口量@M1-9=3800吨", "出口额=5亿元"]);

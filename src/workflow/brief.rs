@@ -449,14 +449,15 @@ fn ledger(readable: &[&Member<'_>], story_groups: &[Vec<usize>], story_of: &Hash
                 Stated { figure: f.raw.clone(), cites }
             };
             for line in crate::stories::figures::lines(&figures, 2) {
+                let measure = crate::stories::figures::line_label(&figures, &line);
                 match line {
                     crate::stories::figures::Line::Conflict(group) => disputed.push(Checked {
-                        measure: figures[group[0]].label(),
+                        measure,
                         lang,
                         values: group.into_iter().map(stated).collect(),
                     }),
                     crate::stories::figures::Line::Agreed(i) => {
-                        agreed.push(Checked { measure: figures[i].label(), lang, values: vec![stated(i)] })
+                        agreed.push(Checked { measure, lang, values: vec![stated(i)] })
                     }
                 }
             }
