@@ -37,8 +37,11 @@ use crate::store::Store;
 pub const MAX_STORIES: usize = 6;
 /// Most figures a brief lists.
 pub const MAX_FIGURES: usize = 6;
-/// Most ledger lines a brief lists, disagreements first.
+/// Most ledger lines of figures the sources disagree on a brief lists.
 pub const MAX_LEDGER: usize = 6;
+/// Most ledger lines of figures the sources agree on: the brief stays short, and a figure line
+/// the ledger repeats is dropped from the figures above it.
+pub const MAX_AGREED: usize = 3;
 /// Longest figure line, in characters: the clause that carries the figure, not its paragraph.
 const MAX_FIGURE_CHARS: usize = 90;
 /// Headline terms at least this rare in financial news name what a story is about.
@@ -398,8 +401,12 @@ pub fn compose(
         }
     }
 
-    let figures = figures(&readable, &story_groups, &mut dropped);
+    let mut figures = figures(&readable, &story_groups, &mut dropped);
     let ledger = ledger(&readable, &story_groups, story_of);
+    // A figure the ledger shows with all its sources is not listed twice.
+    figures.retain(|f| {
+        !ledger.iter().flat_map(|c| &c.values).any(|v| f.figure == v.figure && v.cites.iter().any(|c| c.doc == f.cite.doc && f.cite.paragraphs.iter().all(|p| c.paragraphs.contains(p))))
+    });
     Brief {
         run_id,
         ran_at,
@@ -417,7 +424,8 @@ pub fn compose(
 /// The claim ledger of the run's stories, in story order: for each set of two or more of the
 /// run's documents that ingest put in one story (copies, not follow-ups: a follow-up's new
 /// figure is news, not a dispute), the figures they disagree on and those two or more of them
-/// agree on. Disagreements of every story come before any agreement; [`MAX_LEDGER`] lines in all.
+/// agree on. Disagreements of every story come before any agreement; at most [`MAX_LEDGER`]
+/// disagreements and [`MAX_AGREED`] agreements.
 /// Every value is read from the paragraph it cites (`digest::numbers`), so it needs no
 /// re-check.
 fn ledger(readable: &[&Member<'_>], story_groups: &[Vec<usize>], story_of: &HashMap<String, i64>) -> Vec<Checked> {
@@ -463,7 +471,7 @@ fn ledger(readable: &[&Member<'_>], story_groups: &[Vec<usize>], story_of: &Hash
             }
         }
     }
-    disputed.into_iter().chain(agreed).take(MAX_LEDGER).collect()
+    disputed.into_iter().take(MAX_LEDGER).chain(agreed.into_iter().take(MAX_AGREED)).collect()
 }
 
 /// The previous run's document that tells the same story as a group of this run, if any: the
@@ -762,11 +770,11 @@ mod tests {
                 "上涨: 2.8万元 qq-18608 [1], qq-18609 [1]",
                 "特斯拉营收 (2023年Q2): 249.27亿美元 qq-18608 [2], qq-18609 [2]",
                 "特斯拉营收同比增长 (2023年Q2): 47% qq-18608 [2], qq-18609 [2]",
-                "净利润 (2023年Q2): 27.03亿美元 qq-18608 [2], qq-18609 [2]",
-                "净利润同比增长 (2023年Q2): 20% qq-18608 [2], qq-18609 [2]",
             ]
         );
         assert!(brief.ledger[0].disputed() && !brief.ledger[1].disputed());
+        // The disputed price was a figure line of qq-18608's digest; the ledger now carries it.
+        assert!(brief.figures.iter().all(|f| f.figure != "29.59万元"), "{:#?}", brief.figures);
         // Without ingest stories there are no copies, so no ledger (headline neighbours are
         // follow-ups, whose new figures are news, not disputes).
         assert!(compose(2, Utc::now(), "特斯拉", &members, None, &[], &HashMap::new()).ledger.is_empty());

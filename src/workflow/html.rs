@@ -259,18 +259,18 @@ pub fn brief_html(b: &super::brief::Brief, page: &Page, links: &Links<'_>, chrom
                     }
                 }
             }
-            @if !b.figures.is_empty() {
-                h3 lang=[chrome] { "Figures" }
-                ul.figures {
-                    @for f in &b.figures {
-                        li lang=(f.lang.as_str()) { strong { (f.figure) } " — " (f.text) (brief_cite(&f.cite, page, links)) }
+            @for disputed in [true, false] {
+                @let lines: Vec<&super::brief::Checked> = b.ledger.iter().filter(|c| c.disputed() == disputed).collect();
+                @if !disputed && !b.figures.is_empty() {
+                    h3 lang=[chrome] { "Figures" }
+                    ul.figures {
+                        @for f in &b.figures {
+                            li lang=(f.lang.as_str()) { strong { (f.figure) } " — " (f.text) (brief_cite(&f.cite, page, links)) }
+                        }
                     }
                 }
-            }
-            @for (disputed, heading) in super::render::LEDGER_HEADINGS {
-                @let lines: Vec<&super::brief::Checked> = b.ledger.iter().filter(|c| c.disputed() == disputed).collect();
                 @if !lines.is_empty() {
-                    h3 lang=[chrome] { (heading) }
+                    h3 lang=[chrome] { (super::render::ledger_heading(disputed)) }
                     ul.ledger.disputed[disputed] {
                         @for c in lines {
                             li lang=(c.lang.as_str()) {

@@ -245,6 +245,16 @@ pub fn brief_terminal(b: &Brief) -> String {
             let _ = writeln!(out, "  - {}", story_line(s, terminal_text));
         }
     }
+    let ledger = |out: &mut String, disputed: bool| {
+        let mut lines = b.ledger.iter().filter(|c| c.disputed() == disputed).peekable();
+        if lines.peek().is_some() {
+            let _ = writeln!(out, "{}", ledger_heading(disputed));
+        }
+        for c in lines {
+            let _ = writeln!(out, "  {} {}: {}", if disputed { '!' } else { '-' }, terminal_safe(&c.measure), c.values_text(terminal_text));
+        }
+    };
+    ledger(&mut out, true);
     if !b.figures.is_empty() {
         let _ = writeln!(out, "Figures");
         for f in &b.figures {
@@ -257,23 +267,16 @@ pub fn brief_terminal(b: &Brief) -> String {
             );
         }
     }
-    for (disputed, heading) in LEDGER_HEADINGS {
-        let mut lines = b.ledger.iter().filter(|c| c.disputed() == disputed).peekable();
-        if lines.peek().is_some() {
-            let _ = writeln!(out, "{heading}");
-        }
-        for c in lines {
-            let _ = writeln!(out, "  {} {}: {}", if disputed { '!' } else { '-' }, terminal_safe(&c.measure), c.values_text(terminal_text));
-        }
-    }
+    ledger(&mut out, false);
     let _ = writeln!(out, "{}", b.new_since_line());
     out
 }
 
-/// The brief's ledger sections, in order: what the copies of a story disagree on (the analyst
-/// checks these first), then what they agree on.
-pub const LEDGER_HEADINGS: [(bool, &str); 2] =
-    [(true, "Figures the sources disagree on"), (false, "Figures the sources agree on")];
+/// The heading of the brief's ledger section of figures the copies of a story disagree on (shown
+/// before the run's figures: the analyst checks these first) or agree on (after them).
+pub fn ledger_heading(disputed: bool) -> &'static str {
+    if disputed { "Figures the sources disagree on" } else { "Figures the sources agree on" }
+}
 
 /// One story: its claim, citation, the other documents telling it, and whether it is new;
 /// `clean` makes each piece safe for the output (terminal or Markdown).
@@ -308,6 +311,17 @@ pub fn brief_markdown(b: &Brief) -> String {
         }
         out.push('\n');
     }
+    let ledger = |out: &mut String, disputed: bool| {
+        let lines: Vec<&brief::Checked> = b.ledger.iter().filter(|c| c.disputed() == disputed).collect();
+        if !lines.is_empty() {
+            let _ = writeln!(out, "### {}\n", ledger_heading(disputed));
+            for c in lines {
+                let _ = writeln!(out, "- {}: {}", md_text(&c.measure), c.values_text(md_text));
+            }
+            out.push('\n');
+        }
+    };
+    ledger(&mut out, true);
     if !b.figures.is_empty() {
         let _ = writeln!(out, "### Figures\n");
         for f in &b.figures {
@@ -315,17 +329,7 @@ pub fn brief_markdown(b: &Brief) -> String {
         }
         out.push('\n');
     }
-    for (disputed, heading) in LEDGER_HEADINGS {
-        let lines: Vec<&brief::Checked> = b.ledger.iter().filter(|c| c.disputed() == disputed).collect();
-        if lines.is_empty() {
-            continue;
-        }
-        let _ = writeln!(out, "### {heading}\n");
-        for c in lines {
-            let _ = writeln!(out, "- {}: {}", md_text(&c.measure), c.values_text(md_text));
-        }
-        out.push('\n');
-    }
+    ledger(&mut out, false);
     let _ = writeln!(out, "*{}*\n", md_text(&b.new_since_line()));
     out
 }
@@ -603,14 +607,14 @@ fn atom_brief(w: &mut Writer<Vec<u8>>, b: &Brief, name: &str, base: &str) -> io:
             h3 { "Stories" }
             ul { @for s in &b.stories { li lang=(s.lang.as_str()) { (s.text) (cite(&s.cite)) @if s.follows.is_some() { " · continues" } @else { " · new" } } } }
         }
-        @if !b.figures.is_empty() {
-            h3 { "Figures" }
-            ul { @for f in &b.figures { li lang=(f.lang.as_str()) { strong { (f.figure) } " — " (f.text) (cite(&f.cite)) } } }
-        }
-        @for (disputed, heading) in LEDGER_HEADINGS {
+        @for disputed in [true, false] {
             @let lines: Vec<&brief::Checked> = b.ledger.iter().filter(|c| c.disputed() == disputed).collect();
+            @if !disputed && !b.figures.is_empty() {
+                h3 { "Figures" }
+                ul { @for f in &b.figures { li lang=(f.lang.as_str()) { strong { (f.figure) } " — " (f.text) (cite(&f.cite)) } } }
+            }
             @if !lines.is_empty() {
-                h3 { (heading) }
+                h3 { (ledger_heading(disputed)) }
                 ul {
                     @for c in lines {
                         li lang=(c.lang.as_str()) {
@@ -972,8 +976,9 @@ mod tests {
         let text = terminal(&page);
         assert_no_controls(&text);
         assert!(text.contains("Run brief · run #3 · 1970-01-01 00:00 · 2 documents · made by extractive\nStories\n  - <script>alert(6)</script>"), "{text}");
-        assert!(text.contains("(also en-2) · new\nFigures\n  - 5%<b> — 涨5%<b> x/1\"?# [1]\nFigures the sources disagree on\n"), "{text}");
-        assert!(text.contains("Figures the sources disagree on\n  ! 售价<i>[2J: 39.59万元 x/1\"?# [1] ≠ 29.59万元 x/1\"?# [1]\nNew since run #2: 1 of 1 story.\n"), "{text}");
+        assert!(text.contains("(also en-2) · new\nFigures the sources disagree on\n"), "{text}");
+        assert!(text.contains("\nFigures\n  - 5%<b> — 涨5%<b> x/1\"?# [1]\nNew since run #2: 1 of 1 story.\n"), "{text}");
+        assert!(text.contains("Figures the sources disagree on\n  ! 售价<i>[2J: 39.59万元 x/1\"?# [1] ≠ 29.59万元 x/1\"?# [1]\nFigures\n"), "{text}");
         assert!(text.find("Run brief").unwrap_or(usize::MAX) < text.find(&page.entries[1].document.title).unwrap_or(0));
         let md = markdown(&page);
         assert_no_controls(&md);
