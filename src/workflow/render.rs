@@ -617,14 +617,7 @@ fn atom_brief(w: &mut Writer<Vec<u8>>, b: &Brief, name: &str, base: &str) -> io:
                 h3 { (ledger_heading(disputed)) }
                 ul {
                     @for c in lines {
-                        li lang=(c.lang.as_str()) {
-                            (c.measure) ": "
-                            @for (k, v) in c.values.iter().enumerate() {
-                                @if k > 0 { " ≠ " }
-                                strong { (v.figure) }
-                                @for (j, cite_) in v.cites.iter().enumerate() { @if j > 0 { "," } (cite(cite_)) }
-                            }
-                        }
+                        li lang=(c.lang.as_str()) { (super::html::checked_values(c, cite)) }
                     }
                 }
             }
