@@ -454,6 +454,30 @@ async fn story_page(State(state): State<AppState>, Path(id): Path<String>) -> Re
                     }
                 }
             }
+            @if !p.figures.is_empty() {
+                // The claim ledger, disagreements first: what the analyst checks before quoting.
+                h2 { "Figures" }
+                ul.ledger {
+                    @for line in crate::stories::figures::lines(&p.figures, 1) {
+                        @let group = match &line { crate::stories::figures::Line::Conflict(g) => g.clone(), crate::stories::figures::Line::Agreed(i) => vec![*i] };
+                        li.disputed[group.len() > 1] {
+                            (crate::stories::figures::line_label(&p.figures, &line)) ": "
+                            @for (k, &i) in group.iter().enumerate() {
+                                @if k > 0 { " ≠ " }
+                                strong { (p.figures[i].raw) }
+                                @for (j, d) in p.figures[i].docs().into_iter().enumerate() {
+                                    @if j > 0 { "," }
+                                    " " span.cite {
+                                        (d) " "
+                                        @for c in p.figures[i].sources.iter().filter(|c| c.doc == d) { a href=(doc_href(d, c.paragraph)) { "[" (c.paragraph) "]" } }
+                                    }
+                                }
+                            }
+                            @if group.len() > 1 { " " span.label { "sources disagree" } }
+                        }
+                    }
+                }
+            }
             h2 { "Sources" }
             ol.members {
                 @for m in &p.members {

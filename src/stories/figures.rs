@@ -3,11 +3,17 @@
 //! The claim ledger. Every member's body is scanned with the verifier's number reader
 //! (`digest::numbers`: 万/亿 scales, tonnes, percentages, currencies), keeping amounts of money,
 //! mass and percentages (bare numbers, dates and years say too little on their own). What a
-//! figure measures is the text just before it in its sentence (`出口量为`, `营收`), reduced to
-//! letters and CJK characters; two members state the same measure when that lead-in is the same.
-//! Figures of one measure whose quantities match (the verifier's own test, so 20.3亿元 and
-//! 2,030,000,000 yuan agree) are shown once with all their sources; figures of one measure that
-//! do not match are a conflict, shown side by side, each cited `id [n]`.
+//! figure measures is the phrase before it in its clause with `为`/`达`/`约`/`超`/`was`/`about`
+//! taken off (`出口量为3834吨` and `出口量约3800吨` both measure `出口量`), the noun after it when
+//! nothing stands before it (`29.59万元的售价`), or the sentence's subject when what stands before
+//! it only says it moved (`营收达6090亿元，同比增长10%`: `营收同比增长`). When: a period the
+//! sentence names before the figure (`2022年`, `一季度` = `Q1`, `上半年`, `前三季度`, `10月`)
+//! makes a different measure from the same phrase in another period. Two members state the same
+//! measure when one phrase ends the other (the head of a Chinese noun phrase is last: `锑出口量`,
+//! `出口量`) and they name no different period. Figures of one measure whose quantities match
+//! (the verifier's own test, so 20.3亿元 and 2,030,000,000 yuan agree) are shown once with all
+//! their sources; figures of one measure and unit that do not match, stated by different sets of
+//! members, are a conflict, shown side by side, each cited `id [n]`.
 
 use serde::Serialize;
 
@@ -15,8 +21,404 @@ use super::sketch::numbered_body;
 use crate::digest::numbers::{self, Quantity, Unit};
 use crate::document::Document;
 
-/// Characters of lead-in that name what a figure measures.
-const LEAD_CHARS: usize = 6;
+/// Most letters (CJK characters) a Chinese measure keeps: the head of its noun phrase.
+const MEASURE_CHARS: usize = 10;
+/// Most words an English measure keeps.
+const MEASURE_WORDS: usize = 4;
+
+/// What a figure measures and for when, read from its sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Measure {
+    /// The measure phrase, lower-cased: `出口量`, `营收同比增长`, `exports`.
+    what: String,
+    /// The period named before the figure in its sentence, as written (`2023年Q2`) and in a
+    /// canonical form (`2023 Q2`) that says `一季度` and `Q1` are one period.
+    when: Option<(String, String)>,
+}
+
+impl Measure {
+    /// Two statements measure the same thing when one phrase ends the other (Chinese noun
+    /// phrases put their head last: `锑出口量` and `出口量`; `营收` and `总营收`) and they name no
+    /// different period (a sentence that names none is taken to mean the story's).
+    fn same_as(&self, other: &Measure) -> bool {
+        let (a, b) = (&self.what, &other.what);
+        let nested = a.ends_with(b.as_str()) || b.ends_with(a.as_str());
+        let periods = match (&self.when, &other.when) {
+            (Some((_, x)), Some((_, y))) => x == y,
+            _ => true,
+        };
+        nested && periods
+    }
+}
+
+/// Sentence ends: a figure's measure and period are read from its sentence only.
+fn is_sentence_break(text: &str, i: usize, c: char) -> bool {
+    match c {
+        '。' | '！' | '？' | '；' | '\n' | ';' | '!' | '?' => true,
+        '.' => text[i + 1..].starts_with(' '),
+        _ => false,
+    }
+}
+
+/// Clause breaks inside a sentence (a comma before a digit is a thousands separator).
+fn is_clause_break(text: &str, i: usize, c: char) -> bool {
+    match c {
+        '，' | '：' | '（' | '）' | '(' | ')' | '、' | '“' | '”' | '"' | ':' => true,
+        ',' => !text[i + 1..].starts_with(|n: char| n.is_ascii_digit()),
+        _ => is_sentence_break(text, i, c),
+    }
+}
+
+/// The clauses of `text`, breaks left out.
+fn clauses(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for (i, c) in text.char_indices() {
+        if is_clause_break(text, i, c) {
+            out.push(&text[at..i]);
+            at = i + c.len_utf8();
+        }
+    }
+    out.push(&text[at..]);
+    out
+}
+
+/// Words a measure phrase ends in that say nothing about what is measured (`为`, `约`, `超`,
+/// `was`, `about`): stripped from its end, longest first.
+const TAIL_ZH: &[&str] = &[
+    "分别为", "分别是", "分别", "约为", "大约", "达到", "高达", "超过", "不足", "不到", "约合", "合计", "共计", "总计",
+    "仅为", "已达", "已经", "约有", "左右", "人民币", "逾", "为", "达", "约", "近", "超", "共", "仅", "已", "有", "是",
+    "了", "在", "的", "将", "或", "再", "又", "也", "均", "则", "仍", "还", "从", "由", "每", "就", "或许", "可能",
+    "将会", "会",
+];
+const TAIL_EN: &[&str] = &[
+    "at", "of", "by", "was", "were", "is", "are", "be", "been", "about", "around", "nearly", "almost", "some",
+    "approximately", "roughly", "over", "more", "than", "just", "reached", "totaled", "totalled", "stood", "the", "a",
+    "an", "and", "from", "for", "in", "on", "with", "us", "usd", "rmb", "hit", "its", "their", "estimated",
+];
+/// `增至`, `rose to`: the figure is the new level, so the measure is the thing itself.
+const LEVEL_ZH: &[&str] = &["至", "到"];
+const LEVEL_EN: &[&str] = &["to"];
+/// Words that say a figure is a change rather than a level; they stay in the measure (`营收同比
+/// 增长` is not `营收`) but are no measure on their own.
+const MOVE_ZH: &[&str] = &[
+    "同比增长", "同比下降", "同比上涨", "同比下跌", "同比增加", "同比减少", "环比增长", "环比下降", "增长", "下降", "上涨",
+    "下跌", "上升", "减少", "增加", "提高", "降低", "提升", "下滑", "回落", "上调", "下调", "增幅", "降幅", "涨幅", "跌幅",
+    "扩大", "收窄", "同比", "环比", "涨", "跌", "增", "降",
+];
+const MOVE_EN: &[&str] = &[
+    "rose", "fell", "rise", "fall", "rising", "falling", "increased", "decreased", "increase", "decrease", "grew",
+    "growth", "declined", "decline", "gained", "gain", "dropped", "drop", "jumped", "climbed", "up", "down", "surged",
+    "slumped", "higher", "lower",
+];
+
+fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}')
+}
+
+/// `s` with its trailing `words` stripped (repeatedly, with what is not a letter between).
+fn strip_tail(s: &mut String, en: bool) {
+    loop {
+        let trimmed = s.trim_end_matches(|c: char| !c.is_alphabetic()).len();
+        s.truncate(trimmed);
+        let words: &[&str] = if en { TAIL_EN } else { TAIL_ZH };
+        let levels: &[&str] = if en { LEVEL_EN } else { LEVEL_ZH };
+        let ends = |w: &str, s: &str| {
+            s.ends_with(w) && (!en || s.len() == w.len() || s[..s.len() - w.len()].ends_with(|c: char| !c.is_alphanumeric()))
+        };
+        if let Some(w) = levels.iter().find(|w| ends(w, s)) {
+            s.truncate(s.len() - w.len());
+            // `增至`, `rose to`: the move word before a level word goes too.
+            let moves: &[&str] = if en { MOVE_EN } else { MOVE_ZH };
+            let t = s.trim_end().len();
+            s.truncate(t);
+            if let Some(m) = moves.iter().find(|m| ends(m, s)) {
+                s.truncate(s.len() - m.len());
+            }
+            continue;
+        }
+        match words.iter().find(|w| ends(w, s)) {
+            Some(w) => s.truncate(s.len() - w.len()),
+            None => return,
+        }
+    }
+}
+
+/// Conjunctions a clause opens with (`但其毛利率` is `毛利率`).
+const LEAD_ZH: &[&str] =
+    &["但其", "但是", "而其", "其中", "并且", "同时", "此外", "另外", "甚至", "预计", "但", "而", "其", "并", "且", "的"];
+const LEAD_EN: &[&str] = &["and", "but", "while", "its", "the", "their"];
+
+/// `s` with the conjunctions it opens with taken off.
+fn strip_lead(s: &mut String, en: bool) {
+    loop {
+        let t = s.trim_start_matches(|c: char| !c.is_alphabetic()).to_string();
+        *s = t;
+        let words: &[&str] = if en { LEAD_EN } else { LEAD_ZH };
+        let opens = |w: &str| {
+            s.len() >= w.len()
+                && s.is_char_boundary(w.len())
+                && s[..w.len()].eq_ignore_ascii_case(w)
+                && (!en || !s[w.len()..].starts_with(|c: char| c.is_alphanumeric()))
+        };
+        match words.iter().find(|w| opens(w)) {
+            Some(w) => *s = s[w.len()..].to_string(),
+            None => return,
+        }
+    }
+}
+
+/// Whether a phrase names nothing on its own: only move words, `同比`, stop words.
+fn is_generic(s: &str, en: bool) -> bool {
+    if en {
+        return s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).all(|w| {
+            MOVE_EN.contains(&w) || TAIL_EN.contains(&w) || LEVEL_EN.contains(&w)
+        });
+    }
+    let mut rest = s.to_string();
+    for w in MOVE_ZH.iter().chain(TAIL_ZH) {
+        rest = rest.replace(w, "");
+    }
+    rest.chars().filter(|c| c.is_alphabetic()).count() < 2
+}
+
+/// A period named in `text`: its byte range, as written, and canonical.
+struct Period {
+    span: std::ops::Range<usize>,
+    canonical: String,
+}
+
+/// Periods written in `text`: years (`2023年`, `2023` before a quarter or half), quarters (`一
+/// 季度`, `第一季度`, `Q1`, `first quarter`), halves (`上半年`, `first half`), `前三季度`,
+/// `全年`, months (`10月`, `1-9月`, not a date like `9月1日`).
+fn periods(text: &str) -> Vec<Period> {
+    const WORDS: &[(&str, &str)] = &[
+        ("前三季度", "Q1-Q3"),
+        ("前三个季度", "Q1-Q3"),
+        ("第一季度", "Q1"),
+        ("第二季度", "Q2"),
+        ("第三季度", "Q3"),
+        ("第四季度", "Q4"),
+        ("一季度", "Q1"),
+        ("二季度", "Q2"),
+        ("三季度", "Q3"),
+        ("四季度", "Q4"),
+        ("1季度", "Q1"),
+        ("2季度", "Q2"),
+        ("3季度", "Q3"),
+        ("4季度", "Q4"),
+        ("上半年", "H1"),
+        ("下半年", "H2"),
+        ("全年", "FY"),
+        ("财年", "FY"),
+        ("first quarter", "Q1"),
+        ("second quarter", "Q2"),
+        ("third quarter", "Q3"),
+        ("fourth quarter", "Q4"),
+        ("first half", "H1"),
+        ("second half", "H2"),
+        ("full year", "FY"),
+        ("fiscal year", "FY"),
+    ];
+    let lower = text.to_lowercase();
+    // Lower-casing keeps byte offsets for the ASCII this matches; bail out to `text` otherwise.
+    let hay = if lower.len() == text.len() { lower.as_str() } else { text };
+    let bytes = hay.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < hay.len() {
+        if !hay.is_char_boundary(i) {
+            i += 1;
+            continue;
+        }
+        let rest = &hay[i..];
+        let word_start = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+        if let Some((w, c)) = WORDS.iter().find(|(w, _)| rest.starts_with(w)) {
+            out.push(Period { span: i..i + w.len(), canonical: (*c).to_string() });
+            i += w.len();
+            continue;
+        }
+        // Q1..Q4
+        if word_start && rest.len() >= 2 && (bytes[i] == b'q') && matches!(bytes[i + 1], b'1'..=b'4') {
+            let after = bytes.get(i + 2).copied();
+            if !after.is_some_and(|b| b.is_ascii_alphanumeric()) {
+                out.push(Period { span: i..i + 2, canonical: format!("Q{}", bytes[i + 1] as char) });
+                i += 2;
+                continue;
+            }
+        }
+        // Digits: a year (19xx/20xx followed by 年 or a period word), or a month (`10月`, `1-9月`).
+        if bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_digit() && bytes[i - 1] != b'.') {
+            let n = rest.bytes().take_while(u8::is_ascii_digit).count();
+            let digits = &rest[..n];
+            let after = &rest[n..];
+            if n == 4 && (digits.starts_with("19") || digits.starts_with("20")) {
+                let year_word = after.starts_with('年') && !after.starts_with("年度报告");
+                let before_period = after.trim_start().starts_with(['q', 'Q'])
+                    || WORDS.iter().any(|(w, _)| after.trim_start().starts_with(w));
+                let english = word_start && !after.starts_with(|c: char| c.is_ascii_alphanumeric());
+                if year_word || before_period || (english && hay.is_ascii()) {
+                    let len = if year_word { n + '年'.len_utf8() } else { n };
+                    out.push(Period { span: i..i + len, canonical: digits.to_string() });
+                    i += len;
+                    continue;
+                }
+            }
+            if (1..=2).contains(&n) {
+                // `1-9月`, `1至9月`: a range of months.
+                let (end, range) = match after.strip_prefix('-').or_else(|| after.strip_prefix('至')) {
+                    Some(r) if r.starts_with(|c: char| c.is_ascii_digit()) => {
+                        let m = r.bytes().take_while(u8::is_ascii_digit).count();
+                        (n + (after.len() - r.len()) + m, Some(&r[..m]))
+                    }
+                    _ => (n, None),
+                };
+                let tail = &rest[end..];
+                if let Some(t) = tail.strip_prefix('月') {
+                    let t = t.strip_prefix('份').unwrap_or(t);
+                    let is_date = t.starts_with(|c: char| c.is_ascii_digit()) || t.starts_with(['日', '号']);
+                    if !is_date {
+                        let len = rest.len() - t.len();
+                        let canonical = match range {
+                            Some(to) => format!("M{digits}-{to}"),
+                            None => format!("M{digits}"),
+                        };
+                        out.push(Period { span: i..i + len, canonical });
+                        i += len;
+                        continue;
+                    }
+                }
+            }
+            i += n;
+            continue;
+        }
+        i += rest.chars().next().map_or(1, char::len_utf8);
+    }
+    out
+}
+
+/// The measure of the figure at bytes `span` of paragraph `p`: the phrase before it in its
+/// clause (`出口量为` → `出口量`), the thing after it when it has none there (`29.59万元的售价`
+/// → `售价`), or the subject of its sentence when what is before it only says it moved
+/// (`营收达6090亿元，同比增长10%` → `营收同比增长`); and the period its sentence names before it.
+fn measure_of(p: &str, span: &std::ops::Range<usize>) -> Measure {
+    let start = span.start.min(p.len());
+    let sentence_start = p[..start]
+        .char_indices()
+        .rev()
+        .find(|&(i, c)| is_sentence_break(p, i, c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let before = &p[sentence_start..start];
+    let en = !before.chars().any(is_cjk);
+    let found = periods(before);
+    let when = (!found.is_empty()).then(|| {
+        let mut written = String::new();
+        for (k, f) in found.iter().enumerate() {
+            if k > 0 && found[k - 1].span.end != f.span.start {
+                written.push(' ');
+            }
+            written.push_str(before[f.span.clone()].trim());
+        }
+        let mut canonical: Vec<&str> = Vec::new();
+        for f in &found {
+            if !canonical.contains(&f.canonical.as_str()) {
+                canonical.push(&f.canonical);
+            }
+        }
+        (written, canonical.join(" "))
+    });
+    // The sentence without its periods, so `2023年Q2特斯拉营收` reads `特斯拉营收`.
+    let mut clean = String::with_capacity(before.len());
+    let mut at = 0;
+    for f in &found {
+        clean.push_str(&before[at..f.span.start]);
+        clean.push(' ');
+        at = f.span.end;
+    }
+    clean.push_str(&before[at..]);
+    let clause_start = clean
+        .char_indices()
+        .rev()
+        .find(|&(i, c)| is_clause_break(&clean, i, c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let clause = &clean[clause_start..];
+    // Only what follows the clause's previous number (`涨3%至` is about that one).
+    let seg_start = clause.char_indices().rev().find(|(_, c)| c.is_ascii_digit() || *c == '%' || *c == '％').map_or(0, |(i, c)| i + c.len_utf8());
+    // …and past that number's unit (`降到了25万元` after `40-50万元的车`).
+    let mut what = clause[seg_start..].trim_start_matches(|c: char| "万亿千百元吨美欧日英港币镑个百分点".contains(c)).to_string();
+    strip_tail(&mut what, en);
+    if !en {
+        // `公布了29.59万元的售价`: a figure followed by `的` is the value of what follows.
+        if let Some(after) = p.get(span.end..).map(past_range).and_then(|a| a.strip_prefix('的')) {
+            let noun: String = after.chars().take_while(|c| is_cjk(*c)).take(5).collect();
+            // Only a noun that ends its clause (`的售价，`), not the subject of a new one
+            // (`的车降到了25万元`).
+            let ends_clause = after[noun.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric());
+            if (2..=4).contains(&noun.chars().count()) && ends_clause {
+                what = noun;
+            }
+        }
+    }
+    strip_lead(&mut what, en);
+    if is_generic(&what, en) {
+        // The nearest clause (this one's start included: `营收增长10%至50亿元`) that names
+        // something: `净利润27.03亿美元，同比增长20%`.
+        let subject = clauses(&clean).into_iter().rev().find_map(|c| {
+            let cut = c.char_indices().find(|(_, ch)| ch.is_ascii_digit()).map_or(c.len(), |(i, _)| i);
+            let mut subject = c[..cut].to_string();
+            let moves: &[&str] = if en { MOVE_EN } else { MOVE_ZH };
+            if let Some(i) = moves.iter().filter_map(|m| find_word(&subject, m, en)).min() {
+                subject.truncate(i);
+            }
+            strip_tail(&mut subject, en);
+            strip_lead(&mut subject, en);
+            (!is_generic(&subject, en)).then_some(subject)
+        });
+        if let Some(subject) = subject {
+            let sep = if en { " " } else { "" };
+            what = format!("{}{sep}{}", subject.trim(), what.trim());
+        }
+    }
+    Measure { what: shorten(&what, en), when }
+}
+
+/// `a` past the rest of a range it opens (`-29.59万元的售价` → `的售价`), else `a`.
+fn past_range(a: &str) -> &str {
+    let Some(rest) = a.strip_prefix(['-', '~', '～', '—', '至', '到']) else { return a };
+    if !rest.starts_with(|c: char| c.is_ascii_digit()) {
+        return a;
+    }
+    rest.trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '.' | ',' | '万' | '亿' | '千' | '百' | '元' | '吨' | '%' | '％'))
+}
+
+/// Where `word` starts in `s` (as a whole word in English).
+fn find_word(s: &str, word: &str, en: bool) -> Option<usize> {
+    if !en {
+        return s.find(word);
+    }
+    let mut at = 0;
+    for w in s.split(|c: char| !c.is_alphanumeric()) {
+        let here = at;
+        at += w.len() + 1;
+        if w.eq_ignore_ascii_case(word) {
+            return Some(here);
+        }
+    }
+    None
+}
+
+/// The measure's letters, lower-cased: the last [`MEASURE_CHARS`] of a Chinese phrase (its head
+/// noun is last), the last [`MEASURE_WORDS`] words of an English one.
+fn shorten(what: &str, en: bool) -> String {
+    if en {
+        let words: Vec<String> =
+            what.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+        return words[words.len().saturating_sub(MEASURE_WORDS)..].join(" ");
+    }
+    let letters: Vec<char> = what.chars().filter(|c| c.is_alphanumeric()).collect();
+    let letters = &letters[letters.len().saturating_sub(MEASURE_CHARS)..];
+    letters.iter().collect::<String>().to_lowercase()
+}
 
 /// A paragraph a figure is stated in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -34,8 +436,11 @@ impl std::fmt::Display for Cite {
 /// One figure as the sources state it (agreeing statements merged).
 #[derive(Debug, Clone, Serialize)]
 pub struct Figure {
-    /// What it measures: the lead-in before it.
+    /// What it measures: the measure phrase of its sentence (`出口量`, `营收同比增长`).
     pub measure: String,
+    /// The period its sentence names, as first written (`2023年Q2`); `None` when it names none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
     /// As first written (`20.3亿元`).
     pub raw: String,
     pub value: f64,
@@ -44,10 +449,34 @@ pub struct Figure {
     /// Set when another figure of the same measure disagrees: the other values, as written.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub conflicts_with: Vec<String>,
+    /// The same, as indices into the ledger, in ledger order.
+    #[serde(skip)]
+    pub conflicts: Vec<usize>,
+}
+
+impl Figure {
+    /// `出口量`, or `营收 (2023年Q2)` when the sentence names a period.
+    pub fn label(&self) -> String {
+        match &self.when {
+            Some(w) => format!("{} ({w})", self.measure),
+            None => self.measure.clone(),
+        }
+    }
+
+    /// The members stating it, each once, in order.
+    pub fn docs(&self) -> Vec<&str> {
+        let mut docs: Vec<&str> = Vec::new();
+        for c in &self.sources {
+            if !docs.contains(&c.doc.as_str()) {
+                docs.push(&c.doc);
+            }
+        }
+        docs
+    }
 }
 
 struct Stated {
-    measure: String,
+    measure: Measure,
     q: Quantity,
     cite: Cite,
 }
@@ -67,75 +496,93 @@ fn unit_name(u: &Unit) -> String {
     }
 }
 
-/// The lead-in of the figure at byte `start` of `p`: the last [`LEAD_CHARS`] letters or CJK
-/// characters before it in its sentence.
-fn lead_in(p: &str, start: usize) -> String {
-    let before = &p[..start.min(p.len())];
-    let sentence = before.rsplit(['。', '！', '？', '；', '\n']).next().unwrap_or(before);
-    let mut chars: Vec<char> = sentence
-        .chars()
-        .rev()
-        .skip_while(|c| !c.is_alphabetic())
-        .filter(|c| c.is_alphabetic())
-        .take(LEAD_CHARS)
-        .collect();
-    chars.reverse();
-    chars.into_iter().collect::<String>().to_lowercase()
+/// `q` with the range its digits allow, not the wider one a hedge word gives it: the verifier
+/// lets a summary's `约3800吨` stand for a source's 3834吨, but two sources writing 3834 and
+/// 3800 disagree, and the analyst should see it. `raw` holds no hedge word, so reading it alone
+/// gives that range; when it reads as something else (a unit named earlier), `q` stays.
+fn unhedged(q: Quantity) -> Quantity {
+    match numbers::extract(&q.raw).into_iter().next() {
+        Some(strict) if strict.unit == q.unit && strict.value == q.value => Quantity { lo: strict.lo, hi: strict.hi, ..q },
+        _ => q,
+    }
 }
 
 /// The ledger of a story's members (best first): figures in order of first statement.
-pub fn ledger(members: &[Document]) -> Vec<Figure> {
+pub fn ledger<D: std::borrow::Borrow<Document>>(members: &[D]) -> Vec<Figure> {
     let mut stated = Vec::new();
     for d in members {
+        let d = d.borrow();
         for (n, p) in numbered_body(d) {
             for q in numbers::extract(p) {
                 if !kept(&q.unit) {
                     continue;
                 }
-                let measure = lead_in(p, q.span.start);
-                if measure.chars().count() < 2 {
+                // The low end of a range (`25.99` of `25.99-29.59万元`) borrows the range's unit
+                // and would dispute any single price; the high end stands for the range.
+                let low_end = q.raw.ends_with(|c: char| c.is_ascii_digit()) && past_range(&p[q.span.end..]).len() != p.len() - q.span.end;
+                if low_end {
+                    continue;
+                }
+                let q = unhedged(q);
+                let measure = measure_of(p, &q.span);
+                if measure.what.chars().filter(|c| c.is_alphabetic()).count() < 2 {
                     continue;
                 }
                 stated.push(Stated { measure, q, cite: Cite { doc: d.id.clone(), paragraph: n } });
             }
         }
     }
-    let mut figures: Vec<(Figure, Quantity)> = Vec::new();
+    let mut figures: Vec<(Figure, Quantity, Measure)> = Vec::new();
     for s in stated {
-        let same = figures.iter_mut().find(|(f, q)| f.measure == s.measure && q.matches(&s.q) && s.q.matches(q));
+        let same = figures.iter_mut().find(|(_, q, m)| m.same_as(&s.measure) && q.unit == s.q.unit && q.matches(&s.q) && s.q.matches(q));
         match same {
-            Some((f, _)) => {
+            Some((f, _, _)) => {
                 if !f.sources.contains(&s.cite) {
                     f.sources.push(s.cite);
                 }
             }
             None => figures.push((
                 Figure {
-                    measure: s.measure,
+                    measure: s.measure.what.clone(),
+                    when: s.measure.when.as_ref().map(|(written, _)| written.clone()),
                     raw: s.q.raw.clone(),
                     value: s.q.value,
                     unit: unit_name(&s.q.unit),
                     sources: vec![s.cite],
                     conflicts_with: Vec::new(),
+                    conflicts: Vec::new(),
                 },
                 s.q,
+                s.measure,
             )),
         }
     }
-    // A conflict: the same measure and unit, another value, stated by another member.
-    let snapshot: Vec<(String, String, String, Vec<String>)> = figures
-        .iter()
-        .map(|(f, _)| (f.measure.clone(), f.unit.clone(), f.raw.clone(), f.sources.iter().map(|c| c.doc.clone()).collect()))
-        .collect();
-    for (i, (f, _)) in figures.iter_mut().enumerate() {
-        for (j, (m, u, raw, docs)) in snapshot.iter().enumerate() {
-            let other_member = docs.iter().any(|d| !f.sources.iter().any(|c| &c.doc == d));
-            if i != j && *m == f.measure && *u == f.unit && other_member {
-                f.conflicts_with.push(raw.clone());
+    // A conflict: the same measure and unit, another value, and not stated by the same members
+    // (one member giving two figures of one phrase is two things it measures, not a dispute).
+    let mut conflicts: Vec<Vec<usize>> = vec![Vec::new(); figures.len()];
+    for i in 0..figures.len() {
+        for j in i + 1..figures.len() {
+            let ((a, qa, ma), (b, qb, mb)) = (&figures[i], &figures[j]);
+            let mut da = a.docs();
+            let mut db = b.docs();
+            da.sort_unstable();
+            db.sort_unstable();
+            if qa.unit == qb.unit && ma.same_as(mb) && da != db {
+                conflicts[i].push(j);
+                conflicts[j].push(i);
             }
         }
     }
-    figures.into_iter().map(|(f, _)| f).collect()
+    let raws: Vec<String> = figures.iter().map(|(f, _, _)| f.raw.clone()).collect();
+    figures
+        .into_iter()
+        .zip(conflicts)
+        .map(|((mut f, _, _), c)| {
+            f.conflicts_with = c.iter().map(|&j| raws[j].clone()).collect();
+            f.conflicts = c;
+            f
+        })
+        .collect()
 }
 
 /// One row of `dossier figures`: a figure of a story.
@@ -161,8 +608,85 @@ pub fn for_search(engine: &mut crate::engine::Engine, request: &crate::search::S
     Ok(rows)
 }
 
-fn sources_text(f: &Figure) -> String {
-    f.sources.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+/// `qq-1 [4][12], qq-2 [4]`: a figure's sources, each member once with its paragraphs, the way
+/// briefs and digests cite.
+pub fn sources_text(f: &Figure) -> String {
+    f.docs()
+        .into_iter()
+        .map(|d| {
+            let ps: Vec<usize> = f.sources.iter().filter(|c| c.doc == d).map(|c| c.paragraph).collect();
+            format!("{d}{}", crate::digest::render::citations(&ps))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One line of a ledger as shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    /// Figures of one measure the sources disagree on, side by side (indices, ledger order).
+    Conflict(Vec<usize>),
+    /// A figure the sources agree on (or that one source alone states).
+    Agreed(usize),
+}
+
+/// How a ledger reads: every conflict first — what an analyst must check — its values side by
+/// side; then the figures at least `min_sources` members state, each once.
+pub fn lines(figures: &[Figure], min_sources: usize) -> Vec<Line> {
+    let mut out = Vec::new();
+    let mut shown = vec![false; figures.len()];
+    for i in 0..figures.len() {
+        if shown[i] || figures[i].conflicts.is_empty() {
+            continue;
+        }
+        // Everything that disagrees with anything in the group, transitively.
+        let mut group = vec![i];
+        shown[i] = true;
+        let mut k = 0;
+        while k < group.len() {
+            for &j in &figures[group[k]].conflicts {
+                if !shown.get(j).copied().unwrap_or(true) {
+                    shown[j] = true;
+                    group.push(j);
+                }
+            }
+            k += 1;
+        }
+        group.sort_unstable();
+        out.push(Line::Conflict(group));
+    }
+    for (i, f) in figures.iter().enumerate() {
+        if !shown[i] && f.docs().len() >= min_sources {
+            out.push(Line::Agreed(i));
+        }
+    }
+    out
+}
+
+/// What a line is labelled: the most specific measure of its figures (`全轮驱动焕新版的售价`
+/// over `售价`), with the period any of them names.
+pub fn line_label(figures: &[Figure], line: &Line) -> String {
+    match line {
+        Line::Conflict(group) => {
+            let of = || group.iter().map(|&i| &figures[i]);
+            let Some(longest) = of().min_by_key(|f| std::cmp::Reverse(f.measure.chars().count())) else { return String::new() };
+            Figure { when: of().find_map(|f| f.when.clone()), ..longest.clone() }.label()
+        }
+        Line::Agreed(i) => figures[*i].label(),
+    }
+}
+
+/// A ledger line as text: `出口量: 3834吨 — a [1] ≠ 3800吨 — b [1] (sources disagree)`.
+pub fn line_text(figures: &[Figure], line: &Line) -> String {
+    let value = |i: usize| format!("{} — {}", figures[i].raw, sources_text(&figures[i]));
+    match line {
+        Line::Conflict(group) => format!(
+            "{}: {} (sources disagree)",
+            line_label(figures, line),
+            group.iter().map(|&i| value(i)).collect::<Vec<_>>().join(" ≠ ")
+        ),
+        Line::Agreed(i) => format!("{}: {}", line_label(figures, line), value(*i)),
+    }
 }
 
 /// Rows as an aligned terminal table; a disagreement is marked `≠` with the other values.
@@ -183,7 +707,7 @@ pub fn table(rows: &[Row]) -> String {
         let _ = writeln!(
             out,
             "  {:<10} {:>14}  {}{}",
-            crate::report::terminal_safe(&r.figure.measure),
+            crate::report::terminal_safe(&r.figure.label()),
             crate::report::terminal_safe(&r.figure.raw),
             crate::report::terminal_safe(&sources_text(&r.figure)),
             crate::report::terminal_safe(&flag)
@@ -195,17 +719,19 @@ pub fn table(rows: &[Row]) -> String {
     out
 }
 
-/// Rows as CSV (RFC 4180 quoting): story, title, measure, raw, value, unit, sources, conflicts.
+/// Rows as CSV (RFC 4180 quoting): story, title, measure, when, raw, value, unit, sources,
+/// conflicts.
 pub fn csv(rows: &[Row]) -> String {
     let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    let mut out = String::from("story,title,measure,raw,value,unit,sources,conflicts_with\n");
+    let mut out = String::from("story,title,measure,when,raw,value,unit,sources,conflicts_with\n");
     for r in rows {
         let f = &r.figure;
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{}\n",
             r.story,
             q(&r.title),
             q(&f.measure),
+            q(f.when.as_deref().unwrap_or("")),
             q(&f.raw),
             f.value,
             q(&f.unit),
@@ -235,20 +761,101 @@ mod tests {
         }
     }
 
+    /// The measure and period of every kept figure of `p`, as `measure@when=raw`.
+    fn measures(p: &str) -> Vec<String> {
+        numbers::extract(p)
+            .into_iter()
+            .filter(|q| kept(&q.unit))
+            .map(|q| {
+                let m = measure_of(p, &q.span);
+                match m.when {
+                    Some((_, when)) => format!("{}@{when}={}", m.what, q.raw),
+                    None => format!("{}={}", m.what, q.raw),
+                }
+            })
+            .collect()
+    }
+
+    /// Real sentences (qqnews qq-18608 [12] and [29], qq-34389, a Reuters-style line): the
+    /// measure is the phrase the figure belongs to, `约`/`为`/`至` and conjunctions taken off,
+    /// the subject of an earlier clause when the figure's own only says it moved.
+    #[test]
+    fn the_measure_is_the_phrase_of_the_sentence_and_the_period_it_names() {
+        assert_eq!(
+            measures("2023年Q2特斯拉营收249.27亿美元，同比增长47%，净利润27.03亿美元，同比增长20%，但其毛利率已经下滑至18.2%，创三年新低。"),
+            [
+                "特斯拉营收@2023 Q2=249.27亿美元",
+                "特斯拉营收同比增长@2023 Q2=47%",
+                "净利润@2023 Q2=27.03亿美元",
+                "净利润同比增长@2023 Q2=20%",
+                "毛利率@2023 Q2=18.2%",
+            ]
+        );
+        assert_eq!(
+            measures("3后轮驱动焕新版相比2022款后轮驱动版（23.19万）上涨了2.8万元；长续航全轮驱动焕新版的售价为29.59万元，且暂时并没有提供像2022款的高性能版车型"),
+            ["上涨=2.8万元", "全轮驱动焕新版的售价=29.59万元"]
+        );
+        assert_eq!(measures("3，同时还公布了25.99-29.59万元的售价，并将在今年第四季度开始交付。"), ["售价=25.99", "售价=29.59万元"]);
+        let l = ledger(&[doc("a", "同时还公布了25.99-29.59万元的售价。营收增长10%至50亿元。")]);
+        let raws: Vec<&str> = l.iter().map(|f| f.raw.as_str()).collect();
+        assert_eq!(raws, ["29.59万元", "10%", "50亿元"], "a range's low end is no figure of its own: {l:#?}");
+        assert_eq!(measures("腾讯2023全年总营收达6090亿元，同比增长10%。"), ["腾讯总营收@2023 FY=6090亿元", "腾讯总营收同比增长@2023 FY=10%"]);
+        assert_eq!(measures("海关数据显示，前三季度锑出口量为3834吨，同比下降。"), ["锑出口量@Q1-Q3=3834吨"]);
+        assert_eq!(measures("据统计，1-9月出口量约3800吨。9月1日，出口额为5亿元。"), ["出口量@M1-9=3800吨", "出口额=5亿元"]);
+        assert_eq!(measures("Exports rose 3.5%, to $1,200 million. Revenue in the first quarter was $5 billion."), [
+            "exports rose=3.5%",
+            "exports=$1,200 million",
+            "revenue@Q1=$5 billion"
+        ]);
+    }
+
+    #[test]
+    fn one_measure_in_two_periods_is_two_measures_and_a_suffix_is_the_same_measure() {
+        let m = |p: &str| {
+            let q = numbers::extract(p).into_iter().find(|q| kept(&q.unit)).unwrap_or_else(|| panic!("{p}"));
+            measure_of(p, &q.span)
+        };
+        assert!(m("锑出口量为3834吨").same_as(&m("出口量约3800吨")));
+        assert!(m("前三季度锑出口量为3834吨").same_as(&m("出口量约3800吨")), "no period named is not another period");
+        assert!(!m("2022年出口量为3834吨").same_as(&m("2023年出口量为3800吨")));
+        assert!(m("一季度营收20.3亿元").same_as(&m("第一季度营收为20.3亿元")));
+        assert!(m("Q1营收20.3亿元").same_as(&m("一季度营收为20.3亿元")));
+        assert!(!m("一季度营收20.3亿元").same_as(&m("上半年营收为20.3亿元")));
+        assert!(!m("营收20.3亿元").same_as(&m("净利润2.03亿元")));
+    }
+
     #[test]
     fn agreeing_figures_merge_and_disagreeing_ones_are_flagged_with_both_citations() {
-        let a = doc("a", "海关数据显示，前三季度锑出口量为3834吨，同比下降。公司营收为20.3亿元。");
-        let b = doc("b", "海关数据显示，前三季度锑出口量为3800吨，同比下降。公司营收为203000万元。");
+        let a = doc("a", "海关数据显示，前三季度锑出口量为3834吨，同比下降。公司营收为20.3亿元。公司净利润2.03亿元。");
+        let b = doc("b", "海关数据显示，锑出口量约3800吨。公司营收为203000万元。公司净利润为2.03亿元。");
         let l = ledger(&[a, b]);
-        let revenue: Vec<&Figure> = l.iter().filter(|f| f.measure.ends_with("营收为")).collect();
+        let by = |m: &str| -> Vec<&Figure> { l.iter().filter(|f| f.measure.ends_with(m)).collect() };
+        let revenue = by("营收");
         assert_eq!(revenue.len(), 1, "{l:#?}");
-        assert_eq!(revenue[0].sources.iter().map(ToString::to_string).collect::<Vec<_>>(), ["a [1]", "b [1]"]);
-        assert!(revenue[0].conflicts_with.is_empty());
-        let exports: Vec<&Figure> = l.iter().filter(|f| f.measure.ends_with("出口量为")).collect();
+        assert_eq!(sources_text(revenue[0]), "a [1], b [1]");
+        assert!(revenue[0].conflicts_with.is_empty(), "营收20.3亿元 and 净利润2.03亿元 are two measures: {l:#?}");
+        let exports = by("出口量");
         assert_eq!(exports.len(), 2, "{l:#?}");
-        assert_eq!(exports[0].sources[0].to_string(), "a [1]");
+        assert_eq!((exports[0].label().as_str(), sources_text(exports[0]).as_str()), ("锑出口量 (前三季度)", "a [1]"));
         assert_eq!(exports[0].conflicts_with, ["3800吨"]);
-        assert_eq!(exports[1].sources[0].to_string(), "b [1]");
+        assert_eq!(sources_text(exports[1]), "b [1]");
         assert_eq!(exports[1].conflicts_with, ["3834吨"]);
+        let shown: Vec<String> = lines(&l, 2).iter().map(|line| line_text(&l, line)).collect();
+        assert_eq!(
+            shown,
+            [
+                "锑出口量 (前三季度): 3834吨 — a [1] ≠ 3800吨 — b [1] (sources disagree)",
+                "公司营收: 20.3亿元 — a [1], b [1]",
+                "公司净利润: 2.03亿元 — a [1], b [1]",
+            ]
+        );
+    }
+
+    /// One member stating two figures of one phrase (two stocks that each `涨超`) is no dispute.
+    #[test]
+    fn figures_stated_by_the_same_members_do_not_conflict() {
+        let a = doc("a", "蔚来涨超5%。小鹏涨超5%，理想汽车涨超3%。");
+        let b = doc("b", "蔚来涨超5%。小鹏涨超5%，理想汽车涨超3%。");
+        assert!(ledger(&[a, b]).iter().all(|f| f.conflicts.is_empty()));
     }
 }

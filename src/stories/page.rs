@@ -148,22 +148,10 @@ pub fn terminal(p: &StoryPage) -> String {
         let _ = writeln!(out, "- {} — {}", terminal_safe(&b.text), terminal_safe(&b.citation()));
     }
     if !p.figures.is_empty() {
-        let _ = writeln!(out, "\nFigures");
-        for f in &p.figures {
-            let cites: Vec<String> = f.sources.iter().map(ToString::to_string).collect();
-            let flag = if f.conflicts_with.is_empty() {
-                String::new()
-            } else {
-                format!("  ≠ {} (sources disagree)", f.conflicts_with.join(", "))
-            };
-            let _ = writeln!(
-                out,
-                "- {}… {} — {}{}",
-                terminal_safe(&f.measure),
-                terminal_safe(&f.raw),
-                terminal_safe(&cites.join(", ")),
-                terminal_safe(&flag)
-            );
+        let _ = writeln!(out, "\nFigures (conflicts first)");
+        for line in super::figures::lines(&p.figures, 1) {
+            let mark = if matches!(line, super::figures::Line::Conflict(_)) { '!' } else { '-' };
+            let _ = writeln!(out, "{mark} {}", terminal_safe(&super::figures::line_text(&p.figures, &line)));
         }
     }
     let _ = writeln!(out, "\nSources");

@@ -3,8 +3,10 @@
 //! Above a workflow page's per-document digests stands the brief of its last run that collected
 //! anything: the run's stories (one bullet per group of documents that tell the same story, the
 //! biggest first), the figures that moved (amounts, volumes, percentages, multiples, each with
-//! its unit as written), and which stories are new since the previous run's documents and which
-//! continue one of them. Every line cites a document and paragraph (`qq-34199 [4]`) and is
+//! its unit as written), the claim ledger of stories the run holds several copies of (figures
+//! the copies disagree on side by side, each cited, first — they are what an analyst must check
+//! — then figures they agree on, once with all their sources; `crate::stories::figures`), and
+//! which stories are new since the previous run's documents and which continue one of them. Every line cites a document and paragraph (`qq-34199 [4]`) and is
 //! verified against that paragraph the way digest bullets are (`digest::verify::check_bullet`):
 //! a line that fails is dropped, never repaired.
 //!
@@ -35,6 +37,11 @@ use crate::store::Store;
 pub const MAX_STORIES: usize = 6;
 /// Most figures a brief lists.
 pub const MAX_FIGURES: usize = 6;
+/// Most ledger lines of figures the sources disagree on a brief lists.
+pub const MAX_LEDGER: usize = 6;
+/// Most ledger lines of figures the sources agree on: the brief stays short, and a figure line
+/// the ledger repeats is dropped from the figures above it.
+pub const MAX_AGREED: usize = 3;
 /// Longest figure line, in characters: the clause that carries the figure, not its paragraph.
 const MAX_FIGURE_CHARS: usize = 90;
 /// Headline terms at least this rare in financial news name what a story is about.
@@ -78,6 +85,43 @@ pub struct Figure {
     pub cite: Cite,
 }
 
+/// One value of a ledger figure and every paragraph stating it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stated {
+    /// As first written: `29.59万元`.
+    pub figure: String,
+    /// One per document, its paragraphs together: `qq-18608 [4][12]`.
+    pub cites: Vec<Cite>,
+}
+
+/// A figure that copies of one story state, from its claim ledger: the value they agree on,
+/// or the values they disagree on, side by side.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Checked {
+    /// What it measures, with the period its sentence names: `特斯拉营收 (2023年Q2)`.
+    pub measure: String,
+    pub lang: Lang,
+    /// One value when the sources agree; two or more when they do not.
+    pub values: Vec<Stated>,
+}
+
+impl Checked {
+    /// Whether the sources disagree on it.
+    pub fn disputed(&self) -> bool {
+        self.values.len() > 1
+    }
+
+    /// `39.59万元 qq-18609 [12] ≠ 29.59万元 qq-18608 [4][12], qq-18566 [4]`, each piece made
+    /// safe for the output by `clean`.
+    pub fn values_text(&self, clean: impl Fn(&str) -> String) -> String {
+        self.values
+            .iter()
+            .map(|v| format!("{} {}", clean(&v.figure), clean(&v.cites.iter().map(cite_text).collect::<Vec<_>>().join(", "))))
+            .collect::<Vec<_>>()
+            .join(" ≠ ")
+    }
+}
+
 /// The brief of one run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Brief {
@@ -95,6 +139,10 @@ pub struct Brief {
     pub title_only: u64,
     pub stories: Vec<Story>,
     pub figures: Vec<Figure>,
+    /// The claim ledger of the stories the run holds two or more copies of: disputed figures
+    /// first, then agreed ones (briefs stored before it have none).
+    #[serde(default)]
+    pub ledger: Vec<Checked>,
     /// Lines that failed verification and were left out.
     #[serde(default)]
     pub dropped: u64,
@@ -353,7 +401,12 @@ pub fn compose(
         }
     }
 
-    let figures = figures(&readable, &story_groups, &mut dropped);
+    let mut figures = figures(&readable, &story_groups, &mut dropped);
+    let ledger = ledger(&readable, &story_groups, story_of);
+    // A figure the ledger shows with all its sources is not listed twice.
+    figures.retain(|f| {
+        !ledger.iter().flat_map(|c| &c.values).any(|v| f.figure == v.figure && v.cites.iter().any(|c| c.doc == f.cite.doc && f.cite.paragraphs.iter().all(|p| c.paragraphs.contains(p))))
+    });
     Brief {
         run_id,
         ran_at,
@@ -363,8 +416,62 @@ pub fn compose(
         title_only,
         stories,
         figures,
+        ledger,
         dropped,
     }
+}
+
+/// The claim ledger of the run's stories, in story order: for each set of two or more of the
+/// run's documents that ingest put in one story (copies, not follow-ups: a follow-up's new
+/// figure is news, not a dispute), the figures they disagree on and those two or more of them
+/// agree on. Disagreements of every story come before any agreement; at most [`MAX_LEDGER`]
+/// disagreements and [`MAX_AGREED`] agreements.
+/// Every value is read from the paragraph it cites (`digest::numbers`), so it needs no
+/// re-check.
+fn ledger(readable: &[&Member<'_>], story_groups: &[Vec<usize>], story_of: &HashMap<String, i64>) -> Vec<Checked> {
+    let mut disputed = Vec::new();
+    let mut agreed = Vec::new();
+    for g in story_groups {
+        let mut copies: Vec<(i64, Vec<&Document>)> = Vec::new();
+        for &i in g {
+            let doc = readable[i].doc;
+            let Some(&story) = story_of.get(&doc.id) else { continue };
+            match copies.iter_mut().find(|(s, _)| *s == story) {
+                Some((_, docs)) => docs.push(doc),
+                None => copies.push((story, vec![doc])),
+            }
+        }
+        for (_, docs) in copies.into_iter().filter(|(_, docs)| docs.len() >= 2) {
+            let lang = docs[0].lang;
+            let figures = crate::stories::figures::ledger(&docs);
+            let stated = |i: usize| {
+                let f = &figures[i];
+                let cites = f
+                    .docs()
+                    .into_iter()
+                    .map(|d| Cite {
+                        doc: d.to_string(),
+                        paragraphs: f.sources.iter().filter(|c| c.doc == d).map(|c| c.paragraph).collect(),
+                    })
+                    .collect();
+                Stated { figure: f.raw.clone(), cites }
+            };
+            for line in crate::stories::figures::lines(&figures, 2) {
+                let measure = crate::stories::figures::line_label(&figures, &line);
+                match line {
+                    crate::stories::figures::Line::Conflict(group) => disputed.push(Checked {
+                        measure,
+                        lang,
+                        values: group.into_iter().map(stated).collect(),
+                    }),
+                    crate::stories::figures::Line::Agreed(i) => {
+                        agreed.push(Checked { measure, lang, values: vec![stated(i)] })
+                    }
+                }
+            }
+        }
+    }
+    disputed.into_iter().take(MAX_LEDGER).chain(agreed.into_iter().take(MAX_AGREED)).collect()
 }
 
 /// The previous run's document that tells the same story as a group of this run, if any: the
@@ -506,7 +613,7 @@ pub fn make_and_store(store: &Store, workflow_id: i64, run_id: i64, ran_at: Date
         "INSERT OR REPLACE INTO workflow_briefs (run_id, workflow_id, brief) VALUES (?1, ?2, ?3)",
         params![run_id, workflow_id, serde_json::to_string(&brief)?],
     )?;
-    tracing::debug!(workflow_id, run_id, stories = brief.stories.len(), figures = brief.figures.len(), dropped = brief.dropped, "run brief stored");
+    tracing::debug!(workflow_id, run_id, stories = brief.stories.len(), figures = brief.figures.len(), ledger = brief.ledger.len(), dropped = brief.dropped, "run brief stored");
     Ok(Some(brief))
 }
 
@@ -633,6 +740,44 @@ mod tests {
         );
         assert_eq!(brief.new_since_line(), "New since run #6: 1 of 1 story.");
         assert_eq!(brief.made_by, "extractive");
+    }
+
+    /// Two copies of one ingest story (qqnews qq-18608 and qq-18609, cut to two paragraphs):
+    /// the price they disagree on comes first, both values cited; the figures they agree on
+    /// are listed once with both sources; a third document of another story adds nothing.
+    #[test]
+    fn the_ledger_of_copies_flags_what_they_disagree_on_first_and_lists_agreed_figures_once() {
+        let p1 = "3后轮驱动焕新版相比2022款后轮驱动版（23.19万）上涨了2.8万元；长续航全轮驱动焕新版的售价为29.59万元，且暂时并没有提供像2022款的高性能版车型。";
+        let p2 = "2023年Q2特斯拉营收249.27亿美元，同比增长47%，净利润27.03亿美元，同比增长20%。";
+        let a = doc("qq-18608", "新Model 3为何不降反涨？20万买不到了", &[p1, p2], 1);
+        let b = doc("qq-18609", "新Model 3为何不降反涨？“看不见的地方”升级", &[&p1.replace("29.59", "39.59"), p2], 1);
+        let c = doc("c", "氧化镨钕价格周报", &["氧化镨钕价格本周上涨3%，报每吨45万元。"], 1);
+        let da = digest(&[("长续航全轮驱动焕新版的售价为29.59万元", &[1])]);
+        let db = digest(&[("长续航全轮驱动焕新版的售价为39.59万元", &[1])]);
+        let dc = digest(&[("氧化镨钕价格本周上涨3%", &[1])]);
+        let members = [
+            Member { doc: &a, digest: Some(&da) },
+            Member { doc: &b, digest: Some(&db) },
+            Member { doc: &c, digest: Some(&dc) },
+        ];
+        let story_of: HashMap<String, i64> = [("qq-18608".to_string(), 5), ("qq-18609".to_string(), 5), ("c".to_string(), 6)].into();
+        let brief = compose(2, Utc::now(), "特斯拉", &members, None, &[], &story_of);
+        let lines: Vec<String> = brief.ledger.iter().map(|c| format!("{}: {}", c.measure, c.values_text(str::to_string))).collect();
+        assert_eq!(
+            lines,
+            [
+                "全轮驱动焕新版的售价: 29.59万元 qq-18608 [1] ≠ 39.59万元 qq-18609 [1]",
+                "上涨: 2.8万元 qq-18608 [1], qq-18609 [1]",
+                "特斯拉营收 (2023年Q2): 249.27亿美元 qq-18608 [2], qq-18609 [2]",
+                "特斯拉营收同比增长 (2023年Q2): 47% qq-18608 [2], qq-18609 [2]",
+            ]
+        );
+        assert!(brief.ledger[0].disputed() && !brief.ledger[1].disputed());
+        // The disputed price was a figure line of qq-18608's digest; the ledger now carries it.
+        assert!(brief.figures.iter().all(|f| f.figure != "29.59万元"), "{:#?}", brief.figures);
+        // Without ingest stories there are no copies, so no ledger (headline neighbours are
+        // follow-ups, whose new figures are news, not disputes).
+        assert!(compose(2, Utc::now(), "特斯拉", &members, None, &[], &HashMap::new()).ledger.is_empty());
     }
 
     #[test]

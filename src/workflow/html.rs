@@ -233,6 +233,19 @@ fn brief_cite(c: &super::brief::Cite, page: &Page, links: &Links<'_>) -> Markup 
     }
 }
 
+/// A ledger line of a brief: `measure: value cites ≠ value cites`, citations made by `cite`
+/// (links into this page or the server's, or the feed's absolute ones).
+pub fn checked_values(c: &super::brief::Checked, cite: impl Fn(&super::brief::Cite) -> Markup) -> Markup {
+    html! {
+        (c.measure) ": "
+        @for (k, v) in c.values.iter().enumerate() {
+            @if k > 0 { " ≠ " }
+            strong { (v.figure) }
+            @for (j, one) in v.cites.iter().enumerate() { @if j > 0 { "," } (cite(one)) }
+        }
+    }
+}
+
 /// The run brief above a page's entries: stories, figures and what is new, each line citing
 /// document and paragraph. Lines keep the language they were written in.
 pub fn brief_html(b: &super::brief::Brief, page: &Page, links: &Links<'_>, chrome: Option<&str>) -> Markup {
@@ -259,11 +272,22 @@ pub fn brief_html(b: &super::brief::Brief, page: &Page, links: &Links<'_>, chrom
                     }
                 }
             }
-            @if !b.figures.is_empty() {
-                h3 lang=[chrome] { "Figures" }
-                ul.figures {
-                    @for f in &b.figures {
-                        li lang=(f.lang.as_str()) { strong { (f.figure) } " — " (f.text) (brief_cite(&f.cite, page, links)) }
+            @for disputed in [true, false] {
+                @let lines: Vec<&super::brief::Checked> = b.ledger.iter().filter(|c| c.disputed() == disputed).collect();
+                @if !disputed && !b.figures.is_empty() {
+                    h3 lang=[chrome] { "Figures" }
+                    ul.figures {
+                        @for f in &b.figures {
+                            li lang=(f.lang.as_str()) { strong { (f.figure) } " — " (f.text) (brief_cite(&f.cite, page, links)) }
+                        }
+                    }
+                }
+                @if !lines.is_empty() {
+                    h3 lang=[chrome] { (super::render::ledger_heading(disputed)) }
+                    ul.ledger.disputed[disputed] {
+                        @for c in lines {
+                            li lang=(c.lang.as_str()) { (checked_values(c, |cite| brief_cite(cite, page, links))) }
+                        }
                     }
                 }
             }

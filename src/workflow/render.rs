@@ -245,6 +245,16 @@ pub fn brief_terminal(b: &Brief) -> String {
             let _ = writeln!(out, "  - {}", story_line(s, terminal_text));
         }
     }
+    let ledger = |out: &mut String, disputed: bool| {
+        let mut lines = b.ledger.iter().filter(|c| c.disputed() == disputed).peekable();
+        if lines.peek().is_some() {
+            let _ = writeln!(out, "{}", ledger_heading(disputed));
+        }
+        for c in lines {
+            let _ = writeln!(out, "  {} {}: {}", if disputed { '!' } else { '-' }, terminal_safe(&c.measure), c.values_text(terminal_text));
+        }
+    };
+    ledger(&mut out, true);
     if !b.figures.is_empty() {
         let _ = writeln!(out, "Figures");
         for f in &b.figures {
@@ -257,8 +267,15 @@ pub fn brief_terminal(b: &Brief) -> String {
             );
         }
     }
+    ledger(&mut out, false);
     let _ = writeln!(out, "{}", b.new_since_line());
     out
+}
+
+/// The heading of the brief's ledger section of figures the copies of a story disagree on (shown
+/// before the run's figures: the analyst checks these first) or agree on (after them).
+pub fn ledger_heading(disputed: bool) -> &'static str {
+    if disputed { "Figures the sources disagree on" } else { "Figures the sources agree on" }
 }
 
 /// One story: its claim, citation, the other documents telling it, and whether it is new;
@@ -294,6 +311,17 @@ pub fn brief_markdown(b: &Brief) -> String {
         }
         out.push('\n');
     }
+    let ledger = |out: &mut String, disputed: bool| {
+        let lines: Vec<&brief::Checked> = b.ledger.iter().filter(|c| c.disputed() == disputed).collect();
+        if !lines.is_empty() {
+            let _ = writeln!(out, "### {}\n", ledger_heading(disputed));
+            for c in lines {
+                let _ = writeln!(out, "- {}: {}", md_text(&c.measure), c.values_text(md_text));
+            }
+            out.push('\n');
+        }
+    };
+    ledger(&mut out, true);
     if !b.figures.is_empty() {
         let _ = writeln!(out, "### Figures\n");
         for f in &b.figures {
@@ -301,6 +329,7 @@ pub fn brief_markdown(b: &Brief) -> String {
         }
         out.push('\n');
     }
+    ledger(&mut out, false);
     let _ = writeln!(out, "*{}*\n", md_text(&b.new_since_line()));
     out
 }
@@ -578,9 +607,20 @@ fn atom_brief(w: &mut Writer<Vec<u8>>, b: &Brief, name: &str, base: &str) -> io:
             h3 { "Stories" }
             ul { @for s in &b.stories { li lang=(s.lang.as_str()) { (s.text) (cite(&s.cite)) @if s.follows.is_some() { " · continues" } @else { " · new" } } } }
         }
-        @if !b.figures.is_empty() {
-            h3 { "Figures" }
-            ul { @for f in &b.figures { li lang=(f.lang.as_str()) { strong { (f.figure) } " — " (f.text) (cite(&f.cite)) } } }
+        @for disputed in [true, false] {
+            @let lines: Vec<&brief::Checked> = b.ledger.iter().filter(|c| c.disputed() == disputed).collect();
+            @if !disputed && !b.figures.is_empty() {
+                h3 { "Figures" }
+                ul { @for f in &b.figures { li lang=(f.lang.as_str()) { strong { (f.figure) } " — " (f.text) (cite(&f.cite)) } } }
+            }
+            @if !lines.is_empty() {
+                h3 { (ledger_heading(disputed)) }
+                ul {
+                    @for c in lines {
+                        li lang=(c.lang.as_str()) { (super::html::checked_values(c, cite)) }
+                    }
+                }
+            }
         }
         p { (b.new_since_line()) }
     };
@@ -915,13 +955,23 @@ mod tests {
                 also: vec!["en-2".into()],
                 follows: None,
             }],
-            figures: vec![brief::Figure { figure: "5%<b>".into(), text: "涨5%<b>".into(), lang: Lang::Zh, cite }],
+            figures: vec![brief::Figure { figure: "5%<b>".into(), text: "涨5%<b>".into(), lang: Lang::Zh, cite: cite.clone() }],
+            ledger: vec![brief::Checked {
+                measure: "售价<i>\u{1b}[2J".into(),
+                lang: Lang::Zh,
+                values: vec![
+                    brief::Stated { figure: "39.59万元".into(), cites: vec![cite.clone()] },
+                    brief::Stated { figure: "29.59万元".into(), cites: vec![cite] },
+                ],
+            }],
             dropped: 0,
         });
         let text = terminal(&page);
         assert_no_controls(&text);
         assert!(text.contains("Run brief · run #3 · 1970-01-01 00:00 · 2 documents · made by extractive\nStories\n  - <script>alert(6)</script>"), "{text}");
-        assert!(text.contains("(also en-2) · new\nFigures\n  - 5%<b> — 涨5%<b> x/1\"?# [1]\nNew since run #2: 1 of 1 story.\n"), "{text}");
+        assert!(text.contains("(also en-2) · new\nFigures the sources disagree on\n"), "{text}");
+        assert!(text.contains("\nFigures\n  - 5%<b> — 涨5%<b> x/1\"?# [1]\nNew since run #2: 1 of 1 story.\n"), "{text}");
+        assert!(text.contains("Figures the sources disagree on\n  ! 售价<i>[2J: 39.59万元 x/1\"?# [1] ≠ 29.59万元 x/1\"?# [1]\nFigures\n"), "{text}");
         assert!(text.find("Run brief").unwrap_or(usize::MAX) < text.find(&page.entries[1].document.title).unwrap_or(0));
         let md = markdown(&page);
         assert_no_controls(&md);
@@ -931,6 +981,7 @@ mod tests {
         assert!(standalone.contains("<a class=\"cite\" href=\"#d1-p1\" data-doc=\"x/1&quot;?#\" data-p=\"1\">[1]</a>"), "{standalone}");
         let served = html::page_body(&page, &html::Links::Server { prefix: "" }, None).into_string();
         assert!(served.contains("href=\"/documents/x%2F1%22%3F%23#p1\""), "{served}");
+        assert!(served.contains("售价&lt;i&gt;") && served.contains("<strong>39.59万元</strong>"), "{served}");
         let xml = atom(&page, None).unwrap_or_else(|e| panic!("{e}"));
         let feed = feed_rs::parser::parse(xml.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{xml}"));
         assert_eq!(feed.entries.len(), 3, "the brief, then the documents");

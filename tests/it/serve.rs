@@ -1157,3 +1157,24 @@ fn serve_holds_no_more_sockets_than_max_connections() {
     assert!(during >= before + 8, "the 8 allowed connections were not accepted: {before} → {during}");
     assert_eq!(status.and_then(|s| s.code()), Some(0), "exit after SIGTERM: {status:?}");
 }
+
+/// The story page shows the claim ledger, the disputed Model 3 price of three real copies first,
+/// each value with its citations linking to the paragraphs.
+#[tokio::test]
+async fn the_story_page_flags_a_figure_its_copies_disagree_on() {
+    let dir = tempdir();
+    ingest_into(dir.path(), &[root().join("tests/fixtures/stories/model3_price.jsonl")]);
+    let s = state(dir.path(), None, None);
+    let page = get(&s, "/stories/1").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let ledger = page.body.split("<ul class=\"ledger\">").nth(1).unwrap_or_else(|| panic!("no ledger: {}", page.body));
+    let first = ledger.split("</li>").next().unwrap_or_default();
+    assert!(
+        first.starts_with("<li class=\"disputed\">全轮驱动焕新版的售价: <strong>29.59万元</strong>")
+            && first.contains("≠ <strong>39.59万元</strong>")
+            && first.contains("href=\"/documents/qq-18609#p12\">[12]</a>")
+            && first.contains("href=\"/documents/qq-18608#p12\">[12]</a>")
+            && first.contains("sources disagree"),
+        "{first}"
+    );
+}

@@ -93,3 +93,71 @@ fn kill_9_mid_ingest_then_rerun_leaves_every_document_in_one_story() {
     // The renamed copies of one article (each with a line of its own) are one story.
     assert_eq!(count("SELECT COUNT(DISTINCT story_id) FROM story_members WHERE doc_id LIKE 'qq-21472-copy%' OR doc_id LIKE 'qq-21473-copy%'"), 1);
 }
+
+/// The section of `text` from the line starting with `from` up to (not including) the first line
+/// after it that starts with one of `until`.
+fn section<'a>(text: &'a str, from: &str, until: &[&str]) -> &'a str {
+    let start = text.find(from).unwrap_or_else(|| panic!("no {from:?} in:\n{text}"));
+    let rest = &text[start..];
+    let end = rest
+        .match_indices('\n')
+        .map(|(i, _)| i + 1)
+        .find(|&i| until.iter().any(|u| rest[i..].starts_with(u)))
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
+
+/// Three real copies of one Tencent News article (qqnews qq-18608, qq-18609, qq-18566, all of
+/// 2023-09-01): qq-18609 [12] prices the new long-range Model 3 at 39.59万元 where the other
+/// two say 29.59万元. The story page and the workflow brief flag that, each value cited, before
+/// the figures all three agree on (Tesla's Q2 revenue), which are listed once with every source.
+#[test]
+fn a_figure_real_copies_disagree_on_is_flagged_on_the_story_page_and_in_the_brief() {
+    let dir = tempdir();
+    let d = dir.path();
+    ok(dossier(d).arg("ingest").arg(root().join("tests/fixtures/stories/model3_price.jsonl")));
+    let story = json(dossier(d).args(["story", "qq-18609", "--json"]));
+    let ids: Vec<&str> = story["members"].as_array().into_iter().flatten().filter_map(|m| m["id"].as_str()).collect();
+    assert_eq!(ids.len(), 3, "the three copies are one story: {story}");
+    let price: Vec<&Value> = story["figures"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["conflicts_with"].as_array().is_some_and(|c| !c.is_empty()))
+        .collect();
+    let raws: Vec<&str> = price.iter().filter_map(|f| f["raw"].as_str()).collect();
+    assert_eq!(raws, ["29.59万元", "39.59万元"], "{story}");
+    assert_eq!(price[1]["conflicts_with"][0], "29.59万元", "{story}");
+
+    let text = ok(dossier(d).args(["story", story["id"].to_string().as_str()]));
+    let ledger = section(&text, "Figures (conflicts first)", &["Sources"]);
+    let conflict = ledger.lines().nth(1).unwrap_or_default();
+    assert!(
+        conflict.starts_with("! 全轮驱动焕新版的售价: 29.59万元 — ")
+            && ["qq-18608 [4][12]", "qq-18609 [4]", "qq-18566 [4][12]"].iter().all(|c| conflict.contains(c))
+            && conflict.ends_with(" ≠ 39.59万元 — qq-18609 [12] (sources disagree)"),
+        "the disputed price comes first, both values cited:\n{ledger}"
+    );
+    let revenue: Vec<&str> = ledger.lines().filter(|l| l.contains("249.27亿美元")).collect();
+    assert_eq!(revenue.len(), 1, "an agreed figure is listed once: {ledger}");
+    assert!(revenue[0].starts_with("- 特斯拉营收 (2023年Q2): 249.27亿美元 — ") && revenue[0].matches(" [29]").count() == 3, "{ledger}");
+    insta::assert_snapshot!("story_model3_ledger", ledger);
+
+    ok(dossier(d).args(["workflow", "add", "特斯拉", "--query", "特斯拉", "--first-run", "10"]));
+    ok(dossier(d).args(["workflow", "run", "特斯拉"]));
+    let page = ok(dossier(d).args(["workflow", "show", "特斯拉"]));
+    let brief = section(&page, "Figures the sources disagree on", &["New since", "First run"]);
+    let conflict = brief.lines().nth(1).unwrap_or_default();
+    assert!(
+        conflict.starts_with("  ! 全轮驱动焕新版的售价: 29.59万元 ")
+            && ["qq-18608 [4][12]", "qq-18609 [4]", "qq-18566 [4][12]"].iter().all(|c| conflict.contains(c))
+            && conflict.ends_with(" ≠ 39.59万元 qq-18609 [12]"),
+        "{page}"
+    );
+    assert_eq!(brief.matches("249.27亿美元").count(), 1, "an agreed figure is listed once: {brief}");
+    insta::assert_snapshot!("brief_model3_ledger", brief);
+    let md = ok(dossier(d).args(["workflow", "show", "特斯拉", "--format", "markdown"]));
+    assert!(md.contains("### Figures the sources disagree on\n"), "{md}");
+    let v = json(dossier(d).args(["workflow", "show", "特斯拉", "--format", "json"]));
+    assert_eq!(v["brief"]["ledger"][0]["values"][1]["cites"][0]["doc"], "qq-18609", "{v}");
+}
