@@ -49,7 +49,12 @@ fn main() -> anyhow::Result<()> {
         .iter()
         .map(|p| {
             let (a, b) = (Sketch::of(&from_json(&p.a)), Sketch::of(&from_json(&p.b)));
-            let cand = a.is_usable() && b.is_usable() && a.band_keys().iter().zip(b.band_keys()).any(|(x, y)| *x == y);
+            let bands = a.band_keys().iter().zip(b.band_keys()).any(|(x, y)| *x == y);
+            let (sa, sb) = (sketch::Sample::of(&a), sketch::Sample::of(&b));
+            let anchors_b: std::collections::HashSet<u32> = sb.anchors().collect();
+            let shared_anchors = sa.anchors().filter(|h| anchors_b.contains(h)).count();
+            let min_anchors: usize = std::env::var("MIN_ANCHORS").ok().and_then(|v| v.parse().ok()).unwrap_or(usize::MAX);
+            let cand = a.is_usable() && b.is_usable() && (bands || shared_anchors >= min_anchors);
             let (shared, ratio) = sketch::overlap(&a.shingles, &b.shingles);
             (p.kind.clone(), p.label == "same", cand, shared, ratio, cand && dossier::stories::same_story(&a, &b))
         })

@@ -121,6 +121,11 @@ pub struct Sample {
     pub hashes: Vec<u32>,
 }
 
+/// Sampled shingles with at least this many leading zero bits (1 in 4) are a document's
+/// anchors: two texts that share a fair part of the smaller one share several anchors whatever
+/// their lengths, where MinHash bands find pairs of similar size only.
+pub const ANCHOR_LEVEL: u8 = 2;
+
 /// Set in the stored level byte for samples of 32-bit hashes (earlier ones stored 64 bits).
 const HALF_HASHES: u8 = 0x80;
 
@@ -141,6 +146,13 @@ impl Sample {
         hashes.sort_unstable();
         hashes.dedup();
         Sample { shingles: sketch.shingles.len().min(u32::MAX as usize) as u32, level: level as u8, hashes }
+    }
+
+    /// The anchors (see [`ANCHOR_LEVEL`]): the sampled hashes at the higher of the sample's level
+    /// and the anchor level.
+    pub fn anchors(&self) -> impl Iterator<Item = u32> + '_ {
+        let level = u32::from(self.level.max(ANCHOR_LEVEL));
+        self.hashes.iter().copied().filter(move |h| h.leading_zeros() >= level)
     }
 
     /// The bytes stored in `story_members.sample`: count (u32 LE), level | 0x80, hashes (u32 LE).
