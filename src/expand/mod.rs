@@ -17,6 +17,8 @@
 //! - [`Via::Synonym`], [`Via::Alias`], [`Via::Translation`]: entries of the synonyms table
 //!   ([`vocabulary`]) and the CC-CEDICT subset ([`bilingual`]), matched on the longest run of
 //!   query words first, so `rare earth export controls` is `rare earth` + `export controls`.
+//!   A key the table's finance glossary translates takes no dictionary translation, and the
+//!   dictionary gives only a word's main sense (see [`bilingual`]).
 //!
 //! A unit that is only a function character or an English stop word is optional: it adds to
 //! the score but never vetoes a match. Quoted phrases are not expanded (the caller keeps them
@@ -138,6 +140,12 @@ pub fn key_of(words: &[String]) -> String {
     key
 }
 
+/// A query word that carries grammar, not topic: an English stop word or a function
+/// character (的, 被 …).
+pub fn is_function_word(w: &str) -> bool {
+    STOPWORDS.contains(&w) || (single_cjk(w) && w.chars().all(|c| FUNCTION_CHARS.contains(&c)))
+}
+
 fn single_cjk(w: &str) -> bool {
     let mut cs = w.chars();
     matches!((cs.next(), cs.next()), (Some(c), None) if is_cjk(c))
@@ -201,13 +209,18 @@ fn lookup(words: &[String], vocabulary: &Vocabulary) -> Vec<Alternative> {
             out.push(Alternative { text: text.to_string(), groups: vec![words], via });
         }
     };
-    for e in vocabulary.lookup(&key) {
+    let entries = vocabulary.lookup(&key);
+    for e in entries {
         add(e.text.as_str(), e.words.clone(), e.via);
     }
-    if !(words.len() == 1 && STOPWORDS.contains(&words[0].as_str())) {
-        for t in bilingual::BILINGUAL.lookup(&key) {
-            add(t.as_str(), segment::query_words(t), Via::Translation);
-        }
+    // The finance glossary knows which sense a finance query means (tariff → 关税, 出口 →
+    // export); the dictionary's main sense is only the fallback for words it lacks.
+    let glossary = entries.iter().any(|e| e.via == Via::Translation);
+    if !glossary
+        && !(words.len() == 1 && STOPWORDS.contains(&words[0].as_str()))
+        && let Some(t) = bilingual::BILINGUAL.lookup(&key)
+    {
+        add(t, segment::query_words(t), Via::Translation);
     }
     out.retain(|a| a.groups[0] != words);
     out
@@ -240,10 +253,7 @@ fn unit(run: &[Vec<String>], expansions: Vec<Alternative>, options: Options) -> 
             alternatives.push(e);
         }
     }
-    let function_word = match words.as_slice() {
-        [w] => STOPWORDS.contains(&w.as_str()) || (single_cjk(w) && w.chars().all(|c| FUNCTION_CHARS.contains(&c))),
-        _ => false,
-    };
+    let function_word = matches!(words.as_slice(), [w] if is_function_word(w));
     Unit { text, optional: function_word && alternatives.len() == 1, alternatives }
 }
 
