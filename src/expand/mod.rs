@@ -11,9 +11,10 @@
 //! - [`Via::Part`]: a compound dictionary word (企业破产) also matches its dictionary parts
 //!   (企业 and 破产, anywhere) — only when the parts cover the whole word, so 供应链 does not
 //!   fall back to 供应;
-//! - [`Via::InnerWord`]: an unknown word split into characters (被约谈 → 被/约/谈) also
-//!   matches the known words inside it once function characters (被, 的, 了 …) are dropped at
-//!   its edges (约谈); single characters are never searched on their own;
+//! - [`Via::InnerWord`]: an unknown word split into characters also matches the known words
+//!   inside it once function characters (被, 的, 了 …) are dropped at its edges; single
+//!   characters are never searched on their own. Likewise a table key of several words
+//!   without the function words at its edges (被约谈 = 被 + 约谈 → 约谈);
 //! - [`Via::Synonym`], [`Via::Alias`], [`Via::Translation`]: entries of the synonyms table
 //!   ([`vocabulary`]) and the CC-CEDICT subset ([`bilingual`]), matched on the longest run of
 //!   query words first, so `rare earth export controls` is `rare earth` + `export controls`.
@@ -246,6 +247,17 @@ fn unit(run: &[Vec<String>], expansions: Vec<Alternative>, options: Options) -> 
                 _ => parts.iter().map(|p| vec![p.clone()]).collect(),
             };
             alternatives.push(Alternative { text: parts.join(" "), groups, via });
+        }
+    } else if options.words && run.len() > 1 {
+        // A table key of several words (被约谈 = 被 + 约谈): without the function words at its
+        // edges it is the word inside, as for an unknown word.
+        let lone_function = |g: &Vec<String>| matches!(g.as_slice(), [w] if is_function_word(w));
+        let start = run.iter().position(|g| !lone_function(g)).unwrap_or(run.len());
+        let end = run.iter().rposition(|g| !lone_function(g)).map_or(start, |i| i + 1);
+        if start < end && end - start < run.len() {
+            let core = &run[start..end];
+            let words: Vec<String> = core.iter().flatten().cloned().collect();
+            alternatives.push(Alternative { text: key_of(&words), groups: core.to_vec(), via: Via::InnerWord });
         }
     }
     for e in expansions {

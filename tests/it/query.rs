@@ -52,8 +52,8 @@ fn a_compound_word_finds_its_parts_below_exact_matches() {
 #[test]
 fn an_event_word_with_a_function_character_finds_the_word() {
     // 被约谈 is 被 + 约谈 (约谈 is in the segmenter's dictionary); 被 alone does not veto a
-    // match, so literally it finds the four documents that say 约谈, and expanded also those
-    // of the event vocabulary (问询函, 监管谈话).
+    // match, so literally it finds the four documents that say 约谈; expanded, 约谈 is the
+    // word inside the event name, and the event vocabulary (问询函, 监管谈话) finds more.
     let literal = search(sample_dir(), &["被约谈", "--literal"]);
     let v = search(sample_dir(), &["被约谈", "--explain", "--limit", "50"]);
     let ids: Vec<String> = hits(&v).iter().filter_map(|h| h["id"].as_str().map(String::from)).collect();
@@ -62,7 +62,7 @@ fn an_event_word_with_a_function_character_finds_the_word() {
     }
     assert!(total(&literal) == 4 && total(&v) > 4, "被约谈: {} literal, {} expanded", total(&literal), total(&v));
     let first = hits(&v).into_iter().next().unwrap_or_default();
-    assert!(explained(&first, "被约谈").contains(&("约谈".into(), "synonym".into())), "{first}");
+    assert!(explained(&first, "被约谈").contains(&("约谈".into(), "inner_word".into())), "{first}");
     // The snippet highlights what matched.
     let snippet = &first["snippet"];
     let text: Vec<char> = snippet["text"].as_str().unwrap_or("").chars().collect();
