@@ -397,7 +397,9 @@ pub fn compile(request: &SearchRequest, fields: Fields, vocabulary: &Vocabulary)
                 if words.is_empty() {
                     continue;
                 }
-                let (parts, typed_parts): (Vec<Box<dyn Query>>, Vec<Box<dyn Query>>) = match atom {
+                let parts: Vec<Box<dyn Query>>;
+                let typed_parts: Vec<Box<dyn Query>>;
+                (parts, typed_parts) = match atom {
                     // Exclusions stay literal: excluding every synonym would remove too much.
                     Atom::Words(_) if !clause.excluded => expand::plan(words, vocabulary, options)
                         .iter()
@@ -500,11 +502,13 @@ fn unit_query(
         // Likewise the words of another name of a company (股份, 集团 of its full name): the
         // highlight is per word, and they are everywhere.
         let long_name = alt.via == Via::Alias && alt.groups.iter().any(|g| g.len() > 1);
-        // A function word alone (的 of 稀土的出口) matches anywhere: no highlight, no snippet choice.
-        if !(characters && alt.via == Via::Query && unit.alternatives.len() > 1) && !long_name && !unit.optional {
+        // And a function word alone (的 of 稀土的出口) matches anywhere.
+        let unmarked = (characters && alt.via == Via::Query && unit.alternatives.len() > 1) || long_name || unit.optional;
+        if !unmarked {
             // A function character beside a word (被 of 被约谈) would highlight every 被.
-            let topical = |g: &&Vec<String>| !(alt.groups.len() > 1 && matches!(g.as_slice(), [w] if expand::is_function_word(w)));
-            words_seen.extend(alt.groups.iter().filter(topical).map(|g| expand::key_of(g)));
+            let function_beside =
+                |g: &Vec<String>| alt.groups.len() > 1 && matches!(g.as_slice(), [w] if expand::is_function_word(w));
+            words_seen.extend(alt.groups.iter().filter(|g| !function_beside(g)).map(|g| expand::key_of(g)));
         }
         let parts = alt
             .groups
@@ -526,13 +530,13 @@ fn unit_query(
             if alt.via == Via::Query { query } else { Box::new(BoostQuery::new(query, alt.via.boost())) };
         alternatives.push((alt.clone(), query));
     }
-    // expand puts the typed words first; a unit always has them.
-    let as_typed = alternatives[0].1.box_clone();
     let query: Box<dyn Query> = if alternatives.len() == 1 {
         alternatives[0].1.box_clone()
     } else {
         Box::new(BooleanQuery::new(alternatives.iter().map(|(_, q)| (Occur::Should, q.box_clone())).collect()))
     };
+    // expand puts the typed words first.
+    let as_typed = alternatives.first().map_or_else(|| query.box_clone(), |(_, q)| q.box_clone());
     if unit.alternatives.len() > 1 {
         tracing::debug!(term = %unit.text, alternatives = unit.alternatives.len(), "query term expanded");
     }
@@ -746,10 +750,12 @@ pub fn search(
     })
 }
 
+/// A scorer of the typed-words query per segment, for the collector of that segment to take.
+type TypedScorers =
+    std::collections::HashMap<tantivy::index::SegmentId, std::sync::Mutex<Option<Box<dyn tantivy::query::Scorer>>>>;
+
 /// The scorers of `query` in each segment, built before the search so that an error reading the
 /// index fails the search instead of quietly losing the order (the collector cannot fail).
-type TypedScorers = std::collections::HashMap<tantivy::index::SegmentId, std::sync::Mutex<Option<Box<dyn tantivy::query::Scorer>>>>;
-
 fn typed_scorers(searcher: &tantivy::Searcher, query: &dyn Query) -> Result<TypedScorers> {
     let weight = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(searcher))?;
     let mut scorers = TypedScorers::new();

@@ -217,8 +217,9 @@ fn lookup(words: &[String], vocabulary: &Vocabulary) -> Vec<Alternative> {
     // The finance glossary knows which sense a finance query means (tariff → 关税, 出口 →
     // export); the dictionary's main sense is only the fallback for words it lacks.
     let glossary = entries.iter().any(|e| e.via == Via::Translation);
+    let stopword = matches!(words, [w] if STOPWORDS.contains(&w.as_str()));
     if !glossary
-        && !(words.len() == 1 && STOPWORDS.contains(&words[0].as_str()))
+        && !stopword
         && let Some(t) = bilingual::BILINGUAL.lookup(&key)
     {
         add(t, segment::query_words(t), Via::Translation);
