@@ -16,8 +16,9 @@ Trimming (keeps the repo small, and the translations a search can use):
 - glosses lose parenthesised notes and a leading "to "; glosses that are references (CL:,
   "variant of", "see ...", "surname ...", "abbr. for") or longer than 3 words or not plain
   English letters are dropped; at most 3 glosses per word are kept;
-- lines are sorted by jieba frequency, most frequent first: when an English word has many
-  Chinese translations, dossier uses the first few (the most common words).
+- lines are sorted by jieba frequency, most frequent first: dossier translates only a word's
+  main sense (its first gloss), and an English gloss to the most frequent word whose first
+  gloss it is (src/expand/bilingual.rs).
 The output is `chinese<TAB>gloss|gloss|...` per line, gzip-compressed, deterministic (mtime 0).
 Licence: the output is a derivative of CC-CEDICT and stays under CC BY-SA 4.0 (data/LICENSES.md).
 """

@@ -21,7 +21,8 @@ use crate::error::{Error, Result};
 use crate::segment;
 
 /// Version of the index layout (fields, tokenizers). Bump it when either changes.
-pub const INDEX_VERSION: u32 = 1;
+/// 2: event words (约谈, 高管, 增持 …) added to src/segment_dict.txt are single terms.
+pub const INDEX_VERSION: u32 = 2;
 
 /// Tokenizer for exact, case-insensitive keyword fields (source).
 pub const KEYWORD_TOKENIZER: &str = "dossier_keyword";

@@ -128,6 +128,27 @@ mod tests {
         Ok(())
     }
 
+    /// The words as typed rank above expansions, however much the title weighs: a long text that
+    /// says 企业破产 once comes before a short one whose title says 破产重整 (an event synonym)
+    /// twice — in relevance order; newest first stays by date.
+    #[test]
+    fn a_typed_word_ranks_above_an_expansion_in_the_title() -> Result<()> {
+        let filler = "市场人士表示，行业仍在调整之中，相关部门将继续关注后续进展。".repeat(12);
+        let typed = format!("{filler}今年以来，当地多家企业破产。{filler}");
+        let expansion = "破产重整程序启动，破产重整方案获批。";
+        for order in [[("typed", "行业观察", typed.as_str()), ("expansion", "破产重整 破产重整", expansion)], [
+            ("expansion", "破产重整 破产重整", expansion),
+            ("typed", "行业观察", typed.as_str()),
+        ]] {
+            let (_dir, mut e) = engine_with(&order)?;
+            assert_eq!(ranked(&mut e, "企业破产")?, ["typed", "expansion"]);
+            // Literally only one matches; the other is found through the event vocabulary.
+            let literal = SearchRequest { query: "企业破产".into(), literal: true, limit: 10, ..Default::default() };
+            assert_eq!(e.search(&literal)?.total, 1);
+        }
+        Ok(())
+    }
+
     /// With `--match any`, a name the dictionary lacks (split into characters) counts by its
     /// characters even where the question's function characters around it (由…的是谁) are not in
     /// the text; as one phrase 由蔺钶 it counted for nothing and tied with a passage without it

@@ -315,6 +315,10 @@ pub struct CompiledQuery {
     pub query: Box<dyn Query>,
     pub words: Vec<String>,
     pub terms: Vec<TermAlternatives>,
+    /// In relevance order with every word required, when some word was expanded: the query
+    /// that matches every required word as typed. Its matches rank above the documents that
+    /// match some word only through an expansion (see [`search`]).
+    pub typed: Option<Box<dyn Query>>,
 }
 
 /// A query term and, for each way of matching it, the query that finds that way.
@@ -330,6 +334,8 @@ pub fn compile(request: &SearchRequest, fields: Fields, vocabulary: &Vocabulary)
     let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut words_seen = Vec::new();
     let mut terms = Vec::new();
+    // The same clauses with only the typed alternative of each unit.
+    let mut typed: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     // Stretches of words the user wrote side by side, for the proximity clause.
     let mut runs: Vec<Vec<String>> = vec![Vec::new()];
     let required = match request.match_mode {
@@ -371,7 +377,10 @@ pub fn compile(request: &SearchRequest, fields: Fields, vocabulary: &Vocabulary)
                         Some([g]) if g.len() == 1 => runs.last_mut().into_iter().for_each(|r| r.push(g[0].clone())),
                         _ => runs.push(Vec::new()),
                     }
-                    let query = unit_query(&unit, fields, required, &mut words_seen, &mut terms);
+                    let (query, as_typed) = unit_query(&unit, fields, required, &mut words_seen, &mut terms);
+                    if occur == Occur::Must {
+                        typed.push((Occur::Must, as_typed));
+                    }
                     must.push((occur, query));
                 }
                 continue;
@@ -380,6 +389,7 @@ pub fn compile(request: &SearchRequest, fields: Fields, vocabulary: &Vocabulary)
             i += 1;
             runs.push(Vec::new());
             let mut alts: Vec<Box<dyn Query>> = Vec::new();
+            let mut typed_alts: Vec<Box<dyn Query>> = Vec::new();
             for atom in &clause.alternatives {
                 let words = match atom {
                     Atom::Words(t) | Atom::Phrase(t) => segment::query_words(t),
@@ -387,22 +397,29 @@ pub fn compile(request: &SearchRequest, fields: Fields, vocabulary: &Vocabulary)
                 if words.is_empty() {
                     continue;
                 }
-                let parts: Vec<Box<dyn Query>> = match atom {
+                let parts: Vec<Box<dyn Query>>;
+                let typed_parts: Vec<Box<dyn Query>>;
+                (parts, typed_parts) = match atom {
                     // Exclusions stay literal: excluding every synonym would remove too much.
                     Atom::Words(_) if !clause.excluded => expand::plan(words, vocabulary, options)
                         .iter()
                         .map(|unit| unit_query(unit, fields, required, &mut words_seen, &mut terms))
-                        .collect(),
-                    Atom::Words(_) => {
-                        expand::word_groups(words).iter().map(|g| ranking::group_query(g, fields)).collect()
-                    }
+                        .unzip(),
+                    Atom::Words(_) => (
+                        expand::word_groups(words).iter().map(|g| ranking::group_query(g, fields)).collect(),
+                        Vec::new(),
+                    ),
                     Atom::Phrase(_) => {
                         if !clause.excluded {
                             words_seen.extend(words.iter().cloned());
                         }
-                        vec![ranking::group_query(&words, fields)]
+                        let phrase = ranking::group_query(&words, fields);
+                        (vec![phrase.box_clone()], vec![phrase])
                     }
                 };
+                if !clause.excluded {
+                    typed_alts.push(combine(typed_parts, required));
+                }
                 alts.push(combine(parts, required));
             }
             if alts.is_empty() {
@@ -420,6 +437,9 @@ pub fn compile(request: &SearchRequest, fields: Fields, vocabulary: &Vocabulary)
                 Box::new(BooleanQuery::new(alts.into_iter().map(|a| (Occur::Should, a)).collect()))
             };
             let occur = if clause.excluded { Occur::MustNot } else { required };
+            if !clause.excluded {
+                typed.push((occur, combine(typed_alts, Occur::Should)));
+            }
             must.push((occur, clause_query));
         }
         if !must.iter().any(|(o, _)| *o != Occur::MustNot) {
@@ -457,18 +477,23 @@ pub fn compile(request: &SearchRequest, fields: Fields, vocabulary: &Vocabulary)
         let t = Term::from_field_text(fields.lang, lang.as_str());
         must.push((Occur::Must, Box::new(TermQuery::new(t, IndexRecordOption::Basic))));
     }
-    Ok(CompiledQuery { query: Box::new(BooleanQuery::new(must)), words: words_seen, terms })
+    // Only worth a second look at each match when some word has another way to match.
+    let expanded = terms.iter().any(|t| t.alternatives.len() > 1);
+    let typed = (request.sort == SortOrder::Relevance && request.match_mode == MatchMode::All && expanded)
+        .then(|| Box::new(BooleanQuery::new(typed)) as Box<dyn Query>);
+    Ok(CompiledQuery { query: Box::new(BooleanQuery::new(must)), words: words_seen, terms, typed })
 }
 
-/// One query term: any of its alternatives, each boosted by how it relates to the typed words.
-/// Records the words for snippets and the alternatives for `explain`.
+/// One query term: any of its alternatives, each boosted by how it relates to the typed words;
+/// and the query of the typed words alone. Records the words for snippets and the alternatives
+/// for `explain`.
 fn unit_query(
     unit: &Unit,
     fields: Fields,
     required: Occur,
     words_seen: &mut Vec<String>,
     terms: &mut Vec<TermAlternatives>,
-) -> Box<dyn Query> {
+) -> (Box<dyn Query>, Box<dyn Query>) {
     let mut alternatives = Vec::new();
     for alt in &unit.alternatives {
         // The single characters of an unknown word (被/约/谈) would highlight and choose
@@ -477,8 +502,13 @@ fn unit_query(
         // Likewise the words of another name of a company (股份, 集团 of its full name): the
         // highlight is per word, and they are everywhere.
         let long_name = alt.via == Via::Alias && alt.groups.iter().any(|g| g.len() > 1);
-        if !(characters && alt.via == Via::Query && unit.alternatives.len() > 1) && !long_name {
-            words_seen.extend(alt.groups.iter().map(|g| expand::key_of(g)));
+        // And a function word alone (的 of 稀土的出口) matches anywhere.
+        let unmarked = (characters && alt.via == Via::Query && unit.alternatives.len() > 1) || long_name || unit.optional;
+        if !unmarked {
+            // A function character beside a word (被 of 被约谈) would highlight every 被.
+            let function_beside =
+                |g: &Vec<String>| alt.groups.len() > 1 && matches!(g.as_slice(), [w] if expand::is_function_word(w));
+            words_seen.extend(alt.groups.iter().filter(|g| !function_beside(g)).map(|g| expand::key_of(g)));
         }
         let parts = alt
             .groups
@@ -505,11 +535,13 @@ fn unit_query(
     } else {
         Box::new(BooleanQuery::new(alternatives.iter().map(|(_, q)| (Occur::Should, q.box_clone())).collect()))
     };
+    // expand puts the typed words first.
+    let as_typed = alternatives.first().map_or_else(|| query.box_clone(), |(_, q)| q.box_clone());
     if unit.alternatives.len() > 1 {
         tracing::debug!(term = %unit.text, alternatives = unit.alternatives.len(), "query term expanded");
     }
     terms.push(TermAlternatives { term: unit.text.clone(), alternatives });
-    query
+    (query, as_typed)
 }
 
 /// The query whose terms the snippet highlights: the words of `words` (see
@@ -591,7 +623,32 @@ pub fn search(
     };
     let top = TopDocs::with_limit(take).and_offset(skip);
     let (addresses, mut total): (Vec<(f32, DocAddress)>, usize) = match request.sort {
-        SortOrder::Relevance => searcher.search(&*compiled.query, &(top.order_by_score(), Count))?,
+        SortOrder::Relevance => match &compiled.typed {
+            None => searcher.search(&*compiled.query, &(top.order_by_score(), Count))?,
+            Some(typed) => {
+                // Sorted by (matches every word as typed, score): a tier above the score, so no
+                // weight of title or repetition lifts an expansion over the words the user typed.
+                let scorers = typed_scorers(&searcher, &**typed)?;
+                let collector = top.tweak_score(move |segment: &tantivy::SegmentReader| {
+                    let scorer = scorers
+                        .get(&segment.segment_id())
+                        .and_then(|s| s.lock().unwrap_or_else(|p| p.into_inner()).take())
+                        .map(std::cell::RefCell::new);
+                    move |doc: tantivy::DocId, score: Score| {
+                        let as_typed = scorer.as_ref().is_some_and(|s| {
+                            use tantivy::DocSet;
+                            let mut s = s.borrow_mut();
+                            // Documents come in increasing order within a segment.
+                            let at = s.doc();
+                            at == doc || (at < doc && s.seek(doc) == doc)
+                        });
+                        (as_typed, score)
+                    }
+                });
+                let (hits, total) = searcher.search(&*compiled.query, &(collector, Count))?;
+                (hits.into_iter().map(|((_, score), addr)| (score, addr)).collect(), total)
+            }
+        },
         SortOrder::Newest => {
             let collector = top.tweak_score(move |segment: &tantivy::SegmentReader| {
                 let dates = segment
@@ -691,6 +748,21 @@ pub fn search(
         title_only,
         title_only_hidden: hide,
     })
+}
+
+/// A scorer of the typed-words query per segment, for the collector of that segment to take.
+type TypedScorers =
+    std::collections::HashMap<tantivy::index::SegmentId, std::sync::Mutex<Option<Box<dyn tantivy::query::Scorer>>>>;
+
+/// The scorers of `query` in each segment, built before the search so that an error reading the
+/// index fails the search instead of quietly losing the order (the collector cannot fail).
+fn typed_scorers(searcher: &tantivy::Searcher, query: &dyn Query) -> Result<TypedScorers> {
+    let weight = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(searcher))?;
+    let mut scorers = TypedScorers::new();
+    for segment in searcher.segment_readers() {
+        scorers.insert(segment.segment_id(), std::sync::Mutex::new(Some(weight.scorer(segment, 1.0)?)));
+    }
+    Ok(scorers)
 }
 
 /// For each query term, the alternatives that match the document at `addr`.

@@ -1169,6 +1169,31 @@ mod tests {
         assert!(words > 50);
     }
 
+    /// The event words added to segment_dict.txt (约谈, 高管, 辞任 …) are one word in query and
+    /// index mode, in the sentences that use them, and do not take characters from their
+    /// neighbours where the text means something else (提高管理, 预约谈话, 持续亏损).
+    #[test]
+    fn golden_event_words() {
+        let sentences = [
+            "公司董事长因个人原因辞任，高管团队变动频繁。",
+            "证监会约谈三家券商负责人，并下发问询函。",
+            "控股股东拟增持不超过1%股份，险资年内多次举牌银行股。",
+            "公司预计上半年首亏，此前已连续两年续亏。",
+            "这家初创企业完成天使轮融资。",
+            "提高管理水平，持续亏损的局面有望扭转。",
+            "预约谈话时间另行通知。",
+        ];
+        let out: String = sentences
+            .iter()
+            .map(|s| {
+                let query = render(&tokens(&mut ChineseSegmenter::for_query(), s));
+                let index = render(&tokens(&mut ChineseSegmenter::for_index(), s));
+                format!("{s}\n  query: {query}\n  index: {index}\n")
+            })
+            .collect();
+        insta::assert_snapshot!(out);
+    }
+
     #[test]
     fn segmenter_reuse_gives_the_same_tokens() {
         let mut segmenter = ChineseSegmenter::for_index();

@@ -11,12 +11,15 @@
 //! - [`Via::Part`]: a compound dictionary word (企业破产) also matches its dictionary parts
 //!   (企业 and 破产, anywhere) — only when the parts cover the whole word, so 供应链 does not
 //!   fall back to 供应;
-//! - [`Via::InnerWord`]: an unknown word split into characters (被约谈 → 被/约/谈) also
-//!   matches the known words inside it once function characters (被, 的, 了 …) are dropped at
-//!   its edges (约谈); single characters are never searched on their own;
+//! - [`Via::InnerWord`]: an unknown word split into characters also matches the known words
+//!   inside it once function characters (被, 的, 了 …) are dropped at its edges; single
+//!   characters are never searched on their own. Likewise a table key of several words
+//!   without the function words at its edges (被约谈 = 被 + 约谈 → 约谈);
 //! - [`Via::Synonym`], [`Via::Alias`], [`Via::Translation`]: entries of the synonyms table
 //!   ([`vocabulary`]) and the CC-CEDICT subset ([`bilingual`]), matched on the longest run of
 //!   query words first, so `rare earth export controls` is `rare earth` + `export controls`.
+//!   A key the table's finance glossary translates takes no dictionary translation, and the
+//!   dictionary gives only a word's main sense (see [`bilingual`]).
 //!
 //! A unit that is only a function character or an English stop word is optional: it adds to
 //! the score but never vetoes a match. Quoted phrases are not expanded (the caller keeps them
@@ -138,6 +141,12 @@ pub fn key_of(words: &[String]) -> String {
     key
 }
 
+/// A query word that carries grammar, not topic: an English stop word or a function
+/// character (的, 被 …).
+pub fn is_function_word(w: &str) -> bool {
+    STOPWORDS.contains(&w) || (single_cjk(w) && w.chars().all(|c| FUNCTION_CHARS.contains(&c)))
+}
+
 fn single_cjk(w: &str) -> bool {
     let mut cs = w.chars();
     matches!((cs.next(), cs.next()), (Some(c), None) if is_cjk(c))
@@ -201,13 +210,19 @@ fn lookup(words: &[String], vocabulary: &Vocabulary) -> Vec<Alternative> {
             out.push(Alternative { text: text.to_string(), groups: vec![words], via });
         }
     };
-    for e in vocabulary.lookup(&key) {
+    let entries = vocabulary.lookup(&key);
+    for e in entries {
         add(e.text.as_str(), e.words.clone(), e.via);
     }
-    if !(words.len() == 1 && STOPWORDS.contains(&words[0].as_str())) {
-        for t in bilingual::BILINGUAL.lookup(&key) {
-            add(t.as_str(), segment::query_words(t), Via::Translation);
-        }
+    // The finance glossary knows which sense a finance query means (tariff → 关税, 出口 →
+    // export); the dictionary's main sense is only the fallback for words it lacks.
+    let glossary = entries.iter().any(|e| e.via == Via::Translation);
+    let stopword = matches!(words, [w] if STOPWORDS.contains(&w.as_str()));
+    if !glossary
+        && !stopword
+        && let Some(t) = bilingual::BILINGUAL.lookup(&key)
+    {
+        add(t, segment::query_words(t), Via::Translation);
     }
     out.retain(|a| a.groups[0] != words);
     out
@@ -234,16 +249,24 @@ fn unit(run: &[Vec<String>], expansions: Vec<Alternative>, options: Options) -> 
             };
             alternatives.push(Alternative { text: parts.join(" "), groups, via });
         }
+    } else if options.words && run.len() > 1 {
+        // A table key of several words (被约谈 = 被 + 约谈): without the function words at its
+        // edges it is the word inside, as for an unknown word.
+        let lone_function = |g: &Vec<String>| matches!(g.as_slice(), [w] if is_function_word(w));
+        let start = run.iter().position(|g| !lone_function(g)).unwrap_or(run.len());
+        let end = run.iter().rposition(|g| !lone_function(g)).map_or(start, |i| i + 1);
+        if start < end && end - start < run.len() {
+            let core = &run[start..end];
+            let words: Vec<String> = core.iter().flatten().cloned().collect();
+            alternatives.push(Alternative { text: key_of(&words), groups: core.to_vec(), via: Via::InnerWord });
+        }
     }
     for e in expansions {
         if !alternatives.iter().any(|a| a.groups == e.groups) {
             alternatives.push(e);
         }
     }
-    let function_word = match words.as_slice() {
-        [w] => STOPWORDS.contains(&w.as_str()) || (single_cjk(w) && w.chars().all(|c| FUNCTION_CHARS.contains(&c))),
-        _ => false,
-    };
+    let function_word = matches!(words.as_slice(), [w] if is_function_word(w));
     Unit { text, optional: function_word && alternatives.len() == 1, alternatives }
 }
 

@@ -46,6 +46,20 @@ fn golden_query_plans() {
         "rare earth export controls",
         "稀土",
         "the impact of tariffs",
+        // English finance queries (BENCHMARKS.md, "Search quality"): the glossary first, then
+        // only the dictionary's main senses.
+        "tariff",
+        "export controls",
+        "share buyback",
+        "bankruptcy",
+        "interest rate",
+        "inflation",
+        "executive resigns",
+        "antimony",
+        "lithium price",
+        "chip sanctions",
+        "出口",
+        "约谈 辞任 问询函",
     ];
     let out: String = queries.iter().map(|q| render(q, &v)).collect();
     insta::assert_snapshot!(out);
@@ -89,3 +103,4 @@ fn without_options_only_the_typed_words_remain() {
     assert_eq!(units.len(), 1);
     assert_eq!(units[0].alternatives.len(), 1);
 }
+

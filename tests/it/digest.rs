@@ -219,8 +219,9 @@ fn an_index_from_another_version_asks_for_reindex() {
     ok(dossier(dir.path()).arg("ingest").arg(&f));
     let meta = dir.path().join("index/meta.json");
     let text = std::fs::read_to_string(&meta).unwrap_or_default();
-    assert!(text.contains(r#"\"version\":1"#), "{text}");
-    write(&meta, text.replace(r#"\"version\":1"#, r#"\"version\":999"#));
+    let current = format!(r#"\"version\":{}"#, dossier::index::INDEX_VERSION);
+    assert!(text.contains(&current), "{text}");
+    write(&meta, text.replace(&current, r#"\"version\":999"#));
     let o = run(dossier(dir.path()).args(["search", "稀土"]));
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("dossier reindex"), "{}", stderr(&o));
