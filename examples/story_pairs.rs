@@ -1,5 +1,5 @@
 //! How well does story detection tell copies from same-topic articles? Precision and recall of
-//! "same story" (an LSH candidate, then confirmed by `stories::same_story` on stored samples) on the labelled pairs
+//! "same story" (a candidate — an LSH band or two anchors in common — then confirmed by `stories::same_story` on stored samples) on the labelled pairs
 //! that scripts/make-story-pairs.py writes to target/story-pairs.jsonl.gz, per kind of pair, and
 //! at a range of overlap thresholds (to tune `SAME_STORY_OVERLAP`).
 //!
@@ -15,6 +15,9 @@ use dossier::stories::{Sketch, sketch};
 struct Pair {
     label: String,
     kind: String,
+    /// For real copies: the share of the longer text the pair shares too (the labelling measure).
+    #[serde(default)]
+    coverage_both: Option<f64>,
     a: serde_json::Value,
     b: serde_json::Value,
 }
@@ -45,6 +48,7 @@ fn main() -> anyhow::Result<()> {
     flate2::read::GzDecoder::new(std::fs::File::open(&path)?).read_to_string(&mut text)?;
     let pairs: Vec<Pair> = text.lines().map(serde_json::from_str).collect::<Result<_, _>>()?;
     // (kind, label, candidate, shared, ratio, decided)
+    let show = std::env::var("SHOW").is_ok();
     let scored: Vec<(String, bool, bool, f64, f64, bool)> = pairs
         .iter()
         .map(|p| {
@@ -53,10 +57,19 @@ fn main() -> anyhow::Result<()> {
             let (sa, sb) = (sketch::Sample::of(&a), sketch::Sample::of(&b));
             let anchors_b: std::collections::HashSet<u32> = sb.anchors().collect();
             let shared_anchors = sa.anchors().filter(|h| anchors_b.contains(h)).count();
-            let min_anchors: usize = std::env::var("MIN_ANCHORS").ok().and_then(|v| v.parse().ok()).unwrap_or(usize::MAX);
+            let min_anchors = usize::from(dossier::stories::MIN_SHARED_ANCHORS);
             let cand = a.is_usable() && b.is_usable() && (bands || shared_anchors >= min_anchors);
             let (shared, ratio) = sketch::overlap(&a.shingles, &b.shingles);
-            (p.kind.clone(), p.label == "same", cand, shared, ratio, cand && dossier::stories::same_story(&a, &b))
+            let decided = cand && dossier::stories::same_story(&a, &b);
+            if show && p.label == "same" && !decided && p.kind == "real" {
+                println!(
+                    "MISS shared {shared:.2} ratio {ratio:.2} shingles {}/{} | {} {} | {} {}",
+                    a.shingles.len(), b.shingles.len(),
+                    p.a["id"].as_str().unwrap_or(""), p.a["title"].as_str().unwrap_or(""),
+                    p.b["id"].as_str().unwrap_or(""), p.b["title"].as_str().unwrap_or(""),
+                );
+            }
+            (p.kind.clone(), p.label == "same", cand, shared, ratio, decided)
         })
         .collect();
     println!("{} pairs from {path}", pairs.len());
@@ -98,6 +111,30 @@ fn main() -> anyhow::Result<()> {
         recall_of("real"),
         recall_of("synthetic"),
     );
+    // "Pairs that share >= 60 % of their text" read strictly: of both texts.
+    let both: Vec<usize> = pairs
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.label == "same" && p.coverage_both.is_none_or(|c| c >= 0.6))
+        .map(|(i, _)| i)
+        .collect();
+    let found = both.iter().filter(|&&i| scored[i].5).count();
+    println!(
+        "recall on copies sharing >= 60 % of both texts: {:.4} ({found} of {})",
+        found as f64 / both.len().max(1) as f64,
+        both.len()
+    );
+    // Why real copies are missed: not usable (too little body text), size ratio, overlap.
+    let missed: Vec<_> = scored.iter().filter(|s| s.1 && s.0 == "real" && !s.5).collect();
+    let small = missed.iter().filter(|s| s.4 < dossier::stories::MIN_SIZE_RATIO).count();
+    let low = missed.iter().filter(|s| s.4 >= dossier::stories::MIN_SIZE_RATIO && s.3 < 0.5).count();
+    let nocand = missed.iter().filter(|s| !s.2).count();
+    println!("missed real copies: {} (size ratio < 0.2: {small}; overlap < 0.5: {low}; not candidates: {nocand})", missed.len());
+    let mut buckets = [0usize; 10];
+    for s in &missed {
+        buckets[((s.3 * 10.0) as usize).min(9)] += 1;
+    }
+    println!("  their overlap (exact, smaller's share) by tenths: {buckets:?}");
     let _ = sketch::BANDS;
     Ok(())
 }

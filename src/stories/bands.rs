@@ -44,9 +44,33 @@ pub fn day_of(ts: i64) -> i64 {
     ts.div_euclid(86_400)
 }
 
-/// One day's band keys. Keys are cut to 32 bits: they only need to tell apart the keys of one
-/// day (~100,000 entries on a heavy day: a stray match per few hundred documents, confirmed on
-/// samples and dropped).
+/// A member's keys in the index: its LSH band keys, cut to 32 bits with the top bit set, and its
+/// anchors ([`Sample::anchors`]: sampled hashes with ≥ 2 leading zero bits, so the top bit is
+/// clear). Bands find copies of similar length, anchors a brief inside a longer article. 32 bits
+/// only need to tell apart the keys of one day (a stray match per few hundred documents on a
+/// heavy day, confirmed on samples and dropped).
+pub fn probe_keys(band_keys: &[i64], sample: Option<&Sample>) -> Vec<u32> {
+    let mut keys: Vec<u32> = band_keys.iter().map(|&k| k as u32 | BAND_BIT).collect();
+    if let Some(s) = sample {
+        keys.extend(s.anchors());
+    }
+    keys
+}
+
+const BAND_BIT: u32 = 0x8000_0000;
+
+/// Members sharing more anchors than this with one key's posting on one day are template
+/// wording, not a copy: that key is skipped.
+const MAX_POSTING: usize = 64;
+
+/// How much a stored member shares with a document.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Shared {
+    pub bands: u16,
+    pub anchors: u16,
+}
+
+/// One day's keys (see [`probe_keys`]).
 #[derive(Default)]
 struct Day {
     /// Key → the first member (a `story_members` rowid) that has it.
@@ -64,8 +88,7 @@ struct Day {
 }
 
 impl Day {
-    fn add(&mut self, key: i64, member: u32) {
-        let k = key as u32;
+    fn add(&mut self, k: u32, member: u32) {
         match self.first.entry(k) {
             std::collections::hash_map::Entry::Vacant(v) => {
                 v.insert(member);
@@ -75,12 +98,15 @@ impl Day {
         self.entries += 1;
     }
 
-    fn members(&self, key: i64, out: &mut impl FnMut(u32)) {
-        let k = key as u32;
+    fn members(&self, k: u32, out: &mut impl FnMut(u32)) {
         if let Some(&m) = self.first.get(&k) {
-            out(m);
-            if let Some(ms) = self.more.get(&k) {
-                ms.iter().for_each(|&m| out(m));
+            match self.more.get(&k) {
+                Some(ms) if ms.len() >= MAX_POSTING => {}
+                Some(ms) => {
+                    out(m);
+                    ms.iter().for_each(|&m| out(m));
+                }
+                None => out(m),
             }
         }
     }
@@ -112,7 +138,7 @@ impl BandIndex {
 
     /// Members stored around `day` sharing at least one of `keys`, each with how many keys it
     /// shares. `conn` must be the writing transaction (the one that will store the document).
-    pub fn candidates(&mut self, conn: &Connection, day: i64, keys: &[i64]) -> Result<HashMap<u32, u32>> {
+    pub fn candidates(&mut self, conn: &Connection, day: i64, keys: &[u32]) -> Result<HashMap<u32, Shared>> {
         self.catch_up(conn)?;
         let wanted = day - DAYS_AROUND..=day + DAYS_AROUND;
         let counted = day - STOP_DAYS_AROUND..=day + STOP_DAYS_AROUND;
@@ -120,13 +146,20 @@ impl BandIndex {
             self.load_day(conn, d, wanted.contains(&d))?;
         }
         self.clock += 1;
-        let mut shared: HashMap<u32, u32> = HashMap::new();
+        let mut shared: HashMap<u32, Shared> = HashMap::new();
         for d in counted.clone() {
             if let Some(day) = self.days.get_mut(&d) {
                 day.used = self.clock;
                 if wanted.contains(&d) {
                     for &k in keys {
-                        day.members(k, &mut |m| *shared.entry(m).or_default() += 1);
+                        day.members(k, &mut |m| {
+                            let s = shared.entry(m).or_default();
+                            if k & BAND_BIT != 0 {
+                                s.bands = s.bands.saturating_add(1);
+                            } else {
+                                s.anchors = s.anchors.saturating_add(1);
+                            }
+                        });
                     }
                 }
             }
@@ -171,7 +204,7 @@ impl BandIndex {
 
     /// Records a member just stored (rowid `member`) under `day`; `stop` is its sample's hashes
     /// when it counts towards the stop list.
-    pub fn add(&mut self, day: i64, member: i64, keys: &[i64], stop: Option<&[u32]>) {
+    pub fn add(&mut self, day: i64, member: i64, keys: &[u32], stop: Option<&[u32]>) {
         self.seen = Some(self.seen.map_or(member, |s| s.max(member)));
         if let Some(d) = self.days.get_mut(&day) {
             if d.bands_loaded {
@@ -198,17 +231,18 @@ impl BandIndex {
         if max <= seen {
             return Ok(());
         }
-        let rows: Vec<(i64, Option<i64>, Vec<u8>, Option<Vec<u8>>)> = conn
+        let rows: Vec<(i64, Option<i64>, Vec<u8>, Vec<u8>, bool)> = conn
             .prepare_cached(
-                "SELECT rowid, day, band_keys, CASE WHEN stop_counted THEN sample END
-                 FROM story_members WHERE rowid > ?1",
+                "SELECT rowid, day, band_keys, sample, stop_counted FROM story_members WHERE rowid > ?1",
             )?
-            .query_map([seen], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .query_map([seen], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        for (rowid, day, blob, sample) in rows {
+        for (rowid, day, blob, sample, stop_counted) in rows {
             if let Some(day) = day {
-                let stop = sample.as_deref().and_then(Sample::from_blob);
-                self.add(day, rowid, &keys_of(&blob), stop.as_ref().map(|s| s.hashes.as_slice()));
+                let sample = Sample::from_blob(&sample);
+                let keys = probe_keys(&keys_of(&blob), sample.as_ref());
+                let stop = sample.as_ref().filter(|_| stop_counted).map(|s| s.hashes.as_slice());
+                self.add(day, rowid, &keys, stop);
             }
         }
         self.seen = Some(max);
@@ -233,11 +267,13 @@ impl BandIndex {
         }
         {
             let before = loaded.entries;
-            let mut stmt = conn.prepare_cached("SELECT rowid, band_keys FROM story_members WHERE day = ?1")?;
+            let mut stmt = conn.prepare_cached("SELECT rowid, band_keys, sample FROM story_members WHERE day = ?1")?;
             let mut rows = stmt.query(params![day])?;
             while let Some(r) = rows.next()? {
                 let rowid: i64 = r.get(0)?;
-                for k in keys_of(r.get_ref(1)?.as_blob().unwrap_or_default()) {
+                let bands = keys_of(r.get_ref(1)?.as_blob().unwrap_or_default());
+                let sample = r.get_ref(2)?.as_blob().ok().and_then(Sample::from_blob);
+                for k in probe_keys(&bands, sample.as_ref()) {
                     loaded.add(k, rowid as u32);
                 }
             }

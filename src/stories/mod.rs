@@ -38,9 +38,20 @@ pub use sketch::Sketch;
 /// Two sketches tell the same story when the smaller shares at least this share of its
 /// shingles with the larger. Tuned on the labelled pairs (BENCHMARKS.md, "Stories").
 pub const SAME_STORY_OVERLAP: f64 = 0.5;
-/// …and is at least this share of the larger's size: a round-up quoting a brief whole is not
-/// the brief's story (and would otherwise bridge every story it quotes).
+/// …and is at least this share of the larger's size, unless it is contained (below).
 pub const MIN_SIZE_RATIO: f64 = 0.2;
+/// A smaller text this much of which the larger holds is contained in it whatever their sizes:
+/// an announcement and the article built around it (`刘连舸辞去本行董事长等职务` inside `中国银行
+/// 突发公告，62岁董事长刘连舸辞职…`). A contained match joins a story but never merges two: a
+/// round-up quoting several briefs whole would otherwise bridge every story it quotes.
+pub const CONTAINED_OVERLAP: f64 = 0.6;
+/// …and whose headlines share this much (of the shorter headline's word pairs): `碧桂园正考虑
+/// 于近日公布境外债重组计划` and its longer version do; a market round-up (`港股开盘：…`) holding
+/// a 恒大 brief whole does not, and stays a story of its own.
+pub const CONTAINED_HEADLINE_OVERLAP: f64 = 0.3;
+/// Sampled shingles of the smaller text, at the level the two are compared, needed to call it
+/// contained: a brief sampled at a long article's rate keeps few, and a few can agree by chance.
+const CONTAINED_MIN_SAMPLED: u32 = 16;
 /// A smaller text of fewer shingles than this is short (a brief, an announcement)…
 pub const SHORT_TEXT: u32 = 120;
 /// …and must share this much: short texts of one template (official announcements, market
@@ -56,6 +67,8 @@ pub const STOP_COUNT_BELOW: u32 = 300;
 /// Members besides the representative a document is checked against (the earliest first);
 /// matching more than half of them also joins it.
 const MAJORITY_OF: usize = 6;
+/// Anchors a stored member must share with a document to be a candidate without a band.
+pub const MIN_SHARED_ANCHORS: u16 = 2;
 /// Candidate stories checked, those sharing the most band keys first: a band that template
 /// wording fills with hundreds of stories must not make one document cost hundreds of checks.
 const MAX_CANDIDATE_STORIES: usize = 16;
@@ -74,18 +87,34 @@ pub struct StoryRef {
 /// The decision on two sketches (see [`SAME_STORY_OVERLAP`], [`MIN_SIZE_RATIO`]), made the way
 /// ingest makes it: on their stored samples, without a stop list.
 pub fn same_story(a: &Sketch, b: &Sketch) -> bool {
-    samples_match(&sketch::Sample::of(a), &sketch::Sample::of(b), &HashSet::new())
+    let (sa, sb) = (sketch::Sample::of(a), sketch::Sample::of(b));
+    match_score((&sa, &a.headline), (&sb, &b.headline), &HashSet::new()).is_some()
 }
 
-fn samples_match(a: &sketch::Sample, b: &sketch::Sample, stop: &HashSet<u32>) -> bool {
-    match_score(a, b, stop).is_some()
+/// A stored sample with its headline's word pairs.
+type Side<'a> = (&'a sketch::Sample, &'a [u64]);
+
+/// How two texts that tell the same story match.
+#[derive(Debug, Clone, Copy)]
+struct Match {
+    /// The share of the smaller text the larger holds.
+    shared: f64,
+    /// The smaller is under [`MIN_SIZE_RATIO`] of the larger and held by it (see
+    /// [`CONTAINED_OVERLAP`]).
+    contained: bool,
 }
 
-/// The share of the smaller text the larger holds when the two tell the same story.
-fn match_score(a: &sketch::Sample, b: &sketch::Sample, stop: &HashSet<u32>) -> Option<f64> {
+fn match_score((a, a_head): Side<'_>, (b, b_head): Side<'_>, stop: &HashSet<u32>) -> Option<Match> {
     let (shared, ratio) = a.overlap(b, stop)?;
-    let needed = if a.shingles.min(b.shingles) < SHORT_TEXT { SHORT_TEXT_OVERLAP } else { SAME_STORY_OVERLAP };
-    (shared >= needed && ratio >= MIN_SIZE_RATIO).then_some(shared)
+    let smaller = a.shingles.min(b.shingles);
+    let needed = if smaller < SHORT_TEXT { SHORT_TEXT_OVERLAP } else { SAME_STORY_OVERLAP };
+    if ratio >= MIN_SIZE_RATIO {
+        return (shared >= needed).then_some(Match { shared, contained: false });
+    }
+    let sampled = smaller >> a.level.max(b.level).min(31);
+    let (headlines, _) = sketch::overlap(a_head, b_head);
+    (shared >= CONTAINED_OVERLAP && sampled >= CONTAINED_MIN_SAMPLED && headlines >= CONTAINED_HEADLINE_OVERLAP)
+        .then_some(Match { shared, contained: true })
 }
 
 /// Puts a just-stored document into its story (see the module doc) and returns the story id.
@@ -99,11 +128,12 @@ pub fn assign(conn: &Connection, bands: &mut BandIndex, doc: &Document, stored_a
     let sketch = Sketch::of(doc);
     let sample = sketch::Sample::of(&sketch);
     let keys = if sketch.is_usable() { sketch.band_keys() } else { Vec::new() };
+    let probe = if sketch.is_usable() { bands::probe_keys(&keys, Some(&sample)) } else { Vec::new() };
     let day = bands::day_of(doc.published_at.map_or(stored_at, |t| t.timestamp()));
-    // (story, matched its representative, overlap with it) for each story the document joins.
-    let mut confirmed: Vec<(i64, bool, f64)> = Vec::new();
+    // (story, matched its representative, how) for each story the document could join.
+    let mut confirmed: Vec<(i64, bool, Match)> = Vec::new();
     if !keys.is_empty() {
-        let stories = candidate_stories(conn, bands, day, &keys)?;
+        let stories = candidate_stories(conn, bands, day, &probe)?;
         if !stories.is_empty() {
             let stop = bands.stop_list(day, &sample.hashes);
             for story in stories {
@@ -113,36 +143,42 @@ pub fn assign(conn: &Connection, bands: &mut BandIndex, doc: &Document, stored_a
                     (Some(a), Some(b)) => (a - b).abs() <= MAX_APART_SECS,
                     _ => true,
                 };
-                let Some(((rep, rep_at), rest)) = members.split_first() else { continue };
-                if let Some(shared) = match_score(&sample, rep, &stop).filter(|_| near(rep_at)) {
-                    confirmed.push((story, true, shared));
+                let Some(((rep, rep_at, rep_head), rest)) = members.split_first() else { continue };
+                let me = (&sample, sketch.headline.as_slice());
+                if let Some(m) = match_score(me, (rep, rep_head), &stop).filter(|_| near(rep_at)) {
+                    confirmed.push((story, true, m));
                     continue;
                 }
                 let others = &rest[..rest.len().min(MAJORITY_OF)];
-                let agree = others.iter().filter(|(m, at)| near(at) && samples_match(&sample, m, &stop)).count();
+                let agree = others
+                    .iter()
+                    .filter(|(m, at, head)| near(at) && match_score(me, (m, head), &stop).is_some())
+                    .count();
                 if agree * 2 > members.len().min(MAJORITY_OF + 1) {
-                    confirmed.push((story, false, 0.0));
+                    confirmed.push((story, false, Match { shared: 0.0, contained: true }));
                 }
             }
         }
     }
-    // The best-matching story (by its representative; the oldest when equal) takes the
-    // document; others merge into it only when their representative matched too.
-    confirmed.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.total_cmp(&a.2)).then(a.0.cmp(&b.0)));
+    // The best-matching story (by its representative and not by containment; the closest; the
+    // oldest when equal) takes the document; others merge into it only when their
+    // representative matched it fully too.
+    let merges = |c: &(i64, bool, Match)| c.1 && !c.2.contained;
+    confirmed.sort_by(|a, b| {
+        merges(b).cmp(&merges(a)).then(b.1.cmp(&a.1)).then(b.2.shared.total_cmp(&a.2.shared)).then(a.0.cmp(&b.0))
+    });
     let story = match confirmed.first() {
-        Some(&(first, first_by_rep, _)) => {
-            let into = if first_by_rep {
-                confirmed.iter().filter(|c| c.1).map(|c| c.0).min().unwrap_or(first)
+        Some(first) => {
+            let into = if merges(first) {
+                confirmed.iter().filter(|c| merges(c)).map(|c| c.0).min().unwrap_or(first.0)
             } else {
-                first
+                first.0
             };
-            if first_by_rep {
-                for &(other, _, _) in confirmed.iter().filter(|c| c.1 && c.0 != into) {
-                    conn.prepare_cached("UPDATE story_members SET story_id = ?1 WHERE story_id = ?2")?
-                        .execute(params![into, other])?;
-                    conn.prepare_cached("DELETE FROM stories WHERE id = ?1")?.execute([other])?;
-                    tracing::debug!(into, merged = other, via = %doc.id, "stories merged");
-                }
+            for &(other, _, _) in confirmed.iter().filter(|c| merges(c) && c.0 != into) {
+                conn.prepare_cached("UPDATE story_members SET story_id = ?1 WHERE story_id = ?2")?
+                    .execute(params![into, other])?;
+                conn.prepare_cached("DELETE FROM stories WHERE id = ?1")?.execute([other])?;
+                tracing::debug!(into, merged = other, via = %doc.id, "stories merged");
             }
             into
         }
@@ -163,20 +199,21 @@ pub fn assign(conn: &Connection, bands: &mut BandIndex, doc: &Document, stored_a
              VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING rowid",
         )?
         .query_row(params![doc.id, story, blob, sample.to_blob(), day, stop_counted], |r| r.get(0))?;
-    bands.add(day, member, &keys, stop_counted.then_some(sample.hashes.as_slice()));
+    bands.add(day, member, &probe, stop_counted.then_some(sample.hashes.as_slice()));
     Ok(story)
 }
 
 /// The stories of the members sharing band keys with a document, those sharing the most first
 /// (the oldest story when equal), at most [`MAX_CANDIDATE_STORIES`].
-fn candidate_stories(conn: &Connection, bands: &mut BandIndex, day: i64, keys: &[i64]) -> Result<Vec<i64>> {
+fn candidate_stories(conn: &Connection, bands: &mut BandIndex, day: i64, keys: &[u32]) -> Result<Vec<i64>> {
     let shared = bands.candidates(conn, day, keys)?;
     let mut by_story: HashMap<i64, u32> = HashMap::new();
     let mut story_of = conn.prepare_cached("SELECT story_id FROM story_members WHERE rowid = ?1")?;
-    for (member, n) in shared {
+    // A band in common, or two anchors (one can be chance).
+    for (member, n) in shared.into_iter().filter(|(_, n)| n.bands > 0 || n.anchors >= MIN_SHARED_ANCHORS) {
         // A member that has since left (updated, deleted) is no candidate.
         if let Some(story) = story_of.query_row([member as i64], |r| r.get::<_, i64>(0)).optional()? {
-            *by_story.entry(story).or_default() += n;
+            *by_story.entry(story).or_default() += u32::from(n.bands) + u32::from(n.anchors);
         }
     }
     let mut ranked: Vec<(i64, u32)> = by_story.into_iter().collect();
@@ -187,16 +224,19 @@ fn candidate_stories(conn: &Connection, bands: &mut BandIndex, day: i64, keys: &
 /// A story's stored samples, its representative first (or, when the representative has left
 /// the story, its earliest member), then the other members earliest first, at most
 /// [`MAJORITY_OF`] of them.
-fn story_samples(conn: &Connection, story: i64) -> Result<Vec<(sketch::Sample, Option<i64>)>> {
-    let rows: Vec<(Vec<u8>, Option<i64>)> = conn
+fn story_samples(conn: &Connection, story: i64) -> Result<Vec<(sketch::Sample, Option<i64>, Vec<u64>)>> {
+    let rows: Vec<(Vec<u8>, Option<i64>, String)> = conn
         .prepare_cached(
-            "SELECT m.sample, d.published_at FROM story_members m JOIN documents d ON d.id = m.doc_id
+            "SELECT m.sample, d.published_at, d.title FROM story_members m JOIN documents d ON d.id = m.doc_id
              WHERE m.story_id = ?1
              ORDER BY m.doc_id = (SELECT rep FROM stories WHERE id = ?1) DESC, d.seq LIMIT ?2",
         )?
-        .query_map(params![story, MAJORITY_OF as i64 + 1], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map(params![story, MAJORITY_OF as i64 + 1], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(rows.iter().filter_map(|(b, at)| sketch::Sample::from_blob(b).map(|s| (s, *at))).collect())
+    Ok(rows
+        .iter()
+        .filter_map(|(b, at, title)| sketch::Sample::from_blob(b).map(|s| (s, *at, sketch::headline_pairs(title))))
+        .collect())
 }
 
 /// Takes a document out of its story (before it is assigned again); a story left empty goes.

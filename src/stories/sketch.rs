@@ -42,6 +42,8 @@ pub const SAMPLE_CAP: usize = 320;
 pub struct Sketch {
     /// Sorted, distinct shingle hashes of the body.
     pub shingles: Vec<u64>,
+    /// The headline's word pairs ([`headline_pairs`]).
+    pub headline: Vec<u64>,
 }
 
 impl Sketch {
@@ -53,7 +55,7 @@ impl Sketch {
         }
         shingles.sort_unstable();
         shingles.dedup();
-        Sketch { shingles }
+        Sketch { shingles, headline: headline_pairs(&doc.title) }
     }
 
     /// True when there is enough text to look for copies.
@@ -284,6 +286,16 @@ fn style_sheets_are_code_and_prose_is_not() {
     assert!(is_code_like("size:17px;font-size:var(--articleFontsize);overflow:hidden;text-"));
     assert!(!is_code_like("The central bank (PBOC) injected 1.45 trillion yuan via its MLF on Wednesday, keeping rates."));
     assert!(!is_code_like("2023年11月15日人民银行开展4950亿元公开市场逆回购操作（MLF）；利率维持2.50%。"));
+}
+
+/// A headline as sorted, distinct pairs of neighbouring tokens (CJK characters, Latin words),
+/// for telling an article built around a brief from a round-up that quotes it.
+pub fn headline_pairs(title: &str) -> Vec<u64> {
+    let tokens = tokens(title);
+    let mut pairs: Vec<u64> = if tokens.len() < 2 { tokens } else { tokens.windows(2).map(fold).collect() };
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
 }
 
 /// The shingle hashes of one paragraph (with repeats; callers dedupe).
