@@ -9,7 +9,7 @@
 use std::io::Read;
 
 use dossier::Document;
-use dossier::stories::{Sketch, sketch};
+use dossier::stories::{Sketch, bands, sketch};
 
 #[derive(serde::Deserialize)]
 struct Pair {
@@ -53,12 +53,16 @@ fn main() -> anyhow::Result<()> {
         .iter()
         .map(|p| {
             let (a, b) = (Sketch::of(&from_json(&p.a)), Sketch::of(&from_json(&p.b)));
-            let bands = a.band_keys().iter().zip(b.band_keys()).any(|(x, y)| *x == y);
-            let (sa, sb) = (sketch::Sample::of(&a), sketch::Sample::of(&b));
-            let anchors_b: std::collections::HashSet<u32> = sb.anchors().collect();
-            let shared_anchors = sa.anchors().filter(|h| anchors_b.contains(h)).count();
-            let min_anchors = usize::from(dossier::stories::MIN_SHARED_ANCHORS);
-            let cand = a.is_usable() && b.is_usable() && (bands || shared_anchors >= min_anchors);
+            let (pa, pb) = (
+                bands::probe_keys(&a.band_keys(), Some(&sketch::Sample::of(&a))),
+                bands::probe_keys(&b.band_keys(), Some(&sketch::Sample::of(&b))),
+            );
+            let theirs: std::collections::HashSet<u32> = pb.keys.iter().copied().collect();
+            let mut shared = bands::Shared::default();
+            for k in pa.keys.iter().filter(|k| theirs.contains(k)) {
+                if k & 0x8000_0000 != 0 { shared.bands += 1 } else { shared.anchors += 1 }
+            }
+            let cand = a.is_usable() && b.is_usable() && bands::is_candidate(shared, pa.size, pb.size);
             let (shared, ratio) = sketch::overlap(&a.shingles, &b.shingles);
             let decided = cand && dossier::stories::same_story(&a, &b);
             if show && p.label == "same" && !decided && p.kind == "real" {

@@ -23,7 +23,7 @@ use std::collections::{HashMap, HashSet};
 
 use rusqlite::{Connection, params};
 
-use super::sketch::Sample;
+use super::sketch::{ANCHOR_LEVEL, Sample};
 use crate::error::Result;
 
 /// Most band entries held in memory (about 20 bytes each): ~200,000 documents' worth, weeks of
@@ -49,12 +49,52 @@ pub fn day_of(ts: i64) -> i64 {
 /// clear). Bands find copies of similar length, anchors a brief inside a longer article. 32 bits
 /// only need to tell apart the keys of one day (a stray match per few hundred documents on a
 /// heavy day, confirmed on samples and dropped).
-pub fn probe_keys(band_keys: &[i64], sample: Option<&Sample>) -> Vec<u32> {
+pub fn probe_keys(band_keys: &[i64], sample: Option<&Sample>) -> Probe {
     let mut keys: Vec<u32> = band_keys.iter().map(|&k| k as u32 | BAND_BIT).collect();
+    let (mut anchors, mut level) = (0u16, ANCHOR_LEVEL);
     if let Some(s) = sample {
+        let before = keys.len();
         keys.extend(s.anchors());
+        anchors = u16::try_from(keys.len() - before).unwrap_or(u16::MAX);
+        level = s.level.max(ANCHOR_LEVEL);
     }
-    keys
+    Probe { keys, size: Size { anchors, level } }
+}
+
+/// A member's keys, and how many of them are anchors at what sampling level.
+#[derive(Debug, Clone, Default)]
+pub struct Probe {
+    pub keys: Vec<u32>,
+    pub size: Size,
+}
+
+/// How many anchors a member has, sampled at 1 in 2^`level`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Size {
+    pub anchors: u16,
+    pub level: u8,
+}
+
+impl Size {
+    /// About how many anchors two texts would share if the smaller were wholly in the larger,
+    /// both cut to the sparser of their two levels.
+    fn most_shared(self, other: Size) -> f64 {
+        let level = self.level.max(other.level);
+        let at = |s: Size| f64::from(s.anchors) / f64::from(1u32 << (level - s.level).min(31));
+        at(self).min(at(other))
+    }
+}
+
+/// Anchors shared, as a share of [`Size::most_shared`], for a member to be a candidate without
+/// a band in common: a contained copy shares ≥ 60 % ([`CONTAINED_OVERLAP`](super::CONTAINED_OVERLAP)),
+/// so a third leaves room for sampling noise, while two long articles sharing a few common
+/// phrases are not worth reading their samples for.
+const MIN_ANCHOR_SHARE: f64 = 0.33;
+
+/// Whether a member sharing `shared` with a document is worth comparing samples with: a band in
+/// common, or anchors enough (see [`MIN_ANCHOR_SHARE`]; never fewer than two: one can be chance).
+pub fn is_candidate(shared: Shared, mine: Size, theirs: Size) -> bool {
+    shared.bands > 0 || f64::from(shared.anchors) >= (mine.most_shared(theirs) * MIN_ANCHOR_SHARE).max(2.0)
 }
 
 const BAND_BIT: u32 = 0x8000_0000;
@@ -70,13 +110,39 @@ pub struct Shared {
     pub anchors: u16,
 }
 
+/// A hasher for keys that are hash values already: hashing them again with SipHash (std's default) was a
+/// third of the index's time. One multiply spreads a key over the 64 bits the table uses.
+#[derive(Default, Clone, Copy)]
+pub struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.0 = (self.0 ^ u64::from(v)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn write_i64(&mut self, v: i64) {
+        self.0 = (self.0 ^ v as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+pub type Map<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<KeyHasher>>;
+
 /// One day's keys (see [`probe_keys`]).
 #[derive(Default)]
 struct Day {
     /// Key → the first member (a `story_members` rowid) that has it.
-    first: HashMap<u32, u32>,
+    first: Map<u32, u32>,
     /// Key → further members with it (rare: copies and template wording).
-    more: HashMap<u32, Vec<u32>>,
+    more: Map<u32, Vec<u32>>,
+    /// Member → its anchors (for [`Size::most_shared`]).
+    sizes: Map<u32, Size>,
     /// The sampled shingles counted for the stop list under this day (one per founding
     /// story), so dropping the day takes them out of [`BandIndex::df`].
     counted: Vec<u32>,
@@ -88,6 +154,13 @@ struct Day {
 }
 
 impl Day {
+    fn add_member(&mut self, member: u32, probe: &Probe) {
+        for &k in &probe.keys {
+            self.add(k, member);
+        }
+        self.sizes.insert(member, probe.size);
+    }
+
     fn add(&mut self, k: u32, member: u32) {
         match self.first.entry(k) {
             std::collections::hash_map::Entry::Vacant(v) => {
@@ -115,10 +188,10 @@ impl Day {
 /// The in-memory band index (see the module doc). One per engine; empty until the first lookup.
 #[derive(Default)]
 pub struct BandIndex {
-    days: HashMap<i64, Day>,
+    days: Map<i64, Day>,
     /// Sampled shingle → (day, in how many short stories founded that day it was seen), over
     /// the loaded days: one lookup per shingle for a stop list that spans two months.
-    df: HashMap<u32, Vec<(i64, u16)>>,
+    df: Map<u32, Vec<(i64, u16)>>,
     /// The highest `story_members` rowid this index has taken into account; `None` until first
     /// used (then it starts at the table's current maximum: loading a day reads it whole).
     seen: Option<i64>,
@@ -138,7 +211,7 @@ impl BandIndex {
 
     /// Members stored around `day` sharing at least one of `keys`, each with how many keys it
     /// shares. `conn` must be the writing transaction (the one that will store the document).
-    pub fn candidates(&mut self, conn: &Connection, day: i64, keys: &[u32]) -> Result<HashMap<u32, Shared>> {
+    pub fn candidates(&mut self, conn: &Connection, day: i64, probe: &Probe) -> Result<Vec<(u32, u32)>> {
         self.catch_up(conn)?;
         let wanted = day - DAYS_AROUND..=day + DAYS_AROUND;
         let counted = day - STOP_DAYS_AROUND..=day + STOP_DAYS_AROUND;
@@ -146,26 +219,32 @@ impl BandIndex {
             self.load_day(conn, d, wanted.contains(&d))?;
         }
         self.clock += 1;
-        let mut shared: HashMap<u32, Shared> = HashMap::new();
+        let mut found = Vec::new();
         for d in counted.clone() {
-            if let Some(day) = self.days.get_mut(&d) {
-                day.used = self.clock;
-                if wanted.contains(&d) {
-                    for &k in keys {
-                        day.members(k, &mut |m| {
-                            let s = shared.entry(m).or_default();
-                            if k & BAND_BIT != 0 {
-                                s.bands = s.bands.saturating_add(1);
-                            } else {
-                                s.anchors = s.anchors.saturating_add(1);
-                            }
-                        });
+            let Some(day) = self.days.get_mut(&d) else { continue };
+            day.used = self.clock;
+            if !wanted.contains(&d) {
+                continue;
+            }
+            let mut shared: Map<u32, Shared> = Map::default();
+            for &k in &probe.keys {
+                day.members(k, &mut |m| {
+                    let s = shared.entry(m).or_default();
+                    if k & BAND_BIT != 0 {
+                        s.bands = s.bands.saturating_add(1);
+                    } else {
+                        s.anchors = s.anchors.saturating_add(1);
                     }
+                });
+            }
+            for (m, s) in shared {
+                if is_candidate(s, probe.size, day.sizes.get(&m).copied().unwrap_or_default()) {
+                    found.push((m, u32::from(s.bands) + u32::from(s.anchors)));
                 }
             }
         }
         self.evict(&counted, MAX_ENTRIES);
-        Ok(shared)
+        Ok(found)
     }
 
     /// The sampled shingles of `hashes` seen in at least [`STOP_DF`](super::STOP_DF) short
@@ -204,14 +283,12 @@ impl BandIndex {
 
     /// Records a member just stored (rowid `member`) under `day`; `stop` is its sample's hashes
     /// when it counts towards the stop list.
-    pub fn add(&mut self, day: i64, member: i64, keys: &[u32], stop: Option<&[u32]>) {
+    pub fn add(&mut self, day: i64, member: i64, probe: &Probe, stop: Option<&[u32]>) {
         self.seen = Some(self.seen.map_or(member, |s| s.max(member)));
         if let Some(d) = self.days.get_mut(&day) {
             if d.bands_loaded {
-                for &k in keys {
-                    d.add(k, member as u32);
-                }
-                self.entries += keys.len();
+                d.add_member(member as u32, probe);
+                self.entries += probe.keys.len();
             }
             if let Some(hashes) = stop {
                 self.count(day, hashes);
@@ -240,9 +317,9 @@ impl BandIndex {
         for (rowid, day, blob, sample, stop_counted) in rows {
             if let Some(day) = day {
                 let sample = Sample::from_blob(&sample);
-                let keys = probe_keys(&keys_of(&blob), sample.as_ref());
+                let probe = probe_keys(&keys_of(&blob), sample.as_ref());
                 let stop = sample.as_ref().filter(|_| stop_counted).map(|s| s.hashes.as_slice());
-                self.add(day, rowid, &keys, stop);
+                self.add(day, rowid, &probe, stop);
             }
         }
         self.seen = Some(max);
@@ -273,9 +350,7 @@ impl BandIndex {
                 let rowid: i64 = r.get(0)?;
                 let bands = keys_of(r.get_ref(1)?.as_blob().unwrap_or_default());
                 let sample = r.get_ref(2)?.as_blob().ok().and_then(Sample::from_blob);
-                for k in probe_keys(&bands, sample.as_ref()) {
-                    loaded.add(k, rowid as u32);
-                }
+                loaded.add_member(rowid as u32, &probe_keys(&bands, sample.as_ref()));
             }
             loaded.bands_loaded = true;
             self.entries += loaded.entries - before;
@@ -361,12 +436,12 @@ mod tests {
         }
         let template = [1u32, 2, 3];
         for _ in 0..5 {
-            index.add(10, 1, &[], Some(&template));
+            index.add(10, 1, &Probe::default(), Some(&template));
         }
         for _ in 0..3 {
-            index.add(20, 2, &[], Some(&template[..2]));
+            index.add(20, 2, &Probe::default(), Some(&template[..2]));
         }
-        index.add(70, 3, &[], Some(&template));
+        index.add(70, 3, &Probe::default(), Some(&template));
         let stopped = |index: &BandIndex, day| {
             let mut s: Vec<u32> = index.stop_list(day, &[1, 2, 3, 4]).into_iter().collect();
             s.sort();

@@ -67,8 +67,6 @@ pub const STOP_COUNT_BELOW: u32 = 300;
 /// Members besides the representative a document is checked against (the earliest first);
 /// matching more than half of them also joins it.
 const MAJORITY_OF: usize = 6;
-/// Anchors a stored member must share with a document to be a candidate without a band.
-pub const MIN_SHARED_ANCHORS: u16 = 2;
 /// Candidate stories checked, those sharing the most band keys first: a band that template
 /// wording fills with hundreds of stories must not make one document cost hundreds of checks.
 const MAX_CANDIDATE_STORIES: usize = 16;
@@ -128,11 +126,11 @@ pub fn assign(conn: &Connection, bands: &mut BandIndex, doc: &Document, stored_a
     let sketch = Sketch::of(doc);
     let sample = sketch::Sample::of(&sketch);
     let keys = if sketch.is_usable() { sketch.band_keys() } else { Vec::new() };
-    let probe = if sketch.is_usable() { bands::probe_keys(&keys, Some(&sample)) } else { Vec::new() };
+    let probe = if sketch.is_usable() { bands::probe_keys(&keys, Some(&sample)) } else { bands::Probe::default() };
     let day = bands::day_of(doc.published_at.map_or(stored_at, |t| t.timestamp()));
     // (story, matched its representative, how) for each story the document could join.
     let mut confirmed: Vec<(i64, bool, Match)> = Vec::new();
-    if !keys.is_empty() {
+    if !probe.keys.is_empty() {
         let stories = candidate_stories(conn, bands, day, &probe)?;
         if !stories.is_empty() {
             let stop = bands.stop_list(day, &sample.hashes);
@@ -205,15 +203,13 @@ pub fn assign(conn: &Connection, bands: &mut BandIndex, doc: &Document, stored_a
 
 /// The stories of the members sharing band keys with a document, those sharing the most first
 /// (the oldest story when equal), at most [`MAX_CANDIDATE_STORIES`].
-fn candidate_stories(conn: &Connection, bands: &mut BandIndex, day: i64, keys: &[u32]) -> Result<Vec<i64>> {
-    let shared = bands.candidates(conn, day, keys)?;
+fn candidate_stories(conn: &Connection, bands: &mut BandIndex, day: i64, probe: &bands::Probe) -> Result<Vec<i64>> {
     let mut by_story: HashMap<i64, u32> = HashMap::new();
     let mut story_of = conn.prepare_cached("SELECT story_id FROM story_members WHERE rowid = ?1")?;
-    // A band in common, or two anchors (one can be chance).
-    for (member, n) in shared.into_iter().filter(|(_, n)| n.bands > 0 || n.anchors >= MIN_SHARED_ANCHORS) {
+    for (member, n) in bands.candidates(conn, day, probe)? {
         // A member that has since left (updated, deleted) is no candidate.
         if let Some(story) = story_of.query_row([member as i64], |r| r.get::<_, i64>(0)).optional()? {
-            *by_story.entry(story).or_default() += u32::from(n.bands) + u32::from(n.anchors);
+            *by_story.entry(story).or_default() += n;
         }
     }
     let mut ranked: Vec<(i64, u32)> = by_story.into_iter().collect();

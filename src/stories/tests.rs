@@ -36,9 +36,16 @@ fn get<'a>(docs: &'a [Document], id: &str) -> &'a Document {
 /// Two candidates share a band key or two anchors: what the band index needs before the
 /// samples are compared.
 fn candidates(a: &Sketch, b: &Sketch) -> bool {
-    let anchors: HashSet<u32> = sketch::Sample::of(b).anchors().collect();
-    a.band_keys().iter().zip(b.band_keys()).any(|(x, y)| *x == y)
-        || sketch::Sample::of(a).anchors().filter(|h| anchors.contains(h)).count() >= usize::from(MIN_SHARED_ANCHORS)
+    let (pa, pb) = (
+        bands::probe_keys(&a.band_keys(), Some(&sketch::Sample::of(a))),
+        bands::probe_keys(&b.band_keys(), Some(&sketch::Sample::of(b))),
+    );
+    let theirs: HashSet<u32> = pb.keys.iter().copied().collect();
+    let mut shared = bands::Shared::default();
+    for k in pa.keys.iter().filter(|k| theirs.contains(k)) {
+        if k & 0x8000_0000 != 0 { shared.bands += 1 } else { shared.anchors += 1 }
+    }
+    bands::is_candidate(shared, pa.size, pb.size)
 }
 
 #[test]
