@@ -701,7 +701,11 @@ fn store_and_index(
     if let Some(bands) = stories
         && (upsert != Upsert::Unchanged || !crate::stories::has_story(store.connection()?, &doc.id)?)
     {
-        crate::stories::assign(store.connection()?, bands, doc, Utc::now().timestamp())?;
+        let seq = match upsert {
+            Upsert::Inserted { seq, .. } | Upsert::Updated { seq, .. } => seq,
+            Upsert::Unchanged => crate::stories::stored_seq(store.connection()?, &doc.id)?,
+        };
+        crate::stories::assign(store.connection()?, bands, doc, seq, Utc::now().timestamp())?;
     }
     let (replace, duplicate_of) = match upsert {
         Upsert::Inserted { duplicate_of, .. } => {

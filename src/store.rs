@@ -212,8 +212,8 @@ CREATE TABLE IF NOT EXISTS story_bands (
 ) WITHOUT ROWID;
 "#,
     // 10: story candidates and the stop list are found in memory (crate::stories::bands), by day:
-    // each member keeps the day (since 1970, UTC) it is compared around — its publication day,
-    // or the day it was stored when undated — and whether its sample counts towards the stop
+    // each member keeps the bucket it is compared around — its publication day (since 1970, UTC),
+    // or when undated a bucket of 5,000 store seqs far below any day — and whether its sample counts towards the stop
     // list (it founded its story and is short: level-0 sample under 300 hashes). `story_bands`
     // (30 rows of random keys per document) and `story_shingle_df` (dozens of random-key upserts
     // per document) made ingest twice as slow, and slower as they grew: they go.
@@ -222,8 +222,9 @@ ALTER TABLE story_members ADD COLUMN day INTEGER;
 ALTER TABLE story_members ADD COLUMN stop_counted INTEGER NOT NULL DEFAULT 0;
 UPDATE story_members SET
     day = (
-        SELECT (t - ((t % 86400) + 86400) % 86400) / 86400
-        FROM (SELECT COALESCE(d.published_at, d.ingested_at) AS t FROM documents d WHERE d.id = story_members.doc_id)
+        SELECT CASE WHEN t IS NULL THEN -4611686018427387904 + s / 5000
+                    ELSE (t - ((t % 86400) + 86400) % 86400) / 86400 END
+        FROM (SELECT d.published_at AS t, d.seq AS s FROM documents d WHERE d.id = story_members.doc_id)
     ),
     stop_counted = (
         doc_id IN (SELECT rep FROM stories) AND length(band_keys) > 0

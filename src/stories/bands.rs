@@ -20,6 +20,7 @@
 //! so a load in random date order costs re-reads, never unbounded memory.
 
 use std::collections::{HashMap, HashSet};
+use std::ops::RangeInclusive;
 
 use rusqlite::{Connection, params};
 
@@ -42,6 +43,74 @@ pub const STOP_DAYS_AROUND: i64 = 30;
 /// Seconds since 1970 → the day (UTC) a member is compared around.
 pub fn day_of(ts: i64) -> i64 {
     ts.div_euclid(86_400)
+}
+
+/// Undated documents are compared with the undated documents stored nearest them: they go in
+/// buckets of this many store seqs, far below any day, and look ±[`DAYS_AROUND`] buckets
+/// around their own for candidates and stop words alike. (Putting them under the day they were
+/// stored in put a whole bulk load of an undated corpus in one bucket, which outgrew
+/// [`MAX_ENTRIES`] alone and made every other day reload for each document.)
+pub const UNDATED_PER_BUCKET: i64 = 5_000;
+const UNDATED: i64 = i64::MIN / 2;
+
+/// The bucket a member is filed and compared under: its publication day, or for an undated
+/// document a bucket of its store seq (see [`UNDATED_PER_BUCKET`]).
+pub fn bucket_of(published: Option<i64>, seq: i64) -> i64 {
+    match published {
+        Some(ts) => day_of(ts),
+        None => UNDATED + seq.div_euclid(UNDATED_PER_BUCKET),
+    }
+}
+
+/// The buckets searched for candidates and counted for the stop list around `bucket`.
+fn windows(bucket: i64) -> (RangeInclusive<i64>, RangeInclusive<i64>) {
+    let stop = if bucket < UNDATED / 2 { DAYS_AROUND } else { STOP_DAYS_AROUND };
+    (bucket - DAYS_AROUND..=bucket + DAYS_AROUND, bucket - stop..=bucket + stop)
+}
+
+/// In how many founded stories of which days one sampled shingle was seen; one day without an
+/// allocation, as most shingles are.
+#[derive(Debug, Clone)]
+enum Seen {
+    One(i64, u16),
+    Many(Vec<(i64, u16)>),
+}
+
+impl Seen {
+    fn add(&mut self, day: i64) {
+        match self {
+            Seen::One(d, n) if *d == day => *n = n.saturating_add(1),
+            Seen::One(d, n) => *self = Seen::Many(vec![(*d, *n), (day, 1)]),
+            Seen::Many(days) => match days.iter_mut().find(|(d, _)| *d == day) {
+                Some((_, n)) => *n = n.saturating_add(1),
+                None => days.push((day, 1)),
+            },
+        }
+    }
+
+    /// Takes one count off `day`; true when none are left.
+    fn remove(&mut self, day: i64) -> bool {
+        match self {
+            Seen::One(d, n) => {
+                *n -= u16::from(*d == day && *n > 0);
+                *n == 0
+            }
+            Seen::Many(days) => {
+                days.retain_mut(|(d, n)| {
+                    *n -= u16::from(*d == day && *n > 0);
+                    *n > 0
+                });
+                days.is_empty()
+            }
+        }
+    }
+
+    fn within(&self, days: &RangeInclusive<i64>) -> i64 {
+        match self {
+            Seen::One(d, n) => i64::from(*n) * i64::from(days.contains(d)),
+            Seen::Many(v) => v.iter().filter(|(d, _)| days.contains(d)).map(|&(_, n)| i64::from(n)).sum(),
+        }
+    }
 }
 
 /// A member's keys in the index: its LSH band keys, cut to 32 bits with the top bit set, and its
@@ -191,7 +260,7 @@ pub struct BandIndex {
     days: Map<i64, Day>,
     /// Sampled shingle → (day, in how many short stories founded that day it was seen), over
     /// the loaded days: one lookup per shingle for a stop list that spans two months.
-    df: Map<u32, Vec<(i64, u16)>>,
+    df: Map<u32, Seen>,
     /// The highest `story_members` rowid this index has taken into account; `None` until first
     /// used (then it starts at the table's current maximum: loading a day reads it whole).
     seen: Option<i64>,
@@ -213,8 +282,7 @@ impl BandIndex {
     /// shares. `conn` must be the writing transaction (the one that will store the document).
     pub fn candidates(&mut self, conn: &Connection, day: i64, probe: &Probe) -> Result<Vec<(u32, u32)>> {
         self.catch_up(conn)?;
-        let wanted = day - DAYS_AROUND..=day + DAYS_AROUND;
-        let counted = day - STOP_DAYS_AROUND..=day + STOP_DAYS_AROUND;
+        let (wanted, counted) = windows(day);
         for d in counted.clone() {
             self.load_day(conn, d, wanted.contains(&d))?;
         }
@@ -251,17 +319,10 @@ impl BandIndex {
     /// stories founded within [`STOP_DAYS_AROUND`] days of `day` (call [`BandIndex::candidates`]
     /// for the day first: it loads the days).
     pub fn stop_list(&self, day: i64, hashes: &[u32]) -> HashSet<u32> {
-        let near = day - STOP_DAYS_AROUND..=day + STOP_DAYS_AROUND;
+        let (_, near) = windows(day);
         hashes
             .iter()
-            .filter(|&h| {
-                let seen: i64 = self
-                    .df
-                    .get(h)
-                    .map(|days| days.iter().filter(|(d, _)| near.contains(d)).map(|&(_, n)| i64::from(n)).sum())
-                    .unwrap_or(0);
-                seen >= super::STOP_DF
-            })
+            .filter(|&h| self.df.get(h).map_or(0, |seen| seen.within(&near)) >= super::STOP_DF)
             .copied()
             .collect()
     }
@@ -270,10 +331,11 @@ impl BandIndex {
     fn count(&mut self, day: i64, hashes: &[u32]) {
         let Some(d) = self.days.get_mut(&day) else { return };
         for &h in hashes {
-            let days = self.df.entry(h).or_default();
-            match days.iter_mut().find(|(at, _)| *at == day) {
-                Some((_, n)) => *n = n.saturating_add(1),
-                None => days.push((day, 1)),
+            match self.df.entry(h) {
+                std::collections::hash_map::Entry::Occupied(mut seen) => seen.get_mut().add(day),
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(Seen::One(day, 1));
+                }
             }
         }
         d.counted.extend_from_slice(hashes);
@@ -359,7 +421,7 @@ impl BandIndex {
     }
 
     /// Drops the least recently used days (never one of `keep`) while over [`MAX_ENTRIES`].
-    fn evict(&mut self, keep: &std::ops::RangeInclusive<i64>, limit: usize) {
+    fn evict(&mut self, keep: &RangeInclusive<i64>, limit: usize) {
         while self.entries > limit {
             let Some((&oldest, _)) =
                 self.days.iter().filter(|(d, _)| !keep.contains(d)).min_by_key(|(d, day)| (day.used, **d))
@@ -369,14 +431,8 @@ impl BandIndex {
             if let Some(day) = self.days.remove(&oldest) {
                 self.entries -= day.entries;
                 for h in day.counted {
-                    if let Some(days) = self.df.get_mut(&h) {
-                        days.retain_mut(|(at, n)| {
-                            *n -= u16::from(*at == oldest);
-                            *n > 0
-                        });
-                        if days.is_empty() {
-                            self.df.remove(&h);
-                        }
+                    if self.df.get_mut(&h).is_some_and(|seen| seen.remove(oldest)) {
+                        self.df.remove(&h);
                     }
                 }
             }
@@ -409,6 +465,20 @@ mod tests {
         assert_eq!(day_of(86_400), 1);
         assert_eq!(day_of(-1), -1);
         assert_eq!(DAYS_AROUND, 3);
+    }
+
+    /// Undated documents are filed by store seq far below any day (even 1700 BC), and their
+    /// stop list spans as few buckets as their candidates.
+    #[test]
+    fn undated_documents_are_bucketed_by_seq() {
+        assert_eq!(bucket_of(Some(86_400 * 3), 1), 3);
+        assert_eq!(bucket_of(None, 4_999), bucket_of(None, 0));
+        assert_eq!(bucket_of(None, 5_000), bucket_of(None, 0) + 1);
+        assert!(bucket_of(None, 1 << 40) < day_of(-3_700 * 365 * 86_400));
+        let (bands, stop) = windows(bucket_of(None, 12_345));
+        assert_eq!((bands.end() - bands.start(), stop.end() - stop.start()), (6, 6));
+        let (bands, stop) = windows(19_000);
+        assert_eq!((bands.end() - bands.start(), stop.end() - stop.start()), (6, 60));
     }
 
     #[test]

@@ -121,13 +121,13 @@ fn match_score((a, a_head): Side<'_>, (b, b_head): Side<'_>, stop: &HashSet<u32>
 /// No single-link chains: a document joins a story only when it matches the story's
 /// representative (the member that founded it) or more than half of its earliest members, and
 /// two stories merge only when the document matches both representatives.
-pub fn assign(conn: &Connection, bands: &mut BandIndex, doc: &Document, stored_at: i64) -> Result<i64> {
+pub fn assign(conn: &Connection, bands: &mut BandIndex, doc: &Document, seq: i64, stored_at: i64) -> Result<i64> {
     unassign(conn, &doc.id)?;
     let sketch = Sketch::of(doc);
     let sample = sketch::Sample::of(&sketch);
     let keys = if sketch.is_usable() { sketch.band_keys() } else { Vec::new() };
     let probe = if sketch.is_usable() { bands::probe_keys(&keys, Some(&sample)) } else { bands::Probe::default() };
-    let day = bands::day_of(doc.published_at.map_or(stored_at, |t| t.timestamp()));
+    let day = bands::bucket_of(doc.published_at.map(|t| t.timestamp()), seq);
     // (story, matched its representative, how) for each story the document could join.
     let mut confirmed: Vec<(i64, bool, Match)> = Vec::new();
     if !probe.keys.is_empty() {
@@ -252,6 +252,15 @@ pub fn unassign(conn: &Connection, doc_id: &str) -> Result<()> {
     Ok(())
 }
 
+/// The store seq of a stored document (0 when it is not stored).
+pub fn stored_seq(conn: &Connection, doc_id: &str) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT seq FROM documents WHERE id = ?1")?
+        .query_row([doc_id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
 /// Whether a document has a story yet.
 pub fn has_story(conn: &Connection, doc_id: &str) -> Result<bool> {
     Ok(conn
@@ -269,8 +278,8 @@ pub fn backfill(conn: &Connection, bands: &mut BandIndex) -> Result<u64> {
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for id in &ids {
-        if let Some((doc, stored_at)) = load_text(conn, id)? {
-            assign(conn, bands, &doc, stored_at)?;
+        if let Some((doc, seq, stored_at)) = load_text(conn, id)? {
+            assign(conn, bands, &doc, seq, stored_at)?;
         }
     }
     if !ids.is_empty() {
@@ -280,12 +289,12 @@ pub fn backfill(conn: &Connection, bands: &mut BandIndex) -> Result<u64> {
 }
 
 /// The text of a stored document, enough to sketch it, and when it was stored.
-fn load_text(conn: &Connection, id: &str) -> Result<Option<(Document, i64)>> {
-    let row: Option<(String, String, String, Option<i64>, i64)> = conn
-        .prepare_cached("SELECT title, lang, paragraphs, published_at, ingested_at FROM documents WHERE id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+fn load_text(conn: &Connection, id: &str) -> Result<Option<(Document, i64, i64)>> {
+    let row: Option<(String, String, String, Option<i64>, i64, i64)> = conn
+        .prepare_cached("SELECT title, lang, paragraphs, published_at, seq, ingested_at FROM documents WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
         .optional()?;
-    let Some((title, lang, paragraphs, published, stored_at)) = row else {
+    let Some((title, lang, paragraphs, published, seq, stored_at)) = row else {
         return Ok(None);
     };
     Ok(Some((
@@ -300,6 +309,7 @@ fn load_text(conn: &Connection, id: &str) -> Result<Option<(Document, i64)>> {
             paragraphs: serde_json::from_str(&paragraphs)?,
             meta: serde_json::Value::Null,
         },
+        seq,
         stored_at,
     )))
 }

@@ -5,8 +5,8 @@
 //! 原标题/责任编辑 lines; a leading `【文/观察者网 王世纯】` byline that `ingest::outlet` recognises
 //! is cut off too), normalised to lower-case letters, digits and CJK characters. Chinese is
 //! shingled by characters (5 in a row), English by words (4 in a row); each shingle is a 64-bit
-//! hash. A MinHash signature of those hashes, cut into LSH bands, finds candidates; the exact
-//! shingle sets confirm them ([`overlap`]). Every hash has a fixed seed, so a signature stored
+//! hash. A MinHash signature of those hashes, cut into LSH bands, and the sample's anchors
+//! ([`Sample::anchors`]) find candidates; stored samples confirm them ([`Sample::overlap`]). Every hash has a fixed seed, so a signature stored
 //! today matches one computed from the same text next year.
 //!
 //! The ~80 lines of hashing are written here rather than taken from `gaoya` or `probminhash`:

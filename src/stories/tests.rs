@@ -108,7 +108,7 @@ fn assignment_joins_merges_through_a_bridge_and_reassigns_updates() -> Result<()
     let mut batch = store.write()?;
     for d in [a, other, b] {
         batch.upsert(d)?;
-        assign(batch.connection()?, &mut BandIndex::new(), d, 0)?;
+        assign(batch.connection()?, &mut BandIndex::new(), d, 0, 0)?;
     }
     batch.commit()?;
     let conn = store.connection();
@@ -127,14 +127,14 @@ fn assignment_joins_merges_through_a_bridge_and_reassigns_updates() -> Result<()
     let mut batch = store.write()?;
     for d in [&first, &second] {
         batch.upsert(d)?;
-        assign(batch.connection()?, &mut BandIndex::new(), d, 0)?;
+        assign(batch.connection()?, &mut BandIndex::new(), d, 0, 0)?;
     }
     batch.commit()?;
     assert_ne!(story(conn, "first"), story(conn, "second"));
     let older = story(conn, "first").min(story(conn, "second"));
     let mut batch = store.write()?;
     batch.upsert(&bridge)?;
-    assign(batch.connection()?, &mut BandIndex::new(), &bridge, 0)?;
+    assign(batch.connection()?, &mut BandIndex::new(), &bridge, 0, 0)?;
     batch.commit()?;
     for id in ["first", "second", "bridge"] {
         assert_eq!(story(conn, id), older, "{id}");
@@ -144,7 +144,7 @@ fn assignment_joins_merges_through_a_bridge_and_reassigns_updates() -> Result<()
     let mut batch = store.write()?;
     let changed = synthetic("bridge", &["完全不同的一段文字，讲的是另一件事情，与风电和哈马斯都没有关系。".to_string()]);
     batch.upsert(&changed)?;
-    assign(batch.connection()?, &mut BandIndex::new(), &changed, 0)?;
+    assign(batch.connection()?, &mut BandIndex::new(), &changed, 0, 0)?;
     batch.commit()?;
     assert_ne!(story(conn, "bridge"), older);
     assert_eq!(story(conn, "first"), story(conn, "second"));
@@ -258,7 +258,7 @@ fn assign_all(store: &Store, docs: &[Document]) -> Result<()> {
     let mut batch = store.write()?;
     for d in docs {
         batch.upsert(d)?;
-        assign(batch.connection()?, &mut bands, d, 0)?;
+        assign(batch.connection()?, &mut bands, d, 0, 0)?;
     }
     batch.commit()
 }
@@ -277,18 +277,18 @@ fn band_indexes_of_two_processes_follow_each_others_rows() -> Result<()> {
     // Process two loads the day (through an unrelated document of the same day)…
     let mut batch = two.write()?;
     batch.upsert(other)?;
-    assign(batch.connection()?, &mut bands_two, other, 0)?;
+    assign(batch.connection()?, &mut bands_two, other, 0, 0)?;
     batch.commit()?;
     assert!(!bands_two.is_empty());
     // …process one stores the original…
     let mut batch = one.write()?;
     batch.upsert(a)?;
-    assign(batch.connection()?, &mut bands_one, a, 0)?;
+    assign(batch.connection()?, &mut bands_one, a, 0, 0)?;
     batch.commit()?;
     // …and process two, its day already in memory, still finds it for the copy.
     let mut batch = two.write()?;
     batch.upsert(b)?;
-    assign(batch.connection()?, &mut bands_two, b, 0)?;
+    assign(batch.connection()?, &mut bands_two, b, 0, 0)?;
     batch.commit()?;
     let conn = one.connection();
     assert_eq!(story(conn, "qq-21472"), story(conn, "qq-21473"));
