@@ -218,6 +218,8 @@ struct Day {
     /// Whether `first`/`more` hold the day's members (days only counted for the stop list
     /// do not hold them).
     bands_loaded: bool,
+    /// Whether [`BandIndex::df`] holds the day's stop-list counts.
+    counts_loaded: bool,
     entries: usize,
     used: u64,
 }
@@ -282,18 +284,15 @@ impl BandIndex {
     /// shares. `conn` must be the writing transaction (the one that will store the document).
     pub fn candidates(&mut self, conn: &Connection, day: i64, probe: &Probe) -> Result<Vec<(u32, u32)>> {
         self.catch_up(conn)?;
-        let (wanted, counted) = windows(day);
-        for d in counted.clone() {
-            self.load_day(conn, d, wanted.contains(&d))?;
+        let (wanted, _) = windows(day);
+        for d in wanted.clone() {
+            self.load_day(conn, d)?;
         }
         self.clock += 1;
         let mut found = Vec::new();
-        for d in counted.clone() {
+        for d in wanted.clone() {
             let Some(day) = self.days.get_mut(&d) else { continue };
             day.used = self.clock;
-            if !wanted.contains(&d) {
-                continue;
-            }
             let mut shared: Map<u32, Shared> = Map::default();
             for &k in &probe.keys {
                 day.members(k, &mut |m| {
@@ -311,25 +310,32 @@ impl BandIndex {
                 }
             }
         }
-        self.evict(&counted, MAX_ENTRIES);
+        self.evict(&wanted, MAX_ENTRIES);
         Ok(found)
     }
 
     /// The sampled shingles of `hashes` seen in at least [`STOP_DF`](super::STOP_DF) short
-    /// stories founded within [`STOP_DAYS_AROUND`] days of `day` (call [`BandIndex::candidates`]
-    /// for the day first: it loads the days).
-    pub fn stop_list(&self, day: i64, hashes: &[u32]) -> HashSet<u32> {
+    /// stories founded within [`STOP_DAYS_AROUND`] days of `day`. The counts of a day are read
+    /// the first time a document near it has candidates to compare: most documents have none,
+    /// and reading two months of samples for each new day made a bulk load of scattered dates
+    /// crawl.
+    pub fn stop_list(&mut self, conn: &Connection, day: i64, hashes: &[u32]) -> Result<HashSet<u32>> {
         let (_, near) = windows(day);
-        hashes
+        for d in near.clone() {
+            self.load_counts(conn, d)?;
+        }
+        let stop = hashes
             .iter()
             .filter(|&h| self.df.get(h).map_or(0, |seen| seen.within(&near)) >= super::STOP_DF)
             .copied()
-            .collect()
+            .collect();
+        self.evict(&near, MAX_ENTRIES);
+        Ok(stop)
     }
 
     /// Counts one founding story's sampled shingles under `day` (loaded).
     fn count(&mut self, day: i64, hashes: &[u32]) {
-        let Some(d) = self.days.get_mut(&day) else { return };
+        let Some(d) = self.days.get_mut(&day).filter(|d| d.counts_loaded) else { return };
         for &h in hashes {
             match self.df.entry(h) {
                 std::collections::hash_map::Entry::Occupied(mut seen) => seen.get_mut().add(day),
@@ -389,45 +395,58 @@ impl BandIndex {
     }
 
     /// Loads a day's stop-list counts, and its band keys when `bands` (each once).
-    fn load_day(&mut self, conn: &Connection, day: i64, bands: bool) -> Result<()> {
-        if !self.days.contains_key(&day) {
-            self.days.insert(day, Day::default());
-            let samples: Vec<Vec<u8>> = conn
-                .prepare_cached("SELECT sample FROM story_members WHERE day = ?1 AND stop_counted")?
-                .query_map(params![day], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            for sample in samples.iter().filter_map(|b| Sample::from_blob(b)) {
-                self.count(day, &sample.hashes);
-            }
-        }
-        let Some(loaded) = self.days.get_mut(&day) else { return Ok(()) };
-        if loaded.bands_loaded || !bands {
+    /// Reads a day's band keys and anchors (once).
+    fn load_day(&mut self, conn: &Connection, day: i64) -> Result<()> {
+        let loaded = self.days.entry(day).or_default();
+        if loaded.bands_loaded {
             return Ok(());
         }
-        {
-            let before = loaded.entries;
-            let mut stmt = conn.prepare_cached("SELECT rowid, band_keys, sample FROM story_members WHERE day = ?1")?;
-            let mut rows = stmt.query(params![day])?;
-            while let Some(r) = rows.next()? {
-                let rowid: i64 = r.get(0)?;
-                let bands = keys_of(r.get_ref(1)?.as_blob().unwrap_or_default());
-                let sample = r.get_ref(2)?.as_blob().ok().and_then(Sample::from_blob);
-                loaded.add_member(rowid as u32, &probe_keys(&bands, sample.as_ref()));
-            }
-            loaded.bands_loaded = true;
-            self.entries += loaded.entries - before;
+        let before = loaded.entries;
+        let mut stmt = conn.prepare_cached("SELECT rowid, band_keys, sample FROM story_members WHERE day = ?1")?;
+        let mut rows = stmt.query(params![day])?;
+        while let Some(r) = rows.next()? {
+            let rowid: i64 = r.get(0)?;
+            let bands = keys_of(r.get_ref(1)?.as_blob().unwrap_or_default());
+            let sample = r.get_ref(2)?.as_blob().ok().and_then(Sample::from_blob);
+            loaded.add_member(rowid as u32, &probe_keys(&bands, sample.as_ref()));
+        }
+        loaded.bands_loaded = true;
+        self.entries += loaded.entries - before;
+        Ok(())
+    }
+
+    /// Reads a day's stop-list counts (once).
+    fn load_counts(&mut self, conn: &Connection, day: i64) -> Result<()> {
+        let loaded = self.days.entry(day).or_default();
+        loaded.used = self.clock;
+        if loaded.counts_loaded {
+            return Ok(());
+        }
+        loaded.counts_loaded = true;
+        let samples: Vec<Vec<u8>> = conn
+            .prepare_cached("SELECT sample FROM story_members WHERE day = ?1 AND stop_counted")?
+            .query_map(params![day], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for sample in samples.iter().filter_map(|b| Sample::from_blob(b)) {
+            self.count(day, &sample.hashes);
         }
         Ok(())
     }
 
-    /// Drops the least recently used days (never one of `keep`) while over [`MAX_ENTRIES`].
+    /// Over `limit`, drops the least recently used days (never one of `keep`) until a quarter
+    /// of it is free again: in one pass, so a stream whose days do not fit evicts now and then
+    /// rather than on every document.
     fn evict(&mut self, keep: &RangeInclusive<i64>, limit: usize) {
-        while self.entries > limit {
-            let Some((&oldest, _)) =
-                self.days.iter().filter(|(d, _)| !keep.contains(d)).min_by_key(|(d, day)| (day.used, **d))
-            else {
-                return;
-            };
+        if self.entries <= limit {
+            return;
+        }
+        let mut order: Vec<(u64, i64)> =
+            self.days.iter().filter(|(d, _)| !keep.contains(d)).map(|(d, day)| (day.used, *d)).collect();
+        order.sort_unstable();
+        for (_, oldest) in order {
+            if self.entries <= limit - limit / 4 {
+                break;
+            }
             if let Some(day) = self.days.remove(&oldest) {
                 self.entries -= day.entries;
                 for h in day.counted {
@@ -437,6 +456,7 @@ impl BandIndex {
                 }
             }
         }
+        tracing::debug!(entries = self.entries, days = self.days.len(), "story band index trimmed");
     }
 
     /// Entries held (for tests and tracing).
@@ -499,10 +519,13 @@ mod tests {
     /// Stop-list counts span the days around a document, and a day dropped for memory takes
     /// its counts with it.
     #[test]
-    fn stop_counts_span_the_window_and_leave_with_their_day() {
+    fn stop_counts_span_the_window_and_leave_with_their_day() -> crate::Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
+        let store = crate::store::Store::open(&dir.path().join("dossier.db"))?;
+        let conn = store.connection();
         let mut index = BandIndex::new();
         for day in [10, 20, 70] {
-            index.days.insert(day, Day { bands_loaded: true, ..Day::default() });
+            index.days.insert(day, Day { bands_loaded: true, counts_loaded: true, ..Day::default() });
         }
         let template = [1u32, 2, 3];
         for _ in 0..5 {
@@ -512,25 +535,31 @@ mod tests {
             index.add(20, 2, &Probe::default(), Some(&template[..2]));
         }
         index.add(70, 3, &Probe::default(), Some(&template));
-        let stopped = |index: &BandIndex, day| {
-            let mut s: Vec<u32> = index.stop_list(day, &[1, 2, 3, 4]).into_iter().collect();
+        // A day whose counts were never read takes none in memory (they are read from the
+        // store when a document near it needs them).
+        index.days.insert(100, Day::default());
+        index.add(100, 4, &Probe::default(), Some(&template));
+        let stopped = |index: &mut BandIndex, day| -> crate::Result<Vec<u32>> {
+            let mut s: Vec<u32> = index.stop_list(conn, day, &[1, 2, 3, 4])?.into_iter().collect();
             s.sort();
-            s
+            Ok(s)
         };
         // Day 15 sees days 10 and 20: 1 and 2 eight times, 3 five times.
-        assert_eq!(stopped(&index, 15), vec![1, 2]);
+        assert_eq!(stopped(&mut index, 15)?, vec![1, 2]);
         // Day 45 sees day 20 and 70 only.
-        assert!(stopped(&index, 45).is_empty());
+        assert!(stopped(&mut index, 45)?.is_empty());
         assert_eq!(index.len(), 15 + 6 + 3);
         // Over the limit, the least recently used day outside the kept range goes.
+        index.days.values_mut().for_each(|d| d.used = 9);
         index.days.get_mut(&10).map(|d| d.used = 0);
         index.days.get_mut(&20).map(|d| d.used = 5);
-        index.days.get_mut(&70).map(|d| d.used = 9);
         index.evict(&(60..=80), 5);
         assert!(!index.days.contains_key(&10) && !index.days.contains_key(&20));
         assert_eq!(index.len(), 3);
-        assert!(stopped(&index, 15).is_empty());
         assert_eq!(index.df.len(), 3);
+        // Read again from the store (which has none of these made-up rows): nothing stops.
+        assert!(stopped(&mut index, 15)?.is_empty());
+        Ok(())
     }
 }
 

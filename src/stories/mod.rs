@@ -133,7 +133,7 @@ pub fn assign(conn: &Connection, bands: &mut BandIndex, doc: &Document, seq: i64
     if !probe.keys.is_empty() {
         let stories = candidate_stories(conn, bands, day, &probe)?;
         if !stories.is_empty() {
-            let stop = bands.stop_list(day, &sample.hashes);
+            let stop = bands.stop_list(conn, day, &sample.hashes)?;
             for story in stories {
                 let members = story_samples(conn, story)?;
                 let when = doc.published_at.map(|t| t.timestamp());
