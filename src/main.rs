@@ -826,6 +826,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         "{:?}: {} queries × {} runs, top {limit}: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms (mean {:.0} matches)",
                         l.sort, l.queries, runs, l.p50_ms, l.p99_ms, l.max_ms, l.mean_hits
                     )?;
+                    let slow: Vec<String> =
+                        l.slowest.iter().map(|q| format!("{} {:.2} ms ({} matches)", q.query, q.median_ms, q.hits)).collect();
+                    writeln!(stdout, "  slowest (median): {}", slow.join("; "))?;
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -29,7 +29,7 @@ use crate::error::Result;
 
 /// Most band entries held in memory (about 20 bytes each): ~200,000 documents' worth, weeks of
 /// a heavy news day.
-pub const MAX_ENTRIES: usize = 6_000_000;
+pub const MAX_ENTRIES: usize = 4_000_000;
 
 /// Days on either side of a document's own that hold its candidates.
 pub const DAYS_AROUND: i64 = (super::MAX_APART_SECS + 86_399) / 86_400;
