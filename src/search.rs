@@ -669,12 +669,15 @@ pub fn search(
     snippets.set_max_num_chars(SNIPPET_BYTES);
     let mut hits = Vec::with_capacity(addresses.len().min(limit));
     let (mut kept, mut hidden) = (0usize, 0usize);
+    // Folding copies reads four times the page; snippets (which segment the text again) are
+    // made only for the hits that remain: it was most of a newest-first search's time.
+    let mut texts: std::collections::HashMap<String, (String, Vec<String>)> = std::collections::HashMap::new();
     for (score, addr) in addresses {
         let stored: TantivyDocument = searcher.doc(addr)?;
         let Some(id) = stored.get_first(fields.id).and_then(|v| v.as_str()) else { continue };
         // The index may briefly hold a document the store no longer has (never the reverse
         // after catch-up); skip rather than fail the whole search.
-        let Some(doc) = store.get(id)? else { continue };
+        let Some(mut doc) = store.get(id)? else { continue };
         let title_only = doc.doc.is_title_only();
         if hide {
             if title_only {
@@ -686,7 +689,12 @@ pub fn search(
                 continue;
             }
         }
-        let snippet = make_snippet(&snippets, &doc.doc.title, &doc.doc.paragraphs, &compiled.words);
+        let snippet = if collapse {
+            texts.insert(doc.doc.id.clone(), (doc.doc.title.clone(), std::mem::take(&mut doc.doc.paragraphs)));
+            Snippet { text: String::new(), highlights: Vec::new() }
+        } else {
+            make_snippet(&snippets, &doc.doc.title, &doc.doc.paragraphs, &compiled.words)
+        };
         let outlet = doc.doc.outlet().map(str::to_string);
         let imported = doc.doc.is_imported();
         let explain = if request.explain { explain(&searcher, addr, &compiled.terms) } else { Vec::new() };
@@ -717,6 +725,9 @@ pub fn search(
             .map(|(mut h, c)| {
                 h.story = c.story;
                 h.also = c.also;
+                if let Some((title, paragraphs)) = texts.get(&h.id) {
+                    h.snippet = make_snippet(&snippets, title, paragraphs, &compiled.words);
+                }
                 h
             })
             .collect();
