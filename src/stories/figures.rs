@@ -31,6 +31,8 @@ const MEASURE_WORDS: usize = 4;
 struct Measure {
     /// The measure phrase, lower-cased: `出口量`, `营收同比增长`, `exports`.
     what: String,
+    /// The same phrase as shown: whole words, as written (`Model Y长续`, not `y长续`).
+    shown: String,
     /// The period named before the figure in its sentence, as written (`2023年Q2`) and in a
     /// canonical form (`2023 Q2`) that says `一季度` and `Q1` are one period.
     when: Option<(String, String)>,
@@ -379,7 +381,49 @@ fn measure_of(p: &str, span: &std::ops::Range<usize>) -> Measure {
             what = format!("{}{sep}{}", subject.trim(), what.trim());
         }
     }
-    Measure { what: shorten(&what, en), when }
+    Measure { what: shorten(&what, en), shown: shown(&what, en), when }
+}
+
+/// Words a shown measure does not open with (jieba's tags): adverbs (`也许`, `还`), prepositions
+/// (`把`, `在`), conjunctions, particles, pronouns, interjections — `把原售价` and `还会侵蚀` are
+/// where the phrase was cut, not what is measured.
+const NOT_OPENING: &[&str] = &["d", "p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "y", "e", "o", "x", "zg"];
+
+/// The measure as shown: the phrase's last words (whole words, at most [`MEASURE_CHARS`]
+/// letters unless one word is longer, as written), without the adverbs, prepositions and the
+/// like it would otherwise open with; English, the last [`MEASURE_WORDS`] words as written.
+fn shown(what: &str, en: bool) -> String {
+    if en {
+        let words: Vec<&str> = what.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        return words[words.len().saturating_sub(MEASURE_WORDS)..].join(" ");
+    }
+    let words: Vec<(&str, &str)> = crate::segment::tagged_words(what)
+        .into_iter()
+        .filter(|(w, _)| w.chars().any(char::is_alphanumeric))
+        .collect();
+    let letters = |w: &str| w.chars().filter(|c| c.is_alphanumeric()).count();
+    let mut start = words.len();
+    let mut count = 0;
+    while start > 0 && (count == 0 || count + letters(words[start - 1].0) <= MEASURE_CHARS) {
+        start -= 1;
+        count += letters(words[start].0);
+    }
+    // …but never down to less than two letters of what it was.
+    while start + 1 < words.len()
+        && NOT_OPENING.contains(&words[start].1)
+        && words[start + 1..].iter().map(|(w, _)| letters(w)).sum::<usize>() >= 2
+    {
+        start += 1;
+    }
+    let mut out = String::new();
+    for (w, _) in &words[start..] {
+        let latin = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+        if latin(out.chars().last()) && latin(w.chars().next()) {
+            out.push(' ');
+        }
+        out.push_str(w.trim());
+    }
+    if out.is_empty() { shorten(what, en) } else { out }
 }
 
 /// `a` past the rest of a range it opens (`-29.59万元的售价` → `的售价`), else `a`.
@@ -543,7 +587,7 @@ pub fn ledger<D: std::borrow::Borrow<Document>>(members: &[D]) -> Vec<Figure> {
             }
             None => figures.push((
                 Figure {
-                    measure: s.measure.what.clone(),
+                    measure: s.measure.shown.clone(),
                     when: s.measure.when.as_ref().map(|(written, _)| written.clone()),
                     raw: s.q.raw.clone(),
                     value: s.q.value,
