@@ -3,15 +3,16 @@
 //! Chinese financial news is reposted and lightly rewritten by many outlets. Every stored
 //! document belongs to exactly one story (a document with no copy is a story of one). At ingest,
 //! inside the same transaction that stores the document, its body is sketched
-//! ([`sketch::Sketch`]), its LSH band keys look up candidate members published within three
-//! days of it ([`bands::BandIndex`], in memory, loaded by day), and the document joins a
-//! story only when it matches the story's representative (the member that founded it) or most
-//! of its earliest members, compared on stored shingle samples ([`sketch::Sample`]) without the
-//! shingles many stories share ([`STOP_DF`]); stories it matches by their representatives
-//! merge into the one with the smallest id
-//! (the oldest), so the outcome depends only on the order documents arrive, never on timing.
+//! ([`sketch::Sketch`]), its LSH band keys and anchors look up candidate members published
+//! within three days of it ([`bands::BandIndex`], in memory, loaded by day), and the document
+//! joins a story only when it matches the story's representative (the member that founded it)
+//! or most of its earliest members, compared on stored shingle samples ([`sketch::Sample`])
+//! without the shingles many stories share ([`STOP_DF`]); stories it matches fully by their
+//! representatives merge into the one with the smallest id (the oldest), so the outcome depends
+//! only on the order documents arrive, never on timing. A brief held by a longer article under
+//! a like headline ([`CONTAINED_OVERLAP`]) joins its story but never merges two.
 //!
-//! Tables (`stories`, `story_members`, `story_shingle_df`) belong to this module; the store's
+//! Tables (`stories`, `story_members`) belong to this module; the store's
 //! migrations create them. An updated document leaves its story and is assigned afresh; a story
 //! it bridged stays merged (its other members still came together through it once, and a story
 //! id someone linked to must not split under them). A deleted document leaves its story through
