@@ -667,10 +667,34 @@ pub fn search(
     };
     let mut snippets = SnippetGenerator::create(&searcher, &highlight_query(&compiled.words, fields), fields.body)?;
     snippets.set_max_num_chars(SNIPPET_BYTES);
+    // Folding copies needs only the ids of the four pages read: fold first, then read from the
+    // store and make snippets (which segment the text again) for the hits shown only — reading
+    // and snipping all of them was most of a newest-first search's time.
+    let mut folded: Option<std::collections::HashMap<String, crate::stories::collapse::Collapsed>> = None;
+    let addresses: Vec<(Score, DocAddress)> = if collapse && !hide {
+        let mut with_ids = Vec::with_capacity(addresses.len());
+        for (score, addr) in addresses {
+            let stored: TantivyDocument = searcher.doc(addr)?;
+            if let Some(id) = stored.get_first(fields.id).and_then(|v| v.as_str()) {
+                with_ids.push((score, addr, id.to_string()));
+            }
+        }
+        let mut shown = std::collections::HashMap::new();
+        let mut page = Vec::with_capacity(limit);
+        let kept = crate::stories::collapse::collapse(store.connection(), with_ids, |t| t.2.as_str())?;
+        for ((score, addr, id), c) in kept.into_iter().skip(request.offset).take(limit) {
+            shown.insert(id, c);
+            page.push((score, addr));
+        }
+        folded = Some(shown);
+        page
+    } else {
+        addresses
+    };
     let mut hits = Vec::with_capacity(addresses.len().min(limit));
     let (mut kept, mut hidden) = (0usize, 0usize);
-    // Folding copies reads four times the page; snippets (which segment the text again) are
-    // made only for the hits that remain: it was most of a newest-first search's time.
+    // Hiding title-only items and folding copies (which needs the stored text): snippets after.
+    let defer_snippets = collapse && folded.is_none();
     let mut texts: std::collections::HashMap<String, (String, Vec<String>)> = std::collections::HashMap::new();
     for (score, addr) in addresses {
         let stored: TantivyDocument = searcher.doc(addr)?;
@@ -689,7 +713,7 @@ pub fn search(
                 continue;
             }
         }
-        let snippet = if collapse {
+        let snippet = if defer_snippets {
             texts.insert(doc.doc.id.clone(), (doc.doc.title.clone(), std::mem::take(&mut doc.doc.paragraphs)));
             Snippet { text: String::new(), highlights: Vec::new() }
         } else {
@@ -717,7 +741,14 @@ pub fn search(
             explain,
         });
     }
-    if collapse {
+    if let Some(mut shown) = folded {
+        for h in &mut hits {
+            if let Some(c) = shown.remove(&h.id) {
+                h.story = c.story;
+                h.also = c.also;
+            }
+        }
+    } else if collapse {
         hits = crate::stories::collapse::collapse(store.connection(), hits, |h| h.id.as_str())?
             .into_iter()
             .skip(request.offset)
