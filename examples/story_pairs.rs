@@ -53,16 +53,7 @@ fn main() -> anyhow::Result<()> {
         .iter()
         .map(|p| {
             let (a, b) = (Sketch::of(&from_json(&p.a)), Sketch::of(&from_json(&p.b)));
-            let (pa, pb) = (
-                bands::probe_keys(&a.band_keys(), Some(&sketch::Sample::of(&a))),
-                bands::probe_keys(&b.band_keys(), Some(&sketch::Sample::of(&b))),
-            );
-            let theirs: std::collections::HashSet<u32> = pb.keys.iter().copied().collect();
-            let mut shared = bands::Shared::default();
-            for k in pa.keys.iter().filter(|k| theirs.contains(k)) {
-                if k & 0x8000_0000 != 0 { shared.bands += 1 } else { shared.anchors += 1 }
-            }
-            let cand = a.is_usable() && b.is_usable() && bands::is_candidate(shared, pa.size, pb.size);
+            let cand = a.is_usable() && b.is_usable() && bands::are_candidates(&a, &b);
             let (shared, ratio) = sketch::overlap(&a.shingles, &b.shingles);
             let decided = cand && dossier::stories::same_story(&a, &b);
             if show && p.label == "same" && !decided && p.kind == "real" {

@@ -179,6 +179,28 @@ pub struct Shared {
     pub anchors: u16,
 }
 
+impl Shared {
+    /// Counts one key in common (see [`probe_keys`]: a band key or an anchor).
+    fn count(&mut self, key: u32) {
+        if key & BAND_BIT != 0 {
+            self.bands = self.bands.saturating_add(1);
+        } else {
+            self.anchors = self.anchors.saturating_add(1);
+        }
+    }
+}
+
+/// Whether two documents' sketches would make each other a candidate in the index (the rule
+/// [`BandIndex::candidates`] applies), for measuring that rule on labelled pairs.
+pub fn are_candidates(a: &super::Sketch, b: &super::Sketch) -> bool {
+    let probe = |s: &super::Sketch| probe_keys(&s.band_keys(), Some(&Sample::of(s)));
+    let (mine, theirs) = (probe(a), probe(b));
+    let keys: HashSet<u32> = theirs.keys.iter().copied().collect();
+    let mut shared = Shared::default();
+    mine.keys.iter().filter(|k| keys.contains(k)).for_each(|&k| shared.count(k));
+    is_candidate(shared, mine.size, theirs.size)
+}
+
 /// A hasher for keys that are hash values already: hashing them again with SipHash (std's default) was a
 /// third of the index's time. One multiply spreads a key over the 64 bits the table uses.
 #[derive(Default, Clone, Copy)]
@@ -295,14 +317,7 @@ impl BandIndex {
             day.used = self.clock;
             let mut shared: Map<u32, Shared> = Map::default();
             for &k in &probe.keys {
-                day.members(k, &mut |m| {
-                    let s = shared.entry(m).or_default();
-                    if k & BAND_BIT != 0 {
-                        s.bands = s.bands.saturating_add(1);
-                    } else {
-                        s.anchors = s.anchors.saturating_add(1);
-                    }
-                });
+                day.members(k, &mut |m| shared.entry(m).or_default().count(k));
             }
             for (m, s) in shared {
                 if is_candidate(s, probe.size, day.sizes.get(&m).copied().unwrap_or_default()) {
@@ -376,25 +391,21 @@ impl BandIndex {
         if max <= seen {
             return Ok(());
         }
-        let rows: Vec<(i64, Option<i64>, Vec<u8>, Vec<u8>, bool)> = conn
-            .prepare_cached(
-                "SELECT rowid, day, band_keys, sample, stop_counted FROM story_members WHERE rowid > ?1",
-            )?
-            .query_map([seen], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        for (rowid, day, blob, sample, stop_counted) in rows {
-            if let Some(day) = day {
-                let sample = Sample::from_blob(&sample);
-                let probe = probe_keys(&keys_of(&blob), sample.as_ref());
-                let stop = sample.as_ref().filter(|_| stop_counted).map(|s| s.hashes.as_slice());
-                self.add(day, rowid, &probe, stop);
-            }
+        let mut stmt = conn.prepare_cached(
+            "SELECT rowid, day, band_keys, sample, stop_counted FROM story_members WHERE rowid > ?1",
+        )?;
+        let mut rows = stmt.query([seen])?;
+        while let Some(r) = rows.next()? {
+            let Some(day) = r.get::<_, Option<i64>>(1)? else { continue };
+            let sample = r.get_ref(3)?.as_blob().ok().and_then(Sample::from_blob);
+            let probe = probe_keys(&keys_of(r.get_ref(2)?.as_blob().unwrap_or_default()), sample.as_ref());
+            let stop = sample.as_ref().filter(|_| r.get::<_, bool>(4).unwrap_or(false)).map(|s| s.hashes.as_slice());
+            self.add(day, r.get(0)?, &probe, stop);
         }
         self.seen = Some(max);
         Ok(())
     }
 
-    /// Loads a day's stop-list counts, and its band keys when `bands` (each once).
     /// Reads a day's band keys and anchors (once).
     fn load_day(&mut self, conn: &Connection, day: i64) -> Result<()> {
         let loaded = self.days.entry(day).or_default();
@@ -550,9 +561,13 @@ mod tests {
         assert!(stopped(&mut index, 45)?.is_empty());
         assert_eq!(index.len(), 15 + 6 + 3);
         // Over the limit, the least recently used day outside the kept range goes.
-        index.days.values_mut().for_each(|d| d.used = 9);
-        index.days.get_mut(&10).map(|d| d.used = 0);
-        index.days.get_mut(&20).map(|d| d.used = 5);
+        for (day, d) in index.days.iter_mut() {
+            d.used = match day {
+                10 => 0,
+                20 => 5,
+                _ => 9,
+            };
+        }
         index.evict(&(60..=80), 5);
         assert!(!index.days.contains_key(&10) && !index.days.contains_key(&20));
         assert_eq!(index.len(), 3);

@@ -154,7 +154,7 @@ pub fn assign(conn: &Connection, bands: &mut BandIndex, doc: &Document, seq: i64
                     .filter(|(m, at, head)| near(at) && match_score(me, (m, head), &stop).is_some())
                     .count();
                 if agree * 2 > members.len().min(MAJORITY_OF + 1) {
-                    confirmed.push((story, false, Match { shared: 0.0, contained: true }));
+                    confirmed.push((story, false, Match { shared: 0.0, contained: false }));
                 }
             }
         }
@@ -221,7 +221,11 @@ fn candidate_stories(conn: &Connection, bands: &mut BandIndex, day: i64, probe: 
 /// A story's stored samples, its representative first (or, when the representative has left
 /// the story, its earliest member), then the other members earliest first, at most
 /// [`MAJORITY_OF`] of them.
-fn story_samples(conn: &Connection, story: i64) -> Result<Vec<(sketch::Sample, Option<i64>, Vec<u64>)>> {
+/// A member as candidates are compared with it: its stored sample, when it was published, its
+/// headline's word pairs.
+type MemberSample = (sketch::Sample, Option<i64>, Vec<u64>);
+
+fn story_samples(conn: &Connection, story: i64) -> Result<Vec<MemberSample>> {
     let rows: Vec<(Vec<u8>, Option<i64>, String)> = conn
         .prepare_cached(
             "SELECT m.sample, d.published_at, d.title FROM story_members m JOIN documents d ON d.id = m.doc_id

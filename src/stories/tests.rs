@@ -36,16 +36,7 @@ fn get<'a>(docs: &'a [Document], id: &str) -> &'a Document {
 /// Two candidates share a band key or two anchors: what the band index needs before the
 /// samples are compared.
 fn candidates(a: &Sketch, b: &Sketch) -> bool {
-    let (pa, pb) = (
-        bands::probe_keys(&a.band_keys(), Some(&sketch::Sample::of(a))),
-        bands::probe_keys(&b.band_keys(), Some(&sketch::Sample::of(b))),
-    );
-    let theirs: HashSet<u32> = pb.keys.iter().copied().collect();
-    let mut shared = bands::Shared::default();
-    for k in pa.keys.iter().filter(|k| theirs.contains(k)) {
-        if k & 0x8000_0000 != 0 { shared.bands += 1 } else { shared.anchors += 1 }
-    }
-    bands::is_candidate(shared, pa.size, pb.size)
+    bands::are_candidates(a, b)
 }
 
 #[test]
