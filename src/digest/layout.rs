@@ -165,6 +165,10 @@ fn is_bold(p: &str) -> bool {
 /// Removes markdown emphasis and heading marks, and collapses whitespace runs.
 pub fn strip_markup(text: &str) -> String {
     let t = text.trim().trim_start_matches('#').trim();
+    if is_plain(t) {
+        // Most paragraphs: nothing to take out (this runs on every paragraph ingested).
+        return t.trim_matches('_').trim().to_string();
+    }
     let mut out = String::with_capacity(t.len());
     let mut last_space = false;
     for c in t.chars() {
@@ -196,6 +200,49 @@ pub fn strip_markup(text: &str) -> String {
     }
     let out = out.trim().trim_matches('_').trim();
     out.to_string()
+}
+
+/// True when `t` has nothing [`strip_markup`] would change inside it: no `*`, no zero-width
+/// space, no whitespace (Unicode's White_Space: ASCII, U+0085, U+00A0, U+1680, U+2000–U+200A,
+/// U+2028, U+2029, U+202F, U+205F, U+3000). Read as bytes: UTF-8 gives each of those a lead
+/// byte and continuation bytes no other character starts with.
+fn is_plain(t: &str) -> bool {
+    // Bytes that can start such a character: ASCII space and controls, `*`, and the lead bytes
+    // 0xC2, 0xE1, 0xE2, 0xE3. A table lookup per byte; the exact test only where one is found
+    // (、。“” start with 0xE2/0xE3, so Chinese text finds some).
+    const SUSPECT: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i <= 0x20 {
+            t[i] = true;
+            i += 1;
+        }
+        t[b'*' as usize] = true;
+        t[0xC2] = true;
+        t[0xE1] = true;
+        t[0xE2] = true;
+        t[0xE3] = true;
+        t
+    };
+    let b = t.as_bytes();
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    let mut from = 0;
+    while let Some(off) = b[from..].iter().position(|&c| SUSPECT[c as usize]) {
+        let i = from + off;
+        let dirty = match b[i] {
+            b'*' | b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r' => true,
+            0xC2 => matches!(at(i + 1), 0x85 | 0xA0),
+            0xE1 => at(i + 1) == 0x9A && at(i + 2) == 0x80,
+            0xE2 => matches!((at(i + 1), at(i + 2)), (0x80, 0x80..=0x8B | 0xA8 | 0xA9 | 0xAF) | (0x81, 0x9F)),
+            0xE3 => at(i + 1) == 0x80 && at(i + 2) == 0x80,
+            _ => false,
+        };
+        if dirty {
+            return false;
+        }
+        from = i + 1;
+    }
+    true
 }
 
 fn is_cjk_or_punct(c: char) -> bool {
@@ -329,10 +376,10 @@ fn classify(p: &str, title: &str, first: bool, prev: Option<(&str, &Role)>) -> R
         return Role::TitleEcho;
     }
     let chars = clean.chars().count();
-    let cjk = clean.chars().filter(|&c| is_cjk(c)).count();
+    let has_cjk = clean.chars().any(is_cjk);
     let has_words = clean.chars().any(crate::digest::terms::is_word_char);
     // Image placeholders and other encoded leftovers: no Chinese, no spaces, odd symbols.
-    if cjk == 0
+    if !has_cjk
         && !clean.contains(' ')
         && clean
             .chars()
@@ -851,6 +898,17 @@ mod tests {
 
     fn doc(title: &str, paragraphs: &[&str]) -> Document {
         Document::for_test(title, paragraphs)
+    }
+
+    #[test]
+    fn plain_text_is_told_from_text_with_markup_or_spaces_for_every_character() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let dirty = c == '*' || c == '\u{200b}' || c.is_whitespace();
+            let text = format!("稀土{c}出口");
+            assert_eq!(is_plain(&text), !dirty, "U+{:04X}", c as u32);
+        }
+        assert_eq!(strip_markup("__稀土出口管制__"), "稀土出口管制");
+        assert_eq!(strip_markup("**百度、** **英伟达**"), "百度、英伟达");
     }
 
     #[test]

@@ -40,7 +40,8 @@ pub const SAMPLE_CAP: usize = 320;
 /// A document reduced to what story detection compares.
 #[derive(Debug, Clone)]
 pub struct Sketch {
-    /// Sorted, distinct shingle hashes of the body.
+    /// Distinct shingle hashes of the body, in no particular order (every use is a count, a
+    /// minimum or a sample that sorts what it keeps; sorting them all was a tenth of the sketch).
     pub shingles: Vec<u64>,
     /// The headline's word pairs ([`headline_pairs`]).
     pub headline: Vec<u64>,
@@ -49,13 +50,12 @@ pub struct Sketch {
 impl Sketch {
     /// The sketch of a document's body text (see the module doc).
     pub fn of(doc: &Document) -> Sketch {
-        let mut shingles = Vec::new();
+        let mut all = Vec::new();
+        let mut tokens = Vec::new();
         for p in body_paragraphs(doc) {
-            shingles.extend(paragraph_shingles(p, doc.lang));
+            push_shingles(p, doc.lang, &mut tokens, &mut all);
         }
-        shingles.sort_unstable();
-        shingles.dedup();
-        Sketch { shingles, headline: headline_pairs(&doc.title) }
+        Sketch { shingles: distinct(all), headline: headline_pairs(&doc.title) }
     }
 
     /// True when there is enough text to look for copies.
@@ -300,35 +300,114 @@ pub fn headline_pairs(title: &str) -> Vec<u64> {
 
 /// The shingle hashes of one paragraph (with repeats; callers dedupe).
 pub fn paragraph_shingles(p: &str, lang: Lang) -> Vec<u64> {
-    let tokens = tokens(p);
+    let mut out = Vec::new();
+    push_shingles(p, lang, &mut Vec::new(), &mut out);
+    out
+}
+
+/// Appends the shingle hashes of one paragraph (with repeats) to `out`; `tokens` is scratch
+/// space kept across paragraphs, so a document's shingles cost no allocation per paragraph.
+fn push_shingles(p: &str, lang: Lang, tokens: &mut Vec<u64>, out: &mut Vec<u64>) {
+    tokens.clear();
+    push_tokens(p, tokens);
     let k = if lang == Lang::En { 4 } else { 5 };
     if tokens.len() < k {
         // A short paragraph still counts as one shingle: a two-line brief is text too.
-        return if tokens.is_empty() { Vec::new() } else { vec![fold(&tokens)] };
+        if !tokens.is_empty() {
+            out.push(fold(tokens));
+        }
+        return;
     }
-    tokens.windows(k).map(fold).collect()
+    if k == 5 {
+        out.extend(tokens.windows(5).map(fold_fixed::<5>));
+    } else {
+        out.extend(tokens.windows(4).map(fold_fixed::<4>));
+    }
+}
+
+/// `hashes` without repeats (in first-seen order), by an open-addressing table: a document's
+/// shingles are a few thousand random 64-bit values, which a table twice their number sorts
+/// out in one pass.
+fn distinct(hashes: Vec<u64>) -> Vec<u64> {
+    let slots = (hashes.len() * 2).next_power_of_two().max(16);
+    let mask = slots - 1;
+    // 0 marks an empty slot; a hash that is 0 is remembered apart.
+    let mut table = vec![0u64; slots];
+    let mut out = Vec::with_capacity(hashes.len());
+    let mut zero = false;
+    for h in hashes {
+        if h == 0 {
+            if !zero {
+                zero = true;
+                out.push(0);
+            }
+            continue;
+        }
+        let mut i = (h >> 32) as usize & mask;
+        loop {
+            match table[i] {
+                0 => {
+                    table[i] = h;
+                    out.push(h);
+                    break;
+                }
+                v if v == h => break,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+    out
 }
 
 fn fold(window: &[u64]) -> u64 {
     window.iter().fold(0x9e37_79b9_7f4a_7c15, |h, &t| mix(h.rotate_left(23) ^ t))
 }
 
+/// [`fold`] of a window whose length is known when compiling (unrolled; the same value).
+fn fold_fixed<const K: usize>(window: &[u64]) -> u64 {
+    let mut h: u64 = 0x9e37_79b9_7f4a_7c15;
+    for &t in &window[..K] {
+        h = mix(h.rotate_left(23) ^ t);
+    }
+    h
+}
+
 /// Token hashes: each CJK character one token, each run of Latin letters or digits one token
 /// (full-width forms folded, lower-cased); everything else separates.
 fn tokens(text: &str) -> Vec<u64> {
     let mut out = Vec::new();
+    push_tokens(text, &mut out);
+    out
+}
+
+/// [`tokens`], appended to `out`.
+fn push_tokens(text: &str, out: &mut Vec<u64>) {
     let mut word: u64 = 0;
     let mut in_word = false;
     for c in text.chars() {
-        let c = fold_width(c);
-        if is_cjk(c) {
+        // ASCII first: no width folding, no Unicode tables.
+        let (cjk, alnum, lc) = if c.is_ascii() {
+            (false, c.is_ascii_alphanumeric(), c.to_ascii_lowercase())
+        } else if matches!(c, '。' | '、' | '“' | '”' | '《' | '》' | '【' | '】' | '—' | '…' | '·' | '「' | '」') {
+            // The commonest separators of Chinese text, without a Unicode table lookup.
+            (false, false, c)
+        } else {
+            let c = fold_width(c);
+            if is_cjk(c) {
+                (true, false, c)
+            } else if c.is_ascii() {
+                (false, c.is_ascii_alphanumeric(), c.to_ascii_lowercase())
+            } else {
+                (false, c.is_alphanumeric(), c.to_lowercase().next().unwrap_or(c))
+            }
+        };
+        if cjk {
             if in_word {
                 out.push(mix(word));
                 in_word = false;
             }
-            out.push(mix(c as u64 | 1 << 40));
-        } else if c.is_alphanumeric() {
-            let lc = c.to_lowercase().next().unwrap_or(c);
+            out.push(mix(lc as u64 | 1 << 40));
+        } else if alnum {
             word = if in_word { mix(word ^ lc as u64) } else { mix(lc as u64 | 2 << 40) };
             in_word = true;
         } else if in_word {
@@ -339,7 +418,6 @@ fn tokens(text: &str) -> Vec<u64> {
     if in_word {
         out.push(mix(word));
     }
-    out
 }
 
 fn fold_width(c: char) -> char {

@@ -1,0 +1,126 @@
+//! sketch_throughput: how much does story detection cost per document before it looks anything
+//! up — the body's paragraph layout, the shingles, the MinHash band keys and the stored sample?
+//!
+//! Reads the first N records of a corpus file (gzip or plain JSONL, default the first 10,000 of
+//! ../shared/corpus/qqnews.jsonl.gz), then times, single-threaded and in turn, jieba's own `cut`
+//! of the same bodies (the baseline under the same machine load), the layout alone, and the whole
+//! sketch (layout + shingles + band keys + sample), five passes each, printing the median. It
+//! also prints a checksum of every sketch (distinct shingles, band keys, sample): a change meant
+//! to be faster must leave it unchanged, or stored samples and band keys stop matching.
+//!
+//! Run: `cargo run --release --example sketch_throughput [-- FILE [N]]`
+
+use std::io::{BufRead, Read};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use dossier::Document;
+use dossier::digest::layout::Layout;
+use dossier::stories::{Sketch, sketch::Sample};
+
+#[derive(serde::Deserialize)]
+struct Record {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    paragraphs: Vec<String>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/qqnews.jsonl.gz")
+    });
+    let limit: usize = args.next().map(|n| n.parse()).transpose().context("N must be a number")?.unwrap_or(10_000);
+    let file = std::fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;
+    let reader: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(flate2::read::GzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
+    let mut docs = Vec::new();
+    for (index, line) in std::io::BufReader::new(reader).lines().take(limit).enumerate() {
+        let line = line.with_context(|| format!("{}:{}: reading", path.display(), index + 1))?;
+        let r: Record =
+            serde_json::from_str(&line).with_context(|| format!("{}:{}: not a record", path.display(), index + 1))?;
+        docs.push(Document {
+            id: r.id,
+            title: r.title,
+            source: String::new(),
+            published_at: None,
+            published_precision: None,
+            url: None,
+            lang: dossier::Lang::parse(&r.lang).unwrap_or(dossier::Lang::Zh),
+            paragraphs: r.paragraphs,
+            meta: serde_json::Value::Null,
+        });
+    }
+    let bytes: usize = docs.iter().map(|d| d.paragraphs.iter().map(String::len).sum::<usize>()).sum();
+    println!("{}: {} documents, {:.1} MB of body text", path.display(), docs.len(), bytes as f64 / 1e6);
+
+    let jieba = jieba_rs::Jieba::new();
+    let time = |what: &str, f: &dyn Fn() -> u64| {
+        let mut secs: Vec<f64> = (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(f());
+                t.elapsed().as_secs_f64()
+            })
+            .collect();
+        secs.sort_by(f64::total_cmp);
+        let s = secs[secs.len() / 2];
+        println!(
+            "  {what:<40} {:>8.1} ms  {:>6.1} MB/s  {:>5.1} µs/doc",
+            s * 1e3,
+            bytes as f64 / 1e6 / s,
+            s * 1e6 / docs.len() as f64
+        );
+        s
+    };
+    let base = time("jieba cut (baseline)", &|| {
+        docs.iter().flat_map(|d| &d.paragraphs).map(|p| jieba.cut(p, true).len() as u64).sum()
+    });
+    time("layout (body paragraphs)", &|| docs.iter().map(|d| Layout::of(d).roles.len() as u64).sum());
+    time("sketch (layout + shingles)", &|| docs.iter().map(|d| Sketch::of(d).shingles.len() as u64).sum());
+    let sketches: Vec<Sketch> = docs.iter().map(Sketch::of).collect();
+    time("band keys of a sketch", &|| sketches.iter().map(|s| s.band_keys().len() as u64).sum());
+    time("sample of a sketch", &|| sketches.iter().map(|s| Sample::of(s).hashes.len() as u64).sum());
+    let whole = time("sketch + band keys + sample", &|| {
+        docs.iter()
+            .map(|d| {
+                let s = Sketch::of(d);
+                let sample = Sample::of(&s);
+                let keys = if s.is_usable() { s.band_keys() } else { Vec::new() };
+                (keys.len() + sample.hashes.len()) as u64
+            })
+            .sum()
+    });
+    println!("  sketch / jieba cut: {:.3}", whole / base);
+
+    // FNV-1a over every document's sorted distinct shingles, band keys and sample.
+    let mut sum: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |v: u64| {
+        for b in v.to_le_bytes() {
+            sum = (sum ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    };
+    for d in &docs {
+        let s = Sketch::of(d);
+        let mut shingles = s.shingles.clone();
+        shingles.sort_unstable();
+        shingles.iter().for_each(|&h| eat(h));
+        s.headline.iter().for_each(|&h| eat(h));
+        s.band_keys().iter().for_each(|&k| eat(k as u64));
+        let sample = Sample::of(&s);
+        eat(u64::from(sample.shingles));
+        eat(u64::from(sample.level));
+        sample.hashes.iter().for_each(|&h| eat(u64::from(h)));
+    }
+    println!("  checksum {sum:016x}");
+    Ok(())
+}
