@@ -8,7 +8,8 @@
 //! also prints a checksum of every sketch (distinct shingles, band keys, sample): a change meant
 //! to be faster must leave it unchanged, or stored samples and band keys stop matching.
 //!
-//! Run: `cargo run --release --example sketch_throughput [-- FILE [N]]`
+//! Run: `cargo run --release --example sketch_throughput [-- FILE [N [once]]]` (`once`: one pass of
+//! the sketch only, to count its instructions under `valgrind --tool=callgrind`)
 
 use std::io::{BufRead, Read};
 use std::path::PathBuf;
@@ -63,6 +64,13 @@ fn main() -> anyhow::Result<()> {
     let bytes: usize = docs.iter().map(|d| d.paragraphs.iter().map(String::len).sum::<usize>()).sum();
     println!("{}: {} documents, {:.1} MB of body text", path.display(), docs.len(), bytes as f64 / 1e6);
 
+    if args.next().as_deref() == Some("once") {
+        // One pass of the whole sketch and nothing else, for counting instructions
+        // (`valgrind --tool=callgrind`), which repeat exactly where timings do not.
+        let n: usize = docs.iter().map(|d| Sample::of(&Sketch::of(d)).hashes.len()).sum();
+        println!("  {n} sampled hashes");
+        return Ok(());
+    }
     let jieba = jieba_rs::Jieba::new();
     let time = |what: &str, f: &dyn Fn() -> u64| {
         let mut secs: Vec<f64> = (0..5)

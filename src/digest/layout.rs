@@ -164,10 +164,15 @@ fn is_bold(p: &str) -> bool {
 
 /// Removes markdown emphasis and heading marks, and collapses whitespace runs.
 pub fn strip_markup(text: &str) -> String {
+    strip_markup_borrowed(text).into_owned()
+}
+
+/// [`strip_markup`], borrowing `text` when there is nothing to take out — most paragraphs (this
+/// runs on every paragraph ingested).
+fn strip_markup_borrowed(text: &str) -> std::borrow::Cow<'_, str> {
     let t = text.trim().trim_start_matches('#').trim();
     if is_plain(t) {
-        // Most paragraphs: nothing to take out (this runs on every paragraph ingested).
-        return t.trim_matches('_').trim().to_string();
+        return std::borrow::Cow::Borrowed(t.trim_matches('_').trim());
     }
     let mut out = String::with_capacity(t.len());
     let mut last_space = false;
@@ -199,7 +204,7 @@ pub fn strip_markup(text: &str) -> String {
         out.push(c);
     }
     let out = out.trim().trim_matches('_').trim();
-    out.to_string()
+    std::borrow::Cow::Owned(out.to_string())
 }
 
 /// True when `t` has nothing [`strip_markup`] would change inside it: no `*`, no zero-width
@@ -361,7 +366,7 @@ fn classify(p: &str, title: &str, first: bool, prev: Option<(&str, &Role)>) -> R
     if raw.is_empty() {
         return Role::Junk;
     }
-    let clean = strip_markup(raw);
+    let clean = strip_markup_borrowed(raw);
     if clean.is_empty() {
         return Role::Junk;
     }
@@ -416,7 +421,7 @@ fn classify(p: &str, title: &str, first: bool, prev: Option<(&str, &Role)>) -> R
         return Role::Junk;
     }
     if looks_like_heading(raw, &clean, chars, prev) {
-        return Role::Heading(clean);
+        return Role::Heading(clean.into_owned());
     }
     Role::Body
 }

@@ -480,14 +480,30 @@ impl BandIndex {
     }
 }
 
-/// Band keys as stored (little-endian i64s).
+/// Band keys as stored: the low 32 bits of each (little-endian u32s), or from before, whole
+/// little-endian i64s ([`BANDS`](super::sketch::BANDS) × 8 bytes). Only the low 32 bits are
+/// used either way.
 pub fn keys_of(blob: &[u8]) -> Vec<i64> {
-    blob.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect()
+    if blob.len() == super::sketch::BANDS * 8 {
+        return blob.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect();
+    }
+    blob.chunks_exact(4).map(|c| i64::from(u32::from_le_bytes(c.try_into().unwrap_or([0; 4])))).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Band keys stored as 64 bits (before) and as 32 bits (now) give the same index keys.
+    #[test]
+    fn band_keys_read_back_from_either_width() {
+        let keys: Vec<i64> = (0..super::super::sketch::BANDS as i64).map(|i| i * 0x1234_5678_9abc_def1 - 7).collect();
+        let wide: Vec<u8> = keys.iter().flat_map(|k| k.to_le_bytes()).collect();
+        let narrow: Vec<u8> = keys.iter().flat_map(|&k| (k as u32).to_le_bytes()).collect();
+        assert_eq!(narrow.len(), keys.len() * 4);
+        assert_eq!(probe_keys(&keys_of(&wide), None).keys, probe_keys(&keys, None).keys);
+        assert_eq!(probe_keys(&keys_of(&narrow), None).keys, probe_keys(&keys, None).keys);
+    }
 
     #[test]
     fn days_are_utc_and_floor_before_1970() {

@@ -191,7 +191,8 @@ pub fn assign(conn: &Connection, bands: &mut BandIndex, doc: &Document, seq: i64
     // Only short texts founding a story are counted: template wording lives in briefs and
     // notices, and copies joining a story must not stop its own text.
     let stop_counted = confirmed.is_empty() && sketch.is_usable() && sample.shingles < STOP_COUNT_BELOW;
-    let blob: Vec<u8> = keys.iter().flat_map(|k| k.to_le_bytes()).collect();
+    // The index uses 32 bits of a band key (`bands::probe_keys`): only those are stored.
+    let blob: Vec<u8> = keys.iter().flat_map(|&k| (k as u32).to_le_bytes()).collect();
     let member: i64 = conn
         .prepare_cached(
             "INSERT INTO story_members (doc_id, story_id, band_keys, sample, day, stop_counted)

@@ -388,14 +388,15 @@ fn push_tokens(text: &str, out: &mut Vec<u64>) {
         // ASCII first: no width folding, no Unicode tables.
         let (cjk, alnum, lc) = if c.is_ascii() {
             (false, c.is_ascii_alphanumeric(), c.to_ascii_lowercase())
+        } else if is_cjk(c) {
+            // Full-width forms are not in the CJK ranges: no folding needed first.
+            (true, false, c)
         } else if matches!(c, '。' | '、' | '“' | '”' | '《' | '》' | '【' | '】' | '—' | '…' | '·' | '「' | '」') {
             // The commonest separators of Chinese text, without a Unicode table lookup.
             (false, false, c)
         } else {
             let c = fold_width(c);
-            if is_cjk(c) {
-                (true, false, c)
-            } else if c.is_ascii() {
+            if c.is_ascii() {
                 (false, c.is_ascii_alphanumeric(), c.to_ascii_lowercase())
             } else {
                 (false, c.is_alphanumeric(), c.to_lowercase().next().unwrap_or(c))
