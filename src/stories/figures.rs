@@ -391,7 +391,9 @@ fn measure_of(p: &str, q: &Quantity) -> Measure {
         None if en => shown(&what, en),
         None => {
             // The high end of a range (`40-50万元`) is labelled by what comes before its low end.
-            let mut own = &clause[seg_start..];
+            // Past the previous number's unit (`…万元的车降到了`), when there is one.
+            let units = |c: char| "万亿千百元吨美欧日英港币镑个百分点".contains(c);
+            let mut own = if seg_start > 0 { clause[seg_start..].trim_start_matches(units) } else { &clause[seg_start..] };
             let joiner = own.trim();
             let bare_low = clause[..seg_start].ends_with(|c: char| c.is_ascii_digit());
             if matches!(joiner, "-" | "~" | "～" | "—") || (bare_low && matches!(joiner, "至" | "到")) {
@@ -611,7 +613,11 @@ pub fn ledger<D: std::borrow::Borrow<Document>>(members: &[D]) -> Vec<Figure> {
                     continue;
                 }
                 let q = unhedged(q);
-                let measure = measure_of(&text, &Quantity { span: q.span.start + shift..q.span.end + shift, ..q.clone() });
+                let mut measure = measure_of(p, &q);
+                // Matching reads the paragraph alone, as it always has; only the label reads on.
+                if shift > 0 {
+                    measure.shown = measure_of(&text, &Quantity { span: q.span.start + shift..q.span.end + shift, ..q.clone() }).shown;
+                }
                 if measure.what.chars().filter(|c| c.is_alphabetic()).count() < 2 {
                     continue;
                 }
@@ -922,7 +928,7 @@ mod tests {
         assert_eq!(labels("此前，联发科已对第四季度5G芯片砍单30%-35%"), ["5G芯片砍单", "5G芯片砍单"]);
         assert_eq!(labels("三星营收环比下降28.1%，SK海力士销售额下降超过26%"), ["三星营收环比下降", "SK海力士销售额下降"]);
         assert_eq!(labels("WSTS预测，2023年半导体市场规模预计将同比减少4.1%至5565亿美元。"), ["半导体市场规模同比减少", "半导体市场规模"]);
-        assert_eq!(labels("力积电今年资本支出将自原定的15亿美元大举调降至8.5亿美元，降幅达43%"), ["今年资本支出", "今年资本支出", "今年资本支出降幅"]);
+        assert_eq!(labels("力积电今年资本支出将自原定的15亿美元大举调降至8.5亿美元，降幅达43%"), ["力积电今年资本支出", "力积电今年资本支出", "力积电今年资本支出降幅"]);
         assert_eq!(labels("Net profit rose 12% to $3.4 billion in the quarter."), ["Net profit rose", "Net profit"]);
     }
 

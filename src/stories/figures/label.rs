@@ -11,6 +11,12 @@
 
 use crate::segment::tagged_words;
 
+/// Most a label's noun phrase holds: characters, a Latin word counting two.
+const LABEL_UNITS: usize = 14;
+
+/// Single characters that are words of their own (`把`, `对`, `约`), never part of a name.
+const FUNCTION_CHARS: &str = "的地得在对从和与将把被向为是了也都还及或而并且但则就又再更最很已曾所其该此这那每各个约近超逾达至到以于由给让使令比较同跟按据即如若因故仅只共均亦皆之乃";
+
 /// What a word does in a measure phrase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Class {
@@ -55,7 +61,7 @@ const CHANGE: &[&str] = &[
 const SKIP: &[&str] = &[
     "预计", "预期", "有望", "将", "将会", "会", "能", "可", "可以", "要", "需", "需要", "已", "已经", "也", "还", "再", "仍",
     "又", "更", "都", "均", "正", "正在", "才", "就", "便", "大幅", "小幅", "大举", "累计", "共", "共计", "合计", "约",
-    "大约", "了", "得", "着", "过", "曾", "一度", "进一步", "相比", "较", "比", "调",
+    "大约", "了", "得", "着", "过", "曾", "一度", "进一步", "相比", "较", "比", "调", "基本", "时候",
 ];
 const SPEECH: &[&str] = &["表示", "称", "显示", "指出", "认为", "宣布", "透露", "介绍", "说", "提到", "强调", "披露", "预测", "估计"];
 /// Words jieba tags as verbs that in a measure are the thing measured (`资本支出`, `产能利用率`).
@@ -132,6 +138,13 @@ fn noun_phrase(words: &Words<'_>) -> Option<std::ops::Range<usize>> {
     if words[end + 1..].iter().any(|(_, c)| *c == Class::Speech) {
         return None;
     }
+    // `名创优品涨` (jieba: 名/创优/品): a stray character after the phrase ends the name.
+    let mut end = end;
+    while words.get(end + 1).is_some_and(|(w, c)| {
+        w.chars().count() == 1 && w.chars().all(|ch| super::is_cjk(ch) && !FUNCTION_CHARS.contains(ch)) && matches!(c, Class::Verb | Class::Frag | Class::Noun)
+    }) {
+        end += 1;
+    }
     let mut start = end;
     while start > 0 {
         let (w, c) = words[start - 1];
@@ -156,7 +169,7 @@ fn noun_phrase(words: &Words<'_>) -> Option<std::ops::Range<usize>> {
     }
     // Not opening with a numeral, a `的`, a joiner, a verb or a place word (`一台`, `之后`).
     while start < end
-        && matches!(words[start].1, Class::Mod | Class::Count | Class::De | Class::Slash | Class::Space | Class::Verb | Class::Num)
+        && matches!(words[start].1, Class::Mod | Class::Count | Class::De | Class::Slash | Class::Space | Class::Num)
     {
         let keeps = words[start].1 == Class::Mod && !is_numeral_or_place(words[start].0);
         let num_of_name = words[start].1 == Class::Num && start > 0 && words[start - 1].1 == Class::Latin;
@@ -165,10 +178,16 @@ fn noun_phrase(words: &Words<'_>) -> Option<std::ops::Range<usize>> {
         }
         start += 1;
     }
-    // `力积电今年资本支出` (jieba: 力/积/电): not a fragment of a word it did not know.
-    let single = |i: usize| words[i].0.chars().count() == 1 && !words[i].0.is_ascii();
-    while start < end && start > 0 && single(start) && single(start - 1) {
-        start += 1;
+    // `力积电今年资本支出`, `华自科技`, `英特尔营收` (jieba: 力/积/电, 华/自, 英/特尔): the single
+    // characters of a name jieba did not know belong to it, whatever it tagged them.
+    let single = |i: usize| {
+        let w = words[i].0;
+        w.chars().count() == 1 && w.chars().all(|c| super::is_cjk(c) && !FUNCTION_CHARS.contains(c))
+    };
+    let mut taken = 0;
+    while start > 0 && taken < 3 && single(start - 1) {
+        start -= 1;
+        taken += 1;
     }
     // `车型Model S/X`: a name of several Latin words stands for the noun before it.
     if let Some(latin) = (start..=end).find(|&i| words[i].1 == Class::Latin)
@@ -177,6 +196,36 @@ fn noun_phrase(words: &Words<'_>) -> Option<std::ops::Range<usize>> {
         && (latin..=end).any(|i| words[i].1 == Class::Space)
     {
         start = latin;
+    }
+    // `哔哩哔哩-W` (jieba: 哔/哩/哔/哩): a class suffix is no name without what it suffixes.
+    let letters_of = |r: std::ops::RangeInclusive<usize>| -> usize {
+        words[r].iter().map(|(w, _)| w.chars().filter(|c| c.is_alphanumeric()).count()).sum()
+    };
+    if (start..=end).all(|i| matches!(words[i].1, Class::Latin | Class::Space)) && letters_of(start..=end) <= 2 {
+        while start > 0 && (words[start - 1].0 == "-" || words[start - 1].0.chars().all(|c| c.is_alphanumeric() && !c.is_ascii())) {
+            start -= 1;
+        }
+        if (start..=end).all(|i| matches!(words[i].1, Class::Latin | Class::Space)) {
+            return None;
+        }
+    }
+    // At most [`LABEL_UNITS`]: what follows the last `的` (`…事业群的工人补助金` → `工人补助金`),
+    // else the last whole words.
+    let units = |r: std::ops::RangeInclusive<usize>| -> usize {
+        words[r].iter().map(|(w, c)| if *c == Class::Latin { 2 } else { w.chars().filter(|c| c.is_alphanumeric()).count() }).sum()
+    };
+    if units(start..=end) > LABEL_UNITS {
+        match (start..end).rev().find(|&i| words[i].1 == Class::De) {
+            Some(de) if units(de + 1..=end) >= 2 => start = de + 1,
+            _ => {
+                while start < end && units(start..=end) > LABEL_UNITS {
+                    start += 1;
+                }
+            }
+        }
+        while start < end && matches!(words[start].1, Class::Count | Class::De | Class::Slash | Class::Space | Class::Verb) {
+            start += 1;
+        }
     }
     let phrase = &words[start..=end];
     let letters: usize = phrase.iter().map(|(w, _)| w.chars().filter(|c| c.is_alphanumeric()).count()).sum();
@@ -248,8 +297,9 @@ pub(super) fn last_number_end(clause: &str) -> usize {
             let run_start = clause[..i].trim_end_matches(|c: char| c.is_ascii_digit() || c == '.').len();
             let after = &clause[i + 1..];
             let before = clause[..run_start].trim_end_matches(' ');
+            // `Model 3在`, `Model 3/Y`, `5G`; not `rose 3.5%`, `by 3 percent`.
             let of_name = after.starts_with(|c: char| c.is_ascii_alphabetic())
-                || (before.ends_with(|c: char| c.is_ascii_alphabetic()) && after.starts_with(|c: char| !c.is_ascii()));
+                || (before.ends_with(|c: char| c.is_ascii_alphabetic()) && !after.starts_with([' ', '%', '.', ',']));
             if of_name {
                 end = run_start;
                 continue;
@@ -260,17 +310,25 @@ pub(super) fn last_number_end(clause: &str) -> usize {
     0
 }
 
-/// The label of a Chinese figure: `own` is its clause from the previous number to the figure,
+/// The label of a Chinese figure: `own` is its clause from the previous number (and its
+/// unit) to the figure,
 /// `sentence` its sentence up to the figure (periods blanked), `money` whether it is an amount.
 pub(super) fn of_clause(own: &str, sentence: &str, money: bool) -> String {
-    let own = own.trim_start_matches(|c: char| "万亿千百元吨美欧日英港币镑个百分点".contains(c));
     let ws = words(own);
     let moved = change(&ws);
     if let Some(np) = noun_phrase(&ws) {
         let after = change(&ws[np.end..]);
         // `Model 3后驱免8000元保险`: the figure is what a verb after the phrase acts on, not a
         // value of the phrase.
-        if after.words.is_empty() && ws[np.end..].iter().any(|(_, c)| *c == Class::Verb) {
+        // `是Model 3/Y的一半`, `占全球员工总数的8%`: the figure is a part of the phrase, not its value.
+        // (An amount after `的` is the phrase's: `原定的15亿美元`.) `市场上80%`: a place,
+        // not a measure.
+        let part_of = !money && ws[np.end..].iter().any(|(_, c)| *c == Class::De);
+        let place = ws.get(np.end).is_some_and(|(w, _)| matches!(*w, "上" | "中" | "里" | "内" | "下")) && after.words.is_empty();
+        if place {
+            return String::new();
+        }
+        if part_of || (after.words.is_empty() && ws[np.end..].iter().any(|(_, c)| *c == Class::Verb)) {
             return String::new();
         }
         let mut label = text(&ws[np.clone()]);
@@ -278,7 +336,8 @@ pub(super) fn of_clause(own: &str, sentence: &str, money: bool) -> String {
         return label;
     }
     // `…的车降到了25万元`: what moved is what the earlier figure describes; no subject to borrow.
-    let borrow = only_change(&ws) && !own.trim_start().starts_with('的');
+    // (`税后到手5700元` says nothing moved: the earlier clause's `工作` is not its subject.)
+    let borrow = only_change(&ws) && !own.trim_start().starts_with('的') && (moved.to || !moved.words.is_empty());
     if borrow && let Some(subject) = subject(sentence) {
         let mut label = subject;
         if !moved.words.is_empty() && !moved.to {
@@ -311,7 +370,10 @@ fn change_text(c: &Change, money: bool, noun: &str) -> String {
 /// The noun phrase of the nearest clause of `sentence` (last first) that has one, read up to
 /// its first number or change word (`净利润27.03亿美元` → `净利润`).
 fn subject(sentence: &str) -> Option<String> {
-    super::clauses(sentence).into_iter().rev().find_map(|c| {
+    let clauses = super::clauses(sentence);
+    // Not across a verb of saying: `…吴汉明表示，目前90%` names a speaker, not a measure.
+    let said = clauses.iter().rposition(|c| words(c).iter().any(|(_, k)| *k == Class::Speech)).map_or(0, |i| i + 1);
+    clauses[said..].iter().rev().find_map(|c| {
         let ws = words(c);
         let of_name = |k: usize| k > 0 && (ws[k - 1].1 == Class::Latin || (k > 1 && ws[k - 1].1 == Class::Space && ws[k - 2].1 == Class::Latin));
         let cut = (0..ws.len())
@@ -321,9 +383,9 @@ fn subject(sentence: &str) -> Option<String> {
         let np = noun_phrase(&head.to_vec())?;
         // Only a phrase that ends where the clause's statement starts: `营收增长` is about 营收,
         // `厂商赔钱也要砍单` is not a subject for a later figure.
-        head[np.end..]
-            .iter()
-            .all(|(_, c)| matches!(c, Class::Skip | Class::Stop | Class::Space | Class::Mod | Class::Count | Class::De))
+        // `营收2477.6亿元，去年同期2425.8亿元，同比增长2%`: a time is no subject.
+        let timely = text(&head[np.clone()]).ends_with("同期");
+        (!timely && head[np.end..].iter().all(|(_, c)| matches!(c, Class::Skip | Class::Stop | Class::Space | Class::Mod | Class::Count | Class::De)))
             .then(|| text(&head[np]))
     })
 }
