@@ -388,7 +388,7 @@ fn measure_of(p: &str, q: &Quantity) -> Measure {
     }
     let shown = match noun_after {
         Some(noun) => noun,
-        None if en => shown(&what, en),
+        None if en => shown(&what),
         None => {
             // The high end of a range (`40-50万元`) is labelled by what comes before its low end.
             // Past the previous number's unit (`…万元的车降到了`), when there is one.
@@ -406,46 +406,48 @@ fn measure_of(p: &str, q: &Quantity) -> Measure {
     Measure { what: shorten(&what, en), shown, when }
 }
 
-/// Words a shown measure does not open with (jieba's tags): adverbs (`也许`, `还`), prepositions
-/// (`把`, `在`), conjunctions, particles, pronouns, interjections — `把原售价` and `还会侵蚀` are
-/// where the phrase was cut, not what is measured.
-const NOT_OPENING: &[&str] = &["d", "p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "y", "e", "o", "x", "zg"];
+/// English words a label does not hold: relatives, pronouns, determiners, auxiliaries and
+/// common verbs (`which holds`, `the poll found`, `stands to lose`) — a label is the noun
+/// phrase after the last of them.
+const NOT_LABEL_EN: &[&str] = &[
+    "which", "who", "whom", "that", "when", "where", "while", "as", "much", "many", "it", "he", "she", "they", "we", "i",
+    "you", "his", "her", "our", "this", "these", "those", "there", "here", "also", "only", "still", "now", "then", "so",
+    "if", "below", "above", "against", "worth", "per", "each", "all", "both", "such", "or", "s", "has", "have", "had",
+    "holds", "hold", "will", "would", "should", "could", "can", "may", "might", "must", "said", "says", "say", "found",
+    "lose", "offers", "offer", "represents", "arrange", "released", "remain", "climb", "dip", "expects", "expected",
+    "issuing", "pays", "pay", "paid", "carries", "owes", "suspended", "reported", "plans", "make", "reduce", "raise",
+    "cut", "buy", "sell", "sold", "bought", "get", "got", "see", "continue", "to", "not", "no", "today", "tomorrow",
+    "yesterday",
+];
 
-/// The measure as shown: the phrase's last words (whole words, at most [`MEASURE_CHARS`]
-/// letters unless one word is longer, as written), without the adverbs, prepositions and the
-/// like it would otherwise open with; English, the last [`MEASURE_WORDS`] words as written.
-fn shown(what: &str, en: bool) -> String {
-    if en {
-        let words: Vec<&str> = what.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-        return words[words.len().saturating_sub(MEASURE_WORDS)..].join(" ");
+/// An English measure as shown: the noun phrase (as written, at most [`MEASURE_WORDS`] words)
+/// after the last word that is no part of one, with the move word it ends in (`Net profit
+/// rose`); nothing when no noun phrase is left (`the poll found`).
+fn shown(what: &str) -> String {
+    let words: Vec<&str> = what.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let lower = |w: &str| w.to_lowercase();
+    let stop = |w: &str| {
+        let w = lower(w);
+        NOT_LABEL_EN.contains(&w.as_str()) || TAIL_EN.contains(&w.as_str()) || LEAD_EN.contains(&w.as_str())
+    };
+    // The move word a change ends in stays (`Net profit rose`); its subject is what precedes it.
+    let moved = words.last().filter(|w| MOVE_EN.contains(&lower(w).as_str()) || lower(w) == "off");
+    let mut body = &words[..words.len() - usize::from(moved.is_some())];
+    // `car sales were off`: the subject stands before the auxiliary.
+    while moved.is_some() && body.last().is_some_and(|w| matches!(lower(w).as_str(), "was" | "were" | "is" | "are" | "has" | "have" | "had" | "been" | "be")) {
+        body = &body[..body.len() - 1];
     }
-    let words: Vec<(&str, &str)> = crate::segment::tagged_words(what)
-        .into_iter()
-        .filter(|(w, _)| w.chars().any(char::is_alphanumeric))
-        .collect();
-    let letters = |w: &str| w.chars().filter(|c| c.is_alphanumeric()).count();
-    let mut start = words.len();
-    let mut count = 0;
-    while start > 0 && (count == 0 || count + letters(words[start - 1].0) <= MEASURE_CHARS) {
-        start -= 1;
-        count += letters(words[start].0);
+    let from = body.iter().rposition(|w| stop(w)).map_or(0, |i| i + 1);
+    let phrase = &body[from..];
+    if phrase.is_empty() {
+        return String::new();
     }
-    // …but never down to less than two letters of what it was.
-    while start + 1 < words.len()
-        && NOT_OPENING.contains(&words[start].1)
-        && words[start + 1..].iter().map(|(w, _)| letters(w)).sum::<usize>() >= 2
-    {
-        start += 1;
+    let mut out = phrase[phrase.len().saturating_sub(MEASURE_WORDS)..].join(" ");
+    if let Some(m) = moved {
+        out.push(' ');
+        out.push_str(m);
     }
-    let mut out = String::new();
-    for (w, _) in &words[start..] {
-        let latin = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-        if latin(out.chars().last()) && latin(w.chars().next()) {
-            out.push(' ');
-        }
-        out.push_str(w.trim());
-    }
-    if out.is_empty() { shorten(what, en) } else { out }
+    out
 }
 
 /// `a` past the rest of a range it opens (`-29.59万元的售价` → `的售价`), else `a`.
@@ -930,6 +932,19 @@ mod tests {
         assert_eq!(labels("WSTS预测，2023年半导体市场规模预计将同比减少4.1%至5565亿美元。"), ["半导体市场规模同比减少", "半导体市场规模"]);
         assert_eq!(labels("力积电今年资本支出将自原定的15亿美元大举调降至8.5亿美元，降幅达43%"), ["力积电今年资本支出", "力积电今年资本支出", "力积电今年资本支出降幅"]);
         assert_eq!(labels("Net profit rose 12% to $3.4 billion in the quarter."), ["Net profit rose", "Net profit"]);
+        // reut-279 [1], reut-656 [3], reut-1618 [3].
+        assert_eq!(labels("Nippon Telegraph and Telephone Corp (NTT) expects its profits to fall to 328 billion yen."), ["profits"]);
+        assert_eq!(labels("Last year the United States released about 4,900 tonnes of tin."), [""]);
+        assert_eq!(labels("It said for the full month, car sales were off 20.7 pct to 286,771 from 361,785 a year before."), ["car sales off"]);
+    }
+
+    /// A figure whose clause names nothing it measures reads as its amount and citations.
+    #[test]
+    fn a_figure_without_a_label_shows_its_amount_and_sources() {
+        let p = "Model 3在未来真的降到20万元以内，还会侵蚀15-20万元紧凑级纯电轿车市场。";
+        let l = ledger(&[doc("a", p), doc("b", p)]);
+        let shown: Vec<String> = lines(&l, 2).iter().map(|line| line_text(&l, line)).collect();
+        assert_eq!(shown, ["Model 3降至: 20万元以内 — a [1], b [1]", "20万元 — a [1], b [1]"]);
     }
 
     /// A name broken over two paragraphs (`…车型Model` / `S/X最高降幅…`) is read whole.
