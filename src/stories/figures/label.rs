@@ -67,7 +67,7 @@ const SPEECH: &[&str] = &["表示", "称", "显示", "指出", "认为", "宣布
 /// Words jieba tags as verbs that in a measure are the thing measured (`资本支出`, `产能利用率`).
 const NOUN_VERBS: &[&str] = &[
     "收入", "支出", "预算", "产能", "指引", "投资", "融资", "出口", "进口", "消费", "销售", "生产", "成交", "交易", "贷款",
-    "存款", "补贴", "奖励", "收益", "亏损", "盈利", "募资", "投注", "利润", "营收", "成本", "市值", "增速",
+    "存款", "开支", "补贴", "奖励", "收益", "亏损", "盈利", "募资", "投注", "利润", "营收", "成本", "市值", "增速",
 ];
 
 fn class(word: &str, tag: &str) -> Class {
@@ -180,9 +180,13 @@ fn noun_phrase(words: &Words<'_>) -> Option<std::ops::Range<usize>> {
     }
     // `力积电今年资本支出`, `华自科技`, `英特尔营收` (jieba: 力/积/电, 华/自, 英/特尔): the single
     // characters of a name jieba did not know belong to it, whatever it tagged them.
+    // (Not a numeral's measure word: `个月网上交易额` is `网上交易额`.)
     let single = |i: usize| {
-        let w = words[i].0;
-        w.chars().count() == 1 && w.chars().all(|c| super::is_cjk(c) && !FUNCTION_CHARS.contains(c))
+        let (w, c) = words[i];
+        let counted = c == Class::Count
+            && i > 0
+            && words[i - 1].0.ends_with(|ch: char| "个几两一二三四五六七八九十0123456789".contains(ch));
+        w.chars().count() == 1 && w.chars().all(|ch| super::is_cjk(ch) && !FUNCTION_CHARS.contains(ch)) && !counted
     };
     let mut taken = 0;
     while start > 0 && taken < 3 && single(start - 1) {
