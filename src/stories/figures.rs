@@ -13,7 +13,8 @@
 //! `出口量`) and they name no different period. Figures of one measure whose quantities match
 //! (the verifier's own test, so 20.3亿元 and 2,030,000,000 yuan agree) are shown once with all
 //! their sources; figures of one measure and unit that do not match, stated by different sets of
-//! members, are a conflict, shown side by side, each cited `id [n]`.
+//! members, are a conflict, shown side by side, each cited `id [n]`. How a measure reads is
+//! `label`'s: the noun phrase itself (`长续航全轮驱动焕新版的售价`), not the matching key.
 
 use serde::Serialize;
 
@@ -33,7 +34,8 @@ const MEASURE_WORDS: usize = 4;
 struct Measure {
     /// The measure phrase, lower-cased: `出口量`, `营收同比增长`, `exports`.
     what: String,
-    /// The same phrase as shown: whole words, as written (`Model Y长续`, not `y长续`).
+    /// How it reads: the noun phrase the figure measures, as written (`Model Y长续/高性能降价`,
+    /// `label`), or empty when its sentence names none.
     shown: String,
     /// The period named before the figure in its sentence, as written (`2023年Q2`) and in a
     /// canonical form (`2023 Q2`) that says `一季度` and `Q1` are one period.

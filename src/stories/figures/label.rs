@@ -54,7 +54,7 @@ enum Class {
 /// Change words a label keeps (beyond `MOVE_ZH`, which also decides matching).
 const CHANGE: &[&str] = &[
     "锐减", "骤降", "大跌", "大涨", "暴跌", "暴涨", "飙升", "攀升", "放缓", "缩小", "缩水", "升值", "贬值", "减产", "增产",
-    "突破", "跌破", "下修", "上修", "调降", "调升", "削减", "减半", "翻倍", "收涨", "收跌", "减幅", "增速", "高于", "低于",
+    "突破", "跌破", "下修", "上修", "调降", "调升", "削减", "减半", "翻倍", "收涨", "收跌", "减幅", "高于", "低于",
     "升", "减", "最高", "最低", "最多",
 ];
 /// Verbs and adverbs a label leaves out (`半导体市场规模预计将同比减少` → `半导体市场规模同比减少`).
@@ -63,6 +63,7 @@ const SKIP: &[&str] = &[
     "又", "更", "都", "均", "正", "正在", "才", "就", "便", "大幅", "小幅", "大举", "累计", "共", "共计", "合计", "约",
     "大约", "了", "得", "着", "过", "曾", "一度", "进一步", "相比", "较", "比", "调", "基本", "时候",
 ];
+/// Verbs of saying (and `…显示`): what precedes them is a source, never a measure.
 const SPEECH: &[&str] = &["表示", "称", "显示", "指出", "认为", "宣布", "透露", "介绍", "说", "提到", "强调", "披露", "预测", "估计"];
 /// Words jieba tags as verbs that in a measure are the thing measured (`资本支出`, `产能利用率`).
 const NOUN_VERBS: &[&str] = &[
@@ -314,19 +315,17 @@ pub(super) fn last_number_end(clause: &str) -> usize {
     0
 }
 
-/// The label of a Chinese figure: `own` is its clause from the previous number (and its
-/// unit) to the figure,
-/// `sentence` its sentence up to the figure (periods blanked), `money` whether it is an amount.
+/// The label of a Chinese figure: `own` is its clause from the previous number (and its unit)
+/// to the figure, `sentence` its sentence up to the figure (periods blanked), `money` whether
+/// the figure is an amount of money. Empty when the clause names nothing the figure measures.
 pub(super) fn of_clause(own: &str, sentence: &str, money: bool) -> String {
     let ws = words(own);
     let moved = change(&ws);
     if let Some(np) = noun_phrase(&ws) {
         let after = change(&ws[np.end..]);
-        // `Model 3后驱免8000元保险`: the figure is what a verb after the phrase acts on, not a
-        // value of the phrase.
-        // `是Model 3/Y的一半`, `占全球员工总数的8%`: the figure is a part of the phrase, not its value.
-        // (An amount after `的` is the phrase's: `原定的15亿美元`.) `市场上80%`: a place,
-        // not a measure.
+        // No label when the figure is not the phrase's value: what a verb after it acts on
+        // (`Model 3后驱免8000元保险`), a part of it (`是Model 3/Y的一半`, `占全球员工总数的8%`;
+        // an amount after `的` is the phrase's own: `原定的15亿美元`), or a place (`市场上80%`).
         let part_of = !money && ws[np.end..].iter().any(|(_, c)| *c == Class::De);
         let place = ws.get(np.end).is_some_and(|(w, _)| matches!(*w, "上" | "中" | "里" | "内" | "下")) && after.words.is_empty();
         if place {
