@@ -461,7 +461,7 @@ async fn story_page(State(state): State<AppState>, Path(id): Path<String>) -> Re
                     @for line in crate::stories::figures::lines(&p.figures, 1) {
                         @let group = match &line { crate::stories::figures::Line::Conflict(g) => g.clone(), crate::stories::figures::Line::Agreed(i) => vec![*i] };
                         li.disputed[group.len() > 1] {
-                            (crate::stories::figures::line_label(&p.figures, &line)) ": "
+                            (crate::stories::figures::labelled(&crate::stories::figures::line_label(&p.figures, &line)))
                             @for (k, &i) in group.iter().enumerate() {
                                 @if k > 0 { " ≠ " }
                                 strong { (p.figures[i].raw) }

@@ -13,11 +13,14 @@
 //! `出口量`) and they name no different period. Figures of one measure whose quantities match
 //! (the verifier's own test, so 20.3亿元 and 2,030,000,000 yuan agree) are shown once with all
 //! their sources; figures of one measure and unit that do not match, stated by different sets of
-//! members, are a conflict, shown side by side, each cited `id [n]`.
+//! members, are a conflict, shown side by side, each cited `id [n]`. How a measure reads is
+//! `label`'s: the noun phrase itself (`长续航全轮驱动焕新版的售价`), not the matching key.
 
 use serde::Serialize;
 
 use super::sketch::numbered_body;
+
+mod label;
 use crate::digest::numbers::{self, Quantity, Unit};
 use crate::document::Document;
 
@@ -31,7 +34,8 @@ const MEASURE_WORDS: usize = 4;
 struct Measure {
     /// The measure phrase, lower-cased: `出口量`, `营收同比增长`, `exports`.
     what: String,
-    /// The same phrase as shown: whole words, as written (`Model Y长续`, not `y长续`).
+    /// How it reads: the noun phrase the figure measures, as written (`Model Y长续/高性能降价`,
+    /// `label`), or empty when its sentence names none.
     shown: String,
     /// The period named before the figure in its sentence, as written (`2023年Q2`) and in a
     /// canonical form (`2023 Q2`) that says `一季度` and `Q1` are one period.
@@ -303,7 +307,8 @@ fn periods(text: &str) -> Vec<Period> {
 /// clause (`出口量为` → `出口量`), the thing after it when it has none there (`29.59万元的售价`
 /// → `售价`), or the subject of its sentence when what is before it only says it moved
 /// (`营收达6090亿元，同比增长10%` → `营收同比增长`); and the period its sentence names before it.
-fn measure_of(p: &str, span: &std::ops::Range<usize>) -> Measure {
+fn measure_of(p: &str, q: &Quantity) -> Measure {
+    let span = &q.span;
     let start = span.start.min(p.len());
     let sentence_start = p[..start]
         .char_indices()
@@ -345,10 +350,11 @@ fn measure_of(p: &str, span: &std::ops::Range<usize>) -> Measure {
         .map_or(0, |(i, c)| i + c.len_utf8());
     let clause = &clean[clause_start..];
     // Only what follows the clause's previous number (`涨3%至` is about that one).
-    let seg_start = clause.char_indices().rev().find(|(_, c)| c.is_ascii_digit() || *c == '%' || *c == '％').map_or(0, |(i, c)| i + c.len_utf8());
+    let seg_start = label::last_number_end(clause);
     // …and past that number's unit (`降到了25万元` after `40-50万元的车`).
     let mut what = clause[seg_start..].trim_start_matches(|c: char| "万亿千百元吨美欧日英港币镑个百分点".contains(c)).to_string();
     strip_tail(&mut what, en);
+    let mut noun_after = None;
     if !en {
         // `公布了29.59万元的售价`: a figure followed by `的` is the value of what follows.
         if let Some(after) = p.get(span.end..).map(past_range).and_then(|a| a.strip_prefix('的')) {
@@ -357,6 +363,7 @@ fn measure_of(p: &str, span: &std::ops::Range<usize>) -> Measure {
             // (`的车降到了25万元`).
             let ends_clause = after[noun.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric());
             if (2..=4).contains(&noun.chars().count()) && ends_clause {
+                noun_after = Some(noun.clone());
                 what = noun;
             }
         }
@@ -381,49 +388,68 @@ fn measure_of(p: &str, span: &std::ops::Range<usize>) -> Measure {
             what = format!("{}{sep}{}", subject.trim(), what.trim());
         }
     }
-    Measure { what: shorten(&what, en), shown: shown(&what, en), when }
+    let shown = match noun_after {
+        Some(noun) => noun,
+        None if en => shown(&what),
+        None => {
+            // The high end of a range (`40-50万元`) is labelled by what comes before its low end.
+            // Past the previous number's unit (`…万元的车降到了`), when there is one.
+            let units = |c: char| "万亿千百元吨美欧日英港币镑个百分点".contains(c);
+            let mut own = if seg_start > 0 { clause[seg_start..].trim_start_matches(units) } else { &clause[seg_start..] };
+            let joiner = own.trim();
+            let bare_low = clause[..seg_start].ends_with(|c: char| c.is_ascii_digit());
+            if matches!(joiner, "-" | "~" | "～" | "—") || (bare_low && matches!(joiner, "至" | "到")) {
+                let low = clause[..seg_start].trim_end_matches(|c: char| c.is_ascii_digit() || matches!(c, '.' | '%' | '％')).len();
+                own = &clause[label::last_number_end(&clause[..low])..low];
+            }
+            label::of_clause(own, &clean, matches!(q.unit, Unit::Money { .. }))
+        }
+    };
+    Measure { what: shorten(&what, en), shown, when }
 }
 
-/// Words a shown measure does not open with (jieba's tags): adverbs (`也许`, `还`), prepositions
-/// (`把`, `在`), conjunctions, particles, pronouns, interjections — `把原售价` and `还会侵蚀` are
-/// where the phrase was cut, not what is measured.
-const NOT_OPENING: &[&str] = &["d", "p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "y", "e", "o", "x", "zg"];
+/// English words a label does not hold: relatives, pronouns, determiners, auxiliaries and
+/// common verbs (`which holds`, `the poll found`, `stands to lose`) — a label is the noun
+/// phrase after the last of them.
+const NOT_LABEL_EN: &[&str] = &[
+    "which", "who", "whom", "that", "when", "where", "while", "as", "much", "many", "it", "he", "she", "they", "we", "i",
+    "you", "his", "her", "our", "this", "these", "those", "there", "here", "also", "only", "still", "now", "then", "so",
+    "if", "below", "above", "against", "worth", "per", "each", "all", "both", "such", "or", "s", "has", "have", "had",
+    "holds", "hold", "will", "would", "should", "could", "can", "may", "might", "must", "said", "says", "say", "found",
+    "lose", "offers", "offer", "represents", "arrange", "released", "remain", "climb", "dip", "expects", "expected",
+    "issuing", "pays", "pay", "paid", "carries", "owes", "suspended", "reported", "plans", "make", "reduce", "raise",
+    "cut", "buy", "sell", "sold", "bought", "get", "got", "see", "continue", "to", "not", "no", "today", "tomorrow",
+    "yesterday",
+];
 
-/// The measure as shown: the phrase's last words (whole words, at most [`MEASURE_CHARS`]
-/// letters unless one word is longer, as written), without the adverbs, prepositions and the
-/// like it would otherwise open with; English, the last [`MEASURE_WORDS`] words as written.
-fn shown(what: &str, en: bool) -> String {
-    if en {
-        let words: Vec<&str> = what.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-        return words[words.len().saturating_sub(MEASURE_WORDS)..].join(" ");
+/// An English measure as shown: the noun phrase (as written, at most [`MEASURE_WORDS`] words)
+/// after the last word that is no part of one, with the move word it ends in (`Net profit
+/// rose`); nothing when no noun phrase is left (`the poll found`).
+fn shown(what: &str) -> String {
+    let words: Vec<&str> = what.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let lower = |w: &str| w.to_lowercase();
+    let stop = |w: &str| {
+        let w = lower(w);
+        NOT_LABEL_EN.contains(&w.as_str()) || TAIL_EN.contains(&w.as_str()) || LEAD_EN.contains(&w.as_str())
+    };
+    // The move word a change ends in stays (`Net profit rose`); its subject is what precedes it.
+    let moved = words.last().filter(|w| MOVE_EN.contains(&lower(w).as_str()) || lower(w) == "off");
+    let mut body = &words[..words.len() - usize::from(moved.is_some())];
+    // `car sales were off`: the subject stands before the auxiliary.
+    while moved.is_some() && body.last().is_some_and(|w| matches!(lower(w).as_str(), "was" | "were" | "is" | "are" | "has" | "have" | "had" | "been" | "be")) {
+        body = &body[..body.len() - 1];
     }
-    let words: Vec<(&str, &str)> = crate::segment::tagged_words(what)
-        .into_iter()
-        .filter(|(w, _)| w.chars().any(char::is_alphanumeric))
-        .collect();
-    let letters = |w: &str| w.chars().filter(|c| c.is_alphanumeric()).count();
-    let mut start = words.len();
-    let mut count = 0;
-    while start > 0 && (count == 0 || count + letters(words[start - 1].0) <= MEASURE_CHARS) {
-        start -= 1;
-        count += letters(words[start].0);
+    let from = body.iter().rposition(|w| stop(w)).map_or(0, |i| i + 1);
+    let phrase = &body[from..];
+    if phrase.is_empty() {
+        return String::new();
     }
-    // …but never down to less than two letters of what it was.
-    while start + 1 < words.len()
-        && NOT_OPENING.contains(&words[start].1)
-        && words[start + 1..].iter().map(|(w, _)| letters(w)).sum::<usize>() >= 2
-    {
-        start += 1;
+    let mut out = phrase[phrase.len().saturating_sub(MEASURE_WORDS)..].join(" ");
+    if let Some(m) = moved {
+        out.push(' ');
+        out.push_str(m);
     }
-    let mut out = String::new();
-    for (w, _) in &words[start..] {
-        let latin = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-        if latin(out.chars().last()) && latin(w.chars().next()) {
-            out.push(' ');
-        }
-        out.push_str(w.trim());
-    }
-    if out.is_empty() { shorten(what, en) } else { out }
+    out
 }
 
 /// `a` past the rest of a range it opens (`-29.59万元的售价` → `的售价`), else `a`.
@@ -464,6 +490,17 @@ fn shorten(what: &str, en: bool) -> String {
     letters.iter().collect::<String>().to_lowercase()
 }
 
+/// Whether `p` goes on with a Latin name `prev` breaks off (`…车型Model` + `S/X最高降幅…`).
+fn broken_name(prev: &str, p: &str) -> bool {
+    prev.trim_end().ends_with(|c: char| c.is_ascii_alphabetic()) && p.starts_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+/// The last sentence of `p` (all of it when it has no sentence break).
+fn last_sentence(p: &str) -> &str {
+    let p = p.trim_end();
+    p.char_indices().rev().find(|&(i, c)| is_sentence_break(p, i, c)).map_or(p, |(i, c)| &p[i + c.len_utf8()..])
+}
+
 /// A paragraph a figure is stated in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Cite {
@@ -500,8 +537,11 @@ pub struct Figure {
 
 impl Figure {
     /// `出口量`, or `营收 (2023年Q2)` when the sentence names a period.
+    /// Empty when the sentence names no noun phrase the figure measures (the amount and its
+    /// citation then stand alone; see [`labelled`]).
     pub fn label(&self) -> String {
         match &self.when {
+            Some(_) if self.measure.is_empty() => String::new(),
             Some(w) => format!("{} ({w})", self.measure),
             None => self.measure.clone(),
         }
@@ -556,7 +596,16 @@ pub fn ledger<D: std::borrow::Borrow<Document>>(members: &[D]) -> Vec<Figure> {
     let mut stated = Vec::new();
     for d in members {
         let d = d.borrow();
-        for (n, p) in numbered_body(d) {
+        let body = numbered_body(d);
+        for (k, &(n, p)) in body.iter().enumerate() {
+            // `…旗下车型Model` + `S/X最高降幅6.2万元`: a name broken over two paragraphs is read
+            // whole (the figure is still cited to the paragraph that states it).
+            let lead = k.checked_sub(1).map(|j| body[j]).filter(|&(m, prev)| m + 1 == n && broken_name(prev, p));
+            let text = match lead {
+                Some((_, prev)) => format!("{} {p}", last_sentence(prev)),
+                None => p.to_string(),
+            };
+            let shift = text.len() - p.len();
             for q in numbers::extract(p) {
                 if !kept(&q.unit) {
                     continue;
@@ -568,7 +617,11 @@ pub fn ledger<D: std::borrow::Borrow<Document>>(members: &[D]) -> Vec<Figure> {
                     continue;
                 }
                 let q = unhedged(q);
-                let measure = measure_of(p, &q.span);
+                let mut measure = measure_of(p, &q);
+                // Matching reads the paragraph alone, as it always has; only the label reads on.
+                if shift > 0 {
+                    measure.shown = measure_of(&text, &Quantity { span: q.span.start + shift..q.span.end + shift, ..q.clone() }).shown;
+                }
                 if measure.what.chars().filter(|c| c.is_alphabetic()).count() < 2 {
                     continue;
                 }
@@ -720,16 +773,21 @@ pub fn line_label(figures: &[Figure], line: &Line) -> String {
     }
 }
 
+/// `出口量: ` before a line's values, nothing when it has no label.
+pub fn labelled(label: &str) -> String {
+    if label.is_empty() { String::new() } else { format!("{label}: ") }
+}
+
 /// A ledger line as text: `出口量: 3834吨 — a [1] ≠ 3800吨 — b [1] (sources disagree)`.
 pub fn line_text(figures: &[Figure], line: &Line) -> String {
     let value = |i: usize| format!("{} — {}", figures[i].raw, sources_text(&figures[i]));
     match line {
         Line::Conflict(group) => format!(
-            "{}: {} (sources disagree)",
-            line_label(figures, line),
+            "{}{} (sources disagree)",
+            labelled(&line_label(figures, line)),
             group.iter().map(|&i| value(i)).collect::<Vec<_>>().join(" ≠ ")
         ),
-        Line::Agreed(i) => format!("{}: {}", line_label(figures, line), value(*i)),
+        Line::Agreed(i) => format!("{}{}", labelled(&line_label(figures, line)), value(*i)),
     }
 }
 
@@ -811,7 +869,7 @@ mod tests {
             .into_iter()
             .filter(|q| kept(&q.unit))
             .map(|q| {
-                let m = measure_of(p, &q.span);
+                let m = measure_of(p, &q);
                 match m.when {
                     Some((_, when)) => format!("{}@{when}={}", m.what, q.raw),
                     None => format!("{}={}", m.what, q.raw),
@@ -853,11 +911,58 @@ mod tests {
         ]);
     }
 
+    /// How each kept figure of `p` is labelled.
+    fn labels(p: &str) -> Vec<String> {
+        numbers::extract(p).into_iter().filter(|q| kept(&q.unit)).map(|q| measure_of(p, &q).shown).collect()
+    }
+
+    /// Real sentences (qqnews qq-18608 [12][29][65][66][68], qq-121 [17][32][48][75]) and a
+    /// Reuters-style line: the label is the noun phrase the figure measures, whole words and
+    /// whole Latin names, with the change it states; a clause that names nothing it measures
+    /// gives no label rather than a fragment (`还会侵蚀…`).
+    #[test]
+    fn the_label_is_the_noun_phrase_the_figure_measures() {
+        assert_eq!(labels("长续航全轮驱动焕新版的售价为29.59万元，且暂时并没有提供像2022款的高性能版车型"), ["长续航全轮驱动焕新版的售价"]);
+        assert_eq!(
+            labels("2023年Q2特斯拉营收249.27亿美元，同比增长47%，净利润27.03亿美元，同比增长20%，但其毛利率已经下滑至18.2%，创三年新低。"),
+            ["特斯拉营收", "特斯拉营收同比增长", "净利润", "净利润同比增长", "毛利率下滑至"]
+        );
+        assert_eq!(labels("Model Y长续/高性能降1.4万元，旗下高端车型Model S/X最高降幅6.2万元"), ["Model Y长续/高性能降价", "Model S/X最高降幅"]);
+        assert_eq!(labels("Model 3在未来真的降到20万元以内，不仅同级车型难以招架，还会侵蚀15-20万元紧凑级纯电轿车市场。"), ["Model 3降至", "", ""]);
+        assert_eq!(labels("此前，联发科已对第四季度5G芯片砍单30%-35%"), ["5G芯片砍单", "5G芯片砍单"]);
+        assert_eq!(labels("三星营收环比下降28.1%，SK海力士销售额下降超过26%"), ["三星营收环比下降", "SK海力士销售额下降"]);
+        assert_eq!(labels("WSTS预测，2023年半导体市场规模预计将同比减少4.1%至5565亿美元。"), ["半导体市场规模同比减少", "半导体市场规模"]);
+        assert_eq!(labels("力积电今年资本支出将自原定的15亿美元大举调降至8.5亿美元，降幅达43%"), ["力积电今年资本支出", "力积电今年资本支出", "力积电今年资本支出降幅"]);
+        assert_eq!(labels("Net profit rose 12% to $3.4 billion in the quarter."), ["Net profit rose", "Net profit"]);
+        // reut-279 [1], reut-656 [3], reut-1618 [3].
+        assert_eq!(labels("Nippon Telegraph and Telephone Corp (NTT) expects its profits to fall to 328 billion yen."), ["profits"]);
+        assert_eq!(labels("Last year the United States released about 4,900 tonnes of tin."), [""]);
+        assert_eq!(labels("It said for the full month, car sales were off 20.7 pct to 286,771 from 361,785 a year before."), ["car sales off"]);
+    }
+
+    /// A figure whose clause names nothing it measures reads as its amount and citations.
+    #[test]
+    fn a_figure_without_a_label_shows_its_amount_and_sources() {
+        let p = "Model 3在未来真的降到20万元以内，还会侵蚀15-20万元紧凑级纯电轿车市场。";
+        let l = ledger(&[doc("a", p), doc("b", p)]);
+        let shown: Vec<String> = lines(&l, 2).iter().map(|line| line_text(&l, line)).collect();
+        assert_eq!(shown, ["Model 3降至: 20万元以内 — a [1], b [1]", "20万元 — a [1], b [1]"]);
+    }
+
+    /// A name broken over two paragraphs (`…车型Model` / `S/X最高降幅…`) is read whole.
+    #[test]
+    fn a_latin_name_broken_over_paragraphs_labels_whole() {
+        let mut d = doc("a", "之后又紧跟两次降价，旗下高端车型Model");
+        d.paragraphs.push("S/X最高降幅6.2万元，随后蔚来等品牌继续降价。".into());
+        let l = ledger(&[d]);
+        assert_eq!((l[0].measure.as_str(), l[0].sources[0].paragraph), ("Model S/X最高降幅", 2), "{l:#?}");
+    }
+
     #[test]
     fn one_measure_in_two_periods_is_two_measures_and_a_suffix_is_the_same_measure() {
         let m = |p: &str| {
             let q = numbers::extract(p).into_iter().find(|q| kept(&q.unit)).unwrap_or_else(|| panic!("{p}"));
-            measure_of(p, &q.span)
+            measure_of(p, &q)
         };
         assert!(m("锑出口量为3834吨").same_as(&m("出口量约3800吨")));
         assert!(m("前三季度锑出口量为3834吨").same_as(&m("出口量约3800吨")), "no period named is not another period");
@@ -903,3 +1008,4 @@ mod tests {
         assert!(ledger(&[a, b]).iter().all(|f| f.conflicts.is_empty()));
     }
 }
+

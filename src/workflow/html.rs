@@ -237,7 +237,7 @@ fn brief_cite(c: &super::brief::Cite, page: &Page, links: &Links<'_>) -> Markup 
 /// (links into this page or the server's, or the feed's absolute ones).
 pub fn checked_values(c: &super::brief::Checked, cite: impl Fn(&super::brief::Cite) -> Markup) -> Markup {
     html! {
-        (c.measure) ": "
+        @if !c.measure.is_empty() { (c.measure) ": " }
         @for (k, v) in c.values.iter().enumerate() {
             @if k > 0 { " ≠ " }
             strong { (v.figure) }

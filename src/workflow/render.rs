@@ -251,7 +251,8 @@ pub fn brief_terminal(b: &Brief) -> String {
             let _ = writeln!(out, "{}", ledger_heading(disputed));
         }
         for c in lines {
-            let _ = writeln!(out, "  {} {}: {}", if disputed { '!' } else { '-' }, terminal_safe(&c.measure), c.values_text(terminal_text));
+            let label = crate::stories::figures::labelled(&c.measure);
+            let _ = writeln!(out, "  {} {}{}", if disputed { '!' } else { '-' }, terminal_safe(&label), c.values_text(terminal_text));
         }
     };
     ledger(&mut out, true);
@@ -316,7 +317,7 @@ pub fn brief_markdown(b: &Brief) -> String {
         if !lines.is_empty() {
             let _ = writeln!(out, "### {}\n", ledger_heading(disputed));
             for c in lines {
-                let _ = writeln!(out, "- {}: {}", md_text(&c.measure), c.values_text(md_text));
+                let _ = writeln!(out, "- {}{}", md_text(&crate::stories::figures::labelled(&c.measure)), c.values_text(md_text));
             }
             out.push('\n');
         }

@@ -1170,7 +1170,7 @@ async fn the_story_page_flags_a_figure_its_copies_disagree_on() {
     let ledger = page.body.split("<ul class=\"ledger\">").nth(1).unwrap_or_else(|| panic!("no ledger: {}", page.body));
     let first = ledger.split("</li>").next().unwrap_or_default();
     assert!(
-        first.starts_with("<li class=\"disputed\">全轮驱动焕新版的售价: <strong>29.59万元</strong>")
+        first.starts_with("<li class=\"disputed\">长续航全轮驱动焕新版的售价: <strong>29.59万元</strong>")
             && first.contains("≠ <strong>39.59万元</strong>")
             && first.contains("href=\"/documents/qq-18609#p12\">[12]</a>")
             && first.contains("href=\"/documents/qq-18608#p12\">[12]</a>")

@@ -133,7 +133,7 @@ fn a_figure_real_copies_disagree_on_is_flagged_on_the_story_page_and_in_the_brie
     let ledger = section(&text, "Figures (conflicts first)", &["Sources"]);
     let conflict = ledger.lines().nth(1).unwrap_or_default();
     assert!(
-        conflict.starts_with("! 全轮驱动焕新版的售价: 29.59万元 — ")
+        conflict.starts_with("! 长续航全轮驱动焕新版的售价: 29.59万元 — ")
             && ["qq-18608 [4][12]", "qq-18609 [4]", "qq-18566 [4][12]"].iter().all(|c| conflict.contains(c))
             && conflict.ends_with(" ≠ 39.59万元 — qq-18609 [12] (sources disagree)"),
         "the disputed price comes first, both values cited:\n{ledger}"
@@ -149,7 +149,7 @@ fn a_figure_real_copies_disagree_on_is_flagged_on_the_story_page_and_in_the_brie
     let brief = section(&page, "Figures the sources disagree on", &["New since", "First run"]);
     let conflict = brief.lines().nth(1).unwrap_or_default();
     assert!(
-        conflict.starts_with("  ! 全轮驱动焕新版的售价: 29.59万元 ")
+        conflict.starts_with("  ! 长续航全轮驱动焕新版的售价: 29.59万元 ")
             && ["qq-18608 [4][12]", "qq-18609 [4]", "qq-18566 [4][12]"].iter().all(|c| conflict.contains(c))
             && conflict.ends_with(" ≠ 39.59万元 qq-18609 [12]"),
         "{page}"
