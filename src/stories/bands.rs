@@ -497,7 +497,7 @@ mod tests {
     /// Band keys stored as 64 bits (before) and as 32 bits (now) give the same index keys.
     #[test]
     fn band_keys_read_back_from_either_width() {
-        let keys: Vec<i64> = (0..super::super::sketch::BANDS as i64).map(|i| i * 0x1234_5678_9abc_def1 - 7).collect();
+        let keys: Vec<i64> = (0..super::super::sketch::BANDS as i64).map(|i| i.wrapping_mul(0x1234_5678_9abc_def1).wrapping_sub(7)).collect();
         let wide: Vec<u8> = keys.iter().flat_map(|k| k.to_le_bytes()).collect();
         let narrow: Vec<u8> = keys.iter().flat_map(|&k| (k as u32).to_le_bytes()).collect();
         assert_eq!(narrow.len(), keys.len() * 4);
