@@ -4,8 +4,9 @@
 //! A member "adds" a body paragraph when less than half of that paragraph's shingles occur in
 //! any other member: new quotes, a closing paragraph of background, an update. The story digest
 //! is the extractive digest of the best member (the most complete text) with each bullet cited
-//! as `id [n]`, followed by the first sentence of every paragraph another member adds, cited to
-//! that member — so everything the story page claims points at a paragraph someone published.
+//! as `id [n]`, followed by the first whole sentence of each run of paragraphs another member
+//! adds (at most three a member), cited to that member — so everything the story page claims
+//! points at a paragraph someone published.
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -128,14 +129,85 @@ pub fn build(store: &Store, id: i64) -> Result<StoryPage> {
         }
     }
     for v in views.iter().skip(1) {
-        for a in &v.adds {
-            let first = Document::first_sentence(std::slice::from_ref(&a.text));
-            digest.push(StoryBullet { text: first, doc: v.member.id.clone(), paragraphs: vec![a.paragraph] });
+        if let Some(d) = doc_of(&v.member.id) {
+            digest.extend(added_bullets(d, &v.adds));
         }
     }
     let ordered: Vec<Document> = views.iter().filter_map(|v| doc_of(&v.member.id).cloned()).collect();
     let figures = super::figures::ledger(&ordered);
     Ok(StoryPage { id, title: best.title.clone(), size: views.len(), members: views, digest, figures })
+}
+
+/// Most bullets one member's additions give the story digest: the story page lists every
+/// paragraph it adds under Sources; the digest says what the first few are about.
+const ADDED_BULLETS: usize = 3;
+
+/// Longest bullet taken from an added paragraph, in characters; a longer first sentence is cut
+/// at its last clause break before this.
+const ADDED_BULLET_CHARS: usize = 200;
+
+/// The story digest's bullets for what `doc` adds: for each run of added paragraphs, the first
+/// whole sentence, trimmed like a digest bullet (datelines, source tags, leading connectives),
+/// cited to the paragraphs it spans. Feeds break sentences across paragraphs (`…售价涨至 50240
+/// 美元（当前约 34.8` / `万元人民币），…`): a paragraph that does not end a sentence is read
+/// with the next, and one that continues the previous one's sentence with that one, so no
+/// bullet starts or stops mid-sentence.
+fn added_bullets(doc: &Document, adds: &[Added]) -> Vec<StoryBullet> {
+    let body = numbered_body(doc);
+    let position = |n: usize| body.iter().position(|(m, _)| *m == n);
+    let mut out = Vec::new();
+    let mut covered = 0usize;
+    for a in adds {
+        if out.len() >= ADDED_BULLETS {
+            break;
+        }
+        let Some(mut first) = position(a.paragraph) else { continue };
+        if a.paragraph <= covered {
+            continue;
+        }
+        while first > 0 && !ends_sentence(body[first - 1].1) && body[first - 1].0 > covered {
+            first -= 1;
+        }
+        let mut last = first;
+        while last + 1 < body.len() && !ends_sentence(body[last].1) {
+            last += 1;
+        }
+        // The run's text, with where each paragraph starts in it.
+        let mut text = String::new();
+        let mut starts = Vec::new();
+        for (n, p) in &body[first..=last] {
+            let p = p.trim();
+            let latin = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+            if latin(text.chars().next_back()) && latin(p.chars().next()) {
+                text.push(' ');
+            }
+            starts.push((text.len(), *n));
+            text.push_str(p);
+        }
+        covered = body[last].0;
+        let Some(&(at, sentence)) = crate::digest::sentences::split_paragraph(&text).first() else { continue };
+        let end = at + sentence.len();
+        let Some(trimmed) = crate::digest::layout::trim_sentence(sentence, &doc.title) else { continue };
+        let paragraphs: Vec<usize> = starts.iter().filter(|(at, _)| *at < end).map(|&(_, n)| n).collect();
+        out.push(StoryBullet { text: shorten(&trimmed), doc: doc.id.clone(), paragraphs });
+    }
+    out
+}
+
+/// Whether a paragraph ends a sentence (a stop, perhaps inside closing quotes or brackets).
+fn ends_sentence(p: &str) -> bool {
+    let t = p.trim_end().trim_end_matches(['”', '」', '』', '"', '\'', '）', ')', '】']);
+    t.ends_with(['。', '！', '？', '!', '?', '.', '…', '；', ';', '：', ':'])
+}
+
+/// `s`, or when longer than [`ADDED_BULLET_CHARS`], cut at its last clause break before that.
+fn shorten(s: &str) -> String {
+    if s.chars().count() <= ADDED_BULLET_CHARS {
+        return s.to_string();
+    }
+    let head: String = s.chars().take(ADDED_BULLET_CHARS).collect();
+    let cut = head.rfind(['，', '；', ',', ';']).filter(|&i| i > head.len() / 2).unwrap_or(head.len());
+    format!("{}…", head[..cut].trim_end())
 }
 
 /// The page as terminal text.
@@ -174,4 +246,57 @@ pub fn terminal(p: &StoryPage) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// qq-8691 as stored: the feed broke its sentences across paragraphs.
+    fn broken() -> Document {
+        Document::for_test(
+            "特斯拉全球大涨价：Model 3中国涨至23.19万元，涨价2千元",
+            &[
+                "IT之家 5 月 2 日消息，据特斯拉官网，特斯拉车型全线涨价。目前特斯拉 Model Y 在中国的价格上涨至 26.39 万元，Model Y",
+                "长续航版在中国的价格上涨至 31.39 万元。特斯拉 Model Y 高性能版在中国的售价上涨至 36.39 万元。",
+                "此外，特斯拉 Model 3 在中国的售价涨至 23.19 万元，Model 3 高性能版涨至 33.19 万元。",
+                "Model Y 在美国的价格上涨至 47240 美元（IT之家备注：当前约 32.7 万元人民币），长续航版上涨至 50240 美元（当前约 34.8",
+                "万元人民币），特斯拉 Model Y 高性能版上涨至 54240 美元（当前约 37.6 万元人民币），Model 3 上涨至 40240 美元（当前约",
+                "27.9 万元人民币）和 53240 美元（当前约 36.9 万元人民币）。",
+                "今年 4 月，特斯拉才刚刚将 Model Y 长续航版下调至 49990 美元，Model Y 高性能版降至 53990 美元，Model 3",
+                "后轮驱动版降至 39990 美元。",
+            ],
+        )
+    }
+
+    fn adds(ns: &[usize]) -> Vec<Added> {
+        ns.iter().map(|&n| Added { paragraph: n, text: String::new() }).collect()
+    }
+
+    #[test]
+    fn added_paragraphs_give_whole_sentences_cited_to_every_paragraph_they_span() {
+        let d = broken();
+        let bullets = added_bullets(&d, &adds(&[4, 5, 6, 7, 8]));
+        let got: Vec<(String, Vec<usize>)> = bullets.iter().map(|b| (b.text.clone(), b.paragraphs.clone())).collect();
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].1, vec![4, 5, 6]);
+        assert!(got[0].0.starts_with("Model Y 在美国的价格上涨至 47240 美元"), "{}", got[0].0);
+        assert!(got[0].0.contains("34.8 万元人民币") || got[0].0.contains("34.8万元人民币"), "{}", got[0].0);
+        assert!(got[0].0.ends_with("36.9 万元人民币）。") || got[0].0.ends_with('…'), "{}", got[0].0);
+        assert_eq!(got[1].1, vec![7, 8]);
+        assert!(got[1].0.contains("Model 3后轮驱动版降至 39990 美元"), "{}", got[1].0);
+    }
+
+    #[test]
+    fn an_added_paragraph_that_continues_a_sentence_is_read_from_its_start() {
+        let d = broken();
+        let bullets = added_bullets(&d, &adds(&[5]));
+        assert_eq!(bullets.len(), 1);
+        assert_eq!(bullets[0].paragraphs, vec![4, 5, 6]);
+        assert!(bullets[0].text.starts_with("Model Y 在美国"), "{}", bullets[0].text);
+        // …and a dateline does not open a bullet.
+        let first = added_bullets(&d, &adds(&[1]));
+        assert_eq!(first[0].paragraphs, vec![1]);
+        assert!(!first[0].text.contains("5 月 2 日消息"), "{}", first[0].text);
+    }
 }
