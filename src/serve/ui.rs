@@ -424,6 +424,34 @@ fn digest_toggle(id: &str, shown: &Digest, families: &[String]) -> Markup {
     }
 }
 
+/// A link to paragraph `n` of document `id`.
+fn doc_href(id: &str, n: usize) -> String {
+    format!("/documents/{}#p{n}", encode_segment(id))
+}
+
+/// One line of a story page's claim ledger: the measure, each value with its sources, a conflict
+/// flagged.
+fn ledger_item(figures: &[crate::stories::figures::Figure], line: &crate::stories::figures::Line) -> Markup {
+    html! {
+        @let group = match line { crate::stories::figures::Line::Conflict(g) => g.clone(), crate::stories::figures::Line::Agreed(i) => vec![*i] };
+        li.disputed[group.len() > 1] {
+            (crate::stories::figures::labelled(&crate::stories::figures::line_label(figures, line)))
+            @for (k, &i) in group.iter().enumerate() {
+                @if k > 0 { " ≠ " }
+                strong { (figures[i].raw) }
+                @for (j, d) in figures[i].docs().into_iter().enumerate() {
+                    @if j > 0 { "," }
+                    " " span.cite {
+                        (d) " "
+                        @for c in figures[i].sources.iter().filter(|c| c.doc == d) { a href=(doc_href(d, c.paragraph)) { "[" (c.paragraph) "]" } }
+                    }
+                }
+            }
+            @if group.len() > 1 { " " span.label { "sources disagree" } }
+        }
+    }
+}
+
 /// A story: its digest cited to member and paragraph, then every member with source, time and
 /// the paragraphs it alone has.
 async fn story_page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
@@ -437,7 +465,6 @@ async fn story_page(State(state): State<AppState>, Path(id): Path<String>) -> Re
         Ok(p) => p,
         Err(e) => return page(&state, e.status, "Not found · dossier", html! {}, error_body(&e)).await,
     };
-    let doc_href = |id: &str, n: usize| format!("/documents/{}#p{n}", encode_segment(id));
     let body = html! {
         article.story {
             div.kicker { "Story " (p.id) " · " (p.size) @if p.size == 1 { " source" } @else { " sources" } }
@@ -454,26 +481,19 @@ async fn story_page(State(state): State<AppState>, Path(id): Path<String>) -> Re
                     }
                 }
             }
-            @if !p.figures.is_empty() {
-                // The claim ledger, disagreements first: what the analyst checks before quoting.
+            @let (shared, one_source) = crate::stories::figures::page_lines(&p.figures, p.size);
+            @if !shared.is_empty() || !one_source.is_empty() {
+                // The claim ledger, disagreements first: what the analyst checks before quoting;
+                // what only one copy states apart, folded.
                 h2 { "Figures" }
                 ul.ledger {
-                    @for line in crate::stories::figures::lines(&p.figures, 1) {
-                        @let group = match &line { crate::stories::figures::Line::Conflict(g) => g.clone(), crate::stories::figures::Line::Agreed(i) => vec![*i] };
-                        li.disputed[group.len() > 1] {
-                            (crate::stories::figures::labelled(&crate::stories::figures::line_label(&p.figures, &line)))
-                            @for (k, &i) in group.iter().enumerate() {
-                                @if k > 0 { " ≠ " }
-                                strong { (p.figures[i].raw) }
-                                @for (j, d) in p.figures[i].docs().into_iter().enumerate() {
-                                    @if j > 0 { "," }
-                                    " " span.cite {
-                                        (d) " "
-                                        @for c in p.figures[i].sources.iter().filter(|c| c.doc == d) { a href=(doc_href(d, c.paragraph)) { "[" (c.paragraph) "]" } }
-                                    }
-                                }
-                            }
-                            @if group.len() > 1 { " " span.label { "sources disagree" } }
+                    @for line in &shared { (ledger_item(&p.figures, line)) }
+                }
+                @if !one_source.is_empty() {
+                    details.one-source {
+                        summary { (one_source.len()) " figure" @if one_source.len() != 1 { "s" } " one source alone states" }
+                        ul.ledger {
+                            @for line in &one_source { (ledger_item(&p.figures, line)) }
                         }
                     }
                 }

@@ -762,6 +762,20 @@ pub fn lines(figures: &[Figure], min_sources: usize) -> Vec<Line> {
 
 /// What a line is labelled: the most specific measure of its figures (`全轮驱动焕新版的售价`
 /// over `售价`), with the period any of them names.
+/// How a story page reads its ledger: for a story of several members, the conflicts and the
+/// figures at least two of them state (what the copies confirm or dispute), then apart the
+/// figures only one states; a story of one member has only the first list, all of its figures.
+pub fn page_lines(figures: &[Figure], members: usize) -> (Vec<Line>, Vec<Line>) {
+    if members < 2 {
+        return (lines(figures, 1), Vec::new());
+    }
+    let one_source = lines(figures, 1)
+        .into_iter()
+        .filter(|l| matches!(l, Line::Agreed(i) if figures[*i].docs().len() < 2))
+        .collect();
+    (lines(figures, 2), one_source)
+}
+
 pub fn line_label(figures: &[Figure], line: &Line) -> String {
     match line {
         Line::Conflict(group) => {
@@ -861,6 +875,28 @@ mod tests {
             paragraphs: vec![p.into()],
             meta: serde_json::Value::Null,
         }
+    }
+
+    /// A story page puts what two copies both state (or dispute) first and what only one states
+    /// apart; a story of one copy has one list.
+    #[test]
+    fn a_story_page_sets_figures_one_source_alone_states_apart() {
+        let a = doc("a", "今年锑出口量为3834吨。公司营收为50亿元。");
+        let b = doc("b", "今年锑出口量为3834吨。");
+        let l = ledger(&[a.clone(), b]);
+        let (shared, one) = page_lines(&l, 2);
+        let raws = |lines: &[Line]| -> Vec<String> {
+            lines.iter().map(|line| match line {
+                Line::Agreed(i) => l[*i].raw.clone(),
+                Line::Conflict(g) => g.iter().map(|&i| l[i].raw.clone()).collect::<Vec<_>>().join("≠"),
+            }).collect()
+        };
+        assert_eq!(raws(&shared), ["3834吨"]);
+        assert_eq!(raws(&one), ["50亿元"]);
+        let alone = ledger(&[a]);
+        let (all, none) = page_lines(&alone, 1);
+        assert_eq!(all.len(), 2);
+        assert!(none.is_empty());
     }
 
     /// The measure and period of every kept figure of `p`, as `measure@when=raw`.

@@ -219,9 +219,13 @@ pub fn terminal(p: &StoryPage) -> String {
     for b in &p.digest {
         let _ = writeln!(out, "- {} — {}", terminal_safe(&b.text), terminal_safe(&b.citation()));
     }
-    if !p.figures.is_empty() {
-        let _ = writeln!(out, "\nFigures (conflicts first)");
-        for line in super::figures::lines(&p.figures, 1) {
+    let (shared, one_source) = super::figures::page_lines(&p.figures, p.size);
+    for (heading, lines) in [("Figures (conflicts first)", shared), ("Figures one source alone states", one_source)] {
+        if lines.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{heading}");
+        for line in lines {
             let mark = if matches!(line, super::figures::Line::Conflict(_)) { '!' } else { '-' };
             let _ = writeln!(out, "{mark} {}", terminal_safe(&super::figures::line_text(&p.figures, &line)));
         }
