@@ -281,6 +281,19 @@ fn strip_byline(p: &str) -> &str {
 
 #[cfg(test)]
 #[test]
+fn repeats_go_whatever_the_size() {
+    let small: Vec<u64> = [5, 0, 9, 5, 0, 7, 9].to_vec();
+    assert_eq!(distinct(small), [5, 0, 9, 7]);
+    let n = DISTINCT_BY_TABLE_UP_TO as u64 + 10;
+    let mut big = distinct((0..n).chain(0..n).map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15)).collect());
+    assert_eq!(big.len() as u64, n);
+    big.sort_unstable();
+    big.dedup();
+    assert_eq!(big.len() as u64, n);
+}
+
+#[cfg(test)]
+#[test]
 fn style_sheets_are_code_and_prose_is_not() {
     assert!(is_code_like("#404040;--weui-BG-5: #2c2c2c;--weui-FG-0: rgba(255, 255, 255, .8);--weui-FG-"));
     assert!(is_code_like("size:17px;font-size:var(--articleFontsize);overflow:hidden;text-"));
@@ -325,10 +338,20 @@ fn push_shingles(p: &str, lang: Lang, tokens: &mut Vec<u64>, out: &mut Vec<u64>)
     }
 }
 
+/// Most shingles [`distinct`] sorts out with a table (a news article has a few thousand).
+const DISTINCT_BY_TABLE_UP_TO: usize = 1 << 20;
+
 /// `hashes` without repeats (in first-seen order), by an open-addressing table: a document's
 /// shingles are a few thousand random 64-bit values, which a table twice their number sorts
 /// out in one pass.
-fn distinct(hashes: Vec<u64>) -> Vec<u64> {
+fn distinct(mut hashes: Vec<u64>) -> Vec<u64> {
+    if hashes.len() > DISTINCT_BY_TABLE_UP_TO {
+        // An enormous document (megabytes of text): sorting in place costs no second buffer,
+        // where the table would take four times the shingles' memory.
+        hashes.sort_unstable();
+        hashes.dedup();
+        return hashes;
+    }
     let slots = (hashes.len() * 2).next_power_of_two().max(16);
     let mask = slots - 1;
     // 0 marks an empty slot; a hash that is 0 is remembered apart.
