@@ -1100,6 +1100,12 @@ impl<'a> Scanner<'a> {
             k += 1;
         }
         let mut scale = 1.0;
+        // Some outlets (IT之家) set a space between Arabic digits and the Chinese after them
+        // (`26.39 万元`, `47240 美元`): a scale or unit is read across one.
+        let spaced = !num.chinese && matches!(self.ch(k), Some(' ' | '\u{a0}'));
+        if spaced && matches!(self.ch(k + 1), Some('万' | '亿')) {
+            k += 1;
+        }
         // Chinese scale chain: 万, 亿, 万亿, 千万, 百万.
         while let Some((c, u)) = self.ch(k).and_then(|c| cn_unit(c).map(|u| (c, u))) {
             if (c == '千' && (self.at(k, "千瓦") || self.at(k, "千克") || self.at(k, "千米")))
@@ -1162,7 +1168,15 @@ impl<'a> Scanner<'a> {
                 }
             }
         }
-        let (unit, end) = self.unit_after(k, num);
+        let (unit, end) = match self.unit_after(k, num) {
+            (TailUnit::None, _) if spaced && scale == 1.0 && self.ch(k).is_some_and(|c| SPACES.contains(&c)) => {
+                match self.unit_after(k + 1, num) {
+                    (u @ (TailUnit::Money(_) | TailUnit::Mass(_) | TailUnit::Percent), e) => (u, e),
+                    _ => self.unit_after(k, num),
+                }
+            }
+            other => other,
+        };
         let mut end = end;
         // Dates take no hedge: "比11月多" compares with November.
         let dated = matches!(
@@ -2236,6 +2250,28 @@ Group 1 - a 40% tariff [3] | 40%的关税 | y
             })
             .collect::<Vec<_>>()
             .join("; ")
+    }
+
+    /// IT之家 (qq-8691) sets a space between digits and the Chinese after them: the scale and
+    /// the unit still belong to the number; a year or a count across a space stays as it was.
+    #[test]
+    fn a_space_between_digits_and_a_chinese_unit_is_read_across() {
+        let qs = extract("Model Y 在中国的价格上涨至 26.39 万元，在美国上涨至 47240 美元，降幅在 2% 至 6% 之间，约 3.7 万日元。");
+        let got: Vec<(String, f64)> = qs.iter().map(|q| (q.raw.clone(), q.value)).collect();
+        assert_eq!(
+            got,
+            [
+                ("26.39 万元".to_string(), 263_900.0),
+                ("47240 美元".to_string(), 47_240.0),
+                ("2%".to_string(), 2.0),
+                ("6%".to_string(), 6.0),
+                ("3.7 万日元".to_string(), 37_000.0),
+            ]
+        );
+        assert!(matches!(qs[1].unit, Unit::Money { currency: Some(Currency::Usd) }));
+        // Not units: a year, a count with its measure word.
+        let other = extract("2023 年共有 12 家公司");
+        assert!(other.iter().all(|q| !matches!(q.unit, Unit::Money { .. } | Unit::Mass)), "{other:?}");
     }
 
     #[test]

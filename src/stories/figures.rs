@@ -563,6 +563,61 @@ struct Stated {
     measure: Measure,
     q: Quantity,
     cite: Cite,
+    /// The figure's sentence as [`Context`] compares it.
+    context: Context,
+}
+
+/// A statement's sentence reduced to what tells a copy's sentence from another sentence: its
+/// character pairs, spaces dropped and every number written `#` (so a copy that changed only
+/// the number still reads the same).
+#[derive(Debug, Clone)]
+struct Context {
+    doc: String,
+    pairs: Vec<(char, char)>,
+    /// Where in its sentence the figure starts, in [`Context::letters`] (a sentence giving 营收
+    /// and 海外营收, or 五万元 and 十五万元, holds two figures; the same sentence in a copy
+    /// disputes neither).
+    slot: usize,
+}
+
+impl Context {
+    fn of(doc: &str, p: &str, span: &std::ops::Range<usize>) -> Context {
+        let at = span.start.min(p.len());
+        let start = p[..at].char_indices().rev().find(|&(i, c)| is_sentence_break(p, i, c)).map_or(0, |(i, c)| i + c.len_utf8());
+        let tail = &p[span.end.min(p.len()).max(at)..];
+        let end = tail.char_indices().find(|&(i, c)| is_sentence_break(tail, i, c)).map_or(p.len(), |(i, _)| p.len() - tail.len() + i);
+        let letters = Self::letters(&p[start..end]);
+        let mut pairs: Vec<(char, char)> = letters.windows(2).map(|w| (w[0], w[1])).collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        Context { doc: doc.to_string(), pairs, slot: Self::letters(&p[start..at]).len() }
+    }
+
+    /// The sentence's letters, spaces dropped, each number one `#`.
+    fn letters(text: &str) -> Vec<char> {
+        let mut letters: Vec<char> = Vec::new();
+        for c in text.chars().filter(|c| !c.is_whitespace()) {
+            let c = if c.is_ascii_digit() || (matches!(c, '.' | ',') && letters.last() == Some(&'#')) { '#' } else { c };
+            if !(c == '#' && letters.last() == Some(&'#')) {
+                letters.push(c);
+            }
+        }
+        letters
+    }
+
+    /// Another member's copy of this sentence (the same character pairs, numbers apart, ≥ 95 %
+    /// of them in common), the figure at the same place in it: where a copy changed a figure.
+    /// A similar sentence is not it: `高性能版降至#美元` inside `高性能版上涨至#美元，此前为#美元`,
+    /// or `调整后…每股摊薄收益为#美元` beside `…每股摊薄收益为#美元`, are other statements.
+    fn corresponds(&self, other: &Context) -> bool {
+        if self.doc == other.doc || self.slot != other.slot || self.pairs.len().min(other.pairs.len()) < 4 {
+            return false;
+        }
+        let (held, _) = crate::stories::sketch::overlap(&self.pairs, &other.pairs);
+        let common = held * self.pairs.len().min(other.pairs.len()) as f64;
+        let union = (self.pairs.len() + other.pairs.len()) as f64 - common;
+        common >= 0.95 * union
+    }
 }
 
 fn kept(u: &Unit) -> bool {
@@ -625,18 +680,20 @@ pub fn ledger<D: std::borrow::Borrow<Document>>(members: &[D]) -> Vec<Figure> {
                 if measure.what.chars().filter(|c| c.is_alphabetic()).count() < 2 {
                     continue;
                 }
-                stated.push(Stated { measure, q, cite: Cite { doc: d.id.clone(), paragraph: n } });
+                let context = Context::of(&d.id, p, &q.span);
+                stated.push(Stated { measure, q, cite: Cite { doc: d.id.clone(), paragraph: n }, context });
             }
         }
     }
-    let mut figures: Vec<(Figure, Quantity, Measure)> = Vec::new();
+    let mut figures: Vec<(Figure, Quantity, Measure, Vec<Context>)> = Vec::new();
     for s in stated {
-        let same = figures.iter_mut().find(|(_, q, m)| m.same_as(&s.measure) && q.unit == s.q.unit && q.matches(&s.q) && s.q.matches(q));
+        let same = figures.iter_mut().find(|(_, q, m, _)| m.same_as(&s.measure) && q.unit == s.q.unit && q.matches(&s.q) && s.q.matches(q));
         match same {
-            Some((f, _, _)) => {
+            Some((f, _, _, contexts)) => {
                 if !f.sources.contains(&s.cite) {
                     f.sources.push(s.cite);
                 }
+                contexts.push(s.context);
             }
             None => figures.push((
                 Figure {
@@ -651,35 +708,119 @@ pub fn ledger<D: std::borrow::Borrow<Document>>(members: &[D]) -> Vec<Figure> {
                 },
                 s.q,
                 s.measure,
+                vec![s.context],
             )),
         }
     }
-    // A conflict: the same measure and unit, another value, and not stated by the same members
-    // (one member giving two figures of one phrase is two things it measures, not a dispute).
+    pair_reworded(&mut figures);
+    // A conflict: the same measure and unit, another value, and either a copy's sentence worded
+    // as another member's with the figure changed (`…焕新版的售价为29.59万元` / `…39.59万元`), or
+    // members on the two sides that do not overlap at all and a measure that says what it is:
+    // the same phrase, or one of three letters or more (`出口量` 3834吨 / 3800吨). A member
+    // stating both values, or a bare `价格`/`售价` nested in a longer phrase about something else
+    // (`Model 3价格` and `Model Y在美国的价格`), is no dispute.
     let mut conflicts: Vec<Vec<usize>> = vec![Vec::new(); figures.len()];
     for i in 0..figures.len() {
         for j in i + 1..figures.len() {
-            let ((a, qa, ma), (b, qb, mb)) = (&figures[i], &figures[j]);
-            let mut da = a.docs();
-            let mut db = b.docs();
-            da.sort_unstable();
-            db.sort_unstable();
-            if qa.unit == qb.unit && ma.same_as(mb) && da != db {
+            let ((a, qa, ma, ca), (b, qb, mb, cb)) = (&figures[i], &figures[j]);
+            if qa.unit != qb.unit || !ma.same_as(mb) {
+                continue;
+            }
+            let (da, db) = (a.docs(), b.docs());
+            // …and neither side states the other's value anywhere (`此前为53990美元`).
+            let states = |docs: &[&str], q: &Quantity| {
+                figures.iter().any(|(f, fq, _, _)| {
+                    fq.unit == q.unit && fq.matches(q) && q.matches(fq) && f.sources.iter().any(|c| docs.contains(&c.doc.as_str()))
+                })
+            };
+            let apart = da.iter().all(|d| !db.contains(d)) && !states(&da, qb) && !states(&db, qa);
+            let named = ma.what == mb.what || ma.what.chars().count().min(mb.what.chars().count()) >= 3;
+            let reworded = ca.iter().any(|x| cb.iter().any(|y| x.corresponds(y)));
+            if apart && named || reworded {
                 conflicts[i].push(j);
                 conflicts[j].push(i);
             }
         }
     }
-    let raws: Vec<String> = figures.iter().map(|(f, _, _)| f.raw.clone()).collect();
+    let raws: Vec<String> = figures.iter().map(|(f, _, _, _)| f.raw.clone()).collect();
     figures
         .into_iter()
         .zip(conflicts)
-        .map(|((mut f, _, _), c)| {
+        .map(|((mut f, _, _, _), c)| {
             f.conflicts_with = c.iter().map(|&j| raws[j].clone()).collect();
             f.conflicts = c;
             f
         })
         .collect()
+}
+
+/// Copies that reword a sentence state one figure under two phrasings (`Model Y售价涨至26.39万元`,
+/// `Model Y 在中国的价格上涨至 26.39 万元`), which the measure match keeps apart. Two figures each
+/// stated by one member only — different members — are one agreed figure when their values agree
+/// both ways, they name no different period, their phrases share a content character
+/// ([`share_content`]: 营收 and 利润 do not), and neither member states that value of that unit
+/// anywhere else (a copy giving 2000元 twice, for two models, pairs with nothing). The first
+/// (from the better member) keeps its label, or takes the other's when it has none.
+fn pair_reworded(figures: &mut Vec<(Figure, Quantity, Measure, Vec<Context>)>) {
+    let alone = |f: &Figure| -> Option<String> {
+        let docs = f.docs();
+        (docs.len() == 1).then(|| docs[0].to_string())
+    };
+    let agree = |a: &Quantity, b: &Quantity| a.unit == b.unit && a.matches(b) && b.matches(a);
+    // How many figures of each member hold a value agreeing with figure i's.
+    let unique_in_member = |figures: &[(Figure, Quantity, Measure, Vec<Context>)], i: usize, doc: &str| {
+        figures
+            .iter()
+            .filter(|(f, q, _, _)| f.sources.iter().any(|c| c.doc == doc) && agree(q, &figures[i].1))
+            .count()
+            == 1
+    };
+    let mut i = 0;
+    while i < figures.len() {
+        let Some(doc_i) = alone(&figures[i].0) else {
+            i += 1;
+            continue;
+        };
+        let partner = (i + 1..figures.len()).find(|&j| {
+            let (fj, qj, mj, _) = &figures[j];
+            let Some(doc_j) = alone(fj) else { return false };
+            let periods = match (&figures[i].2.when, &mj.when) {
+                (Some((_, x)), Some((_, y))) => x == y,
+                _ => true,
+            };
+            doc_j != doc_i
+                && agree(&figures[i].1, qj)
+                && periods
+                && share_content(&figures[i].2.what, &mj.what)
+                && unique_in_member(figures, i, &doc_i)
+                && unique_in_member(figures, j, &doc_j)
+        });
+        if let Some(j) = partner {
+            let (other, _, m, contexts) = figures.remove(j);
+            figures[i].3.extend(contexts);
+            let f = &mut figures[i].0;
+            f.sources.extend(other.sources);
+            if f.measure.is_empty() {
+                f.measure = other.measure;
+                figures[i].2.shown = m.shown;
+            }
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// Whether two measure phrases share a letter that says what is measured: a CJK character other
+/// than the grammatical ones (的, 为, 至, 了…), or a Latin word of two letters or more.
+fn share_content(a: &str, b: &str) -> bool {
+    const GRAMMAR: &str = "的为至了在到将已和与及其该此年月日同比环比增长上涨下降";
+    let cjk = |s: &str| -> std::collections::HashSet<char> {
+        s.chars().filter(|&c| is_cjk(c) && !GRAMMAR.contains(c)).collect()
+    };
+    let words = |s: &str| -> std::collections::HashSet<String> {
+        s.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| w.len() >= 2).map(str::to_lowercase).collect()
+    };
+    !cjk(a).is_disjoint(&cjk(b)) || !words(a).is_disjoint(&words(b))
 }
 
 /// One row of `dossier figures`: a figure of a story.
@@ -877,6 +1018,28 @@ mod tests {
         }
     }
 
+    /// A rewritten copy words a figure differently: the same value, a phrase sharing a content
+    /// character, one figure with both sources (qq-8692 / qq-8691); different things that happen
+    /// to share a value, or a value a copy gives twice, stay apart.
+    #[test]
+    fn reworded_copies_of_one_figure_agree() {
+        let a = doc("qq-8692", "在涨价后，特斯拉Model 3售价涨至23.19万元，Model Y售价涨至26.39万元。公司营收增长20%。");
+        let b = doc("qq-8691", "目前特斯拉 Model Y 在中国的价格上涨至 26.39 万元。此外，特斯拉 Model 3 在中国的售价涨至 23.19 万元。净利润增长20%。");
+        let l = ledger(&[a, b]);
+        let of = |raw: &str| -> Vec<Vec<String>> {
+            l.iter().filter(|f| f.raw.replace(' ', "") == raw).map(|f| f.docs().iter().map(|d| d.to_string()).collect()).collect()
+        };
+        assert_eq!(of("26.39万元"), [vec!["qq-8692".to_string(), "qq-8691".to_string()]], "{l:#?}");
+        assert_eq!(of("23.19万元"), [vec!["qq-8692".to_string(), "qq-8691".to_string()]], "{l:#?}");
+        assert_eq!(of("20%").len(), 2, "营收 and 净利润 are not one figure: {l:#?}");
+        // A copy stating a value twice pairs neither.
+        let c = doc("c", "Model 3和Model Y各涨价2000元，其中Model Y涨价2000元。");
+        let d = doc("d", "特斯拉宣布涨价2000元。");
+        let l = ledger(&[c, d]);
+        assert!(l.iter().all(|f| f.docs().len() == 1), "{l:#?}");
+        assert!(share_content("售价涨至", "中国的价格上涨") && !share_content("营收增长", "净利润增长"));
+    }
+
     /// A story page puts what two copies both state (or dispute) first and what only one states
     /// apart; a story of one copy has one list.
     #[test]
@@ -1034,6 +1197,26 @@ mod tests {
                 "公司净利润: 2.03亿元 — a [1], b [1]",
             ]
         );
+    }
+
+    /// Copies of a sentence holding two figures of nested measures (营收, 海外营收) dispute
+    /// neither; a copy that changed the figure does, and a bare `价格` nested in another
+    /// member's longer phrase about something else does not.
+    #[test]
+    fn only_a_changed_figure_in_a_copied_sentence_or_a_named_measure_is_a_dispute() {
+        let s = "公司营收增长10%，其中海外营收增长30%。";
+        assert!(ledger(&[doc("a", s), doc("b", s)]).iter().all(|f| f.conflicts.is_empty()));
+        let l = ledger(&[doc("a", "公司营收增长10%，其中海外营收增长30%。"), doc("b", "公司营收增长10%，其中海外营收增长35%。")]);
+        let disputed: Vec<&str> = l.iter().filter(|f| !f.conflicts.is_empty()).map(|f| f.raw.as_str()).collect();
+        assert_eq!(disputed, ["30%", "35%"], "{l:#?}");
+        let l = ledger(&[doc("a", "Model Y全系车型均上调2000元的价格。"), doc("b", "目前特斯拉Model Y在中国的价格上涨至26.39万元。")]);
+        assert!(l.iter().all(|f| f.conflicts.is_empty()), "{l:#?}");
+        // A member that states the other value itself (an earlier price) disputes nothing.
+        let l = ledger(&[
+            doc("a", "高性能版上涨至53240美元。特斯拉Model Y高性能版上涨至54240美元，此前为53990美元。"),
+            doc("b", "Model Y高性能版降至53990美元。"),
+        ]);
+        assert!(l.iter().all(|f| f.conflicts.is_empty()), "{l:#?}");
     }
 
     /// One member stating two figures of one phrase (two stocks that each `涨超`) is no dispute.
