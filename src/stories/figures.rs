@@ -12,8 +12,11 @@
 //! measure when one phrase ends the other (the head of a Chinese noun phrase is last: `锑出口量`,
 //! `出口量`) and they name no different period. Figures of one measure whose quantities match
 //! (the verifier's own test, so 20.3亿元 and 2,030,000,000 yuan agree) are shown once with all
-//! their sources; figures of one measure and unit that do not match, stated by different sets of
-//! members, are a conflict, shown side by side, each cited `id [n]`. How a measure reads is
+//! their sources (and so are equal values a rewritten copy words differently, see
+//! `pair_reworded`); figures of one measure and unit that do not match are a conflict — shown
+//! side by side, each cited `id [n]` — when a copy's sentence is another member's with the
+//! figure changed, or when members wholly apart state them for a named measure and neither
+//! states the other's value. How a measure reads is
 //! `label`'s: the noun phrase itself (`长续航全轮驱动焕新版的售价`), not the matching key.
 
 use serde::Serialize;
