@@ -27,8 +27,11 @@ use rusqlite::{Connection, params};
 use super::sketch::{ANCHOR_LEVEL, Sample};
 use crate::error::Result;
 
-/// Most band entries held in memory (about 20 bytes each): ~200,000 documents' worth, weeks of
-/// a heavy news day.
+/// Most band entries held in memory (≈ 15 bytes each, ≈ 60 MB). A qqnews article has ≈ 190
+/// keys (30 band keys and its anchors), so this holds ≈ 20,000 articles: the week around a
+/// document for a few thousand articles a day. Past it, days are dropped and read again when
+/// needed — ingest in date order rarely does; a load in scattered date order does often (the
+/// 1 M benchmark's interleaved copies: BENCHMARKS.md).
 pub const MAX_ENTRIES: usize = 4_000_000;
 
 /// Days on either side of a document's own that hold its candidates.
