@@ -664,21 +664,35 @@ pub fn ledger<D: std::borrow::Borrow<Document>>(members: &[D]) -> Vec<Figure> {
                 None => p.to_string(),
             };
             let shift = text.len() - p.len();
+            // The span of the range's low end the next figure closes (`2%` of `2%至6%`).
+            let mut range_from: Option<std::ops::Range<usize>> = None;
             for q in numbers::extract(p) {
                 if !kept(&q.unit) {
+                    range_from = None;
                     continue;
                 }
-                // The low end of a range (`25.99` of `25.99-29.59万元`) borrows the range's unit
-                // and would dispute any single price; the high end stands for the range.
-                let low_end = q.raw.ends_with(|c: char| c.is_ascii_digit()) && past_range(&p[q.span.end..]).len() != p.len() - q.span.end;
+                // The low end of a range (`25.99` of `25.99-29.59万元`, `2%` of `降幅在2%至6%之间`)
+                // would dispute any single figure; the high end stands for the range, measured
+                // where the range starts (after `降幅在`, not after `2%至`).
+                let after = &p[q.span.end..];
+                let rest = past_range(after);
+                let unit_tail = |s: &str| s.trim_end_matches(|c: char| c.is_ascii_digit() || matches!(c, '.' | ',')).chars().next_back();
+                let closes_same_unit = rest.len() != after.len() && unit_tail(&after[..after.len() - rest.len()]) == q.raw.chars().next_back();
+                let low_end = rest.len() != after.len() && (q.raw.ends_with(|c: char| c.is_ascii_digit()) || closes_same_unit);
                 if low_end {
+                    range_from = Some(q.span.clone());
                     continue;
                 }
                 let q = unhedged(q);
-                let mut measure = measure_of(p, &q);
+                let measured_at = match range_from.take() {
+                    Some(from) => Quantity { span: from, ..q.clone() },
+                    None => q.clone(),
+                };
+                let mut measure = measure_of(p, &measured_at);
                 // Matching reads the paragraph alone, as it always has; only the label reads on.
                 if shift > 0 {
-                    measure.shown = measure_of(&text, &Quantity { span: q.span.start + shift..q.span.end + shift, ..q.clone() }).shown;
+                    let span = measured_at.span.start + shift..measured_at.span.end + shift;
+                    measure.shown = measure_of(&text, &Quantity { span, ..q.clone() }).shown;
                 }
                 if measure.what.chars().filter(|c| c.is_alphabetic()).count() < 2 {
                     continue;
@@ -1041,6 +1055,15 @@ mod tests {
         let l = ledger(&[c, d]);
         assert!(l.iter().all(|f| f.docs().len() == 1), "{l:#?}");
         assert!(share_content("售价涨至", "中国的价格上涨") && !share_content("营收增长", "净利润增长"));
+    }
+
+    /// A range with its unit on both ends (`降幅在2%至6%之间`) is one figure, its high end, measured
+    /// where the range starts; `增长10%至50亿元` is two figures.
+    #[test]
+    fn a_range_is_its_high_end_measured_where_it_starts() {
+        let l = ledger(&[doc("a", "整体降幅在2%至6%之间。营收增长10%至50亿元。")]);
+        let got: Vec<String> = l.iter().map(|f| format!("{}={}", f.measure, f.raw)).collect();
+        assert_eq!(got, ["整体降幅=6%", "营收增长=10%", "营收=50亿元"], "{l:#?}");
     }
 
     /// A story page puts what two copies both state (or dispute) first and what only one states
