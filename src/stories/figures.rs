@@ -457,7 +457,9 @@ fn shown(what: &str) -> String {
 
 /// `a` past the rest of a range it opens (`-29.59万元的售价` → `的售价`), else `a`.
 fn past_range(a: &str) -> &str {
-    let Some(rest) = a.strip_prefix(['-', '~', '～', '—', '至', '到']) else { return a };
+    // `2% 至 6%`: some outlets set spaces around the connector.
+    let Some(rest) = a.trim_start().strip_prefix(['-', '~', '～', '—', '至', '到']) else { return a };
+    let rest = rest.trim_start();
     if !rest.starts_with(|c: char| c.is_ascii_digit()) {
         return a;
     }
@@ -1064,6 +1066,8 @@ mod tests {
         let l = ledger(&[doc("a", "整体降幅在2%至6%之间。营收增长10%至50亿元。")]);
         let got: Vec<String> = l.iter().map(|f| format!("{}={}", f.measure, f.raw)).collect();
         assert_eq!(got, ["整体降幅=6%", "营收增长=10%", "营收=50亿元"], "{l:#?}");
+        let spaced = ledger(&[doc("b", "整体降幅在 2% 至 6% 之间。")]);
+        assert_eq!(spaced.iter().map(|f| f.raw.as_str()).collect::<Vec<_>>(), ["6%"], "{spaced:#?}");
     }
 
     /// A story page puts what two copies both state (or dispute) first and what only one states
