@@ -530,8 +530,23 @@ fn figures(readable: &[&Member<'_>], story_groups: &[Vec<usize>], dropped: &mut 
                     let text = clause_around(&b.text, &q.span);
                     let cite = Cite { doc: m.doc.id.clone(), paragraphs: vec![p] };
                     if let Some((_, line)) = lines.iter_mut().find(|(_, l)| l.text == text && l.cite == cite) {
-                        line.figure.push_str(", ");
-                        line.figure.push_str(&q.raw);
+                        // The high end of a range the clause writes (`25.99-29.59万元`) extends
+                        // the previous figure as written; other figures of the clause are listed.
+                        let last = line.figure.rsplit(", ").next().unwrap_or_default().to_string();
+                        let range = ["-", "~", "～", "—", "至", "到"]
+                            .iter()
+                            .map(|c| format!("{last}{c}{}", q.raw))
+                            .find(|r| text.contains(r.as_str()));
+                        match range {
+                            Some(r) => {
+                                line.figure.truncate(line.figure.len() - last.len());
+                                line.figure.push_str(&r);
+                            }
+                            None => {
+                                line.figure.push_str(", ");
+                                line.figure.push_str(&q.raw);
+                            }
+                        }
                         seen.push(q);
                         continue;
                     }
