@@ -51,12 +51,15 @@ impl Measure {
     /// different period (a sentence that names none is taken to mean the story's).
     fn same_as(&self, other: &Measure) -> bool {
         let (a, b) = (&self.what, &other.what);
-        let nested = a.ends_with(b.as_str()) || b.ends_with(a.as_str());
-        let periods = match (&self.when, &other.when) {
+        (a.ends_with(b.as_str()) || b.ends_with(a.as_str())) && self.same_period(other)
+    }
+
+    /// They name no different period (a sentence that names none is taken to mean the story's).
+    fn same_period(&self, other: &Measure) -> bool {
+        match (&self.when, &other.when) {
             (Some((_, x)), Some((_, y))) => x == y,
             _ => true,
-        };
-        nested && periods
+        }
     }
 }
 
@@ -455,10 +458,13 @@ fn shown(what: &str) -> String {
     out
 }
 
+/// What joins the two ends of a range written out (`25.99-29.59万元`, `2%至6%`).
+pub const RANGE_MARKS: [char; 6] = ['-', '~', '～', '—', '至', '到'];
+
 /// `a` past the rest of a range it opens (`-29.59万元的售价` → `的售价`), else `a`.
 fn past_range(a: &str) -> &str {
     // `2% 至 6%`: some outlets set spaces around the connector.
-    let Some(rest) = a.trim_start().strip_prefix(['-', '~', '～', '—', '至', '到']) else { return a };
+    let Some(rest) = a.trim_start().strip_prefix(RANGE_MARKS) else { return a };
     let rest = rest.trim_start();
     if !rest.starts_with(|c: char| c.is_ascii_digit()) {
         return a;
@@ -704,18 +710,17 @@ pub fn ledger<D: std::borrow::Borrow<Document>>(members: &[D]) -> Vec<Figure> {
             }
         }
     }
-    let mut figures: Vec<(Figure, Quantity, Measure, Vec<Context>)> = Vec::new();
+    let mut figures: Vec<Draft> = Vec::new();
     for s in stated {
-        let same = figures.iter_mut().find(|(_, q, m, _)| m.same_as(&s.measure) && q.unit == s.q.unit && q.matches(&s.q) && s.q.matches(q));
-        match same {
-            Some((f, _, _, contexts)) => {
-                if !f.sources.contains(&s.cite) {
-                    f.sources.push(s.cite);
+        match figures.iter_mut().find(|d| d.measure.same_as(&s.measure) && same_value(&d.q, &s.q)) {
+            Some(d) => {
+                if !d.figure.sources.contains(&s.cite) {
+                    d.figure.sources.push(s.cite);
                 }
-                contexts.push(s.context);
+                d.contexts.push(s.context);
             }
-            None => figures.push((
-                Figure {
+            None => figures.push(Draft {
+                figure: Figure {
                     measure: s.measure.shown.clone(),
                     when: s.measure.when.as_ref().map(|(written, _)| written.clone()),
                     raw: s.q.raw.clone(),
@@ -725,10 +730,10 @@ pub fn ledger<D: std::borrow::Borrow<Document>>(members: &[D]) -> Vec<Figure> {
                     conflicts_with: Vec::new(),
                     conflicts: Vec::new(),
                 },
-                s.q,
-                s.measure,
-                vec![s.context],
-            )),
+                q: s.q,
+                measure: s.measure,
+                contexts: vec![s.context],
+            }),
         }
     }
     pair_reworded(&mut figures);
@@ -741,36 +746,45 @@ pub fn ledger<D: std::borrow::Borrow<Document>>(members: &[D]) -> Vec<Figure> {
     let mut conflicts: Vec<Vec<usize>> = vec![Vec::new(); figures.len()];
     for i in 0..figures.len() {
         for j in i + 1..figures.len() {
-            let ((a, qa, ma, ca), (b, qb, mb, cb)) = (&figures[i], &figures[j]);
-            if qa.unit != qb.unit || !ma.same_as(mb) {
+            let (a, b) = (&figures[i], &figures[j]);
+            if a.q.unit != b.q.unit || !a.measure.same_as(&b.measure) {
                 continue;
             }
-            let (da, db) = (a.docs(), b.docs());
+            let (da, db) = (a.figure.docs(), b.figure.docs());
             // …and neither side states the other's value anywhere (`此前为53990美元`).
             let states = |docs: &[&str], q: &Quantity| {
-                figures.iter().any(|(f, fq, _, _)| {
-                    fq.unit == q.unit && fq.matches(q) && q.matches(fq) && f.sources.iter().any(|c| docs.contains(&c.doc.as_str()))
-                })
+                figures.iter().any(|d| same_value(&d.q, q) && d.figure.sources.iter().any(|c| docs.contains(&c.doc.as_str())))
             };
-            let apart = da.iter().all(|d| !db.contains(d)) && !states(&da, qb) && !states(&db, qa);
-            let named = ma.what == mb.what || ma.what.chars().count().min(mb.what.chars().count()) >= 3;
-            let reworded = ca.iter().any(|x| cb.iter().any(|y| x.corresponds(y)));
+            let apart = da.iter().all(|d| !db.contains(d)) && !states(&da, &b.q) && !states(&db, &a.q);
+            let (wa, wb) = (&a.measure.what, &b.measure.what);
+            let named = wa == wb || wa.chars().count().min(wb.chars().count()) >= 3;
+            let reworded = a.contexts.iter().any(|x| b.contexts.iter().any(|y| x.corresponds(y)));
             if apart && named || reworded {
                 conflicts[i].push(j);
                 conflicts[j].push(i);
             }
         }
     }
-    let raws: Vec<String> = figures.iter().map(|(f, _, _, _)| f.raw.clone()).collect();
+    let raws: Vec<String> = figures.iter().map(|d| d.figure.raw.clone()).collect();
     figures
         .into_iter()
         .zip(conflicts)
-        .map(|((mut f, _, _, _), c)| {
-            f.conflicts_with = c.iter().map(|&j| raws[j].clone()).collect();
-            f.conflicts = c;
-            f
-        })
+        .map(|(d, c)| Figure { conflicts_with: c.iter().map(|&j| raws[j].clone()).collect(), conflicts: c, ..d.figure })
         .collect()
+}
+
+/// A figure while the ledger is being made: what it will show, and what it is matched by — the
+/// first statement's quantity and measure, and every statement's sentence.
+struct Draft {
+    figure: Figure,
+    q: Quantity,
+    measure: Measure,
+    contexts: Vec<Context>,
+}
+
+/// Two statements give the same value: one unit, each value within the other's rounding.
+fn same_value(a: &Quantity, b: &Quantity) -> bool {
+    a.unit == b.unit && a.matches(b) && b.matches(a)
 }
 
 /// Copies that reword a sentence state one figure under two phrasings (`Model Y售价涨至26.39万元`,
@@ -780,48 +794,39 @@ pub fn ledger<D: std::borrow::Borrow<Document>>(members: &[D]) -> Vec<Figure> {
 /// ([`share_content`]: 营收 and 利润 do not), and neither member states that value of that unit
 /// anywhere else (a copy giving 2000元 twice, for two models, pairs with nothing). The first
 /// (from the better member) keeps its label, or takes the other's when it has none.
-fn pair_reworded(figures: &mut Vec<(Figure, Quantity, Measure, Vec<Context>)>) {
+fn pair_reworded(figures: &mut Vec<Draft>) {
     let alone = |f: &Figure| -> Option<String> {
         let docs = f.docs();
         (docs.len() == 1).then(|| docs[0].to_string())
     };
-    let agree = |a: &Quantity, b: &Quantity| a.unit == b.unit && a.matches(b) && b.matches(a);
-    // How many figures of each member hold a value agreeing with figure i's.
-    let unique_in_member = |figures: &[(Figure, Quantity, Measure, Vec<Context>)], i: usize, doc: &str| {
-        figures
-            .iter()
-            .filter(|(f, q, _, _)| f.sources.iter().any(|c| c.doc == doc) && agree(q, &figures[i].1))
-            .count()
-            == 1
+    // Whether figure `i` is the only one of member `doc` with its value.
+    let unique_in_member = |figures: &[Draft], i: usize, doc: &str| {
+        figures.iter().filter(|d| d.figure.sources.iter().any(|c| c.doc == doc) && same_value(&d.q, &figures[i].q)).count() == 1
     };
     let mut i = 0;
     while i < figures.len() {
-        let Some(doc_i) = alone(&figures[i].0) else {
+        let Some(doc_i) = alone(&figures[i].figure) else {
             i += 1;
             continue;
         };
         let partner = (i + 1..figures.len()).find(|&j| {
-            let (fj, qj, mj, _) = &figures[j];
-            let Some(doc_j) = alone(fj) else { return false };
-            let periods = match (&figures[i].2.when, &mj.when) {
-                (Some((_, x)), Some((_, y))) => x == y,
-                _ => true,
-            };
+            let (a, b) = (&figures[i], &figures[j]);
+            let Some(doc_j) = alone(&b.figure) else { return false };
             doc_j != doc_i
-                && agree(&figures[i].1, qj)
-                && periods
-                && share_content(&figures[i].2.what, &mj.what)
+                && same_value(&a.q, &b.q)
+                && a.measure.same_period(&b.measure)
+                && share_content(&a.measure.what, &b.measure.what)
                 && unique_in_member(figures, i, &doc_i)
                 && unique_in_member(figures, j, &doc_j)
         });
         if let Some(j) = partner {
-            let (other, _, m, contexts) = figures.remove(j);
-            figures[i].3.extend(contexts);
-            let f = &mut figures[i].0;
-            f.sources.extend(other.sources);
-            if f.measure.is_empty() {
-                f.measure = other.measure;
-                figures[i].2.shown = m.shown;
+            let other = figures.remove(j);
+            let d = &mut figures[i];
+            d.contexts.extend(other.contexts);
+            d.figure.sources.extend(other.figure.sources);
+            if d.figure.measure.is_empty() {
+                d.figure.measure = other.figure.measure;
+                d.measure.shown = other.measure.shown;
             }
         } else {
             i += 1;

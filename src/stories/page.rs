@@ -142,13 +142,9 @@ pub fn build(store: &Store, id: i64) -> Result<StoryPage> {
 /// paragraph it adds under Sources; the digest says what the first few are about.
 const ADDED_BULLETS: usize = 3;
 
-/// Longest bullet taken from an added paragraph, in characters; a longer first sentence is cut
-/// at its last clause break before this.
-const ADDED_BULLET_CHARS: usize = 200;
-
 /// The story digest's bullets for what `doc` adds: for each run of added paragraphs, the first
-/// whole sentence, trimmed like a digest bullet (datelines, source tags, leading connectives),
-/// cited to the paragraphs it spans. Feeds break sentences across paragraphs (`…售价涨至 50240
+/// whole sentence, trimmed and cut to one claim like a digest bullet (datelines, source tags,
+/// leading connectives), cited to the paragraphs it spans. Feeds break sentences across paragraphs (`…售价涨至 50240
 /// 美元（当前约 34.8` / `万元人民币），…`): a paragraph that does not end a sentence is read
 /// with the next, and one that continues the previous one's sentence with that one, so no
 /// bullet starts or stops mid-sentence.
@@ -186,10 +182,14 @@ fn added_bullets(doc: &Document, adds: &[Added]) -> Vec<StoryBullet> {
         }
         covered = body[last].0;
         let Some(&(at, sentence)) = crate::digest::sentences::split_paragraph(&text).first() else { continue };
-        let end = at + sentence.len();
         let Some(trimmed) = crate::digest::layout::trim_sentence(sentence, &doc.title) else { continue };
-        let paragraphs: Vec<usize> = starts.iter().filter(|(at, _)| *at < end).map(|&(_, n)| n).collect();
-        out.push(StoryBullet { text: shorten(&trimmed), doc: doc.id.clone(), paragraphs });
+        // Cut to one claim as the digest's own bullets are, and cited to the paragraphs what is
+        // left of it spans.
+        let claim = crate::digest::layout::trim_to_claim(&trimmed, doc.lang);
+        let kept = claim.trim_end_matches('…');
+        let end = sentence.find(kept).map_or(at + sentence.len(), |i| at + i + kept.len());
+        let paragraphs: Vec<usize> = starts.iter().filter(|(from, _)| *from < end).map(|&(_, n)| n).collect();
+        out.push(StoryBullet { text: claim, doc: doc.id.clone(), paragraphs });
     }
     out
 }
@@ -198,16 +198,6 @@ fn added_bullets(doc: &Document, adds: &[Added]) -> Vec<StoryBullet> {
 fn ends_sentence(p: &str) -> bool {
     let t = p.trim_end().trim_end_matches(['”', '」', '』', '"', '\'', '）', ')', '】']);
     t.ends_with(['。', '！', '？', '!', '?', '.', '…', '；', ';', '：', ':'])
-}
-
-/// `s`, or when longer than [`ADDED_BULLET_CHARS`], cut at its last clause break before that.
-fn shorten(s: &str) -> String {
-    if s.chars().count() <= ADDED_BULLET_CHARS {
-        return s.to_string();
-    }
-    let head: String = s.chars().take(ADDED_BULLET_CHARS).collect();
-    let cut = head.rfind(['，', '；', ',', ';']).filter(|&i| i > head.len() / 2).unwrap_or(head.len());
-    format!("{}…", head[..cut].trim_end())
 }
 
 /// The page as terminal text.
@@ -283,10 +273,13 @@ mod tests {
         let bullets = added_bullets(&d, &adds(&[4, 5, 6, 7, 8]));
         let got: Vec<(String, Vec<usize>)> = bullets.iter().map(|b| (b.text.clone(), b.paragraphs.clone())).collect();
         assert_eq!(got.len(), 2, "{got:?}");
-        assert_eq!(got[0].1, vec![4, 5, 6]);
+        // A sentence over one claim's length (paragraphs 4–6) is cut at a clause break like a
+        // digest bullet, and cited to the paragraphs what is kept spans.
+        assert_eq!(got[0].1, vec![4, 5]);
         assert!(got[0].0.starts_with("Model Y 在美国的价格上涨至 47240 美元"), "{}", got[0].0);
-        assert!(got[0].0.contains("34.8 万元人民币") || got[0].0.contains("34.8万元人民币"), "{}", got[0].0);
-        assert!(got[0].0.ends_with("36.9 万元人民币）。") || got[0].0.ends_with('…'), "{}", got[0].0);
+        assert!(got[0].0.contains("34.8万元人民币"), "{}", got[0].0);
+        assert!(got[0].0.ends_with('…'), "{}", got[0].0);
+        // One within it (paragraphs 7–8) is whole, cited to both.
         assert_eq!(got[1].1, vec![7, 8]);
         assert!(got[1].0.contains("Model 3后轮驱动版降至 39990 美元"), "{}", got[1].0);
     }
@@ -296,7 +289,7 @@ mod tests {
         let d = broken();
         let bullets = added_bullets(&d, &adds(&[5]));
         assert_eq!(bullets.len(), 1);
-        assert_eq!(bullets[0].paragraphs, vec![4, 5, 6]);
+        assert_eq!(bullets[0].paragraphs, vec![4, 5]);
         assert!(bullets[0].text.starts_with("Model Y 在美国"), "{}", bullets[0].text);
         // …and a dateline does not open a bullet.
         let first = added_bullets(&d, &adds(&[1]));

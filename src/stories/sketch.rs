@@ -386,13 +386,10 @@ fn fold(window: &[u64]) -> u64 {
     window.iter().fold(0x9e37_79b9_7f4a_7c15, |h, &t| mix(h.rotate_left(23) ^ t))
 }
 
-/// [`fold`] of a window whose length is known when compiling (unrolled; the same value).
+/// [`fold`] of a window whose length is known when compiling, so the loop unrolls.
+#[inline]
 fn fold_fixed<const K: usize>(window: &[u64]) -> u64 {
-    let mut h: u64 = 0x9e37_79b9_7f4a_7c15;
-    for &t in &window[..K] {
-        h = mix(h.rotate_left(23) ^ t);
-    }
-    h
+    fold(&window[..K])
 }
 
 /// Token hashes: each CJK character one token, each run of Latin letters or digits one token
@@ -408,22 +405,17 @@ fn push_tokens(text: &str, out: &mut Vec<u64>) {
     let mut word: u64 = 0;
     let mut in_word = false;
     for c in text.chars() {
-        // ASCII first: no width folding, no Unicode tables.
+        // ASCII, CJK and the commonest separators of Chinese text without a Unicode table
+        // lookup (full-width forms fold to ASCII; they are in no CJK range).
+        let c = fold_width(c);
         let (cjk, alnum, lc) = if c.is_ascii() {
             (false, c.is_ascii_alphanumeric(), c.to_ascii_lowercase())
         } else if is_cjk(c) {
-            // Full-width forms are not in the CJK ranges: no folding needed first.
             (true, false, c)
         } else if matches!(c, '。' | '、' | '“' | '”' | '《' | '》' | '【' | '】' | '—' | '…' | '·' | '「' | '」') {
-            // The commonest separators of Chinese text, without a Unicode table lookup.
             (false, false, c)
         } else {
-            let c = fold_width(c);
-            if c.is_ascii() {
-                (false, c.is_ascii_alphanumeric(), c.to_ascii_lowercase())
-            } else {
-                (false, c.is_alphanumeric(), c.to_lowercase().next().unwrap_or(c))
-            }
+            (false, c.is_alphanumeric(), c.to_lowercase().next().unwrap_or(c))
         };
         if cjk {
             if in_word {

@@ -533,7 +533,7 @@ fn figures(readable: &[&Member<'_>], story_groups: &[Vec<usize>], dropped: &mut 
                         // The high end of a range the clause writes (`25.99-29.59万元`) extends
                         // the previous figure as written; other figures of the clause are listed.
                         let last = line.figure.rsplit(", ").next().unwrap_or_default().to_string();
-                        let range = ["-", "~", "～", "—", "至", "到"]
+                        let range = crate::stories::figures::RANGE_MARKS
                             .iter()
                             .map(|c| format!("{last}{c}{}", q.raw))
                             .find(|r| text.contains(r.as_str()));
