@@ -4,8 +4,8 @@
 //! Reads the first N records of a corpus file (gzip or plain JSONL, default the first 10,000 of
 //! ../shared/corpus/qqnews.jsonl.gz), then times, single-threaded and in turn, jieba's own `cut`
 //! of the same bodies (the baseline under the same machine load), the layout alone, and the whole
-//! sketch (layout + shingles + band keys + sample), five passes each, printing the median. It
-//! also prints a checksum of every sketch (distinct shingles, band keys, sample): a change meant
+//! sketch (layout + windows + band keys + sample), five passes each, printing the median. It
+//! also prints a checksum of every sketch (headline pairs, band keys, sample): a change meant
 //! to be faster must leave it unchanged, or stored samples and band keys stop matching.
 //!
 //! Run: `cargo run --release --example sketch_throughput [-- FILE [N [once]]]` (`once`: one pass of
@@ -18,7 +18,7 @@ use std::time::Instant;
 use anyhow::Context;
 use dossier::Document;
 use dossier::digest::layout::Layout;
-use dossier::stories::{Sketch, sketch::Sample};
+use dossier::stories::Sketch;
 
 #[derive(serde::Deserialize)]
 struct Record {
@@ -67,7 +67,7 @@ fn main() -> anyhow::Result<()> {
     if args.next().as_deref() == Some("once") {
         // One pass of the whole sketch and nothing else, for counting instructions
         // (`valgrind --tool=callgrind`), which repeat exactly where timings do not.
-        let n: usize = docs.iter().map(|d| Sample::of(&Sketch::of(d)).hashes.len()).sum();
+        let n: usize = docs.iter().map(|d| Sketch::of(d).sample.hashes.len()).sum();
         println!("  {n} sampled hashes");
         return Ok(());
     }
@@ -94,23 +94,15 @@ fn main() -> anyhow::Result<()> {
         docs.iter().flat_map(|d| &d.paragraphs).map(|p| jieba.cut(p, true).len() as u64).sum()
     });
     time("layout (body paragraphs)", &|| docs.iter().map(|d| Layout::of(d).roles.len() as u64).sum());
-    time("sketch (layout + shingles)", &|| docs.iter().map(|d| Sketch::of(d).shingles.len() as u64).sum());
-    let sketches: Vec<Sketch> = docs.iter().map(Sketch::of).collect();
-    time("band keys of a sketch", &|| sketches.iter().map(|s| s.band_keys().len() as u64).sum());
-    time("sample of a sketch", &|| sketches.iter().map(|s| Sample::of(s).hashes.len() as u64).sum());
-    let whole = time("sketch + band keys + sample", &|| {
-        docs.iter()
-            .map(|d| {
-                let s = Sketch::of(d);
-                let sample = Sample::of(&s);
-                let keys = if s.is_usable() { s.band_keys() } else { Vec::new() };
-                (keys.len() + sample.hashes.len()) as u64
-            })
-            .sum()
+    let whole = time("sketch (layout + windows + band keys + sample)", &|| {
+        docs.iter().map(|d| {
+            let s = Sketch::of(d);
+            (s.keys.len() + s.sample.hashes.len()) as u64
+        }).sum()
     });
     println!("  sketch / jieba cut: {:.3}", whole / base);
 
-    // FNV-1a over every document's sorted distinct shingles, band keys and sample.
+    // FNV-1a over every document's headline pairs, band keys and sample.
     let mut sum: u64 = 0xcbf2_9ce4_8422_2325;
     let mut eat = |v: u64| {
         for b in v.to_le_bytes() {
@@ -119,12 +111,9 @@ fn main() -> anyhow::Result<()> {
     };
     for d in &docs {
         let s = Sketch::of(d);
-        let mut shingles = s.shingles.clone();
-        shingles.sort_unstable();
-        shingles.iter().for_each(|&h| eat(h));
         s.headline.iter().for_each(|&h| eat(h));
-        s.band_keys().iter().for_each(|&k| eat(k as u64));
-        let sample = Sample::of(&s);
+        s.keys.iter().for_each(|&k| eat(k as u64));
+        let sample = &s.sample;
         eat(u64::from(sample.shingles));
         eat(u64::from(sample.level));
         sample.hashes.iter().for_each(|&h| eat(u64::from(h)));

@@ -52,14 +52,19 @@ fn main() -> anyhow::Result<()> {
     let scored: Vec<(String, bool, bool, f64, f64, bool)> = pairs
         .iter()
         .map(|p| {
-            let (a, b) = (Sketch::of(&from_json(&p.a)), Sketch::of(&from_json(&p.b)));
+            let (da, db) = (from_json(&p.a), from_json(&p.b));
+            let (a, b) = (Sketch::of(&da), Sketch::of(&db));
             let cand = a.is_usable() && b.is_usable() && bands::are_candidates(&a, &b);
-            let (shared, ratio) = sketch::overlap(&a.shingles, &b.shingles);
+            let (sa, sb) = (sketch::shingles(&da), sketch::shingles(&db));
+            let (mut sa, mut sb) = (sa, sb);
+            sa.sort_unstable();
+            sb.sort_unstable();
+            let (shared, ratio) = sketch::overlap(&sa, &sb);
             let decided = cand && dossier::stories::same_story(&a, &b);
             if show && p.label == "same" && !decided && p.kind == "real" {
                 println!(
                     "MISS shared {shared:.2} ratio {ratio:.2} shingles {}/{} | {} {} | {} {}",
-                    a.shingles.len(), b.shingles.len(),
+                    sa.len(), sb.len(),
                     p.a["id"].as_str().unwrap_or(""), p.a["title"].as_str().unwrap_or(""),
                     p.b["id"].as_str().unwrap_or(""), p.b["title"].as_str().unwrap_or(""),
                 );

@@ -421,6 +421,7 @@ impl Engine {
             // Documents stored with stories off (or before stories existed) join theirs first,
             // so the ones this run adds can find them.
             let tx = self.store.transaction()?;
+            crate::stories::resketch(&tx, &mut self.bands)?;
             crate::stories::backfill(&tx, &mut self.bands)?;
             tx.commit()?;
         }

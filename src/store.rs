@@ -22,7 +22,7 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 /// (and, for dossier builds that predate it, `meta.schema_version`). rusqlite_migration does
 /// this too, but its current release (2.6) needs rusqlite 0.40 and two bundled SQLites cannot be
 /// linked into one binary; the whole mechanism is the 30 lines below.
-const MIGRATIONS: [&str; 10] = [
+const MIGRATIONS: [&str; 11] = [
     // 1: documents, digests and the digest cache.
     r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -233,6 +233,14 @@ UPDATE story_members SET
 CREATE INDEX IF NOT EXISTS story_members_by_day ON story_members(day);
 DROP TABLE IF EXISTS story_bands;
 DROP TABLE IF EXISTS story_shingle_df;
+"#,
+    // 11: a cheaper story sketch (rolling window hash, half the windows picked): samples and band
+    // keys of the earlier one mean other shingles and never compare with the new ones, so they are
+    // cleared, and the next ingest sketches those members again (crate::stories::resketch, which
+    // the meta key asks for). Stories and their members stay as they are.
+    r#"
+UPDATE story_members SET band_keys = x'', sample = x'';
+INSERT OR REPLACE INTO meta(key, value) VALUES ('stories_resketch', 'pending');
 "#,
 ];
 

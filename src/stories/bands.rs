@@ -196,7 +196,7 @@ impl Shared {
 /// Whether two documents' sketches would make each other a candidate in the index (the rule
 /// [`BandIndex::candidates`] applies), for measuring that rule on labelled pairs.
 pub fn are_candidates(a: &super::Sketch, b: &super::Sketch) -> bool {
-    let probe = |s: &super::Sketch| probe_keys(&s.band_keys(), Some(&Sample::of(s)));
+    let probe = |s: &super::Sketch| probe_keys(&s.keys, Some(&s.sample));
     let (mine, theirs) = (probe(a), probe(b));
     let keys: HashSet<u32> = theirs.keys.iter().copied().collect();
     let mut shared = Shared::default();

@@ -86,8 +86,7 @@ pub struct StoryRef {
 /// The decision on two sketches (see [`SAME_STORY_OVERLAP`], [`MIN_SIZE_RATIO`]), made the way
 /// ingest makes it: on their stored samples, without a stop list.
 pub fn same_story(a: &Sketch, b: &Sketch) -> bool {
-    let (sa, sb) = (sketch::Sample::of(a), sketch::Sample::of(b));
-    match_score((&sa, &a.headline), (&sb, &b.headline), &HashSet::new()).is_some()
+    match_score((&a.sample, &a.headline), (&b.sample, &b.headline), &HashSet::new()).is_some()
 }
 
 /// A stored sample with its headline's word pairs.
@@ -110,7 +109,8 @@ fn match_score((a, a_head): Side<'_>, (b, b_head): Side<'_>, stop: &HashSet<u32>
     if ratio >= MIN_SIZE_RATIO {
         return (shared >= needed).then_some(Match { shared, contained: false });
     }
-    let sampled = smaller >> a.level.max(b.level).min(31);
+    // Windows actually sampled at the level compared (the counts are estimates, kept × 2^pick).
+    let sampled = smaller >> (u32::from(a.level.max(b.level)) + u32::from(a.pick.max(b.pick))).min(31);
     let (headlines, _) = sketch::overlap(a_head, b_head);
     (shared >= CONTAINED_OVERLAP && sampled >= CONTAINED_MIN_SAMPLED && headlines >= CONTAINED_HEADLINE_OVERLAP)
         .then_some(Match { shared, contained: true })
@@ -125,9 +125,8 @@ fn match_score((a, a_head): Side<'_>, (b, b_head): Side<'_>, stop: &HashSet<u32>
 pub fn assign(conn: &Connection, bands: &mut BandIndex, doc: &Document, seq: i64, stored_at: i64) -> Result<i64> {
     unassign(conn, &doc.id)?;
     let sketch = Sketch::of(doc);
-    let sample = sketch::Sample::of(&sketch);
-    let keys = if sketch.is_usable() { sketch.band_keys() } else { Vec::new() };
-    let probe = if sketch.is_usable() { bands::probe_keys(&keys, Some(&sample)) } else { bands::Probe::default() };
+    let (sample, keys) = (&sketch.sample, &sketch.keys);
+    let probe = if sketch.is_usable() { bands::probe_keys(keys, Some(sample)) } else { bands::Probe::default() };
     let day = bands::bucket_of(doc.published_at.map(|t| t.timestamp()), seq);
     // (story, matched its representative, how) for each story the document could join.
     let mut confirmed: Vec<(i64, bool, Match)> = Vec::new();
@@ -143,7 +142,7 @@ pub fn assign(conn: &Connection, bands: &mut BandIndex, doc: &Document, seq: i64
                     _ => true,
                 };
                 let Some(((rep, rep_at, rep_head), rest)) = members.split_first() else { continue };
-                let me = (&sample, sketch.headline.as_slice());
+                let me = (sample, sketch.headline.as_slice());
                 if let Some(m) = match_score(me, (rep, rep_head), &stop).filter(|_| near(rep_at)) {
                     confirmed.push((story, true, m));
                     continue;
@@ -290,6 +289,40 @@ pub fn backfill(conn: &Connection, bands: &mut BandIndex) -> Result<u64> {
     }
     if !ids.is_empty() {
         tracing::info!(documents = ids.len(), "stories assigned to documents that had none");
+    }
+    Ok(ids.len() as u64)
+}
+
+/// Sketches again every member whose stored sample an earlier sketch made (store migration 11
+/// cleared them and left the meta key `stories_resketch`): stories and memberships stay, only
+/// what later documents are compared with is renewed. Returns how many it sketched; after a
+/// change, `bands` is cleared (it may hold those members without keys).
+pub fn resketch(conn: &Connection, bands: &mut BandIndex) -> Result<u64> {
+    let pending = conn
+        .prepare_cached("SELECT 1 FROM meta WHERE key = 'stories_resketch'")?
+        .query_row([], |_| Ok(()))
+        .optional()?
+        .is_some();
+    if !pending {
+        return Ok(0);
+    }
+    let ids: Vec<String> = conn
+        .prepare("SELECT doc_id FROM story_members WHERE length(sample) < 5 ORDER BY rowid")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut update =
+        conn.prepare_cached("UPDATE story_members SET band_keys = ?2, sample = ?3 WHERE doc_id = ?1")?;
+    for id in &ids {
+        if let Some((doc, _, _)) = load_text(conn, id)? {
+            let sketch = Sketch::of(&doc);
+            let blob: Vec<u8> = sketch.keys.iter().flat_map(|&k| (k as u32).to_le_bytes()).collect();
+            update.execute(params![id, blob, sketch.sample.to_blob()])?;
+        }
+    }
+    conn.execute("DELETE FROM meta WHERE key = 'stories_resketch'", [])?;
+    if !ids.is_empty() {
+        bands.clear();
+        tracing::info!(documents = ids.len(), "story sketches renewed (a new sketch since these were stored)");
     }
     Ok(ids.len() as u64)
 }

@@ -4,17 +4,26 @@
 //! Only body paragraphs count (`digest::layout` drops title echoes, bylines, share prompts,
 //! 原标题/责任编辑 lines; a leading `【文/观察者网 王世纯】` byline that `ingest::outlet` recognises
 //! is cut off too), normalised to lower-case letters, digits and CJK characters. Chinese is
-//! shingled by characters (5 in a row), English by words (4 in a row); each shingle is a 64-bit
-//! hash. A MinHash signature of those hashes, cut into LSH bands, and the sample's anchors
-//! ([`Sample::anchors`]) find candidates; stored samples confirm them ([`Sample::overlap`]). Every hash has a fixed seed, so a signature stored
-//! today matches one computed from the same text next year.
+//! shingled by characters (5 in a row), English by words (4 in a row). Each window of tokens has
+//! a polynomial rolling value (one multiply-add per token, the token leaving taken out), and
+//! half of the windows — picked by that value, so two copies of a text pick the same ones — are
+//! mixed once into a 64-bit shingle hash whose high bits go to a MinHash signature (cut into LSH
+//! bands) and whose low 32 bits to a sample ([`Sample`], its anchors a second candidate key);
+//! stored samples confirm candidates ([`Sample::overlap`]). Every hash has a fixed seed, so a
+//! sketch stored today matches one computed from the same text next year; the blob's version
+//! bit says which sketch made it, and samples of an earlier sketch read as none (store
+//! migration 11 clears them and the next ingest sketches those documents again,
+//! [`super::resketch`]).
 //!
-//! The ~80 lines of hashing are written here rather than taken from `gaoya` or `probminhash`:
-//! gaoya's index lives in memory (stories live in SQLite) and its hash parameters come from
-//! `rand`'s `StdRng`, whose output rand does not promise to keep across versions — stored band
-//! keys would silently stop matching after a dependency update; it also brings 15 crates (rayon,
-//! a pre-release smallvec). probminhash is weighted MinHash with an optimisation stack (argmin)
-//! for a problem we do not have.
+//! Costs are per character of every document ingested, so the hashing is written for it: an
+//! earlier sketch mixed every token and folded five mixes per window (≈ 8 splitmix rounds a
+//! character); this one does a multiply-add per token and one round per picked window
+//! (BENCHMARKS.md, "Stories"). The ~150 lines are written here rather than taken from `gaoya`
+//! or `probminhash`: gaoya's index lives in memory and its hash parameters come from `rand`'s
+//! `StdRng`, whose output rand does not promise to keep across versions — stored band keys
+//! would silently stop matching after a dependency update; it also brings 15 crates (rayon, a
+//! pre-release smallvec). probminhash is weighted MinHash with an optimisation stack (argmin)
+//! for a problem we do not have. Neither rolls its window hash.
 
 use crate::digest::layout::{Layout, Role};
 use crate::document::{Document, Lang, is_cjk};
@@ -33,16 +42,27 @@ pub const ROWS: usize = 2;
 /// never links on its own.
 pub const MIN_SHINGLES: usize = 40;
 /// Most hashes a stored [`Sample`] keeps: a document is sampled at the first level (rate 1, ½,
-/// ¼, …) at which its shingles fit, so candidates are confirmed from stored samples without
-/// re-reading and re-sketching their text.
+/// ¼, … of its picked windows) at which they fit, so candidates are confirmed from stored
+/// samples without re-reading and re-sketching their text.
 pub const SAMPLE_CAP: usize = 320;
+/// Of a text longer than [`ALL_WINDOWS_UP_TO`], one window in 2^`PICK_BITS` is kept (by its
+/// content), and its counts ([`Sample::shingles`]) are the windows kept times 2^`PICK_BITS`, an
+/// estimate of the distinct shingles. Keeping half costs no measured precision or recall on the
+/// labelled pairs and half the mixing; a quarter cost one false merge (BENCHMARKS.md).
+pub const PICK_BITS: u32 = 1;
+/// A text of at most this many windows keeps them all: short texts (briefs, announcements of
+/// one template) are told apart by a few dozen shingles, where sampling noise decides. Each
+/// sample hash carries whether its window is one a longer text would keep (its lowest bit), so
+/// a short text compares with a long one on those alone.
+pub const ALL_WINDOWS_UP_TO: usize = 2 * SAMPLE_CAP;
 
-/// A document reduced to what story detection compares.
+/// A document reduced to what story detection compares and stores.
 #[derive(Debug, Clone)]
 pub struct Sketch {
-    /// Distinct shingle hashes of the body, in no particular order (every use is a count, a
-    /// minimum or a sample that sorts what it keeps; sorting them all was a tenth of the sketch).
-    pub shingles: Vec<u64>,
+    /// LSH band keys ([`BANDS`]), none when the text is too short to look for copies.
+    pub keys: Vec<i64>,
+    /// The stored sample (its count is the estimated distinct shingles).
+    pub sample: Sample,
     /// The headline's word pairs ([`headline_pairs`]).
     pub headline: Vec<u64>,
 }
@@ -50,36 +70,191 @@ pub struct Sketch {
 impl Sketch {
     /// The sketch of a document's body text (see the module doc).
     pub fn of(doc: &Document) -> Sketch {
-        let mut all = Vec::new();
-        let mut tokens = Vec::new();
+        let mut windows = Vec::new();
         for p in body_paragraphs(doc) {
-            push_shingles(p, doc.lang, &mut tokens, &mut all);
+            push_windows(p, doc.lang, &mut windows);
         }
-        Sketch { shingles: distinct(all), headline: headline_pairs(&doc.title) }
+        let (signature, sample) = summarize(&mut windows);
+        let keys = if sample.shingles as usize >= MIN_SHINGLES { band_keys(&signature) } else { Vec::new() };
+        Sketch { keys, sample, headline: headline_pairs(&doc.title) }
     }
 
     /// True when there is enough text to look for copies.
     pub fn is_usable(&self) -> bool {
-        self.shingles.len() >= MIN_SHINGLES
+        self.sample.shingles as usize >= MIN_SHINGLES
     }
+}
 
-    /// The MinHash signature, by one-permutation hashing: each shingle's mixed hash falls in one
-    /// of [`HASHES`] bins by its high bits and each bin keeps its least hash; an empty bin takes
-    /// the next filled bin's (rotation densification, Shrivastava & Li 2014). One mix per shingle
-    /// instead of one per shingle and hash function: this runs on every document ingested.
-    pub fn signature(&self) -> [u64; HASHES] {
-        let mut sig = [u64::MAX; HASHES];
-        for &s in &self.shingles {
-            let h = mix(s ^ SEED);
-            let bin = ((h as u128 * HASHES as u128) >> 64) as usize;
-            if h < sig[bin] {
-                sig[bin] = h;
+/// Every distinct shingle hash of a document's body (every window, none skipped), for measuring
+/// how much two texts share exactly (the labelled pairs); ingest uses [`Sketch::of`].
+pub fn shingles(doc: &Document) -> Vec<u64> {
+    let mut all = Vec::new();
+    for p in body_paragraphs(doc) {
+        all.extend(paragraph_shingles(p, doc.lang));
+    }
+    distinct(all)
+}
+
+/// The shingle hashes of one paragraph, every window (with repeats; callers dedupe).
+pub fn paragraph_shingles(p: &str, lang: Lang) -> Vec<u64> {
+    let mut out = Vec::new();
+    push_windows(p, lang, &mut out);
+    out.iter_mut().for_each(|w| *w = mix(*w ^ SEED));
+    out
+}
+
+/// The rolling hash's base (odd, so multiplying by it loses nothing).
+const BASE: u64 = 0x5851_f42d_4c95_7f2d;
+/// The pick test multiplies a window's value by this and keeps it when the product is at most
+/// [`PICKED`]: the product's high bits depend on every bit of the value.
+const PICK: u64 = 0xd605_bbb5_8c8a_bbf5;
+const PICKED: u64 = u64::MAX >> PICK_BITS;
+
+/// Appends the rolling values of a paragraph's windows, unmixed.
+fn push_windows(p: &str, lang: Lang, out: &mut Vec<u64>) {
+    let width = if lang == Lang::En { 4 } else { 5 };
+    let leaving = BASE.wrapping_pow(width as u32);
+    // The last 8 tokens (a window is at most 5), so the one leaving can be taken out.
+    let mut ring = [0u64; 8];
+    let (mut n, mut h) = (0usize, 0u64);
+    let mut end = out.len();
+    // A paragraph has no more tokens than bytes: one slot each, and one to write past the end.
+    // Every token writes its slot and a whole window moves the end on: no branch.
+    out.resize(end + p.len() + 1, 0);
+    each_token(p, |t| {
+        h = h.wrapping_mul(BASE).wrapping_add(t);
+        h = h.wrapping_sub(ring[n.wrapping_sub(width) & 7].wrapping_mul(leaving) * u64::from(n >= width));
+        ring[n & 7] = t;
+        n += 1;
+        if let Some(slot) = out.get_mut(end) {
+            *slot = h;
+        }
+        end += usize::from(n >= width);
+    });
+    out.truncate(end);
+    if (1..width).contains(&n) {
+        // A short paragraph still counts as one shingle (its length folded in): a two-line
+        // brief is text too.
+        out.push(ring[..n].iter().fold(n as u64, |h, &t| h.wrapping_mul(BASE).wrapping_add(t)));
+    }
+}
+
+/// Whether a longer text keeps a window (see [`PICK_BITS`]).
+#[inline(always)]
+fn is_picked(window: u64) -> bool {
+    window.wrapping_mul(PICK) <= PICKED
+}
+
+/// The signature and sample of a document's windows. A long text's are first cut to the picked
+/// ones (in place, without a branch), then each is mixed once. The sample's level comes from a
+/// count of leading zeros over all of them (repeats included, so it is at least the level the
+/// distinct ones need); hashes one level below it go into a small set that raises its level as
+/// it fills — and a text so full of repeats that the set never had to rise is done again from
+/// level 0, so the level is always the lowest at which the distinct hashes fit.
+fn summarize(windows: &mut Vec<u64>) -> ([u64; HASHES], Sample) {
+    let pick = u32::from(windows.len() > ALL_WINDOWS_UP_TO) * PICK_BITS;
+    if pick > 0 {
+        let mut end = 0;
+        for i in 0..windows.len() {
+            let w = windows[i];
+            windows[end] = w;
+            end += usize::from(is_picked(w));
+        }
+        windows.truncate(end);
+    }
+    let mut sig = [u64::MAX; HASHES];
+    let mut zeros = [0usize; 33];
+    for w in windows.iter_mut() {
+        let g = mix(*w ^ SEED);
+        let bin = ((g as u128 * HASHES as u128) >> 64) as usize;
+        sig[bin] = sig[bin].min(g);
+        // The sample hash: low 32 bits, the lowest saying whether a long text keeps the window.
+        let s = (g as u32 & !1) | u32::from(is_picked(*w));
+        zeros[s.leading_zeros() as usize] += 1;
+        *w = u64::from(s);
+    }
+    let mut at_least = 0;
+    let mut fits_at = 0;
+    for lz in (0..33).rev() {
+        at_least += zeros[lz];
+        if at_least > SAMPLE_CAP {
+            fits_at = lz as u32 + 1;
+            break;
+        }
+    }
+    let start = fits_at.saturating_sub(1);
+    let mut set = SampleSet::from(windows, start);
+    if start > 0 && set.level == start {
+        set = SampleSet::from(windows, 0);
+    }
+    let mut hashes = set.held;
+    hashes.sort_unstable();
+    let shingles = ((hashes.len() as u64) << (set.level + pick)).min(u64::from(u32::MAX)) as u32;
+    (sig, Sample { shingles, level: set.level as u8, pick: pick as u8, hashes })
+}
+
+/// The distinct sample hashes (the low 32 bits of mixed windows) with at least `level` leading
+/// zeros, in an open-addressing set (0 marks a free slot) that raises its level past
+/// [`SAMPLE_CAP`].
+struct SampleSet {
+    slots: [u32; SET_SLOTS],
+    held: Vec<u32>,
+    level: u32,
+}
+
+/// Room for [`SAMPLE_CAP`] + 1 hashes at a third full.
+const SET_SLOTS: usize = 1024;
+
+impl SampleSet {
+    fn from(hashes: &[u64], level: u32) -> SampleSet {
+        let mut set = SampleSet { slots: [0; SET_SLOTS], held: Vec::with_capacity(SAMPLE_CAP + 1), level };
+        for &g in hashes {
+            let s = g as u32;
+            if s != 0 && s.leading_zeros() >= set.level && set.insert(s) && set.held.len() > SAMPLE_CAP {
+                set.raise();
             }
         }
-        if sig.iter().all(|&v| v == u64::MAX) {
-            return sig;
+        set
+    }
+
+    /// Adds `v`; true when it was not there.
+    fn insert(&mut self, v: u32) -> bool {
+        let mut i = (v.wrapping_mul(0x9e37_79b9) >> 22) as usize % SET_SLOTS;
+        loop {
+            match self.slots[i] {
+                0 => {
+                    self.slots[i] = v;
+                    self.held.push(v);
+                    return true;
+                }
+                x if x == v => return false,
+                _ => i = (i + 1) % SET_SLOTS,
+            }
         }
-        let filled = sig;
+    }
+
+    /// Halves the rate: keeps the hashes with one more leading zero.
+    #[cold]
+    fn raise(&mut self) {
+        self.level += 1;
+        let level = self.level;
+        let old = std::mem::take(&mut self.held);
+        self.slots = [0; SET_SLOTS];
+        self.held = Vec::with_capacity(SAMPLE_CAP + 1);
+        for v in old.into_iter().filter(|v| v.leading_zeros() >= level) {
+            self.insert(v);
+        }
+    }
+}
+
+/// The MinHash signature's band keys. The signature is one-permutation hashing: each shingle
+/// falls in one of [`HASHES`] bins by its high bits and each bin keeps its least hash; an empty
+/// bin takes the next filled bin's (rotation densification, Shrivastava & Li 2014). One band key
+/// per band (band number folded in, so equal rows in different bands differ), as SQLite
+/// integers.
+fn band_keys(filled: &[u64; HASHES]) -> Vec<i64> {
+    let mut sig = *filled;
+    if filled.iter().any(|&v| v != u64::MAX) {
         for i in 0..HASHES {
             if filled[i] == u64::MAX {
                 let (dist, v) = (1..HASHES)
@@ -89,108 +264,84 @@ impl Sketch {
                 sig[i] = mix(v ^ dist as u64);
             }
         }
-        sig
     }
-
-    /// One key per band (band number folded in, so equal rows in different bands differ),
-    /// as SQLite integers.
-    pub fn band_keys(&self) -> Vec<i64> {
-        let sig = self.signature();
-        sig.chunks(ROWS)
-            .enumerate()
-            .map(|(band, rows)| {
-                let mut h = mix(band as u64 ^ 0xa076_1d64_78bd_642f);
-                for &r in rows {
-                    h = mix(h ^ r);
-                }
-                h as i64
-            })
-            .collect()
-    }
+    sig.chunks(ROWS)
+        .enumerate()
+        .map(|(band, rows)| {
+            let mut h = mix(band as u64 ^ 0xa076_1d64_78bd_642f);
+            for &r in rows {
+                h = mix(h ^ r);
+            }
+            h as i64
+        })
+        .collect()
 }
 
-/// A document's shingles as stored for confirming candidates: `shingles` distinct shingles in
-/// all, and those whose mixed hash has at least `level` leading zero bits (a rate of 2^-level,
-/// the same subset of the hash space for every document, so two samples restricted to the
-/// higher of their levels are samples of the same shingles and compare exactly). A hash is kept
-/// as its top 32 bits: enough to tell apart the few hundred shingles of two samples (and the
-/// leading zeros that say its level), at half the bytes stored per document.
+/// A document's picked shingles as stored for confirming candidates: `shingles` distinct
+/// shingles in all (estimated: see [`PICK_BITS`]), and the sample hashes (the low 32 bits of a
+/// mixed window) with at least `level` leading zero bits — a rate of 2^-level of the picked
+/// windows, the same subset of the hash space for every document, so two samples restricted to
+/// the higher of their levels are samples of the same shingles and compare exactly. 32 bits
+/// tell apart the few hundred shingles of two samples, at half the bytes of 64.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sample {
     pub shingles: u32,
     pub level: u8,
-    /// Sorted top halves of mixed hashes.
+    /// 0 when every window was kept, [`PICK_BITS`] when only the picked ones were.
+    pub pick: u8,
+    /// Sorted, distinct; the lowest bit of each says whether its window is a picked one.
     pub hashes: Vec<u32>,
 }
 
-/// Sampled shingles with at least this many leading zero bits (1 in 4) are a document's
-/// anchors: two texts that share a fair part of the smaller one share several anchors whatever
-/// their lengths, where MinHash bands find pairs of similar size only.
-pub const ANCHOR_LEVEL: u8 = 2;
+/// Sampled shingles of picked windows with at least this many leading zero bits (1 in 2 of the
+/// picked windows, 1 in 4 of all, whatever the text's length) are a document's anchors: two
+/// texts that share a fair part of the smaller one share several anchors whatever their lengths,
+/// where MinHash bands find pairs of similar size only.
+pub const ANCHOR_LEVEL: u8 = 2 - PICK_BITS as u8;
 
-/// Set in the stored level byte for samples of 32-bit hashes (earlier ones stored 64 bits).
+/// The stored level byte's flags: 32-bit hashes of this (the rolling, picked) sketch. Samples
+/// written by earlier sketches lack [`ROLLING`] and read as none: their hashes mean other
+/// shingles.
 const HALF_HASHES: u8 = 0x80;
+const ROLLING: u8 = 0x40;
+/// Set when only picked windows were kept ([`Sample::pick`]).
+const PICKED_ONLY: u8 = 0x20;
+const FLAGS: u8 = HALF_HASHES | ROLLING | PICKED_ONLY;
 
 impl Sample {
-    pub fn of(sketch: &Sketch) -> Sample {
-        let all: Vec<u32> = sketch.shingles.iter().map(|&s| (mix(s ^ SAMPLE_SEED) >> 32) as u32).collect();
-        // The lowest level at which the sample fits, from a count of leading zeros: no sort of
-        // the hashes that are not kept.
-        let mut at_least = [0usize; 34];
-        for h in &all {
-            at_least[h.leading_zeros() as usize] += 1;
-        }
-        for lz in (0..33).rev() {
-            at_least[lz] += at_least[lz + 1];
-        }
-        let level = (0..=32).find(|&l| at_least[l] <= SAMPLE_CAP).unwrap_or(32);
-        let mut hashes: Vec<u32> = all.into_iter().filter(|h| h.leading_zeros() >= level as u32).collect();
-        hashes.sort_unstable();
-        hashes.dedup();
-        Sample { shingles: sketch.shingles.len().min(u32::MAX as usize) as u32, level: level as u8, hashes }
-    }
-
-    /// The anchors (see [`ANCHOR_LEVEL`]): the sampled hashes at the higher of the sample's level
-    /// and the anchor level.
+    /// The anchors (see [`ANCHOR_LEVEL`]): the sampled hashes of picked windows at the higher of
+    /// the sample's level and the anchor level.
     pub fn anchors(&self) -> impl Iterator<Item = u32> + '_ {
         let level = u32::from(self.level.max(ANCHOR_LEVEL));
-        self.hashes.iter().copied().filter(move |h| h.leading_zeros() >= level)
+        self.hashes.iter().copied().filter(move |h| h.leading_zeros() >= level && h & 1 == 1)
     }
 
-    /// The bytes stored in `story_members.sample`: count (u32 LE), level | 0x80, hashes (u32 LE).
+    /// The bytes stored in `story_members.sample`: count (u32 LE), level | 0xC0 (| 0x20 when only
+    /// picked windows were kept), hashes (u32 LE).
     pub fn to_blob(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(5 + 4 * self.hashes.len());
         out.extend_from_slice(&self.shingles.to_le_bytes());
-        out.push(self.level | HALF_HASHES);
+        out.push(self.level | HALF_HASHES | ROLLING | if self.pick > 0 { PICKED_ONLY } else { 0 });
         for h in &self.hashes {
             out.extend_from_slice(&h.to_le_bytes());
         }
         out
     }
 
-    /// `None` for bytes [`Sample::to_blob`] did not write. Samples stored with 64-bit hashes
-    /// (before store migration 10) read as their top halves, so both compare.
+    /// `None` for bytes [`Sample::to_blob`] did not write, and for samples of an earlier sketch
+    /// (see [`ROLLING`]; [`super::resketch`] replaces them).
     pub fn from_blob(b: &[u8]) -> Option<Sample> {
-        if b.len() < 5 {
+        if b.len() < 5 || b[4] & (HALF_HASHES | ROLLING) != HALF_HASHES | ROLLING || !(b.len() - 5).is_multiple_of(4) {
             return None;
         }
         let shingles = u32::from_le_bytes(b[..4].try_into().ok()?);
-        let (level, rest) = (b[4], &b[5..]);
-        let hashes = if level & HALF_HASHES != 0 {
-            if !rest.len().is_multiple_of(4) {
-                return None;
-            }
-            rest.chunks_exact(4).map(|c| c.try_into().map(u32::from_le_bytes)).collect::<std::result::Result<_, _>>()
-        } else {
-            if !rest.len().is_multiple_of(8) {
-                return None;
-            }
-            rest.chunks_exact(8)
-                .map(|c| c.try_into().map(|c| (u64::from_le_bytes(c) >> 32) as u32))
-                .collect::<std::result::Result<_, _>>()
-        }
-        .ok()?;
-        Some(Sample { shingles, level: level & !HALF_HASHES, hashes })
+        let hashes = b[5..]
+            .chunks_exact(4)
+            .map(|c| c.try_into().map(u32::from_le_bytes))
+            .collect::<std::result::Result<_, _>>()
+            .ok()?;
+        let pick = if b[4] & PICKED_ONLY != 0 { PICK_BITS as u8 } else { 0 };
+        Some(Sample { shingles, level: b[4] & !FLAGS, pick, hashes })
     }
 
     /// Estimated (share of the smaller text the larger holds, size ratio smaller/larger), both
@@ -198,10 +349,14 @@ impl Sample {
     /// left, so shared boilerplate alone never links two texts.
     pub fn overlap(&self, other: &Sample, stop: &std::collections::HashSet<u32>) -> Option<(f64, f64)> {
         let level = self.level.max(other.level);
-        let keep = |h: &&u32| h.leading_zeros() >= level as u32 && !stop.contains(*h);
+        // A short text (every window kept) against a long one: the picked windows of both.
+        let pick = self.pick.max(other.pick);
+        let picked = if pick > 0 { 1 } else { 0 };
+        let keep = |h: &&u32| h.leading_zeros() >= level as u32 && *h & picked == picked && !stop.contains(*h);
         let a: Vec<u32> = self.hashes.iter().filter(keep).copied().collect();
         let b: Vec<u32> = other.hashes.iter().filter(keep).copied().collect();
-        let scale = 1usize << level.min(32);
+        // Windows each sampled hash stands for.
+        let scale = 1usize << (u32::from(level) + u32::from(pick)).min(32);
         if a.len() * scale < MIN_SHINGLES || b.len() * scale < MIN_SHINGLES {
             return None;
         }
@@ -292,6 +447,37 @@ fn repeats_go_whatever_the_size() {
     assert_eq!(big.len() as u64, n);
 }
 
+/// A text that repeats itself keeps the lowest level at which its distinct hashes fit, however
+/// many windows it has: the sample is the distinct picked windows, not a sample of the repeats.
+#[cfg(test)]
+#[test]
+fn repeated_text_is_sampled_by_its_distinct_windows() {
+    let sentence = "国家统计局今天发布数据显示十月份全国居民消费价格同比上涨百分之二点一环比持平其中食品价格上涨";
+    let doc = |text: String| Document {
+        id: "d".into(),
+        title: String::new(),
+        source: String::new(),
+        published_at: None,
+        published_precision: None,
+        url: None,
+        lang: Lang::Zh,
+        paragraphs: vec![text],
+        meta: serde_json::Value::Null,
+    };
+    let (once, many) = (doc(sentence.to_string()), doc(sentence.repeat(200)));
+    let (a, b) = (Sketch::of(&once), Sketch::of(&many));
+    // The long one picks half its windows; its distinct ones are the sentence's and the
+    // seams between copies.
+    assert_eq!((a.sample.pick, b.sample.pick), (0, PICK_BITS as u8));
+    assert_eq!(b.sample.level, 0);
+    let picked_of_once: Vec<u32> = a.sample.hashes.iter().copied().filter(|h| h & 1 == 1).collect();
+    assert!(picked_of_once.iter().all(|h| b.sample.hashes.binary_search(h).is_ok()));
+    assert!(b.sample.hashes.len() <= 2 * picked_of_once.len() + 8, "{} vs {}", b.sample.hashes.len(), picked_of_once.len());
+    // Every window of the short one counted; the long one's count estimates its distinct ones.
+    assert_eq!(a.sample.shingles as usize, a.sample.hashes.len());
+    assert!(b.sample.shingles < 4 * a.sample.shingles, "{} vs {}", b.sample.shingles, a.sample.shingles);
+}
+
 #[cfg(test)]
 #[test]
 fn style_sheets_are_code_and_prose_is_not() {
@@ -304,38 +490,16 @@ fn style_sheets_are_code_and_prose_is_not() {
 /// A headline as sorted, distinct pairs of neighbouring tokens (CJK characters, Latin words),
 /// for telling an article built around a brief from a round-up that quotes it.
 pub fn headline_pairs(title: &str) -> Vec<u64> {
-    let tokens = tokens(title);
-    let mut pairs: Vec<u64> = if tokens.len() < 2 { tokens } else { tokens.windows(2).map(fold).collect() };
+    let mut tokens = Vec::new();
+    each_token(title, |t| tokens.push(t));
+    let mut pairs: Vec<u64> = if tokens.len() < 2 {
+        tokens.iter().map(|&t| mix(t)).collect()
+    } else {
+        tokens.windows(2).map(|w| mix(w[0].wrapping_mul(BASE) ^ w[1])).collect()
+    };
     pairs.sort_unstable();
     pairs.dedup();
     pairs
-}
-
-/// The shingle hashes of one paragraph (with repeats; callers dedupe).
-pub fn paragraph_shingles(p: &str, lang: Lang) -> Vec<u64> {
-    let mut out = Vec::new();
-    push_shingles(p, lang, &mut Vec::new(), &mut out);
-    out
-}
-
-/// Appends the shingle hashes of one paragraph (with repeats) to `out`; `tokens` is scratch
-/// space kept across paragraphs, so a document's shingles cost no allocation per paragraph.
-fn push_shingles(p: &str, lang: Lang, tokens: &mut Vec<u64>, out: &mut Vec<u64>) {
-    tokens.clear();
-    push_tokens(p, tokens);
-    let k = if lang == Lang::En { 4 } else { 5 };
-    if tokens.len() < k {
-        // A short paragraph still counts as one shingle: a two-line brief is text too.
-        if !tokens.is_empty() {
-            out.push(fold(tokens));
-        }
-        return;
-    }
-    if k == 5 {
-        out.extend(tokens.windows(5).map(fold_fixed::<5>));
-    } else {
-        out.extend(tokens.windows(4).map(fold_fixed::<4>));
-    }
 }
 
 /// Most shingles [`distinct`] sorts out with a table (a news article has a few thousand).
@@ -382,64 +546,74 @@ fn distinct(mut hashes: Vec<u64>) -> Vec<u64> {
     out
 }
 
-fn fold(window: &[u64]) -> u64 {
-    window.iter().fold(0x9e37_79b9_7f4a_7c15, |h, &t| mix(h.rotate_left(23) ^ t))
-}
-
-/// [`fold`] of a window whose length is known when compiling, so the loop unrolls.
-#[inline]
-fn fold_fixed<const K: usize>(window: &[u64]) -> u64 {
-    fold(&window[..K])
-}
-
-/// Token hashes: each CJK character one token, each run of Latin letters or digits one token
-/// (full-width forms folded, lower-cased); everything else separates.
-fn tokens(text: &str) -> Vec<u64> {
-    let mut out = Vec::new();
-    push_tokens(text, &mut out);
-    out
-}
-
-/// [`tokens`], appended to `out`.
-fn push_tokens(text: &str, out: &mut Vec<u64>) {
+/// The tokens of a text, each handed to `emit` as it ends, unmixed (the window hash mixes):
+/// each CJK character one token (its code point, tagged), each run of Latin letters or digits
+/// one (a multiplicative fold of its lower-cased characters; full-width forms folded to ASCII);
+/// everything else separates. CJK characters (three bytes in UTF-8) and ASCII are read without
+/// decoding a `char` or a Unicode table: they are almost all of the text.
+#[inline(always)]
+fn each_token(text: &str, mut emit: impl FnMut(u64)) {
+    const WORD_MUL: u64 = 0x517c_c1b7_2722_0a95;
+    let b = text.as_bytes();
     let mut word: u64 = 0;
     let mut in_word = false;
-    for c in text.chars() {
-        // ASCII, CJK and the commonest separators of Chinese text without a Unicode table
-        // lookup (full-width forms fold to ASCII; they are in no CJK range).
-        let c = fold_width(c);
-        let (cjk, alnum, lc) = if c.is_ascii() {
-            (false, c.is_ascii_alphanumeric(), c.to_ascii_lowercase())
-        } else if is_cjk(c) {
-            (true, false, c)
-        } else if matches!(c, '。' | '、' | '“' | '”' | '《' | '》' | '【' | '】' | '—' | '…' | '·' | '「' | '」') {
-            (false, false, c)
+    let mut i = 0;
+    while i < b.len() {
+        let lead = b[i];
+        // Lead bytes E4–E9 are U+4000–U+9FFF: CJK but for the 64 Yijing hexagrams U+4DC0–U+4DFF.
+        if lead.wrapping_sub(0xE4) < 6
+            && let Some(&[b1, b2]) = b.get(i + 1..i + 3)
+        {
+            let cp = (u32::from(lead & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
+            if !(0x4DC0..0x4E00).contains(&cp) {
+                i += 3;
+                if in_word {
+                    emit(word);
+                    in_word = false;
+                }
+                emit(u64::from(cp) | 1 << 40);
+                continue;
+            }
+        }
+        // (is CJK, is part of a word, the character lower-cased)
+        let (cjk, alnum, lc): (bool, bool, u32) = if lead < 0x80 {
+            i += 1;
+            (false, lead.is_ascii_alphanumeric(), u32::from(lead.to_ascii_lowercase()))
         } else {
-            (false, c.is_alphanumeric(), c.to_lowercase().next().unwrap_or(c))
+            let c = text[i..].chars().next().unwrap_or(' ');
+            i += c.len_utf8().max(1);
+            let c = match c {
+                '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                _ => c,
+            };
+            if c.is_ascii() {
+                (false, c.is_ascii_alphanumeric(), u32::from(c.to_ascii_lowercase()))
+            } else if is_cjk(c) {
+                (true, false, c as u32)
+            } else if matches!(c, '\u{2000}'..='\u{206F}' | '\u{3000}'..='\u{3004}' | '\u{3008}'..='\u{3020}') {
+                // General and CJK punctuation (not 々〆〇, which are letters): separators.
+                (false, false, c as u32)
+            } else {
+                (false, c.is_alphanumeric(), c.to_lowercase().next().unwrap_or(c) as u32)
+            }
         };
         if cjk {
             if in_word {
-                out.push(mix(word));
+                emit(word);
                 in_word = false;
             }
-            out.push(mix(lc as u64 | 1 << 40));
+            emit(u64::from(lc) | 1 << 40);
         } else if alnum {
-            word = if in_word { mix(word ^ lc as u64) } else { mix(lc as u64 | 2 << 40) };
+            let start = if in_word { word } else { 2 << 40 };
+            word = (start.rotate_left(5) ^ u64::from(lc)).wrapping_mul(WORD_MUL);
             in_word = true;
         } else if in_word {
-            out.push(mix(word));
+            emit(word);
             in_word = false;
         }
     }
     if in_word {
-        out.push(mix(word));
-    }
-}
-
-fn fold_width(c: char) -> char {
-    match c {
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        _ => c,
+        emit(word);
     }
 }
 
@@ -451,9 +625,7 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The sample's fixed seed (independent of the signature's, so samples and bands do not
-/// correlate).
-const SAMPLE_SEED: u64 = 0x6c8e_9cf5_7093_2bd5;
-
-/// The signature's fixed seed: stored band keys depend on it, so it never changes.
+/// The shingle hash's fixed seed: stored band keys and samples depend on it, so it never
+/// changes. (The signature takes a shingle's high bits, the sample its low 32: independent bits
+/// of one mix.)
 const SEED: u64 = 0x2545_f491_4f6c_dd1d;

@@ -60,17 +60,31 @@ fn boilerplate_and_bylines_do_not_count() {
     if let Some(first) = with_junk.paragraphs.get_mut(1) {
         *first = first.replace("【文/观察者网 王世纯】", "【环球网报道 记者 李四】");
     }
-    assert_eq!(Sketch::of(&base).shingles, Sketch::of(&with_junk).shingles);
+    let sorted = |d: &Document| {
+        let mut s = sketch::shingles(d);
+        s.sort_unstable();
+        s
+    };
+    assert_eq!(sorted(&base), sorted(&with_junk));
+    let (a, b) = (Sketch::of(&base), Sketch::of(&with_junk));
+    assert_eq!((a.keys, a.sample), (b.keys, b.sample));
 }
 
 #[test]
 fn sketches_are_deterministic() {
     let docs = fixture_docs();
     let a = Sketch::of(get(&docs, "qq-21472"));
-    // Fixed seeds: these keys are stored, so they must never change between builds.
-    assert_eq!(a.band_keys(), Sketch::of(get(&docs, "qq-21472")).band_keys());
-    assert_eq!(a.band_keys().len(), sketch::BANDS);
+    assert_eq!(a.keys, Sketch::of(get(&docs, "qq-21472")).keys);
+    assert_eq!(a.keys.len(), sketch::BANDS);
+    // Fixed seeds: keys and samples are stored, so they must never change between builds (a
+    // change of sketch needs a store migration that clears them, as migration 11 did).
+    assert_eq!((a.keys[0], a.keys[29]), (PINNED_KEYS.0, PINNED_KEYS.1));
+    assert_eq!((a.sample.shingles, a.sample.level, a.sample.hashes.first().copied()), PINNED_SAMPLE);
 }
+
+/// qq-21472's first and last band keys and its sample's size, level and least hash.
+const PINNED_KEYS: (i64, i64) = (-2_273_880_261_478_341_022, 7_082_732_743_428_931_433);
+const PINNED_SAMPLE: (u32, u8, Option<u32>) = (1744, 2, Some(11_165_087));
 
 fn synthetic(id: &str, paragraphs: &[String]) -> Document {
     Document {
@@ -209,7 +223,10 @@ fn labelled_pairs_meet_the_measured_floors() {
             }
             (true, false) => {
                 fn_ += 1;
-                let (shared, ratio) = sketch::overlap(&sa.shingles, &sb.shingles);
+                let (mut ea, mut eb) = (sketch::shingles(&a), sketch::shingles(&b));
+                ea.sort_unstable();
+                eb.sort_unstable();
+                let (shared, ratio) = sketch::overlap(&ea, &eb);
                 missed.push(format!(
                     "missed {} {} ({}, coverage {}; candidates {}, shared {shared:.2}, ratio {ratio:.2}, shingles {}/{})",
                     a.id,
@@ -217,8 +234,8 @@ fn labelled_pairs_meet_the_measured_floors() {
                     p.kind,
                     p.coverage,
                     candidates(&sa, &sb),
-                    sa.shingles.len(),
-                    sb.shingles.len()
+                    ea.len(),
+                    eb.len()
                 ));
             }
             (false, false) => {}
@@ -383,19 +400,60 @@ fn the_same_wording_a_month_later_is_another_story() -> Result<()> {
     Ok(())
 }
 
-/// Samples stored before store migration 10 kept 64-bit hashes; they read as their top halves,
-/// so an old member and a new document compare as two new ones do.
+/// Samples of an earlier sketch (no version bit, 64- or 32-bit hashes) never compare with this
+/// sketch's: they read as none.
 #[test]
-fn samples_stored_with_64_bit_hashes_still_compare() {
+fn samples_of_an_earlier_sketch_read_as_none() {
     let docs = fixture_docs();
-    let new = sketch::Sample::of(&Sketch::of(get(&docs, "qq-21472")));
-    let mut old = new.shingles.to_le_bytes().to_vec();
-    old.push(new.level);
-    for h in &new.hashes {
-        old.extend_from_slice(&((u64::from(*h) << 32) | 0x1234_5678).to_le_bytes());
-    }
-    assert_eq!(sketch::Sample::from_blob(&old), Some(new.clone()));
+    let new = Sketch::of(get(&docs, "qq-21472")).sample;
     assert_eq!(sketch::Sample::from_blob(&new.to_blob()), Some(new.clone()));
-    assert_eq!(sketch::Sample::from_blob(&old[..old.len() - 3]), None);
-    assert!(new.to_blob().len() < old.len());
+    let mut old32 = new.to_blob();
+    old32[4] = new.level | 0x80;
+    let mut old64 = new.shingles.to_le_bytes().to_vec();
+    old64.push(new.level);
+    for h in &new.hashes {
+        old64.extend_from_slice(&(u64::from(*h) << 32).to_le_bytes());
+    }
+    assert_eq!(sketch::Sample::from_blob(&old32), None);
+    assert_eq!(sketch::Sample::from_blob(&old64), None);
+    assert_eq!(sketch::Sample::from_blob(&new.to_blob()[..7]), None);
+}
+
+/// A directory of the earlier sketch (schema 10): store migration 11 clears its members'
+/// samples, `resketch` (run by ingest) sketches them again and keeps their stories, and a later
+/// copy finds its story through them.
+#[test]
+fn samples_of_the_earlier_sketch_are_sketched_again_and_found() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
+    let path = dir.path().join("dossier.db");
+    let docs = fixture_docs();
+    let (a, b) = (get(&docs, "qq-21472"), get(&docs, "qq-21473"));
+    let before = {
+        let store = Store::open(&path)?;
+        assign_all(&store, std::slice::from_ref(a))?;
+        // As schema 10 left it: a 64-bit-era sample blob and 30 band keys of the earlier sketch.
+        store.connection().execute_batch(
+            "UPDATE story_members SET sample = x'4006000002', band_keys = zeroblob(120);
+             DELETE FROM meta WHERE key = 'stories_resketch';
+             PRAGMA user_version = 10;",
+        )?;
+        story(store.connection(), "qq-21472")
+    };
+    let store = Store::open(&path)?;
+    let tx = store.transaction()?;
+    let mut bands = BandIndex::new();
+    assert_eq!(resketch(&tx, &mut bands)?, 1);
+    // Done once: the key is gone.
+    assert_eq!(resketch(&tx, &mut bands)?, 0);
+    tx.commit()?;
+    let stored: Vec<u8> = store.connection().query_row(
+        "SELECT sample FROM story_members WHERE doc_id = 'qq-21472'",
+        [],
+        |r| r.get(0),
+    )?;
+    assert_eq!(sketch::Sample::from_blob(&stored), Some(Sketch::of(a).sample));
+    assert_eq!(story(store.connection(), "qq-21472"), before);
+    assign_all(&store, std::slice::from_ref(b))?;
+    assert_eq!(story(store.connection(), "qq-21473"), before);
+    Ok(())
 }
