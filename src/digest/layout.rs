@@ -333,31 +333,53 @@ const BYLINE_STARTS: &[&str] = &[
 /// True for sentence text that is boilerplate.
 pub fn is_junk_text(text: &str) -> bool {
     // One pass over the text, trying only the phrases that start with the character at hand:
-    // this runs on every sentence of every document.
+    // this runs on every sentence of every document (and every short paragraph ingested with
+    // stories on), so most characters are turned away by one bit of a table.
     let index = junk_index();
     text.char_indices().any(|(i, c)| {
-        index
-            .binary_search_by_key(&c, |(first, _)| *first)
-            .is_ok_and(|k| index[k].1.iter().any(|p| text[i..].starts_with(p)))
+        index.may_start(c)
+            && index
+                .by_first
+                .binary_search_by_key(&c, |(first, _)| *first)
+                .is_ok_and(|k| index.by_first[k].1.iter().any(|p| text[i..].starts_with(p)))
     })
 }
 
-/// `JUNK_PHRASES` grouped by first character, sorted for binary search.
-fn junk_index() -> &'static [(char, Vec<&'static str>)] {
-    static INDEX: std::sync::OnceLock<Vec<(char, Vec<&'static str>)>> = std::sync::OnceLock::new();
+/// `JUNK_PHRASES` grouped by first character, sorted for binary search, and a bit per
+/// character of the Basic Multilingual Plane that starts one.
+struct JunkIndex {
+    by_first: Vec<(char, Vec<&'static str>)>,
+    starts: Vec<u64>,
+}
+
+impl JunkIndex {
+    fn may_start(&self, c: char) -> bool {
+        let c = c as usize;
+        self.starts.get(c / 64).is_none_or(|w| w >> (c % 64) & 1 == 1)
+    }
+}
+
+fn junk_index() -> &'static JunkIndex {
+    static INDEX: std::sync::OnceLock<JunkIndex> = std::sync::OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut index: Vec<(char, Vec<&'static str>)> = Vec::new();
+        let mut by_first: Vec<(char, Vec<&'static str>)> = Vec::new();
         for p in JUNK_PHRASES {
             let Some(first) = p.chars().next() else {
                 continue;
             };
-            match index.iter_mut().find(|(c, _)| *c == first) {
+            match by_first.iter_mut().find(|(c, _)| *c == first) {
                 Some((_, v)) => v.push(p),
-                None => index.push((first, vec![p])),
+                None => by_first.push((first, vec![p])),
             }
         }
-        index.sort_by_key(|(c, _)| *c);
-        index
+        by_first.sort_by_key(|(c, _)| *c);
+        let mut starts = vec![0u64; 0x1_0000 / 64];
+        for &(c, _) in &by_first {
+            if let Some(w) = starts.get_mut(c as usize / 64) {
+                *w |= 1 << (c as usize % 64);
+            }
+        }
+        JunkIndex { by_first, starts }
     })
 }
 

@@ -181,10 +181,11 @@ pub fn assign(conn: &Connection, bands: &mut BandIndex, doc: &Document, seq: i64
             into
         }
         None => {
-            let id: i64 = conn
-                .prepare_cached("INSERT INTO stories (created_at, rep) VALUES (?1, ?2) RETURNING id")?
-                .query_row(params![stored_at, doc.id], |r| r.get(0))?;
-            id
+            // `last_insert_rowid` rather than RETURNING, which buffers its rows in a temporary
+            // table: measurable on every document ingested.
+            conn.prepare_cached("INSERT INTO stories (created_at, rep) VALUES (?1, ?2)")?
+                .execute(params![stored_at, doc.id])?;
+            conn.last_insert_rowid()
         }
     };
     // Only short texts founding a story are counted: template wording lives in briefs and
@@ -192,12 +193,12 @@ pub fn assign(conn: &Connection, bands: &mut BandIndex, doc: &Document, seq: i64
     let stop_counted = confirmed.is_empty() && sketch.is_usable() && sample.shingles < STOP_COUNT_BELOW;
     // The index uses 32 bits of a band key (`bands::probe_keys`): only those are stored.
     let blob: Vec<u8> = keys.iter().flat_map(|&k| (k as u32).to_le_bytes()).collect();
-    let member: i64 = conn
-        .prepare_cached(
-            "INSERT INTO story_members (doc_id, story_id, band_keys, sample, day, stop_counted)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING rowid",
-        )?
-        .query_row(params![doc.id, story, blob, sample.to_blob(), day, stop_counted], |r| r.get(0))?;
+    conn.prepare_cached(
+        "INSERT INTO story_members (doc_id, story_id, band_keys, sample, day, stop_counted)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![doc.id, story, blob, sample.to_blob(), day, stop_counted])?;
+    let member = conn.last_insert_rowid();
     bands.add(day, member, &probe, stop_counted.then_some(sample.hashes.as_slice()));
     Ok(story)
 }

@@ -117,21 +117,17 @@ fn push_windows(p: &str, lang: Lang, out: &mut Vec<u64>) {
     // The last 8 tokens (a window is at most 5), so the one leaving can be taken out.
     let mut ring = [0u64; 8];
     let (mut n, mut h) = (0usize, 0u64);
-    let mut end = out.len();
-    // A paragraph has no more tokens than bytes: one slot each, and one to write past the end.
-    // Every token writes its slot and a whole window moves the end on: no branch.
-    out.resize(end + p.len() + 1, 0);
+    // A Chinese paragraph has a token every three bytes: room for them up front.
+    out.reserve(p.len() / 3 + 1);
     each_token(p, |t| {
         h = h.wrapping_mul(BASE).wrapping_add(t);
         h = h.wrapping_sub(ring[n.wrapping_sub(width) & 7].wrapping_mul(leaving) * u64::from(n >= width));
         ring[n & 7] = t;
         n += 1;
-        if let Some(slot) = out.get_mut(end) {
-            *slot = h;
+        if n >= width {
+            out.push(h);
         }
-        end += usize::from(n >= width);
     });
-    out.truncate(end);
     if (1..width).contains(&n) {
         // A short paragraph still counts as one shingle (its length folded in): a two-line
         // brief is text too.
