@@ -3,7 +3,10 @@
 //!
 //! The LSH candidate lookup and the stop list, in memory. Every story member's band keys and
 //! shingle sample are stored with it (`story_members`, with the `day` it is compared around);
-//! this index maps band keys to members for the days a process needs, and counts in how many
+//! this index maps band keys to members for the days a process needs — one map over all the
+//! days loaded, each member tagged with its day, so a lookup is one probe per key and the
+//! members outside a document's week are passed over (a map per day cost seven probes per key,
+//! ≈ 1,300 random reads per article, 7 % of ingest) — and counts in how many
 //! stories founded on those days each sampled shingle was seen (the stop list,
 //! [`STOP_DF`](super::STOP_DF)), loaded from those rows on first use. A copy is
 //! published within [`MAX_APART_SECS`](super::MAX_APART_SECS) of the member it matches, so a
@@ -27,9 +30,12 @@ use rusqlite::{Connection, params};
 use super::sketch::{ANCHOR_LEVEL, Sample};
 use crate::error::Result;
 
-/// Most band entries held in memory (≈ 15 bytes each, ≈ 60 MB). A qqnews article has ≈ 190
-/// keys (30 band keys and its anchors), so this holds ≈ 20,000 articles: the week around a
-/// document for a few thousand articles a day. Past it, days are dropped and read again when
+/// Most band entries held in memory (≈ 15 bytes each, ≈ 60 MB, as with a map per day: a key
+/// costs its slot in the one key map, 8 bytes and a control byte at a load of 7/16 to 7/8, and
+/// nothing else — no list of keys per day, see `BandIndex::drop_members`; a member's day and
+/// size, 24 bytes, spread over its keys). A qqnews article has ≈ 190 keys (30 band keys and its
+/// anchors), so this holds ≈ 20,000 articles: the week around a document for a few thousand
+/// articles a day. Past it, days are dropped and read again when
 /// needed — ingest in date order rarely does; a load in scattered date order does often (the
 /// 1 M benchmark's interleaved copies: BENCHMARKS.md).
 pub const MAX_ENTRIES: usize = 4_000_000;
@@ -171,8 +177,8 @@ pub fn is_candidate(shared: Shared, mine: Size, theirs: Size) -> bool {
 
 const BAND_BIT: u32 = 0x8000_0000;
 
-/// Members sharing more anchors than this with one key's posting on one day are template
-/// wording, not a copy: that key is skipped.
+/// A key more than this many members filed on one day have is template wording there, not a
+/// copy: it finds none of that day's members (those of other days it still finds).
 const MAX_POSTING: usize = 64;
 
 /// How much a stored member shares with a document.
@@ -228,20 +234,15 @@ impl std::hash::Hasher for KeyHasher {
 
 pub type Map<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<KeyHasher>>;
 
-/// One day's keys (see [`probe_keys`]).
+/// One day's bookkeeping: whether its members and its stop-list counts are in memory, and what
+/// it takes out when dropped. Its keys live in [`BandIndex`]'s one map over all loaded days.
 #[derive(Default)]
 struct Day {
-    /// Key → the first member (a `story_members` rowid) that has it.
-    first: Map<u32, u32>,
-    /// Key → further members with it (rare: copies and template wording).
-    more: Map<u32, Vec<u32>>,
-    /// Member → its anchors (for [`Size::most_shared`]).
-    sizes: Map<u32, Size>,
     /// The sampled shingles counted for the stop list under this day (one per founding
     /// story), so dropping the day takes them out of [`BandIndex::df`].
     counted: Vec<u32>,
-    /// Whether `first`/`more` hold the day's members (days only counted for the stop list
-    /// do not hold them).
+    /// Whether [`BandIndex::first`] and the rest hold the day's members (days only counted for
+    /// the stop list do not hold them).
     bands_loaded: bool,
     /// Whether [`BandIndex::df`] holds the day's stop-list counts.
     counts_loaded: bool,
@@ -249,42 +250,18 @@ struct Day {
     used: u64,
 }
 
-impl Day {
-    fn add_member(&mut self, member: u32, probe: &Probe) {
-        for &k in &probe.keys {
-            self.add(k, member);
-        }
-        self.sizes.insert(member, probe.size);
-    }
-
-    fn add(&mut self, k: u32, member: u32) {
-        match self.first.entry(k) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(member);
-            }
-            std::collections::hash_map::Entry::Occupied(_) => self.more.entry(k).or_default().push(member),
-        }
-        self.entries += 1;
-    }
-
-    fn members(&self, k: u32, out: &mut impl FnMut(u32)) {
-        if let Some(&m) = self.first.get(&k) {
-            match self.more.get(&k) {
-                Some(ms) if ms.len() >= MAX_POSTING => {}
-                Some(ms) => {
-                    out(m);
-                    ms.iter().for_each(|&m| out(m));
-                }
-                None => out(m),
-            }
-        }
-    }
-}
-
 /// The in-memory band index (see the module doc). One per engine; empty until the first lookup.
 #[derive(Default)]
 pub struct BandIndex {
     days: Map<i64, Day>,
+    /// Key → the first member (a `story_members` rowid) that has it, over every day whose
+    /// bands are loaded: one probe per key finds the members of the whole window.
+    first: Map<u32, u32>,
+    /// Key → further members with it (rare: copies and template wording), in the order added.
+    more: Map<u32, Vec<u32>>,
+    /// Member → the day it is filed under (to keep to a document's window) and its anchors
+    /// (for [`Size::most_shared`]). Members without keys are not held: nothing finds them.
+    members: Map<u32, (i64, Size)>,
     /// Sampled shingle → (day, in how many short stories founded that day it was seen), over
     /// the loaded days: one lookup per shingle for a stop list that spans two months.
     df: Map<u32, Seen>,
@@ -306,7 +283,8 @@ impl BandIndex {
     }
 
     /// Members stored around `day` sharing at least one of `keys`, each with how many keys it
-    /// shares. `conn` must be the writing transaction (the one that will store the document).
+    /// shares, in no particular order. `conn` must be the writing transaction (the one that
+    /// will store the document).
     pub fn candidates(&mut self, conn: &Connection, day: i64, probe: &Probe) -> Result<Vec<(u32, u32)>> {
         self.catch_up(conn)?;
         let (wanted, _) = windows(day);
@@ -314,22 +292,51 @@ impl BandIndex {
             self.load_day(conn, d)?;
         }
         self.clock += 1;
-        let mut found = Vec::new();
         for d in wanted.clone() {
-            let Some(day) = self.days.get_mut(&d) else { continue };
-            day.used = self.clock;
-            let mut shared: Map<u32, Shared> = Map::default();
-            for &k in &probe.keys {
-                day.members(k, &mut |m| shared.entry(m).or_default().count(k));
-            }
-            for (m, s) in shared {
-                if is_candidate(s, probe.size, day.sizes.get(&m).copied().unwrap_or_default()) {
-                    found.push((m, u32::from(s.bands) + u32::from(s.anchors)));
-                }
+            if let Some(day) = self.days.get_mut(&d) {
+                day.used = self.clock;
             }
         }
+        let mut shared: Map<u32, Shared> = Map::default();
+        for &k in &probe.keys {
+            self.members_of(k, &wanted, &mut |m| shared.entry(m).or_default().count(k));
+        }
+        let found = shared
+            .into_iter()
+            .filter(|&(m, s)| is_candidate(s, probe.size, self.members.get(&m).map_or_else(Size::default, |&(_, size)| size)))
+            .map(|(m, s)| (m, u32::from(s.bands) + u32::from(s.anchors)))
+            .collect();
         self.evict(&wanted, MAX_ENTRIES);
         Ok(found)
+    }
+
+    /// Calls `out` with each member filed within `window` that has key `k`, skipping the days
+    /// on which more than [`MAX_POSTING`] members have it.
+    fn members_of(&self, k: u32, window: &RangeInclusive<i64>, out: &mut impl FnMut(u32)) {
+        let Some(&first) = self.first.get(&k) else { return };
+        let day_of = |m: &u32| self.members.get(m).map(|&(d, _)| d).filter(|d| window.contains(d));
+        let more = self.more.get(&k).map_or(&[][..], Vec::as_slice);
+        let posting = std::iter::once(&first).chain(more);
+        if more.len() < MAX_POSTING {
+            // No day can hold more than MAX_POSTING of them: no counting needed.
+            posting.filter(|m| day_of(m).is_some()).for_each(|&m| out(m));
+            return;
+        }
+        // A long posting (template wording, or a key common over many days): count its
+        // members per day of the window and skip the days over.
+        let mut per_day: Vec<(i64, usize)> = Vec::new();
+        for d in posting.clone().filter_map(day_of) {
+            match per_day.iter_mut().find(|(day, _)| *day == d) {
+                Some((_, n)) => *n += 1,
+                None => per_day.push((d, 1)),
+            }
+        }
+        let short = |d: i64| per_day.iter().any(|&(day, n)| day == d && n <= MAX_POSTING);
+        for &m in posting {
+            if day_of(&m).is_some_and(short) {
+                out(m);
+            }
+        }
     }
 
     /// The sampled shingles of `hashes` seen in at least [`STOP_DF`](super::STOP_DF) short
@@ -371,15 +378,32 @@ impl BandIndex {
     /// when it counts towards the stop list.
     pub fn add(&mut self, day: i64, member: i64, probe: &Probe, stop: Option<&[u32]>) {
         self.seen = Some(self.seen.map_or(member, |s| s.max(member)));
-        if let Some(d) = self.days.get_mut(&day) {
-            if d.bands_loaded {
-                d.add_member(member as u32, probe);
-                self.entries += probe.keys.len();
-            }
-            if let Some(hashes) = stop {
-                self.count(day, hashes);
+        if self.days.get(&day).is_some_and(|d| d.bands_loaded) {
+            self.add_member(day, member as u32, probe);
+        }
+        if let Some(hashes) = stop {
+            self.count(day, hashes);
+        }
+    }
+
+    /// Files a member's keys under `day` (whose bands are loaded).
+    fn add_member(&mut self, day: i64, member: u32, probe: &Probe) {
+        if probe.keys.is_empty() {
+            return;
+        }
+        for &k in &probe.keys {
+            match self.first.entry(k) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(member);
+                }
+                std::collections::hash_map::Entry::Occupied(_) => self.more.entry(k).or_default().push(member),
             }
         }
+        self.members.insert(member, (day, probe.size));
+        if let Some(d) = self.days.get_mut(&day) {
+            d.entries += probe.keys.len();
+        }
+        self.entries += probe.keys.len();
     }
 
     /// Takes in members other processes stored since this index last looked.
@@ -415,17 +439,17 @@ impl BandIndex {
         if loaded.bands_loaded {
             return Ok(());
         }
-        let before = loaded.entries;
         let mut stmt = conn.prepare_cached("SELECT rowid, band_keys, sample FROM story_members WHERE day = ?1")?;
         let mut rows = stmt.query(params![day])?;
         while let Some(r) = rows.next()? {
             let rowid: i64 = r.get(0)?;
             let bands = keys_of(r.get_ref(1)?.as_blob().unwrap_or_default());
             let sample = r.get_ref(2)?.as_blob().ok().and_then(Sample::from_blob);
-            loaded.add_member(rowid as u32, &probe_keys(&bands, sample.as_ref()));
+            self.add_member(day, rowid as u32, &probe_keys(&bands, sample.as_ref()));
         }
-        loaded.bands_loaded = true;
-        self.entries += loaded.entries - before;
+        if let Some(loaded) = self.days.get_mut(&day) {
+            loaded.bands_loaded = true;
+        }
         Ok(())
     }
 
@@ -457,6 +481,7 @@ impl BandIndex {
         let mut order: Vec<(u64, i64)> =
             self.days.iter().filter(|(d, _)| !keep.contains(d)).map(|(d, day)| (day.used, *d)).collect();
         order.sort_unstable();
+        let mut gone = Vec::new();
         for (_, oldest) in order {
             if self.entries <= limit - limit / 4 {
                 break;
@@ -468,9 +493,43 @@ impl BandIndex {
                         self.df.remove(&h);
                     }
                 }
+                if day.bands_loaded {
+                    gone.push(oldest);
+                }
             }
         }
+        self.drop_members(&gone);
         tracing::debug!(entries = self.entries, days = self.days.len(), "story band index trimmed");
+    }
+
+    /// Takes the members of `days` out of the key map. One pass over the whole map rather than
+    /// a list of each day's keys: that list would cost 4 bytes an entry for good, the pass runs
+    /// once per eviction, and an eviction frees a quarter of [`MAX_ENTRIES`], so it is a few
+    /// steps per entry ever loaded — against the SQLite read that loaded it.
+    fn drop_members(&mut self, days: &[i64]) {
+        if days.is_empty() {
+            return;
+        }
+        let members = &self.members;
+        let gone = |m: &u32| members.get(m).is_some_and(|(d, _)| days.contains(d));
+        self.more.retain(|_, ms| {
+            ms.retain(|m| !gone(m));
+            !ms.is_empty()
+        });
+        // A key whose first member went takes its next one, if any is left.
+        let more = &mut self.more;
+        self.first.retain(|k, first| {
+            if !gone(first) {
+                return true;
+            }
+            let Some(ms) = more.get_mut(k) else { return false };
+            *first = ms.remove(0);
+            if ms.is_empty() {
+                more.remove(k);
+            }
+            true
+        });
+        self.members.retain(|_, (d, _)| !days.contains(d));
     }
 
     /// Entries held (for tests and tracing).
@@ -531,19 +590,131 @@ mod tests {
         assert_eq!((bands.end() - bands.start(), stop.end() - stop.start()), (6, 60));
     }
 
+    /// An index over an empty store with `days` loaded (nothing to read), for members added by hand.
+    fn loaded(days: impl IntoIterator<Item = i64>) -> BandIndex {
+        let mut index = BandIndex::new();
+        for day in days {
+            index.days.insert(day, Day { bands_loaded: true, counts_loaded: true, ..Day::default() });
+        }
+        index
+    }
+
+    fn band(keys: &[i64]) -> Probe {
+        probe_keys(keys, None)
+    }
+
+    /// The candidates of a document on `day` with band keys `keys`, by member.
+    fn found(index: &mut BandIndex, conn: &Connection, day: i64, keys: &[i64]) -> crate::Result<Vec<(u32, u32)>> {
+        let mut got = index.candidates(conn, day, &band(keys))?;
+        got.sort_unstable();
+        Ok(got)
+    }
+
+    fn store() -> crate::Result<(tempfile::TempDir, crate::store::Store)> {
+        let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
+        let store = crate::store::Store::open(&dir.path().join("dossier.db"))?;
+        Ok((dir, store))
+    }
+
+    /// A key held by several members finds each, with how many keys each shares; a member with
+    /// no key is not held at all.
     #[test]
-    fn a_day_holds_several_members_per_key() {
-        let mut d = Day::default();
-        d.add(7, 1);
-        d.add(7, 2);
-        d.add(9, 3);
-        let mut got = Vec::new();
-        d.members(7, &mut |m| got.push(m));
-        assert_eq!(got, vec![1, 2]);
-        got.clear();
-        d.members(8, &mut |m| got.push(m));
-        assert!(got.is_empty());
-        assert_eq!(d.entries, 3);
+    fn a_key_holds_several_members() -> crate::Result<()> {
+        let (_dir, store) = store()?;
+        let mut index = loaded([10]);
+        index.add(10, 1, &band(&[7, 8]), None);
+        index.add(10, 2, &band(&[7]), None);
+        index.add(10, 3, &band(&[9]), None);
+        index.add(10, 4, &Probe::default(), None);
+        assert_eq!(found(&mut index, store.connection(), 10, &[7, 8])?, vec![(1, 2), (2, 1)]);
+        assert!(found(&mut index, store.connection(), 10, &[6])?.is_empty());
+        assert_eq!((index.len(), index.members.len()), (4, 3));
+        Ok(())
+    }
+
+    /// A member filed on day d is a candidate for documents of d-3..=d+3 and for none of d±4,
+    /// though its day stays in memory while they look.
+    #[test]
+    fn members_are_found_within_three_days_only() -> crate::Result<()> {
+        let (_dir, store) = store()?;
+        let mut index = loaded([100]);
+        index.add(100, 1, &band(&[5, 6]), None);
+        for day in 97..=103 {
+            assert_eq!(found(&mut index, store.connection(), day, &[5])?, vec![(1, 1)], "from day {day}");
+        }
+        for day in [96, 104] {
+            assert!(found(&mut index, store.connection(), day, &[5, 6])?.is_empty(), "from day {day}");
+            assert!(index.days.get(&100).is_some_and(|d| d.bands_loaded));
+        }
+        Ok(())
+    }
+
+    /// A key more than MAX_POSTING members of one day have finds none of that day's, still
+    /// finds the same key's members on other days (up to MAX_POSTING of a day, all of them),
+    /// and the day's members are still found by their other keys.
+    #[test]
+    fn a_key_too_common_on_a_day_is_skipped_for_that_day_only() -> crate::Result<()> {
+        let (_dir, store) = store()?;
+        let mut index = loaded([10, 11, 12]);
+        let template = 42;
+        let mut member = 0;
+        let mut file = |index: &mut BandIndex, day: i64, n: usize, keys: &dyn Fn(i64) -> Vec<i64>| -> Vec<u32> {
+            (0..n)
+                .map(|_| {
+                    member += 1;
+                    index.add(day, member, &band(&keys(member)), None);
+                    member as u32
+                })
+                .collect()
+        };
+        let over = file(&mut index, 10, MAX_POSTING + 1, &|m| vec![template, 1_000 + m]);
+        let other_day = file(&mut index, 11, 1, &|_| vec![template]);
+        let at_limit = file(&mut index, 12, MAX_POSTING, &|_| vec![template]);
+        let got: Vec<u32> = found(&mut index, store.connection(), 11, &[template])?.into_iter().map(|(m, _)| m).collect();
+        assert_eq!(got, [other_day, at_limit].concat());
+        // The same day's members, by a key of their own.
+        assert_eq!(found(&mut index, store.connection(), 11, &[1_000 + i64::from(over[3])])?, vec![(over[3], 1)]);
+        // One day alone at the limit is a short posting: every member found.
+        let mut index = loaded([10]);
+        let alone = file(&mut index, 10, MAX_POSTING, &|_| vec![template]);
+        assert_eq!(found(&mut index, store.connection(), 10, &[template])?.len(), alone.len());
+        // One more, and the key finds none of them.
+        file(&mut index, 10, 1, &|_| vec![template]);
+        assert!(found(&mut index, store.connection(), 10, &[template])?.is_empty());
+        Ok(())
+    }
+
+    /// Dropping a day for memory takes exactly its entries: the count falls to the other days',
+    /// its keys find nothing, and a key it shared with other days still finds theirs.
+    #[test]
+    fn evicting_a_day_removes_exactly_its_entries() -> crate::Result<()> {
+        let (_dir, store) = store()?;
+        let mut index = loaded([10, 20, 30]);
+        // Day 10 is added first, so it holds the first member of the shared key 1.
+        index.add(10, 1, &band(&[1, 10]), None);
+        index.add(10, 2, &band(&[1, 11, 12]), None);
+        index.add(20, 3, &band(&[1, 20]), None);
+        index.add(20, 4, &band(&[1, 21]), None);
+        index.add(30, 5, &band(&[30]), None);
+        let others = 5;
+        assert_eq!(index.len(), 5 + others);
+        for (day, d) in index.days.iter_mut() {
+            d.used = if *day == 10 { 0 } else { 9 };
+        }
+        index.evict(&(30..=30), 9);
+        assert!(!index.days.contains_key(&10) && index.days.contains_key(&20));
+        assert_eq!(index.len(), others);
+        for key in [1, 10, 11, 12] {
+            assert!(found(&mut index, store.connection(), 10, &[key])?.is_empty(), "key {key}");
+        }
+        assert_eq!(found(&mut index, store.connection(), 20, &[1, 20])?, vec![(3, 2), (4, 1)]);
+        assert_eq!(found(&mut index, store.connection(), 30, &[30])?, vec![(5, 1)]);
+        // Nothing of day 10 is left behind in the maps.
+        let held: Vec<u32> = index.first.values().chain(index.more.values().flatten()).copied().collect();
+        assert!(held.iter().all(|m| ![1, 2].contains(m)), "{held:?}");
+        assert_eq!(index.members.len(), 3);
+        assert_eq!(index.first.len() + index.more.values().map(Vec::len).sum::<usize>(), others);
+        Ok(())
     }
 
     /// Stop-list counts span the days around a document, and a day dropped for memory takes
