@@ -3,10 +3,10 @@
 //!
 //! The LSH candidate lookup and the stop list, in memory. Every story member's band keys and
 //! shingle sample are stored with it (`story_members`, with the `day` it is compared around);
-//! this index maps band keys to members for the days a process needs — one map over all the
-//! days loaded, each member tagged with its day, so a lookup is one probe per key and the
-//! members outside a document's week are passed over (a map per day cost seven probes per key,
-//! ≈ 1,300 random reads per article, 7 % of ingest) — and counts in how many
+//! this index maps band keys to members for the days a process needs — one map per block of
+//! [`BLOCK_DAYS`] days, each member tagged with its day, so a document's week is one or two
+//! probes per key and the members of other days in those blocks are passed over (a map per day
+//! took seven probes per key, ≈ 1,300 random reads per article) — and counts in how many
 //! stories founded on those days each sampled shingle was seen (the stop list,
 //! [`STOP_DF`](super::STOP_DF)), loaded from those rows on first use. A copy is
 //! published within [`MAX_APART_SECS`](super::MAX_APART_SECS) of the member it matches, so a
@@ -19,8 +19,8 @@
 //!
 //! It must not be the only copy of anything: it is rebuilt from SQLite in every process, and it
 //! follows rows other processes add (everything past the highest `story_members` rowid it has
-//! seen) before each lookup. Days beyond [`MAX_ENTRIES`] are dropped, least recently used first,
-//! so a load in random date order costs re-reads, never unbounded memory.
+//! seen) before each lookup. Past [`MAX_ENTRIES`] whole blocks of days are dropped, least
+//! recently used first, so a load in random date order costs re-reads, never unbounded memory.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::RangeInclusive;
@@ -31,11 +31,11 @@ use super::sketch::{ANCHOR_LEVEL, Sample};
 use crate::error::Result;
 
 /// Most band entries held in memory (≈ 15 bytes each, ≈ 60 MB, as with a map per day: a key
-/// costs its slot in the one key map, 8 bytes and a control byte at a load of 7/16 to 7/8, and
-/// nothing else — no list of keys per day, see `BandIndex::drop_members`; a member's day and
-/// size, 24 bytes, spread over its keys). A qqnews article has ≈ 190 keys (30 band keys and its
-/// anchors), so this holds ≈ 20,000 articles: the week around a document for a few thousand
-/// articles a day. Past it, days are dropped and read again when
+/// costs its slot in its block's map, 8 bytes and a control byte at a load of 7/16 to 7/8, and
+/// nothing else; a member's day and size, a 24-byte slot, is spread over its ≈ 190 keys; a
+/// stop-list count as before). A qqnews article has ≈ 190 keys (30 band keys and its anchors),
+/// so this holds ≈ 20,000 articles: the week around a document for a few thousand articles a
+/// day. Past it, days are dropped and read again when
 /// needed — ingest in date order rarely does; a load in scattered date order does often (the
 /// 1 M benchmark's interleaved copies: BENCHMARKS.md).
 pub const MAX_ENTRIES: usize = 4_000_000;
@@ -234,15 +234,26 @@ impl std::hash::Hasher for KeyHasher {
 
 pub type Map<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<KeyHasher>>;
 
-/// One day's bookkeeping: whether its members and its stop-list counts are in memory, and what
-/// it takes out when dropped. Its keys live in [`BandIndex`]'s one map over all loaded days.
+/// Days whose keys share one map: a document's week spans one or two of these blocks, so a key
+/// is looked up in at most two maps (a map per day took seven), while a posting holds only the
+/// members of eight days (one map over every loaded day made common anchors' postings as long
+/// as the index is deep, ≈ 270 days in date-order ingest, each member's day checked on every
+/// hit: slower than seven probes), and dropping a block frees its maps whole.
+pub const BLOCK_DAYS: i64 = 8;
+
+fn block_of(day: i64) -> i64 {
+    day.div_euclid(BLOCK_DAYS)
+}
+
+/// One day's bookkeeping: whether its members and its stop-list counts are in memory, and how
+/// much it holds. Its keys are in its [`Block`].
 #[derive(Default)]
 struct Day {
     /// The sampled shingles counted for the stop list under this day (one per founding
     /// story), so dropping the day takes them out of [`BandIndex::df`].
     counted: Vec<u32>,
-    /// Whether [`BandIndex::first`] and the rest hold the day's members (days only counted for
-    /// the stop list do not hold them).
+    /// Whether its block holds the day's members (days only counted for the stop list do not
+    /// hold them).
     bands_loaded: bool,
     /// Whether [`BandIndex::df`] holds the day's stop-list counts.
     counts_loaded: bool,
@@ -250,18 +261,70 @@ struct Day {
     used: u64,
 }
 
-/// The in-memory band index (see the module doc). One per engine; empty until the first lookup.
+/// The keys of the loaded days of one block of [`BLOCK_DAYS`] (see [`probe_keys`]).
 #[derive(Default)]
-pub struct BandIndex {
-    days: Map<i64, Day>,
-    /// Key → the first member (a `story_members` rowid) that has it, over every day whose
-    /// bands are loaded: one probe per key finds the members of the whole window.
+struct Block {
+    /// Key → the first member (a `story_members` rowid) that has it.
     first: Map<u32, u32>,
-    /// Key → further members with it (rare: copies and template wording), in the order added.
+    /// Key → further members with it (rare: copies and template wording).
     more: Map<u32, Vec<u32>>,
     /// Member → the day it is filed under (to keep to a document's window) and its anchors
     /// (for [`Size::most_shared`]). Members without keys are not held: nothing finds them.
     members: Map<u32, (i64, Size)>,
+}
+
+impl Block {
+    fn add_member(&mut self, day: i64, member: u32, probe: &Probe) {
+        for &k in &probe.keys {
+            match self.first.entry(k) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(member);
+                }
+                std::collections::hash_map::Entry::Occupied(_) => self.more.entry(k).or_default().push(member),
+            }
+        }
+        self.members.insert(member, (day, probe.size));
+    }
+
+    /// Calls `out` with each member filed within `window` that has key `k`, and its size,
+    /// skipping the days on which more than [`MAX_POSTING`] members have it.
+    fn members_of(&self, k: u32, window: &RangeInclusive<i64>, out: &mut impl FnMut(u32, Size)) {
+        let Some(&first) = self.first.get(&k) else { return };
+        let within = |m: &u32| self.members.get(m).copied().filter(|(d, _)| window.contains(d));
+        let more = self.more.get(&k).map_or(&[][..], Vec::as_slice);
+        let posting = std::iter::once(&first).chain(more);
+        if more.len() < MAX_POSTING {
+            // No day can hold more than MAX_POSTING of them: no counting needed.
+            for &m in posting {
+                if let Some((_, size)) = within(&m) {
+                    out(m, size);
+                }
+            }
+            return;
+        }
+        // A long posting: count its members per day and skip the days over.
+        let mut per_day: Vec<(i64, usize)> = Vec::new();
+        for (d, _) in posting.clone().filter_map(within) {
+            match per_day.iter_mut().find(|(day, _)| *day == d) {
+                Some((_, n)) => *n += 1,
+                None => per_day.push((d, 1)),
+            }
+        }
+        let short = |d: i64| per_day.iter().any(|&(day, n)| day == d && n <= MAX_POSTING);
+        for &m in posting {
+            if let Some((_, size)) = within(&m).filter(|&(d, _)| short(d)) {
+                out(m, size);
+            }
+        }
+    }
+}
+
+/// The in-memory band index (see the module doc). One per engine; empty until the first lookup.
+#[derive(Default)]
+pub struct BandIndex {
+    days: Map<i64, Day>,
+    /// Block number ([`block_of`]) → the keys of its loaded days.
+    blocks: Map<i64, Block>,
     /// Sampled shingle → (day, in how many short stories founded that day it was seen), over
     /// the loaded days: one lookup per shingle for a stop list that spans two months.
     df: Map<u32, Seen>,
@@ -297,46 +360,21 @@ impl BandIndex {
                 day.used = self.clock;
             }
         }
-        let mut shared: Map<u32, Shared> = Map::default();
+        let blocks: Vec<&Block> =
+            (block_of(*wanted.start())..=block_of(*wanted.end())).filter_map(|b| self.blocks.get(&b)).collect();
+        let mut shared: Map<u32, (Shared, Size)> = Map::default();
         for &k in &probe.keys {
-            self.members_of(k, &wanted, &mut |m| shared.entry(m).or_default().count(k));
+            for block in &blocks {
+                block.members_of(k, &wanted, &mut |m, size| shared.entry(m).or_insert((Shared::default(), size)).0.count(k));
+            }
         }
         let found = shared
             .into_iter()
-            .filter(|&(m, s)| is_candidate(s, probe.size, self.members.get(&m).map_or_else(Size::default, |&(_, size)| size)))
-            .map(|(m, s)| (m, u32::from(s.bands) + u32::from(s.anchors)))
+            .filter(|&(_, (s, size))| is_candidate(s, probe.size, size))
+            .map(|(m, (s, _))| (m, u32::from(s.bands) + u32::from(s.anchors)))
             .collect();
         self.evict(&wanted, MAX_ENTRIES);
         Ok(found)
-    }
-
-    /// Calls `out` with each member filed within `window` that has key `k`, skipping the days
-    /// on which more than [`MAX_POSTING`] members have it.
-    fn members_of(&self, k: u32, window: &RangeInclusive<i64>, out: &mut impl FnMut(u32)) {
-        let Some(&first) = self.first.get(&k) else { return };
-        let day_of = |m: &u32| self.members.get(m).map(|&(d, _)| d).filter(|d| window.contains(d));
-        let more = self.more.get(&k).map_or(&[][..], Vec::as_slice);
-        let posting = std::iter::once(&first).chain(more);
-        if more.len() < MAX_POSTING {
-            // No day can hold more than MAX_POSTING of them: no counting needed.
-            posting.filter(|m| day_of(m).is_some()).for_each(|&m| out(m));
-            return;
-        }
-        // A long posting (template wording, or a key common over many days): count its
-        // members per day of the window and skip the days over.
-        let mut per_day: Vec<(i64, usize)> = Vec::new();
-        for d in posting.clone().filter_map(day_of) {
-            match per_day.iter_mut().find(|(day, _)| *day == d) {
-                Some((_, n)) => *n += 1,
-                None => per_day.push((d, 1)),
-            }
-        }
-        let short = |d: i64| per_day.iter().any(|&(day, n)| day == d && n <= MAX_POSTING);
-        for &m in posting {
-            if day_of(&m).is_some_and(short) {
-                out(m);
-            }
-        }
     }
 
     /// The sampled shingles of `hashes` seen in at least [`STOP_DF`](super::STOP_DF) short
@@ -391,15 +429,7 @@ impl BandIndex {
         if probe.keys.is_empty() {
             return;
         }
-        for &k in &probe.keys {
-            match self.first.entry(k) {
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(member);
-                }
-                std::collections::hash_map::Entry::Occupied(_) => self.more.entry(k).or_default().push(member),
-            }
-        }
-        self.members.insert(member, (day, probe.size));
+        self.blocks.entry(block_of(day)).or_default().add_member(day, member, probe);
         if let Some(d) = self.days.get_mut(&day) {
             d.entries += probe.keys.len();
         }
@@ -471,65 +501,37 @@ impl BandIndex {
         Ok(())
     }
 
-    /// Over `limit`, drops the least recently used days (never one of `keep`) until a quarter
-    /// of it is free again: in one pass, so a stream whose days do not fit evicts now and then
-    /// rather than on every document.
+    /// Over `limit`, drops the least recently used blocks of days (never one with a day of
+    /// `keep`; a block is as recent as its most recent day) until a quarter of it is free again:
+    /// in one pass, so a stream whose days do not fit evicts now and then rather than on every
+    /// document. A block goes whole, its maps freed without a look at their keys.
     fn evict(&mut self, keep: &RangeInclusive<i64>, limit: usize) {
         if self.entries <= limit {
             return;
         }
-        let mut order: Vec<(u64, i64)> =
-            self.days.iter().filter(|(d, _)| !keep.contains(d)).map(|(d, day)| (day.used, *d)).collect();
+        let mut by_block: Map<i64, (u64, bool)> = Map::default();
+        for (&d, day) in &self.days {
+            let b = by_block.entry(block_of(d)).or_default();
+            *b = (b.0.max(day.used), b.1 || keep.contains(&d));
+        }
+        let mut order: Vec<(u64, i64)> = by_block.into_iter().filter(|(_, (_, kept))| !kept).map(|(b, (used, _))| (used, b)).collect();
         order.sort_unstable();
-        let mut gone = Vec::new();
         for (_, oldest) in order {
             if self.entries <= limit - limit / 4 {
                 break;
             }
-            if let Some(day) = self.days.remove(&oldest) {
+            self.blocks.remove(&oldest);
+            for d in oldest * BLOCK_DAYS..(oldest + 1) * BLOCK_DAYS {
+                let Some(day) = self.days.remove(&d) else { continue };
                 self.entries -= day.entries;
                 for h in day.counted {
-                    if self.df.get_mut(&h).is_some_and(|seen| seen.remove(oldest)) {
+                    if self.df.get_mut(&h).is_some_and(|seen| seen.remove(d)) {
                         self.df.remove(&h);
                     }
                 }
-                if day.bands_loaded {
-                    gone.push(oldest);
-                }
             }
         }
-        self.drop_members(&gone);
         tracing::debug!(entries = self.entries, days = self.days.len(), "story band index trimmed");
-    }
-
-    /// Takes the members of `days` out of the key map. One pass over the whole map rather than
-    /// a list of each day's keys: that list would cost 4 bytes an entry for good, the pass runs
-    /// once per eviction, and an eviction frees a quarter of [`MAX_ENTRIES`], so it is a few
-    /// steps per entry ever loaded — against the SQLite read that loaded it.
-    fn drop_members(&mut self, days: &[i64]) {
-        if days.is_empty() {
-            return;
-        }
-        let members = &self.members;
-        let gone = |m: &u32| members.get(m).is_some_and(|(d, _)| days.contains(d));
-        self.more.retain(|_, ms| {
-            ms.retain(|m| !gone(m));
-            !ms.is_empty()
-        });
-        // A key whose first member went takes its next one, if any is left.
-        let more = &mut self.more;
-        self.first.retain(|k, first| {
-            if !gone(first) {
-                return true;
-            }
-            let Some(ms) = more.get_mut(k) else { return false };
-            *first = ms.remove(0);
-            if ms.is_empty() {
-                more.remove(k);
-            }
-            true
-        });
-        self.members.retain(|_, (d, _)| !days.contains(d));
     }
 
     /// Entries held (for tests and tracing).
@@ -628,7 +630,7 @@ mod tests {
         index.add(10, 4, &Probe::default(), None);
         assert_eq!(found(&mut index, store.connection(), 10, &[7, 8])?, vec![(1, 2), (2, 1)]);
         assert!(found(&mut index, store.connection(), 10, &[6])?.is_empty());
-        assert_eq!((index.len(), index.members.len()), (4, 3));
+        assert_eq!((index.len(), index.blocks[&block_of(10)].members.len()), (4, 3));
         Ok(())
     }
 
@@ -684,36 +686,41 @@ mod tests {
         Ok(())
     }
 
-    /// Dropping a day for memory takes exactly its entries: the count falls to the other days',
-    /// its keys find nothing, and a key it shared with other days still finds theirs.
+    /// Dropping days for memory takes exactly their entries: a block of days at a time, the
+    /// least recently used without a day a document is looking at; the count falls to the
+    /// other days', their keys find nothing, and a key they shared with other days still finds
+    /// theirs.
     #[test]
-    fn evicting_a_day_removes_exactly_its_entries() -> crate::Result<()> {
+    fn evicting_a_block_removes_exactly_its_days_entries() -> crate::Result<()> {
         let (_dir, store) = store()?;
-        let mut index = loaded([10, 20, 30]);
-        // Day 10 is added first, so it holds the first member of the shared key 1.
+        assert_eq!((block_of(8), block_of(15), block_of(16), block_of(-1)), (1, 1, 2, -1));
+        let mut index = loaded([10, 13, 20, 30, 40]);
         index.add(10, 1, &band(&[1, 10]), None);
-        index.add(10, 2, &band(&[1, 11, 12]), None);
+        index.add(13, 2, &band(&[1, 11, 12]), None);
         index.add(20, 3, &band(&[1, 20]), None);
         index.add(20, 4, &band(&[1, 21]), None);
         index.add(30, 5, &band(&[30]), None);
-        let others = 5;
+        index.add(40, 6, &band(&[40]), None);
+        let others = 4 + 1 + 1;
         assert_eq!(index.len(), 5 + others);
+        // Block 1 (days 10 and 13) is the oldest; block 5 (day 40) older still, but looked at.
         for (day, d) in index.days.iter_mut() {
-            d.used = if *day == 10 { 0 } else { 9 };
+            d.used = match day {
+                40 => 0,
+                10 | 13 => 1,
+                _ => 9,
+            };
         }
-        index.evict(&(30..=30), 9);
-        assert!(!index.days.contains_key(&10) && index.days.contains_key(&20));
+        index.evict(&(40..=40), 9);
+        assert!(![10, 13].iter().any(|d| index.days.contains_key(d)), "block 1 stays");
+        assert!([20, 30, 40].iter().all(|d| index.days.contains_key(d)));
+        assert!(!index.blocks.contains_key(&1));
         assert_eq!(index.len(), others);
         for key in [1, 10, 11, 12] {
-            assert!(found(&mut index, store.connection(), 10, &[key])?.is_empty(), "key {key}");
+            assert!(found(&mut index, store.connection(), 11, &[key])?.is_empty(), "key {key}");
         }
-        assert_eq!(found(&mut index, store.connection(), 20, &[1, 20])?, vec![(3, 2), (4, 1)]);
+        assert_eq!(found(&mut index, store.connection(), 17, &[1, 20])?, vec![(3, 2), (4, 1)]);
         assert_eq!(found(&mut index, store.connection(), 30, &[30])?, vec![(5, 1)]);
-        // Nothing of day 10 is left behind in the maps.
-        let held: Vec<u32> = index.first.values().chain(index.more.values().flatten()).copied().collect();
-        assert!(held.iter().all(|m| ![1, 2].contains(m)), "{held:?}");
-        assert_eq!(index.members.len(), 3);
-        assert_eq!(index.first.len() + index.more.values().map(Vec::len).sum::<usize>(), others);
         Ok(())
     }
 
