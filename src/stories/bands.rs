@@ -365,7 +365,9 @@ impl BandIndex {
         let mut shared: Map<u32, (Shared, Size)> = Map::default();
         for &k in &probe.keys {
             for block in &blocks {
-                block.members_of(k, &wanted, &mut |m, size| shared.entry(m).or_insert((Shared::default(), size)).0.count(k));
+                block.members_of(k, &wanted, &mut |m, size| {
+                    shared.entry(m).or_insert((Shared::default(), size)).0.count(k);
+                });
             }
         }
         let found = shared
@@ -514,7 +516,8 @@ impl BandIndex {
             let b = by_block.entry(block_of(d)).or_default();
             *b = (b.0.max(day.used), b.1 || keep.contains(&d));
         }
-        let mut order: Vec<(u64, i64)> = by_block.into_iter().filter(|(_, (_, kept))| !kept).map(|(b, (used, _))| (used, b)).collect();
+        let mut order: Vec<(u64, i64)> =
+            by_block.into_iter().filter(|(_, (_, kept))| !kept).map(|(b, (used, _))| (used, b)).collect();
         order.sort_unstable();
         for (_, oldest) in order {
             if self.entries <= limit - limit / 4 {
@@ -672,7 +675,8 @@ mod tests {
         let over = file(&mut index, 10, MAX_POSTING + 1, &|m| vec![template, 1_000 + m]);
         let other_day = file(&mut index, 11, 1, &|_| vec![template]);
         let at_limit = file(&mut index, 12, MAX_POSTING, &|_| vec![template]);
-        let got: Vec<u32> = found(&mut index, store.connection(), 11, &[template])?.into_iter().map(|(m, _)| m).collect();
+        let got: Vec<u32> =
+            found(&mut index, store.connection(), 11, &[template])?.into_iter().map(|(m, _)| m).collect();
         assert_eq!(got, [other_day, at_limit].concat());
         // The same day's members, by a key of their own.
         assert_eq!(found(&mut index, store.connection(), 11, &[1_000 + i64::from(over[3])])?, vec![(over[3], 1)]);
