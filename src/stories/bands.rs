@@ -566,6 +566,13 @@ mod tests {
         Ok(got)
     }
 
+    /// Sets when each loaded day was last used, for eviction.
+    fn age(index: &mut BandIndex, used: impl Fn(i64) -> u64) {
+        for (&day, d) in index.days.iter_mut() {
+            d.used = used(day);
+        }
+    }
+
     fn store() -> crate::Result<(tempfile::TempDir, crate::store::Store)> {
         let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
         let store = crate::store::Store::open(&dir.path().join("dossier.db"))?;
@@ -657,13 +664,11 @@ mod tests {
         let others = 2 + 4 + 1 + 1;
         assert_eq!(index.len(), 4 + others);
         // Day 10 is the oldest but for day 40, which a document is looking at.
-        for (day, d) in index.days.iter_mut() {
-            d.used = match day {
-                40 => 0,
-                10 => 1,
-                _ => 9,
-            };
-        }
+        age(&mut index, |day| match day {
+            40 => 0,
+            10 => 1,
+            _ => 9,
+        });
         index.evict(&(40..=40), 11);
         assert!(!index.days.contains_key(&10));
         assert!([13, 20, 30, 40].iter().all(|d| index.days.contains_key(d)));
@@ -711,13 +716,11 @@ mod tests {
         assert!(stopped(&mut index, 45)?.is_empty());
         assert_eq!(index.len(), 15 + 6 + 3);
         // Over the limit, the least recently used day outside the kept range goes.
-        for (day, d) in index.days.iter_mut() {
-            d.used = match day {
-                10 => 0,
-                20 => 5,
-                _ => 9,
-            };
-        }
+        age(&mut index, |day| match day {
+            10 => 0,
+            20 => 5,
+            _ => 9,
+        });
         index.evict(&(60..=80), 5);
         assert!(!index.days.contains_key(&10) && !index.days.contains_key(&20));
         assert_eq!(index.len(), 3);
