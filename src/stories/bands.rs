@@ -546,6 +546,142 @@ mod tests {
         assert_eq!(d.entries, 3);
     }
 
+    /// An index over an empty store with `days` loaded (nothing to read), for members added by hand.
+    fn loaded(days: impl IntoIterator<Item = i64>) -> BandIndex {
+        let mut index = BandIndex::new();
+        for day in days {
+            index.days.insert(day, Day { bands_loaded: true, counts_loaded: true, ..Day::default() });
+        }
+        index
+    }
+
+    fn band(keys: &[i64]) -> Probe {
+        probe_keys(keys, None)
+    }
+
+    /// The candidates of a document on `day` with band keys `keys`, by member.
+    fn found(index: &mut BandIndex, conn: &Connection, day: i64, keys: &[i64]) -> crate::Result<Vec<(u32, u32)>> {
+        let mut got = index.candidates(conn, day, &band(keys))?;
+        got.sort_unstable();
+        Ok(got)
+    }
+
+    /// Sets when each loaded day was last used, for eviction.
+    fn age(index: &mut BandIndex, used: impl Fn(i64) -> u64) {
+        for (&day, d) in index.days.iter_mut() {
+            d.used = used(day);
+        }
+    }
+
+    fn store() -> crate::Result<(tempfile::TempDir, crate::store::Store)> {
+        let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
+        let store = crate::store::Store::open(&dir.path().join("dossier.db"))?;
+        Ok((dir, store))
+    }
+
+    /// A key held by several members finds each, with how many keys each shares; a member with
+    /// no key is not held at all.
+    #[test]
+    fn a_key_holds_several_members() -> crate::Result<()> {
+        let (_dir, store) = store()?;
+        let mut index = loaded([10]);
+        index.add(10, 1, &band(&[7, 8]), None);
+        index.add(10, 2, &band(&[7]), None);
+        index.add(10, 3, &band(&[9]), None);
+        index.add(10, 4, &Probe::default(), None);
+        assert_eq!(found(&mut index, store.connection(), 10, &[7, 8])?, vec![(1, 2), (2, 1)]);
+        assert!(found(&mut index, store.connection(), 10, &[6])?.is_empty());
+        assert_eq!(index.len(), 4);
+        Ok(())
+    }
+
+    /// A member filed on day d is a candidate for documents of d-3..=d+3 and for none of d±4,
+    /// though its day stays in memory while they look.
+    #[test]
+    fn members_are_found_within_three_days_only() -> crate::Result<()> {
+        let (_dir, store) = store()?;
+        let mut index = loaded([100]);
+        index.add(100, 1, &band(&[5, 6]), None);
+        for day in 97..=103 {
+            assert_eq!(found(&mut index, store.connection(), day, &[5])?, vec![(1, 1)], "from day {day}");
+        }
+        for day in [96, 104] {
+            assert!(found(&mut index, store.connection(), day, &[5, 6])?.is_empty(), "from day {day}");
+            assert!(index.days.get(&100).is_some_and(|d| d.bands_loaded));
+        }
+        Ok(())
+    }
+
+    /// A key more than MAX_POSTING members of one day have finds none of that day's, still
+    /// finds the same key's members on other days (up to MAX_POSTING of a day, all of them),
+    /// and the day's members are still found by their other keys.
+    #[test]
+    fn a_key_too_common_on_a_day_is_skipped_for_that_day_only() -> crate::Result<()> {
+        let (_dir, store) = store()?;
+        let mut index = loaded([10, 11, 12]);
+        let template = 42;
+        let mut member = 0;
+        let mut file = |index: &mut BandIndex, day: i64, n: usize, keys: &dyn Fn(i64) -> Vec<i64>| -> Vec<u32> {
+            (0..n)
+                .map(|_| {
+                    member += 1;
+                    index.add(day, member, &band(&keys(member)), None);
+                    member as u32
+                })
+                .collect()
+        };
+        let over = file(&mut index, 10, MAX_POSTING + 1, &|m| vec![template, 1_000 + m]);
+        let other_day = file(&mut index, 11, 1, &|_| vec![template]);
+        let at_limit = file(&mut index, 12, MAX_POSTING, &|_| vec![template]);
+        let got: Vec<u32> =
+            found(&mut index, store.connection(), 11, &[template])?.into_iter().map(|(m, _)| m).collect();
+        assert_eq!(got, [other_day, at_limit].concat());
+        // The same day's members, by a key of their own.
+        assert_eq!(found(&mut index, store.connection(), 11, &[1_000 + i64::from(over[3])])?, vec![(over[3], 1)]);
+        // One day alone at the limit is a short posting: every member found.
+        let mut index = loaded([10]);
+        let alone = file(&mut index, 10, MAX_POSTING, &|_| vec![template]);
+        assert_eq!(found(&mut index, store.connection(), 10, &[template])?.len(), alone.len());
+        // One more, and the key finds none of them.
+        file(&mut index, 10, 1, &|_| vec![template]);
+        assert!(found(&mut index, store.connection(), 10, &[template])?.is_empty());
+        Ok(())
+    }
+
+    /// Dropping a day for memory takes exactly its entries: the least recently used day no
+    /// document is looking at goes, the count falls to the other days', its keys find nothing,
+    /// and a key it shared with other days still finds theirs.
+    #[test]
+    fn evicting_a_day_removes_exactly_its_entries() -> crate::Result<()> {
+        let (_dir, store) = store()?;
+        let mut index = loaded([10, 13, 20, 30, 40]);
+        index.add(10, 1, &band(&[1, 10, 11, 12]), None);
+        index.add(13, 2, &band(&[1, 13]), None);
+        index.add(20, 3, &band(&[1, 20]), None);
+        index.add(20, 4, &band(&[1, 21]), None);
+        index.add(30, 5, &band(&[30]), None);
+        index.add(40, 6, &band(&[40]), None);
+        let others = 2 + 4 + 1 + 1;
+        assert_eq!(index.len(), 4 + others);
+        // Day 10 is the oldest but for day 40, which a document is looking at.
+        age(&mut index, |day| match day {
+            40 => 0,
+            10 => 1,
+            _ => 9,
+        });
+        index.evict(&(40..=40), 11);
+        assert!(!index.days.contains_key(&10));
+        assert!([13, 20, 30, 40].iter().all(|d| index.days.contains_key(d)));
+        assert_eq!(index.len(), others);
+        for key in [10, 11, 12] {
+            assert!(found(&mut index, store.connection(), 11, &[key])?.is_empty(), "key {key}");
+        }
+        assert_eq!(found(&mut index, store.connection(), 11, &[1])?, vec![(2, 1)]);
+        assert_eq!(found(&mut index, store.connection(), 17, &[1, 20])?, vec![(3, 2), (4, 1)]);
+        assert_eq!(found(&mut index, store.connection(), 40, &[40])?, vec![(6, 1)]);
+        Ok(())
+    }
+
     /// Stop-list counts span the days around a document, and a day dropped for memory takes
     /// its counts with it.
     #[test]
@@ -580,13 +716,11 @@ mod tests {
         assert!(stopped(&mut index, 45)?.is_empty());
         assert_eq!(index.len(), 15 + 6 + 3);
         // Over the limit, the least recently used day outside the kept range goes.
-        for (day, d) in index.days.iter_mut() {
-            d.used = match day {
-                10 => 0,
-                20 => 5,
-                _ => 9,
-            };
-        }
+        age(&mut index, |day| match day {
+            10 => 0,
+            20 => 5,
+            _ => 9,
+        });
         index.evict(&(60..=80), 5);
         assert!(!index.days.contains_key(&10) && !index.days.contains_key(&20));
         assert_eq!(index.len(), 3);
