@@ -144,9 +144,8 @@ fn is_picked(window: u64) -> bool {
 /// The signature and sample of a document's windows. A long text's are first cut to the picked
 /// ones (in place, without a branch), then each is mixed once. The sample's level comes from a
 /// count of leading zeros over all of them (repeats included, so it is at least the level the
-/// distinct ones need); hashes one level below it go into a small set that raises its level as
-/// it fills — and a text so full of repeats that the set never had to rise is done again from
-/// level 0, so the level is always the lowest at which the distinct hashes fit.
+/// distinct ones need): the hashes from one level below it (about twice [`SAMPLE_CAP`]) are
+/// sorted and deduplicated, and the level is the lowest at which the distinct ones fit.
 fn summarize(windows: &mut Vec<u64>) -> ([u64; HASHES], Sample) {
     let pick = u32::from(windows.len() > ALL_WINDOWS_UP_TO) * PICK_BITS;
     if pick > 0 {
@@ -178,69 +177,32 @@ fn summarize(windows: &mut Vec<u64>) -> ([u64; HASHES], Sample) {
             break;
         }
     }
-    let start = fits_at.saturating_sub(1);
-    let mut set = SampleSet::from(windows, start);
-    if start > 0 && set.level == start {
-        set = SampleSet::from(windows, 0);
-    }
-    let mut hashes = set.held;
-    hashes.sort_unstable();
-    let shingles = ((hashes.len() as u64) << (set.level + pick)).min(u64::from(u32::MAX)) as u32;
-    (sig, Sample { shingles, level: set.level as u8, pick: pick as u8, hashes })
-}
-
-/// The distinct sample hashes (the low 32 bits of mixed windows) with at least `level` leading
-/// zeros, in an open-addressing set (0 marks a free slot) that raises its level past
-/// [`SAMPLE_CAP`].
-struct SampleSet {
-    slots: [u32; SET_SLOTS],
-    held: Vec<u32>,
-    level: u32,
-}
-
-/// Room for [`SAMPLE_CAP`] + 1 hashes at a third full.
-const SET_SLOTS: usize = 1024;
-
-impl SampleSet {
-    fn from(hashes: &[u64], level: u32) -> SampleSet {
-        let mut set = SampleSet { slots: [0; SET_SLOTS], held: Vec::with_capacity(SAMPLE_CAP + 1), level };
-        for &g in hashes {
-            let s = g as u32;
-            if s != 0 && s.leading_zeros() >= set.level && set.insert(s) && set.held.len() > SAMPLE_CAP {
-                set.raise();
+    // Distinct hashes at `level` and above, sorted (0 is never kept).
+    let at = |level: u32| {
+        let mut h: Vec<u32> =
+            windows.iter().map(|&s| s as u32).filter(|&s| s != 0 && s.leading_zeros() >= level).collect();
+        h.sort_unstable();
+        h.dedup();
+        h
+    };
+    // With repeats, `fits_at` fits; one level below, the distinct hashes may fit too.
+    let mut level = fits_at.saturating_sub(1);
+    let mut hashes = at(level);
+    if hashes.len() > SAMPLE_CAP {
+        level += 1;
+        hashes.retain(|h| h.leading_zeros() >= level);
+    } else {
+        // A text so full of repeats that a lower level fits: the lowest that does.
+        while level > 0 {
+            let lower = at(level - 1);
+            if lower.len() > SAMPLE_CAP {
+                break;
             }
-        }
-        set
-    }
-
-    /// Adds `v`; true when it was not there.
-    fn insert(&mut self, v: u32) -> bool {
-        let mut i = (v.wrapping_mul(0x9e37_79b9) >> 22) as usize % SET_SLOTS;
-        loop {
-            match self.slots[i] {
-                0 => {
-                    self.slots[i] = v;
-                    self.held.push(v);
-                    return true;
-                }
-                x if x == v => return false,
-                _ => i = (i + 1) % SET_SLOTS,
-            }
+            (level, hashes) = (level - 1, lower);
         }
     }
-
-    /// Halves the rate: keeps the hashes with one more leading zero.
-    #[cold]
-    fn raise(&mut self) {
-        self.level += 1;
-        let level = self.level;
-        let old = std::mem::take(&mut self.held);
-        self.slots = [0; SET_SLOTS];
-        self.held = Vec::with_capacity(SAMPLE_CAP + 1);
-        for v in old.into_iter().filter(|v| v.leading_zeros() >= level) {
-            self.insert(v);
-        }
-    }
+    let shingles = ((hashes.len() as u64) << (level + pick)).min(u64::from(u32::MAX)) as u32;
+    (sig, Sample { shingles, level: level as u8, pick: pick as u8, hashes })
 }
 
 /// The MinHash signature's band keys. The signature is one-permutation hashing: each shingle
