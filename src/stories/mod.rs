@@ -312,7 +312,7 @@ pub fn resketch(conn: &Connection, bands: &mut BandIndex) -> Result<u64> {
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     if !ids.is_empty() {
-        // Once per directory, after an upgrade: ≈ 60 µs a document, a minute for a million.
+        // Once per directory, after an upgrade: ≈ 25 µs a document (qqnews: 53,601 in 1.3 s).
         tracing::info!(documents = ids.len(), "renewing story sketches stored by an earlier version (once)");
     }
     let mut update =
