@@ -532,8 +532,16 @@ impl Engine {
         let _lock = self.lock_for_writing("add documents", self.lock_wait())?;
         let mut writer = self.writer()?;
         let mut summary = IngestSummary { caught_up: self.catch_up_with(&mut writer)?, ..Default::default() };
-        let mut batch = self.store.write()?;
         let stories = self.config.ingest.stories;
+        if stories {
+            // A server that only polls sources must renew an older directory's story sketches
+            // too, or what it adds never joins a story stored before the upgrade (one indexed
+            // read when there is nothing to do).
+            let tx = self.store.transaction()?;
+            crate::stories::resketch(&tx, &mut self.bands)?;
+            tx.commit()?;
+        }
+        let mut batch = self.store.write()?;
         for doc in docs {
             // An error drops the batch, which rolls it back (and the band index with it).
             if let Err(e) = store_and_index(&mut batch, &mut writer, doc, &mut summary, stories.then_some(&mut self.bands)) {
@@ -782,6 +790,36 @@ mod tests {
     fn total(e: &mut Engine, q: &str) -> Result<usize> {
         let r = e.search(&SearchRequest { query: q.into(), limit: 10, ..Default::default() })?;
         Ok(r.total)
+    }
+
+    /// A server that only adds documents (API uploads, polled sources) renews an older
+    /// directory's story sketches too, so a copy it adds joins a story stored before.
+    #[test]
+    fn added_documents_find_stories_stored_by_an_earlier_sketch() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let text = "商务部、海关总署联合发布公告，决定对镓、锗相关物项实施出口管制，自八月一日起正式实施。\
+                    公告明确，出口经营者应当按照相关规定办理出口许可手续，未经许可不得出口。\
+                    业内人士表示，此举有利于更好维护国家安全和利益，对全球半导体供应链影响有限。\
+                    分析师认为，相关企业短期出口节奏或将放缓，但长期看行业集中度有望进一步提升。";
+        let mut original = crate::Document::for_test("两部门对镓锗实施出口管制", &[text]);
+        original.id = "original".into();
+        let mut copy = crate::Document::for_test("商务部海关总署：对镓锗相关物项实施出口管制", &[text, "（来源：证券时报）"]);
+        copy.id = "copy".into();
+        {
+            let mut e = engine(dir.path())?;
+            e.add_documents(&[original])?;
+            // As store migration 11 leaves a directory of the earlier sketch.
+            e.store().connection().execute_batch(
+                "UPDATE story_members SET band_keys = x'', sample = x'';
+                 INSERT OR REPLACE INTO meta(key, value) VALUES ('stories_resketch', 'pending');",
+            )?;
+        }
+        let mut e = engine(dir.path())?;
+        e.add_documents(&[copy])?;
+        let conn = e.store().connection();
+        let stories = crate::stories::stories_of(conn, &["original".to_string(), "copy".to_string()])?;
+        assert_eq!(stories.get("copy").map(|s| (s.id, s.size)), stories.get("original").map(|s| (s.id, 2)));
+        Ok(())
     }
 
     /// Documents a crashed writer stored but never indexed are caught up by the next writer,
