@@ -191,8 +191,7 @@ pub fn assign(conn: &Connection, bands: &mut BandIndex, doc: &Document, seq: i64
     // Only short texts founding a story are counted: template wording lives in briefs and
     // notices, and copies joining a story must not stop its own text.
     let stop_counted = confirmed.is_empty() && sketch.is_usable() && sample.shingles < STOP_COUNT_BELOW;
-    // The index uses 32 bits of a band key (`bands::probe_keys`): only those are stored.
-    let blob: Vec<u8> = keys.iter().flat_map(|&k| (k as u32).to_le_bytes()).collect();
+    let blob = key_blob(keys);
     conn.prepare_cached(
         "INSERT INTO story_members (doc_id, story_id, band_keys, sample, day, stop_counted)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -201,6 +200,12 @@ pub fn assign(conn: &Connection, bands: &mut BandIndex, doc: &Document, seq: i64
     let member = conn.last_insert_rowid();
     bands.add(day, member, &probe, stop_counted.then_some(sample.hashes.as_slice()));
     Ok(story)
+}
+
+/// Band keys as `story_members.band_keys` stores them: the index uses 32 bits of a key
+/// (`bands::probe_keys`), so only those are kept.
+fn key_blob(keys: &[i64]) -> Vec<u8> {
+    keys.iter().flat_map(|&k| (k as u32).to_le_bytes()).collect()
 }
 
 /// The stories of the members sharing band keys with a document, those sharing the most first
@@ -320,8 +325,7 @@ pub fn resketch(conn: &Connection, bands: &mut BandIndex) -> Result<u64> {
     for id in &ids {
         if let Some((doc, _, _)) = load_text(conn, id)? {
             let sketch = Sketch::of(&doc);
-            let blob: Vec<u8> = sketch.keys.iter().flat_map(|&k| (k as u32).to_le_bytes()).collect();
-            update.execute(params![id, blob, sketch.sample.to_blob()])?;
+            update.execute(params![id, key_blob(&sketch.keys), sketch.sample.to_blob()])?;
         }
     }
     conn.execute("DELETE FROM meta WHERE key = 'stories_resketch'", [])?;
