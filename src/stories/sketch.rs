@@ -5,8 +5,9 @@
 //! 原标题/责任编辑 lines; a leading `【文/观察者网 王世纯】` byline that `ingest::outlet` recognises
 //! is cut off too), normalised to lower-case letters, digits and CJK characters. Chinese is
 //! shingled by characters (5 in a row), English by words (4 in a row). Each window of tokens has
-//! a polynomial rolling value (one multiply-add per token, the token leaving taken out), and
-//! half of the windows — picked by that value, so two copies of a text pick the same ones — are
+//! a polynomial rolling value (one multiply-add per token, the token leaving taken out). A text
+//! of more than [`ALL_WINDOWS_UP_TO`] windows keeps half of them — picked by that value, so two
+//! copies of a text pick the same ones — and a shorter one keeps all; each kept window is
 //! mixed once into a 64-bit shingle hash whose high bits go to a MinHash signature (cut into LSH
 //! bands) and whose low 32 bits to a sample ([`Sample`], its anchors a second candidate key);
 //! stored samples confirm candidates ([`Sample::overlap`]). Every hash has a fixed seed, so a
@@ -287,7 +288,7 @@ impl Sample {
     }
 
     /// `None` for bytes [`Sample::to_blob`] did not write, and for samples of an earlier sketch
-    /// (see [`ROLLING`]; [`super::resketch`] replaces them).
+    /// (their level byte lacks this sketch's bit 0x40; [`super::resketch`] replaces them).
     pub fn from_blob(b: &[u8]) -> Option<Sample> {
         if b.len() < 5 || b[4] & (HALF_HASHES | ROLLING) != HALF_HASHES | ROLLING || !(b.len() - 5).is_multiple_of(4) {
             return None;
