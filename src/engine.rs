@@ -533,15 +533,14 @@ impl Engine {
         let mut writer = self.writer()?;
         let mut summary = IngestSummary { caught_up: self.catch_up_with(&mut writer)?, ..Default::default() };
         let stories = self.config.ingest.stories;
+        let mut batch = self.store.write()?;
         if stories {
             // A server that only polls sources must renew an older directory's story sketches
             // too, or what it adds never joins a story stored before the upgrade (one indexed
-            // read when there is nothing to do).
-            let tx = self.store.transaction()?;
-            crate::stories::resketch(&tx, &mut self.bands)?;
-            tx.commit()?;
+            // read when there is nothing to do). In the batch's transaction: a rollback leaves
+            // the renewal to the next call.
+            crate::stories::resketch(batch.connection()?, &mut self.bands)?;
         }
-        let mut batch = self.store.write()?;
         for doc in docs {
             // An error drops the batch, which rolls it back (and the band index with it).
             if let Err(e) = store_and_index(&mut batch, &mut writer, doc, &mut summary, stories.then_some(&mut self.bands)) {
@@ -808,13 +807,7 @@ mod tests {
         {
             let mut e = engine(dir.path())?;
             e.add_documents(&[original])?;
-            // A directory of schema 10: samples and keys of the earlier sketch (the next open
-            // migrates it).
-            e.store().connection().execute_batch(
-                "UPDATE story_members SET sample = x'4006000002', band_keys = zeroblob(120);
-                 DELETE FROM meta WHERE key = 'stories_resketch';
-                 PRAGMA user_version = 10;",
-            )?;
+            crate::stories::as_written_by_the_earlier_sketch(e.store().connection())?;
         }
         let mut e = engine(dir.path())?;
         e.add_documents(&[copy])?;

@@ -925,8 +925,6 @@ pub fn lines(figures: &[Figure], min_sources: usize) -> Vec<Line> {
     out
 }
 
-/// What a line is labelled: the most specific measure of its figures (`全轮驱动焕新版的售价`
-/// over `售价`), with the period any of them names.
 /// How a story page reads its ledger: for a story of several members, the conflicts and the
 /// figures at least two of them state (what the copies confirm or dispute), then apart the
 /// figures only one states; a story of one member has only the first list, all of its figures.
@@ -941,6 +939,8 @@ pub fn page_lines(figures: &[Figure], members: usize) -> (Vec<Line>, Vec<Line>) 
     (lines(figures, 2), one_source)
 }
 
+/// What a line is labelled: the most specific measure of its figures (`全轮驱动焕新版的售价`
+/// over `售价`), with the period any of them names.
 pub fn line_label(figures: &[Figure], line: &Line) -> String {
     match line {
         Line::Conflict(group) => {

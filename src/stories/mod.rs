@@ -336,6 +336,19 @@ pub fn resketch(conn: &Connection, bands: &mut BandIndex) -> Result<u64> {
     Ok(ids.len() as u64)
 }
 
+/// Turns a data directory back into one of schema 10, as the earlier sketch left it (samples and
+/// band keys it wrote, no `stories_resketch` key): the next open migrates it. For tests of the
+/// upgrade.
+#[cfg(test)]
+pub(crate) fn as_written_by_the_earlier_sketch(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "UPDATE story_members SET sample = x'4006000002', band_keys = zeroblob(120);
+         DELETE FROM meta WHERE key = 'stories_resketch';
+         PRAGMA user_version = 10;",
+    )?;
+    Ok(())
+}
+
 /// The text of a stored document, enough to sketch it, and when it was stored.
 fn load_text(conn: &Connection, id: &str) -> Result<Option<(Document, i64, i64)>> {
     let row: Option<(String, String, String, Option<i64>, i64, i64)> = conn

@@ -310,7 +310,7 @@ impl Sample {
         let level = self.level.max(other.level);
         // A short text (every window kept) against a long one: the picked windows of both.
         let pick = self.pick.max(other.pick);
-        let picked = if pick > 0 { 1 } else { 0 };
+        let picked = u32::from(pick > 0);
         let keep = |h: &&u32| h.leading_zeros() >= level as u32 && *h & picked == picked && !stop.contains(*h);
         let a: Vec<u32> = self.hashes.iter().filter(keep).copied().collect();
         let b: Vec<u32> = other.hashes.iter().filter(keep).copied().collect();

@@ -431,12 +431,7 @@ fn samples_of_the_earlier_sketch_are_sketched_again_and_found() -> Result<()> {
     let before = {
         let store = Store::open(&path)?;
         assign_all(&store, std::slice::from_ref(a))?;
-        // As schema 10 left it: a 64-bit-era sample blob and 30 band keys of the earlier sketch.
-        store.connection().execute_batch(
-            "UPDATE story_members SET sample = x'4006000002', band_keys = zeroblob(120);
-             DELETE FROM meta WHERE key = 'stories_resketch';
-             PRAGMA user_version = 10;",
-        )?;
+        as_written_by_the_earlier_sketch(store.connection())?;
         story(store.connection(), "qq-21472")
     };
     let store = Store::open(&path)?;
