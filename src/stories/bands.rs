@@ -315,14 +315,18 @@ impl BandIndex {
         }
         self.clock += 1;
         let mut found = Vec::new();
+        let mut shared: Map<u32, Shared> = Map::default();
         for d in wanted.clone() {
             let Some(day) = self.days.get_mut(&d) else { continue };
             day.used = self.clock;
-            let mut shared: Map<u32, Shared> = Map::default();
+            if day.first.is_empty() {
+                // A day not yet ingested (date order): nothing to look up.
+                continue;
+            }
             for &k in &probe.keys {
                 day.members(k, &mut |m| shared.entry(m).or_default().count(k));
             }
-            for (m, s) in shared {
+            for (m, s) in shared.drain() {
                 if is_candidate(s, probe.size, day.sizes.get(&m).copied().unwrap_or_default()) {
                     found.push((m, u32::from(s.bands) + u32::from(s.anchors)));
                 }
@@ -337,16 +341,18 @@ impl BandIndex {
     /// the first time a document near it has candidates to compare: most documents have none,
     /// and reading two months of samples for each new day made a bulk load of scattered dates
     /// crawl.
-    pub fn stop_list(&mut self, conn: &Connection, day: i64, hashes: &[u32]) -> Result<HashSet<u32>> {
+    /// Sorted, as `hashes` are.
+    pub fn stop_list(&mut self, conn: &Connection, day: i64, hashes: &[u32]) -> Result<Vec<u32>> {
         let (_, near) = windows(day);
         for d in near.clone() {
             self.load_counts(conn, d)?;
         }
-        let stop = hashes
+        let mut stop: Vec<u32> = hashes
             .iter()
             .filter(|&h| self.df.get(h).map_or(0, |seen| seen.within(&near)) >= super::STOP_DF)
             .copied()
             .collect();
+        stop.sort_unstable();
         self.evict(&near, MAX_ENTRIES);
         Ok(stop)
     }
@@ -411,10 +417,11 @@ impl BandIndex {
 
     /// Reads a day's band keys and anchors (once).
     fn load_day(&mut self, conn: &Connection, day: i64) -> Result<()> {
-        let loaded = self.days.entry(day).or_default();
-        if loaded.bands_loaded {
+        if self.days.get(&day).is_some_and(|d| d.bands_loaded) {
             return Ok(());
         }
+        let typical = self.typical_day();
+        let loaded = self.days.entry(day).or_default();
         let before = loaded.entries;
         let mut stmt = conn.prepare_cached("SELECT rowid, band_keys, sample FROM story_members WHERE day = ?1")?;
         let mut rows = stmt.query(params![day])?;
@@ -425,8 +432,23 @@ impl BandIndex {
             loaded.add_member(rowid as u32, &probe_keys(&bands, sample.as_ref()));
         }
         loaded.bands_loaded = true;
+        // A day being ingested gets its keys one document at a time: its map starts at the size
+        // of the days loaded around it instead of doubling its way there, moving every entry
+        // each time (1 % of ingest).
+        loaded.first.reserve(typical.0.saturating_sub(loaded.first.len()));
+        loaded.sizes.reserve(typical.1.saturating_sub(loaded.sizes.len()));
         self.entries += loaded.entries - before;
         Ok(())
+    }
+
+    /// The keys and members of an average loaded day.
+    fn typical_day(&self) -> (usize, usize) {
+        let (keys, members, days) = self
+            .days
+            .values()
+            .filter(|d| d.bands_loaded)
+            .fold((0, 0, 0), |(keys, members, days), d| (keys + d.first.len(), members + d.sizes.len(), days + 1));
+        (keys / days.max(1), members / days.max(1))
     }
 
     /// Reads a day's stop-list counts (once).

@@ -26,7 +26,7 @@ pub mod figures;
 pub mod page;
 pub mod sketch;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -86,7 +86,7 @@ pub struct StoryRef {
 /// The decision on two sketches (see [`SAME_STORY_OVERLAP`], [`MIN_SIZE_RATIO`]), made the way
 /// ingest makes it: on their stored samples, without a stop list.
 pub fn same_story(a: &Sketch, b: &Sketch) -> bool {
-    match_score((&a.sample, &a.headline), (&b.sample, &b.headline), &HashSet::new()).is_some()
+    match_score((&a.sample, &a.headline), (&b.sample, &b.headline), &[]).is_some()
 }
 
 /// A stored sample with its headline's word pairs.
@@ -102,7 +102,7 @@ struct Match {
     contained: bool,
 }
 
-fn match_score((a, a_head): Side<'_>, (b, b_head): Side<'_>, stop: &HashSet<u32>) -> Option<Match> {
+fn match_score((a, a_head): Side<'_>, (b, b_head): Side<'_>, stop: &[u32]) -> Option<Match> {
     let (shared, ratio) = a.overlap(b, stop)?;
     let smaller = a.shingles.min(b.shingles);
     let needed = if smaller < SHORT_TEXT { SHORT_TEXT_OVERLAP } else { SAME_STORY_OVERLAP };

@@ -71,8 +71,10 @@ pub struct Sketch {
 impl Sketch {
     /// The sketch of a document's body text (see the module doc).
     pub fn of(doc: &Document) -> Sketch {
-        let mut windows = Vec::new();
-        for p in body_paragraphs(doc) {
+        let body = numbered_body(doc);
+        // A Chinese text has a token every three bytes: room for its windows up front.
+        let mut windows = Vec::with_capacity(body.iter().map(|(_, p)| p.len() / 3 + 1).sum());
+        for (_, p) in body {
             push_windows(p, doc.lang, &mut windows);
         }
         let (signature, sample) = summarize(&mut windows);
@@ -98,7 +100,7 @@ pub fn shingles(doc: &Document) -> Vec<u64> {
 
 /// The shingle hashes of one paragraph, every window (with repeats; callers dedupe).
 pub fn paragraph_shingles(p: &str, lang: Lang) -> Vec<u64> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(p.len() / 3 + 1);
     push_windows(p, lang, &mut out);
     out.iter_mut().for_each(|w| *w = mix(*w ^ SEED));
     out
@@ -118,8 +120,6 @@ fn push_windows(p: &str, lang: Lang, out: &mut Vec<u64>) {
     // The last 8 tokens (a window is at most 5), so the one leaving can be taken out.
     let mut ring = [0u64; 8];
     let (mut n, mut h) = (0usize, 0u64);
-    // A Chinese paragraph has a token every three bytes: room for them up front.
-    out.reserve(p.len() / 3 + 1);
     each_token(p, |t| {
         h = h.wrapping_mul(BASE).wrapping_add(t);
         h = h.wrapping_sub(ring[n.wrapping_sub(width) & 7].wrapping_mul(leaving) * u64::from(n >= width));
@@ -306,12 +306,15 @@ impl Sample {
     /// Estimated (share of the smaller text the larger holds, size ratio smaller/larger), both
     /// texts without the `stop` shingles; `None` when either has fewer than [`MIN_SHINGLES`]
     /// left, so shared boilerplate alone never links two texts.
-    pub fn overlap(&self, other: &Sample, stop: &std::collections::HashSet<u32>) -> Option<(f64, f64)> {
+    /// `stop` is sorted.
+    pub fn overlap(&self, other: &Sample, stop: &[u32]) -> Option<(f64, f64)> {
         let level = self.level.max(other.level);
         // A short text (every window kept) against a long one: the picked windows of both.
         let pick = self.pick.max(other.pick);
         let picked = u32::from(pick > 0);
-        let keep = |h: &&u32| h.leading_zeros() >= level as u32 && *h & picked == picked && !stop.contains(*h);
+        let keep = |h: &&u32| {
+            h.leading_zeros() >= level as u32 && *h & picked == picked && (stop.is_empty() || stop.binary_search(h).is_err())
+        };
         let a: Vec<u32> = self.hashes.iter().filter(keep).copied().collect();
         let b: Vec<u32> = other.hashes.iter().filter(keep).copied().collect();
         // Windows each sampled hash stands for.
