@@ -186,13 +186,15 @@ fn summarize(windows: &mut Vec<u64>) -> ([u64; HASHES], Sample) {
         h.dedup();
         h
     };
-    // With repeats, `fits_at` fits; one level below, the distinct hashes may fit too.
+    // With repeats, `fits_at` fits; one level below, the distinct hashes may fit too. Most
+    // texts repeat few windows, and counting the distinct ones of the level below only until
+    // they overflow tells so without sorting them.
     let mut level = fits_at.saturating_sub(1);
-    let mut hashes = at(level);
-    if hashes.len() > SAMPLE_CAP {
-        level += 1;
-        hashes.retain(|h| h.leading_zeros() >= level);
+    let mut hashes = if fits_at > 0 { at(fits_at) } else { Vec::new() };
+    if fits_at > 0 && overflows(windows, level, SAMPLE_CAP - hashes.len()) {
+        level = fits_at;
     } else {
+        hashes = at(level);
         // A text so full of repeats that a lower level fits: the lowest that does.
         while level > 0 {
             let lower = at(level - 1);
@@ -204,6 +206,33 @@ fn summarize(windows: &mut Vec<u64>) -> ([u64; HASHES], Sample) {
     }
     let shingles = ((hashes.len() as u64) << (level + pick)).min(u64::from(u32::MAX)) as u32;
     (sig, Sample { shingles, level: level as u8, pick: pick as u8, hashes })
+}
+
+/// Whether `windows` (sample hashes) holds more than `room` distinct nonzero hashes with exactly
+/// `level` leading zero bits; stops counting once it does.
+fn overflows(windows: &[u64], level: u32, room: usize) -> bool {
+    // Open addressing over a power of two at least twice the most ever counted (0 = empty).
+    const SLOTS: usize = (2 * SAMPLE_CAP + 2).next_power_of_two();
+    let mut table = [0u32; SLOTS];
+    let mut distinct = 0;
+    for h in windows.iter().map(|&s| s as u32).filter(|&s| s != 0 && s.leading_zeros() == level) {
+        let mut i = (h.wrapping_mul(0x9e37_79b9) >> 16) as usize & (SLOTS - 1);
+        loop {
+            match table[i] {
+                0 => {
+                    table[i] = h;
+                    distinct += 1;
+                    if distinct > room {
+                        return true;
+                    }
+                    break;
+                }
+                v if v == h => break,
+                _ => i = (i + 1) & (SLOTS - 1),
+            }
+        }
+    }
+    false
 }
 
 /// The MinHash signature's band keys. The signature is one-permutation hashing: each shingle
