@@ -377,6 +377,17 @@ impl BandIndex {
     /// when it counts towards the stop list.
     pub fn add(&mut self, day: i64, member: i64, probe: &Probe, stop: Option<&[u32]>) {
         self.seen = Some(self.seen.map_or(member, |s| s.max(member)));
+        // A day being ingested gets its keys one document at a time: its maps start at the size
+        // of an average loaded day instead of doubling their way there, moving every entry each
+        // time (1 % of ingest). Undated buckets hold thousands of documents: they grow as they
+        // come.
+        if day >= UNDATED / 2 && self.days.get(&day).is_some_and(|d| d.bands_loaded && d.first.is_empty()) {
+            let (keys, members) = self.typical_day();
+            if let Some(d) = self.days.get_mut(&day) {
+                d.first.reserve(keys);
+                d.sizes.reserve(members);
+            }
+        }
         if let Some(d) = self.days.get_mut(&day) {
             if d.bands_loaded {
                 d.add_member(member as u32, probe);
@@ -420,7 +431,6 @@ impl BandIndex {
         if self.days.get(&day).is_some_and(|d| d.bands_loaded) {
             return Ok(());
         }
-        let typical = self.typical_day();
         let loaded = self.days.entry(day).or_default();
         let before = loaded.entries;
         let mut stmt = conn.prepare_cached("SELECT rowid, band_keys, sample FROM story_members WHERE day = ?1")?;
@@ -432,21 +442,17 @@ impl BandIndex {
             loaded.add_member(rowid as u32, &probe_keys(&bands, sample.as_ref()));
         }
         loaded.bands_loaded = true;
-        // A day being ingested gets its keys one document at a time: its map starts at the size
-        // of the days loaded around it instead of doubling its way there, moving every entry
-        // each time (1 % of ingest).
-        loaded.first.reserve(typical.0.saturating_sub(loaded.first.len()));
-        loaded.sizes.reserve(typical.1.saturating_sub(loaded.sizes.len()));
         self.entries += loaded.entries - before;
         Ok(())
     }
 
-    /// The keys and members of an average loaded day.
+    /// The keys and members of an average loaded (dated) day.
     fn typical_day(&self) -> (usize, usize) {
         let (keys, members, days) = self
             .days
-            .values()
-            .filter(|d| d.bands_loaded)
+            .iter()
+            .filter(|(day, d)| d.bands_loaded && **day >= UNDATED / 2)
+            .map(|(_, d)| d)
             .fold((0, 0, 0), |(keys, members, days), d| (keys + d.first.len(), members + d.sizes.len(), days + 1));
         (keys / days.max(1), members / days.max(1))
     }
