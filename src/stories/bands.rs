@@ -341,7 +341,7 @@ impl BandIndex {
     /// the first time a document near it has candidates to compare: most documents have none,
     /// and reading two months of samples for each new day made a bulk load of scattered dates
     /// crawl.
-    /// Sorted, as `hashes` are.
+    /// Sorted (for [`Sample::overlap`]).
     pub fn stop_list(&mut self, conn: &Connection, day: i64, hashes: &[u32]) -> Result<Vec<u32>> {
         let (_, near) = windows(day);
         for d in near.clone() {
@@ -428,10 +428,10 @@ impl BandIndex {
 
     /// Reads a day's band keys and anchors (once).
     fn load_day(&mut self, conn: &Connection, day: i64) -> Result<()> {
-        if self.days.get(&day).is_some_and(|d| d.bands_loaded) {
+        let loaded = self.days.entry(day).or_default();
+        if loaded.bands_loaded {
             return Ok(());
         }
-        let loaded = self.days.entry(day).or_default();
         let before = loaded.entries;
         let mut stmt = conn.prepare_cached("SELECT rowid, band_keys, sample FROM story_members WHERE day = ?1")?;
         let mut rows = stmt.query(params![day])?;
