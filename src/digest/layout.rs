@@ -47,6 +47,9 @@ pub struct Layout {
 impl Layout {
     pub fn of(doc: &Document) -> Layout {
         let n = doc.paragraphs.len();
+        // A title of at most 60 characters cannot equal a paragraph of more (see
+        // [`is_plainly_body`]): counted once, not per paragraph.
+        let short_title = doc.title.trim().chars().count() <= 60;
         let mut roles = Vec::with_capacity(n);
         for (i, p) in doc.paragraphs.iter().enumerate() {
             let prev = if i > 0 {
@@ -54,7 +57,7 @@ impl Layout {
             } else {
                 None
             };
-            roles.push(classify(p, &doc.title, i == 0, prev));
+            roles.push(classify(p, &doc.title, short_title, i == 0, prev));
         }
         // Consecutive bold headings are one heading broken over lines
         // ("**江华稀土：为全国单本离子型稀土**" + "**开采指标最大的矿山**").
@@ -383,12 +386,13 @@ fn junk_index() -> &'static JunkIndex {
     })
 }
 
-fn classify(p: &str, title: &str, first: bool, prev: Option<(&str, &Role)>) -> Role {
+/// `short_title`: the title has at most 60 characters.
+fn classify(p: &str, title: &str, short_title: bool, first: bool, prev: Option<(&str, &Role)>) -> Role {
     let raw = p.trim();
     if raw.is_empty() {
         return Role::Junk;
     }
-    if is_plainly_body(raw, title, first) {
+    if short_title && is_plainly_body(raw, first) {
         return Role::Body;
     }
     classify_fully(raw, title, first, prev)
@@ -398,8 +402,9 @@ fn classify(p: &str, title: &str, first: bool, prev: Option<(&str, &Role)>) -> R
 /// two looks at (60 characters), and those two (a title echo, an italic caption) are told from
 /// the paragraph's ends: such a paragraph is body text, known from one pass over its bytes
 /// instead of cleaning it of markup first (a tenth of a story sketch's cost). True only when
-/// [`classify_fully`] would say [`Role::Body`].
-fn is_plainly_body(raw: &str, title: &str, first: bool) -> bool {
+/// [`classify_fully`] would say [`Role::Body`], given a title of at most 60 characters (which
+/// cannot equal a paragraph of more).
+fn is_plainly_body(raw: &str, first: bool) -> bool {
     if first && raw.starts_with('#') || raw.starts_with('_') && raw.ends_with('_') {
         return false;
     }
@@ -425,8 +430,7 @@ fn is_plainly_body(raw: &str, title: &str, first: bool) -> bool {
     }
     // Lead bytes E5–E9 start U+5000–U+9FFF, all CJK.
     let cjk = || raw.bytes().any(|b| b.wrapping_sub(0xE5) < 5);
-    // A title of at most 60 characters cannot equal a paragraph of more.
-    kept > 60 && cjk() && title.trim().chars().count() <= 60
+    kept > 60 && cjk()
 }
 
 fn classify_fully(raw: &str, title: &str, first: bool, prev: Option<(&str, &Role)>) -> Role {
@@ -1011,7 +1015,7 @@ mod tests {
         real_paragraphs(|p, title, first, prev| {
             all += p.len();
             let raw = p.trim();
-            if !raw.is_empty() && is_plainly_body(raw, title, first) {
+            if !raw.is_empty() && title.trim().chars().count() <= 60 && is_plainly_body(raw, first) {
                 plainly += p.len();
                 assert_eq!(classify_fully(raw, title, first, prev), Role::Body, "{raw}");
             }
@@ -1023,7 +1027,7 @@ mod tests {
         for c in (0..=0xFFFFu32).filter_map(char::from_u32) {
             for p in [format!("{c}{prose}{c}"), format!("{prose}{c}{c}{c}{prose}")] {
                 let raw = p.trim();
-                if is_plainly_body(raw, "稀土", true) {
+                if is_plainly_body(raw, true) {
                     assert_eq!(classify_fully(raw, "稀土", true, None), Role::Body, "U+{:04X}", c as u32);
                 }
             }
@@ -1031,12 +1035,13 @@ mod tests {
         // The two rules for long paragraphs: a title echo, an italic caption.
         let title = "商务部新闻发言人就稀土相关物项出口管制措施答记者问：管制措施不针对任何特定国家和地区，符合出口管制的国际通行做法，有利于维护全球产业链供应链安全稳定";
         assert!(title.chars().count() > 60);
-        assert!(!is_plainly_body(title, title, false));
-        assert_eq!(classify(title, title, false, None), Role::TitleEcho);
-        assert_eq!(classify(&format!("# {title}"), title, true, None), Role::TitleEcho);
+        // The paragraph alone looks plainly body: the title's length is what keeps it apart.
+        assert!(is_plainly_body(title, false));
+        assert_eq!(classify(title, title, false, false, None), Role::TitleEcho);
+        assert_eq!(classify(&format!("# {title}"), title, false, true, None), Role::TitleEcho);
         let caption = format!("_{prose}_");
-        assert_eq!(classify(&caption, "稀土", false, None), Role::Junk);
-        assert_eq!(classify(&prose, "稀土", false, None), Role::Body);
+        assert_eq!(classify(&caption, "稀土", true, false, None), Role::Junk);
+        assert_eq!(classify(&prose, "稀土", true, false, None), Role::Body);
     }
 
     #[test]

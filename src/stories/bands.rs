@@ -381,15 +381,14 @@ impl BandIndex {
         // of an average loaded day instead of doubling their way there, moving every entry each
         // time (1 % of ingest). Undated buckets hold thousands of documents: they grow as they
         // come.
-        if day >= UNDATED / 2 && self.days.get(&day).is_some_and(|d| d.bands_loaded && d.first.is_empty()) {
-            let (keys, members) = self.typical_day();
-            if let Some(d) = self.days.get_mut(&day) {
-                d.first.reserve(keys);
-                d.sizes.reserve(members);
-            }
-        }
+        let typical = (day >= UNDATED / 2 && self.days.get(&day).is_some_and(|d| d.bands_loaded && d.first.is_empty()))
+            .then(|| self.typical_day());
         if let Some(d) = self.days.get_mut(&day) {
             if d.bands_loaded {
+                if let Some((keys, members)) = typical {
+                    d.first.reserve(keys);
+                    d.sizes.reserve(members);
+                }
                 d.add_member(member as u32, probe);
                 self.entries += probe.keys.len();
             }

@@ -117,12 +117,13 @@ const PICKED: u64 = u64::MAX >> PICK_BITS;
 fn push_windows(p: &str, lang: Lang, out: &mut Vec<u64>) {
     let width = if lang == Lang::En { 4 } else { 5 };
     let leaving = BASE.wrapping_pow(width as u32);
-    // The last 8 tokens (a window is at most 5), so the one leaving can be taken out.
+    // The last 8 tokens (a window is at most 5), so the one leaving can be taken out; the slots
+    // not yet written are 0, so the first `width` tokens take out nothing.
     let mut ring = [0u64; 8];
     let (mut n, mut h) = (0usize, 0u64);
     each_token(p, |t| {
         h = h.wrapping_mul(BASE).wrapping_add(t);
-        h = h.wrapping_sub(ring[n.wrapping_sub(width) & 7].wrapping_mul(leaving) * u64::from(n >= width));
+        h = h.wrapping_sub(ring[n.wrapping_sub(width) & 7].wrapping_mul(leaving));
         ring[n & 7] = t;
         n += 1;
         if n >= width {
@@ -143,10 +144,10 @@ fn is_picked(window: u64) -> bool {
 }
 
 /// The signature and sample of a document's windows. A long text's are first cut to the picked
-/// ones (in place, without a branch), then each is mixed once. The sample's level comes from a
-/// count of leading zeros over all of them (repeats included, so it is at least the level the
-/// distinct ones need): the hashes from one level below it (about twice [`SAMPLE_CAP`]) are
-/// sorted and deduplicated, and the level is the lowest at which the distinct ones fit.
+/// ones (in place, without a branch), then each is mixed once. The sample's level is the lowest
+/// at which the distinct hashes fit: a count of leading zeros over all of them (repeats
+/// included) gives the level at which they surely fit, and the level below is taken only when
+/// its distinct hashes fit too ([`overflows`] counts them without sorting them).
 fn summarize(windows: &mut Vec<u64>) -> ([u64; HASHES], Sample) {
     let pick = u32::from(windows.len() > ALL_WINDOWS_UP_TO) * PICK_BITS;
     if pick > 0 {
@@ -186,24 +187,28 @@ fn summarize(windows: &mut Vec<u64>) -> ([u64; HASHES], Sample) {
         h.dedup();
         h
     };
-    // With repeats, `fits_at` fits; one level below, the distinct hashes may fit too. Most
-    // texts repeat few windows, and counting the distinct ones of the level below only until
-    // they overflow tells so without sorting them.
-    let mut level = fits_at.saturating_sub(1);
-    let mut hashes = if fits_at > 0 { at(fits_at) } else { Vec::new() };
-    if fits_at > 0 && overflows(windows, level, SAMPLE_CAP - hashes.len()) {
-        level = fits_at;
-    } else {
-        hashes = at(level);
-        // A text so full of repeats that a lower level fits: the lowest that does.
-        while level > 0 {
-            let lower = at(level - 1);
-            if lower.len() > SAMPLE_CAP {
-                break;
+    // With repeats, `fits_at` fits; one level below, the distinct hashes may fit too (most texts
+    // repeat few windows, so they seldom do).
+    let (level, hashes) = match fits_at.checked_sub(1) {
+        Some(below) => {
+            let fit = at(fits_at);
+            if overflows(windows, below, SAMPLE_CAP - fit.len()) {
+                (fits_at, fit)
+            } else {
+                // A text so full of repeats that a lower level fits: the lowest that does.
+                let (mut level, mut hashes) = (below, at(below));
+                while level > 0 {
+                    let lower = at(level - 1);
+                    if lower.len() > SAMPLE_CAP {
+                        break;
+                    }
+                    (level, hashes) = (level - 1, lower);
+                }
+                (level, hashes)
             }
-            (level, hashes) = (level - 1, lower);
         }
-    }
+        None => (0, at(0)),
+    };
     let shingles = ((hashes.len() as u64) << (level + pick)).min(u64::from(u32::MAX)) as u32;
     (sig, Sample { shingles, level: level as u8, pick: pick as u8, hashes })
 }
