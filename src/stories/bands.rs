@@ -34,6 +34,16 @@ use crate::error::Result;
 /// 1 M benchmark's interleaved copies: BENCHMARKS.md).
 pub const MAX_ENTRIES: usize = 4_000_000;
 
+/// Lookups (documents looking for candidates) after which a day none of them has touched is
+/// dropped, however few entries the index holds: ingest in date order never comes back to it,
+/// and its shingles left in the stop-list counts, one map shared by every loaded day, only make
+/// each probe of that map likelier to miss the processor's caches — which the index threads
+/// running beside ingest share (qqnews: 2.5 % of ingest, BENCHMARKS.md "Stories"). A day
+/// needed again is read again.
+pub const STALE_AFTER: u64 = 4_096;
+/// Lookups between two sweeps for stale days (a sweep visits every loaded day).
+const STALE_SWEEP: u64 = 256;
+
 /// Days on either side of a document's own that hold its candidates.
 pub const DAYS_AROUND: i64 = (super::MAX_APART_SECS + 86_399) / 86_400;
 
@@ -476,16 +486,20 @@ impl BandIndex {
 
     /// Over `limit`, drops the least recently used days (never one of `keep`) until a quarter
     /// of it is free again: in one pass, so a stream whose days do not fit evicts now and then
-    /// rather than on every document.
+    /// rather than on every document. Every [`STALE_SWEEP`] lookups it also drops the days no
+    /// lookup has touched for [`STALE_AFTER`], whatever the size.
     fn evict(&mut self, keep: &RangeInclusive<i64>, limit: usize) {
-        if self.entries <= limit {
+        let now = self.clock;
+        let is_stale = |used: u64| used.saturating_add(STALE_AFTER) < now;
+        let sweep = now.is_multiple_of(STALE_SWEEP) && self.days.values().any(|d| is_stale(d.used));
+        if self.entries <= limit && !sweep {
             return;
         }
         let mut order: Vec<(u64, i64)> =
             self.days.iter().filter(|(d, _)| !keep.contains(d)).map(|(d, day)| (day.used, *d)).collect();
         order.sort_unstable();
-        for (_, oldest) in order {
-            if self.entries <= limit - limit / 4 {
+        for (used, oldest) in order {
+            if self.entries <= limit - limit / 4 && !is_stale(used) {
                 break;
             }
             if let Some(day) = self.days.remove(&oldest) {
@@ -706,6 +720,34 @@ mod tests {
         assert_eq!(found(&mut index, store.connection(), 11, &[1])?, vec![(2, 1)]);
         assert_eq!(found(&mut index, store.connection(), 17, &[1, 20])?, vec![(3, 2), (4, 1)]);
         assert_eq!(found(&mut index, store.connection(), 40, &[40])?, vec![(6, 1)]);
+        Ok(())
+    }
+
+    /// A day no lookup has touched for STALE_AFTER lookups goes at the next sweep however small
+    /// the index is, with its stop-list counts; one touched since stays, and so does a stale
+    /// day a document is looking at.
+    #[test]
+    fn days_left_behind_are_dropped_at_a_sweep() -> crate::Result<()> {
+        let mut index = loaded([10, 20, 30]);
+        for day in [10, 20, 30] {
+            index.add(day, day, &band(&[day]), Some(&[day as u32]));
+        }
+        assert_eq!(index.df.len(), 3);
+        let now = STALE_SWEEP * (STALE_AFTER / STALE_SWEEP + 2);
+        age(&mut index, |day| if day == 20 { now - 1 } else { 0 });
+        // Between sweeps nothing goes.
+        index.clock = now - 1;
+        index.evict(&(30..=30), MAX_ENTRIES);
+        assert_eq!(index.days.len(), 3);
+        index.clock = now;
+        index.evict(&(30..=30), MAX_ENTRIES);
+        let mut left: Vec<i64> = index.days.keys().copied().collect();
+        left.sort_unstable();
+        assert_eq!(left, [20, 30]);
+        assert_eq!(index.len(), 4);
+        let mut counted: Vec<u32> = index.df.keys().copied().collect();
+        counted.sort_unstable();
+        assert_eq!(counted, [20, 30]);
         Ok(())
     }
 
