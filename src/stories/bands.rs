@@ -505,8 +505,11 @@ impl BandIndex {
             if let Some(day) = self.days.remove(&oldest) {
                 self.entries -= day.entries;
                 for h in day.counted {
-                    if self.df.get_mut(&h).is_some_and(|seen| seen.remove(oldest)) {
-                        self.df.remove(&h);
+                    // One lookup per hash (a day's counts are thousands of random keys).
+                    if let std::collections::hash_map::Entry::Occupied(mut seen) = self.df.entry(h)
+                        && seen.get_mut().remove(oldest)
+                    {
+                        seen.remove();
                     }
                 }
             }

@@ -179,10 +179,18 @@ fn summarize(windows: &mut Vec<u64>) -> ([u64; HASHES], Sample) {
             break;
         }
     }
-    // Distinct hashes at `level` and above, sorted (0 is never kept).
+    // Distinct hashes at `level` and above, sorted (0 is never kept). Gathered without a branch
+    // (whether a hash is kept is a coin toss, which a branch mispredicts) into a buffer sized
+    // once, where collecting a filter grew it by doubling.
     let at = |level: u32| {
-        let mut h: Vec<u32> =
-            windows.iter().map(|&s| s as u32).filter(|&s| s != 0 && s.leading_zeros() >= level).collect();
+        let mut h = vec![0u32; windows.len()];
+        let mut kept = 0;
+        for &s in windows.iter() {
+            let s = s as u32;
+            h[kept] = s;
+            kept += usize::from((s != 0) & (s.leading_zeros() >= level));
+        }
+        h.truncate(kept);
         h.sort_unstable();
         h.dedup();
         h
