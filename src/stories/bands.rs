@@ -245,6 +245,10 @@ struct Day {
     first: Map<u32, u32>,
     /// Key → further members with it (rare: copies and template wording).
     more: Map<u32, Vec<u32>>,
+    /// One bit per slot of a table at least eight times the day's keys, set for each key held
+    /// ([`KeyFilter`]): most keys a document looks up are on no day, and this says so from a
+    /// few kilobytes instead of probing `first`, ten times its size.
+    filter: KeyFilter,
     /// Member → its anchors (for [`Size::most_shared`]).
     sizes: Map<u32, Size>,
     /// The sampled shingles counted for the stop list under this day (one per founding
@@ -271,6 +275,7 @@ impl Day {
         match self.first.entry(k) {
             std::collections::hash_map::Entry::Vacant(v) => {
                 v.insert(member);
+                self.filter.insert(k, self.first.len(), || self.first.keys().copied());
             }
             std::collections::hash_map::Entry::Occupied(_) => self.more.entry(k).or_default().push(member),
         }
@@ -278,6 +283,9 @@ impl Day {
     }
 
     fn members(&self, k: u32, out: &mut impl FnMut(u32)) {
+        if !self.filter.may_hold(k) {
+            return;
+        }
         if let Some(&m) = self.first.get(&k) {
             match self.more.get(&k) {
                 Some(ms) if ms.len() >= MAX_POSTING => {}
@@ -288,6 +296,51 @@ impl Day {
                 None => out(m),
             }
         }
+    }
+}
+
+/// A set of keys that may answer "held" for a key it does not hold (about one in eight at
+/// most, one in sixteen typically) but never "not held" for one it does: one hash, one bit.
+#[derive(Default)]
+struct KeyFilter {
+    bits: Vec<u64>,
+    /// log2 of the slots.
+    shift: u32,
+}
+
+impl KeyFilter {
+    const SLOTS_PER_KEY: usize = 8;
+
+    fn slot(&self, k: u32) -> usize {
+        // The top bits of a multiply: every bit of the key counts (keys are hashes already).
+        (u64::from(k).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - self.shift)) as usize
+    }
+
+    fn may_hold(&self, k: u32) -> bool {
+        // An empty filter (no key yet) holds nothing.
+        !self.bits.is_empty() && {
+            let i = self.slot(k);
+            self.bits[i / 64] >> (i % 64) & 1 == 1
+        }
+    }
+
+    /// Adds `k`, a set's `len`-th distinct key; past [`Self::SLOTS_PER_KEY`] slots a key, the
+    /// table is built again four times larger from `all` the set's keys (`k` among them).
+    fn insert<I: Iterator<Item = u32>>(&mut self, k: u32, len: usize, all: impl FnOnce() -> I) {
+        if len * Self::SLOTS_PER_KEY > 64 * self.bits.len() {
+            self.shift = (len * Self::SLOTS_PER_KEY * 4).next_power_of_two().trailing_zeros().max(12);
+            self.bits = vec![0; (1usize << self.shift) / 64];
+            for key in all() {
+                self.set(key);
+            }
+        } else {
+            self.set(k);
+        }
+    }
+
+    fn set(&mut self, k: u32) {
+        let i = self.slot(k);
+        self.bits[i / 64] |= 1 << (i % 64);
     }
 }
 
@@ -724,6 +777,23 @@ mod tests {
         assert_eq!(found(&mut index, store.connection(), 17, &[1, 20])?, vec![(3, 2), (4, 1)]);
         assert_eq!(found(&mut index, store.connection(), 40, &[40])?, vec![(6, 1)]);
         Ok(())
+    }
+
+    /// The key filter never turns away a key a day holds, whatever size it has grown to, and
+    /// lets few others through.
+    #[test]
+    fn the_key_filter_holds_every_key_added() {
+        let mut day = Day::default();
+        let key = |i: u32| i.wrapping_mul(0x2545_f491).rotate_left(7) ^ 0x5bd1_e995;
+        for i in 0..100_000u32 {
+            day.add(key(i), i);
+            if i.is_power_of_two() || i % 9_973 == 0 {
+                assert!((0..=i).all(|j| day.filter.may_hold(key(j))), "after {i} keys");
+            }
+        }
+        let strays = (100_000..200_000u32).filter(|&i| day.filter.may_hold(key(i))).count();
+        assert!(strays < 100_000 / 8, "{strays} of 100,000 absent keys let through");
+        assert!(!Day::default().filter.may_hold(key(1)));
     }
 
     /// A day no lookup has touched for STALE_AFTER lookups goes at the next sweep however small
