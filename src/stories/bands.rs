@@ -27,7 +27,8 @@ use rusqlite::{Connection, params};
 use super::sketch::{ANCHOR_LEVEL, Sample};
 use crate::error::Result;
 
-/// Most band entries held in memory (≈ 15 bytes each, ≈ 60 MB). A qqnews article has ≈ 190
+/// Most band entries held in memory (≈ 15 bytes each in the maps and 1–8 in the day's key
+/// filter, ≈ 70–90 MB). A qqnews article has ≈ 190
 /// keys (30 band keys and its anchors), so this holds ≈ 20,000 articles: the week around a
 /// document for a few thousand articles a day. Past it, days are dropped and read again when
 /// needed — ingest in date order rarely does; a load in scattered date order does often (the
