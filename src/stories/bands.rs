@@ -276,7 +276,7 @@ impl Day {
         match self.first.entry(k) {
             std::collections::hash_map::Entry::Vacant(v) => {
                 v.insert(member);
-                self.filter.insert(k, self.first.len(), || self.first.keys().copied());
+                self.filter.insert(k, &self.first);
             }
             std::collections::hash_map::Entry::Occupied(_) => self.more.entry(k).or_default().push(member),
         }
@@ -304,17 +304,18 @@ impl Day {
 /// most, one in sixteen typically) but never "not held" for one it does: one hash, one bit.
 #[derive(Default)]
 struct KeyFilter {
+    /// A power of two of 64-bit words (or none).
     bits: Vec<u64>,
-    /// log2 of the slots.
-    shift: u32,
 }
 
 impl KeyFilter {
     const SLOTS_PER_KEY: usize = 8;
 
     fn slot(&self, k: u32) -> usize {
-        // The top bits of a multiply: every bit of the key counts (keys are hashes already).
-        (u64::from(k).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - self.shift)) as usize
+        // The top log2(slots) bits of a multiply: every bit of the key counts (keys are hashes
+        // already).
+        let slots = (self.bits.len() * 64).trailing_zeros();
+        (u64::from(k).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - slots)) as usize
     }
 
     fn may_hold(&self, k: u32) -> bool {
@@ -325,13 +326,14 @@ impl KeyFilter {
         }
     }
 
-    /// Adds `k`, a set's `len`-th distinct key; past [`Self::SLOTS_PER_KEY`] slots a key, the
-    /// table is built again four times larger from `all` the set's keys (`k` among them).
-    fn insert<I: Iterator<Item = u32>>(&mut self, k: u32, len: usize, all: impl FnOnce() -> I) {
-        if len * Self::SLOTS_PER_KEY > 64 * self.bits.len() {
-            self.shift = (len * Self::SLOTS_PER_KEY * 4).next_power_of_two().trailing_zeros().max(12);
-            self.bits = vec![0; (1usize << self.shift) / 64];
-            for key in all() {
+    /// Adds `k`, just added to `held` (the day's keys); when `held` outgrows
+    /// [`Self::SLOTS_PER_KEY`] slots a key, the table is built again four times larger from all
+    /// of them.
+    fn insert(&mut self, k: u32, held: &Map<u32, u32>) {
+        if held.len() * Self::SLOTS_PER_KEY > 64 * self.bits.len() {
+            let slots = (held.len() * Self::SLOTS_PER_KEY * 4).next_power_of_two().max(1 << 12);
+            self.bits = vec![0; slots / 64];
+            for &key in held.keys() {
                 self.set(key);
             }
         } else {
