@@ -6,7 +6,8 @@
 //! of the same bodies (the baseline under the same machine load), the layout alone, and the whole
 //! sketch (layout + windows + band keys + sample), five passes each, printing the median. It
 //! also prints a checksum of every sketch (headline pairs, band keys, sample): a change meant
-//! to be faster must leave it unchanged, or stored samples and band keys stop matching.
+//! to be faster must leave it unchanged, or stored samples and band keys stop matching; and one
+//! of every layout (roles and parts), which digests read too.
 //!
 //! Run: `cargo run --release --example sketch_throughput [-- FILE [N [once]]]` (`once`: one pass of
 //! the sketch only, to count its instructions under `valgrind --tool=callgrind`)
@@ -119,5 +120,16 @@ fn main() -> anyhow::Result<()> {
         sample.hashes.iter().for_each(|&h| eat(u64::from(h)));
     }
     println!("  checksum {sum:016x}");
+
+    // The same over every document's layout (roles and parts), which digests read too: a
+    // faster layout must classify every paragraph as before.
+    let mut sum: u64 = 0xcbf2_9ce4_8422_2325;
+    for d in &docs {
+        let l = Layout::of(d);
+        for b in format!("{:?}{:?}{:?}", l.roles, l.parts, l.part_of).bytes() {
+            sum = (sum ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    println!("  layout checksum {sum:016x}");
     Ok(())
 }

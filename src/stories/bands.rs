@@ -42,6 +42,12 @@ pub const MAX_ENTRIES: usize = 4_000_000;
 /// running beside ingest share (qqnews: 2.5 % of ingest, BENCHMARKS.md "Stories"). A day
 /// needed again is read again.
 pub const STALE_AFTER: u64 = 4_096;
+/// Lookups after which a day whose stop-list counts no stop list has read has them dropped
+/// (keeping its keys, if loaded): in date order a day leaves every later document's window
+/// ([`STOP_DAYS_AROUND`]) for good, and the counts of days left behind only spread the live
+/// ones over a larger map, which every shingle counted, looked up and taken out probes at a
+/// random place.
+pub const COUNTS_STALE_AFTER: u64 = 512;
 /// Lookups between two sweeps for stale days (a sweep visits every loaded day).
 const STALE_SWEEP: u64 = 256;
 
@@ -82,47 +88,127 @@ fn windows(bucket: i64) -> (RangeInclusive<i64>, RangeInclusive<i64>) {
     (bucket - DAYS_AROUND..=bucket + DAYS_AROUND, bucket - stop..=bucket + stop)
 }
 
-/// In how many founded stories of which days one sampled shingle was seen; one day without an
-/// allocation, as most shingles are.
-#[derive(Debug, Clone)]
-enum Seen {
-    One(i64, u16),
-    Many(Vec<(i64, u16)>),
+/// In how many short stories founded on which loaded day each sampled shingle was seen (the
+/// stop-list counts, over the days whose counts are loaded). Each such day holds a slot number
+/// below [`MANY`]`>> 16`, so a shingle seen on one day only — most are — is one 32-bit value,
+/// its day's slot and its count. The map is probed at a random place for every shingle counted,
+/// looked up and taken out again; at 8 bytes an entry it is a quarter of the size it was holding
+/// the day itself in an enum, and the caches it shares with the index threads miss a quarter as
+/// much (BENCHMARKS.md, "Stories").
+#[derive(Default)]
+struct StopCounts {
+    /// Shingle → `slot << 16 | count`, or [`MANY`] when `many` holds its days.
+    one: Map<u32, u32>,
+    /// Shingle → (slot, count) for each day it was seen on, for shingles of several days.
+    many: Map<u32, Vec<(u16, u16)>>,
+    /// Slot → the day it is held by.
+    days: Vec<i64>,
+    /// Slots given back by days whose counts were dropped.
+    free: Vec<u16>,
 }
 
-impl Seen {
-    fn add(&mut self, day: i64) {
-        match self {
-            Seen::One(d, n) if *d == day => *n = n.saturating_add(1),
-            Seen::One(d, n) => *self = Seen::Many(vec![(*d, *n), (day, 1)]),
-            Seen::Many(days) => match days.iter_mut().find(|(d, _)| *d == day) {
-                Some((_, n)) => *n = n.saturating_add(1),
-                None => days.push((day, 1)),
-            },
-        }
-    }
+/// The value of a shingle of several days ([`StopCounts::one`]); no day is given its slot.
+const MANY: u32 = u32::MAX;
 
-    /// Takes one count off `day`; true when none are left.
-    fn remove(&mut self, day: i64) -> bool {
-        match self {
-            Seen::One(d, n) => {
-                *n -= u16::from(*d == day && *n > 0);
-                *n == 0
+/// Most days whose stop-list counts are held at once (beyond, the least recently used go):
+/// well below the 65,535 slots a count has room for, with room for the window being read.
+const MAX_COUNT_DAYS: usize = 16_384;
+
+impl StopCounts {
+    /// A slot for `day`, whose counts are about to be loaded.
+    fn open(&mut self, day: i64) -> u16 {
+        match self.free.pop() {
+            Some(slot) => {
+                self.days[usize::from(slot)] = day;
+                slot
             }
-            Seen::Many(days) => {
-                days.retain_mut(|(d, n)| {
-                    *n -= u16::from(*d == day && *n > 0);
-                    *n > 0
-                });
-                days.is_empty()
+            None => {
+                // `evict` keeps the days held under MAX_COUNT_DAYS (plus one window), far below
+                // the last slot.
+                self.days.push(day);
+                (self.days.len() - 1) as u16
             }
         }
     }
 
-    fn within(&self, days: &RangeInclusive<i64>) -> i64 {
-        match self {
-            Seen::One(d, n) => i64::from(*n) * i64::from(days.contains(d)),
-            Seen::Many(v) => v.iter().filter(|(d, _)| days.contains(d)).map(|&(_, n)| i64::from(n)).sum(),
+    /// Takes a day's counts out (`counted`: every shingle counted under it) and frees its slot.
+    fn close(&mut self, slot: u16, counted: &[u32]) {
+        for &h in counted {
+            self.remove(h, slot);
+        }
+        self.free.push(slot);
+    }
+
+    fn in_use(&self) -> usize {
+        self.days.len() - self.free.len()
+    }
+
+    fn add(&mut self, h: u32, slot: u16) {
+        let one = |n: u16| u32::from(slot) << 16 | u32::from(n);
+        match self.one.entry(h) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(one(1));
+            }
+            std::collections::hash_map::Entry::Occupied(mut v) => {
+                let packed = *v.get();
+                if packed == MANY {
+                    let days = self.many.entry(h).or_default();
+                    match days.iter_mut().find(|(s, _)| *s == slot) {
+                        Some((_, n)) => *n = n.saturating_add(1),
+                        None => days.push((slot, 1)),
+                    }
+                } else if (packed >> 16) as u16 == slot {
+                    // Saturates at u16::MAX like the counts in `many`.
+                    *v.get_mut() = one((packed as u16).saturating_add(1));
+                } else {
+                    self.many.insert(h, vec![((packed >> 16) as u16, packed as u16), (slot, 1)]);
+                    *v.get_mut() = MANY;
+                }
+            }
+        }
+    }
+
+    /// Takes one count of `h` off `slot`'s day.
+    fn remove(&mut self, h: u32, slot: u16) {
+        let std::collections::hash_map::Entry::Occupied(mut v) = self.one.entry(h) else { return };
+        let packed = *v.get();
+        if packed == MANY {
+            let Some(days) = self.many.get_mut(&h) else { return };
+            days.retain_mut(|(s, n)| {
+                *n -= u16::from(*s == slot && *n > 0);
+                *n > 0
+            });
+            // Back to one value when one day is left (the common state stays the small one).
+            match days.as_slice() {
+                [] => {
+                    v.remove();
+                    self.many.remove(&h);
+                }
+                &[(s, n)] => {
+                    *v.get_mut() = u32::from(s) << 16 | u32::from(n);
+                    self.many.remove(&h);
+                }
+                _ => {}
+            }
+        } else if (packed >> 16) as u16 == slot {
+            if packed as u16 <= 1 {
+                v.remove();
+            } else {
+                *v.get_mut() = packed - 1;
+            }
+        }
+    }
+
+    /// In how many stories founded on days of `near` `h` was seen.
+    fn within(&self, h: u32, near: &RangeInclusive<i64>) -> i64 {
+        let held = |slot: u16| self.days.get(usize::from(slot)).is_some_and(|d| near.contains(d));
+        match self.one.get(&h) {
+            None => 0,
+            Some(&MANY) => self
+                .many
+                .get(&h)
+                .map_or(0, |days| days.iter().filter(|(s, _)| held(*s)).map(|&(_, n)| i64::from(n)).sum()),
+            Some(&packed) => i64::from(packed as u16) * i64::from(held((packed >> 16) as u16)),
         }
     }
 }
@@ -253,15 +339,18 @@ struct Day {
     /// Member → its anchors (for [`Size::most_shared`]).
     sizes: Map<u32, Size>,
     /// The sampled shingles counted for the stop list under this day (one per founding
-    /// story), so dropping the day takes them out of [`BandIndex::df`].
+    /// story), so dropping the day takes them out of [`BandIndex::stop_counts`].
     counted: Vec<u32>,
     /// Whether `first`/`more` hold the day's members (days only counted for the stop list
     /// do not hold them).
     bands_loaded: bool,
-    /// Whether [`BandIndex::df`] holds the day's stop-list counts.
-    counts_loaded: bool,
+    /// The day's slot in [`BandIndex::stop_counts`] when they hold its counts.
+    counts: Option<u16>,
     entries: usize,
+    /// The clock when a lookup last touched the day (its keys or its counts).
     used: u64,
+    /// The clock when a stop list last read its counts.
+    counts_used: u64,
 }
 
 impl Day {
@@ -351,9 +440,9 @@ impl KeyFilter {
 #[derive(Default)]
 pub struct BandIndex {
     days: Map<i64, Day>,
-    /// Sampled shingle → (day, in how many short stories founded that day it was seen), over
-    /// the loaded days: one lookup per shingle for a stop list that spans two months.
-    df: Map<u32, Seen>,
+    /// In how many short stories founded on which of the loaded days each sampled shingle was
+    /// seen: one lookup per shingle for a stop list that spans two months.
+    stop_counts: StopCounts,
     /// The highest `story_members` rowid this index has taken into account; `None` until first
     /// used (then it starts at the table's current maximum: loading a day reads it whole).
     seen: Option<i64>,
@@ -415,7 +504,7 @@ impl BandIndex {
         }
         let mut stop: Vec<u32> = hashes
             .iter()
-            .filter(|&h| self.df.get(h).map_or(0, |seen| seen.within(&near)) >= super::STOP_DF)
+            .filter(|&&h| self.stop_counts.within(h, &near) >= super::STOP_DF)
             .copied()
             .collect();
         stop.sort_unstable();
@@ -425,14 +514,10 @@ impl BandIndex {
 
     /// Counts one founding story's sampled shingles under `day` (loaded).
     fn count(&mut self, day: i64, hashes: &[u32]) {
-        let Some(d) = self.days.get_mut(&day).filter(|d| d.counts_loaded) else { return };
+        let Some(d) = self.days.get_mut(&day) else { return };
+        let Some(slot) = d.counts else { return };
         for &h in hashes {
-            match self.df.entry(h) {
-                std::collections::hash_map::Entry::Occupied(mut seen) => seen.get_mut().add(day),
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(Seen::One(day, 1));
-                }
-            }
+            self.stop_counts.add(h, slot);
         }
         d.counted.extend_from_slice(hashes);
         d.entries += hashes.len();
@@ -526,10 +611,11 @@ impl BandIndex {
     fn load_counts(&mut self, conn: &Connection, day: i64) -> Result<()> {
         let loaded = self.days.entry(day).or_default();
         loaded.used = self.clock;
-        if loaded.counts_loaded {
+        loaded.counts_used = self.clock;
+        if loaded.counts.is_some() {
             return Ok(());
         }
-        loaded.counts_loaded = true;
+        loaded.counts = Some(self.stop_counts.open(day));
         let samples: Vec<Vec<u8>> = conn
             .prepare_cached("SELECT sample FROM story_members WHERE day = ?1 AND stop_counted")?
             .query_map(params![day], |r| r.get(0))?
@@ -547,30 +633,48 @@ impl BandIndex {
     fn evict(&mut self, keep: &RangeInclusive<i64>, limit: usize) {
         let now = self.clock;
         let is_stale = |used: u64| used.saturating_add(STALE_AFTER) < now;
-        let sweep = now.is_multiple_of(STALE_SWEEP) && self.days.values().any(|d| is_stale(d.used));
-        if self.entries <= limit && !sweep {
+        let counts_stale = |d: &Day| d.counts.is_some() && d.counts_used.saturating_add(COUNTS_STALE_AFTER) < now;
+        let sweep = now.is_multiple_of(STALE_SWEEP) && self.days.values().any(|d| is_stale(d.used) || counts_stale(d));
+        if sweep {
+            let stale: Vec<i64> =
+                self.days.iter().filter(|(d, day)| !keep.contains(d) && counts_stale(day)).map(|(d, _)| *d).collect();
+            for d in stale {
+                self.drop_counts(d);
+            }
+        }
+        let count_days = MAX_COUNT_DAYS;
+        if self.entries <= limit && self.stop_counts.in_use() <= count_days && !sweep {
             return;
         }
         let mut order: Vec<(u64, i64)> =
             self.days.iter().filter(|(d, _)| !keep.contains(d)).map(|(d, day)| (day.used, *d)).collect();
         order.sort_unstable();
         for (used, oldest) in order {
-            if self.entries <= limit - limit / 4 && !is_stale(used) {
+            if self.entries <= limit - limit / 4 && self.stop_counts.in_use() <= count_days - count_days / 4 && !is_stale(used) {
                 break;
             }
             if let Some(day) = self.days.remove(&oldest) {
                 self.entries -= day.entries;
-                for h in day.counted {
-                    // One lookup per hash (a day's counts are thousands of random keys).
-                    if let std::collections::hash_map::Entry::Occupied(mut seen) = self.df.entry(h)
-                        && seen.get_mut().remove(oldest)
-                    {
-                        seen.remove();
-                    }
+                if let Some(slot) = day.counts {
+                    self.stop_counts.close(slot, &day.counted);
                 }
             }
         }
         tracing::debug!(entries = self.entries, days = self.days.len(), "story band index trimmed");
+    }
+
+    /// Takes a day's stop-list counts out of memory (they are read again when a stop list
+    /// needs them), keeping its keys.
+    fn drop_counts(&mut self, day: i64) {
+        let Some(d) = self.days.get_mut(&day) else { return };
+        let Some(slot) = d.counts.take() else { return };
+        let counted = std::mem::take(&mut d.counted);
+        d.entries -= counted.len();
+        self.entries -= counted.len();
+        self.stop_counts.close(slot, &counted);
+        if !d.bands_loaded {
+            self.days.remove(&day);
+        }
     }
 
     /// Entries held (for tests and tracing).
@@ -650,7 +754,8 @@ mod tests {
     fn loaded(days: impl IntoIterator<Item = i64>) -> BandIndex {
         let mut index = BandIndex::new();
         for day in days {
-            index.days.insert(day, Day { bands_loaded: true, counts_loaded: true, ..Day::default() });
+            let counts = Some(index.stop_counts.open(day));
+            index.days.insert(day, Day { bands_loaded: true, counts, ..Day::default() });
         }
         index
     }
@@ -666,10 +771,11 @@ mod tests {
         Ok(got)
     }
 
-    /// Sets when each loaded day was last used, for eviction.
+    /// Sets when each loaded day was last used (its keys and its counts), for eviction.
     fn age(index: &mut BandIndex, used: impl Fn(i64) -> u64) {
         for (&day, d) in index.days.iter_mut() {
             d.used = used(day);
+            d.counts_used = used(day);
         }
     }
 
@@ -782,6 +888,78 @@ mod tests {
         Ok(())
     }
 
+    /// A shingle of one day is one packed value; seen on a second day it moves to the list of
+    /// days, and back to one value when all but one day's counts have left. Counts only count
+    /// on days of the window asked about.
+    #[test]
+    fn stop_counts_move_between_one_day_and_several() {
+        let mut c = StopCounts::default();
+        let (a, b) = (c.open(10), c.open(40));
+        c.add(7, a);
+        c.add(7, a);
+        assert_eq!(c.within(7, &(0..=20)), 2);
+        assert!(c.many.is_empty());
+        c.add(7, b);
+        assert_eq!(c.one.get(&7), Some(&MANY));
+        assert_eq!((c.within(7, &(0..=20)), c.within(7, &(0..=50)), c.within(7, &(30..=50))), (2, 3, 1));
+        c.close(a, &[7, 7]);
+        assert_eq!(c.one.get(&7), Some(&(u32::from(b) << 16 | 1)));
+        assert!(c.many.is_empty());
+        assert_eq!(c.within(7, &(0..=50)), 1);
+        // The freed slot goes to the next day opened, which does not inherit the old counts.
+        let d = c.open(90);
+        assert_eq!(d, a);
+        assert_eq!(c.within(7, &(80..=100)), 0);
+        c.close(b, &[7]);
+        assert!(c.one.is_empty() && c.many.is_empty());
+        assert_eq!(c.in_use(), 1);
+    }
+
+    /// A day whose counts no stop list has read for COUNTS_STALE_AFTER lookups has them taken
+    /// out at a sweep, keeping its keys while lookups still touch them; a stop list reads them
+    /// again from the store.
+    #[test]
+    fn counts_left_behind_go_before_their_keys() -> crate::Result<()> {
+        let (_dir, store) = store()?;
+        let mut index = loaded([10, 20]);
+        for day in [10, 20] {
+            index.add(day, day, &band(&[day]), Some(&[day as u32]));
+        }
+        let now = STALE_SWEEP * (COUNTS_STALE_AFTER / STALE_SWEEP + 2);
+        for d in index.days.values_mut() {
+            d.used = now - 1;
+        }
+        if let Some(d) = index.days.get_mut(&20) {
+            d.counts_used = now - 1;
+        }
+        index.clock = now;
+        index.evict(&(30..=30), MAX_ENTRIES);
+        assert_eq!(index.days.len(), 2);
+        assert!(index.days[&10].counts.is_none() && index.days[&10].bands_loaded);
+        assert!(index.days[&10].counted.is_empty());
+        assert!(index.days[&20].counts.is_some());
+        let mut counted: Vec<u32> = index.stop_counts.one.keys().copied().collect();
+        counted.sort_unstable();
+        assert_eq!(counted, [20]);
+        assert_eq!(index.len(), 2 + 1);
+        // Read again (the store has none of these made-up rows).
+        assert!(index.stop_list(store.connection(), 10, &[10])?.is_empty());
+        assert!(index.days[&10].counts.is_some());
+        Ok(())
+    }
+
+    /// However few entries they hold, no more than MAX_COUNT_DAYS days keep their counts: the
+    /// least recently used go, so a slot is always free for the next.
+    #[test]
+    fn days_of_counts_are_capped() {
+        let mut index = loaded(0..MAX_COUNT_DAYS as i64 + 10);
+        age(&mut index, |day| day as u64);
+        index.evict(&(0..=0), MAX_ENTRIES);
+        assert!(index.stop_counts.in_use() <= MAX_COUNT_DAYS - MAX_COUNT_DAYS / 4);
+        assert!(index.days.contains_key(&0) && index.days.contains_key(&(MAX_COUNT_DAYS as i64 + 9)));
+        assert!(!index.days.contains_key(&1));
+    }
+
     /// The key filter never turns away a key a day holds, whatever size it has grown to, and
     /// lets few others through.
     #[test]
@@ -808,7 +986,7 @@ mod tests {
         for day in [10, 20, 30] {
             index.add(day, day, &band(&[day]), Some(&[day as u32]));
         }
-        assert_eq!(index.df.len(), 3);
+        assert_eq!(index.stop_counts.one.len(), 3);
         let now = STALE_SWEEP * (STALE_AFTER / STALE_SWEEP + 2);
         age(&mut index, |day| if day == 20 { now - 1 } else { 0 });
         // Between sweeps nothing goes.
@@ -821,7 +999,7 @@ mod tests {
         left.sort_unstable();
         assert_eq!(left, [20, 30]);
         assert_eq!(index.len(), 4);
-        let mut counted: Vec<u32> = index.df.keys().copied().collect();
+        let mut counted: Vec<u32> = index.stop_counts.one.keys().copied().collect();
         counted.sort_unstable();
         assert_eq!(counted, [20, 30]);
         Ok(())
@@ -836,7 +1014,8 @@ mod tests {
         let conn = store.connection();
         let mut index = BandIndex::new();
         for day in [10, 20, 70] {
-            index.days.insert(day, Day { bands_loaded: true, counts_loaded: true, ..Day::default() });
+            let counts = Some(index.stop_counts.open(day));
+            index.days.insert(day, Day { bands_loaded: true, counts, ..Day::default() });
         }
         let template = [1u32, 2, 3];
         for _ in 0..5 {
@@ -869,7 +1048,7 @@ mod tests {
         index.evict(&(60..=80), 5);
         assert!(!index.days.contains_key(&10) && !index.days.contains_key(&20));
         assert_eq!(index.len(), 3);
-        assert_eq!(index.df.len(), 3);
+        assert_eq!(index.stop_counts.one.len(), 3);
         // Read again from the store (which has none of these made-up rows): nothing stops.
         assert!(stopped(&mut index, 15)?.is_empty());
         Ok(())
