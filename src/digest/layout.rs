@@ -435,7 +435,16 @@ fn is_plainly_body(raw: &str, first: bool) -> bool {
     }
     // Lead bytes E5–E9 start U+5000–U+9FFF, all CJK.
     let cjk = || raw.bytes().any(|b| b.wrapping_sub(0xE5) < 5);
-    kept > 60 && cjk()
+    // Text without CJK is not an encoded leftover when it has a space between two words: an
+    // ASCII space between ASCII letters or digits stays a space in the cleaned text (only a
+    // space before CJK is taken out), and a letter is a word character. English prose, which
+    // has no CJK and so took the long way every paragraph.
+    let words = || {
+        raw.as_bytes()
+            .windows(3)
+            .any(|w| w[1] == b' ' && w[0].is_ascii_alphanumeric() && w[2].is_ascii_alphanumeric())
+    };
+    kept > 60 && (cjk() || words())
 }
 
 fn classify_fully(raw: &str, title: &str, first: bool, prev: Option<(&str, &Role)>) -> Role {
@@ -1037,6 +1046,19 @@ mod tests {
                 }
             }
         }
+        // Any character at either end or inside a long English paragraph.
+        let english = "Rare earth export controls took effect this year and exporters need a licence. ".repeat(2);
+        for c in (0..=0xFFFFu32).filter_map(char::from_u32) {
+            for p in [format!("{c}{english}{c}"), format!("{english}{c}{c}{c}{english}"), format!("{c}{english}").replace(' ', &c.to_string())] {
+                let raw = p.trim();
+                if is_plainly_body(raw, true) {
+                    assert_eq!(classify_fully(raw, "Rare earths", true, None), Role::Body, "U+{:04X}", c as u32);
+                }
+            }
+        }
+        assert!(is_plainly_body(english.trim(), false));
+        // No space between words: maybe an encoded leftover, the long way.
+        assert!(!is_plainly_body(&"aGVsbG8/d29ybGQ=".repeat(6), false));
         // The two rules for long paragraphs: a title echo, an italic caption.
         let title = "商务部新闻发言人就稀土相关物项出口管制措施答记者问：管制措施不针对任何特定国家和地区，符合出口管制的国际通行做法，有利于维护全球产业链供应链安全稳定";
         assert!(title.chars().count() > 60);
