@@ -27,8 +27,8 @@ use rusqlite::{Connection, params};
 use super::sketch::{ANCHOR_LEVEL, Sample};
 use crate::error::Result;
 
-/// Most band entries held in memory (≈ 15 bytes each in the maps and 1–8 in the day's key
-/// filter, ≈ 70–90 MB). A qqnews article has ≈ 190
+/// Most band entries held in memory (≈ 15 bytes each in the maps and 1–4 in the day's key
+/// filter, 8–32 bits a key: ≈ 65–75 MB). A qqnews article has ≈ 190
 /// keys (30 band keys and its anchors), so this holds ≈ 20,000 articles: the week around a
 /// document for a few thousand articles a day. Past it, days are dropped and read again when
 /// needed — ingest in date order rarely does; a load in scattered date order does often (the
@@ -657,24 +657,27 @@ impl BandIndex {
     fn evict(&mut self, keep: &RangeInclusive<i64>, limit: usize) {
         let now = self.clock;
         let is_stale = |used: u64| used.saturating_add(STALE_AFTER) < now;
-        let counts_stale = |d: &Day| d.counts.is_some() && d.counts_used.saturating_add(COUNTS_STALE_AFTER) < now;
-        let sweep = now.is_multiple_of(STALE_SWEEP) && self.days.values().any(|d| is_stale(d.used) || counts_stale(d));
-        if sweep {
+        let sweeping = now.is_multiple_of(STALE_SWEEP);
+        if sweeping {
+            let counts_stale = |d: &Day| d.counts.is_some() && d.counts_used.saturating_add(COUNTS_STALE_AFTER) < now;
             let stale: Vec<i64> =
                 self.days.iter().filter(|(d, day)| !keep.contains(d) && counts_stale(day)).map(|(d, _)| *d).collect();
             for d in stale {
                 self.drop_counts(d);
             }
         }
-        let count_days = MAX_COUNT_DAYS;
-        if self.entries <= limit && self.stop_counts.in_use() <= count_days && !sweep {
+        let sweep = sweeping && self.days.values().any(|d| is_stale(d.used));
+        if self.entries <= limit && self.stop_counts.in_use() <= MAX_COUNT_DAYS && !sweep {
             return;
         }
         let mut order: Vec<(u64, i64)> =
             self.days.iter().filter(|(d, _)| !keep.contains(d)).map(|(d, day)| (day.used, *d)).collect();
         order.sort_unstable();
         for (used, oldest) in order {
-            if self.entries <= limit - limit / 4 && self.stop_counts.in_use() <= count_days - count_days / 4 && !is_stale(used) {
+            if self.entries <= limit - limit / 4
+                && self.stop_counts.in_use() <= MAX_COUNT_DAYS - MAX_COUNT_DAYS / 4
+                && !is_stale(used)
+            {
                 break;
             }
             if let Some(day) = self.days.remove(&oldest) {

@@ -181,18 +181,9 @@ fn summarize(windows: &mut Vec<u64>) -> ([u64; HASHES], Sample) {
             break;
         }
     }
-    // Distinct hashes at `level` and above, sorted (0 is never kept). Gathered without a branch
-    // (whether a hash is kept is a coin toss, which a branch mispredicts) into a buffer sized
-    // once, where collecting a filter grew it by doubling.
+    // Distinct hashes at `level` and above, sorted (0 is never kept).
     let at = |level: u32| {
-        let mut h = vec![0u32; windows.len()];
-        let mut kept = 0;
-        for &s in windows.iter() {
-            let s = s as u32;
-            h[kept] = s;
-            kept += usize::from((s != 0) & (s.leading_zeros() >= level));
-        }
-        h.truncate(kept);
+        let mut h = gathered(windows, |s| s.leading_zeros() >= level);
         h.sort_unstable();
         h.dedup();
         h
@@ -230,16 +221,9 @@ fn overflows(windows: &[u64], level: u32, room: usize) -> bool {
     const SLOTS: usize = (2 * SAMPLE_CAP + 2).next_power_of_two();
     let mut table = [0u32; SLOTS];
     let mut distinct = 0;
-    // The hashes at `level` gathered first without a branch (a quarter to a half of them are,
-    // at random: a branch on it mispredicts), then counted.
-    let mut at = vec![0u32; windows.len()];
-    let mut n = 0;
-    for &s in windows {
-        let s = s as u32;
-        at[n] = s;
-        n += usize::from((s != 0) & (s.leading_zeros() == level));
-    }
-    for &h in &at[..n] {
+    // The hashes at `level` gathered first (a quarter to a half of them are, at random), then
+    // counted.
+    for h in gathered(windows, |s| s.leading_zeros() == level) {
         let mut i = (h.wrapping_mul(0x9e37_79b9) >> 16) as usize & (SLOTS - 1);
         loop {
             match table[i] {
@@ -257,6 +241,21 @@ fn overflows(windows: &[u64], level: u32, room: usize) -> bool {
         }
     }
     false
+}
+
+/// The nonzero sample hashes of `windows` that `keep` accepts, in order. Gathered without a
+/// branch — whether a hash is kept is a coin toss, which a branch mispredicts — into a buffer
+/// sized once (collecting a filter grew it by doubling).
+fn gathered(windows: &[u64], keep: impl Fn(u32) -> bool) -> Vec<u32> {
+    let mut h = vec![0u32; windows.len()];
+    let mut kept = 0;
+    for &s in windows {
+        let s = s as u32;
+        h[kept] = s;
+        kept += usize::from((s != 0) & keep(s));
+    }
+    h.truncate(kept);
+    h
 }
 
 /// The MinHash signature's band keys. The signature is one-permutation hashing: each shingle
@@ -426,20 +425,19 @@ fn is_code_like(p: &str) -> bool {
     let (mut n, mut punct) = (0usize, 0usize);
     if p.is_ascii() {
         // English text, every paragraph of it: bytes are characters, in a loop that runs on
-        // vectors (White_Space in ASCII is U+0009–U+000D and the space).
+        // vectors (White_Space in ASCII is U+0009–U+000D and the space, none of it punctuation).
         for &b in p.as_bytes() {
-            let counted = !(b'\t'..=b'\r').contains(&b) & (b != b' ');
-            n += usize::from(counted);
-            punct += usize::from(counted & b.is_ascii_punctuation());
+            n += usize::from(!(b'\t'..=b'\r').contains(&b) & (b != b' '));
+            punct += usize::from(b.is_ascii_punctuation());
         }
-        return n >= 20 && punct * 100 >= n * 12;
-    }
-    for c in p.chars().filter(|c| !c.is_whitespace()) {
-        if is_cjk(c) {
-            return false;
+    } else {
+        for c in p.chars().filter(|c| !c.is_whitespace()) {
+            if is_cjk(c) {
+                return false;
+            }
+            n += 1;
+            punct += usize::from(c.is_ascii_punctuation());
         }
-        n += 1;
-        punct += usize::from(c.is_ascii_punctuation());
     }
     n >= 20 && punct * 100 >= n * 12
 }
