@@ -472,6 +472,8 @@ pub struct BandIndex {
     seen: Option<i64>,
     entries: usize,
     clock: u64,
+    /// The candidate stories' membership and samples read so far (emptied with the rest).
+    pub(super) known: super::known::Known,
 }
 
 impl BandIndex {

@@ -23,6 +23,7 @@
 pub mod bands;
 pub mod collapse;
 pub mod figures;
+mod known;
 pub mod page;
 pub mod sketch;
 
@@ -123,7 +124,8 @@ fn match_score((a, a_head): Side<'_>, (b, b_head): Side<'_>, stop: &[u32]) -> Op
 /// representative (the member that founded it) or more than half of its earliest members, and
 /// two stories merge only when the document matches both representatives.
 pub fn assign(conn: &Connection, bands: &mut BandIndex, doc: &Document, seq: i64, stored_at: i64) -> Result<i64> {
-    unassign(conn, &doc.id)?;
+    bands.known.follow(conn)?;
+    unassign(conn, &mut bands.known, &doc.id)?;
     let sketch = Sketch::of(doc);
     let (sample, keys) = (&sketch.sample, &sketch.keys);
     let probe = if sketch.is_usable() { bands::probe_keys(keys, Some(sample)) } else { bands::Probe::default() };
@@ -135,7 +137,7 @@ pub fn assign(conn: &Connection, bands: &mut BandIndex, doc: &Document, seq: i64
         if !stories.is_empty() {
             let stop = bands.stop_list(conn, day, &sample.hashes)?;
             for story in stories {
-                let members = story_samples(conn, story)?;
+                let members = bands.known.samples(conn, story, MAJORITY_OF + 1)?;
                 let when = doc.published_at.map(|t| t.timestamp());
                 let near = |m: &Option<i64>| match (when, *m) {
                     (Some(a), Some(b)) => (a - b).abs() <= MAX_APART_SECS,
@@ -176,6 +178,7 @@ pub fn assign(conn: &Connection, bands: &mut BandIndex, doc: &Document, seq: i64
                 conn.prepare_cached("UPDATE story_members SET story_id = ?1 WHERE story_id = ?2")?
                     .execute(params![into, other])?;
                 conn.prepare_cached("DELETE FROM stories WHERE id = ?1")?.execute([other])?;
+                bands.known.merged(other, into);
                 tracing::debug!(into, merged = other, via = %doc.id, "stories merged");
             }
             into
@@ -198,6 +201,7 @@ pub fn assign(conn: &Connection, bands: &mut BandIndex, doc: &Document, seq: i64
     )?
     .execute(params![doc.id, story, blob, sample.to_blob(), day, stop_counted])?;
     let member = conn.last_insert_rowid();
+    bands.known.joined(member, story);
     bands.add(day, member, &probe, stop_counted.then_some(sample.hashes.as_slice()));
     Ok(story)
 }
@@ -212,10 +216,9 @@ fn key_blob(keys: &[i64]) -> Vec<u8> {
 /// (the oldest story when equal), at most [`MAX_CANDIDATE_STORIES`].
 fn candidate_stories(conn: &Connection, bands: &mut BandIndex, day: i64, probe: &bands::Probe) -> Result<Vec<i64>> {
     let mut by_story: HashMap<i64, u32> = HashMap::new();
-    let mut story_of = conn.prepare_cached("SELECT story_id FROM story_members WHERE rowid = ?1")?;
     for (member, n) in bands.candidates(conn, day, probe)? {
         // A member that has since left (updated, deleted) is no candidate.
-        if let Some(story) = story_of.query_row([member as i64], |r| r.get::<_, i64>(0)).optional()? {
+        if let Some(story) = bands.known.story_of(conn, member)? {
             *by_story.entry(story).or_default() += n;
         }
     }
@@ -224,37 +227,16 @@ fn candidate_stories(conn: &Connection, bands: &mut BandIndex, day: i64, probe: 
     Ok(ranked.into_iter().take(MAX_CANDIDATE_STORIES).map(|(s, _)| s).collect())
 }
 
-/// A story's stored samples, its representative first (or, when the representative has left
-/// the story, its earliest member), then the other members earliest first, at most
-/// [`MAJORITY_OF`] of them.
-/// A member as candidates are compared with it: its stored sample, when it was published, its
-/// headline's word pairs.
-type MemberSample = (sketch::Sample, Option<i64>, Vec<u64>);
-
-fn story_samples(conn: &Connection, story: i64) -> Result<Vec<MemberSample>> {
-    let rows: Vec<(Vec<u8>, Option<i64>, String)> = conn
-        .prepare_cached(
-            "SELECT m.sample, d.published_at, d.title FROM story_members m JOIN documents d ON d.id = m.doc_id
-             WHERE m.story_id = ?1
-             ORDER BY m.doc_id = (SELECT rep FROM stories WHERE id = ?1) DESC, d.seq LIMIT ?2",
-        )?
-        .query_map(params![story, MAJORITY_OF as i64 + 1], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows
-        .iter()
-        .filter_map(|(b, at, title)| sketch::Sample::from_blob(b).map(|s| (s, *at, sketch::headline_pairs(title))))
-        .collect())
-}
-
 /// Takes a document out of its story (before it is assigned again); a story left empty goes.
-pub fn unassign(conn: &Connection, doc_id: &str) -> Result<()> {
-    let found: Option<i64> = conn
-        .prepare_cached("SELECT story_id FROM story_members WHERE doc_id = ?1")?
-        .query_row([doc_id], |r| r.get(0))
+fn unassign(conn: &Connection, known: &mut known::Known, doc_id: &str) -> Result<()> {
+    let found: Option<(i64, i64)> = conn
+        .prepare_cached("SELECT rowid, story_id FROM story_members WHERE doc_id = ?1")?
+        .query_row([doc_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    let Some(story) = found else {
+    let Some((member, story)) = found else {
         return Ok(());
     };
+    known.left(member, story);
     conn.prepare_cached("DELETE FROM story_members WHERE doc_id = ?1")?.execute([doc_id])?;
     conn.prepare_cached(
         "DELETE FROM stories WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM story_members WHERE story_id = ?1)",

@@ -452,3 +452,70 @@ fn samples_of_the_earlier_sketch_are_sketched_again_and_found() -> Result<()> {
     assert_eq!(story(store.connection(), "qq-21473"), before);
     Ok(())
 }
+
+/// What the band index keeps of candidate stories (their members' stories and samples) is what
+/// the store says, through joins, a merge, a member leaving, and a commit by another process.
+#[test]
+fn what_is_kept_of_stories_is_what_the_store_says() -> Result<()> {
+    use super::known::Known;
+    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
+    let path = dir.path().join("dossier.db");
+    let (store, other_process) = (Store::open(&path)?, Store::open(&path)?);
+    let docs = fixture_docs();
+    let a = get(&docs, "qq-21472");
+    let (first, second) = (synthetic("first", &a.paragraphs[1..8]), synthetic("second", &a.paragraphs[15..22]));
+    let both: Vec<String> = a.paragraphs[1..8].iter().chain(&a.paragraphs[15..22]).cloned().collect();
+    let bridge = synthetic("bridge", &both);
+    let changed = synthetic("bridge", &["完全不同的一段文字，讲的是另一件事情，与风电和哈马斯都没有关系。".to_string()]);
+    let mut bands = BandIndex::new();
+    let mut ever: Vec<i64> = Vec::new();
+    // Every member ever seen and every story, asked of what is kept and of the store afresh.
+    let mut agrees = |bands: &mut BandIndex, step: &str| -> Result<()> {
+        let conn = store.connection();
+        bands.known.follow(conn)?;
+        let rows: Vec<(i64, i64)> = conn
+            .prepare("SELECT rowid, story_id FROM story_members")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        ever.extend(rows.iter().map(|r| r.0));
+        ever.sort_unstable();
+        ever.dedup();
+        for &m in &ever {
+            let stored = rows.iter().find(|r| r.0 == m).map(|r| r.1);
+            assert_eq!(bands.known.story_of(conn, m as u32)?, stored, "{step}: member {m}");
+        }
+        for &(_, s) in &rows {
+            let fresh = Known::default().samples(conn, s, MAJORITY_OF + 1)?;
+            assert_eq!(bands.known.samples(conn, s, MAJORITY_OF + 1)?, fresh, "{step}: story {s}");
+        }
+        Ok(())
+    };
+    let mut write = |bands: &mut BandIndex, d: &Document| -> Result<()> {
+        let mut batch = store.write()?;
+        batch.upsert(d)?;
+        assign(batch.connection()?, bands, d, 0, 0)?;
+        batch.commit()
+    };
+    write(&mut bands, &first)?;
+    agrees(&mut bands, "first")?;
+    write(&mut bands, &second)?;
+    agrees(&mut bands, "second")?;
+    write(&mut bands, &bridge)?;
+    assert_eq!(story(store.connection(), "first"), story(store.connection(), "second"));
+    agrees(&mut bands, "merged by the bridge")?;
+    write(&mut bands, &changed)?;
+    agrees(&mut bands, "the bridge left")?;
+    // Another process stores a copy of `second` (it joins the merged story) and takes the
+    // changed bridge out of its story by updating it again.
+    let mut theirs = BandIndex::new();
+    let mut batch = other_process.write()?;
+    let copy = synthetic("copy", &a.paragraphs[15..22]);
+    for d in [&copy, &bridge] {
+        batch.upsert(d)?;
+        assign(batch.connection()?, &mut theirs, d, 0, 0)?;
+    }
+    batch.commit()?;
+    agrees(&mut bands, "after another process")?;
+    assert_eq!(story(store.connection(), "copy"), story(store.connection(), "first"));
+    Ok(())
+}
