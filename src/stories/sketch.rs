@@ -364,17 +364,42 @@ impl Sample {
         // A short text (every window kept) against a long one: the picked windows of both.
         let pick = self.pick.max(other.pick);
         let picked = u32::from(pick > 0);
-        let keep = |h: &&u32| {
+        let keep = |h: &u32| {
             h.leading_zeros() >= level as u32 && *h & picked == picked && (stop.is_empty() || stop.binary_search(h).is_err())
         };
-        let a: Vec<u32> = self.hashes.iter().filter(keep).copied().collect();
-        let b: Vec<u32> = other.hashes.iter().filter(keep).copied().collect();
+        // Both kept subsets walked in step (sorted, distinct), counted without collecting them:
+        // templated briefs compare with up to a hundred members a document.
+        let (mut a, mut b) = (self.hashes.iter().copied().filter(keep), other.hashes.iter().copied().filter(keep));
+        let (mut na, mut nb, mut shared) = (0usize, 0usize, 0usize);
+        let (mut x, mut y) = (a.next(), b.next());
+        loop {
+            match (x, y) {
+                (Some(p), Some(q)) => match p.cmp(&q) {
+                    std::cmp::Ordering::Less => (na, x) = (na + 1, a.next()),
+                    std::cmp::Ordering::Greater => (nb, y) = (nb + 1, b.next()),
+                    std::cmp::Ordering::Equal => {
+                        (na, nb, shared) = (na + 1, nb + 1, shared + 1);
+                        (x, y) = (a.next(), b.next());
+                    }
+                },
+                (Some(_), None) => {
+                    na += 1 + a.count();
+                    break;
+                }
+                (None, Some(_)) => {
+                    nb += 1 + b.count();
+                    break;
+                }
+                (None, None) => break,
+            }
+        }
         // Windows each sampled hash stands for.
         let scale = 1usize << (u32::from(level) + u32::from(pick)).min(32);
-        if a.len() * scale < MIN_SHINGLES || b.len() * scale < MIN_SHINGLES {
+        if na * scale < MIN_SHINGLES || nb * scale < MIN_SHINGLES {
             return None;
         }
-        let (shared, _) = overlap(&a, &b);
+        let small = na.min(nb);
+        let shared = if small == 0 { 0.0 } else { shared as f64 / small as f64 };
         let (n, m) = (self.shingles.max(1) as f64, other.shingles.max(1) as f64);
         Some((shared, n.min(m) / n.max(m)))
     }
@@ -665,3 +690,43 @@ fn mix(mut z: u64) -> u64 {
 /// changes. (The signature takes a shingle's high bits, the sample its low 32: independent bits
 /// of one mix.)
 const SEED: u64 = 0x2545_f491_4f6c_dd1d;
+
+/// The overlap counted in one walk is the overlap of the two kept subsets collected and
+/// intersected, whatever the levels, picks and stop list.
+#[cfg(test)]
+#[test]
+fn overlap_in_one_walk_is_the_overlap_of_the_kept_subsets() {
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut sample = |n: u64, level: u8, pick: u8, from: &[u32]| {
+        let mut hashes: Vec<u32> = (0..n).map(|_| next() as u32 >> level).collect();
+        // Some hashes shared with the other sample.
+        hashes.extend(from.iter().filter(|_| next() % 3 == 0).copied());
+        hashes.sort_unstable();
+        hashes.dedup();
+        hashes.retain(|&h| h != 0);
+        Sample { shingles: (hashes.len() as u32) << (level + pick), level, pick, hashes }
+    };
+    for round in 0..2_000 {
+        let (level, pick) = ((round % 3) as u8, (round / 3 % 2) as u8);
+        let a = sample(round % 150 + 1, level, pick, &[]);
+        let b = sample(round % 97 + 1, (round % 2) as u8, 0, &a.hashes);
+        let stop: Vec<u32> = if round % 4 == 0 { Vec::new() } else { a.hashes.iter().step_by(5).copied().collect() };
+        let lv = a.level.max(b.level);
+        let picked = u32::from(a.pick.max(b.pick) > 0);
+        let keep = |h: &&u32| h.leading_zeros() >= lv as u32 && *h & picked == picked && stop.binary_search(h).is_err();
+        let ka: Vec<u32> = a.hashes.iter().filter(keep).copied().collect();
+        let kb: Vec<u32> = b.hashes.iter().filter(keep).copied().collect();
+        let scale = 1usize << (u32::from(lv) + picked);
+        let expected = (ka.len() * scale >= MIN_SHINGLES && kb.len() * scale >= MIN_SHINGLES).then(|| {
+            let (n, m) = (a.shingles.max(1) as f64, b.shingles.max(1) as f64);
+            (overlap(&ka, &kb).0, n.min(m) / n.max(m))
+        });
+        assert_eq!(a.overlap(&b, &stop), expected, "round {round}");
+    }
+}
