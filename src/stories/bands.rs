@@ -37,16 +37,14 @@ pub const MAX_ENTRIES: usize = 4_000_000;
 
 /// Lookups (documents looking for candidates) after which a day none of them has touched is
 /// dropped, however few entries the index holds: ingest in date order never comes back to it,
-/// and its shingles left in the stop-list counts, one map shared by every loaded day, only make
-/// each probe of that map likelier to miss the processor's caches — which the index threads
-/// running beside ingest share (qqnews: 2.5 % of ingest, BENCHMARKS.md "Stories"). A day
-/// needed again is read again.
+/// and its memory, and its counts in the stop list's bound ([`CountBound`]), only crowd the
+/// processor's caches — which the index threads running beside ingest share. A day needed
+/// again is read again.
 pub const STALE_AFTER: u64 = 4_096;
 /// Lookups after which a day whose stop-list counts no stop list has read has them dropped
 /// (keeping its keys, if loaded): in date order a day leaves every later document's window
-/// ([`STOP_DAYS_AROUND`]) for good, and the counts of days left behind only spread the live
-/// ones over a larger map, which every shingle counted, looked up and taken out probes at a
-/// random place.
+/// ([`STOP_DAYS_AROUND`]) for good, and the counts of days left behind only raise the stop
+/// list's bound ([`CountBound`]), so more shingles are read day by day for nothing.
 pub const COUNTS_STALE_AFTER: u64 = 512;
 /// Lookups between two sweeps for stale days (a sweep visits every loaded day).
 const STALE_SWEEP: u64 = 256;
