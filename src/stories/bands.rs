@@ -87,14 +87,13 @@ fn windows(bucket: i64) -> (RangeInclusive<i64>, RangeInclusive<i64>) {
 }
 
 /// In how many short stories founded on one day each sampled shingle was seen (that day's
-/// stop-list counts), with a filter of its shingles in front. One map a day rather than one
-/// for every loaded day: counting a founding story's ≈ 100 shingles probes a map of one day
-/// (a few hundred KB on Reuters, where the caches hold it), a day leaving the window goes
-/// whole instead of a shingle at a time, and the rarer stop-list lookups pay instead — a
-/// filter probe per day of the window for each shingle, and a map probe only where the filter
-/// lets it through. (One map shared by every day cost two probes at a random place of a map of
-/// two months per shingle counted, one to count it and one to take it out: 16 % of ingest's
-/// main thread on Reuters.)
+/// stop-list counts). One map a day rather than one for every loaded day: counting a founding
+/// story's ≈ 100 shingles probes a map of one day (a few hundred KB on Reuters, where the caches
+/// hold it), a day leaving the window goes whole instead of a shingle at a time, and a stop-list
+/// lookup reads the days of its window only for the few shingles [`CountBound`] lets through.
+/// (One map shared by every day cost two probes at a random place of a map of two months per
+/// shingle counted, one to count it and one to take it out: 16 % of ingest's main thread on
+/// Reuters.)
 #[derive(Default)]
 struct DayCounts {
     counts: Map<u32, u16>,
@@ -123,16 +122,20 @@ impl DayCounts {
 
 /// An upper bound on a shingle's stop-list count over every day whose counts are loaded: one
 /// byte per cell, each cell the sum of the counts of the shingles that fall in it, stuck at 255
-/// once it gets there (it can then only be too high). A shingle whose cell is under
-/// [`STOP_DF`](super::STOP_DF) is no stop word on any window, and most of a document's
-/// shingles are seen once: the stop list reads its days' counts only for the rest, one probe
-/// of a few megabytes a shingle where it was a filter probe for each of 61 days.
+/// once it gets there (it can then only be too high; all go back to 0 when no day's counts are
+/// loaded). A shingle whose cell is under [`STOP_DF`](super::STOP_DF) is no stop word on any
+/// window, and most of a document's shingles are seen once: the stop list reads its days'
+/// counts only for the rest — one probe of a megabyte a shingle, where it was a probe of each of
+/// 61 days (a per-day filter in front of each day's map: 11 % of the main thread on Reuters).
+#[derive(Default)]
 struct CountBound {
     cells: Vec<u8>,
 }
 
 impl CountBound {
-    /// 4 M cells: a quarter full with the million shingles two months of Reuters count.
+    /// 1 M cells (1 MB, as much as the caches hold beside the index threads): the million
+    /// shingles Reuters counts over two months put about 2 counts in a cell, and fewer than
+    /// 1 in 1,000 cells reach 8 by chance (a 4 MB table measured no better).
     const BITS: u32 = 20;
 
     fn cell(&mut self, h: u32) -> &mut u8 {
@@ -166,12 +169,6 @@ impl CountBound {
         for (&h, &n) in &day.counts {
             self.remove(h, n);
         }
-    }
-}
-
-impl Default for CountBound {
-    fn default() -> Self {
-        CountBound { cells: Vec::new() }
     }
 }
 
@@ -638,6 +635,10 @@ impl BandIndex {
             for d in stale {
                 self.drop_counts(d);
             }
+            if self.days.values().all(|d| d.counts.is_none()) {
+                // Nothing counted is left: cells stuck at 255 come unstuck.
+                self.bound = CountBound::default();
+            }
         }
         let sweep = sweeping && self.days.values().any(|d| is_stale(d.used));
         if self.entries <= limit && !sweep {
@@ -926,6 +927,33 @@ mod tests {
         assert_eq!(many.of(7), 300);
         stuck.forget(&many);
         assert!(stuck.at_least(7, 255));
+    }
+
+    /// A cell stuck at 255 stays stuck while any day's counts are loaded, and comes back to 0
+    /// once none is (a long-running server does not keep reading days for shingles long gone).
+    #[test]
+    fn the_bound_starts_again_when_no_counts_are_left() {
+        let mut index = loaded([10, 20]);
+        index.add(10, 1, &Probe::default(), Some(&[7; 300]));
+        index.add(20, 2, &Probe::default(), Some(&[8]));
+        let now = STALE_SWEEP * (COUNTS_STALE_AFTER / STALE_SWEEP + 2);
+        for d in index.days.values_mut() {
+            (d.used, d.counts_used) = (now - 1, 0);
+        }
+        if let Some(d) = index.days.get_mut(&20) {
+            d.counts_used = now - 1;
+        }
+        index.clock = now;
+        index.evict(&(30..=30), MAX_ENTRIES);
+        assert!(index.days[&10].counts.is_none() && index.days[&20].counts.is_some());
+        assert!(index.bound.at_least(7, 255) && index.bound.at_least(8, 1));
+        index.clock = now + STALE_SWEEP;
+        if let Some(d) = index.days.get_mut(&20) {
+            d.counts_used = 0;
+        }
+        index.evict(&(30..=30), MAX_ENTRIES);
+        assert!(index.days.values().all(|d| d.counts.is_none()));
+        assert!(!index.bound.at_least(7, 1) && !index.bound.at_least(8, 1));
     }
 
     /// A day whose counts no stop list has read for COUNTS_STALE_AFTER lookups has them taken
