@@ -25,7 +25,7 @@ pub type MemberSample = (sketch::Sample, Option<i64>, Vec<u64>);
 /// Sampled hashes kept at most (4 bytes each; a qqnews story's members hold ≈ 2,000, a
 /// FinCUGE brief's ≈ 150): past it, all are dropped and read again as needed. (A cap of 4,096
 /// stories dropped FinCUGE's every few hundred documents: it brings back 4,923.)
-const MAX_HASHES: usize = 4 << 20;
+const MAX_HASHES: usize = 1 << 20;
 /// Members whose story is kept at most (16 bytes each).
 const MAX_MEMBERS: usize = 1 << 20;
 
