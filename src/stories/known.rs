@@ -115,20 +115,22 @@ impl Known {
     /// A member (rowid `member`) joined `story`.
     pub fn joined(&mut self, member: i64, story: i64) {
         self.samples.remove(&story);
-        if let Ok(member) = u32::try_from(member) {
-            self.story_of.insert(member, Some(story));
-        } else {
-            self.story_of.clear();
-        }
+        self.set(member, Some(story));
     }
 
     /// A member left `story` (its row is gone).
     pub fn left(&mut self, member: i64, story: i64) {
         self.samples.remove(&story);
-        if let Ok(member) = u32::try_from(member) {
-            self.story_of.insert(member, None);
-        } else {
-            self.story_of.clear();
+        self.set(member, None);
+    }
+
+    fn set(&mut self, member: i64, story: Option<i64>) {
+        match u32::try_from(member) {
+            Ok(member) => {
+                self.story_of.insert(member, story);
+            }
+            // Beyond the band index's 32-bit member ids: its lookups go to SQLite.
+            Err(_) => self.story_of.clear(),
         }
     }
 
