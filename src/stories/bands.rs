@@ -147,22 +147,17 @@ impl CountBound {
         *c = c.saturating_add(1);
     }
 
-    /// Takes out `n` counts of `h` (a day's, as it leaves).
-    fn remove(&mut self, h: u32, n: u16) {
-        let c = self.cell(h);
-        if *c != u8::MAX {
-            *c = c.saturating_sub(u8::try_from(n).unwrap_or(u8::MAX));
-        }
-    }
-
     fn at_least(&self, h: u32, n: i64) -> bool {
         self.cells.get(Self::index(h)).is_some_and(|&c| i64::from(c) >= n)
     }
 
-    /// Takes out every count of a day leaving.
+    /// Takes out every count of a day leaving (but of cells stuck at 255).
     fn forget(&mut self, day: &DayCounts) {
         for (&h, &n) in &day.counts {
-            self.remove(h, n);
+            let c = self.cell(h);
+            if *c != u8::MAX {
+                *c = c.saturating_sub(u8::try_from(n).unwrap_or(u8::MAX));
+            }
         }
     }
 }

@@ -41,13 +41,15 @@ pub struct Known {
     merged: Map<i64, i64>,
     /// Story → its samples as [`samples`](Known::samples) returns them.
     samples: Map<i64, Arc<[MemberSample]>>,
-    /// Sampled hashes in `samples` (counted when read; a story dropped is not taken off).
+    /// Sampled hashes in `samples`.
     hashes: usize,
 }
 
 impl Known {
-    /// Drops everything when another connection has committed since the last call. `conn` is
-    /// the writing transaction: nothing else commits while it is open.
+    /// Drops everything when another connection has committed since the last call; called
+    /// before anything kept is read (what this process writes meanwhile may be recorded in a
+    /// stale copy: it goes with it). `conn` is the writing transaction: nothing else commits
+    /// while it is open.
     pub fn follow(&mut self, conn: &Connection) -> Result<()> {
         let version: i64 = conn.prepare_cached("PRAGMA data_version")?.query_row([], |r| r.get(0))?;
         if self.version != Some(version) {
@@ -102,26 +104,31 @@ impl Known {
             .iter()
             .filter_map(|(b, at, title)| sketch::Sample::from_blob(b).map(|s| (s, *at, sketch::headline_pairs(title))))
             .collect();
-        let hashes: usize = read.iter().map(|(s, _, _)| s.hashes.len()).sum();
-        if self.hashes + hashes > MAX_HASHES {
+        if self.hashes + hashes_in(&read) > MAX_HASHES {
             self.samples.clear();
             self.hashes = 0;
         }
-        self.hashes += hashes;
+        self.hashes += hashes_in(&read);
         self.samples.insert(story, Arc::clone(&read));
         Ok(read)
     }
 
     /// A member (rowid `member`) joined `story`.
     pub fn joined(&mut self, member: i64, story: i64) {
-        self.samples.remove(&story);
+        self.forget_samples(story);
         self.set(member, Some(story));
     }
 
     /// A member left `story` (its row is gone).
     pub fn left(&mut self, member: i64, story: i64) {
-        self.samples.remove(&story);
+        self.forget_samples(story);
         self.set(member, None);
+    }
+
+    fn forget_samples(&mut self, story: i64) {
+        if let Some(kept) = self.samples.remove(&story) {
+            self.hashes -= hashes_in(&kept);
+        }
     }
 
     fn set(&mut self, member: i64, story: Option<i64>) {
@@ -136,8 +143,12 @@ impl Known {
 
     /// Story `other`'s members moved to `into`, and `other` is gone.
     pub fn merged(&mut self, other: i64, into: i64) {
-        self.samples.remove(&other);
-        self.samples.remove(&into);
+        self.forget_samples(other);
+        self.forget_samples(into);
         self.merged.insert(other, into);
     }
+}
+
+fn hashes_in(samples: &[MemberSample]) -> usize {
+    samples.iter().map(|(s, _, _)| s.hashes.len()).sum()
 }

@@ -124,7 +124,6 @@ fn match_score((a, a_head): Side<'_>, (b, b_head): Side<'_>, stop: &[u32]) -> Op
 /// representative (the member that founded it) or more than half of its earliest members, and
 /// two stories merge only when the document matches both representatives.
 pub fn assign(conn: &Connection, bands: &mut BandIndex, doc: &Document, seq: i64, stored_at: i64) -> Result<i64> {
-    bands.known.follow(conn)?;
     unassign(conn, &mut bands.known, &doc.id)?;
     let sketch = Sketch::of(doc);
     let (sample, keys) = (&sketch.sample, &sketch.keys);
@@ -216,7 +215,12 @@ fn key_blob(keys: &[i64]) -> Vec<u8> {
 /// (the oldest story when equal), at most [`MAX_CANDIDATE_STORIES`].
 fn candidate_stories(conn: &Connection, bands: &mut BandIndex, day: i64, probe: &bands::Probe) -> Result<Vec<i64>> {
     let mut by_story: HashMap<i64, u32> = HashMap::new();
-    for (member, n) in bands.candidates(conn, day, probe)? {
+    let members = bands.candidates(conn, day, probe)?;
+    if !members.is_empty() {
+        // Before anything kept is read (most documents have no candidate, and need not ask).
+        bands.known.follow(conn)?;
+    }
+    for (member, n) in members {
         // A member that has since left (updated, deleted) is no candidate.
         if let Some(story) = bands.known.story_of(conn, member)? {
             *by_story.entry(story).or_default() += n;

@@ -367,64 +367,56 @@ impl Sample {
         let keep = |h: &u32| {
             h.leading_zeros() >= level as u32 && *h & picked == picked && (stop.is_empty() || stop.binary_search(h).is_err())
         };
-        // Both kept subsets walked in step (sorted, distinct), counted without collecting them:
-        // templated briefs compare with up to a hundred members a document.
-        let (mut a, mut b) = (self.hashes.iter().copied().filter(keep), other.hashes.iter().copied().filter(keep));
-        let (mut na, mut nb, mut shared) = (0usize, 0usize, 0usize);
-        let (mut x, mut y) = (a.next(), b.next());
-        loop {
-            match (x, y) {
-                (Some(p), Some(q)) => match p.cmp(&q) {
-                    std::cmp::Ordering::Less => (na, x) = (na + 1, a.next()),
-                    std::cmp::Ordering::Greater => (nb, y) = (nb + 1, b.next()),
-                    std::cmp::Ordering::Equal => {
-                        (na, nb, shared) = (na + 1, nb + 1, shared + 1);
-                        (x, y) = (a.next(), b.next());
-                    }
-                },
-                (Some(_), None) => {
-                    na += 1 + a.count();
-                    break;
-                }
-                (None, Some(_)) => {
-                    nb += 1 + b.count();
-                    break;
-                }
-                (None, None) => break,
-            }
-        }
+        // Both kept subsets counted in one walk, without collecting them: templated briefs
+        // compare with up to a hundred members a document.
+        let (na, nb, shared) = walk(self.hashes.iter().copied().filter(keep), other.hashes.iter().copied().filter(keep));
         // Windows each sampled hash stands for.
         let scale = 1usize << (u32::from(level) + u32::from(pick)).min(32);
         if na * scale < MIN_SHINGLES || nb * scale < MIN_SHINGLES {
             return None;
         }
-        let small = na.min(nb);
-        let shared = if small == 0 { 0.0 } else { shared as f64 / small as f64 };
         let (n, m) = (self.shingles.max(1) as f64, other.shingles.max(1) as f64);
-        Some((shared, n.min(m) / n.max(m)))
+        Some((held(na, nb, shared), n.min(m) / n.max(m)))
     }
 }
 
 /// How much of the smaller text the larger one holds (shared shingles over the smaller set's
 /// size) and the ratio of the sizes, smaller over larger. Both in 0..=1.
 pub fn overlap<T: Ord>(a: &[T], b: &[T]) -> (f64, f64) {
-    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    if small.is_empty() {
+    let (small, large) = (a.len().min(b.len()), a.len().max(b.len()));
+    if small == 0 {
         return (0.0, 0.0);
     }
-    let (mut i, mut j, mut shared) = (0, 0, 0usize);
-    while i < small.len() && j < large.len() {
-        match small[i].cmp(&large[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                shared += 1;
-                i += 1;
-                j += 1;
-            }
+    let (_, _, shared) = walk(a.iter(), b.iter());
+    (held(a.len(), b.len(), shared), small as f64 / large as f64)
+}
+
+/// The sizes of two sorted, distinct sequences and how many items they share, in one walk.
+fn walk<T: Ord>(mut a: impl Iterator<Item = T>, mut b: impl Iterator<Item = T>) -> (usize, usize, usize) {
+    let (mut na, mut nb, mut shared) = (0, 0, 0);
+    let (mut x, mut y) = (a.next(), b.next());
+    loop {
+        match (x, y) {
+            (Some(p), Some(q)) => match p.cmp(&q) {
+                std::cmp::Ordering::Less => (na, x, y) = (na + 1, a.next(), Some(q)),
+                std::cmp::Ordering::Greater => (nb, x, y) = (nb + 1, Some(p), b.next()),
+                std::cmp::Ordering::Equal => {
+                    (na, nb, shared) = (na + 1, nb + 1, shared + 1);
+                    (x, y) = (a.next(), b.next());
+                }
+            },
+            (Some(_), None) => return (na + 1 + a.count(), nb, shared),
+            (None, Some(_)) => return (na, nb + 1 + b.count(), shared),
+            (None, None) => return (na, nb, shared),
         }
     }
-    (shared as f64 / small.len() as f64, small.len() as f64 / large.len() as f64)
+}
+
+/// The share of the smaller of two sets (sizes `a`, `b`) that `shared` items are (0 for an
+/// empty one).
+fn held(a: usize, b: usize, shared: usize) -> f64 {
+    let small = a.min(b);
+    if small == 0 { 0.0 } else { shared as f64 / small as f64 }
 }
 
 /// The paragraphs whose text is the story: body paragraphs, a leading outlet byline cut off.
