@@ -787,7 +787,13 @@ impl<'a> Scanner<'a> {
             TailUnit::Measure => !(single && matches!(c, '一' | '二')),
             _ => true,
         };
-        if !ok {
+        // `三元锂电池`, `三元材料`, `一元化`: a lone numeral and 元 that begin a word name no
+        // amount of money (ternary batteries, not 3 yuan).
+        let word_of_yuan = single
+            && matches!(tail.unit, TailUnit::Money(_))
+            && self.ch(num.end) == Some('元')
+            && ["化", "论", "锂", "材料", "正极", "前驱", "电池", "体系", "结构", "函数"].iter().any(|w| self.at(num.end + 1, w));
+        if !ok || word_of_yuan {
             return self.skip_cn_run(i);
         }
         self.emit(num, tail)
@@ -2408,6 +2414,9 @@ Group 1 - a 40% tariff [3] | 40%的关税 | y
             "七八个",
             "零部件",
             "二次感染",
+            "不管三元锂电池还是磷酸铁锂电池",
+            "三元材料",
+            "一元化",
             "这一成绩",
             "成为",
             "两岸",
@@ -2421,6 +2430,8 @@ Group 1 - a 40% tariff [3] | 40%的关税 | y
         ] {
             assert_eq!(summary(text), "", "{text:?} should have no quantity");
         }
+        // An amount of a few yuan written in Chinese is still one.
+        assert!(summary("公交票价由两元调整为三元。").contains("三元 = Money"), "{}", summary("公交票价由两元调整为三元。"));
     }
 
     #[test]

@@ -358,7 +358,9 @@ fn measure_of(p: &str, q: &Quantity) -> Measure {
     // Only what follows the clause's previous number (`涨3%至` is about that one).
     let seg_start = label::last_number_end(clause);
     // …and past that number's unit (`降到了25万元` after `40-50万元的车`).
-    let mut what = clause[seg_start..].trim_start_matches(|c: char| "万亿千百元吨美欧日英港币镑个百分点".contains(c)).to_string();
+    // (Only after a number: `欧洲约占47%` opens with no unit.)
+    let units = |c: char| "万亿千百元吨美欧日英港币镑个百分点".contains(c);
+    let mut what = if seg_start > 0 { clause[seg_start..].trim_start_matches(units) } else { clause }.to_string();
     strip_tail(&mut what, en);
     let mut noun_after = None;
     if !en {
@@ -400,7 +402,6 @@ fn measure_of(p: &str, q: &Quantity) -> Measure {
         None => {
             // The high end of a range (`40-50万元`) is labelled by what comes before its low end.
             // Past the previous number's unit (`…万元的车降到了`), when there is one.
-            let units = |c: char| "万亿千百元吨美欧日英港币镑个百分点".contains(c);
             let mut own = if seg_start > 0 { clause[seg_start..].trim_start_matches(units) } else { &clause[seg_start..] };
             let joiner = own.trim();
             let bare_low = clause[..seg_start].ends_with(|c: char| c.is_ascii_digit());
@@ -1172,6 +1173,31 @@ mod tests {
         assert_eq!(labels("Nippon Telegraph and Telephone Corp (NTT) expects its profits to fall to 328 billion yen."), ["profits"]);
         assert_eq!(labels("Last year the United States released about 4,900 tonnes of tin."), [""]);
         assert_eq!(labels("It said for the full month, car sales were off 20.7 pct to 286,771 from 361,785 a year before."), ["car sales off"]);
+    }
+
+    /// Real sentences of the bundled sample (qq-26498 [3][5], xwlb-20240422-12348 [9],
+    /// qq-21473 [16], qq-29912 [7]): a stock index's name keeps its digits, a market move
+    /// (`低开`, `拉升`) is a change, a change before the phrase is its change, a share reads as
+    /// what its subject holds, and `三元锂电池` states no figure.
+    #[test]
+    fn market_moves_shares_and_index_names_are_labelled() {
+        assert_eq!(
+            labels("今日A股三大指数低开，沪指跌0.18%，报2966.95点，深成指跌0.2%，报9451.16点，创业板指跌0.19%，报1867.5点；另外北证50指数低开0.41%。"),
+            ["沪指跌", "深成指跌", "创业板指跌", "北证50指数低开"]
+        );
+        assert_eq!(labels("盘中指数分化，截至发稿，创业板指拉升涨逾1%，沪指跌0.13%，深成指涨0.63%。"), ["创业板指拉升涨", "沪指跌", "深成指涨"]);
+        assert_eq!(labels("该船每行驶100海里可节约燃油3900公斤，减少二氧化碳排放12.4吨。"), ["可节约燃油", "二氧化碳排放减少"]);
+        assert_eq!(
+            labels("2022年全球海上风电总装机容量为64.3吉瓦，欧洲约占47%，而亚太地区以近53%的水平超越欧洲。其中，仅中国一家就占全球总装机容量的近49%。"),
+            ["欧洲占比", "亚太地区", "中国占全球总装机容量"]
+        );
+        assert_eq!(labels("电动载人汽车，不管三元锂电池还是磷酸铁锂电池，都是“锂”当家。"), Vec::<String>::new());
+        // xwlb-20260309-21960 [5], xwlb-20251117-20452 [2], qq-35544 [53]: the whole a share is
+        // of, with the change after it; `非` kept; a weekday names nothing (the move alone is
+        // what the clause says).
+        assert_eq!(labels("2025年，我国非化石能源消费占一次能源消费比重比上一年提高约1.9个百分点，达到21.7%。"), ["非化石能源消费占一次能源消费比重提高", ""]);
+        assert_eq!(labels("其中，电动汽车增长125.39%，高新技术产品占中部地区出口总值近三成。"), ["电动汽车增长", "高新技术产品占地区出口总值"]);
+        assert_eq!(labels("美国汽油和天然气期货涨跌不一。上周四反弹近3%的NYMEX"), ["反弹"]);
     }
 
     /// A figure whose clause names nothing it measures reads as its amount and citations.

@@ -425,7 +425,7 @@ pub fn compose(
 /// run's documents that ingest put in one story (copies, not follow-ups: a follow-up's new
 /// figure is news, not a dispute), the figures they disagree on and those two or more of them
 /// agree on. Disagreements of every story come before any agreement; at most [`MAX_LEDGER`]
-/// disagreements and [`MAX_AGREED`] agreements.
+/// disagreements and [`MAX_AGREED`] agreements, labelled ones first.
 /// Every value is read from the paragraph it cites (`digest::numbers`), so it needs no
 /// re-check.
 fn ledger(readable: &[&Member<'_>], story_groups: &[Vec<usize>], story_of: &HashMap<String, i64>) -> Vec<Checked> {
@@ -471,6 +471,9 @@ fn ledger(readable: &[&Member<'_>], story_groups: &[Vec<usize>], story_of: &Hash
             }
         }
     }
+    // Of the agreements, those that say what they measure first: a bare `47%` with its sources
+    // tells the reader of a brief nothing (the story page still lists it).
+    agreed.sort_by_key(|c| c.measure.is_empty());
     disputed.into_iter().take(MAX_LEDGER).chain(agreed.into_iter().take(MAX_AGREED)).collect()
 }
 

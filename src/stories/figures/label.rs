@@ -55,7 +55,8 @@ enum Class {
 const CHANGE: &[&str] = &[
     "锐减", "骤降", "大跌", "大涨", "暴跌", "暴涨", "飙升", "攀升", "放缓", "缩小", "缩水", "升值", "贬值", "减产", "增产",
     "突破", "跌破", "下修", "上修", "调降", "调升", "削减", "减半", "翻倍", "收涨", "收跌", "减幅", "高于", "低于",
-    "升", "减", "最高", "最低", "最多",
+    "升", "减", "最高", "最低", "最多", "低开", "高开", "平开", "拉升", "走高", "走低", "下挫", "上扬", "冲高", "跳水",
+    "收高", "收低", "反弹", "回升",
 ];
 /// Verbs and adverbs a label leaves out (`半导体市场规模预计将同比减少` → `半导体市场规模同比减少`).
 const SKIP: &[&str] = &[
@@ -69,6 +70,7 @@ const SPEECH: &[&str] = &["表示", "称", "显示", "指出", "认为", "宣布
 const NOUN_VERBS: &[&str] = &[
     "收入", "支出", "预算", "产能", "指引", "投资", "融资", "出口", "进口", "消费", "销售", "生产", "成交", "交易", "贷款",
     "存款", "开支", "补贴", "奖励", "收益", "亏损", "盈利", "募资", "投注", "利润", "营收", "成本", "市值", "增速",
+    "排放",
 ];
 
 fn class(word: &str, tag: &str) -> Class {
@@ -96,6 +98,14 @@ fn class(word: &str, tag: &str) -> Class {
     }
     if w == "的" {
         return Class::De;
+    }
+    // `非化石能源`: the prefix "non-" belongs to the name (without it the name says the opposite).
+    if w == "非" {
+        return Class::Mod;
+    }
+    // `上周四`, `本周`: a time, whatever jieba tags it, names nothing measured.
+    if ["上周", "本周", "下周", "周一", "周二", "周三", "周四", "周五", "周六", "周日"].iter().any(|t| w.starts_with(t) || w.ends_with(t)) {
+        return Class::Mod;
     }
     if SKIP.contains(&w) || super::TAIL_ZH.contains(&w) {
         return Class::Skip;
@@ -152,7 +162,11 @@ fn noun_phrase(words: &Words<'_>) -> Option<std::ops::Range<usize>> {
         let next = words[start].1;
         let ok = match c {
             Class::Noun | Class::Latin | Class::Frag | Class::Mod | Class::Count => true,
-            Class::Num => next == Class::Latin || (start >= 2 && matches!(words[start - 2].1, Class::Latin | Class::Space)),
+            Class::Num => {
+                next == Class::Latin
+                    || (start >= 2 && matches!(words[start - 2].1, Class::Latin | Class::Space))
+                    || is_index_name(words, start - 1)
+            }
             Class::Space | Class::Slash => start >= 2 && words[start - 2].1 != Class::Stop,
             Class::De => next != Class::De,
             // `非法投注的金额`, `长续/高性能`, `砍单`: a verb inside a name or a relative clause.
@@ -238,6 +252,15 @@ fn noun_phrase(words: &Words<'_>) -> Option<std::ops::Range<usize>> {
     (named && (letters >= 2 || phrase.iter().any(|(_, c)| *c == Class::Latin))).then_some(start..end + 1)
 }
 
+/// `北证50指数`, `沪深300指数`, `创业板50`: the digits at `i` name a stock index (a name stands
+/// before them and `指` after, or they end the name of a board), they count nothing.
+fn is_index_name(words: &Words<'_>, i: usize) -> bool {
+    i > 0
+        && words[i].1 == Class::Num
+        && matches!(words[i - 1].1, Class::Noun | Class::Frag)
+        && words.get(i + 1).is_some_and(|(w, _)| w.starts_with('指'))
+}
+
 /// Numerals, measure words and place words (`一台`, `两种`, `之后`, `内`): modifiers a
 /// label does not open with.
 fn is_numeral_or_place(w: &str) -> bool {
@@ -294,7 +317,7 @@ fn only_change(words: &[(&str, Class)]) -> bool {
 }
 
 /// Where the last number of `clause` ends (0 when it has none); digits of a Latin name
-/// (`Model 3`, `5G`, `HW3.5`) are no number.
+/// (`Model 3`, `5G`, `HW3.5`) or of a stock index (`北证50指数`) are no number.
 pub(super) fn last_number_end(clause: &str) -> usize {
     let mut end = clause.len();
     while let Some((i, c)) = clause[..end].char_indices().rev().find(|(_, c)| c.is_ascii_digit() || matches!(c, '%' | '％')) {
@@ -304,7 +327,9 @@ pub(super) fn last_number_end(clause: &str) -> usize {
             let before = clause[..run_start].trim_end_matches(' ');
             // `Model 3在`, `Model 3/Y`, `5G`; not `rose 3.5%`, `by 3 percent`.
             let of_name = after.starts_with(|c: char| c.is_ascii_alphabetic())
-                || (before.ends_with(|c: char| c.is_ascii_alphabetic()) && !after.starts_with([' ', '%', '.', ',']));
+                || (before.ends_with(|c: char| c.is_ascii_alphabetic()) && !after.starts_with([' ', '%', '.', ',']))
+                // `北证50指数`, `沪深300指数`: the name of a stock index.
+                || (after.starts_with('指') && before.ends_with(super::is_cjk) && !clause[run_start..=i].contains('.'));
             if of_name {
                 end = run_start;
                 continue;
@@ -321,6 +346,25 @@ pub(super) fn last_number_end(clause: &str) -> usize {
 pub(super) fn of_clause(own: &str, sentence: &str, money: bool) -> String {
     let ws = words(own);
     let moved = change(&ws);
+    // `欧洲约占47%`, `中国一家就占全球总装机容量的近49%`: a share, of what its subject holds
+    // (`欧洲占比`, `中国占全球总装机容量`). Without a subject (`占全球员工总数的8%`) it names
+    // nothing and reads on below.
+    if let Some(k) = ws.iter().rposition(|(w, _)| matches!(*w, "占" | "占到" | "占据"))
+        && let Some(holder) = noun_phrase(&ws[..k].to_vec())
+        && ws[holder.end..k].iter().all(|(_, c)| matches!(c, Class::Skip | Class::Count | Class::Stop))
+    {
+        // The whole it is a share of runs to a `的` or to what is no part of a name
+        // (`占一次能源消费比重比上一年提高约1.9个百分点`), and a change after it stays.
+        let rest = &ws[k + 1..];
+        let cut = rest
+            .iter()
+            .position(|(_, c)| matches!(c, Class::De | Class::Change | Class::Skip | Class::Stop | Class::Verb | Class::Speech))
+            .unwrap_or(rest.len());
+        let of = noun_phrase(&rest[..cut].to_vec()).filter(|r| r.end == cut);
+        let mut label = format!("{}占{}", text(&ws[holder]), of.map_or_else(|| "比".to_string(), |r| text(&rest[r])));
+        label.push_str(&change_text(&change(&rest[cut..]), money, &label));
+        return label;
+    }
     if let Some(np) = noun_phrase(&ws) {
         let after = change(&ws[np.end..]);
         // No label when the figure is not the phrase's value: what a verb after it acts on
@@ -335,6 +379,10 @@ pub(super) fn of_clause(own: &str, sentence: &str, money: bool) -> String {
             return String::new();
         }
         let mut label = text(&ws[np.clone()]);
+        // `减少二氧化碳排放12.4吨`: a change before the phrase, when none follows it, is its
+        // change (`二氧化碳排放减少`).
+        let before = Change { words: np.start.checked_sub(1).filter(|&b| ws[b].1 == Class::Change).map_or(String::new(), |b| ws[b].0.to_string()), to: false };
+        let after = if after.words.is_empty() && !before.words.is_empty() { before } else { after };
         label.push_str(&change_text(&after, money, &label));
         return label;
     }
