@@ -2,6 +2,7 @@
 //!
 //! Digests a fixed set of documents exactly as `Summarizer::summarize` does (kind detection,
 //! extractive summary, verification) and prints, per language and overall:
+//! - how many group headings repeat an earlier heading of the same digest;
 //! - the share of "Group n: …" headings that are a phrase of the text (appear verbatim in the
 //!   document; two key terms glued with a space do not),
 //! - bullet length p50/p95 (characters for Chinese, words for English),
@@ -61,6 +62,8 @@ struct Stats {
     digests: usize,
     headings: usize,
     phrase_headings: usize,
+    /// Group headings naming the same theme as an earlier group of the same digest.
+    repeated_headings: usize,
     lengths: Vec<usize>,
     bullets: usize,
     duplicate_pairs: usize,
@@ -72,6 +75,7 @@ struct Stats {
     core_title: usize,
     core_tick: usize,
     bad_headings: Vec<String>,
+    repeated_examples: Vec<String>,
     off_title_cores: Vec<String>,
     tick_cores: Vec<String>,
     junk_examples: Vec<String>,
@@ -140,10 +144,16 @@ fn measure(doc: &Document, digest: &Digest, s: &mut Stats) {
     let text: String = doc.paragraphs.join("\n");
     let lower = text.to_lowercase();
     let en = doc.lang == Lang::En;
+    let mut names: Vec<&str> = Vec::new();
     for sec in &digest.sections {
         if let Some(rest) = sec.heading.strip_prefix("Group ") {
             if let Some((_, name)) = rest.split_once(": ") {
                 s.headings += 1;
+                if names.contains(&name) {
+                    s.repeated_headings += 1;
+                    s.repeated_examples.push(format!("{}: {name}", doc.id));
+                }
+                names.push(name);
                 if lower.contains(&name.to_lowercase()) {
                     s.phrase_headings += 1;
                 } else {
@@ -470,6 +480,7 @@ fn report(name: &str, s: &Stats, show: usize) {
         s.headings,
         pct(s.phrase_headings, s.headings)
     );
+    println!("  group headings repeating an earlier one of the same digest: {}", s.repeated_headings);
     println!(
         "  bullet length p50 / p95 / max: {} / {} / {} {unit}",
         percentile(&lengths, 0.5),
@@ -517,6 +528,7 @@ fn report(name: &str, s: &Stats, show: usize) {
             ("core off the title", &s.off_title_cores),
             ("core is a tick line", &s.tick_cores),
             ("heading not a phrase", &s.bad_headings),
+            ("heading repeated", &s.repeated_examples),
             ("junk opening", &s.junk_examples),
             ("duplicate", &s.duplicate_examples),
         ] {

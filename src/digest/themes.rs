@@ -432,14 +432,23 @@ pub fn theme_phrase(
     if terms.is_empty() {
         return None;
     }
-    let top = terms.remove(0);
+    // The strongest term names the group unless every phrase it gives heads an earlier group
+    // ("Group 3: 澳大利亚", "Group 4: 澳大利亚"); then the next term does.
+    (0..terms.len()).find_map(|i| name_by(group_text, lang, &terms[i], terms.get(i + 1), used)).or_else(|| {
+        // English wire copy of one company: the word the group repeats most, when it is new.
+        (lang == Lang::En).then(|| most_repeated_word(group_text)).flatten().filter(|w| !used.contains(w))
+    })
+}
+
+/// The phrase `term` grows into in `group_text` that names the group best (see
+/// [`theme_phrase`]), or `term` itself; `None` when every one of them heads an earlier group.
+fn name_by(group_text: &str, lang: Lang, term: &str, second: Option<&String>, used: &[String]) -> Option<String> {
     let grown = match lang {
-        Lang::Zh => grow_zh(group_text, &top),
-        Lang::En => grow_en(group_text, &top),
+        Lang::Zh => grow_zh(group_text, term),
+        Lang::En => grow_en(group_text, term),
     };
     // Each occurrence of the term votes for what it grew into; a growth that takes in the
     // second key term too, or grows at all, names the theme better than the bare term.
-    let second = terms.first();
     let mut votes: Vec<(String, f32)> = Vec::new();
     for phrase in grown {
         if used.iter().any(|u| u == &phrase) {
@@ -449,7 +458,7 @@ pub fn theme_phrase(
             Some(v) => v.1 += 1.0,
             None => {
                 let mut bonus = 1.0;
-                if phrase != top {
+                if phrase != term {
                     bonus += 0.5;
                 }
                 if second.is_some_and(|t| phrase.contains(t.as_str())) {
@@ -463,7 +472,7 @@ pub fn theme_phrase(
         a.1.total_cmp(&b.1)
             .then(a.0.chars().count().cmp(&b.0.chars().count()))
     });
-    Some(best.map_or(top, |(p, _)| p))
+    best.map(|(p, _)| p).or_else(|| (!used.iter().any(|u| u == term)).then(|| term.to_string()))
 }
 
 /// The lowercase content word an English group repeats most (the longest among equals).
@@ -534,6 +543,12 @@ fn grow_zh(text: &str, term: &str) -> Vec<String> {
         // A phrase ends in a noun: "稀土整合" yes, "稀土出口管制" yes, "稀土 涨" no.
         while b > last && !usable(b) {
             b -= 1;
+        }
+        // …and not inside a name the length cap cut (`主席冯德` of 冯德莱恩, jieba: 冯/德/莱恩).
+        if words.get(b + 1).is_some_and(|(_, t)| t.starts_with("nr")) {
+            while b > last && (words[b].1.starts_with("nr") || words[b].0.chars().count() == 1) {
+                b -= 1;
+            }
         }
         out.push(text[starts[a]..starts[b] + words[b].0.len()].to_string());
     }
@@ -922,6 +937,32 @@ mod tests {
         assert!(en.to_lowercase().contains(&phrase.to_lowercase()), "{phrase}");
         assert!(!phrase.contains(','), "{phrase}");
         assert!(phrase.contains("deficit"), "{phrase}");
+    }
+
+    /// qq-21472: `欧盟委员会主席冯德莱恩` is longer than a heading; it is cut before the name
+    /// (jieba: 冯/德/莱恩), not inside it.
+    #[test]
+    fn a_phrase_is_not_cut_inside_a_name() {
+        let text = "欧盟委员会主席冯德莱恩宣布调查中国电动汽车。";
+        let grown = grow_zh(text, "欧盟委员会");
+        assert_eq!(grown, ["欧盟委员会主席"]);
+    }
+
+    /// qq-23087's last two groups were both headed "澳大利亚": a heading an earlier group of the
+    /// digest took is never taken again; the group's next key term names it.
+    #[test]
+    fn no_two_groups_of_a_digest_share_a_heading() {
+        let group = "过去莫里森政府盲目追随美国，这确实给澳大利亚带来很大的代价，在过去几年里面受损的不单单只是中澳关系，对于澳大利亚本身也造成了严重冲击。\
+                     比如说，澳大利亚是一个多元文化的国家，莫里森政府造成了国内社会在中国问题上的严重撕裂，因为澳大利亚毕竟有130万华人。其次，澳大利亚一些政府高官去年上半年还在说“和中国必有一战”，“和中国作战的战鼓已经敲响”，这样的叫嚣把澳大利亚自己放到了中国的打击目标之内，反而给澳大利亚的安全带来严重风险。\
+                     实际上中国和澳大利亚的交往在许多领域是大有可为的。1850年代，澳大利亚发生淘金热，大批中国人前往澳大利亚成为最早的中国移民，也成为了中国和澳大利亚之间交往的纽带和桥梁。\
+                     中方的态度很清楚，始终不要求澳大利亚选边站队，不像美国那样要求澳大利亚和自己保持高度的一致性。澳大利亚和任何国家建立这个同盟、那个伙伴关系，中国不会抱有任何立场和态度，因为澳大利亚作为主权独立国家，它有自己的选择。";
+        let counts = counts_of(group);
+        let count = |id| counts.get(&id).copied().unwrap_or(0);
+        let first = theme_phrase(group, &count, Lang::Zh, &[]).unwrap_or_default();
+        assert!(!first.is_empty());
+        let second = theme_phrase(group, &count, Lang::Zh, std::slice::from_ref(&first)).unwrap_or_default();
+        assert!(!second.is_empty() && second != first, "{first} / {second}");
+        assert!(group.contains(&second), "{second}");
     }
 
     #[test]
