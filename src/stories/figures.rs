@@ -759,7 +759,13 @@ pub fn ledger<D: std::borrow::Borrow<Document>>(members: &[D]) -> Vec<Figure> {
             let apart = da.iter().all(|d| !db.contains(d)) && !states(&da, &b.q) && !states(&db, &a.q);
             let (wa, wb) = (&a.measure.what, &b.measure.what);
             let named = wa == wb || wa.chars().count().min(wb.chars().count()) >= 3;
-            let reworded = a.contexts.iter().any(|x| b.contexts.iter().any(|y| x.corresponds(y)));
+            // (Unless the member of either sentence also gives the other's value in a sentence
+            // worded the same: qq-3816's copies each state 持续经营净利润228亿元 for the year and
+            // 48亿元 for the quarter in two sentences worded alike.)
+            let echoed = |x: &Context, side: &Draft, member: &str| side.contexts.iter().any(|z| z.doc == member && z.corresponds(x));
+            let reworded = a.contexts.iter().any(|x| {
+                b.contexts.iter().any(|y| x.corresponds(y) && !echoed(x, a, &y.doc) && !echoed(y, b, &x.doc))
+            });
             if apart && named || reworded {
                 conflicts[i].push(j);
                 conflicts[j].push(i);
@@ -1198,6 +1204,22 @@ mod tests {
         assert_eq!(labels("2025年，我国非化石能源消费占一次能源消费比重比上一年提高约1.9个百分点，达到21.7%。"), ["非化石能源消费占一次能源消费比重提高", ""]);
         assert_eq!(labels("其中，电动汽车增长125.39%，高新技术产品占中部地区出口总值近三成。"), ["电动汽车增长", "高新技术产品占地区出口总值"]);
         assert_eq!(labels("美国汽油和天然气期货涨跌不一。上周四反弹近3%的NYMEX"), ["反弹"]);
+    }
+
+    /// qq-3816 / qq-3817 (a story of three copies): each states the year's and the quarter's
+    /// 持续经营净利润 in two sentences worded alike; no copy disputes another's. The intraday
+    /// move each copy gives differently (网易跌9.49％ / 10％) still is a dispute.
+    #[test]
+    fn two_values_every_copy_states_are_no_dispute() {
+        let p = |move_: &str| {
+            format!(
+                "网易跌{move_}，网易发布2022年第四季度及全年财报，2022年实现净收入965亿元；非公认会计准则下，归属于公司股东的持续经营净利润228亿元。\
+                 其中，第四季度营收达254亿元；非公认会计准则下，归属于公司股东的持续经营净利润48亿元."
+            )
+        };
+        let l = ledger(&[doc("qq-3816", &p("9.49％")), doc("qq-3817", &p("10％"))]);
+        let disputed: Vec<&str> = l.iter().filter(|f| !f.conflicts.is_empty()).map(|f| f.raw.as_str()).collect();
+        assert_eq!(disputed, ["9.49％", "10％"], "{l:#?}");
     }
 
     /// A figure whose clause names nothing it measures reads as its amount and citations.

@@ -490,7 +490,7 @@ fn what_is_kept_of_stories_is_what_the_store_says() -> Result<()> {
         }
         Ok(())
     };
-    let mut write = |bands: &mut BandIndex, d: &Document| -> Result<()> {
+    let write = |bands: &mut BandIndex, d: &Document| -> Result<()> {
         let mut batch = store.write()?;
         batch.upsert(d)?;
         assign(batch.connection()?, bands, d, 0, 0)?;
