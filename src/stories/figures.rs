@@ -1204,6 +1204,12 @@ mod tests {
         assert_eq!(labels("2025年，我国非化石能源消费占一次能源消费比重比上一年提高约1.9个百分点，达到21.7%。"), ["非化石能源消费占一次能源消费比重提高", ""]);
         assert_eq!(labels("其中，电动汽车增长125.39%，高新技术产品占中部地区出口总值近三成。"), ["电动汽车增长", "高新技术产品占地区出口总值"]);
         assert_eq!(labels("美国汽油和天然气期货涨跌不一。上周四反弹近3%的NYMEX"), ["反弹"]);
+        // qq-11226 [15]: a city tier stays (`二三线城市` is not `城市`), also in a subject borrowed
+        // from the clause before. (The second value of `3%、2%` has no label of its own.)
+        assert_eq!(
+            labels("今年前5月，一线城市成交面积同比增长30%，二三线城市仅增长3%、2%，一线城市成交总价同比增长10%，二三线则下滑19%、12%。"),
+            ["一线城市成交面积同比增长", "二三线城市增长", "", "一线城市成交总价同比增长", "二三线城市成交总价下滑", ""]
+        );
     }
 
     /// qq-3816 / qq-3817 (a story of three copies): each states the year's and the quarter's

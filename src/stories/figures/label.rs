@@ -132,7 +132,36 @@ fn level_change(w: &str) -> Option<&str> {
 type Words<'a> = Vec<(&'a str, Class)>;
 
 fn words(text: &str) -> Words<'_> {
-    tagged_words(text).into_iter().map(|(w, t)| (w, class(w, t))).collect()
+    let tagged = tagged_words(text);
+    let mut out: Words<'_> = Vec::with_capacity(tagged.len());
+    // The tagger covers the text in order: each word's byte offset is the sum before it.
+    let mut at = 0;
+    let mut k = 0;
+    while k < tagged.len() {
+        // `一线城市`, `二三线` (jieba: 二/三线), `三四线` (三四/线): a city tier is one modifier;
+        // without it `二三线城市仅增长3%` would read `城市增长`.
+        let tier = (1..=3).map(|n| k + n).filter(|&e| e <= tagged.len()).find(|&e| {
+            let joined: usize = tagged[k..e].iter().map(|(w, _)| w.len()).sum();
+            is_tier(&text[at..at + joined])
+        });
+        if let Some(e) = tier {
+            let joined: usize = tagged[k..e].iter().map(|(w, _)| w.len()).sum();
+            out.push((&text[at..at + joined], Class::Mod));
+            at += joined;
+            k = e;
+            continue;
+        }
+        let (w, t) = tagged[k];
+        out.push((w, class(w, t)));
+        at += w.len();
+        k += 1;
+    }
+    out
+}
+
+/// A city tier: numerals and `线` (`一线`, `二三线`, `三四线`).
+fn is_tier(w: &str) -> bool {
+    w.strip_suffix('线').is_some_and(|n| !n.is_empty() && n.chars().all(|c| "一二三四五六".contains(c)))
 }
 
 /// The noun phrase that ends `words` (the last noun-like word and its modifiers): its range.
@@ -264,6 +293,9 @@ fn is_index_name(words: &Words<'_>, i: usize) -> bool {
 /// Numerals, measure words and place words (`一台`, `两种`, `之后`, `内`): modifiers a
 /// label does not open with.
 fn is_numeral_or_place(w: &str) -> bool {
+    if is_tier(w) {
+        return false;
+    }
     let first = w.chars().next().unwrap_or(' ');
     "一二三四五六七八九十两几每各第半多数内外之中".contains(first) || w.chars().all(|c| c.is_ascii_digit())
 }
@@ -390,7 +422,14 @@ pub(super) fn of_clause(own: &str, sentence: &str, money: bool) -> String {
     // (`税后到手5700元` says nothing moved: the earlier clause's `工作` is not its subject.)
     let borrow = only_change(&ws) && !own.trim_start().starts_with('的') && (moved.to || !moved.words.is_empty());
     if borrow && let Some(subject) = subject(sentence) {
-        let mut label = subject;
+        // `一线城市成交总价同比增长10%，二三线则下滑19%`: the subject, of the tier this clause names.
+        let tier = ws.iter().find(|(w, _)| is_tier(w)).map(|(w, _)| *w);
+        let own_tier = subject.find('线').map(|i| &subject[..i + '线'.len_utf8()]).filter(|t| is_tier(t));
+        let mut label = match (tier, own_tier) {
+            (Some(t), Some(old)) => format!("{t}{}", &subject[old.len()..]),
+            (Some(t), None) => format!("{t}{subject}"),
+            _ => subject,
+        };
         if !moved.words.is_empty() && !moved.to {
             label.push_str(&moved.words);
         }
