@@ -140,14 +140,12 @@ fn words(text: &str) -> Words<'_> {
     while k < tagged.len() {
         // `一线城市`, `二三线` (jieba: 二/三线), `三四线` (三四/线): a city tier is one modifier;
         // without it `二三线城市仅增长3%` would read `城市增长`.
-        let tier = (1..=3).map(|n| k + n).filter(|&e| e <= tagged.len()).find(|&e| {
-            let joined: usize = tagged[k..e].iter().map(|(w, _)| w.len()).sum();
-            is_tier(&text[at..at + joined])
-        });
-        if let Some(e) = tier {
-            let joined: usize = tagged[k..e].iter().map(|(w, _)| w.len()).sum();
-            out.push((&text[at..at + joined], Class::Mod));
-            at += joined;
+        let tier = (k + 1..=(k + 3).min(tagged.len()))
+            .map(|e| (e, tagged[k..e].iter().map(|(w, _)| w.len()).sum::<usize>()))
+            .find(|&(_, len)| is_tier(&text[at..at + len]));
+        if let Some((e, len)) = tier {
+            out.push((&text[at..at + len], Class::Mod));
+            at += len;
             k = e;
             continue;
         }
@@ -167,7 +165,7 @@ fn is_tier(w: &str) -> bool {
 /// The noun phrase that ends `words` (the last noun-like word and its modifiers): its range.
 /// Nothing when a verb of saying comes after it (it names the speaker) or it is a single
 /// character (`车`).
-fn noun_phrase(words: &Words<'_>) -> Option<std::ops::Range<usize>> {
+fn noun_phrase(words: &[(&str, Class)]) -> Option<std::ops::Range<usize>> {
     let end = words.iter().rposition(|(_, c)| matches!(c, Class::Noun | Class::Latin | Class::Frag))?;
     // `Model 3`: the digits after a Latin word are part of the name.
     let end = match (words[end].1, words.get(end + 1).map(|w| w.1), words.get(end + 2).map(|w| w.1)) {
@@ -281,9 +279,9 @@ fn noun_phrase(words: &Words<'_>) -> Option<std::ops::Range<usize>> {
     (named && (letters >= 2 || phrase.iter().any(|(_, c)| *c == Class::Latin))).then_some(start..end + 1)
 }
 
-/// `北证50指数`, `沪深300指数`, `创业板50`: the digits at `i` name a stock index (a name stands
-/// before them and `指` after, or they end the name of a board), they count nothing.
-fn is_index_name(words: &Words<'_>, i: usize) -> bool {
+/// `北证50指数`, `沪深300指数`: the digits at `i` name a stock index (a name stands before them
+/// and `指` after); they count nothing.
+fn is_index_name(words: &[(&str, Class)], i: usize) -> bool {
     i > 0
         && words[i].1 == Class::Num
         && matches!(words[i - 1].1, Class::Noun | Class::Frag)
@@ -382,7 +380,7 @@ pub(super) fn of_clause(own: &str, sentence: &str, money: bool) -> String {
     // (`欧洲占比`, `中国占全球总装机容量`). Without a subject (`占全球员工总数的8%`) it names
     // nothing and reads on below.
     if let Some(k) = ws.iter().rposition(|(w, _)| matches!(*w, "占" | "占到" | "占据"))
-        && let Some(holder) = noun_phrase(&ws[..k].to_vec())
+        && let Some(holder) = noun_phrase(&ws[..k])
         && ws[holder.end..k].iter().all(|(_, c)| matches!(c, Class::Skip | Class::Count | Class::Stop))
     {
         // The whole it is a share of runs to a `的` or to what is no part of a name
@@ -392,7 +390,7 @@ pub(super) fn of_clause(own: &str, sentence: &str, money: bool) -> String {
             .iter()
             .position(|(_, c)| matches!(c, Class::De | Class::Change | Class::Skip | Class::Stop | Class::Verb | Class::Speech))
             .unwrap_or(rest.len());
-        let of = noun_phrase(&rest[..cut].to_vec()).filter(|r| r.end == cut);
+        let of = noun_phrase(&rest[..cut]).filter(|r| r.end == cut);
         let mut label = format!("{}占{}", text(&ws[holder]), of.map_or_else(|| "比".to_string(), |r| text(&rest[r])));
         label.push_str(&change_text(&change(&rest[cut..]), money, &label));
         return label;
@@ -470,7 +468,7 @@ fn subject(sentence: &str) -> Option<String> {
             .find(|&k| ws[k].1 == Class::Change || (ws[k].0.starts_with(|ch: char| ch.is_ascii_digit()) && !of_name(k)))
             .unwrap_or(ws.len());
         let head = &ws[..cut];
-        let np = noun_phrase(&head.to_vec())?;
+        let np = noun_phrase(head)?;
         // Only a phrase that ends where the clause's statement starts: `营收增长` is about 营收,
         // `厂商赔钱也要砍单` is not a subject for a later figure.
         // `营收2477.6亿元，去年同期2425.8亿元，同比增长2%`: a time is no subject.
