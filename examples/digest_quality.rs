@@ -64,6 +64,10 @@ struct Stats {
     phrase_headings: usize,
     /// Group headings naming the same theme as an earlier group of the same digest.
     repeated_headings: usize,
+    /// Chinese group headings that do not end in a noun or open with a verb or adverb (jieba's
+    /// tags): `适逢澳大利亚`, `莫里森政府盲目`, `竞相`.
+    not_noun_headings: usize,
+    not_noun_examples: Vec<String>,
     lengths: Vec<usize>,
     bullets: usize,
     duplicate_pairs: usize,
@@ -149,6 +153,10 @@ fn measure(doc: &Document, digest: &Digest, s: &mut Stats) {
         if let Some(rest) = sec.heading.strip_prefix("Group ") {
             if let Some((_, name)) = rest.split_once(": ") {
                 s.headings += 1;
+                if !en && !is_noun_phrase(name) {
+                    s.not_noun_headings += 1;
+                    s.not_noun_examples.push(format!("{}: {name}", doc.id));
+                }
                 if names.contains(&name) {
                     s.repeated_headings += 1;
                     s.repeated_examples.push(format!("{}: {name}", doc.id));
@@ -481,6 +489,9 @@ fn report(name: &str, s: &Stats, show: usize) {
         pct(s.phrase_headings, s.headings)
     );
     println!("  group headings repeating an earlier one of the same digest: {}", s.repeated_headings);
+    if name != "en" {
+        println!("  group headings that are no noun phrase (open with a verb or adverb, or end in no noun): {}", s.not_noun_headings);
+    }
     println!(
         "  bullet length p50 / p95 / max: {} / {} / {} {unit}",
         percentile(&lengths, 0.5),
@@ -529,6 +540,7 @@ fn report(name: &str, s: &Stats, show: usize) {
             ("core is a tick line", &s.tick_cores),
             ("heading not a phrase", &s.bad_headings),
             ("heading repeated", &s.repeated_examples),
+            ("heading no noun phrase", &s.not_noun_examples),
             ("junk opening", &s.junk_examples),
             ("duplicate", &s.duplicate_examples),
         ] {
@@ -537,4 +549,14 @@ fn report(name: &str, s: &Stats, show: usize) {
             }
         }
     }
+}
+
+/// Whether a Chinese heading reads as a noun phrase by jieba's tags: it ends in a noun-like word
+/// (a noun or name, a verbal noun, an abbreviation, a Latin word) and does not open with a verb,
+/// an adverb, a preposition or a conjunction.
+fn is_noun_phrase(heading: &str) -> bool {
+    let tags = dossier::segment::tagged_words(heading);
+    let noun = |t: &str| t.starts_with('n') || matches!(t, "vn" | "j" | "eng" | "an" | "b");
+    let opens = tags.first().is_some_and(|(_, t)| !(t.starts_with('v') && *t != "vn") && !matches!(*t, "d" | "p" | "c" | "ad"));
+    opens && tags.last().is_some_and(|(_, t)| noun(t))
 }

@@ -434,10 +434,30 @@ pub fn theme_phrase(
     }
     // The strongest term names the group unless every phrase it gives heads an earlier group
     // ("Group 3: 澳大利亚", "Group 4: 澳大利亚"); then the next term does.
-    (0..terms.len()).find_map(|i| name_by(group_text, lang, &terms[i], terms.get(i + 1), used)).or_else(|| {
+    // Of those, the first that reads as a theme (`广汽集团涨超` is a tick line, `适逢澳大利亚` opens
+    // with a verb); the first of all when none does.
+    let names: Vec<String> = (0..terms.len()).filter_map(|i| name_by(group_text, lang, &terms[i], terms.get(i + 1), used)).collect();
+    let theme = names.iter().find(|n| reads_as_theme(n, lang)).or(names.first()).cloned();
+    theme.or_else(|| {
         // English wire copy of one company: the word the group repeats most, when it is new.
         (lang == Lang::En).then(|| most_repeated_word(group_text)).flatten().filter(|w| !used.contains(w))
     })
+}
+
+/// Ends of a Chinese phrase that make it a market tick, not a theme (`广汽集团涨超`, `东证指数低开`).
+const TICK_ENDS: &[&str] = &["涨超", "跌超", "涨近", "跌近", "增近", "约", "累计", "涨", "跌", "低开", "高开", "涨停", "跌停", "震荡"];
+
+/// Whether a heading reads as a theme: a Chinese one does not open with a verb, adverb,
+/// preposition or conjunction of two characters or more (`适逢`, `爆出`; a single character may
+/// begin a name jieba does not know: `联特科技`) and does not end as a market tick.
+fn reads_as_theme(name: &str, lang: Lang) -> bool {
+    if lang == Lang::En {
+        return true;
+    }
+    let opens_badly = crate::segment::tagged_words(name)
+        .first()
+        .is_some_and(|(w, t)| matches!(*t, "v" | "d" | "p" | "c" | "ad") && w.chars().count() >= 2 && w.len() < name.len());
+    !opens_badly && !TICK_ENDS.iter().any(|e| name.ends_with(e))
 }
 
 /// The phrase `term` grows into in `group_text` that names the group best (see
@@ -544,10 +564,20 @@ fn grow_zh(text: &str, term: &str) -> Vec<String> {
         while b > last && !usable(b) {
             b -= 1;
         }
-        // …and not inside a name the length cap cut (`主席冯德` of 冯德莱恩, jieba: 冯/德/莱恩).
-        if words.get(b + 1).is_some_and(|(_, t)| t.starts_with("nr")) {
+        // …and not inside a name (`主席冯德` of 冯德莱恩, jieba: 冯/德/莱恩): a growth the length
+        // cap cut there goes back to before the name; a term that is itself a piece of one
+        // (the index segmenter's `冯德`) takes the rest of the name and gives up growth before it.
+        let name_goes_on = |b: usize| words.get(b + 1).is_some_and(|(_, t)| t.starts_with("nr"));
+        if name_goes_on(b) && b > last {
             while b > last && (words[b].1.starts_with("nr") || words[b].0.chars().count() == 1) {
                 b -= 1;
+            }
+        } else if name_goes_on(b) {
+            while name_goes_on(b) {
+                b += 1;
+            }
+            while a < first && chars(starts[a], starts[b] + words[b].0.len()) > MAX_PHRASE_CHARS {
+                a += 1;
             }
         }
         out.push(text[starts[a]..starts[b] + words[b].0.len()].to_string());
@@ -939,6 +969,18 @@ mod tests {
         assert!(phrase.contains("deficit"), "{phrase}");
     }
 
+    /// Market reports (qq-7390, qq-13871, qq-23087): a tick line or a phrase opening with a verb
+    /// heads a group only when nothing else can.
+    #[test]
+    fn a_heading_is_a_theme_not_a_tick_line() {
+        for tick in ["广汽集团涨超", "恒生科技指数涨", "东证指数低开", "高开", "减少约", "适逢澳大利亚"] {
+            assert!(!reads_as_theme(tick, Lang::Zh), "{tick}");
+        }
+        for theme in ["恒生科技指数", "关键原材料法案", "联特科技", "稀土元素", "中国供应欧盟"] {
+            assert!(reads_as_theme(theme, Lang::Zh), "{theme}");
+        }
+    }
+
     /// qq-21472: `欧盟委员会主席冯德莱恩` is longer than a heading; it is cut before the name
     /// (jieba: 冯/德/莱恩), not inside it.
     #[test]
@@ -946,6 +988,8 @@ mod tests {
         let text = "欧盟委员会主席冯德莱恩宣布调查中国电动汽车。";
         let grown = grow_zh(text, "欧盟委员会");
         assert_eq!(grown, ["欧盟委员会主席"]);
+        // The index segmenter's key term `冯德` is the start of the name.
+        assert_eq!(grow_zh(text, "冯德"), ["主席冯德莱恩"]);
     }
 
     /// qq-23087's last two groups were both headed "澳大利亚": a heading an earlier group of the
