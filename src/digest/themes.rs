@@ -436,9 +436,17 @@ pub fn theme_phrase(
     // ("Group 3: 澳大利亚", "Group 4: 澳大利亚"); then the next term does.
     // Of those, the first that reads as a theme (`广汽集团涨超` is a tick line, `适逢澳大利亚` opens
     // with a verb); the first of all when none does.
-    let names: Vec<String> = (0..terms.len()).filter_map(|i| name_by(group_text, lang, &terms[i], terms.get(i + 1), used)).collect();
-    let theme = names.iter().find(|n| reads_as_theme(n, lang)).or(names.first()).cloned();
-    theme.or_else(|| {
+    // (Grown one term at a time: the first usually reads as a theme, and each growth tags the
+    // group's text again.)
+    let mut first = None;
+    for (i, term) in terms.iter().enumerate() {
+        let Some(name) = name_by(group_text, lang, term, terms.get(i + 1), used) else { continue };
+        if reads_as_theme(&name, lang) {
+            return Some(name);
+        }
+        first.get_or_insert(name);
+    }
+    first.or_else(|| {
         // English wire copy of one company: the word the group repeats most, when it is new.
         (lang == Lang::En).then(|| most_repeated_word(group_text)).flatten().filter(|w| !used.contains(w))
     })
