@@ -1204,6 +1204,8 @@ mod tests {
         assert_eq!(labels("2025年，我国非化石能源消费占一次能源消费比重比上一年提高约1.9个百分点，达到21.7%。"), ["非化石能源消费占一次能源消费比重提高", ""]);
         assert_eq!(labels("其中，电动汽车增长125.39%，高新技术产品占中部地区出口总值近三成。"), ["电动汽车增长", "高新技术产品占地区出口总值"]);
         assert_eq!(labels("美国汽油和天然气期货涨跌不一。上周四反弹近3%的NYMEX"), ["反弹"]);
+        // qq-11226 [36]: a borrowed subject that holds the move already does not take it twice.
+        assert_eq!(labels("“一旦将来市场下行，大家都降价，别人可以降2000元，如果你拿地的价格高，你就没得降。"), ["降价"]);
         // qq-11226 [15]: a city tier stays (`二三线城市` is not `城市`), also in a subject borrowed
         // from the clause before. (The second value of `3%、2%` has no label of its own.)
         assert_eq!(

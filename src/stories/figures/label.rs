@@ -428,7 +428,8 @@ pub(super) fn of_clause(own: &str, sentence: &str, money: bool) -> String {
             (Some(t), None) => format!("{t}{subject}"),
             _ => subject,
         };
-        if !moved.words.is_empty() && !moved.to {
+        // (Not twice: `大家都降价，别人可以降2000元` is `降价`, not `降价降`.)
+        if !moved.words.is_empty() && !moved.to && !label.contains(moved.words.as_str()) {
             label.push_str(&moved.words);
         }
         return label;
