@@ -432,12 +432,9 @@ pub fn theme_phrase(
     if terms.is_empty() {
         return None;
     }
-    // The strongest term names the group unless every phrase it gives heads an earlier group
-    // ("Group 3: 澳大利亚", "Group 4: 澳大利亚"); then the next term does.
-    // Of those, the first that reads as a theme (`广汽集团涨超` is a tick line, `适逢澳大利亚` opens
-    // with a verb); the first of all when none does.
-    // (Grown one term at a time: the first usually reads as a theme, and each growth tags the
-    // group's text again.)
+    // The strongest term whose name heads no earlier group ("Group 3: 澳大利亚", "Group 4:
+    // 澳大利亚") and reads as a theme (`广汽集团涨超` is a tick line) names the group; else the
+    // first name found. One term at a time: each growth tags the group's text again.
     let mut first = None;
     for (i, term) in terms.iter().enumerate() {
         let Some(name) = name_by(group_text, lang, term, terms.get(i + 1), used) else { continue };
@@ -576,16 +573,18 @@ fn grow_zh(text: &str, term: &str) -> Vec<String> {
         // cap cut there goes back to before the name; a term that is itself a piece of one
         // (the index segmenter's `冯德`) takes the rest of the name and gives up growth before it.
         let name_goes_on = |b: usize| words.get(b + 1).is_some_and(|(_, t)| t.starts_with("nr"));
-        if name_goes_on(b) && b > last {
-            while b > last && (words[b].1.starts_with("nr") || words[b].0.chars().count() == 1) {
-                b -= 1;
-            }
-        } else if name_goes_on(b) {
-            while name_goes_on(b) {
-                b += 1;
-            }
-            while a < first && chars(starts[a], starts[b] + words[b].0.len()) > MAX_PHRASE_CHARS {
-                a += 1;
+        if name_goes_on(b) {
+            if b > last {
+                while b > last && (words[b].1.starts_with("nr") || words[b].0.chars().count() == 1) {
+                    b -= 1;
+                }
+            } else {
+                while name_goes_on(b) {
+                    b += 1;
+                }
+                while a < first && chars(starts[a], starts[b] + words[b].0.len()) > MAX_PHRASE_CHARS {
+                    a += 1;
+                }
             }
         }
         out.push(text[starts[a]..starts[b] + words[b].0.len()].to_string());

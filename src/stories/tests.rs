@@ -100,14 +100,21 @@ fn synthetic(id: &str, paragraphs: &[String]) -> Document {
     }
 }
 
+/// A data directory of its own (removed when the first value drops) and its database's path.
+fn temp_db() -> Result<(tempfile::TempDir, std::path::PathBuf)> {
+    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
+    let path = dir.path().join("dossier.db");
+    Ok((dir, path))
+}
+
 fn story(conn: &Connection, id: &str) -> Option<i64> {
     stories_of(conn, &[id.to_string()]).ok().and_then(|m| m.get(id).map(|s| s.id))
 }
 
 #[test]
 fn assignment_joins_merges_through_a_bridge_and_reassigns_updates() -> Result<()> {
-    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
-    let store = Store::open(&dir.path().join("dossier.db"))?;
+    let (_dir, path) = temp_db()?;
+    let store = Store::open(&path)?;
     let docs = fixture_docs();
     let (a, b, other) = (get(&docs, "qq-21472"), get(&docs, "qq-21473"), get(&docs, "qq-21505"));
     let mut batch = store.write()?;
@@ -126,8 +133,8 @@ fn assignment_joins_merges_through_a_bridge_and_reassigns_updates() -> Result<()
     let both: Vec<String> = a.paragraphs[1..8].iter().chain(&a.paragraphs[15..22]).cloned().collect();
     let bridge = synthetic("bridge", &both);
     // A store of their own: parts of qq-21472 would join its story above.
-    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
-    let store = Store::open(&dir.path().join("dossier.db"))?;
+    let (_dir, path) = temp_db()?;
+    let store = Store::open(&path)?;
     let conn = store.connection();
     let mut batch = store.write()?;
     for d in [&first, &second] {
@@ -162,8 +169,8 @@ fn assignment_joins_merges_through_a_bridge_and_reassigns_updates() -> Result<()
 
 #[test]
 fn backfill_assigns_documents_stored_without_stories() -> Result<()> {
-    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
-    let store = Store::open(&dir.path().join("dossier.db"))?;
+    let (_dir, path) = temp_db()?;
+    let store = Store::open(&path)?;
     let mut batch = store.write()?;
     for d in fixture_docs() {
         batch.upsert(&d)?;
@@ -276,8 +283,7 @@ fn assign_all(store: &Store, docs: &[Document]) -> Result<()> {
 /// the other — whether or not the day was already loaded.
 #[test]
 fn band_indexes_of_two_processes_follow_each_others_rows() -> Result<()> {
-    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
-    let path = dir.path().join("dossier.db");
+    let (_dir, path) = temp_db()?;
     let (one, two) = (Store::open(&path)?, Store::open(&path)?);
     let docs = fixture_docs();
     let (a, b, other) = (get(&docs, "qq-21472"), get(&docs, "qq-21473"), get(&docs, "qq-21505"));
@@ -308,8 +314,8 @@ fn band_indexes_of_two_processes_follow_each_others_rows() -> Result<()> {
 /// around a document only, and a day's members are found whatever order the days arrive in.
 #[test]
 fn candidates_are_found_by_day_in_any_order() -> Result<()> {
-    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
-    let store = Store::open(&dir.path().join("dossier.db"))?;
+    let (_dir, path) = temp_db()?;
+    let store = Store::open(&path)?;
     let docs = fixture_docs();
     let a = get(&docs, "qq-21472");
     let day = chrono::Duration::days(1);
@@ -340,8 +346,8 @@ fn a_document_matching_only_a_later_member_does_not_chain_into_the_story() -> Re
     assert!(same_story(&Sketch::of(&a), &Sketch::of(&b)));
     assert!(same_story(&Sketch::of(&b), &Sketch::of(&c)));
     assert!(!same_story(&Sketch::of(&a), &Sketch::of(&c)));
-    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
-    let store = Store::open(&dir.path().join("dossier.db"))?;
+    let (_dir, path) = temp_db()?;
+    let store = Store::open(&path)?;
     assign_all(&store, &[a, b, c])?;
     let conn = store.connection();
     assert_eq!(story(conn, "a"), story(conn, "b"));
@@ -368,8 +374,8 @@ fn template_announcements_do_not_form_a_story() -> Result<()> {
             )
         })
         .collect();
-    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
-    let store = Store::open(&dir.path().join("dossier.db"))?;
+    let (_dir, path) = temp_db()?;
+    let store = Store::open(&path)?;
     assign_all(&store, &docs)?;
     let s = stats(store.connection())?;
     assert_eq!((s.stories, s.multi_member), (24, 0), "{s:?}");
@@ -389,8 +395,8 @@ fn the_same_wording_a_month_later_is_another_story() -> Result<()> {
             .map(|t| t.and_utc());
         d
     };
-    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
-    let store = Store::open(&dir.path().join("dossier.db"))?;
+    let (_dir, path) = temp_db()?;
+    let store = Store::open(&path)?;
     let mut later = at("november", 1);
     later.published_at = later.published_at.map(|t| t + chrono::Duration::days(30));
     assign_all(&store, &[at("october", 1), at("october-copy", 2), later])?;
@@ -424,8 +430,7 @@ fn samples_of_an_earlier_sketch_read_as_none() {
 /// copy finds its story through them.
 #[test]
 fn samples_of_the_earlier_sketch_are_sketched_again_and_found() -> Result<()> {
-    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
-    let path = dir.path().join("dossier.db");
+    let (_dir, path) = temp_db()?;
     let docs = fixture_docs();
     let (a, b) = (get(&docs, "qq-21472"), get(&docs, "qq-21473"));
     let before = {
@@ -458,8 +463,7 @@ fn samples_of_the_earlier_sketch_are_sketched_again_and_found() -> Result<()> {
 #[test]
 fn what_is_kept_of_stories_is_what_the_store_says() -> Result<()> {
     use super::known::Known;
-    let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
-    let path = dir.path().join("dossier.db");
+    let (_dir, path) = temp_db()?;
     let (store, other_process) = (Store::open(&path)?, Store::open(&path)?);
     let docs = fixture_docs();
     let a = get(&docs, "qq-21472");

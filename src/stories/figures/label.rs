@@ -411,8 +411,10 @@ pub(super) fn of_clause(own: &str, sentence: &str, money: bool) -> String {
         let mut label = text(&ws[np.clone()]);
         // `减少二氧化碳排放12.4吨`: a change before the phrase, when none follows it, is its
         // change (`二氧化碳排放减少`).
-        let before = Change { words: np.start.checked_sub(1).filter(|&b| ws[b].1 == Class::Change).map_or(String::new(), |b| ws[b].0.to_string()), to: false };
-        let after = if after.words.is_empty() && !before.words.is_empty() { before } else { after };
+        let after = match np.start.checked_sub(1) {
+            Some(b) if after.words.is_empty() && ws[b].1 == Class::Change => change(&ws[b..=b]),
+            _ => after,
+        };
         label.push_str(&change_text(&after, money, &label));
         return label;
     }
