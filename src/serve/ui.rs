@@ -470,6 +470,7 @@ async fn story_page(State(state): State<AppState>, Path(id): Path<String>) -> Re
             div.kicker { "Story " (p.id) " · " (p.size) @if p.size == 1 { " source" } @else { " sources" } }
             h1 { (p.title) }
             h2 { "Digest" }
+            @if p.digest.is_empty() { p { (crate::stories::page::NO_DIGEST) } }
             ul.digest {
                 @for b in &p.digest {
                     li {

@@ -47,10 +47,9 @@ pub struct StoryBullet {
 }
 
 impl StoryBullet {
-    /// `qq-21473 [3]` / `qq-21473 [3, 4]`.
+    /// `qq-21473 [3]` / `qq-21473 [3][4]`, the way digests and briefs cite.
     pub fn citation(&self) -> String {
-        let ps: Vec<String> = self.paragraphs.iter().map(|p| p.to_string()).collect();
-        format!("{} [{}]", self.doc, ps.join(", "))
+        format!("{}{}", self.doc, crate::digest::render::citations(&self.paragraphs))
     }
 }
 
@@ -127,6 +126,9 @@ pub fn build(store: &Store, id: i64) -> Result<StoryPage> {
         for b in g.sections.iter().flat_map(|s| &s.bullets) {
             digest.push(StoryBullet { text: b.text.clone(), doc: best.id.clone(), paragraphs: b.citations.clone() });
         }
+        if digest.is_empty() {
+            digest = lead_bullets(best);
+        }
     }
     for v in views.iter().skip(1) {
         if let Some(d) = doc_of(&v.member.id) {
@@ -194,11 +196,26 @@ fn added_bullets(doc: &Document, adds: &[Added]) -> Vec<StoryBullet> {
     out
 }
 
+/// The story digest of a best member too short for a digest (its own page shows an excerpt):
+/// the opening sentence of each of its first body paragraphs, cited like every other bullet, so
+/// the story page still says what the story is.
+fn lead_bullets(doc: &Document) -> Vec<StoryBullet> {
+    let lead: Vec<Added> = numbered_body(doc)
+        .into_iter()
+        .take(ADDED_BULLETS)
+        .map(|(paragraph, p)| Added { paragraph, text: p.to_string() })
+        .collect();
+    added_bullets(doc, &lead)
+}
+
 /// Whether a paragraph ends a sentence (a stop, perhaps inside closing quotes or brackets).
 fn ends_sentence(p: &str) -> bool {
     let t = p.trim_end().trim_end_matches(['”', '」', '』', '"', '\'', '）', ')', '】']);
     t.ends_with(['。', '！', '？', '!', '?', '.', '…', '；', ';', '：', ':'])
 }
+
+/// What a story page says in place of its digest when no member has body text.
+pub const NO_DIGEST: &str = "No digest: every copy of this story is only its headline.";
 
 /// The page as terminal text.
 pub fn terminal(p: &StoryPage) -> String {
@@ -206,6 +223,9 @@ pub fn terminal(p: &StoryPage) -> String {
     let _ = writeln!(out, "Story {} · {} source{}", p.id, p.size, if p.size == 1 { "" } else { "s" });
     let _ = writeln!(out, "{}\n", terminal_safe(&p.title));
     let _ = writeln!(out, "Digest");
+    if p.digest.is_empty() {
+        let _ = writeln!(out, "{NO_DIGEST}");
+    }
     for b in &p.digest {
         let _ = writeln!(out, "- {} — {}", terminal_safe(&b.text), terminal_safe(&b.citation()));
     }
@@ -284,12 +304,40 @@ mod tests {
         assert!(got[1].0.contains("Model 3后轮驱动版降至 39990 美元"), "{}", got[1].0);
     }
 
+    /// qq-34892 as stored: two paragraphs, too little for a digest.
+    fn short() -> Document {
+        Document::for_test(
+            "湖南吉首多名学生被社会团伙组织恐吓威胁？教体局称属实，警方已介入",
+            &[
+                "湖南吉首多名学生被社会团伙组织恐吓威胁？教体局称属实，警方已介入",
+                "3月25日，湖南吉首市一份关于多名学生被社会团伙恐吓的情况报告引关注。报告署名为吉首学生安委办，称两所学校学生被社会团伙组织恐吓威胁。",
+                "记者从吉首市教体局获悉，该报告属实，目前该事件还在调查中，学生被社会团伙组织恐吓威胁的情况有所改善。记者从吉首市公安局获悉，警方已介入调查。",
+            ],
+        )
+    }
+
+    #[test]
+    fn a_story_too_short_for_a_digest_opens_with_its_lead_sentences_cited() {
+        let d = short();
+        let g = ExtractiveSummarizer::new().summarize(&d, crate::digest::kind::detect_kind(&d), None);
+        assert!(g.sections.iter().all(|s| s.bullets.is_empty()), "the case this covers: no digest bullets");
+        let bullets = lead_bullets(&d);
+        let got: Vec<(String, String)> = bullets.iter().map(|b| (b.text.clone(), b.citation())).collect();
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].0.contains("湖南吉首市一份关于多名学生被社会团伙恐吓的情况报告引关注"), "{got:?}");
+        assert_eq!(got[0].1, "t [2]");
+        assert!(got[1].0.contains("该报告属实"), "{got:?}");
+        assert_eq!(got[1].1, "t [3]");
+    }
+
     #[test]
     fn an_added_paragraph_that_continues_a_sentence_is_read_from_its_start() {
         let d = broken();
         let bullets = added_bullets(&d, &adds(&[5]));
         assert_eq!(bullets.len(), 1);
         assert_eq!(bullets[0].paragraphs, vec![4, 5]);
+        // Cited the way digests and briefs cite.
+        assert!(bullets[0].citation().ends_with(" [4][5]"), "{}", bullets[0].citation());
         assert!(bullets[0].text.starts_with("Model Y 在美国"), "{}", bullets[0].text);
         // …and a dateline does not open a bullet.
         let first = added_bullets(&d, &adds(&[1]));
