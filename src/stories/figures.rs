@@ -324,16 +324,26 @@ fn measure_of(p: &str, q: &Quantity) -> Measure {
     let before = &p[sentence_start..start];
     let en = !before.chars().any(is_cjk);
     let found = periods(before);
-    let when = (!found.is_empty()).then(|| {
+    let dated_by = dating(before, &found);
+    let when = (!dated_by.is_empty()).then(|| {
         let mut written = String::new();
-        for (k, f) in found.iter().enumerate() {
-            if k > 0 && found[k - 1].span.end != f.span.start {
-                written.push(' ');
+        for (k, f) in dated_by.iter().enumerate() {
+            let text = before[f.span.clone()].trim();
+            if k > 0 {
+                let between = before[dated_by[k - 1].span.end..f.span.start].trim();
+                if RANGE_JOINERS.contains(&between) {
+                    // `2019年至2021年`: one period, written as the sentence writes it.
+                    written.push_str(between);
+                } else if written.split(' ').any(|w| w == text) {
+                    continue;
+                } else if !between.is_empty() {
+                    written.push(' ');
+                }
             }
-            written.push_str(before[f.span.clone()].trim());
+            written.push_str(text);
         }
         let mut canonical: Vec<&str> = Vec::new();
-        for f in &found {
+        for f in dated_by {
             if !canonical.contains(&f.canonical.as_str()) {
                 canonical.push(&f.canonical);
             }
@@ -366,11 +376,11 @@ fn measure_of(p: &str, q: &Quantity) -> Measure {
     if !en {
         // `公布了29.59万元的售价`: a figure followed by `的` is the value of what follows.
         if let Some(after) = p.get(span.end..).map(past_range).and_then(|a| a.strip_prefix('的')) {
-            let noun: String = after.chars().take_while(|c| is_cjk(*c)).take(5).collect();
-            // Only a noun that ends its clause (`的售价，`), not the subject of a new one
-            // (`的车降到了25万元`).
+            let noun: String = after.chars().take_while(|c| is_cjk(*c)).take(6).collect();
+            // Only a noun that ends its clause (`的售价，`, `约70%的市场控制权，`), not the
+            // subject of a new one (`的车降到了25万元`).
             let ends_clause = after[noun.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric());
-            if (2..=4).contains(&noun.chars().count()) && ends_clause {
+            if (2..=5).contains(&noun.chars().count()) && ends_clause {
                 noun_after = Some(noun.clone());
                 what = noun;
             }
@@ -413,6 +423,46 @@ fn measure_of(p: &str, q: &Quantity) -> Measure {
         }
     };
     Measure { what: shorten(&what, en), shown, when }
+}
+
+/// What joins the two ends of a span of periods (`2019年至2021年`, `2022-2023年`).
+const RANGE_JOINERS: &[&str] = &["至", "到", "-", "~", "～", "—", "to"];
+
+/// The periods of `found` (all those of `before`, the figure's sentence up to it) that date the
+/// figure: those of its own clause, else those of the nearest clause before it that names one
+/// (`2023年1-9月，…实现利润总额5.4万亿元，同比下降9%`: the 9% is of 1–9月 2023). A clause naming
+/// a day the ledger does not read as a period (`截至9月13日收盘，其股价为0.274美元`) dates what
+/// follows it itself, and the search stops there: `2019年借壳上市后` two clauses earlier is not
+/// when the share price was 0.274.
+fn dating<'a>(before: &str, found: &'a [Period]) -> &'a [Period] {
+    let mut end = before.len();
+    loop {
+        let start = before[..end]
+            .char_indices()
+            .rev()
+            .find(|&(i, c)| is_clause_break(before, i, c))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let first = found.partition_point(|f| f.span.start < start);
+        let last = found.partition_point(|f| f.span.start < end);
+        if first < last {
+            return &found[first..last];
+        }
+        if start == 0 || names_a_day(&before[start..end]) {
+            return &[];
+        }
+        // Past the break itself.
+        end = before[..start].char_indices().next_back().map_or(0, |(i, _)| i);
+    }
+}
+
+/// Whether a clause names a day (`9月13日`, `13号`, `当日`; not `1000日元`).
+fn names_a_day(clause: &str) -> bool {
+    let chars: Vec<char> = clause.chars().chain([' ']).collect();
+    chars.windows(3).any(|w| {
+        matches!(w[1], '日' | '号')
+            && (w[0].is_ascii_digit() || "一二三四五六七八九十当同次昨今".contains(w[0]))
+            && !"元圆本产".contains(w[2])
+    })
 }
 
 /// English words a label does not hold: relatives, pronouns, determiners, auxiliaries and
@@ -545,6 +595,11 @@ pub struct Figure {
     /// The same, as indices into the ledger, in ledger order.
     #[serde(skip)]
     pub conflicts: Vec<usize>,
+    /// For a figure whose sentence names nothing it measures (an empty [`Figure::label`]): the
+    /// words that state it, as written (`…的车降到了25万元`), so a line of it still says what it
+    /// is. Empty otherwise.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub stated_as: String,
 }
 
 impl Figure {
@@ -557,6 +612,13 @@ impl Figure {
             Some(w) => format!("{} ({w})", self.measure),
             None => self.measure.clone(),
         }
+    }
+
+    /// How a line names it: its label, or, when it has none, the words that state it, quoted
+    /// (`“把一台原售价40-50万元的车降到了25万元”`).
+    pub fn caption(&self) -> String {
+        let label = self.label();
+        if label.is_empty() && !self.stated_as.is_empty() { format!("“{}”", self.stated_as) } else { label }
     }
 
     /// The members stating it, each once, in order.
@@ -577,6 +639,76 @@ struct Stated {
     cite: Cite,
     /// The figure's sentence as [`Context`] compares it.
     context: Context,
+    /// See [`Figure::stated_as`].
+    stated_as: String,
+}
+
+/// Most characters of the words quoted for a figure with no label ([`Figure::stated_as`]) before
+/// the figure, and after it.
+const STATED_BEFORE: usize = 20;
+const STATED_AFTER: usize = 10;
+
+/// The words of `p` that state the figure from `from` (where a range starts) to `to`: its clause
+/// (`20亿美元只是一个参考价格`), with the clause before when it holds nothing else, cut (`…`)
+/// to [`STATED_BEFORE`] characters before the figure and [`STATED_AFTER`] after it. Brackets
+/// and quotes stay inside: `收购河南御捷时代汽车有限公司（以下简称：河南御捷）100%股权`.
+fn stating_words(p: &str, from: &std::ops::Range<usize>, to: &std::ops::Range<usize>) -> String {
+    let start = from.start.min(p.len());
+    let end = to.end.min(p.len()).max(start);
+    let is_break = |c: char| matches!(c, '，' | '；' | '。' | '！' | '？' | '：' | ',' | ';' | ':' | '\n');
+    let mut clause_start = p[..start].char_indices().rev().find(|&(_, c)| is_break(c)).map_or(0, |(i, c)| i + c.len_utf8());
+    let words = |a: usize, b: usize| p[a..b].chars().filter(|c| c.is_alphanumeric()).count();
+    loop {
+        let head = &p[clause_start..start];
+        let open = head.matches(['（', '(']).count() < head.matches(['）', ')']).count();
+        if clause_start == 0 || !(open || words(clause_start, start) + clause_rest_words(p, end) < 2) {
+            break;
+        }
+        // The clause before too: this one closes a bracket it opened, or says nothing else.
+        let before = &p[..clause_start].trim_end_matches(is_break);
+        clause_start = before.char_indices().rev().find(|&(_, c)| is_break(c)).map_or(0, |(i, c)| i + c.len_utf8());
+    }
+    let clause_end = p[end..].char_indices().find(|&(_, c)| is_break(c)).map_or(p.len(), |(i, _)| end + i);
+    let head: Vec<char> = p[clause_start..start].trim_start().chars().collect();
+    let mut tail = p[end..clause_end].trim_end();
+    // A bracket or quote opened after the figure and not closed in its clause, or closed and
+    // not opened in it, is left out (`550亿元（人民币`, `收一半”`).
+    if let Some(i) = tail.find(['（', '(', '“']).filter(|&i| !tail[i..].contains(['）', ')', '”'])) {
+        tail = &tail[..i];
+    }
+    let mut out = String::new();
+    if head.len() > STATED_BEFORE {
+        out.push('…');
+        out.extend(&head[head.len() - STATED_BEFORE..]);
+    } else {
+        out.extend(&head);
+    }
+    out.push_str(&p[start..end]);
+    let mut kept = tail.chars().count().min(STATED_AFTER);
+    // Never cut inside an amount (`5.0万元`, not `5.0…`).
+    let in_amount = |c: char| c.is_ascii_digit() || ".,万亿千百元%％吨".contains(c);
+    kept += tail.chars().skip(kept).take_while(|&c| in_amount(c)).count();
+    out.extend(tail.chars().take(kept));
+    if tail.chars().count() > kept {
+        out.push('…');
+    }
+    let count = |set: &str| out.matches(|x| set.contains(x)).count();
+    let (opens, closes) = (count("“「『"), count("”」』"));
+    if opens < closes {
+        out = out.trim_end_matches(['”', '」', '』']).to_string();
+    } else if opens > closes {
+        out = out.replacen(['“', '「', '『'], "", 1);
+    }
+    out
+}
+
+/// Letters and digits from `at` to the end of its clause.
+fn clause_rest_words(p: &str, at: usize) -> usize {
+    p[at..]
+        .chars()
+        .take_while(|&c| !matches!(c, '，' | '；' | '。' | '！' | '？' | '：' | ',' | ';' | ':' | '\n'))
+        .filter(|c| c.is_alphanumeric())
+        .count()
 }
 
 /// A statement's sentence reduced to what tells a copy's sentence from another sentence: its
@@ -707,7 +839,13 @@ pub fn ledger<D: std::borrow::Borrow<Document>>(members: &[D]) -> Vec<Figure> {
                     continue;
                 }
                 let context = Context::of(&d.id, p, &q.span);
-                stated.push(Stated { measure, q, cite: Cite { doc: d.id.clone(), paragraph: n }, context });
+                let stated_as = if measure.shown.is_empty() {
+                    let moved = |r: &std::ops::Range<usize>| r.start + shift..r.end + shift;
+                    stating_words(&text, &moved(&measured_at.span), &moved(&q.span))
+                } else {
+                    String::new()
+                };
+                stated.push(Stated { measure, q, cite: Cite { doc: d.id.clone(), paragraph: n }, context, stated_as });
             }
         }
     }
@@ -730,6 +868,7 @@ pub fn ledger<D: std::borrow::Borrow<Document>>(members: &[D]) -> Vec<Figure> {
                     sources: vec![s.cite],
                     conflicts_with: Vec::new(),
                     conflicts: Vec::new(),
+                    stated_as: s.stated_as,
                 },
                 q: s.q,
                 measure: s.measure,
@@ -947,15 +1086,16 @@ pub fn page_lines(figures: &[Figure], members: usize) -> (Vec<Line>, Vec<Line>) 
 }
 
 /// What a line is labelled: the most specific measure of its figures (`全轮驱动焕新版的售价`
-/// over `售价`), with the period any of them names.
+/// over `售价`), with the period any of them names; when none names a measure, the words that
+/// state the first, quoted ([`Figure::caption`]).
 pub fn line_label(figures: &[Figure], line: &Line) -> String {
     match line {
         Line::Conflict(group) => {
             let of = || group.iter().map(|&i| &figures[i]);
             let Some(longest) = of().min_by_key(|f| std::cmp::Reverse(f.measure.chars().count())) else { return String::new() };
-            Figure { when: of().find_map(|f| f.when.clone()), ..longest.clone() }.label()
+            Figure { when: of().find_map(|f| f.when.clone()), ..longest.clone() }.caption()
         }
-        Line::Agreed(i) => figures[*i].label(),
+        Line::Agreed(i) => figures[*i].caption(),
     }
 }
 
@@ -995,7 +1135,7 @@ pub fn table(rows: &[Row]) -> String {
         let _ = writeln!(
             out,
             "  {:<10} {:>14}  {}{}",
-            crate::report::terminal_safe(&r.figure.label()),
+            crate::report::terminal_safe(&r.figure.caption()),
             crate::report::terminal_safe(&r.figure.raw),
             crate::report::terminal_safe(&sources_text(&r.figure)),
             crate::report::terminal_safe(&flag)
@@ -1008,14 +1148,14 @@ pub fn table(rows: &[Row]) -> String {
 }
 
 /// Rows as CSV (RFC 4180 quoting): story, title, measure, when, raw, value, unit, sources,
-/// conflicts.
+/// conflicts, and the words stating a figure that has no measure.
 pub fn csv(rows: &[Row]) -> String {
     let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    let mut out = String::from("story,title,measure,when,raw,value,unit,sources,conflicts_with\n");
+    let mut out = String::from("story,title,measure,when,raw,value,unit,sources,conflicts_with,stated_as\n");
     for r in rows {
         let f = &r.figure;
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{}\n",
             r.story,
             q(&r.title),
             q(&f.measure),
@@ -1024,7 +1164,8 @@ pub fn csv(rows: &[Row]) -> String {
             f.value,
             q(&f.unit),
             q(&sources_text(f)),
-            q(&f.conflicts_with.join("; "))
+            q(&f.conflicts_with.join("; ")),
+            q(&f.stated_as)
         ));
     }
     out
@@ -1117,6 +1258,33 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    /// The period of a figure is the one of its own clause, or of the nearest clause before it
+    /// that names one, unless a clause between names a day (qq-19707 [17] and [19]; a NBS line).
+    #[test]
+    fn a_figure_is_dated_by_its_own_clause_or_the_nearest_before_it() {
+        let whens = |p: &str| -> Vec<String> {
+            numbers::extract(p)
+                .into_iter()
+                .filter(|q| kept(&q.unit))
+                .map(|q| format!("{}@{}", q.raw, measure_of(p, &q).when.map(|(w, _)| w).unwrap_or_default()))
+                .collect()
+        };
+        assert_eq!(
+            whens("根据港交所IPO招股书显示，威马汽车在2019年至2021年三年累计亏损超174亿元，截至2021年底，威马汽车资产负债率高达202.36%，截至2022年3月31日，账面剩余现金及现金等价物为36.78亿元。"),
+            ["174亿元@2019年至2021年", "202.36%@2021年", "36.78亿元@2022年"]
+        );
+        assert_eq!(
+            whens("2019年借壳上市后，开心汽车股价曾一度跌到0.17美元，截至9月13日收盘，其股价为0.274美元，市值不足1亿美元。"),
+            ["0.17美元@2019年", "0.274美元@", "1亿美元@"]
+        );
+        assert_eq!(
+            whens("2023年1-9月，全国规模以上工业企业实现利润总额5.4万亿元，同比下降9%。"),
+            ["5.4万亿元@2023年1-9月", "9%@2023年1-9月"]
+        );
+        // A price in yen is no day.
+        assert_eq!(whens("2023年，单价1000日元，利润率为5%。"), ["1000日元@2023年", "5%@2023年"]);
     }
 
     /// Real sentences (qqnews qq-18608 [12] and [29], qq-34389, a Reuters-style line): the
@@ -1230,13 +1398,34 @@ mod tests {
         assert_eq!(disputed, ["9.49％", "10％"], "{l:#?}");
     }
 
-    /// A figure whose clause names nothing it measures reads as its amount and citations.
+    /// A figure whose clause names nothing it measures is named by the words that state it
+    /// (qq-18566 [68], [14] and [29] of qq-19707): its clause, a range from its start, the clause
+    /// before when this one holds only the figure or closes a bracket it opened.
     #[test]
-    fn a_figure_without_a_label_shows_its_amount_and_sources() {
+    fn a_figure_without_a_label_is_named_by_the_words_that_state_it() {
         let p = "Model 3在未来真的降到20万元以内，还会侵蚀15-20万元紧凑级纯电轿车市场。";
         let l = ledger(&[doc("a", p), doc("b", p)]);
         let shown: Vec<String> = lines(&l, 2).iter().map(|line| line_text(&l, line)).collect();
-        assert_eq!(shown, ["Model 3降至: 20万元以内 — a [1], b [1]", "20万元 — a [1], b [1]"]);
+        assert_eq!(shown, ["Model 3降至: 20万元以内 — a [1], b [1]", "“还会侵蚀15-20万元紧凑级纯电轿车市场”: 20万元 — a [1], b [1]"]);
+        let captions = |p: &str| -> Vec<String> { ledger(&[doc("a", p)]).iter().map(Figure::caption).collect() };
+        assert_eq!(
+            captions("针对市场传言，林明军回应称，威马资产包庞大且复杂，一切要等着审计报告之后才能确定，20亿美元只是一个参考价格。"),
+            ["“20亿美元只是一个参考价格”"]
+        );
+        assert_eq!(
+            captions("事实上，早在2021年9月，开心汽车曾高调宣布收购河南御捷时代汽车有限公司（以下简称：河南御捷）100%股权，后因股东发生变化，收购进程陷入停滞。"),
+            ["“…捷时代汽车有限公司（以下简称：河南御捷）100%股权”"]
+        );
+        assert_eq!(captions("营收：50亿元。"), ["“营收：50亿元”"], "a clause of the figure alone takes the one before");
+        // Cut at the ends, never inside an amount; a quote it closes and did not open is left out.
+        let wages = captions("2022年，东部、中部、西部、东北地区年平均工资分别为7.3万元、5.3万元、5.6万元和5.0万元，增速分别为4.7%、1.5%、2.8%和3.7%。");
+        assert_eq!(wages[1], "“…部、东北地区年平均工资分别为7.3万元、5.3万元、5.6万元和5.0万元”", "{wages:?}");
+        assert_eq!(
+            captions("旁边一名男子回答：“15分钟之内可以给你捞上来，捞成功1500元，不成功就收一半”。"),
+            ["“捞成功1500元”", "“不成功就收一半”"]
+        );
+        // A labelled figure keeps its label.
+        assert_eq!(captions("海关数据显示，前三季度锑出口量为3834吨。"), ["锑出口量 (前三季度)"]);
     }
 
     /// A name broken over two paragraphs (`…车型Model` / `S/X最高降幅…`) is read whole.

@@ -465,16 +465,16 @@ fn ledger(readable: &[&Member<'_>], story_groups: &[Vec<usize>], story_of: &Hash
                         values: group.into_iter().map(stated).collect(),
                     }),
                     crate::stories::figures::Line::Agreed(i) => {
-                        agreed.push(Checked { measure, lang, values: vec![stated(i)] })
+                        agreed.push((figures[i].label().is_empty(), Checked { measure, lang, values: vec![stated(i)] }))
                     }
                 }
             }
         }
     }
-    // Of the agreements, those that say what they measure first: a bare `47%` with its sources
-    // tells the reader of a brief nothing (the story page still lists it).
-    agreed.sort_by_key(|c| c.measure.is_empty());
-    disputed.into_iter().take(MAX_LEDGER).chain(agreed.into_iter().take(MAX_AGREED)).collect()
+    // Of the agreements, those that say what they measure first: a `47%` known only by the
+    // words that state it tells the reader of a brief less (the story page lists them all).
+    agreed.sort_by_key(|(unnamed, _)| *unnamed);
+    disputed.into_iter().take(MAX_LEDGER).chain(agreed.into_iter().map(|(_, c)| c).take(MAX_AGREED)).collect()
 }
 
 /// The previous run's document that tells the same story as a group of this run, if any: the
