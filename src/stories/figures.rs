@@ -655,8 +655,8 @@ const STATED_AFTER: usize = 10;
 fn stating_words(p: &str, from: &std::ops::Range<usize>, to: &std::ops::Range<usize>) -> String {
     let start = from.start.min(p.len());
     let end = to.end.min(p.len()).max(start);
-    let is_break = |c: char| matches!(c, '，' | '；' | '。' | '！' | '？' | '：' | ',' | ';' | ':' | '\n');
-    let mut clause_start = p[..start].char_indices().rev().find(|&(_, c)| is_break(c)).map_or(0, |(i, c)| i + c.len_utf8());
+    let clause_from = |at: usize| p[..at].char_indices().rev().find(|&(i, c)| ends_stating_words(p, i, c)).map_or(0, |(i, c)| i + c.len_utf8());
+    let mut clause_start = clause_from(start);
     let words = |a: usize, b: usize| p[a..b].chars().filter(|c| c.is_alphanumeric()).count();
     loop {
         let head = &p[clause_start..start];
@@ -665,10 +665,10 @@ fn stating_words(p: &str, from: &std::ops::Range<usize>, to: &std::ops::Range<us
             break;
         }
         // The clause before too: this one closes a bracket it opened, or says nothing else.
-        let before = &p[..clause_start].trim_end_matches(is_break);
-        clause_start = before.char_indices().rev().find(|&(_, c)| is_break(c)).map_or(0, |(i, c)| i + c.len_utf8());
+        let break_at = p[..clause_start].char_indices().next_back().map_or(0, |(i, _)| i);
+        clause_start = clause_from(break_at);
     }
-    let clause_end = p[end..].char_indices().find(|&(_, c)| is_break(c)).map_or(p.len(), |(i, _)| end + i);
+    let clause_end = clause_end(p, end);
     let head: Vec<char> = p[clause_start..start].trim_start().chars().collect();
     let mut tail = p[end..clause_end].trim_end();
     // A bracket or quote opened after the figure and not closed in its clause, or closed and
@@ -702,13 +702,24 @@ fn stating_words(p: &str, from: &std::ops::Range<usize>, to: &std::ops::Range<us
     out
 }
 
+/// Where the words stating a figure end: clause and sentence breaks, not brackets or quotes (a
+/// comma before a digit is a thousands separator).
+fn ends_stating_words(text: &str, i: usize, c: char) -> bool {
+    match c {
+        '，' | '；' | '。' | '！' | '？' | '：' | ';' | ':' | '\n' => true,
+        ',' => !text[i + 1..].starts_with(|n: char| n.is_ascii_digit()),
+        _ => false,
+    }
+}
+
+/// Where the clause holding byte `at` of `p` ends.
+fn clause_end(p: &str, at: usize) -> usize {
+    p[at..].char_indices().find(|&(i, c)| ends_stating_words(&p[at..], i, c)).map_or(p.len(), |(i, _)| at + i)
+}
+
 /// Letters and digits from `at` to the end of its clause.
 fn clause_rest_words(p: &str, at: usize) -> usize {
-    p[at..]
-        .chars()
-        .take_while(|&c| !matches!(c, '，' | '；' | '。' | '！' | '？' | '：' | ',' | ';' | ':' | '\n'))
-        .filter(|c| c.is_alphanumeric())
-        .count()
+    p[at..clause_end(p, at)].chars().filter(|c| c.is_alphanumeric()).count()
 }
 
 /// A statement's sentence reduced to what tells a copy's sentence from another sentence: its
