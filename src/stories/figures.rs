@@ -801,6 +801,27 @@ fn unhedged(q: Quantity) -> Quantity {
     }
 }
 
+/// A figure written with a minus sign (`年平均增长率为-2.85%`, `同比变动46.04%、-31.87%`) is
+/// negative: the number reader reads the digits only, and the ledger must not turn a fall into
+/// a rise. A `-` after a digit, a Latin letter or an amount's unit (`15-20万元`, `1万元-2万元`,
+/// `COVID-19`) joins a range or a word and is no sign.
+fn signed(p: &str, q: Quantity) -> Quantity {
+    let head = &p[..q.span.start.min(p.len())];
+    let Some(sign) = head.chars().next_back().filter(|c| matches!(c, '-' | '－' | '−')) else { return q };
+    let before = head[..head.len() - sign.len_utf8()].chars().next_back();
+    if before.is_some_and(|c| c.is_ascii_alphanumeric() || ".%％)）万亿千百元吨".contains(c)) {
+        return q;
+    }
+    Quantity {
+        value: -q.value,
+        lo: -q.hi,
+        hi: -q.lo,
+        raw: format!("-{}", q.raw),
+        span: q.span.start - sign.len_utf8()..q.span.end,
+        ..q
+    }
+}
+
 /// The ledger of a story's members (best first): figures in order of first statement.
 pub fn ledger<D: std::borrow::Borrow<Document>>(members: &[D]) -> Vec<Figure> {
     let mut stated = Vec::new();
@@ -835,7 +856,7 @@ pub fn ledger<D: std::borrow::Borrow<Document>>(members: &[D]) -> Vec<Figure> {
                     range_from = Some(q.span.clone());
                     continue;
                 }
-                let q = unhedged(q);
+                let q = signed(p, unhedged(q));
                 let measured_at = match range_from.take() {
                     Some(from) => Quantity { span: from, ..q.clone() },
                     None => q.clone(),
@@ -1407,6 +1428,22 @@ mod tests {
         let l = ledger(&[doc("qq-3816", &p("9.49％")), doc("qq-3817", &p("10％"))]);
         let disputed: Vec<&str> = l.iter().filter(|f| !f.conflicts.is_empty()).map(|f| f.raw.as_str()).collect();
         assert_eq!(disputed, ["9.49％", "10％"], "{l:#?}");
+    }
+
+    /// A minus sign is kept (qqnews: 年平均增长率为-2.85%); a dash between amounts is a range.
+    #[test]
+    fn a_figure_written_with_a_minus_sign_is_negative() {
+        let l = ledger(&[doc("a", "截至2022年，全区人口不足69万人，年平均增长率为-2.85%。")]);
+        assert_eq!((l[0].raw.as_str(), l[0].value, l[0].measure.as_str()), ("-2.85%", -2.85, "年平均增长率"), "{l:#?}");
+        let l = ledger(&[doc("a", "营收同比变动46.04%、-31.87%、-38.19%。")]);
+        let raws: Vec<&str> = l.iter().map(|f| f.raw.as_str()).collect();
+        assert_eq!(raws, ["46.04%", "-31.87%", "-38.19%"]);
+        let l = ledger(&[doc("a", "还会侵蚀15-20万元紧凑级纯电轿车市场，价格在1万元-2万元之间。")]);
+        assert!(l.iter().all(|f| f.value > 0.0), "{l:#?}");
+        // Copies agree on a negative value written the same.
+        let p = "被全球市场紧盯的环比增速为-0.1%。";
+        let l = ledger(&[doc("a", p), doc("b", p)]);
+        assert_eq!((l.len(), l[0].raw.as_str(), l[0].docs()), (1, "-0.1%", vec!["a", "b"]));
     }
 
     /// A figure whose clause names nothing it measures is named by the words that state it
