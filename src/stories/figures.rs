@@ -658,19 +658,20 @@ fn stating_words(p: &str, from: &std::ops::Range<usize>, to: &std::ops::Range<us
     let clause_from = |at: usize| p[..at].char_indices().rev().find(|&(i, c)| ends_stating_words(p, i, c)).map_or(0, |(i, c)| i + c.len_utf8());
     let mut clause_start = clause_from(start);
     let words = |a: usize, b: usize| p[a..b].chars().filter(|c| c.is_alphanumeric()).count();
+    let clause_stop = clause_end(p, end);
+    let after = words(end, clause_stop);
     loop {
         let head = &p[clause_start..start];
         let open = head.matches(['（', '(']).count() < head.matches(['）', ')']).count();
-        if clause_start == 0 || !(open || words(clause_start, start) + clause_rest_words(p, end) < 2) {
+        if clause_start == 0 || !(open || words(clause_start, start) + after < 2) {
             break;
         }
         // The clause before too: this one closes a bracket it opened, or says nothing else.
         let break_at = p[..clause_start].char_indices().next_back().map_or(0, |(i, _)| i);
         clause_start = clause_from(break_at);
     }
-    let clause_end = clause_end(p, end);
     let head: Vec<char> = p[clause_start..start].trim_start().chars().collect();
-    let mut tail = p[end..clause_end].trim_end();
+    let mut tail = p[end..clause_stop].trim_end();
     // A bracket or quote opened after the figure and not closed in its clause, or closed and
     // not opened in it, is left out (`550亿元（人民币`, `收一半”`).
     if let Some(i) = tail.find(['（', '(', '“']).filter(|&i| !tail[i..].contains(['）', ')', '”'])) {
@@ -717,10 +718,6 @@ fn clause_end(p: &str, at: usize) -> usize {
     p[at..].char_indices().find(|&(i, c)| ends_stating_words(&p[at..], i, c)).map_or(p.len(), |(i, _)| at + i)
 }
 
-/// Letters and digits from `at` to the end of its clause.
-fn clause_rest_words(p: &str, at: usize) -> usize {
-    p[at..clause_end(p, at)].chars().filter(|c| c.is_alphanumeric()).count()
-}
 
 /// A statement's sentence reduced to what tells a copy's sentence from another sentence: its
 /// character pairs, spaces dropped and every number written `#` (so a copy that changed only
